@@ -1,0 +1,127 @@
+"""The FastAPI application: wiring of settings, database, object store, middleware and routes.
+
+The contract is ``openapi.yaml``: FastAPI's own schema generation is switched off and the file is
+served verbatim, so clients and tests always see the one source of truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from . import __version__, maintenance
+from .config import Settings
+from .db import Database, migrate
+from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
+from .problems import ApiProblem, problem_response
+from .routes import ROUTERS
+from .security import Signer, load_server_key
+from .state import AppState
+from .storage import open_store
+
+log = logging.getLogger("bucketry_server")
+API_PREFIX = "/api/v1"
+
+
+def spec_path() -> Path:
+    """``openapi.yaml`` beside the package in a source checkout, or packaged in the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[1] / "openapi.yaml", here / "openapi.yaml"):
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("openapi.yaml not found next to bucketry_server")
+
+
+def build_state(settings: Settings) -> AppState:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    migrate(db.engine)
+    store = open_store(settings.effective_storage)
+    return AppState(settings, db, store, Signer(load_server_key(settings.data_dir)))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    spec_bytes = spec_path().read_bytes()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        app.state.bucketry = state
+        await maintenance.sweep_at_start(state)
+        janitor = asyncio.create_task(maintenance.run_periodically(state))
+        try:
+            yield
+        finally:
+            janitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await janitor
+            await state.store.close()
+            state.db.dispose()
+
+    app = FastAPI(
+        title="Bucketry",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+
+    @app.get(API_PREFIX + "/openapi.yaml", include_in_schema=False)
+    def system_openapi() -> Response:
+        return Response(spec_bytes, media_type="application/yaml")
+
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+
+    _install_error_handlers(app)
+    app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem) -> Response:
+        return problem_response(
+            exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors: list[dict[str, Any]] = [
+            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        in_body = any(e["loc"] and e["loc"][0] == "body" for e in errors)
+        status = 422 if in_body else 400
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        return problem_response(
+            status, "validation_error", detail, errors=errors, instance=request.url.path
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        codes = {404: "not_found", 405: "method_not_allowed"}
+        return problem_response(
+            exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
+            headers=dict(exc.headers or {}), instance=request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "internal_error", "unexpected server error", instance=request.url.path)

@@ -1,0 +1,202 @@
+"""The managed-blob write protocol shared by PUT, signed PUT, copy and multipart completion.
+
+1. ``reserve()`` records a new object id as pending (see ``maintenance``), 2. the bytes go to the
+object store, 3. ``commit_blob()`` atomically points the key at the new object, checks the
+preconditions again (a racing writer may have won), updates the bucket's usage counters and
+marks any replaced object dead; 4. dead objects are deleted after the commit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from .ids import new_id
+from .maintenance import discard_objects, mark_pending
+from .models import Blob, Bucket, ObjectLedger
+from .problems import ApiProblem
+from .state import AppState
+from .storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteResult
+from .timeutil import iso, utcnow
+
+
+def blob_json(b: Blob) -> dict[str, Any]:
+    return {
+        "key": b.key,
+        "size": b.size,
+        "etag": b.etag,
+        "content_type": b.content_type,
+        "sha256": b.sha256,
+        "metadata": dict(b.meta or {}),
+        "created_at": iso(b.created_at),
+        "modified_at": iso(b.modified_at),
+    }
+
+
+def etag_for(md5_hex: str) -> str:
+    return f'"{md5_hex}"'
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """RFC 9110 list matching (weak comparison is fine for our strong content ETags)."""
+    wanted = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in wanted or etag in wanted
+
+
+def check_preconditions(
+    existing: Blob | None, if_match: str | None, if_none_match: str | None
+) -> None:
+    if if_none_match is not None and existing is not None:
+        if etag_matches(if_none_match, existing.etag):
+            raise ApiProblem(412, "precondition_failed", "the key already exists (If-None-Match)")
+    if if_match is not None and (existing is None or not etag_matches(if_match, existing.etag)):
+        raise ApiProblem(412, "precondition_failed", "the blob's ETag does not match If-Match")
+
+
+def parse_expected(
+    content_md5: str | None, sha256: str | None, max_size: int | None = None
+) -> Expected:
+    """Client checksums → hex; a malformed header is a 400, not a silent skip."""
+    md5_hex = None
+    if content_md5:
+        try:
+            raw = base64.b64decode(content_md5, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ApiProblem(400, "invalid_checksum", "Content-MD5 must be base64") from exc
+        if len(raw) != 16:
+            raise ApiProblem(400, "invalid_checksum", "Content-MD5 must encode 16 bytes")
+        md5_hex = raw.hex()
+    if sha256 is not None:
+        sha256 = sha256.strip().lower()
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ApiProblem(400, "invalid_checksum", "X-Checksum-SHA256 must be 64 hex digits")
+    return Expected(md5_hex=md5_hex, sha256_hex=sha256, max_size=max_size)
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    if not header:
+        return {}
+    try:
+        value = json.loads(header)
+    except ValueError as exc:
+        raise ApiProblem(400, "invalid_metadata", "X-Blob-Metadata must be a JSON object") from exc
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ApiProblem(400, "invalid_metadata", "X-Blob-Metadata must map strings to strings")
+    return value
+
+
+async def reserve_and_write(
+    state: AppState, chunks: AsyncIterator[bytes], expected: Expected
+) -> tuple[str, WriteResult]:
+    """Write a new object; checksum/size failures become 400/413 with nothing kept."""
+    oid = new_id("obj")
+    mark_pending(state, oid)
+    try:
+        result = await state.store.write(oid, chunks, expected)
+    except ChecksumMismatchError as exc:
+        await discard_objects(state, [oid])
+        raise ApiProblem(400, "checksum_mismatch", str(exc)) from exc
+    except TooLargeError as exc:
+        await discard_objects(state, [oid])
+        raise ApiProblem(413, "payload_too_large", str(exc)) from exc
+    except BaseException:
+        await discard_objects(state, [oid])
+        raise
+    return oid, result
+
+
+async def commit_blob(
+    state: AppState,
+    bucket_id: str,
+    key: str,
+    object_id: str,
+    result: WriteResult,
+    *,
+    content_type: str,
+    metadata: dict[str, str],
+    if_match: str | None = None,
+    if_none_match: str | None = None,
+) -> Blob:
+    """Point ``key`` at ``object_id`` atomically; on failure the new object is discarded."""
+    now = utcnow()
+    replaced: str | None = None
+    try:
+        with state.db.session() as s:
+            existing = s.scalar(
+                select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == key).with_for_update()
+            )
+            check_preconditions(existing, if_match, if_none_match)
+            if s.get(Bucket, bucket_id) is None:
+                raise ApiProblem(404, "not_found", "bucket not found")
+            fields = {
+                "object_id": object_id,
+                "size": result.size,
+                "etag": etag_for(result.md5_hex),
+                "md5": result.md5_hex,
+                "sha256": result.sha256_hex,
+                "content_type": content_type,
+                "meta": metadata,
+                "modified_at": now,
+            }
+            if existing is None:
+                blob = Blob(bucket_id=bucket_id, key=key, created_at=now, **fields)
+                s.add(blob)
+                delta_bytes, delta_objects = result.size, 1
+            else:
+                replaced = existing.object_id
+                delta_bytes, delta_objects = result.size - existing.size, 0
+                for name, value in fields.items():
+                    setattr(existing, name, value)
+                blob = existing
+                s.add(ObjectLedger(object_id=replaced, state="dead", created_at=now))
+            s.execute(
+                update(Bucket)
+                .where(Bucket.id == bucket_id)
+                .values(
+                    bytes_used=Bucket.bytes_used + delta_bytes,
+                    object_count=Bucket.object_count + delta_objects,
+                )
+            )
+            s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
+            s.flush()
+    except BaseException:
+        await discard_objects(state, [object_id])
+        raise
+    if replaced is not None:
+        await discard_objects(state, [replaced])
+    return blob
+
+
+async def delete_blob_rows(state: AppState, bucket_id: str, blob_ids: list[int]) -> list[Blob]:
+    """Delete blobs by row id (those still present) and their objects; returns what went."""
+    if not blob_ids:
+        return []
+    now = utcnow()
+    with state.db.session() as s:
+        gone = list(
+            s.scalars(
+                select(Blob).where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id).with_for_update()
+            ).all()
+        )
+        if not gone:
+            return []
+        s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
+        for b in gone:
+            s.add(ObjectLedger(object_id=b.object_id, state="dead", created_at=now))
+        s.execute(
+            update(Bucket)
+            .where(Bucket.id == bucket_id)
+            .values(
+                bytes_used=Bucket.bytes_used - sum(b.size for b in gone),
+                object_count=Bucket.object_count - len(gone),
+            )
+        )
+    await discard_objects(state, [b.object_id for b in gone])
+    return gone

@@ -1,0 +1,125 @@
+"""The ``bucketry-server`` command line: serve the API and administer users and tokens."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bucketry_server import __version__
+
+from .config import Settings
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="data folder (BUCKETRY_DATA_DIR, default ./.bucketry-data)")
+    p.add_argument("--database-url", help="SQLAlchemy URL (BUCKETRY_DATABASE_URL, default SQLite)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bucketry-server",
+        description="Bucketry reference server: serve the API and administer users and tokens.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    _common(serve)
+    serve.add_argument("--host", help="bind address (BUCKETRY_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (BUCKETRY_PORT, default 8080)")
+    serve.add_argument(
+        "--storage", help="blob store: a folder or s3://bucket/prefix?endpoint_url=… "
+        "(BUCKETRY_STORAGE, default DATA_DIR/blobs)"
+    )
+    serve.add_argument("--public-url", help="absolute base URL used in signed URLs")
+    serve.add_argument("--log-level", help="uvicorn log level (default info)")
+
+    cu = sub.add_parser("create-user", help="create a user and print a token for them")
+    _common(cu)
+    cu.add_argument("name")
+    cu.add_argument("--org", help="organization slug to join (created if missing)")
+    cu.add_argument("--admin", action="store_true", help="make the user an administrator")
+    cu.add_argument("--email")
+
+    ct = sub.add_parser("create-token", help="print a new personal access token for a user")
+    _common(ct)
+    ct.add_argument("name", help="user name")
+    ct.add_argument("--label", default="cli", help="token name")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        data_dir=args.data_dir,
+        database_url=args.database_url,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        storage=getattr(args, "storage", None),
+        public_url=getattr(args, "public_url", None),
+        log_level=getattr(args, "log_level", None),
+    )
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    from .db import Database, migrate
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    migrate(db.engine)
+    return db
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .bootstrap import ensure_admin
+
+    db = _database(settings)
+    secret = ensure_admin(db, settings.data_dir)
+    db.dispose()
+    if secret:
+        print(f"Created user 'admin'. Token (also in {settings.data_dir / 'admin.token'}):")
+        print(f"  {secret}")
+    print(f"Bucketry API on http://{settings.host}:{settings.port}/api/v1", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        http="httptools",
+        loop="uvloop",
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    settings = _settings(args)
+    try:
+        if args.command == "serve":
+            return serve(settings)
+        from .bootstrap import create_token, create_user
+
+        db = _database(settings)
+        try:
+            if args.command == "create-user":
+                _, secret = create_user(db, args.name, org=args.org, admin=args.admin, email=args.email)
+            else:
+                secret = create_token(db, args.name, args.label)
+        finally:
+            db.dispose()
+        print(secret)
+        return 0
+    except ValueError as exc:
+        print(f"bucketry-server: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

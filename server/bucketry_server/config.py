@@ -1,0 +1,53 @@
+"""Server settings: command-line flags win over ``BUCKETRY_*`` environment variables over defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"BUCKETRY_{name}", default)
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = field(default_factory=lambda: Path(".bucketry-data"))
+    database_url: str | None = None  # default: sqlite under data_dir
+    storage: str | None = None  # default: data_dir/blobs; or s3://bucket/prefix?endpoint_url=...
+    public_url: str | None = None  # absolute base for signed URLs (else relative paths)
+    max_json_bytes: int = 4 * 1024 * 1024
+    max_blob_bytes: int = 5 * 1024**4  # 5 TiB, like S3
+    upload_ttl_seconds: int = 7 * 24 * 3600
+    min_part_size: int = 5 * 1024 * 1024
+    max_parts: int = 10_000
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Build settings from ``BUCKETRY_*`` variables; non-None overrides (flags) win."""
+        s = cls()
+        s.host = _env("HOST", s.host) or s.host
+        s.port = int(_env("PORT", str(s.port)) or s.port)
+        s.data_dir = Path(_env("DATA_DIR", str(s.data_dir)) or s.data_dir)
+        s.database_url = _env("DATABASE_URL")
+        s.storage = _env("STORAGE")
+        s.public_url = _env("PUBLIC_URL")
+        s.log_level = _env("LOG_LEVEL", s.log_level) or s.log_level
+        if (v := _env("MIN_PART_SIZE")) is not None:
+            s.min_part_size = int(v)
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(s, key, Path(str(value)) if key == "data_dir" else value)
+        return s
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'bucketry.db').resolve()}"
+
+    @property
+    def effective_storage(self) -> str:
+        return self.storage or str((self.data_dir / "blobs").resolve())

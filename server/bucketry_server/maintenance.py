@@ -1,0 +1,97 @@
+"""Housekeeping: start-up sweep of interrupted writes, and periodic expiry of abandoned uploads.
+
+Write protocol for managed blobs: record the new object id as ``pending`` (committed), write the
+bytes, then in one transaction point the blob row at it and drop the ``pending`` mark while
+marking any replaced object ``dead``; delete dead objects after commit. A crash at any point
+therefore leaves either a pending or a dead ledger entry, never a visible partial blob.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from .models import Blob, ObjectLedger, Upload, UploadPart
+from .state import AppState
+from .timeutil import utcnow
+
+log = logging.getLogger("bucketry_server.maintenance")
+PERIOD_SECONDS = 300
+
+
+def mark_pending(state: AppState, object_id: str) -> None:
+    with state.db.session() as s:
+        s.add(ObjectLedger(object_id=object_id, state="pending", created_at=utcnow()))
+
+
+async def discard_objects(state: AppState, object_ids: list[str]) -> None:
+    """Delete objects from the store, then forget their ledger rows (idempotent)."""
+    for oid in object_ids:
+        try:
+            await state.store.delete(oid)
+        except Exception:  # keep the ledger row: the next sweep retries
+            log.warning("could not delete object %s; will retry", oid, exc_info=True)
+            continue
+        with state.db.session() as s:
+            s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == oid))
+
+
+async def sweep_at_start(state: AppState) -> None:
+    removed_tmp = await state.store.sweep_temp()
+    with state.db.session() as s:
+        doomed = list(s.scalars(select(ObjectLedger.object_id)).all())
+        s.execute(
+            ObjectLedger.__table__.update().values(state="dead")  # type: ignore[attr-defined]
+        )
+    await discard_objects(state, doomed)
+    # Objects referenced by nothing (written, never committed, ledger lost) are orphans too.
+    with state.db.session() as s:
+        referenced = set(s.scalars(select(Blob.object_id)).all())
+        referenced |= set(s.scalars(select(UploadPart.object_id)).all())
+    orphans = [oid for oid in await state.store.list_ids() if oid not in referenced]
+    for oid in orphans:
+        await state.store.delete(oid)
+    if removed_tmp or doomed or orphans:
+        log.info("start-up sweep: %d temp, %d ledger, %d orphan objects removed",
+                 removed_tmp, len(doomed), len(orphans))
+    await expire_uploads(state)
+
+
+async def expire_uploads(state: AppState) -> int:
+    """Abort uploads past their expiry and reclaim their parts' space."""
+    now = utcnow()
+    with state.db.session() as s:
+        expired = list(s.scalars(select(Upload.id).where(Upload.expires_at <= now)).all())
+        if not expired:
+            return 0
+        parts = list(
+            s.scalars(select(UploadPart.object_id).where(UploadPart.upload_id.in_(expired))).all()
+        )
+        for oid in parts:
+            s.merge(ObjectLedger(object_id=oid, state="dead", created_at=now))
+        s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(expired)))
+        s.execute(delete(Upload).where(Upload.id.in_(expired)))
+    await discard_objects(state, parts)
+    log.info("expired %d abandoned uploads (%d parts)", len(expired), len(parts))
+    return len(expired)
+
+
+async def run_periodically(state: AppState) -> None:
+    while True:
+        await asyncio.sleep(PERIOD_SECONDS)
+        with contextlib.suppress(Exception):
+            await expire_uploads(state)
+            with state.db.session() as s:
+                stale = utcnow() - timedelta(hours=1)
+                dead = list(
+                    s.scalars(
+                        select(ObjectLedger.object_id).where(
+                            ObjectLedger.state == "dead", ObjectLedger.created_at <= stale
+                        )
+                    ).all()
+                )
+            await discard_objects(state, dead)

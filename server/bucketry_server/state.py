@@ -1,0 +1,25 @@
+"""Everything a request handler needs, built once per app (no module-level globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from .config import Settings
+from .db import Database
+from .security import Signer
+from .storage.base import ObjectStore
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    store: ObjectStore
+    signer: Signer
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.bucketry
+    return state

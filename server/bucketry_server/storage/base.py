@@ -1,0 +1,130 @@
+"""The contract every managed-blob backend fulfils.
+
+Blob data lives under opaque object ids chosen by the server (``obj_<hex>``); the database maps
+keys to object ids, so no user-supplied key ever becomes a filesystem path or a provider key.
+A write becomes visible only when it is complete: readers never see a partial object, and a
+failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a completed write measured while streaming the bytes through."""
+
+    size: int
+    md5_hex: str
+    sha256_hex: str
+
+
+class StorageError(Exception):
+    """A backend failed for a reason the client cannot fix (maps to 5xx)."""
+
+
+class ObjectMissingError(StorageError):
+    """The object id is not in the store (a database/store inconsistency)."""
+
+
+class ChecksumMismatchError(Exception):
+    """The streamed bytes did not match the checksum the client declared; nothing was stored."""
+
+    def __init__(self, algorithm: str, expected: str, actual: str) -> None:
+        super().__init__(f"{algorithm} mismatch: expected {expected}, got {actual}")
+        self.algorithm = algorithm
+        self.expected = expected
+        self.actual = actual
+
+
+class TooLargeError(Exception):
+    """The body exceeded the size limit given to the write; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Checksums/size the client declared; a write that does not match stores nothing."""
+
+    md5_hex: str | None = None
+    sha256_hex: str | None = None
+    max_size: int | None = None
+
+
+class Hasher:
+    """Incremental md5 + sha256 + size, checked against what the client declared."""
+
+    def __init__(self, expected: Expected | None = None) -> None:
+        self.expected = expected or Expected()
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha = hashlib.sha256()
+        self.size = 0
+
+    def update(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.expected.max_size is not None and self.size > self.expected.max_size:
+            raise TooLargeError(f"body larger than {self.expected.max_size} bytes")
+        self._md5.update(chunk)
+        self._sha.update(chunk)
+
+    def finish(self) -> WriteResult:
+        result = WriteResult(self.size, self._md5.hexdigest(), self._sha.hexdigest())
+        exp = self.expected
+        if exp.md5_hex is not None and exp.md5_hex.lower() != result.md5_hex:
+            raise ChecksumMismatchError("md5", exp.md5_hex.lower(), result.md5_hex)
+        if exp.sha256_hex is not None and exp.sha256_hex.lower() != result.sha256_hex:
+            raise ChecksumMismatchError("sha256", exp.sha256_hex.lower(), result.sha256_hex)
+        return result
+
+
+class ObjectStore(ABC):
+    """Where managed blob bytes live. All methods are safe to call concurrently."""
+
+    @abstractmethod
+    async def write(
+        self, object_id: str, chunks: AsyncIterator[bytes], expected: Expected | None = None
+    ) -> WriteResult:
+        """Stream ``chunks`` into a new object; visible only on success (atomic).
+
+        Raises ChecksumMismatchError / TooLargeError after discarding everything written.
+        """
+
+    @abstractmethod
+    async def compose(
+        self, object_id: str, part_ids: Iterable[str], expected: Expected | None = None
+    ) -> WriteResult:
+        """Concatenate existing objects (multipart parts, in order) into a new object, atomically."""
+
+    @abstractmethod
+    async def copy(self, src_id: str, dst_id: str) -> None:
+        """Duplicate an object under a new id (server-side, no client round trip)."""
+
+    @abstractmethod
+    def read(self, object_id: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Stream bytes ``start..end`` (end inclusive; None = to the end) of an object."""
+
+    @abstractmethod
+    async def read_range(self, object_id: str, start: int, length: int) -> bytes:
+        """Read a small range whole (zip central directories, previews)."""
+
+    @abstractmethod
+    async def delete(self, object_id: str) -> None:
+        """Remove an object; a missing object is not an error."""
+
+    @abstractmethod
+    async def exists(self, object_id: str) -> bool:
+        """Whether the object is present."""
+
+    @abstractmethod
+    async def list_ids(self) -> list[str]:
+        """Every object id in the store (for the orphan sweep at start-up)."""
+
+    @abstractmethod
+    async def sweep_temp(self) -> int:
+        """Remove leftovers of interrupted writes; returns how many were removed."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
