@@ -1,0 +1,193 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.label import Label
+from ...models.label_create import LabelCreate
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    asset_id: str,
+    *,
+    body: LabelCreate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/assets/{asset_id}/labels".format(
+            asset_id=quote(str(asset_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Label | Problem | None:
+    if response.status_code == 201:
+        response_201 = Label.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Label | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    asset_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LabelCreate,
+) -> Response[Label | Problem]:
+    """Add a label to an asset.
+
+    Args:
+        asset_id (str):
+        body (LabelCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Label | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        asset_id=asset_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    asset_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LabelCreate,
+) -> Label | Problem | None:
+    """Add a label to an asset.
+
+    Args:
+        asset_id (str):
+        body (LabelCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Label | Problem
+    """
+
+    return sync_detailed(
+        asset_id=asset_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    asset_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LabelCreate,
+) -> Response[Label | Problem]:
+    """Add a label to an asset.
+
+    Args:
+        asset_id (str):
+        body (LabelCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Label | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        asset_id=asset_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    asset_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: LabelCreate,
+) -> Label | Problem | None:
+    """Add a label to an asset.
+
+    Args:
+        asset_id (str):
+        body (LabelCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Label | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            asset_id=asset_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

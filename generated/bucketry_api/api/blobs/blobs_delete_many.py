@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.blob_delete_many import BlobDeleteMany
+from ...models.blob_delete_many_result import BlobDeleteManyResult
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    bucket: str,
+    *,
+    body: BlobDeleteMany,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/buckets/{bucket}/blobs/delete".format(
+            bucket=quote(str(bucket), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BlobDeleteManyResult | Problem | None:
+    if response.status_code == 200:
+        response_200 = BlobDeleteManyResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BlobDeleteManyResult | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BlobDeleteMany,
+) -> Response[BlobDeleteManyResult | Problem]:
+    """Delete many blobs, by explicit keys or by prefix, reporting each.
+
+    Args:
+        bucket (str):
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BlobDeleteManyResult | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BlobDeleteMany,
+) -> BlobDeleteManyResult | Problem | None:
+    """Delete many blobs, by explicit keys or by prefix, reporting each.
+
+    Args:
+        bucket (str):
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BlobDeleteManyResult | Problem
+    """
+
+    return sync_detailed(
+        bucket=bucket,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BlobDeleteMany,
+) -> Response[BlobDeleteManyResult | Problem]:
+    """Delete many blobs, by explicit keys or by prefix, reporting each.
+
+    Args:
+        bucket (str):
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BlobDeleteManyResult | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BlobDeleteMany,
+) -> BlobDeleteManyResult | Problem | None:
+    """Delete many blobs, by explicit keys or by prefix, reporting each.
+
+    Args:
+        bucket (str):
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BlobDeleteManyResult | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            bucket=bucket,
+            client=client,
+            body=body,
+        )
+    ).parsed

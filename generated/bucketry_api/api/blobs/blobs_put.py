@@ -1,0 +1,335 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.blob import Blob
+from ...models.problem import Problem
+from ...types import UNSET, File, Response, Unset
+
+
+def _get_kwargs(
+    bucket: str,
+    *,
+    body: File,
+    content_type: str | Unset = UNSET,
+    key: str,
+    if_match: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    content_md5: str | Unset = UNSET,
+    x_checksum_sha256: str | Unset = UNSET,
+    x_blob_metadata: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
+
+    if not isinstance(content_md5, Unset):
+        headers["Content-MD5"] = content_md5
+
+    if not isinstance(x_checksum_sha256, Unset):
+        headers["X-Checksum-SHA256"] = x_checksum_sha256
+
+    if not isinstance(x_blob_metadata, Unset):
+        headers["X-Blob-Metadata"] = x_blob_metadata
+
+    params: dict[str, Any] = {}
+
+    params["content_type"] = content_type
+
+    params["key"] = key
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/buckets/{bucket}/blob".format(
+            bucket=quote(str(bucket), safe=""),
+        ),
+        "params": params,
+    }
+
+    _kwargs["content"] = body.payload
+    headers["Content-Type"] = "application/octet-stream"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Blob | Problem | None:
+    if response.status_code == 201:
+        response_201 = Blob.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Blob | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: File,
+    content_type: str | Unset = UNSET,
+    key: str,
+    if_match: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    content_md5: str | Unset = UNSET,
+    x_checksum_sha256: str | Unset = UNSET,
+    x_blob_metadata: str | Unset = UNSET,
+) -> Response[Blob | Problem]:
+    """Create or replace a blob from a streamed body.
+
+     The body is streamed to storage and becomes visible atomically when complete. With
+    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
+    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+
+    Args:
+        bucket (str):
+        content_type (str | Unset):
+        key (str):
+        if_match (str | Unset):
+        if_none_match (str | Unset):
+        content_md5 (str | Unset):
+        x_checksum_sha256 (str | Unset):
+        x_blob_metadata (str | Unset):
+        body (File):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Blob | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+        content_type=content_type,
+        key=key,
+        if_match=if_match,
+        if_none_match=if_none_match,
+        content_md5=content_md5,
+        x_checksum_sha256=x_checksum_sha256,
+        x_blob_metadata=x_blob_metadata,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: File,
+    content_type: str | Unset = UNSET,
+    key: str,
+    if_match: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    content_md5: str | Unset = UNSET,
+    x_checksum_sha256: str | Unset = UNSET,
+    x_blob_metadata: str | Unset = UNSET,
+) -> Blob | Problem | None:
+    """Create or replace a blob from a streamed body.
+
+     The body is streamed to storage and becomes visible atomically when complete. With
+    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
+    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+
+    Args:
+        bucket (str):
+        content_type (str | Unset):
+        key (str):
+        if_match (str | Unset):
+        if_none_match (str | Unset):
+        content_md5 (str | Unset):
+        x_checksum_sha256 (str | Unset):
+        x_blob_metadata (str | Unset):
+        body (File):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Blob | Problem
+    """
+
+    return sync_detailed(
+        bucket=bucket,
+        client=client,
+        body=body,
+        content_type=content_type,
+        key=key,
+        if_match=if_match,
+        if_none_match=if_none_match,
+        content_md5=content_md5,
+        x_checksum_sha256=x_checksum_sha256,
+        x_blob_metadata=x_blob_metadata,
+    ).parsed
+
+
+async def asyncio_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: File,
+    content_type: str | Unset = UNSET,
+    key: str,
+    if_match: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    content_md5: str | Unset = UNSET,
+    x_checksum_sha256: str | Unset = UNSET,
+    x_blob_metadata: str | Unset = UNSET,
+) -> Response[Blob | Problem]:
+    """Create or replace a blob from a streamed body.
+
+     The body is streamed to storage and becomes visible atomically when complete. With
+    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
+    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+
+    Args:
+        bucket (str):
+        content_type (str | Unset):
+        key (str):
+        if_match (str | Unset):
+        if_none_match (str | Unset):
+        content_md5 (str | Unset):
+        x_checksum_sha256 (str | Unset):
+        x_blob_metadata (str | Unset):
+        body (File):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Blob | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+        content_type=content_type,
+        key=key,
+        if_match=if_match,
+        if_none_match=if_none_match,
+        content_md5=content_md5,
+        x_checksum_sha256=x_checksum_sha256,
+        x_blob_metadata=x_blob_metadata,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: File,
+    content_type: str | Unset = UNSET,
+    key: str,
+    if_match: str | Unset = UNSET,
+    if_none_match: str | Unset = UNSET,
+    content_md5: str | Unset = UNSET,
+    x_checksum_sha256: str | Unset = UNSET,
+    x_blob_metadata: str | Unset = UNSET,
+) -> Blob | Problem | None:
+    """Create or replace a blob from a streamed body.
+
+     The body is streamed to storage and becomes visible atomically when complete. With
+    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
+    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+
+    Args:
+        bucket (str):
+        content_type (str | Unset):
+        key (str):
+        if_match (str | Unset):
+        if_none_match (str | Unset):
+        content_md5 (str | Unset):
+        x_checksum_sha256 (str | Unset):
+        x_blob_metadata (str | Unset):
+        body (File):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Blob | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            bucket=bucket,
+            client=client,
+            body=body,
+            content_type=content_type,
+            key=key,
+            if_match=if_match,
+            if_none_match=if_none_match,
+            content_md5=content_md5,
+            x_checksum_sha256=x_checksum_sha256,
+            x_blob_metadata=x_blob_metadata,
+        )
+    ).parsed

@@ -1,0 +1,225 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.zip_listing import ZipListing
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    bucket: str,
+    *,
+    path: str | Unset = "",
+    recursive: bool | Unset = True,
+    key: str,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["path"] = path
+
+    params["recursive"] = recursive
+
+    params["key"] = key
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/buckets/{bucket}/blob/zip".format(
+            bucket=quote(str(bucket), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | ZipListing | None:
+    if response.status_code == 200:
+        response_200 = ZipListing.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | ZipListing]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient,
+    path: str | Unset = "",
+    recursive: bool | Unset = True,
+    key: str,
+) -> Response[Problem | ZipListing]:
+    """List the members of a zip blob (read from its central directory by ranged reads).
+
+    Args:
+        bucket (str):
+        path (str | Unset):  Default: ''.
+        recursive (bool | Unset):  Default: True.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | ZipListing]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        path=path,
+        recursive=recursive,
+        key=key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    bucket: str,
+    *,
+    client: AuthenticatedClient,
+    path: str | Unset = "",
+    recursive: bool | Unset = True,
+    key: str,
+) -> Problem | ZipListing | None:
+    """List the members of a zip blob (read from its central directory by ranged reads).
+
+    Args:
+        bucket (str):
+        path (str | Unset):  Default: ''.
+        recursive (bool | Unset):  Default: True.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | ZipListing
+    """
+
+    return sync_detailed(
+        bucket=bucket,
+        client=client,
+        path=path,
+        recursive=recursive,
+        key=key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient,
+    path: str | Unset = "",
+    recursive: bool | Unset = True,
+    key: str,
+) -> Response[Problem | ZipListing]:
+    """List the members of a zip blob (read from its central directory by ranged reads).
+
+    Args:
+        bucket (str):
+        path (str | Unset):  Default: ''.
+        recursive (bool | Unset):  Default: True.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | ZipListing]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        path=path,
+        recursive=recursive,
+        key=key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    bucket: str,
+    *,
+    client: AuthenticatedClient,
+    path: str | Unset = "",
+    recursive: bool | Unset = True,
+    key: str,
+) -> Problem | ZipListing | None:
+    """List the members of a zip blob (read from its central directory by ranged reads).
+
+    Args:
+        bucket (str):
+        path (str | Unset):  Default: ''.
+        recursive (bool | Unset):  Default: True.
+        key (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | ZipListing
+    """
+
+    return (
+        await asyncio_detailed(
+            bucket=bucket,
+            client=client,
+            path=path,
+            recursive=recursive,
+            key=key,
+        )
+    ).parsed

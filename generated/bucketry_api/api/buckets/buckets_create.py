@@ -1,0 +1,192 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bucket import Bucket
+from ...models.bucket_create import BucketCreate
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: BucketCreate,
+    x_organization: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_organization, Unset):
+        headers["X-Organization"] = x_organization
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/buckets",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Bucket | Problem | None:
+    if response.status_code == 201:
+        response_201 = Bucket.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Bucket | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketCreate,
+    x_organization: str | Unset = UNSET,
+) -> Response[Bucket | Problem]:
+    """Create a managed bucket.
+
+    Args:
+        x_organization (str | Unset):
+        body (BucketCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Bucket | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_organization=x_organization,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketCreate,
+    x_organization: str | Unset = UNSET,
+) -> Bucket | Problem | None:
+    """Create a managed bucket.
+
+    Args:
+        x_organization (str | Unset):
+        body (BucketCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Bucket | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        x_organization=x_organization,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketCreate,
+    x_organization: str | Unset = UNSET,
+) -> Response[Bucket | Problem]:
+    """Create a managed bucket.
+
+    Args:
+        x_organization (str | Unset):
+        body (BucketCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Bucket | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        x_organization=x_organization,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketCreate,
+    x_organization: str | Unset = UNSET,
+) -> Bucket | Problem | None:
+    """Create a managed bucket.
+
+    Args:
+        x_organization (str | Unset):
+        body (BucketCreate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Bucket | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            x_organization=x_organization,
+        )
+    ).parsed

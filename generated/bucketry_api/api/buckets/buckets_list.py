@@ -1,0 +1,363 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bucket_page import BucketPage
+from ...models.bucket_status import BucketStatus
+from ...models.buckets_list_sort import BucketsListSort
+from ...models.problem import Problem
+from ...models.provider import Provider
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+    org: str | Unset = UNSET,
+    provider: Provider | Unset = UNSET,
+    status: BucketStatus | Unset = UNSET,
+    imported: bool | Unset = UNSET,
+    search: str | Unset = UNSET,
+    sort: BucketsListSort | Unset = "name",
+    filter_: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+    x_organization: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(x_organization, Unset):
+        headers["X-Organization"] = x_organization
+
+    params: dict[str, Any] = {}
+
+    params["name"] = name
+
+    params["owner"] = owner
+
+    params["org"] = org
+
+    json_provider: str | Unset = UNSET
+    if not isinstance(provider, Unset):
+        json_provider = provider
+
+    params["provider"] = json_provider
+
+    json_status: str | Unset = UNSET
+    if not isinstance(status, Unset):
+        json_status = status
+
+    params["status"] = json_status
+
+    params["imported"] = imported
+
+    params["search"] = search
+
+    json_sort: str | Unset = UNSET
+    if not isinstance(sort, Unset):
+        json_sort = sort
+
+    params["sort"] = json_sort
+
+    params["filter"] = filter_
+
+    params["page_size"] = page_size
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/buckets",
+        "params": params,
+    }
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BucketPage | Problem | None:
+    if response.status_code == 200:
+        response_200 = BucketPage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BucketPage | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+    org: str | Unset = UNSET,
+    provider: Provider | Unset = UNSET,
+    status: BucketStatus | Unset = UNSET,
+    imported: bool | Unset = UNSET,
+    search: str | Unset = UNSET,
+    sort: BucketsListSort | Unset = "name",
+    filter_: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+    x_organization: str | Unset = UNSET,
+) -> Response[BucketPage | Problem]:
+    """List the buckets the caller can see.
+
+    Args:
+        name (str | Unset):
+        owner (str | Unset):
+        org (str | Unset):
+        provider (Provider | Unset): Where a bucket's data lives. MANAGED is the service's own
+            storage; the others are
+            imported external buckets. FILESYSTEM is a folder on the server host (administrators
+            only).
+        status (BucketStatus | Unset): Result of the last check against the provider.
+        imported (bool | Unset):
+        search (str | Unset):
+        sort (BucketsListSort | Unset):  Default: 'name'.
+        filter_ (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+        x_organization (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BucketPage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        owner=owner,
+        org=org,
+        provider=provider,
+        status=status,
+        imported=imported,
+        search=search,
+        sort=sort,
+        filter_=filter_,
+        page_size=page_size,
+        cursor=cursor,
+        x_organization=x_organization,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+    org: str | Unset = UNSET,
+    provider: Provider | Unset = UNSET,
+    status: BucketStatus | Unset = UNSET,
+    imported: bool | Unset = UNSET,
+    search: str | Unset = UNSET,
+    sort: BucketsListSort | Unset = "name",
+    filter_: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+    x_organization: str | Unset = UNSET,
+) -> BucketPage | Problem | None:
+    """List the buckets the caller can see.
+
+    Args:
+        name (str | Unset):
+        owner (str | Unset):
+        org (str | Unset):
+        provider (Provider | Unset): Where a bucket's data lives. MANAGED is the service's own
+            storage; the others are
+            imported external buckets. FILESYSTEM is a folder on the server host (administrators
+            only).
+        status (BucketStatus | Unset): Result of the last check against the provider.
+        imported (bool | Unset):
+        search (str | Unset):
+        sort (BucketsListSort | Unset):  Default: 'name'.
+        filter_ (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+        x_organization (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BucketPage | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        name=name,
+        owner=owner,
+        org=org,
+        provider=provider,
+        status=status,
+        imported=imported,
+        search=search,
+        sort=sort,
+        filter_=filter_,
+        page_size=page_size,
+        cursor=cursor,
+        x_organization=x_organization,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+    org: str | Unset = UNSET,
+    provider: Provider | Unset = UNSET,
+    status: BucketStatus | Unset = UNSET,
+    imported: bool | Unset = UNSET,
+    search: str | Unset = UNSET,
+    sort: BucketsListSort | Unset = "name",
+    filter_: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+    x_organization: str | Unset = UNSET,
+) -> Response[BucketPage | Problem]:
+    """List the buckets the caller can see.
+
+    Args:
+        name (str | Unset):
+        owner (str | Unset):
+        org (str | Unset):
+        provider (Provider | Unset): Where a bucket's data lives. MANAGED is the service's own
+            storage; the others are
+            imported external buckets. FILESYSTEM is a folder on the server host (administrators
+            only).
+        status (BucketStatus | Unset): Result of the last check against the provider.
+        imported (bool | Unset):
+        search (str | Unset):
+        sort (BucketsListSort | Unset):  Default: 'name'.
+        filter_ (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+        x_organization (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BucketPage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        owner=owner,
+        org=org,
+        provider=provider,
+        status=status,
+        imported=imported,
+        search=search,
+        sort=sort,
+        filter_=filter_,
+        page_size=page_size,
+        cursor=cursor,
+        x_organization=x_organization,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    name: str | Unset = UNSET,
+    owner: str | Unset = UNSET,
+    org: str | Unset = UNSET,
+    provider: Provider | Unset = UNSET,
+    status: BucketStatus | Unset = UNSET,
+    imported: bool | Unset = UNSET,
+    search: str | Unset = UNSET,
+    sort: BucketsListSort | Unset = "name",
+    filter_: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+    x_organization: str | Unset = UNSET,
+) -> BucketPage | Problem | None:
+    """List the buckets the caller can see.
+
+    Args:
+        name (str | Unset):
+        owner (str | Unset):
+        org (str | Unset):
+        provider (Provider | Unset): Where a bucket's data lives. MANAGED is the service's own
+            storage; the others are
+            imported external buckets. FILESYSTEM is a folder on the server host (administrators
+            only).
+        status (BucketStatus | Unset): Result of the last check against the provider.
+        imported (bool | Unset):
+        search (str | Unset):
+        sort (BucketsListSort | Unset):  Default: 'name'.
+        filter_ (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+        x_organization (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BucketPage | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            name=name,
+            owner=owner,
+            org=org,
+            provider=provider,
+            status=status,
+            imported=imported,
+            search=search,
+            sort=sort,
+            filter_=filter_,
+            page_size=page_size,
+            cursor=cursor,
+            x_organization=x_organization,
+        )
+    ).parsed

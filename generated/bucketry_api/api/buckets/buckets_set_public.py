@@ -1,0 +1,193 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bucket import Bucket
+from ...models.problem import Problem
+from ...models.public_access import PublicAccess
+from ...types import Response
+
+
+def _get_kwargs(
+    bucket: str,
+    *,
+    body: PublicAccess,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/buckets/{bucket}/public".format(
+            bucket=quote(str(bucket), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Bucket | Problem | None:
+    if response.status_code == 200:
+        response_200 = Bucket.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Bucket | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PublicAccess,
+) -> Response[Bucket | Problem]:
+    """Turn anonymous read access on or off.
+
+    Args:
+        bucket (str):
+        body (PublicAccess):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Bucket | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PublicAccess,
+) -> Bucket | Problem | None:
+    """Turn anonymous read access on or off.
+
+    Args:
+        bucket (str):
+        body (PublicAccess):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Bucket | Problem
+    """
+
+    return sync_detailed(
+        bucket=bucket,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PublicAccess,
+) -> Response[Bucket | Problem]:
+    """Turn anonymous read access on or off.
+
+    Args:
+        bucket (str):
+        body (PublicAccess):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Bucket | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: PublicAccess,
+) -> Bucket | Problem | None:
+    """Turn anonymous read access on or off.
+
+    Args:
+        bucket (str):
+        body (PublicAccess):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Bucket | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            bucket=bucket,
+            client=client,
+            body=body,
+        )
+    ).parsed

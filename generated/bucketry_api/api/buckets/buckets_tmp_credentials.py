@@ -1,0 +1,198 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.tmp_credentials import TmpCredentials
+from ...models.tmp_credentials_request import TmpCredentialsRequest
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    bucket: str,
+    *,
+    body: TmpCredentialsRequest | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/buckets/{bucket}/tmp-credentials".format(
+            bucket=quote(str(bucket), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | TmpCredentials | None:
+    if response.status_code == 201:
+        response_201 = TmpCredentials.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | TmpCredentials]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: TmpCredentialsRequest | Unset = UNSET,
+) -> Response[Problem | TmpCredentials]:
+    """Issue a temporary, bucket-scoped, expiring token.
+
+    Args:
+        bucket (str):
+        body (TmpCredentialsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TmpCredentials]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: TmpCredentialsRequest | Unset = UNSET,
+) -> Problem | TmpCredentials | None:
+    """Issue a temporary, bucket-scoped, expiring token.
+
+    Args:
+        bucket (str):
+        body (TmpCredentialsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TmpCredentials
+    """
+
+    return sync_detailed(
+        bucket=bucket,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: TmpCredentialsRequest | Unset = UNSET,
+) -> Response[Problem | TmpCredentials]:
+    """Issue a temporary, bucket-scoped, expiring token.
+
+    Args:
+        bucket (str):
+        body (TmpCredentialsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | TmpCredentials]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: TmpCredentialsRequest | Unset = UNSET,
+) -> Problem | TmpCredentials | None:
+    """Issue a temporary, bucket-scoped, expiring token.
+
+    Args:
+        bucket (str):
+        body (TmpCredentialsRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | TmpCredentials
+    """
+
+    return (
+        await asyncio_detailed(
+            bucket=bucket,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,218 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.bucket import Bucket
+from ...models.bucket_update import BucketUpdate
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    bucket: str,
+    *,
+    body: BucketUpdate,
+    if_match: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/buckets/{bucket}".format(
+            bucket=quote(str(bucket), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Bucket | Problem | None:
+    if response.status_code == 200:
+        response_200 = Bucket.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 412:
+        response_412 = Problem.from_dict(response.json())
+
+        return response_412
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Bucket | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketUpdate,
+    if_match: str | Unset = UNSET,
+) -> Response[Bucket | Problem]:
+    """Partially update a bucket (name, description, org, provider settings, credentials).
+
+    Args:
+        bucket (str):
+        if_match (str | Unset):
+        body (BucketUpdate): Only the fields present change.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Bucket | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+        if_match=if_match,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketUpdate,
+    if_match: str | Unset = UNSET,
+) -> Bucket | Problem | None:
+    """Partially update a bucket (name, description, org, provider settings, credentials).
+
+    Args:
+        bucket (str):
+        if_match (str | Unset):
+        body (BucketUpdate): Only the fields present change.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Bucket | Problem
+    """
+
+    return sync_detailed(
+        bucket=bucket,
+        client=client,
+        body=body,
+        if_match=if_match,
+    ).parsed
+
+
+async def asyncio_detailed(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketUpdate,
+    if_match: str | Unset = UNSET,
+) -> Response[Bucket | Problem]:
+    """Partially update a bucket (name, description, org, provider settings, credentials).
+
+    Args:
+        bucket (str):
+        if_match (str | Unset):
+        body (BucketUpdate): Only the fields present change.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Bucket | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        body=body,
+        if_match=if_match,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    bucket: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BucketUpdate,
+    if_match: str | Unset = UNSET,
+) -> Bucket | Problem | None:
+    """Partially update a bucket (name, description, org, provider settings, credentials).
+
+    Args:
+        bucket (str):
+        if_match (str | Unset):
+        body (BucketUpdate): Only the fields present change.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Bucket | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            bucket=bucket,
+            client=client,
+            body=body,
+            if_match=if_match,
+        )
+    ).parsed

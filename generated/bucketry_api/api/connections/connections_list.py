@@ -1,0 +1,216 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.connection_page import ConnectionPage
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    project_id: str | Unset = UNSET,
+    bucket: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["project_id"] = project_id
+
+    params["bucket"] = bucket
+
+    params["page_size"] = page_size
+
+    params["cursor"] = cursor
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/connections",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ConnectionPage | Problem | None:
+    if response.status_code == 200:
+        response_200 = ConnectionPage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ConnectionPage | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    project_id: str | Unset = UNSET,
+    bucket: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+) -> Response[ConnectionPage | Problem]:
+    """List bucket-to-project connections.
+
+    Args:
+        project_id (str | Unset):
+        bucket (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConnectionPage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        bucket=bucket,
+        page_size=page_size,
+        cursor=cursor,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    project_id: str | Unset = UNSET,
+    bucket: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+) -> ConnectionPage | Problem | None:
+    """List bucket-to-project connections.
+
+    Args:
+        project_id (str | Unset):
+        bucket (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConnectionPage | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        project_id=project_id,
+        bucket=bucket,
+        page_size=page_size,
+        cursor=cursor,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    project_id: str | Unset = UNSET,
+    bucket: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+) -> Response[ConnectionPage | Problem]:
+    """List bucket-to-project connections.
+
+    Args:
+        project_id (str | Unset):
+        bucket (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConnectionPage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        project_id=project_id,
+        bucket=bucket,
+        page_size=page_size,
+        cursor=cursor,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    project_id: str | Unset = UNSET,
+    bucket: str | Unset = UNSET,
+    page_size: int | Unset = 100,
+    cursor: str | Unset = UNSET,
+) -> ConnectionPage | Problem | None:
+    """List bucket-to-project connections.
+
+    Args:
+        project_id (str | Unset):
+        bucket (str | Unset):
+        page_size (int | Unset):  Default: 100.
+        cursor (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConnectionPage | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            project_id=project_id,
+            bucket=bucket,
+            page_size=page_size,
+            cursor=cursor,
+        )
+    ).parsed

@@ -1,0 +1,198 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.connection_sync_request import ConnectionSyncRequest
+from ...models.connection_sync_result import ConnectionSyncResult
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    connection_id: str,
+    *,
+    body: ConnectionSyncRequest | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/connections/{connection_id}/sync".format(
+            connection_id=quote(str(connection_id), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ConnectionSyncResult | Problem | None:
+    if response.status_code == 200:
+        response_200 = ConnectionSyncResult.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ConnectionSyncResult | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    connection_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConnectionSyncRequest | Unset = UNSET,
+) -> Response[ConnectionSyncResult | Problem]:
+    """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+    Args:
+        connection_id (str):
+        body (ConnectionSyncRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConnectionSyncResult | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        connection_id=connection_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    connection_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConnectionSyncRequest | Unset = UNSET,
+) -> ConnectionSyncResult | Problem | None:
+    """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+    Args:
+        connection_id (str):
+        body (ConnectionSyncRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConnectionSyncResult | Problem
+    """
+
+    return sync_detailed(
+        connection_id=connection_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    connection_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConnectionSyncRequest | Unset = UNSET,
+) -> Response[ConnectionSyncResult | Problem]:
+    """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+    Args:
+        connection_id (str):
+        body (ConnectionSyncRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ConnectionSyncResult | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        connection_id=connection_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    connection_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: ConnectionSyncRequest | Unset = UNSET,
+) -> ConnectionSyncResult | Problem | None:
+    """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+    Args:
+        connection_id (str):
+        body (ConnectionSyncRequest | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ConnectionSyncResult | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            connection_id=connection_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

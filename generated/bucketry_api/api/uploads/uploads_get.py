@@ -1,0 +1,181 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.upload import Upload
+from ...types import Response
+
+
+def _get_kwargs(
+    bucket: str,
+    upload_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/buckets/{bucket}/uploads/{upload_id}".format(
+            bucket=quote(str(bucket), safe=""),
+            upload_id=quote(str(upload_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | Upload | None:
+    if response.status_code == 200:
+        response_200 = Upload.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | Upload]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    bucket: str,
+    upload_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Problem | Upload]:
+    """An upload session with the parts received so far (to resume).
+
+    Args:
+        bucket (str):
+        upload_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Upload]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        upload_id=upload_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    bucket: str,
+    upload_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Problem | Upload | None:
+    """An upload session with the parts received so far (to resume).
+
+    Args:
+        bucket (str):
+        upload_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Upload
+    """
+
+    return sync_detailed(
+        bucket=bucket,
+        upload_id=upload_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    bucket: str,
+    upload_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Problem | Upload]:
+    """An upload session with the parts received so far (to resume).
+
+    Args:
+        bucket (str):
+        upload_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | Upload]
+    """
+
+    kwargs = _get_kwargs(
+        bucket=bucket,
+        upload_id=upload_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    bucket: str,
+    upload_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Problem | Upload | None:
+    """An upload session with the parts received so far (to resume).
+
+    Args:
+        bucket (str):
+        upload_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | Upload
+    """
+
+    return (
+        await asyncio_detailed(
+            bucket=bucket,
+            upload_id=upload_id,
+            client=client,
+        )
+    ).parsed
