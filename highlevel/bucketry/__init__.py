@@ -1,0 +1,73 @@
+"""Bucketry high-level SDK: one API for data that lives in buckets.
+
+    from bucketry import Client
+    client = Client()                       # BUCKETRY_URL, BUCKETRY_TOKEN or the config file
+    bucket = client.buckets.create("images")
+    bucket.upload("photos/", "raw/")
+"""
+
+__version__ = "0.1.0"
+
+from .client import Client  # noqa: E402
+from .errors import (  # noqa: E402
+    APIConnectionError,
+    ApiError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    BucketryError,
+    ConfigurationError,
+    ConflictError,
+    IntegrityError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    RangeNotSatisfiableError,
+    RateLimitError,
+    ServerError,
+    UnprocessableEntityError,
+)
+from .pagination import Pager  # noqa: E402
+from .progress import (  # noqa: E402
+    ProgressAdvance,
+    ProgressEvent,
+    ProgressFail,
+    ProgressFinish,
+    ProgressStart,
+)
+from .resources.blobs import Blob, BlobInfo, BlobReader  # noqa: E402
+from .resources.buckets import Bucket, BucketsRepo  # noqa: E402
+
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Blob",
+    "BlobInfo",
+    "BlobReader",
+    "Bucket",
+    "BucketryError",
+    "BucketsRepo",
+    "Client",
+    "ConfigurationError",
+    "ConflictError",
+    "IntegrityError",
+    "NotFoundError",
+    "Pager",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "ProgressAdvance",
+    "ProgressEvent",
+    "ProgressFail",
+    "ProgressFinish",
+    "ProgressStart",
+    "RangeNotSatisfiableError",
+    "RateLimitError",
+    "ServerError",
+    "UnprocessableEntityError",
+    "__version__",
+]

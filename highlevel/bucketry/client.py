@@ -1,0 +1,167 @@
+"""``Client``: configuration, one pooled HTTP connection, retries, and the resource repos."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
+
+import httpx
+from bucketry_api import ApiClient
+from bucketry_api import Client as GeneratedClient
+from bucketry_api.errors import ApiError as GeneratedApiError
+
+from . import __version__
+from ._transport import RetryPolicy, RetryTransport
+from .config import resolve
+from .errors import from_generated, from_transport
+from .progress import ProgressCallback, resolve_progress
+
+if TYPE_CHECKING:
+    from .resources.buckets import Bucket, BucketsRepo
+    from .resources.credentials import CredentialsRepo, TokensRepo
+    from .sync import SyncPlan, SyncResult
+
+log = logging.getLogger("bucketry")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Client:
+    """Entry point of the SDK::
+
+        with Client() as client:            # BUCKETRY_URL, BUCKETRY_TOKEN, or the config file
+            bucket = client.buckets.create("images")
+
+    ``client.api`` is the generated low-level layer, sharing this client's connection pool,
+    retries and credentials; its calls return ``(data, response)``.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        organization: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_retries: int | None = None,
+        anonymous: bool = False,
+        profile: str | None = None,
+        progress: bool | ProgressCallback | None = None,
+        max_connections: int = 32,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        cfg = resolve(
+            url, token, organization, timeout, connect_timeout, max_retries,
+            anonymous=anonymous, profile=profile,
+        )
+        self.url = cfg.url
+        self.organization = cfg.organization
+        self.progress = progress
+        headers = {"User-Agent": f"bucketry-python/{__version__}"}
+        if cfg.token:
+            headers["Authorization"] = f"Bearer {cfg.token}"
+        if cfg.organization:
+            headers["X-Organization"] = cfg.organization
+        inner = transport or httpx.HTTPTransport(
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            )
+        )
+        self.retry_policy = RetryPolicy(max_retries=cfg.max_retries)
+        self.http = httpx.Client(
+            base_url=cfg.url + "/api/v1",
+            headers=headers,
+            timeout=httpx.Timeout(cfg.timeout, connect=cfg.connect_timeout),
+            transport=RetryTransport(inner, self.retry_policy),
+            event_hooks={"response": [self._on_response]},
+        )
+        generated = GeneratedClient(base_url=cfg.url + "/api/v1").set_httpx_client(self.http)
+        self.api = ApiClient(client=generated)
+        self._clock_offset: float | None = None
+
+        from .resources.buckets import BucketsRepo
+        from .resources.credentials import CredentialsRepo, TokensRepo
+
+        self.buckets: BucketsRepo = BucketsRepo(self)
+        self.credentials: CredentialsRepo = CredentialsRepo(self)
+        self.tokens: TokensRepo = TokensRepo(self)
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"Client(url={self.url!r}, organization={self.organization!r})"
+
+    # -- calling the generated layer -------------------------------------------------------
+    def call(self, fn: Callable[P, tuple[R, httpx.Response]], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call a generated API method and return its data, with SDK errors."""
+        return self.call_raw(fn, *args, **kwargs)[0]
+
+    def call_raw(
+        self, fn: Callable[P, tuple[R, httpx.Response]], *args: P.args, **kwargs: P.kwargs
+    ) -> tuple[R, httpx.Response]:
+        """Like :meth:`call` but returns ``(data, response)`` for headers and status."""
+        try:
+            return fn(*args, **kwargs)
+        except GeneratedApiError as exc:
+            raise from_generated(exc) from None
+        except httpx.TransportError as exc:
+            raise from_transport(exc) from exc
+
+    def _on_response(self, response: httpx.Response) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            request = response.request
+            path = request.url.path
+            if "/signed/" in path:  # the token in the path is a credential
+                path = path.split("/signed/")[0] + "/signed/<redacted>"
+            log.debug(
+                "%s %s -> %s (request id %s)",
+                request.method, path, response.status_code, response.headers.get("x-request-id"),
+            )
+        if self._clock_offset is None and (date := response.headers.get("date")):
+            try:
+                server = email.utils.parsedate_to_datetime(date).timestamp()
+                self._clock_offset = server - time.time()
+            except (TypeError, ValueError):
+                pass
+
+    # -- conveniences ------------------------------------------------------------------------
+    def clock_offset(self) -> float:
+        """Seconds the server's clock is ahead of ours (from the ``Date`` header; 1 s resolution)."""
+        if self._clock_offset is None:
+            self.call(self.api.system.health)
+        return self._clock_offset or 0.0
+
+    def whoami(self) -> dict[str, Any]:
+        """The calling user with their organizations."""
+        user = self.call(self.api.users.get_self)
+        return user.to_dict()
+
+    def usage(self) -> dict[str, Any]:
+        """Space used by the caller, in total and per bucket."""
+        return self.call(self.api.usage.get).to_dict()
+
+    def bucket(self, ref: str) -> Bucket:
+        """A lazy handle on a bucket by id or name (no request until you use it)."""
+        from .resources.buckets import Bucket
+
+        return Bucket(self, ref)
+
+    def apply(self, plan: SyncPlan, *, progress: bool | ProgressCallback | None = None) -> SyncResult:
+        """Carry out a (possibly saved and reloaded) sync plan."""
+        from .sync import apply_plan
+
+        return apply_plan(self, plan, progress=resolve_progress(progress, self.progress))
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,175 @@
+"""One error hierarchy for the SDK.
+
+Errors double as the builtin exceptions a Python programmer already catches: a missing blob is a
+``FileNotFoundError``, a refused write a ``PermissionError``, a create-only write that lost the
+race a ``FileExistsError``. Every API error carries the status, the problem details and the
+request id (quote it when reporting a bug), and pickles cleanly across processes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from bucketry_api.errors import ApiError as _GeneratedApiError
+
+
+class BucketryError(Exception):
+    """Base of every error the SDK raises on purpose."""
+
+
+class ConfigurationError(BucketryError, ValueError):
+    """The client is missing a setting (URL, token) or got a bad one."""
+
+
+class APIConnectionError(BucketryError, ConnectionError):
+    """The server could not be reached (after retries)."""
+
+
+class APITimeoutError(APIConnectionError, TimeoutError):
+    """The server did not answer in time (after retries)."""
+
+
+class IntegrityError(BucketryError):
+    """Bytes received or stored do not match their checksum."""
+
+
+class ApiError(BucketryError):
+    """The server answered with a non-2xx status."""
+
+    status_code: int = 0
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        problem: dict[str, Any] | None = None,
+        request_id: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        if status_code is not None:
+            self.status_code = status_code
+        self.problem: dict[str, Any] = dict(problem or {})
+        self.request_id = request_id
+        self.response = response
+
+    @property
+    def code(self) -> str | None:
+        value = self.problem.get("code")
+        return value if isinstance(value, str) else None
+
+    @property
+    def detail(self) -> str | None:
+        value = self.problem.get("detail")
+        return value if isinstance(value, str) else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (type(self), str(self), self.status_code, self.problem, self.request_id),
+        )
+
+
+def _rebuild(
+    cls: type[ApiError], message: str, status: int, problem: dict[str, Any], rid: str | None
+) -> ApiError:
+    return cls(message, status_code=status, problem=problem, request_id=rid)
+
+
+class BadRequestError(ApiError, ValueError):
+    status_code = 400
+
+
+class AuthenticationError(ApiError, PermissionError):
+    status_code = 401
+
+
+class PermissionDeniedError(ApiError, PermissionError):
+    status_code = 403
+
+
+class NotFoundError(ApiError, FileNotFoundError):
+    status_code = 404
+
+
+class ConflictError(ApiError, FileExistsError):
+    status_code = 409
+
+
+class PreconditionFailedError(ApiError, FileExistsError):
+    status_code = 412
+
+
+class PayloadTooLargeError(ApiError, ValueError):
+    status_code = 413
+
+
+class RangeNotSatisfiableError(ApiError, ValueError):
+    status_code = 416
+
+
+class UnprocessableEntityError(ApiError, ValueError):
+    status_code = 422
+
+
+class RateLimitError(ApiError):
+    status_code = 429
+
+
+class ServerError(ApiError):
+    status_code = 500
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    cls.status_code: cls
+    for cls in (
+        BadRequestError,
+        AuthenticationError,
+        PermissionDeniedError,
+        NotFoundError,
+        ConflictError,
+        PreconditionFailedError,
+        PayloadTooLargeError,
+        RangeNotSatisfiableError,
+        UnprocessableEntityError,
+        RateLimitError,
+    )
+}
+
+
+def error_class(status: int) -> type[ApiError]:
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    return ServerError if status >= 500 else ApiError
+
+
+def from_generated(exc: _GeneratedApiError) -> ApiError:
+    """Translate the generated layer's error into the SDK's hierarchy."""
+    return error_class(exc.status_code)(
+        str(exc),
+        status_code=exc.status_code,
+        problem=exc.problem,
+        request_id=exc.request_id,
+        response=exc.response,
+    )
+
+
+def from_response(response: httpx.Response) -> ApiError:
+    """Build the SDK error for a raw non-2xx ``httpx.Response`` (its body read or not)."""
+    return from_generated(_GeneratedApiError.from_response(_read(response)))
+
+
+def _read(response: httpx.Response) -> httpx.Response:
+    try:
+        response.read()
+    except httpx.HTTPError:
+        pass
+    return response
+
+
+def from_transport(exc: httpx.TransportError) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"request timed out: {exc}")
+    return APIConnectionError(f"connection failed: {exc}")

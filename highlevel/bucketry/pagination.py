@@ -1,0 +1,98 @@
+"""Lazy iteration over cursor pages: nothing is fetched until you iterate, and never a page
+more than ``first``/``skip`` need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import pandas
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 1000
+
+#: fetch(cursor, page_size) -> (items, next_cursor)
+Fetch = Callable[[str | None, int], tuple[list[T], str | None]]
+
+
+class Pager(Generic[T]):
+    """An iterable listing. ``first`` caps how many items are yielded, ``skip`` drops the first
+    ones (fetched in large pages, since cursors cannot jump), ``page_size`` sets the request
+    size. Iterate it, or call ``to_list()`` / ``to_pandas()`` / ``pages()``."""
+
+    def __init__(
+        self,
+        fetch: Fetch[T],
+        *,
+        page_size: int = 100,
+        first: int | None = None,
+        skip: int = 0,
+        count: Callable[[], int] | None = None,
+        to_record: Callable[[T], dict[str, Any]] | None = None,
+    ) -> None:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if first is not None and first < 0:
+            raise ValueError("first must be >= 0")
+        if skip < 0:
+            raise ValueError("skip must be >= 0")
+        self._fetch = fetch
+        self.page_size = page_size
+        self.first = first
+        self.skip = skip
+        self._count = count
+        self._to_record = to_record
+
+    def pages(self) -> Iterator[list[T]]:
+        """Yield lists of items, one per request (after ``skip``, up to ``first``)."""
+        to_skip, left = self.skip, self.first
+        cursor: str | None = None
+        while left is None or left > 0:
+            if to_skip:  # cursors cannot jump: fetch what is skipped in one big page
+                wanted = left if left is not None else self.page_size
+                size = min(MAX_PAGE_SIZE, to_skip + wanted)
+            elif left is not None:
+                size = min(self.page_size, left)
+            else:
+                size = self.page_size
+            items, cursor = self._fetch(cursor, max(1, size))
+            if to_skip:
+                dropped = min(to_skip, len(items))
+                items, to_skip = items[dropped:], to_skip - dropped
+            if left is not None:
+                items = items[:left]
+                left -= len(items)
+            if items:
+                yield items
+            if cursor is None:
+                return
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page
+
+    def to_list(self) -> list[T]:
+        return list(self)
+
+    def count(self) -> int:
+        """Total matching items on the server (one request), ignoring ``first``/``skip``."""
+        if self._count is None:
+            return sum(1 for _ in Pager(self._fetch, page_size=MAX_PAGE_SIZE))
+        return self._count()
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """A DataFrame of the items (needs the ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("to_pandas() needs pandas: pip install 'bucketry[pandas]'") from exc
+        convert = self._to_record or _default_record
+        return pd.DataFrame.from_records([convert(item) for item in self])
+
+
+def _default_record(item: Any) -> dict[str, Any]:
+    if hasattr(item, "to_dict"):
+        record: dict[str, Any] = item.to_dict()
+        return record
+    return dict(vars(item))

@@ -1,0 +1,1 @@
+"""Resource proxies: thin objects over the generated models, with methods that act on them."""

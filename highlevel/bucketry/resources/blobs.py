@@ -1,0 +1,280 @@
+"""Blobs: ``BlobInfo`` (a listing entry) and ``Blob`` (a local handle on one key)."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from bucketry_api.models import Blob as BlobModel
+from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
+
+from ..errors import NotFoundError
+from ._base import arg, opt
+
+if TYPE_CHECKING:
+    from ..progress import ProgressCallback
+    from ..transfer import BlobWriter, TransferReport
+    from .buckets import Bucket
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """What the server knows about a blob (or a folder, when ``is_dir``)."""
+
+    key: str
+    size: int = 0
+    etag: str | None = None
+    content_type: str | None = None
+    sha256: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+    is_dir: bool = False
+
+    @classmethod
+    def from_model(cls, m: BlobModel) -> BlobInfo:
+        meta = opt(m.metadata)
+        return cls(
+            key=m.key,
+            size=m.size,
+            etag=m.etag,
+            content_type=m.content_type,
+            sha256=opt(m.sha256),
+            metadata=dict(meta.additional_properties) if meta is not None else {},
+            created_at=m.created_at,
+            modified_at=m.modified_at,
+        )
+
+    @classmethod
+    def folder(cls, prefix: str) -> BlobInfo:
+        return cls(key=prefix, is_dir=True)
+
+    @property
+    def name(self) -> str:
+        """The last path segment (folders keep their trailing ``/``)."""
+        stripped = self.key.rstrip("/")
+        return stripped.rsplit("/", 1)[-1] + ("/" if self.is_dir else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "size": self.size, "etag": self.etag,
+            "content_type": self.content_type, "sha256": self.sha256,
+            "metadata": dict(self.metadata), "created_at": self.created_at,
+            "modified_at": self.modified_at, "is_dir": self.is_dir,
+        }
+
+
+class Blob:
+    """A handle on ``bucket``/``key``. Creating it makes no request; each method makes the
+    calls it needs."""
+
+    def __init__(self, bucket: Bucket, key: str) -> None:
+        if not key:
+            raise ValueError("a blob key must not be empty")
+        self.bucket = bucket
+        self.key = key
+
+    def __repr__(self) -> str:
+        return f"Blob({self.bucket.ref!r}, {self.key!r})"
+
+    @property
+    def _client(self) -> Any:
+        return self.bucket.client
+
+    def stat(self) -> BlobInfo:
+        """Size, ETag, type, checksum and times (raises ``NotFoundError``)."""
+        client = self._client
+        _, response = client.call_raw(client.api.blobs.head, self.bucket.ref, key=self.key)
+        headers = response.headers
+        from email.utils import parsedate_to_datetime
+
+        modified = headers.get("last-modified")
+        meta_header = headers.get("x-blob-metadata")
+        return BlobInfo(
+            key=self.key,
+            size=int(headers.get("content-length", 0)),
+            etag=headers.get("etag"),
+            content_type=headers.get("x-content-type") or headers.get("content-type"),
+            sha256=headers.get("x-checksum-sha256"),
+            metadata=json.loads(meta_header) if meta_header else {},
+            modified_at=parsedate_to_datetime(modified) if modified else None,
+        )
+
+    def exists(self) -> bool:
+        try:
+            self.stat()
+        except NotFoundError:
+            return False
+        return True
+
+    def read_bytes(self) -> bytes:
+        """The whole content (for small blobs; use ``open()`` or ``download()`` for big ones)."""
+        client = self._client
+        with client.api.blobs.get_stream(self.bucket.ref, key=self.key) as response:
+            return response.read()
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.read_bytes().decode(encoding)
+
+    def write_bytes(self, data: bytes, *, content_type: str | None = None) -> BlobInfo:
+        """Store ``data`` (small payloads; ``upload()`` streams files)."""
+        import hashlib
+
+        client = self._client
+        model = client.call(
+            client.api.blobs.put, self.bucket.ref, key=self.key, body=data,
+            content_type=arg(content_type),
+            x_checksum_sha256=hashlib.sha256(data).hexdigest(),
+        )
+        return BlobInfo.from_model(model)
+
+    def write_text(self, text: str, encoding: str = "utf-8") -> BlobInfo:
+        return self.write_bytes(text.encode(encoding), content_type=f"text/plain; charset={encoding}")
+
+    @overload
+    def open(self, mode: Literal["rb"] = "rb", *, read_ahead: int = ...) -> BlobReader: ...
+    @overload
+    def open(self, mode: Literal["wb"], *, read_ahead: int = ...) -> BlobWriter: ...
+    def open(self, mode: str = "rb", *, read_ahead: int = 8 * 1024 * 1024) -> BlobReader | BlobWriter:
+        """``"rb"``: a seekable file object reading by ranges; ``"wb"``: a streaming writer
+        (multipart as it grows) whose blob appears when it is closed without error."""
+        if mode == "rb":
+            return BlobReader(self, max_window=read_ahead)
+        if mode == "wb":
+            from ..transfer import BlobWriter
+
+            return BlobWriter(self)
+        raise ValueError("mode must be 'rb' or 'wb'")
+
+    def upload(self, src: str | PathLike[str], *, progress: bool | ProgressCallback | None = None, **options: Any) -> TransferReport:
+        from ..transfer import upload
+
+        return upload(self.bucket, Path(src), self.key, progress=progress, **options)
+
+    def download(self, dst: str | PathLike[str], *, continue_: bool = False, progress: bool | ProgressCallback | None = None, **options: Any) -> TransferReport:
+        from ..transfer import download
+
+        return download(self.bucket, self.key, Path(dst), continue_=continue_, progress=progress, **options)
+
+    def delete(self, *, if_match: str | None = None) -> None:
+        client = self._client
+        client.call(client.api.blobs.delete, self.bucket.ref, key=self.key, if_match=arg(if_match))
+
+    def copy_to(self, dst: Bucket | Blob | str, key: str | None = None, *, overwrite: bool = True) -> Blob:
+        """Server-side copy: ``blob.copy_to(other_bucket, "k")``, ``blob.copy_to("new/key")``
+        (same bucket) or ``blob.copy_to(other_blob)``."""
+        from .buckets import Bucket
+
+        if isinstance(dst, Blob):
+            target_bucket, target_key = dst.bucket, dst.key
+        elif isinstance(dst, Bucket):
+            target_bucket, target_key = dst, key or self.key
+        else:
+            target_bucket, target_key = self.bucket, dst
+        body = BlobCopy(
+            source_bucket=self.bucket.ref, source_key=self.key, key=target_key, overwrite=overwrite
+        )
+        client = self._client
+        client.call(client.api.blobs.copy, target_bucket.ref, body=body)
+        return Blob(target_bucket, target_key)
+
+    def signed_url(self, expires_in: int = 3600, method: Literal["GET", "PUT"] = "GET") -> str:
+        """An absolute URL that works without a token until it expires."""
+        client = self._client
+        body = SignedUrlRequest(items=[SignedUrlItem(key=self.key, method=method, expires_in=expires_in)])
+        result = client.call(client.api.blobs.sign, self.bucket.ref, body=body)
+        url = result.results[0].url
+        return url if "://" in url else client.url + url
+
+
+class BlobReader(io.RawIOBase):
+    """A read-only, seekable file over ranged GETs.
+
+    Reads are served from a window buffer; sequential reading doubles the window (from 256 KiB
+    up to ``max_window``) so a scan makes few large requests, while random access (a parquet
+    footer, a zip member) fetches little. Every range is pinned to the ETag seen at open time,
+    so a blob replaced mid-read raises ``PreconditionFailedError`` instead of mixing versions.
+    """
+
+    MIN_WINDOW = 256 * 1024
+
+    def __init__(self, blob: Blob, *, max_window: int = 8 * 1024 * 1024) -> None:
+        super().__init__()
+        self.blob = blob
+        info = blob.stat()
+        self.size = info.size
+        self.etag = info.etag
+        self.name = blob.key
+        self._pos = 0
+        self._buf = b""
+        self._buf_start = 0
+        self._window = self.MIN_WINDOW
+        self._max_window = max(max_window, self.MIN_WINDOW)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            pos = offset
+        elif whence == io.SEEK_CUR:
+            pos = self._pos + offset
+        elif whence == io.SEEK_END:
+            pos = self.size + offset
+        else:
+            raise ValueError(f"invalid whence {whence}")
+        if pos < 0:
+            raise ValueError("negative seek position")
+        if pos != self._pos:
+            self._window = self.MIN_WINDOW  # random access: start small again
+        self._pos = pos
+        return pos
+
+    def _fill(self, want: int) -> None:
+        start = self._pos
+        length = min(max(want, self._window), self.size - start)
+        client = self.blob.bucket.client
+        with client.api.blobs.get_stream(
+            self.blob.bucket.ref,
+            key=self.blob.key,
+            range_=f"bytes={start}-{start + length - 1}",
+            if_match=arg(self.etag),
+        ) as response:
+            self._buf = response.read()
+        self._buf_start = start
+        self._window = min(self._window * 2, self._max_window)
+
+    def readinto(self, b: Any) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        view = memoryview(b).cast("B")
+        if self._pos >= self.size or len(view) == 0:
+            return 0
+        offset = self._pos - self._buf_start
+        if not (0 <= offset < len(self._buf)):
+            self._fill(len(view))
+            offset = 0
+        n = min(len(view), len(self._buf) - offset)
+        view[:n] = self._buf[offset : offset + n]
+        self._pos += n
+        return n
+
+    def readall(self) -> bytes:
+        chunks = []
+        while self._pos < self.size:
+            chunk = self.read(max(self._max_window, 1))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
