@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -85,24 +87,62 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
 
-    _install_error_handlers(app)
+    _install_error_handlers(app, allowed_methods_table(spec_bytes))
+    app.state.anonymous_operations = anonymous_operations(spec_bytes)
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def anonymous_operations(spec_bytes: bytes) -> frozenset[str]:
+    """Operation ids whose ``security`` admits no credentials; all others demand a token
+    before anything else is looked at (so a missing token is a 401, never a 404 or 422)."""
+    spec = yaml.safe_load(spec_bytes)
+    default = spec.get("security", [])
+    return frozenset(
+        op["operationId"]
+        for item in spec["paths"].values()
+        for method, op in item.items()
+        if isinstance(op, dict)
+        and "operationId" in op
+        and any(req == {} for req in op.get("security", default))
+    )
+
+
+def allowed_methods_table(spec_bytes: bytes) -> list[tuple[re.Pattern[str], str]]:
+    """(path regex, ``Allow`` value) per spec path: FastAPI registers one route per method, so
+    its own 405s would list only the first route's method."""
+    spec = yaml.safe_load(spec_bytes)
+    table = []
+    for template, item in spec["paths"].items():
+        methods = sorted(
+            m.upper() for m in item if m in ("get", "put", "post", "delete", "patch", "head")
+        )
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(API_PREFIX + template))
+        table.append((re.compile(f"^{pattern}$"), ", ".join(methods)))
+    return table
+
+
+def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str], str]]) -> None:
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> Response:
         return problem_response(
-            exc.status, exc.code, exc.detail, errors=exc.errors, headers=exc.headers,
+            exc.status,
+            exc.code,
+            exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
             instance=request.url.path,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors: list[dict[str, Any]] = [
-            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            {
+                "loc": [str(x) for x in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
             for e in exc.errors()
         ]
         in_body = any(e["loc"] and e["loc"][0] == "body" for e in errors)
@@ -116,12 +156,23 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         codes = {404: "not_found", 405: "method_not_allowed"}
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            for pattern, allow in allow_table:
+                if pattern.match(request.url.path):
+                    headers["Allow"] = allow
+                    break
         return problem_response(
-            exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
-            headers=dict(exc.headers or {}), instance=request.url.path,
+            exc.status_code,
+            codes.get(exc.status_code, "http_error"),
+            str(exc.detail),
+            headers=headers,
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal_error", "unexpected server error", instance=request.url.path)
+        return problem_response(
+            500, "internal_error", "unexpected server error", instance=request.url.path
+        )

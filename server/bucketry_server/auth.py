@@ -68,7 +68,9 @@ def _bearer(request: Request) -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiProblem(
-            401, "invalid_token", "expected 'Authorization: Bearer <token>'",
+            401,
+            "invalid_token",
+            "expected 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
     return value.strip()
@@ -81,7 +83,9 @@ def resolve_principal(session: Session, secret: str | None) -> Principal:
     now = utcnow()
     if token is None or (token.expires_at is not None and token.expires_at <= now):
         raise ApiProblem(
-            401, "invalid_token", "the token is unknown, revoked or expired",
+            401,
+            "invalid_token",
+            "the token is unknown, revoked or expired",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     user = session.get(User, token.user_id)
@@ -107,8 +111,15 @@ def get_principal(request: Request, state: Annotated[AppState, Depends(get_state
     if cached is not None:
         return cached
     secret = _bearer(request)
-    with state.db.session() as s:
-        principal = resolve_principal(s, secret)
+    if secret is None:
+        endpoint = request.scope.get("endpoint")
+        anonymous_ok: frozenset[str] = request.app.state.anonymous_operations
+        if getattr(endpoint, "__name__", None) not in anonymous_ok:
+            ANONYMOUS.require_user()
+        principal = ANONYMOUS
+    else:
+        with state.db.session() as s:
+            principal = resolve_principal(s, secret)
     request.state.principal = principal
     return principal
 

@@ -36,6 +36,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     if response.status_code == 200:
         return None
 
+    if response.status_code == 400:
+        return None
+
     if response.status_code == 401:
         return None
 

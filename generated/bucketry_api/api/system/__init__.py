@@ -56,7 +56,7 @@ class SystemApi:
 
     def openapi(
         self,
-    ) -> tuple[str, httpx.Response]:
+    ) -> tuple[Any, httpx.Response]:
         """This contract, served verbatim.
 
         ``GET /openapi.yaml`` (operation ``system_openapi``).
@@ -70,7 +70,7 @@ class SystemApi:
         response = self._client.get_httpx_client().request(**_system_openapi._get_kwargs())
         raise_for_status(response)
         data = _system_openapi._parse_response(client=self._client, response=response)
-        return cast("str", data), response
+        return cast("Any", data), response
 
 
 __all__ = ["SystemApi"]
