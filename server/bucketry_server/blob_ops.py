@@ -38,8 +38,9 @@ def blob_json(b: Blob) -> dict[str, Any]:
     }
 
 
-def etag_for(md5_hex: str) -> str:
-    return f'"{md5_hex}"'
+def etag_for(sha256_hex: str) -> str:
+    """Strong, content-derived ETag (128 bits of the SHA-256, which is always computed)."""
+    return f'"{sha256_hex[:32]}"'
 
 
 def etag_matches(header: str, etag: str) -> bool:
@@ -129,6 +130,10 @@ async def commit_blob(
     replaced: str | None = None
     try:
         with state.db.session() as s:
+            # Lock the bucket row first: on SQLite this takes the write lock before the read
+            # below, on PostgreSQL it serialises writers of one bucket, so two racing creates
+            # of one key cannot both miss the existing row (and trip the unique constraint).
+            s.execute(update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version))
             existing = s.scalar(
                 select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == key).with_for_update()
             )
@@ -138,7 +143,7 @@ async def commit_blob(
             fields = {
                 "object_id": object_id,
                 "size": result.size,
-                "etag": etag_for(result.md5_hex),
+                "etag": etag_for(result.sha256_hex),
                 "md5": result.md5_hex,
                 "sha256": result.sha256_hex,
                 "content_type": content_type,

@@ -55,7 +55,7 @@ class JsonBodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         ctype = (_header(scope, b"content-type") or "").lower()
-        if ctype.startswith("application/octet-stream"):
+        if ctype.startswith("application/octet-stream") or _is_binary_upload(scope):
             await self.app(scope, receive, send)
             return
         length = _header(scope, b"content-length")
@@ -77,6 +77,14 @@ class JsonBodyLimitMiddleware:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
             await _send_413(send, self.limit)
+
+
+# Blob bodies may carry their own media type as Content-Type (stored with the blob).
+_BINARY_UPLOAD = re.compile(r"/(blob|signed/[^/]+|uploads/[^/]+/parts/[^/]+)$")
+
+
+def _is_binary_upload(scope: Scope) -> bool:
+    return scope["method"] == "PUT" and _BINARY_UPLOAD.search(scope.get("path", "")) is not None
 
 
 class _BodyTooLarge(Exception):

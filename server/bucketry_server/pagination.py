@@ -58,7 +58,7 @@ def decode_cursor(cursor: str | None, arity: int, tag: str = "") -> list[Any] | 
 
 def keyset_page(
     session: Session,
-    stmt: Select[tuple[T]],
+    stmt: Select[T],
     keys: Sequence[InstrumentedAttribute[Any]],
     cursor: str | None,
     page_size: int,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import blobs, buckets, credentials, signed, system, uploads, users
+from . import blobs, buckets, credentials, signed, system, uploads, users, zips
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -14,4 +14,5 @@ ROUTERS: list[APIRouter] = [
     blobs.router,
     signed.router,
     uploads.router,
+    zips.router,
 ]

@@ -1,0 +1,263 @@
+"""Blob listings: prefix, delimiter ("folders"), glob, ordering and keyset cursors.
+
+Every listing scans one contiguous key range of the ``(bucket_id, key)`` index: the prefix, or
+the longer literal start of the glob. Ordered by name, a delimiter turns each key below the next
+delimiter into its folder; after emitting a folder the scan jumps past it (to the successor of the
+folder prefix), so a folder holding a million keys costs one query (skip-scan). Ordered by size or
+creation time, pages are keyset pages on ``(column, key)``.
+
+Cursors record where the scan stopped (never an offset), so pages neither repeat nor skip entries
+while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows: a sparse
+glob can answer a short (even empty) page whose ``next_cursor`` continues the scan; only a null
+``next_cursor`` means the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy.orm import Session
+
+from .blob_ops import blob_json
+from .globbing import compile_glob, literal_prefix
+from .models import Blob
+from .pagination import decode_cursor, encode_cursor
+from .problems import ApiProblem
+
+MAX_SCAN_ROWS = 20_000
+MAX_BATCH = 1000
+
+
+def key_successor(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix`` (None: no such bound).
+
+    Keys sort by code point (UTF-8 bytes) everywhere, so ``prefix <= k < successor`` is exactly
+    "``k`` starts with ``prefix``", and that range is one index scan.
+    """
+    chars = list(prefix)
+    while chars:
+        cp = ord(chars[-1]) + 1
+        if 0xD800 <= cp <= 0xDFFF:
+            cp = 0xE000
+        if cp <= 0x10FFFF:
+            chars[-1] = chr(cp)
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+def prefix_range(prefix: str) -> list[ColumnElement[bool]]:
+    """SQL conditions selecting the keys that start with ``prefix``."""
+    conds: list[ColumnElement[bool]] = []
+    if prefix:
+        conds.append(Blob.key >= prefix)
+        upper = key_successor(prefix)
+        if upper is not None:
+            conds.append(Blob.key < upper)
+    return conds
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    bucket_id: str
+    prefix: str = ""
+    delimiter: str | None = None
+    glob: str | None = None
+    order_by: str = "name"
+    descending: bool = False
+    page_size: int = 100
+    cursor: str | None = None
+
+    def tag(self) -> str:
+        """Cursors are only valid for the listing that produced them."""
+        raw = "\0".join(
+            [
+                self.prefix,
+                self.delimiter or "",
+                self.glob or "",
+                self.order_by,
+                str(self.descending),
+            ]
+        )
+        return "bl" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def _scope(prefix: str, glob: str | None) -> str | None:
+    """The literal prefix every listed key has (None: nothing can match)."""
+    if glob is None:
+        return prefix
+    lit = literal_prefix(glob)
+    if lit.startswith(prefix):
+        return lit
+    if prefix.startswith(lit):
+        return prefix
+    return None
+
+
+def _bad_cursor() -> ApiProblem:
+    return ApiProblem(400, "bad_cursor", "the cursor is malformed or belongs to another listing")
+
+
+class _Page:
+    def __init__(self, page_size: int) -> None:
+        self.page_size = page_size
+        self.blobs: list[dict[str, Any]] = []
+        self.prefixes: list[str] = []
+        self.count = 0
+        self.last_after: list[Any] | None = None  # position after the last entry on the page
+        self.more = False  # an entry beyond the page exists
+
+    @property
+    def full(self) -> bool:
+        return self.count >= self.page_size
+
+    def add_blob(self, blob: Blob, after: list[Any]) -> None:
+        if self.full:
+            self.more = True
+            return
+        self.blobs.append(blob_json(blob))
+        self.count += 1
+        self.last_after = after
+
+    def add_prefix(self, folder: str, after: list[Any]) -> None:
+        if self.full:
+            self.more = True
+            return
+        self.prefixes.append(folder)
+        self.count += 1
+        self.last_after = after
+
+
+def list_blobs(session: Session, q: ListQuery) -> dict[str, Any]:
+    """One page: ``{"results": [...], "prefixes": [...], "next_cursor": str | None}``."""
+    if q.delimiter and q.order_by != "name":
+        raise ApiProblem(
+            400, "invalid_parameter", "a delimiter (or recursive=false) needs order_by=name"
+        )
+    scope = _scope(q.prefix, q.glob)
+    page = _Page(q.page_size)
+    if scope is None:
+        decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor
+        return {"results": [], "prefixes": [], "next_cursor": None}
+    pattern = compile_glob(q.glob) if q.glob is not None else None
+    base = select(Blob).where(Blob.bucket_id == q.bucket_id, *prefix_range(scope))
+    if q.order_by == "name":
+        resume = _scan_by_name(session, q, base, pattern, page)
+    else:
+        resume = _scan_by_column(session, q, base, pattern, page)
+    if page.more:
+        assert page.last_after is not None
+        next_cursor: str | None = encode_cursor(page.last_after, q.tag())
+    elif resume is not None:  # scan budget spent before the end of the range
+        next_cursor = encode_cursor(resume, q.tag())
+    else:
+        next_cursor = None
+    return {"results": page.blobs, "prefixes": page.prefixes, "next_cursor": next_cursor}
+
+
+def _name_condition(op: str, value: str) -> ColumnElement[bool]:
+    if op == "gt":
+        return Blob.key > value
+    if op == "ge":
+        return Blob.key >= value
+    return Blob.key < value
+
+
+def _scan_by_name(
+    session: Session,
+    q: ListQuery,
+    base: Select[Blob],
+    pattern: re.Pattern[str] | None,
+    page: _Page,
+) -> list[Any] | None:
+    """Fill ``page`` in key order; returns where to resume if the scan budget ran out."""
+    desc = q.descending
+    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag())
+    if pos is not None and not (
+        isinstance(pos[1], str) and pos[0] in (("lt",) if desc else ("gt", "ge"))
+    ):
+        raise _bad_cursor()
+    order = Blob.key.desc() if desc else Blob.key.asc()
+    plain = pattern is None and not q.delimiter
+    batch = min(q.page_size + 1, MAX_BATCH if plain else 64, MAX_BATCH)
+    examined = 0
+    while examined < MAX_SCAN_ROWS:
+        stmt = base if pos is None else base.where(_name_condition(pos[0], pos[1]))
+        rows = list(session.scalars(stmt.order_by(order).limit(batch)).all())
+        jumped = False
+        for blob in rows:
+            examined += 1
+            key = blob.key
+            pos = ["lt" if desc else "gt", key]
+            if pattern is not None and pattern.fullmatch(key) is None:
+                continue
+            if q.delimiter:
+                cut = key.find(q.delimiter, len(q.prefix))
+                if cut != -1:
+                    folder = key[: cut + 1]
+                    if desc:
+                        after: list[Any] | None = ["lt", folder]
+                    else:
+                        upper = key_successor(folder)
+                        after = None if upper is None else ["ge", upper]
+                    page.add_prefix(folder, after or ["ge", folder])
+                    if page.more:
+                        return None
+                    if after is None:  # nothing can sort after this folder
+                        return None
+                    pos = after
+                    jumped = True
+                    break
+            page.add_blob(blob, list(pos))
+            if page.more:
+                return None
+        if jumped:
+            continue
+        if len(rows) < batch:
+            return None  # end of the range
+        batch = min(batch * 2, MAX_BATCH)
+    return pos
+
+
+def _scan_by_column(
+    session: Session,
+    q: ListQuery,
+    base: Select[Blob],
+    pattern: re.Pattern[str] | None,
+    page: _Page,
+) -> list[Any] | None:
+    """Fill ``page`` in (size|created_at, key) order; returns where to resume if cut short."""
+    column = Blob.size if q.order_by == "size" else Blob.created_at
+    wanted = int if q.order_by == "size" else datetime
+    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag())
+    if pos is not None and not (
+        isinstance(pos[0], wanted) and not isinstance(pos[0], bool) and isinstance(pos[1], str)
+    ):
+        raise _bad_cursor()
+    desc = q.descending
+    order = (column.desc(), Blob.key.desc()) if desc else (column.asc(), Blob.key.asc())
+    batch = min(q.page_size + 1, MAX_BATCH if pattern is None else 64, MAX_BATCH)
+    examined = 0
+    while examined < MAX_SCAN_ROWS:
+        stmt = base
+        if pos is not None:
+            row_value = tuple_(column, Blob.key)
+            stmt = stmt.where(row_value < tuple_(*pos) if desc else row_value > tuple_(*pos))
+        rows = list(session.scalars(stmt.order_by(*order).limit(batch)).all())
+        for blob in rows:
+            examined += 1
+            pos = [getattr(blob, column.key), blob.key]
+            if pattern is not None and pattern.fullmatch(blob.key) is None:
+                continue
+            page.add_blob(blob, list(pos))
+            if page.more:
+                return None
+        if len(rows) < batch:
+            return None
+        batch = min(batch * 2, MAX_BATCH)
+    return pos

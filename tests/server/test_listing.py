@@ -1,0 +1,243 @@
+"""Blob listings: every combination of prefix, delimiter, glob, ordering and page size vs a model."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, event, insert, select
+
+from bucketry_api import ApiClient, ClientError
+from bucketry_api.models import BucketCreate
+from bucketry_server import listing
+from bucketry_server.models import Blob
+from bucketry_server.timeutil import utcnow
+from tests.support.live_server import LiveServer
+
+TREE = {  # key -> size; inserted in this (non-sorted) order so created_at differs from names
+    "c": 5,
+    "a/b/c/4.png": 7,
+    "a.txt": 3,
+    "top.png": 1,
+    "a/1.png": 7,
+    "b/y/z.png": 0,
+    "a-b": 2,
+    "a/b/3.png": 9,
+    "d/e/f/g.png": 4,
+    "a0": 7,
+    "a/2.jpg": 11,
+    "b/x.png": 6,
+    "a/b/c/5.txt": 2,
+    "é/ü.png": 8,
+}
+
+GLOBS: dict[str, set[str]] = {
+    "**/*.png": {k for k in TREE if k.endswith(".png")},
+    "a/*": {"a/1.png", "a/2.jpg"},
+    "a/**": {k for k in TREE if k.startswith("a/")},
+    "a/**/*.png": {"a/1.png", "a/b/3.png", "a/b/c/4.png"},
+    "*": {"c", "a.txt", "top.png", "a-b", "a0"},
+    "?.txt": {"a.txt"},
+    "a[-0]*": {"a-b", "a0"},
+    "[!a]*/*.png": {"b/x.png", "é/ü.png"},
+    "b/**/z.png": {"b/y/z.png"},
+    "nomatch/*": set(),
+}
+
+
+@pytest.fixture(scope="module")
+def tree(server: LiveServer, users: dict[str, str]) -> Iterator[tuple[ApiClient, str]]:
+    with ApiClient(server.url, token=users["alice"]) as api:
+        b, _ = api.buckets.create(body=BucketCreate(name="listing-tree"))
+        for key, size in TREE.items():
+            api.blobs.put(b.id, key=key, body=b"x" * size)
+        yield api, b.id
+
+
+def created(server: LiveServer, bucket: str) -> dict[str, Any]:
+    with server.state.db.session() as s:
+        return dict(
+            s.execute(select(Blob.key, Blob.created_at).where(Blob.bucket_id == bucket)).all()
+        )
+
+
+def model(
+    server: LiveServer,
+    bucket: str,
+    prefix: str,
+    delimiter: str | None,
+    glob: str | None,
+    order_by: str,
+    desc: bool,
+) -> list[str]:
+    keys = [k for k in TREE if k.startswith(prefix) and (glob is None or k in GLOBS[glob])]
+    if order_by == "name":
+        entries: set[str] = set()
+        for k in keys:
+            cut = k.find(delimiter, len(prefix)) if delimiter else -1
+            entries.add(k if cut == -1 else k[: cut + 1])
+        return sorted(entries, reverse=desc)
+    if order_by == "size":
+        return sorted(keys, key=lambda k: (TREE[k], k), reverse=desc)
+    times = created(server, bucket)
+    return sorted(keys, key=lambda k: (times[k], k), reverse=desc)
+
+
+def list_all(api: ApiClient, bucket: str, page_size: int, **params: Any) -> tuple[list[str], int]:
+    """Every entry over all pages (each page's blobs and folders merged in name order)."""
+    out: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    desc = params.get("order") == "desc"
+    while True:
+        kw = dict(params)
+        if cursor:
+            kw["cursor"] = cursor
+        page, _ = api.blobs.list(bucket, page_size=page_size, **kw)
+        pages += 1
+        assert len(page.results) + len(page.prefixes) <= page_size
+        entries = [b.key for b in page.results]
+        if params.get("order_by", "name") == "name":
+            entries = sorted(entries + list(page.prefixes), reverse=desc)
+        out.extend(entries)
+        cursor = page.next_cursor if isinstance(page.next_cursor, str) else None
+        if cursor is None:
+            return out, pages
+        assert pages < 200, "pagination does not end"
+
+
+@pytest.mark.parametrize("order_by", ["name", "size", "created_at"])
+@pytest.mark.parametrize("desc", [False, True])
+def test_matrix(tree: tuple[ApiClient, str], server: LiveServer, order_by: str, desc: bool) -> None:
+    api, bucket = tree
+    prefixes = ["", "a/", "a", "é/", "zz"]
+    delimiters: list[str | None] = [None, "/"] if order_by == "name" else [None]
+    globs: list[str | None] = [None, *GLOBS]
+    for prefix, delimiter, glob in itertools.product(prefixes, delimiters, globs):
+        want = model(server, bucket, prefix, delimiter, glob, order_by, desc)
+        params: dict[str, Any] = {
+            "prefix": prefix,
+            "order_by": order_by,
+            "order": "desc" if desc else "asc",
+        }
+        if delimiter:
+            params["delimiter"] = delimiter
+        if glob:
+            params["glob"] = glob
+        for page_size in (2, 3, 1000):
+            got, pages = list_all(api, bucket, page_size, **params)
+            assert got == want, (prefix, delimiter, glob, page_size)
+            assert len(got) == len(set(got))
+            if page_size == 1000:
+                assert pages == 1
+
+
+def test_entries_and_folders(tree: tuple[ApiClient, str]) -> None:
+    api, bucket = tree
+    page, _ = api.blobs.list(bucket, prefix="a/", recursive=False)
+    assert [b.key for b in page.results] == ["a/1.png", "a/2.jpg"]
+    assert page.prefixes == ["a/b/"] and page.next_cursor is None
+    blob = page.results[0]
+    assert blob.size == 7 and blob.etag.startswith('"') and blob.sha256
+    assert blob.created_at and blob.modified_at
+    same, _ = api.blobs.list(bucket, prefix="a/", delimiter="/")
+    assert same.to_dict() == page.to_dict()
+    page, _ = api.blobs.list(bucket, prefix="a", delimiter="-")
+    assert page.prefixes == ["a-"]
+    page, _ = api.blobs.list(bucket, glob="a/**", delimiter="/", prefix="a/")
+    assert [b.key for b in page.results] == ["a/1.png", "a/2.jpg"] and page.prefixes == ["a/b/"]
+
+
+def test_bad_parameters(tree: tuple[ApiClient, str], unique: str) -> None:
+    api, bucket = tree
+    bad: list[dict[str, Any]] = [
+        {"delimiter": "/", "order_by": "size"},
+        {"recursive": False, "order_by": "created_at"},
+        {"recursive": False, "delimiter": "-"},
+        {"page_size": 0},
+        {"page_size": 1001},
+        {"cursor": "garbage"},
+        {"prefix": "../"},
+        {"delimiter": "//"},
+    ]
+    for params in bad:
+        with pytest.raises(ClientError) as exc:
+            api.blobs.list(bucket, **params)
+        assert exc.value.status_code == 400, params
+    page, _ = api.blobs.list(bucket, page_size=2)
+    assert isinstance(page.next_cursor, str)
+    others: list[dict[str, Any]] = [{"prefix": "a/"}, {"order_by": "size"}, {"order": "desc"}]
+    for other in others:
+        with pytest.raises(ClientError) as exc:  # a cursor only continues its own listing
+            api.blobs.list(bucket, page_size=2, cursor=page.next_cursor, **other)
+        assert exc.value.problem["code"] == "bad_cursor"
+    empty, _ = api.buckets.create(body=BucketCreate(name=f"empty-{unique}"))
+    page, _ = api.blobs.list(empty.id)
+    assert page.results == [] and page.prefixes == [] and page.next_cursor is None
+
+
+def test_short_pages_when_scan_budget_runs_out(
+    tree: tuple[ApiClient, str], server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sparse glob may answer short pages; following next_cursor still yields everything."""
+    api, bucket = tree
+    monkeypatch.setattr(listing, "MAX_SCAN_ROWS", 2)
+    monkeypatch.setattr(listing, "MAX_BATCH", 2)
+    for order_by, desc in [("name", False), ("name", True), ("size", False), ("created_at", True)]:
+        want = model(server, bucket, "", None, "**/*.png", order_by, desc)
+        got, pages = list_all(
+            api,
+            bucket,
+            1000,
+            glob="**/*.png",
+            order_by=order_by,
+            order="desc" if desc else "asc",
+        )
+        assert got == want and pages > 1
+    got, _ = list_all(api, bucket, 1000, delimiter="/")
+    assert got == model(server, bucket, "", "/", None, "name", False)
+
+
+def test_skip_scan_is_cheap(server: LiveServer, users: dict[str, str], unique: str) -> None:
+    """A folder with many keys costs one query, not a scan of its keys."""
+    with ApiClient(server.url, token=users["alice"]) as api:
+        b, _ = api.buckets.create(body=BucketCreate(name=f"skip-{unique}"))
+        now = utcnow()
+        rows = [
+            {
+                "bucket_id": b.id,
+                "key": f"{folder}/{i:05d}",
+                "object_id": f"obj_{i:032x}",
+                "size": 1,
+                "etag": '"x"',
+                "content_type": "application/octet-stream",
+                "meta": {},
+                "created_at": now,
+                "modified_at": now,
+            }
+            for folder in ("big1", "big2")
+            for i in range(3000)
+        ]
+        rows.append({**rows[0], "key": "z.txt"})
+        with server.state.db.session() as s:
+            s.execute(insert(Blob), rows)
+        statements: list[str] = []
+
+        def count(*args: Any) -> None:
+            statements.append(str(args[2]))
+
+        engine = server.state.db.engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            page, _ = api.blobs.list(b.id, delimiter="/")
+            desc, _ = api.blobs.list(b.id, delimiter="/", order="desc")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+            with server.state.db.session() as s:
+                s.execute(delete(Blob).where(Blob.bucket_id == b.id))
+        assert page.prefixes == ["big1/", "big2/"] and [x.key for x in page.results] == ["z.txt"]
+        assert desc.prefixes == ["big2/", "big1/"] and [x.key for x in desc.results] == ["z.txt"]
+        blob_queries = [q for q in statements if "FROM blobs" in q]
+        assert len(blob_queries) <= 10, blob_queries

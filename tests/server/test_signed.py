@@ -1,0 +1,180 @@
+"""Signed URLs: batch signing, anonymous GET/PUT through them, and every way they are refused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bucketry_api import ApiClient, ClientError
+from bucketry_api.models import BucketCreate, PublicAccess, SignedUrlRequest
+from tests.support.live_server import LiveServer
+
+
+@pytest.fixture
+def alice(server: LiveServer, users: dict[str, str]) -> Iterator[ApiClient]:
+    with ApiClient(server.url, token=users["alice"]) as api:
+        yield api
+
+
+@pytest.fixture
+def anon(server: LiveServer) -> Iterator[ApiClient]:
+    with ApiClient(server.url) as api:
+        yield api
+
+
+@pytest.fixture
+def bucket(alice: ApiClient, unique: str) -> str:
+    b, _ = alice.buckets.create(body=BucketCreate(name=f"signed-{unique}"))
+    return b.id
+
+
+def sign(api: ApiClient, bucket: str, *items: dict[str, object]) -> list[str]:
+    res, _ = api.blobs.sign(bucket, body=SignedUrlRequest.from_dict({"items": list(items)}))
+    assert [r.key for r in res.results] == [i["key"] for i in items]
+    urls = [r.url for r in res.results]
+    assert all(u.startswith("/api/v1/signed/") for u in urls)
+    return urls
+
+
+def token_of(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def test_signed_get_and_put(
+    alice: ApiClient, anon: ApiClient, bucket: str, server: LiveServer
+) -> None:
+    alice.blobs.put(bucket, key="dir/a.bin", body=b"0123456789")
+    get_url, put_url = sign(
+        alice,
+        bucket,
+        {"key": "dir/a.bin"},
+        {"key": "up/new.txt", "method": "PUT", "expires_in": 60},
+    )
+    res, _ = alice.blobs.sign(bucket, body=SignedUrlRequest.from_dict({"items": [{"key": "k"}]}))
+    assert res.results[0].method == "GET"
+    assert 3590 <= res.results[0].expires_at.timestamp() - time.time() <= 3610
+
+    with anon.blobs.signed_get_stream(token_of(get_url)) as resp:
+        assert resp.status_code == 200 and resp.read() == b"0123456789"
+        assert resp.headers["Content-Length"] == "10" and resp.headers["ETag"]
+    with anon.blobs.signed_get_stream(token_of(get_url), range_="bytes=-3") as resp:
+        assert resp.status_code == 206 and resp.read() == b"789"
+        assert resp.headers["Content-Range"] == "bytes 7-9/10"
+    with pytest.raises(ClientError) as exc:
+        anon.blobs.signed_get(token_of(get_url), range_="bytes=50-")
+    assert exc.value.status_code == 416
+
+    data = b"uploaded through a signed URL"
+    md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+    blob, resp = anon.blobs.signed_put(token_of(put_url), body=data, content_md5=md5)
+    assert resp.status_code == 201 and blob.key == "up/new.txt" and blob.size == len(data)
+    with alice.blobs.get_stream(bucket, key="up/new.txt") as r:
+        assert r.read() == data
+    # A bad checksum stores nothing: the previous version stays.
+    with pytest.raises(ClientError) as exc:
+        anon.blobs.signed_put(
+            token_of(put_url), body=b"other", x_checksum_sha256=hashlib.sha256(b"x").hexdigest()
+        )
+    assert exc.value.status_code == 400 and exc.value.problem["code"] == "checksum_mismatch"
+    with alice.blobs.get_stream(bucket, key="up/new.txt") as r:
+        assert r.read() == data
+    # The request's Content-Type is kept (raw httpx: the generated client sends octet-stream).
+    r = httpx.put(server.url + put_url, content=b"hi", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 201 and r.json()["content_type"] == "text/plain"
+
+
+def test_signed_url_refusals(
+    alice: ApiClient, anon: ApiClient, bucket: str, server: LiveServer
+) -> None:
+    alice.blobs.put(bucket, key="a", body=b"data")
+    get_url, put_url = sign(alice, bucket, {"key": "a"}, {"key": "a", "method": "PUT"})
+    get_token, put_token = token_of(get_url), token_of(put_url)
+
+    def code(call: object, *args: object, **kwargs: object) -> tuple[int, str]:
+        with pytest.raises(ClientError) as exc:
+            call(*args, **kwargs)  # type: ignore[operator]
+        return exc.value.status_code, str(exc.value.problem.get("code"))
+
+    # Wrong method: a GET token cannot upload, a PUT token cannot download.
+    assert code(anon.blobs.signed_put, get_token, body=b"evil") == (403, "wrong_method")
+    assert code(anon.blobs.signed_get, put_token) == (403, "wrong_method")
+    # Tampered: another key in the payload, a flipped signature, garbage.
+    body, mac = get_token.split(".")
+    payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).replace(
+        b'"k":"a"', b'"k":"b"'
+    )
+    forged = base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + mac
+    assert code(anon.blobs.signed_get, forged) == (403, "invalid_signature")
+    flipped = get_token[:-2] + ("AA" if get_token[-2:] != "AA" else "BB")
+    assert code(anon.blobs.signed_get, flipped) == (403, "invalid_signature")
+    assert code(anon.blobs.signed_get, "garbage") == (403, "invalid_signature")
+    # A token signed for another purpose (same key, other domain) is refused.
+    other = server.state.signer.sign("other", {"m": "GET", "b": bucket, "k": "a", "e": 2**40})
+    assert code(anon.blobs.signed_get, other) == (403, "invalid_signature")
+    # Expired.
+    old = server.state.signer.sign(
+        "signed-url", {"m": "GET", "b": bucket, "k": "a", "e": int(time.time()) - 1}
+    )
+    assert code(anon.blobs.signed_get, old) == (403, "expired")
+    old_put = server.state.signer.sign("signed-url", {"m": "PUT", "b": bucket, "k": "z", "e": 1})
+    assert code(anon.blobs.signed_put, old_put, body=b"x") == (403, "expired")
+    # Nothing was written by any of that.
+    page, _ = alice.blobs.list(bucket)
+    assert [b.key for b in page.results] == ["a"]
+    # No token at all.
+    r = httpx.get(server.api + "/signed/")
+    assert r.status_code in (404, 405)
+    # A bearer token is not needed, and a bad one does not matter either.
+    r = httpx.get(server.url + get_url, headers={"Authorization": "Bearer nonsense"})
+    assert r.status_code == 200 and r.content == b"data"
+    # Missing blob, then deleted bucket: 404.
+    (missing_url,) = sign(alice, bucket, {"key": "missing"})
+    assert code(anon.blobs.signed_get, token_of(missing_url))[0] == 404
+    alice.buckets.delete(bucket, force=True)
+    assert code(anon.blobs.signed_get, get_token)[0] == 404
+    assert code(anon.blobs.signed_put, put_token, body=b"x")[0] == 404
+
+
+def test_signing_rights(
+    alice: ApiClient, anon: ApiClient, bucket: str, server: LiveServer, users: dict[str, str]
+) -> None:
+    with ApiClient(server.url, token=users["bob"]) as bob:
+        body = SignedUrlRequest.from_dict({"items": [{"key": "a"}]})
+        with pytest.raises(ClientError) as exc:  # bob cannot see alice's private bucket
+            bob.blobs.sign(bucket, body=body)
+        assert exc.value.status_code == 404
+        alice.buckets.set_public(bucket, body=PublicAccess(public=True))
+        res, _ = bob.blobs.sign(bucket, body=body)  # reading a public bucket: fine
+        assert res.results[0].method == "GET"
+        put = SignedUrlRequest.from_dict({"items": [{"key": "a"}, {"key": "b", "method": "PUT"}]})
+        with pytest.raises(ClientError) as exc:
+            bob.blobs.sign(bucket, body=put)
+        assert exc.value.status_code == 403
+    with pytest.raises(ClientError) as exc:
+        anon.blobs.sign(bucket, body=body)
+    assert exc.value.status_code == 401
+    for items in (
+        [],
+        [{"key": "a", "expires_in": 0}],
+        [{"key": "a", "expires_in": 604801}],
+        [{"key": "a", "method": "DELETE"}],
+    ):
+        with pytest.raises(ClientError) as exc:
+            alice.blobs.sign(bucket, body=SignedUrlRequest.from_dict({"items": items}))
+        assert exc.value.status_code == 422, items
+    with pytest.raises(ClientError) as exc:
+        alice.blobs.sign(bucket, body=SignedUrlRequest.from_dict({"items": [{"key": "../a"}]}))
+    assert exc.value.status_code == 400 and exc.value.problem["code"] == "invalid_key"
+
+
+def test_long_keys_sign(alice: ApiClient, anon: ApiClient, bucket: str) -> None:
+    key = "😀" * 256  # 1024 bytes of 4-byte characters: the longest token there is
+    alice.blobs.put(bucket, key=key, body=b"emoji")
+    (url,) = sign(alice, bucket, {"key": key})
+    with anon.blobs.signed_get_stream(token_of(url)) as resp:
+        assert resp.read() == b"emoji"
