@@ -16,8 +16,8 @@ class BlobDeleteItem:
     """
     Attributes:
         key (str):
-        deleted (bool):
-        error (None | str | Unset): Why it was not deleted (e.g. `not_found`).
+        deleted (bool): Deleted (in a dry run: would be deleted).
+        error (None | str | Unset): Why it was not deleted (`not_found`, `invalid_key`).
     """
 
     key: str

@@ -19,7 +19,8 @@ class BlobPage:
     Attributes:
         results (list[Blob]):
         prefixes (list[str]): Common prefixes ("folders") when a delimiter is used, each ending with it.
-        next_cursor (None | str):
+        next_cursor (None | str): Cursor of the next page; null only at the end. A sparse glob may return a short (even
+            empty) page with a non-null cursor: keep going until the cursor is null.
     """
 
     results: list[Blob]
