@@ -1,0 +1,346 @@
+"""``download()``: a key to a file, or a prefix to a folder.
+
+Each blob streams (``iter_raw``) into ``.<name>.bucketry-partial`` next to its destination,
+pinned to the listed ETag with ``If-Match``; a dropped connection resumes at the byte reached
+(``Range``). The bytes are hashed as they arrive and checked against the blob's SHA-256, then
+fsynced, given the blob's mtime and renamed over the destination: a file under its final name
+is always complete. ``continue_=True`` resumes from an existing partial file (and keeps the
+partial after a retryable failure for the next run); otherwise a failed download deletes its
+partial. A blob replaced mid-download (412) starts over once from its new version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from bucketry_api.errors import ApiError as GeneratedApiError
+
+from ..errors import (
+    IntegrityError,
+    NotFoundError,
+    PreconditionFailedError,
+    from_generated,
+    from_transport,
+)
+from ..progress import ProgressCallback, resolve_progress
+from ..resources._base import arg
+from ..resources.blobs import BlobInfo
+from .bodies import TransferCancelled
+from .context import DEFAULT_PART_SIZE, TransferContext, TransferOptions
+from .filters import PARTIAL_SUFFIX, PathFilter
+from .folders import UnsafeKeyError, failed, local_path_for, remote_index, remote_one, run_all
+from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
+from .report import FileResult, TransferReport
+from .retry import is_retryable
+from .tracking import PartCounter, TaskProgress
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..resources.buckets import Bucket
+
+READ_CHUNK = 1024 * 1024
+
+
+def partial_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
+
+
+@contextlib.contextmanager
+def open_stream(
+    client: Client, ref: str, key: str, offset: int, etag: str | None
+) -> Iterator[httpx.Response]:
+    """``GET`` the blob from ``offset``, with SDK errors (also for a connection lost while
+    reading the body)."""
+    try:
+        with client.api.blobs.get_stream(
+            ref, key=key, range_=arg(f"bytes={offset}-" if offset else None), if_match=arg(etag)
+        ) as response:
+            yield response
+    except GeneratedApiError as exc:
+        raise from_generated(exc) from None
+    except httpx.TransportError as exc:
+        raise from_transport(exc) from exc
+
+
+def _hash_prefix(f: object, length: int) -> hashlib._Hash:
+    h = hashlib.sha256()
+    fd = f.fileno()  # type: ignore[attr-defined]
+    pos = 0
+    while pos < length:
+        data = os.pread(fd, min(READ_CHUNK, length - pos), pos)
+        if not data:
+            break
+        h.update(data)
+        pos += len(data)
+    return h
+
+
+def fetch_blob(
+    ctx: TransferContext,
+    info: BlobInfo,
+    path: Path,
+    *,
+    resume: bool,
+    keep_partial: bool,
+    counter: PartCounter,
+    offset_ns: int,
+) -> int:
+    """Download one blob to ``path``; returns the bytes fetched by this run."""
+    client = ctx.client
+    part = partial_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    offset = 0
+    if resume and part.is_file():
+        offset = part.stat().st_size
+        if offset > info.size:
+            offset = 0
+    fetched = 0
+    f = part.open("r+b" if offset else "wb")
+    try:
+        f.truncate(offset)
+        verify = ctx.options.checksum and info.sha256 is not None
+        hasher = _hash_prefix(f, offset) if verify else None
+        f.seek(offset)
+        restarted = False
+        retries = 0
+        while offset < info.size:
+            try:
+                with open_stream(client, ctx.ref, info.key, offset, info.etag) as response:
+                    if offset and response.status_code == 200:  # the server ignored Range
+                        offset = 0
+                        f.seek(0)
+                        f.truncate()
+                        hasher = hashlib.sha256() if verify else None
+                    for chunk in response.iter_raw():
+                        if ctx.cancel.is_set():
+                            raise TransferCancelled("transfer cancelled")
+                        f.write(chunk)
+                        if hasher is not None:
+                            hasher.update(chunk)
+                        offset += len(chunk)
+                        fetched += len(chunk)
+                        counter(len(chunk))
+                if offset < info.size:
+                    raise IntegrityError(
+                        f"{info.key}: the body ended at {offset} of {info.size} bytes"
+                    )
+            except PreconditionFailedError:
+                if restarted:
+                    raise
+                restarted = True  # replaced since it was listed: start over from the new one
+                fresh = remote_one(ctx.bucket, info.key)
+                if fresh is None:
+                    raise NotFoundError(f"{info.key}: deleted during the download") from None
+                info, offset = fresh, 0
+                f.seek(0)
+                f.truncate()
+                verify = ctx.options.checksum and info.sha256 is not None
+                hasher = hashlib.sha256() if verify else None
+                counter.new_attempt()
+            except Exception as exc:
+                if not is_retryable(exc) or retries >= client.retry_policy.max_retries:
+                    raise
+                time.sleep(client.retry_policy.delay(retries))
+                retries += 1
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        if offset != info.size:
+            raise IntegrityError(f"{info.key}: got {offset} bytes, the blob has {info.size}")
+        if hasher is not None and hasher.hexdigest() != info.sha256:
+            raise IntegrityError(
+                f"{info.key}: SHA-256 {hasher.hexdigest()} does not match the blob's {info.sha256}"
+            )
+        mtime_ns = remote_mtime_ns(info, offset_ns)
+        if mtime_ns is not None:
+            os.utime(part, ns=(time.time_ns(), mtime_ns))
+        os.replace(part, path)
+    except BaseException as exc:
+        f.close()
+        keep = keep_partial and (
+            isinstance(exc, KeyboardInterrupt | TransferCancelled) or is_retryable(exc)
+        )
+        if not keep:
+            part.unlink(missing_ok=True)
+        raise
+    return fetched
+
+
+def download(
+    bucket: Bucket,
+    src: str,
+    dst: Path,
+    *,
+    update: bool = False,
+    continue_: bool = False,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    progress: bool | ProgressCallback | None = None,
+    file_concurrency: int = 8,
+    max_concurrency: int = 8,
+    part_size: int = DEFAULT_PART_SIZE,
+    checksum: bool = True,
+) -> TransferReport:
+    """Download the key ``src`` to ``dst`` (into it when ``dst`` is a folder), or every blob
+    under the prefix ``src`` (ending in ``/``, or a key that does not exist but has children)
+    to the folder ``dst``, keys mapped to relative paths (keys that would escape ``dst`` are
+    refused and reported).
+
+    ``update``: only blobs newer (by mtime, clock-skew aware) than the local file.
+    ``continue_``: skip files of the same size, resume partial files. ``file_concurrency``
+    files at once. A single key's failure is raised; a folder returns a report per file.
+    (``part_size``/``max_concurrency`` are accepted for symmetry with ``upload``: one stream
+    per file already runs at disk/loopback speed.)
+    """
+    started = time.monotonic()
+    options = TransferOptions(
+        part_size=part_size,
+        max_concurrency=max_concurrency,
+        file_concurrency=file_concurrency,
+        checksum=checksum,
+    )
+    client = bucket.client
+    dst = Path(dst)
+    targets: list[tuple[BlobInfo, Path | None, Exception | None]] = []
+    single = None if not src or src.endswith("/") else remote_one(bucket, src)
+    folder = single is None
+    if single is not None:
+        targets.append((single, dst / src.rsplit("/", 1)[-1] if dst.is_dir() else dst, None))
+    else:
+        prefix = src if not src or src.endswith("/") else src + "/"
+        filters = PathFilter(include, exclude)
+        listed = [i for i in remote_index(bucket, prefix).values()]
+        if not listed and src and not src.endswith("/"):
+            raise NotFoundError(f"no blob {src!r} and nothing under {prefix!r}", status_code=404)
+        for info in listed:
+            rel = info.key[len(prefix) :]
+            if rel.endswith("/") and info.size == 0:
+                continue  # a folder marker
+            if not filters.wants(rel):
+                continue
+            try:
+                targets.append((info, local_path_for(dst, rel), None))
+            except UnsafeKeyError as exc:
+                targets.append((info, None, exc))
+
+    offset_ns = server_offset_ns(client) if update else 0
+    results: list[FileResult | None] = []
+    jobs: list[tuple[int, BlobInfo, Path, bool]] = []
+    to_fetch = 0
+    for info, maybe_path, error in targets:
+        if maybe_path is None:
+            assert error is not None
+            results.append(failed(info.key, None, info.size, time.monotonic(), error))
+            continue
+        path = maybe_path
+        reason = None
+        try:
+            st: os.stat_result | None = path.stat()
+        except FileNotFoundError:
+            st = None
+        if st is not None:
+            if continue_ and st.st_size == info.size:
+                reason = "complete"
+            elif update:
+                src_ns = remote_mtime_ns(info, offset_ns)
+                if not is_newer(src_ns, st.st_mtime_ns):
+                    reason = skip_reason(src_ns, st.st_mtime_ns)
+        if reason is not None:
+            results.append(FileResult(info.key, path, "skipped", size=info.size, reason=reason))
+            continue
+        resume = False
+        done_already = 0
+        if continue_:
+            part = partial_path(path)
+            with contextlib.suppress(FileNotFoundError):
+                size = part.stat().st_size
+                if size <= info.size:
+                    resume, done_already = True, size
+        jobs.append((len(results), info, path, resume))
+        results.append(None)
+        to_fetch += info.size - done_already
+
+    reporter = resolve_progress(progress, client.progress)
+    tracker = TaskProgress(
+        reporter, "download", src or "/", to_fetch, files=len(jobs) if folder else None
+    )
+    with TransferContext(bucket, options, tracker) as ctx:
+        work: list[Callable[[], FileResult]] = [
+            partial(download_one, ctx, info, path, resume, continue_, offset_ns)
+            for _, info, path, resume in jobs
+        ]
+        try:
+            done = run_all(work, options.file_concurrency, ctx.cancel)
+        except BaseException as exc:
+            tracker.finish(error=f"{type(exc).__name__}: {exc}")
+            raise
+    for (slot, *_), result in zip(jobs, done, strict=True):
+        results[slot] = result
+    report = TransferReport(
+        "download", [r for r in results if r is not None], time.monotonic() - started
+    )
+    failures = report.failed
+    tracker.finish(error=f"{len(failures)} failed" if failures else None)
+    if not folder and failures and failures[0].error is not None:
+        raise failures[0].error
+    return report
+
+
+def download_one(
+    ctx: TransferContext,
+    info: BlobInfo,
+    path: Path,
+    resume: bool,
+    keep_partial: bool,
+    offset_ns: int,
+) -> FileResult:
+    started = time.monotonic()
+    counter = PartCounter(ctx.progress)
+    try:
+        try:
+            fetched = fetch_blob(
+                ctx,
+                info,
+                path,
+                resume=resume,
+                keep_partial=keep_partial,
+                counter=counter,
+                offset_ns=offset_ns,
+            )
+        except IntegrityError:
+            if not resume:
+                raise
+            # The partial file came from another version of the blob: start over once.
+            counter.new_attempt()
+            fetched = fetch_blob(
+                ctx,
+                info,
+                path,
+                resume=False,
+                keep_partial=keep_partial,
+                counter=counter,
+                offset_ns=offset_ns,
+            )
+            resume = False
+    except Exception as exc:
+        return failed(info.key, path, info.size, started, exc)
+    if ctx.progress is not None:
+        ctx.progress.file_done()
+    return FileResult(
+        info.key,
+        path,
+        "downloaded",
+        size=info.size,
+        bytes=fetched,
+        elapsed=time.monotonic() - started,
+        resumed=resume,
+    )

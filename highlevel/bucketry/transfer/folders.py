@@ -1,0 +1,154 @@
+"""Folders on both sides: walking a local tree through the filters, listing a remote prefix
+once, mapping keys to local paths safely, and running per-file work on a bounded pool."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from ..resources.blobs import BlobInfo
+from .filters import PathFilter
+from .report import FileResult
+
+if TYPE_CHECKING:
+    from ..resources.buckets import Bucket
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: Path
+    rel: str  # POSIX path relative to the walked folder ("" for a lone file)
+    size: int
+    mtime_ns: int
+
+
+def local_file(path: Path, rel: str = "") -> LocalFile:
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise IsADirectoryError(f"not a regular file: {path}")
+    return LocalFile(path, rel, st.st_size, st.st_mtime_ns)
+
+
+def walk(root: Path, filters: PathFilter) -> Iterator[LocalFile]:
+    """Regular files below ``root`` in the order of their relative paths as strings (the
+    order of a key listing), symlinked files followed, symlinked directories not (so a loop
+    cannot trap the walk)."""
+    yield from _walk(str(root), "", filters)
+
+
+def _walk(folder: str, rel_folder: str, filters: PathFilter) -> Iterator[LocalFile]:
+    with os.scandir(folder) as it:
+        entries = []
+        for entry in it:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            entries.append((entry.name + ("/" if is_dir else ""), entry, is_dir))
+    entries.sort(key=lambda item: item[0])
+    for _, entry, is_dir in entries:
+        rel = f"{rel_folder}{entry.name}"
+        if is_dir:
+            if not filters.dir_ignored(rel):
+                yield from _walk(entry.path, rel + "/", filters)
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=True) or not filters.wants(rel):
+                continue  # sockets, fifos, dangling links, filtered out
+            st = entry.stat(follow_symlinks=True)
+        except FileNotFoundError:  # vanished during the walk
+            continue
+        yield LocalFile(Path(entry.path), rel, st.st_size, st.st_mtime_ns)
+
+
+def remote_index(bucket: Bucket, prefix: str) -> dict[str, BlobInfo]:
+    """Every blob under ``prefix``, from one (paged) listing."""
+    return {info.key: info for info in bucket.list(prefix, recursive=True) if not info.is_dir}
+
+
+def remote_one(bucket: Bucket, key: str) -> BlobInfo | None:
+    """The blob at ``key`` with full-resolution times and metadata, via a one-item listing
+    (the exact key sorts first among keys it prefixes)."""
+    for info in bucket.list(key, recursive=True, page_size=1, first=1):
+        return info if info.key == key and not info.is_dir else None
+    return None
+
+
+class UnsafeKeyError(ValueError):
+    """A key that cannot be a path below the destination folder."""
+
+
+def safe_relative(rel: str) -> PurePosixPath:
+    """A key's part below the prefix as a relative path, refusing anything that could land
+    outside the destination (``..``, absolute paths, empty or ``.`` segments, NUL; on
+    Windows also ``\\`` and drive letters)."""
+    if not rel or rel.startswith("/") or "\x00" in rel:
+        raise UnsafeKeyError(f"unsafe key for a local path: {rel!r}")
+    if os.sep == "\\" and ("\\" in rel or ":" in rel):  # pragma: no cover - Windows
+        raise UnsafeKeyError(f"unsafe key for a local path: {rel!r}")
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise UnsafeKeyError(f"unsafe key for a local path: {rel!r}")
+    return PurePosixPath(*parts)
+
+
+def local_path_for(root: Path, rel: str) -> Path:
+    path = root.joinpath(*safe_relative(rel).parts)
+    root_abs = os.path.abspath(root)
+    if os.path.commonpath([root_abs, os.path.abspath(path)]) != root_abs:  # pragma: no cover
+        raise UnsafeKeyError(f"unsafe key for a local path: {rel!r}")
+    return path
+
+
+# --------------------------------------------------------------------------- running files
+
+
+def failed(
+    key: str, path: Path | None, size: int, started: float, exc: BaseException
+) -> FileResult:
+    return FileResult(
+        key=key,
+        path=path,
+        status="failed",
+        size=size,
+        elapsed=time.monotonic() - started,
+        reason=f"{type(exc).__name__}: {exc}",
+        error=exc,
+    )
+
+
+def run_all(
+    jobs: list[Callable[[], FileResult]],
+    concurrency: int,
+    cancel: threading.Event,
+) -> list[FileResult]:
+    """Run per-file jobs on a pool of ``concurrency`` threads; results in job order. Each job
+    reports its own failure as a ``FileResult``; an exception escaping a job (e.g.
+    ``KeyboardInterrupt`` in the caller) cancels the rest and propagates."""
+    if not jobs:
+        return []
+    if concurrency <= 1 or len(jobs) == 1:
+        return [job() for job in jobs]
+    pool = ThreadPoolExecutor(
+        max_workers=min(concurrency, len(jobs)), thread_name_prefix="bucketry-file"
+    )
+    futures: list[Future[FileResult]] = []
+    try:
+        futures = [pool.submit(job) for job in jobs]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        for f in done:
+            if f.exception() is not None:
+                raise f.exception()  # type: ignore[misc]
+        return [f.result() for f in futures]
+    except BaseException:
+        cancel.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

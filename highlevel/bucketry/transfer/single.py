@@ -1,0 +1,93 @@
+"""One file, one streamed PUT (files up to the multipart threshold)."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from pathlib import Path
+
+from ..resources._base import arg
+from ..resources.blobs import BlobInfo
+from .bodies import FileSlice
+from .checksums import sha256_bytes, sha256_range
+from .context import SMALL_FILE, TransferContext, TransferOptions
+from .folders import LocalFile
+from .mtimes import MTIME_KEY, format_mtime
+from .retry import with_retries
+from .tracking import PartCounter
+
+
+class FileChangedError(OSError):
+    """The local file changed while it was being uploaded."""
+
+
+def blob_metadata(
+    options: TransferOptions, mtime_ns: int | None, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The metadata stored with an uploaded blob: the source mtime, our resume markers, then
+    the caller's metadata (which wins on a clash)."""
+    meta: dict[str, str] = {}
+    if mtime_ns is not None:
+        meta[MTIME_KEY] = format_mtime(mtime_ns)
+    meta.update(extra or {})
+    meta.update(options.metadata or {})
+    return meta
+
+
+def content_type_for(options: TransferOptions, path: Path | None) -> str | None:
+    if options.content_type is not None:
+        return options.content_type
+    if path is None:
+        return None
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed
+
+
+def put_file(ctx: TransferContext, f: LocalFile, key: str, counter: PartCounter) -> BlobInfo:
+    """Upload ``f`` with one PUT carrying its SHA-256 (verified by the server). Small files
+    go as one in-memory body the transport can replay; larger ones stream from the file and
+    are retried here, each attempt re-reading the file from the start."""
+    client, api, opts = ctx.client, ctx.client.api, ctx.options
+    meta = json.dumps(blob_metadata(opts, f.mtime_ns), separators=(",", ":"))
+    ctype = arg(content_type_for(opts, f.path))
+    if f.size <= SMALL_FILE:
+        data = f.path.read_bytes()
+        if len(data) != f.size:
+            raise FileChangedError(f"{f.path} changed size while uploading")
+        model = client.call(
+            api.blobs.put,
+            ctx.ref,
+            key=key,
+            body=data,
+            content_type=ctype,
+            x_checksum_sha256=arg(sha256_bytes(data) if opts.checksum else None),
+            x_blob_metadata=meta,
+            if_none_match=arg(opts.if_none_match),
+        )
+        counter.complete(f.size)
+        return BlobInfo.from_model(model)
+    fd = os.open(f.path, os.O_RDONLY)
+    try:
+        if os.fstat(fd).st_size != f.size:
+            raise FileChangedError(f"{f.path} changed size while uploading")
+        digest = sha256_range(fd, 0, f.size) if opts.checksum else None
+
+        def attempt() -> BlobInfo:
+            counter.new_attempt()
+            body = FileSlice(fd, 0, f.size, on_bytes=counter, cancel=ctx.cancel)
+            model = client.call(
+                api.blobs.put,
+                ctx.ref,
+                key=key,
+                body=body,
+                content_type=ctype,
+                x_checksum_sha256=arg(digest),
+                x_blob_metadata=meta,
+                if_none_match=arg(opts.if_none_match),
+            )
+            return BlobInfo.from_model(model)
+
+        return with_retries(client, attempt)
+    finally:
+        os.close(fd)

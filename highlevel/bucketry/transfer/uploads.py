@@ -1,0 +1,163 @@
+"""``upload()``: a file or a folder into a bucket."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..progress import ProgressCallback, resolve_progress
+from ..resources.blobs import BlobInfo
+from .context import DEFAULT_PART_SIZE, DEFAULT_THRESHOLD, TransferContext, TransferOptions
+from .filters import IGNORE_FILE, IgnoreRules, PathFilter
+from .folders import LocalFile, failed, local_file, remote_index, remote_one, run_all, walk
+from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
+from .multipart import upload_multipart
+from .report import FileResult, TransferReport
+from .single import put_file
+from .tracking import PartCounter, TaskProgress
+
+if TYPE_CHECKING:
+    from ..resources.buckets import Bucket
+
+
+def upload(
+    bucket: Bucket,
+    src: Path,
+    dst: str = "",
+    *,
+    update: bool = False,
+    continue_: bool = False,
+    include: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
+    ignore_file: str | None = IGNORE_FILE,
+    progress: bool | ProgressCallback | None = None,
+    part_size: int = DEFAULT_PART_SIZE,
+    multipart_threshold: int = DEFAULT_THRESHOLD,
+    max_concurrency: int = 8,
+    file_concurrency: int = 8,
+    content_type: str | None = None,
+    metadata: dict[str, str] | None = None,
+    if_none_match: str | None = None,
+    checksum: bool = True,
+) -> TransferReport:
+    """Upload a file to the key ``dst`` (or ``dst + name`` when ``dst`` is ``""`` or ends in
+    ``/``), or a folder's files to ``dst`` + their relative POSIX paths.
+
+    ``update``: only files newer (by mtime) than their blob. ``continue_``: skip files whose
+    blob has the same size (an interrupted multipart upload is resumed in any case).
+    ``include``/``exclude``: globs over relative paths; ``ignore_file``: gitignore-like file at
+    the folder's root (``None`` to ignore it). Files above ``multipart_threshold`` go
+    multipart, ``max_concurrency`` parts in flight in total, ``file_concurrency`` files at once.
+
+    A folder upload returns a report with one result per file (a failure does not stop the
+    others; ``report.raise_for_errors()``). A single file's failure is raised.
+    """
+    started = time.monotonic()
+    options = TransferOptions(
+        part_size=part_size,
+        multipart_threshold=multipart_threshold,
+        max_concurrency=max_concurrency,
+        file_concurrency=file_concurrency,
+        checksum=checksum,
+        content_type=content_type,
+        metadata=metadata,
+        if_none_match=if_none_match,
+    )
+    src = Path(src)
+    client = bucket.client
+    folder = src.is_dir()
+    if folder:
+        prefix = dst if not dst or dst.endswith("/") else dst + "/"
+        rules = None
+        if ignore_file and (src / ignore_file).is_file():
+            rules = IgnoreRules.read(src / ignore_file)
+        filters = PathFilter(include, exclude, rules)
+        files = [(lf, prefix + lf.rel) for lf in walk(src, filters) if lf.rel != ignore_file]
+    else:
+        lf = local_file(src)  # FileNotFoundError / IsADirectoryError
+        key = dst + src.name if not dst or dst.endswith("/") else dst
+        files = [(lf, key)]
+        prefix = key
+
+    remote: dict[str, BlobInfo] = {}
+    offset_ns = 0
+    if update or continue_:
+        if folder:
+            remote = remote_index(bucket, prefix)
+        elif (info := remote_one(bucket, prefix)) is not None:
+            remote = {info.key: info}
+        if update:
+            offset_ns = server_offset_ns(client)
+
+    results: list[FileResult | None] = []
+    jobs: list[tuple[int, LocalFile, str]] = []
+    for lf, key in files:
+        info = remote.get(key)
+        reason = None
+        if info is not None:
+            if continue_ and info.size == lf.size:
+                reason = "complete"
+            elif update:
+                dst_ns = remote_mtime_ns(info, offset_ns)
+                if not is_newer(lf.mtime_ns, dst_ns):
+                    reason = skip_reason(lf.mtime_ns, dst_ns)
+        if reason is not None:
+            results.append(FileResult(key, lf.path, "skipped", size=lf.size, reason=reason))
+        else:
+            jobs.append((len(results), lf, key))
+            results.append(None)
+
+    reporter = resolve_progress(progress, client.progress)
+    tracker = TaskProgress(
+        reporter,
+        "upload",
+        str(src),
+        sum(lf.size for _, lf, _ in jobs),
+        files=len(jobs) if folder else None,
+    )
+    with TransferContext(bucket, options, tracker) as ctx:
+        work: list[Callable[[], FileResult]] = [
+            partial(upload_one, ctx, lf, key) for _, lf, key in jobs
+        ]
+        try:
+            done = run_all(work, options.file_concurrency, ctx.cancel)
+        except BaseException as exc:
+            tracker.finish(error=f"{type(exc).__name__}: {exc}")
+            raise
+    for (slot, _, _), result in zip(jobs, done, strict=True):
+        results[slot] = result
+    report = TransferReport(
+        "upload", [r for r in results if r is not None], time.monotonic() - started
+    )
+    failures = report.failed
+    tracker.finish(error=f"{len(failures)} failed" if failures else None)
+    if not folder and failures and failures[0].error is not None:
+        raise failures[0].error
+    return report
+
+
+def upload_one(ctx: TransferContext, lf: LocalFile, key: str) -> FileResult:
+    started = time.monotonic()
+    try:
+        if lf.size > ctx.options.multipart_threshold:
+            outcome = upload_multipart(ctx, lf, key)
+            sent, resumed = outcome.sent, outcome.resumed
+        else:
+            put_file(ctx, lf, key, PartCounter(ctx.progress))
+            sent, resumed = lf.size, False
+    except Exception as exc:
+        return failed(key, lf.path, lf.size, started, exc)
+    if ctx.progress is not None:
+        ctx.progress.file_done()
+    return FileResult(
+        key,
+        lf.path,
+        "uploaded",
+        size=lf.size,
+        bytes=sent,
+        elapsed=time.monotonic() - started,
+        resumed=resumed,
+    )

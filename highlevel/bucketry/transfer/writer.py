@@ -1,0 +1,230 @@
+"""``BlobWriter``: ``blob.open("wb")``, a file object that uploads as it is written.
+
+Writes are buffered up to ``part_size``. If ``close()`` finds everything still in the buffer,
+the blob goes up in one PUT; otherwise a multipart upload was started when the buffer first
+filled and full parts were sent in the background (at most ``max_concurrency`` in flight, so
+memory stays under ``(max_concurrency + 1) * part_size``); ``close()`` sends the rest and
+completes. The blob appears only when ``close()`` succeeds. Leaving a ``with`` block by an
+exception, ``abort()``, or dropping an unclosed writer aborts the upload: nothing is created.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from bucketry_api.models import CompletedPart, UploadComplete, UploadCreate, UploadCreateMetadata
+
+from ..resources._base import arg, opt
+from ..resources.blobs import BlobInfo
+from .bodies import BytesBody
+from .checksums import sha256_bytes
+from .context import DEFAULT_PART_SIZE
+from .retry import with_retries
+
+if TYPE_CHECKING:
+    from ..client import Client
+    from ..resources.blobs import Blob
+
+
+class BlobWriter(io.RawIOBase):
+    def __init__(
+        self,
+        blob: Blob,
+        *,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_concurrency: int = 4,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        if_none_match: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.blob = blob
+        self.name = blob.key
+        self.part_size = part_size
+        self.max_concurrency = max_concurrency
+        self.content_type = content_type
+        self.metadata = dict(metadata or {})
+        self.if_none_match = if_none_match
+        self.info: BlobInfo | None = None  # the stored blob, once closed
+        self._buf = bytearray()
+        self._written = 0
+        self._upload_id: str | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._parts: list[tuple[int, Future[str]]] = []
+        self._slots = threading.Semaphore(max_concurrency)
+        self._aborted = False
+
+    # -- io.RawIOBase ------------------------------------------------------------------------
+    def writable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._written
+
+    def write(self, b: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.closed:
+            raise ValueError("write to a closed BlobWriter")
+        view = memoryview(b).cast("B")
+        self._buf += view
+        self._written += len(view)
+        while len(self._buf) >= self.part_size:
+            if self._upload_id is None:
+                self._upload_id = self._start()  # may raise part_size to the server's minimum
+                continue
+            data = bytes(self._buf[: self.part_size])
+            del self._buf[: self.part_size]
+            self._send_part(data)
+        return len(view)
+
+    def close(self) -> None:
+        """Upload what is left and commit the blob (a no-op when already closed)."""
+        if self.closed:
+            return
+        try:
+            if not self._aborted:
+                self.info = self._commit()
+        except BaseException:
+            self._abort_quietly()
+            raise
+        finally:
+            self._shutdown()
+            super().close()
+
+    def abort(self) -> None:
+        """Drop everything written; the blob is not created or changed."""
+        if self.closed:
+            return
+        self._abort_quietly()
+        self._shutdown()
+        super().close()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            self.abort()
+        else:
+            self.close()
+
+    def __del__(self) -> None:
+        if not getattr(self, "closed", True):
+            warnings.warn(
+                f"BlobWriter for {self.name!r} dropped without close(): nothing was stored",
+                ResourceWarning,
+                stacklevel=2,
+            )
+            self.abort()
+
+    # -- internals ---------------------------------------------------------------------------
+    @property
+    def _client(self) -> Client:
+        return self.blob.bucket.client
+
+    def _meta_header(self) -> str | None:
+        return json.dumps(self.metadata, separators=(",", ":")) if self.metadata else None
+
+    def _start(self) -> str:
+        client = self._client
+        body = UploadCreate(
+            key=self.blob.key,
+            content_type=arg(self.content_type),
+            metadata=UploadCreateMetadata.from_dict(self.metadata),
+            if_none_match=arg(self.if_none_match),
+        )
+        upload = client.call(client.api.uploads.create, self.blob.bucket.ref, body=body)
+        min_part = opt(upload.min_part_size) or 0
+        if self.part_size < min_part:
+            self.part_size = min_part  # the buffer simply fills further before the next part
+        self._pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="bucketry-writer")
+        return upload.id
+
+    def _send_part(self, data: bytes) -> None:
+        number = len(self._parts) + 1
+        self._slots.acquire()  # bounded memory: wait while max_concurrency parts are in flight
+        assert self._pool is not None
+        future = self._pool.submit(self._put_part, number, data)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._parts.append((number, future))
+        if future.done() and future.exception() is not None:
+            raise future.exception()  # type: ignore[misc]
+
+    def _put_part(self, number: int, data: bytes) -> str:
+        client = self._client
+        assert self._upload_id is not None
+        digest = sha256_bytes(data)
+        upload_id = self._upload_id
+
+        def attempt() -> str:
+            part = client.call(
+                client.api.uploads.put_part,
+                self.blob.bucket.ref,
+                upload_id,
+                number,
+                body=BytesBody(data),
+                x_checksum_sha256=digest,
+            )
+            return part.etag
+
+        return with_retries(client, attempt)
+
+    def _commit(self) -> BlobInfo:
+        client = self._client
+        ref = self.blob.bucket.ref
+        if self._upload_id is None:
+            data = bytes(self._buf)
+            model = client.call(
+                client.api.blobs.put,
+                ref,
+                key=self.blob.key,
+                body=data,
+                content_type=arg(self.content_type),
+                x_checksum_sha256=sha256_bytes(data),
+                x_blob_metadata=arg(self._meta_header()),
+                if_none_match=arg(self.if_none_match),
+            )
+            return BlobInfo.from_model(model)
+        if self._buf or not self._parts:
+            data = bytes(self._buf)
+            self._buf.clear()
+            number = len(self._parts) + 1
+            self._parts.append((number, _done(self._put_part(number, data))))
+        etags = [CompletedPart(part_number=n, etag=f.result()) for n, f in self._parts]
+        body = UploadComplete(parts=etags)
+        model = client.call(client.api.uploads.complete, ref, self._upload_id, body=body)
+        self._upload_id = None
+        return BlobInfo.from_model(model)
+
+    def _abort_quietly(self) -> None:
+        self._aborted = True
+        upload_id, self._upload_id = self._upload_id, None
+        self._buf.clear()
+        for _, fut in self._parts:
+            fut.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if upload_id is not None:
+            client = self._client
+            try:
+                client.call(client.api.uploads.abort, self.blob.bucket.ref, upload_id)
+            except Exception:
+                pass
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _done(value: str) -> Future[str]:
+    future: Future[str] = Future()
+    future.set_result(value)
+    return future

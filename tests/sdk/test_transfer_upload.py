@@ -1,0 +1,244 @@
+"""Uploads against the real server: single PUTs, multipart (sizes, checksums, parallel parts,
+retries), resume of a killed upload, progress sums."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bucketry import Bucket, Client, ProgressAdvance, ProgressEvent, ProgressStart
+from tests.sdk.transfer_support import (
+    FaultyTransport,
+    MiB,
+    Recorder,
+    fast_retries,
+    random_file,
+    sha,
+)
+from tests.support.live_server import LiveServer
+
+KiB = 1024
+
+
+@pytest.fixture
+def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
+    with Client(url=server.url, token=users["alice"], progress=False) as c:
+        yield c
+
+
+@pytest.fixture
+def bucket(client: Client, unique: str) -> Iterator[Bucket]:
+    b = client.buckets.create(f"up-{unique}")
+    yield b
+    b.delete(force=True)
+
+
+def test_single_file_keys_and_checksum(bucket: Bucket, tmp_path: Path) -> None:
+    data = random_file(tmp_path / "photo.png", 300 * KiB)
+    recorder = Recorder(bucket.client)
+    report = bucket.upload(tmp_path / "photo.png")  # dst "" → the file name
+    assert report.ok and [r.status for r in report] == ["uploaded"]
+    bucket.upload(tmp_path / "photo.png", "dir/")  # dst ending in / → dst + name
+    bucket.upload(tmp_path / "photo.png", "exact/key.png")
+    for key in ["photo.png", "dir/photo.png", "exact/key.png"]:
+        blob = bucket.blob(key)
+        assert blob.read_bytes() == data
+        info = blob.stat()
+        assert info.sha256 == sha(data)
+        assert info.content_type == "image/png"
+    puts = [r for r in recorder.requests if r.method == "PUT"]
+    assert len(puts) == 3  # no HEAD/listing per file without update/continue_
+    assert all(r.headers["x-checksum-sha256"] == sha(data) for r in puts)
+
+
+def test_streamed_single_put_above_one_mib(bucket: Bucket, tmp_path: Path) -> None:
+    data = random_file(tmp_path / "f.bin", 3 * MiB + 7)
+    recorder = Recorder(bucket.client)
+    bucket.upload(tmp_path / "f.bin", "f.bin")  # below the 8 MiB threshold: one PUT
+    assert [r.method for r in recorder.requests] == ["PUT"]
+    assert bucket.blob("f.bin").read_bytes() == data
+
+
+def test_empty_file(bucket: Bucket, tmp_path: Path) -> None:
+    (tmp_path / "empty").write_bytes(b"")
+    bucket.upload(tmp_path / "empty", "empty", multipart_threshold=0)
+    assert bucket.blob("empty").stat().size == 0
+    assert bucket.blob("empty").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("size", "part_size"),
+    [
+        (1 * MiB, 128 * KiB),  # an exact multiple
+        (1 * MiB + 1, 128 * KiB),  # a 1-byte last part
+        (700_001, 64 * KiB),
+        (2 * MiB + 12345, 512 * KiB),
+    ],
+)
+def test_multipart_sizes(bucket: Bucket, tmp_path: Path, size: int, part_size: int) -> None:
+    data = random_file(tmp_path / "big.bin", size)
+    recorder = Recorder(bucket.client)
+    report = bucket.upload(
+        tmp_path / "big.bin", "big.bin", part_size=part_size, multipart_threshold=256 * KiB
+    )
+    assert report.ok and report.results[0].bytes == size
+    parts = recorder.part_puts()
+    assert len(parts) == math.ceil(size / part_size)
+    for request in parts:  # every part carries the SHA-256 of its own bytes
+        number = int(request.url.path.rsplit("/", 1)[-1])
+        chunk = data[(number - 1) * part_size : number * part_size]
+        assert request.headers["x-checksum-sha256"] == sha(chunk)
+        assert int(request.headers["content-length"]) == len(chunk)
+    info = bucket.blob("big.bin").stat()
+    assert info.size == size and info.sha256 == sha(data)
+    assert bucket.blob("big.bin").read_bytes() == data
+    assert not list(bucket.client.api.uploads.list(bucket.ref)[0].results)  # nothing left open
+
+
+def test_part_size_raised_to_server_minimum(bucket: Bucket, tmp_path: Path) -> None:
+    data = random_file(tmp_path / "f.bin", 300 * KiB)
+    recorder = Recorder(bucket.client)
+    bucket.upload(tmp_path / "f.bin", "f.bin", part_size=16 * KiB, multipart_threshold=0)
+    assert len(recorder.part_puts()) == math.ceil(300 / 64)  # the test server's 64 KiB minimum
+    assert bucket.blob("f.bin").read_bytes() == data
+
+
+def test_parts_go_in_parallel(bucket: Bucket, tmp_path: Path) -> None:
+    data = random_file(tmp_path / "f.bin", 4 * MiB)
+    recorder = Recorder(bucket.client)
+    bucket.upload(
+        tmp_path / "f.bin", "f.bin", part_size=64 * KiB, multipart_threshold=0, max_concurrency=4
+    )
+    assert len(recorder.part_puts()) == 64
+    assert 2 <= recorder.max_parts_in_flight <= 4
+    assert bucket.blob("f.bin").read_bytes() == data
+
+
+def test_killed_upload_resumes_without_resending_parts(bucket: Bucket, tmp_path: Path) -> None:
+    size, part = 1 * MiB + 5, 64 * KiB
+    total_parts = math.ceil(size / part)  # 17
+    data = random_file(tmp_path / "f.bin", size)
+    recorder = Recorder(bucket.client)
+    moved = 0
+
+    def kill_after_some_parts(event: ProgressEvent) -> None:
+        nonlocal moved
+        if isinstance(event, ProgressAdvance):
+            moved += event.amount
+            if moved > 6 * part:
+                raise KeyboardInterrupt  # what Ctrl-C does midway
+
+    opts: dict[str, Any] = dict(part_size=part, multipart_threshold=0, max_concurrency=2)
+    with pytest.raises(KeyboardInterrupt):
+        bucket.upload(tmp_path / "f.bin", "f.bin", progress=kill_after_some_parts, **opts)
+    assert not bucket.blob("f.bin").exists()
+    open_uploads = bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+    assert len(open_uploads) == 1  # left open for the rerun
+    done_before = {p.part_number for p in open_uploads[0].parts}
+    assert 3 <= len(done_before) < total_parts
+
+    recorder.clear()
+    report = bucket.upload(tmp_path / "f.bin", "f.bin", **opts)
+    resent = {int(r.url.path.rsplit("/", 1)[-1]) for r in recorder.part_puts()}
+    assert len(recorder.part_puts()) == total_parts - len(done_before)
+    assert resent.isdisjoint(done_before)
+    result = report.results[0]
+    assert result.resumed and result.bytes == sum(min(part, size - (n - 1) * part) for n in resent)
+    assert bucket.blob("f.bin").stat().sha256 == sha(data)
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+
+
+def test_changed_file_is_not_resumed(bucket: Bucket, tmp_path: Path) -> None:
+    path = tmp_path / "f.bin"
+    random_file(path, 512 * KiB)
+    calls = 0
+
+    def kill(event: ProgressEvent) -> None:
+        nonlocal calls
+        if isinstance(event, ProgressAdvance):
+            calls += 1
+            if calls > 3:
+                raise RuntimeError("stop")
+
+    opts: dict[str, Any] = dict(part_size=64 * KiB, multipart_threshold=0, max_concurrency=1)
+    with pytest.raises(RuntimeError):
+        bucket.upload(path, "f.bin", progress=kill, **opts)
+    data = random_file(path, 512 * KiB)  # new content, new mtime
+    recorder = Recorder(bucket.client)
+    bucket.upload(path, "f.bin", **opts)
+    assert len(recorder.part_puts()) == 8  # all parts again
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[
+        0
+    ].results  # stale one aborted
+
+
+def test_parts_retried_on_503_and_reset(
+    server: LiveServer, users: dict[str, str], unique: str, tmp_path: Path
+) -> None:
+    def fault(request: httpx.Request, nth: int) -> httpx.Response | None:
+        path = request.url.path
+        if request.method == "PUT" and path.endswith("/parts/2") and nth == 0:
+            return httpx.Response(503, headers={"Retry-After": "0"})
+        if request.method == "PUT" and path.endswith("/parts/3") and nth == 0:
+            request.read()
+            raise httpx.ReadError("connection reset by peer")
+        if request.method == "PUT" and path.endswith("/blob") and nth == 0:
+            return httpx.Response(502)
+        return None
+
+    transport = FaultyTransport(fault)
+    events: list[ProgressEvent] = []
+    with Client(url=server.url, token=users["alice"], transport=transport) as client:
+        fast_retries(client)
+        bucket = client.buckets.create(f"retry-{unique}")
+        data = random_file(tmp_path / "f.bin", 5 * 64 * KiB)
+        report = bucket.upload(
+            tmp_path / "f.bin",
+            "f.bin",
+            part_size=64 * KiB,
+            multipart_threshold=0,
+            progress=events.append,
+        )
+        assert report.ok and bucket.blob("f.bin").read_bytes() == data
+        sent = sum(e.amount for e in events if isinstance(e, ProgressAdvance))
+        assert sent == len(data)  # retried parts are not counted twice
+        small = random_file(tmp_path / "s.bin", 2 * MiB)  # streamed single PUT, 502 then ok
+        bucket.upload(tmp_path / "s.bin", "s.bin")
+        assert bucket.blob("s.bin").read_bytes() == small
+        bucket.delete(force=True)
+    counts = {k[1].split("/api/v1")[1]: v for k, v in transport.seen.items() if k[0] == "PUT"}
+    part2 = [v for k, v in counts.items() if k.endswith("/parts/2")]
+    part3 = [v for k, v in counts.items() if k.endswith("/parts/3")]
+    assert part2 == [2] and part3 == [2]
+
+
+def test_progress_events_add_up(bucket: Bucket, tmp_path: Path) -> None:
+    sizes = {"a.txt": 10, "b/c.bin": 300 * KiB, "b/d.bin": 2 * MiB + 3, "e": 0}
+    for rel, size in sizes.items():
+        random_file(tmp_path / "src" / rel, size)
+    events: list[ProgressEvent] = []
+    report = bucket.upload(
+        tmp_path / "src",
+        "p/",
+        progress=events.append,
+        part_size=64 * KiB,
+        multipart_threshold=1 * MiB,
+    )
+    assert report.ok and len(report.transferred) == 4
+    starts = [e for e in events if isinstance(e, ProgressStart)]
+    byte_start = next(e for e in starts if e.unit == "B")
+    file_start = next(e for e in starts if e.unit == "file")
+    assert byte_start.total == sum(sizes.values())
+    assert file_start.total == 4
+    advanced = sum(e.amount for e in events if isinstance(e, ProgressAdvance) and e.unit == "B")
+    assert advanced == sum(sizes.values()) == report.bytes
+    files = sum(e.amount for e in events if isinstance(e, ProgressAdvance) and e.unit == "file")
+    assert files == 4
+    assert type(events[-1]).__name__ == "ProgressFinish"

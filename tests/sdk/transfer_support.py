@@ -1,0 +1,105 @@
+"""Helpers shared by the transfer tests: request recording and fault injection."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from bucketry import Client
+from bucketry._transport import RetryPolicy
+
+MiB = 1024 * 1024
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha_file(path: Path) -> str:
+    return sha(path.read_bytes())
+
+
+def random_file(path: Path, size: int) -> bytes:
+    data = os.urandom(size)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return data
+
+
+class Recorder:
+    """Records every request the client sends (method, path, headers) via an event hook, and
+    the highest number of part PUTs in flight at once."""
+
+    def __init__(self, client: Client) -> None:
+        self.requests: list[httpx.Request] = []
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.max_parts_in_flight = 0
+        hooks = client.http.event_hooks
+        client.http.event_hooks = {
+            "request": [*hooks.get("request", []), self._on_request],
+            "response": [*hooks.get("response", []), self._on_response],
+        }
+
+    @staticmethod
+    def _is_part(request: httpx.Request) -> bool:
+        return request.method == "PUT" and "/parts/" in request.url.path
+
+    def _on_request(self, request: httpx.Request) -> None:
+        with self._lock:
+            self.requests.append(request)
+            if self._is_part(request):
+                self._in_flight += 1
+                self.max_parts_in_flight = max(self.max_parts_in_flight, self._in_flight)
+
+    def _on_response(self, response: httpx.Response) -> None:
+        if self._is_part(response.request):
+            with self._lock:
+                self._in_flight -= 1
+
+    def part_puts(self) -> list[httpx.Request]:
+        return [r for r in self.requests if self._is_part(r)]
+
+    def gets(self) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == "GET" and r.url.path.endswith("/blob")]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+
+Fault = Callable[[httpx.Request, int], httpx.Response | None]
+
+
+class FaultyTransport(httpx.BaseTransport):
+    """Wraps the real transport; ``fault(request, nth)`` (nth = how many earlier requests had
+    the same method and path) may return a response to send instead, or raise."""
+
+    def __init__(self, fault: Fault) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.fault = fault
+        self.seen: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        key = (request.method, str(request.url))
+        with self._lock:
+            nth = self.seen.get(key, 0)
+            self.seen[key] = nth + 1
+        injected = self.fault(request, nth)
+        if injected is not None:
+            request.read()  # the client sends the whole body before the answer
+            return injected
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def fast_retries(client: Client) -> None:
+    client.retry_policy = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_max=0.05)
