@@ -34,7 +34,7 @@ class ObjectMissingError(StorageError):
 class ChecksumMismatchError(Exception):
     """The streamed bytes did not match the checksum the client declared; nothing was stored."""
 
-    def __init__(self, algorithm: str, expected: str, actual: str) -> None:
+    def __init__(self, algorithm: str, expected: str, actual: str | None) -> None:
         super().__init__(f"{algorithm} mismatch: expected {expected}, got {actual}")
         self.algorithm = algorithm
         self.expected = expected
@@ -125,8 +125,9 @@ class ObjectStore(ABC):
         """Every object id in the store (for the orphan sweep at start-up)."""
 
     @abstractmethod
-    async def sweep_temp(self) -> int:
-        """Remove leftovers of interrupted writes; returns how many were removed."""
+    async def sweep_temp(self, older_than: float = 0.0) -> int:
+        """Remove leftovers of interrupted writes at least ``older_than`` seconds old (keep a
+        margin when several instances share the store); returns how many were removed."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
