@@ -1,9 +1,9 @@
 """Bucketry high-level SDK: one API for data that lives in buckets.
 
-    from bucketry import Client
-    client = Client()                       # BUCKETRY_URL, BUCKETRY_TOKEN or the config file
-    bucket = client.buckets.create("images")
-    bucket.upload("photos/", "raw/")
+from bucketry import Client
+client = Client()                       # BUCKETRY_URL, BUCKETRY_TOKEN or the config file
+bucket = client.buckets.create("images")
+bucket.upload("photos/", "raw/")
 """
 
 __version__ = "0.1.0"

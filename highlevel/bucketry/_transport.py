@@ -112,8 +112,12 @@ class RetryTransport(httpx.BaseTransport):
         delay = self.policy.delay(attempt, response)
         log.info(
             "retrying %s %s after %s in %.2fs (retry %d of %d)",
-            request.method, request.url.copy_with(query=None), why, delay,
-            attempt + 1, self.policy.max_retries,
+            request.method,
+            request.url.copy_with(query=None),
+            why,
+            delay,
+            attempt + 1,
+            self.policy.max_retries,
         )
         self._sleep(delay)
 

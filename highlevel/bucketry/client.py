@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 import httpx
+
 from bucketry_api import ApiClient
 from bucketry_api import Client as GeneratedClient
 from bucketry_api.errors import ApiError as GeneratedApiError
@@ -56,8 +57,14 @@ class Client:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         cfg = resolve(
-            url, token, organization, timeout, connect_timeout, max_retries,
-            anonymous=anonymous, profile=profile,
+            url,
+            token,
+            organization,
+            timeout,
+            connect_timeout,
+            max_retries,
+            anonymous=anonymous,
+            profile=profile,
         )
         self.url = cfg.url
         self.organization = cfg.organization
@@ -95,7 +102,9 @@ class Client:
         return f"Client(url={self.url!r}, organization={self.organization!r})"
 
     # -- calling the generated layer -------------------------------------------------------
-    def call(self, fn: Callable[P, tuple[R, httpx.Response]], *args: P.args, **kwargs: P.kwargs) -> R:
+    def call(
+        self, fn: Callable[P, tuple[R, httpx.Response]], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
         """Call a generated API method and return its data, with SDK errors."""
         return self.call_raw(fn, *args, **kwargs)[0]
 
@@ -118,7 +127,10 @@ class Client:
                 path = path.split("/signed/")[0] + "/signed/<redacted>"
             log.debug(
                 "%s %s -> %s (request id %s)",
-                request.method, path, response.status_code, response.headers.get("x-request-id"),
+                request.method,
+                path,
+                response.status_code,
+                response.headers.get("x-request-id"),
             )
         if self._clock_offset is None and (date := response.headers.get("date")):
             try:
@@ -149,7 +161,9 @@ class Client:
 
         return Bucket(self, ref)
 
-    def apply(self, plan: SyncPlan, *, progress: bool | ProgressCallback | None = None) -> SyncResult:
+    def apply(
+        self, plan: SyncPlan, *, progress: bool | ProgressCallback | None = None
+    ) -> SyncResult:
         """Carry out a (possibly saved and reloaded) sync plan."""
         from .sync import apply_plan
 
@@ -162,6 +176,9 @@ class Client:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()

@@ -69,7 +69,7 @@ def resolve(
     final_token = None if anonymous else pick(token, "BUCKETRY_TOKEN", "token")
     if not anonymous and not final_token:
         raise ConfigurationError(
-            "no Bucketry token: pass Client(token=...), set BUCKETRY_TOKEN, or put token = \"...\" "
+            'no Bucketry token: pass Client(token=...), set BUCKETRY_TOKEN, or put token = "..." '
             f"in {config_path()} (use Client(anonymous=True) for public buckets only)"
         )
     try:
@@ -78,7 +78,9 @@ def resolve(
             token=final_token,
             organization=pick(organization, "BUCKETRY_ORG", "organization"),
             timeout=float(pick(timeout, "BUCKETRY_TIMEOUT", "timeout", 60.0)),
-            connect_timeout=float(pick(connect_timeout, "BUCKETRY_CONNECT_TIMEOUT", "connect_timeout", 10.0)),
+            connect_timeout=float(
+                pick(connect_timeout, "BUCKETRY_CONNECT_TIMEOUT", "connect_timeout", 10.0)
+            ),
             max_retries=int(pick(max_retries, "BUCKETRY_MAX_RETRIES", "max_retries", 3)),
         )
     except (TypeError, ValueError) as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+
 from bucketry_api.errors import ApiError as _GeneratedApiError
 
 

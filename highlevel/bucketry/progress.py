@@ -104,9 +104,13 @@ class TqdmReporter:
         from tqdm.auto import tqdm
 
         bar = tqdm(
-            total=total, desc=f"{task} {name}".strip(), unit=unit,
-            unit_scale=unit == "B", unit_divisor=1024 if unit == "B" else 1000,
-            leave=False, dynamic_ncols=True,
+            total=total,
+            desc=f"{task} {name}".strip(),
+            unit=unit,
+            unit_scale=unit == "B",
+            unit_divisor=1024 if unit == "B" else 1000,
+            leave=False,
+            dynamic_ncols=True,
         )
         with self._lock:
             self._bars[(task, name)] = bar

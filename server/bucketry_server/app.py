@@ -147,8 +147,10 @@ def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str
         ]
         in_body = any(e["loc"] and e["loc"][0] == "body" for e in errors)
         status = 422 if in_body else 400
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        detail = "invalid request"
+        if errors:
+            where = ".".join(errors[0]["loc"])
+            detail = f"{where}: {errors[0]['msg']}" if where else str(errors[0]["msg"])
         return problem_response(
             status, "validation_error", detail, errors=errors, instance=request.url.path
         )

@@ -187,7 +187,9 @@ async def delete_blob_rows(state: AppState, bucket_id: str, blob_ids: list[int])
     with state.db.session() as s:
         gone = list(
             s.scalars(
-                select(Blob).where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id).with_for_update()
+                select(Blob)
+                .where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id)
+                .with_for_update()
             ).all()
         )
         if not gone:

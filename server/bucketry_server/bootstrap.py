@@ -63,7 +63,12 @@ def ensure_org(s: Session, slug: str, role: str, user: User) -> Org:
 
 
 def create_user(
-    db: Database, name: str, *, org: str | None = None, admin: bool = False, email: str | None = None
+    db: Database,
+    name: str,
+    *,
+    org: str | None = None,
+    admin: bool = False,
+    email: str | None = None,
 ) -> tuple[User, str]:
     """Create a user (optionally joining/creating an org) and return a fresh token for them."""
     if not NAME_RE.match(name):

@@ -29,8 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (BUCKETRY_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (BUCKETRY_PORT, default 8080)")
     serve.add_argument(
-        "--storage", help="blob store: a folder or s3://bucket/prefix?endpoint_url=… "
-        "(BUCKETRY_STORAGE, default DATA_DIR/blobs)"
+        "--storage",
+        help="blob store: a folder or s3://bucket/prefix?endpoint_url=… "
+        "(BUCKETRY_STORAGE, default DATA_DIR/blobs)",
     )
     serve.add_argument("--public-url", help="absolute base URL used in signed URLs")
     serve.add_argument("--log-level", help="uvicorn log level (default info)")
@@ -109,7 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         db = _database(settings)
         try:
             if args.command == "create-user":
-                _, secret = create_user(db, args.name, org=args.org, admin=args.admin, email=args.email)
+                _, secret = create_user(
+                    db, args.name, org=args.org, admin=args.admin, email=args.email
+                )
             else:
                 secret = create_token(db, args.name, args.label)
         finally:

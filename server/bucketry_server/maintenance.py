@@ -56,8 +56,12 @@ async def sweep_at_start(state: AppState) -> None:
     for oid in orphans:
         await state.store.delete(oid)
     if removed_tmp or doomed or orphans:
-        log.info("start-up sweep: %d temp, %d ledger, %d orphan objects removed",
-                 removed_tmp, len(doomed), len(orphans))
+        log.info(
+            "start-up sweep: %d temp, %d ledger, %d orphan objects removed",
+            removed_tmp,
+            len(doomed),
+            len(orphans),
+        )
     await expire_uploads(state)
 
 

@@ -43,8 +43,10 @@ def test_missing_token_says_how_to_fix() -> None:
 
 def test_settings_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[default]\nurl = "http://file:1"\ntoken = "file-token"\n'
-                   '[profiles.ci]\nurl = "http://ci:2"\ntoken = "ci-token"\n')
+    cfg.write_text(
+        '[default]\nurl = "http://file:1"\ntoken = "file-token"\n'
+        '[profiles.ci]\nurl = "http://ci:2"\ntoken = "ci-token"\n'
+    )
     monkeypatch.setenv("BUCKETRY_CONFIG", str(cfg))
     assert Client().url == "http://file:1"
     monkeypatch.setenv("BUCKETRY_URL", "http://env:3/")
@@ -57,7 +59,9 @@ def test_settings_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         Client(profile="nope")
 
 
-def test_token_never_in_repr_or_logs(caplog: pytest.LogCaptureFixture, httpx_mock: HTTPXMock) -> None:
+def test_token_never_in_repr_or_logs(
+    caplog: pytest.LogCaptureFixture, httpx_mock: HTTPXMock
+) -> None:
     httpx_mock.add_response(url=f"{API}/users/self", status_code=404, json={"status": 404})
     client = Client(url="http://bucketry.test", token="s3cr3t-value")
     assert "s3cr3t" not in repr(client)
@@ -94,7 +98,9 @@ def test_error_tree(status: int, cls: type[Exception], builtin: type[Exception])
 
 
 def test_html_error_body_is_handled() -> None:
-    response = httpx.Response(502, text="<html>bad gateway</html>", request=httpx.Request("GET", API))
+    response = httpx.Response(
+        502, text="<html>bad gateway</html>", request=httpx.Request("GET", API)
+    )
     err = from_response(response)
     assert isinstance(err, ServerError) and err.problem == {} and "502" in str(err)
     assert error_class(520) is ServerError
@@ -114,7 +120,13 @@ def test_retries_503_then_succeeds_honouring_retry_after(httpx_mock: HTTPXMock) 
     httpx_mock.add_response(url=f"{API}/users/self", status_code=429, headers={"Retry-After": "0"})
     httpx_mock.add_response(
         url=f"{API}/users/self",
-        json={"id": "usr_1", "name": "a", "is_admin": False, "orgs": [], "created_at": "2026-01-01T00:00:00Z"},
+        json={
+            "id": "usr_1",
+            "name": "a",
+            "is_admin": False,
+            "orgs": [],
+            "created_at": "2026-01-01T00:00:00Z",
+        },
     )
     sleeps: list[float] = []
     assert _client_with_sleeps(sleeps).whoami()["name"] == "a"
@@ -152,14 +164,22 @@ def test_post_retried_only_with_idempotency_key(httpx_mock: HTTPXMock) -> None:
 
 def test_retry_after_http_date() -> None:
     future = time.time() + 30
-    date = httpx.Response(503, headers={"Retry-After": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(future))})
+    date = httpx.Response(
+        503,
+        headers={"Retry-After": time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(future))},
+    )
     assert 25 <= (retry_after_seconds(date) or 0) <= 31
     assert retry_after_seconds(httpx.Response(503, headers={"Retry-After": "soon"})) is None
-    assert RetryPolicy(retry_after_max=5).delay(0, httpx.Response(503, headers={"Retry-After": "99"})) == 5
+    assert (
+        RetryPolicy(retry_after_max=5).delay(0, httpx.Response(503, headers={"Retry-After": "99"}))
+        == 5
+    )
 
 
 # -- retries against the real server through a fault-injecting proxy -----------------------
-def test_survives_injected_503_and_connection_resets(server: LiveServer, users: dict[str, str]) -> None:
+def test_survives_injected_503_and_connection_resets(
+    server: LiveServer, users: dict[str, str]
+) -> None:
     port = int(server.url.rsplit(":", 1)[1])
     with faulty_proxy(port) as proxy:
         client = Client(url=proxy.url, token=users["alice"], max_retries=4)

@@ -16,6 +16,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.live_server import LiveServer, live_server
@@ -59,13 +60,20 @@ def test_api_conforms(case: schemathesis.Case, fuzz_env: dict[str, Any]) -> None
     if op_id in NOT_YET_SERVED:
         pytest.skip("served by a later issue")
     srv: LiveServer = fuzz_env["server"]
-    if case.path_parameters and "bucket" in case.path_parameters and op_id not in KEEP_SEED:
+    positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
+    if (
+        positive
+        and case.path_parameters
+        and "bucket" in case.path_parameters
+        and op_id not in KEEP_SEED
+    ):
         case.path_parameters["bucket"] = "seed"
     headers = dict(fuzz_env["headers"])
     if case.headers and "Authorization" in case.headers:
         headers.pop("Authorization")
     # Semantic rules beyond the schema (key segments, "exactly one of keys/prefix") rightly
     # reject some schema-valid inputs with a 400/422, so that one check does not apply.
-    case.call_and_validate(
-        base_url=srv.api, headers=headers, excluded_checks=[positive_data_acceptance]
-    )
+    response = case.call(base_url=srv.api, headers=headers)
+    if response.status_code == 400 and response.text.startswith("Invalid HTTP request"):
+        return  # refused by uvicorn's HTTP parser before reaching the application
+    case.validate_response(response, excluded_checks=[positive_data_acceptance])

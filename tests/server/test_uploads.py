@@ -184,7 +184,10 @@ def test_resume_lists_parts_and_uploads(server: LiveServer, alice: ApiClient, bu
     up, _ = alice.uploads.get(bucket, upload_id)
     have = {p.part_number: p for p in up.parts}
     assert sorted(have) == [1, 3]
-    assert have[1].size == MIN and have[1].etag == '"' + hashlib.sha256(pieces[0]).hexdigest()[:32] + '"'
+    assert (
+        have[1].size == MIN
+        and have[1].etag == '"' + hashlib.sha256(pieces[0]).hexdigest()[:32] + '"'
+    )
     for n in (1, 2, 3):
         if n not in have:
             part, _ = alice.uploads.put_part(bucket, upload_id, n, body=pieces[n - 1])

@@ -77,12 +77,17 @@ class FaultyProxy:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
             if fault != "pass":
-                reason = {"503": "Service Unavailable", "429": "Too Many Requests", "409": "Conflict"}
+                reason = {
+                    "503": "Service Unavailable",
+                    "429": "Too Many Requests",
+                    "409": "Conflict",
+                }
                 payload = b'{"type":"about:blank","title":"injected","status":%s}' % fault.encode()
                 conn.sendall(
                     f"HTTP/1.1 {fault} {reason.get(fault, 'Error')}\r\nRetry-After: 0\r\n"
                     f"Content-Type: application/problem+json\r\nContent-Length: {len(payload)}\r\n"
-                    "Connection: close\r\n\r\n".encode() + payload
+                    "Connection: close\r\n\r\n".encode()
+                    + payload
                 )
                 return
             request = "\r\n".join([lines[0], *headers, "Connection: close", "", ""]).encode()

@@ -62,10 +62,15 @@ class BlobInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "key": self.key, "size": self.size, "etag": self.etag,
-            "content_type": self.content_type, "sha256": self.sha256,
-            "metadata": dict(self.metadata), "created_at": self.created_at,
-            "modified_at": self.modified_at, "is_dir": self.is_dir,
+            "key": self.key,
+            "size": self.size,
+            "etag": self.etag,
+            "content_type": self.content_type,
+            "sha256": self.sha256,
+            "metadata": dict(self.metadata),
+            "created_at": self.created_at,
+            "modified_at": self.modified_at,
+            "is_dir": self.is_dir,
         }
 
 
@@ -116,7 +121,8 @@ class Blob:
         """The whole content (for small blobs; use ``open()`` or ``download()`` for big ones)."""
         client = self._client
         with client.api.blobs.get_stream(self.bucket.ref, key=self.key) as response:
-            return response.read()
+            data: bytes = response.read()
+        return data
 
     def read_text(self, encoding: str = "utf-8") -> str:
         return self.read_bytes().decode(encoding)
@@ -127,20 +133,27 @@ class Blob:
 
         client = self._client
         model = client.call(
-            client.api.blobs.put, self.bucket.ref, key=self.key, body=data,
+            client.api.blobs.put,
+            self.bucket.ref,
+            key=self.key,
+            body=data,
             content_type=arg(content_type),
             x_checksum_sha256=hashlib.sha256(data).hexdigest(),
         )
         return BlobInfo.from_model(model)
 
     def write_text(self, text: str, encoding: str = "utf-8") -> BlobInfo:
-        return self.write_bytes(text.encode(encoding), content_type=f"text/plain; charset={encoding}")
+        return self.write_bytes(
+            text.encode(encoding), content_type=f"text/plain; charset={encoding}"
+        )
 
     @overload
     def open(self, mode: Literal["rb"] = "rb", *, read_ahead: int = ...) -> BlobReader: ...
     @overload
     def open(self, mode: Literal["wb"], *, read_ahead: int = ...) -> BlobWriter: ...
-    def open(self, mode: str = "rb", *, read_ahead: int = 8 * 1024 * 1024) -> BlobReader | BlobWriter:
+    def open(
+        self, mode: str = "rb", *, read_ahead: int = 8 * 1024 * 1024
+    ) -> BlobReader | BlobWriter:
         """``"rb"``: a seekable file object reading by ranges; ``"wb"``: a streaming writer
         (multipart as it grows) whose blob appears when it is closed without error."""
         if mode == "rb":
@@ -151,21 +164,38 @@ class Blob:
             return BlobWriter(self)
         raise ValueError("mode must be 'rb' or 'wb'")
 
-    def upload(self, src: str | PathLike[str], *, progress: bool | ProgressCallback | None = None, **options: Any) -> TransferReport:
+    def upload(
+        self,
+        src: str | PathLike[str],
+        *,
+        progress: bool | ProgressCallback | None = None,
+        **options: Any,
+    ) -> TransferReport:
         from ..transfer import upload
 
         return upload(self.bucket, Path(src), self.key, progress=progress, **options)
 
-    def download(self, dst: str | PathLike[str], *, continue_: bool = False, progress: bool | ProgressCallback | None = None, **options: Any) -> TransferReport:
+    def download(
+        self,
+        dst: str | PathLike[str],
+        *,
+        continue_: bool = False,
+        progress: bool | ProgressCallback | None = None,
+        **options: Any,
+    ) -> TransferReport:
         from ..transfer import download
 
-        return download(self.bucket, self.key, Path(dst), continue_=continue_, progress=progress, **options)
+        return download(
+            self.bucket, self.key, Path(dst), continue_=continue_, progress=progress, **options
+        )
 
     def delete(self, *, if_match: str | None = None) -> None:
         client = self._client
         client.call(client.api.blobs.delete, self.bucket.ref, key=self.key, if_match=arg(if_match))
 
-    def copy_to(self, dst: Bucket | Blob | str, key: str | None = None, *, overwrite: bool = True) -> Blob:
+    def copy_to(
+        self, dst: Bucket | Blob | str, key: str | None = None, *, overwrite: bool = True
+    ) -> Blob:
         """Server-side copy: ``blob.copy_to(other_bucket, "k")``, ``blob.copy_to("new/key")``
         (same bucket) or ``blob.copy_to(other_blob)``."""
         from .buckets import Bucket
@@ -186,10 +216,12 @@ class Blob:
     def signed_url(self, expires_in: int = 3600, method: Literal["GET", "PUT"] = "GET") -> str:
         """An absolute URL that works without a token until it expires."""
         client = self._client
-        body = SignedUrlRequest(items=[SignedUrlItem(key=self.key, method=method, expires_in=expires_in)])
+        body = SignedUrlRequest(
+            items=[SignedUrlItem(key=self.key, method=method, expires_in=expires_in)]
+        )
         result = client.call(client.api.blobs.sign, self.bucket.ref, body=body)
-        url = result.results[0].url
-        return url if "://" in url else client.url + url
+        url: str = result.results[0].url
+        return url if "://" in url else f"{client.url}{url}"
 
 
 class BlobReader(io.RawIOBase):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from bucketry_api.models import (
     BlobDeleteMany,
@@ -100,13 +101,23 @@ class BucketsRepo:
         """Lazily list visible buckets; ``filter`` is a JSON Logic expression (dict or string)."""
         client = self._client
         filters = _filters(
-            name=name, owner=owner, org=org, provider=provider, status=status,
-            imported=imported, search=search, filter=filter,
+            name=name,
+            owner=owner,
+            org=org,
+            provider=provider,
+            status=status,
+            imported=imported,
+            search=search,
+            filter=filter,
         )
 
         def fetch(cursor: str | None, size: int) -> tuple[list[Bucket], str | None]:
             page = client.call(
-                client.api.buckets.list, **filters, sort=arg(sort), page_size=size, cursor=arg(cursor)
+                client.api.buckets.list,
+                **filters,
+                sort=arg(cast(Any, sort)),
+                page_size=size,
+                cursor=arg(cursor),
             )
             return [Bucket(client, m.id, m) for m in page.results], opt(page.next_cursor)
 
@@ -225,7 +236,7 @@ class Bucket:
     def status(self) -> str:
         return self._client.call(self._client.api.buckets.status, self.ref).status
 
-    def actions(self) -> list[str]:
+    def actions(self) -> builtins.list[str]:
         return list(self._client.call(self._client.api.buckets.actions, self.ref).actions)
 
     def tmp_credentials(
@@ -287,7 +298,9 @@ class Bucket:
     def exists(self, key: str) -> bool:
         return self.blob(key).exists()
 
-    def rm(self, prefix_or_keys: str | Sequence[str], *, recursive: bool = False, dry_run: bool = False) -> int:
+    def rm(
+        self, prefix_or_keys: str | Sequence[str], *, recursive: bool = False, dry_run: bool = False
+    ) -> int:
         """Delete one key, a list of keys, or (``recursive=True``) everything under a prefix.
         Returns how many blobs were (or, in a dry run, would be) deleted."""
         api = self._client.api
@@ -298,7 +311,9 @@ class Bucket:
             return 1
         if isinstance(prefix_or_keys, str):
             if not prefix_or_keys:
-                raise ValueError("refusing to delete a whole bucket by prefix; use bucket.delete(force=True)")
+                raise ValueError(
+                    "refusing to delete a whole bucket by prefix; use bucket.delete(force=True)"
+                )
             body = BlobDeleteMany(prefix=prefix_or_keys, dry_run=dry_run)
             return self._client.call(api.blobs.delete_many, self.ref, body=body).deleted
         total = 0
@@ -310,7 +325,7 @@ class Bucket:
 
     def signed_urls(
         self, keys: Iterable[str], *, method: Literal["GET", "PUT"] = "GET", expires_in: int = 3600
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Absolute signed URLs for many keys in one request, in order."""
         items = [SignedUrlItem(key=k, method=method, expires_in=expires_in) for k in keys]
         result = self._client.call(
@@ -339,8 +354,16 @@ class Bucket:
         from ..transfer import upload
 
         return upload(
-            self, Path(src), dst, update=update, continue_=continue_, include=include,
-            exclude=exclude, ignore_file=ignore_file, progress=progress, **options,
+            self,
+            Path(src),
+            dst,
+            update=update,
+            continue_=continue_,
+            include=include,
+            exclude=exclude,
+            ignore_file=ignore_file,
+            progress=progress,
+            **options,
         )
 
     def download(
@@ -359,8 +382,15 @@ class Bucket:
         from ..transfer import download
 
         return download(
-            self, src, Path(dst), update=update, continue_=continue_, include=include,
-            exclude=exclude, progress=progress, **options,
+            self,
+            src,
+            Path(dst),
+            update=update,
+            continue_=continue_,
+            include=include,
+            exclude=exclude,
+            progress=progress,
+            **options,
         )
 
     def sync(
@@ -375,12 +405,23 @@ class Bucket:
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
         progress: bool | ProgressCallback | None = None,
+        **options: Any,
     ) -> SyncPlan:
         """Make ``prefix`` mirror ``local`` (or the reverse); returns the plan, applied unless
-        ``dry_run``."""
+        ``dry_run``. ``options``: see :func:`bucketry.sync.sync` (``ignore_file``,
+        ``page_size``, ``file_concurrency``, transfer options such as ``part_size``)."""
         from ..sync import sync
 
         return sync(
-            self, Path(local), prefix, direction=direction, delete=delete, compare=compare,
-            dry_run=dry_run, include=include, exclude=exclude, progress=progress,
+            self,
+            Path(local),
+            prefix,
+            direction=direction,
+            delete=delete,
+            compare=compare,
+            dry_run=dry_run,
+            include=include,
+            exclude=exclude,
+            progress=progress,
+            **options,
         )

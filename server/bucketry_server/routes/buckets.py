@@ -51,7 +51,7 @@ MANAGED = "MANAGED"
 MANAGED_ACTIONS = ["READ", "WRITE"]
 NAME_PATTERN = r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$"
 #: Names that would shadow a fixed route under ``/buckets/``.
-RESERVED_NAMES = frozenset({"count", "import"})
+RESERVED_NAMES = frozenset({"count"})
 DELETE_BATCH = 500
 
 ProviderName = Literal["MANAGED", "AWS_S3", "AZURE_BLOB", "GCS", "S3_COMPATIBLE", "FILESYSTEM"]

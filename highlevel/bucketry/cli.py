@@ -1,0 +1,474 @@
+"""The ``bucketry`` command line: ls, cp, sync, rm, du and buckets.
+
+Remote locations are ``bkt://BUCKET[/KEY]`` URIs (:mod:`bucketry.uri`); anything else is a local
+path. The server and token come from ``--url``/``--token``, else ``BUCKETRY_URL``/
+``BUCKETRY_TOKEN``, else the config file. Errors print one line on stderr and exit with 1; usage
+errors exit with 2. ``--json`` prints machine-readable output where a command has some.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bucketry import __version__
+
+from .uri import BucketURI, is_bucket_uri, parse_uri
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .resources.blobs import BlobInfo
+
+
+class UsageError(Exception):
+    """Bad arguments found after parsing (exit code 2)."""
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _client(args: argparse.Namespace) -> Client:
+    from .client import Client
+
+    progress = False if getattr(args, "no_progress", False) else None
+    return Client(
+        url=getattr(args, "url", None), token=getattr(args, "token", None), progress=progress
+    )
+
+
+def _remote(text: str, what: str = "location") -> BucketURI:
+    if not is_bucket_uri(text):
+        raise UsageError(f"{what} must be a bkt://BUCKET[/KEY] URI, not {text!r}")
+    try:
+        return parse_uri(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return str(value)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "K", "M", "G", "T"):
+        if value < 1024 or unit == "T":
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return f"{value:.1f}T"  # pragma: no cover
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-" * 19
+
+
+def _report(report: Any) -> str:
+    """A transfer report as text, whatever its exact shape."""
+    summary = getattr(report, "summary", None)
+    if callable(summary):
+        return str(summary())
+    return str(report)
+
+
+def _report_failed(report: Any) -> bool:
+    ok = getattr(report, "ok", True)
+    return not (ok() if callable(ok) else ok)
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if args.target is None:
+        buckets = list(client.buckets.list())
+        if args.json:
+            _print_json([b.to_dict() for b in buckets])
+            return 0
+        for b in buckets:
+            if args.long:
+                print(f"{b.id}  {_when(b.created_at)}  {b.owner:<12} {b.name}")
+            else:
+                print(b.name)
+        return 0
+    uri = _remote(args.target)
+    bucket = client.bucket(uri.bucket)
+    entries = bucket.list(uri.key, recursive=args.recursive)
+    if args.json:
+        _print_json([e.to_dict() for e in entries])
+        return 0
+    for e in entries:
+        print(_ls_line(e, args.long))
+    return 0
+
+
+def _ls_line(e: BlobInfo, long: bool) -> str:
+    if not long:
+        return e.key
+    if e.is_dir:
+        return f"{'DIR':>10}  {'':19}  {e.key}"
+    return f"{e.size:>10}  {_when(e.modified_at)}  {e.key}"
+
+
+def cmd_cp(args: argparse.Namespace) -> int:
+    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
+    if not src_remote and not dst_remote:
+        raise UsageError(
+            "one of SRC and DST must be a bkt:// URI (use your shell's cp for local copies)"
+        )
+    client = _client(args)
+    if src_remote and dst_remote:
+        return _copy_remote(client, _remote(args.src), _remote(args.dst), args)
+    if dst_remote:
+        src = Path(args.src)
+        dst = _remote(args.dst)
+        bucket = client.bucket(dst.bucket)
+        if src.is_dir():
+            if not args.recursive:
+                raise UsageError(f"{src} is a folder (use -r)")
+            prefix = dst.key if dst.is_prefix else dst.key + "/"
+            report = bucket.upload(src, prefix)
+        elif src.exists():
+            key = dst.child(src.name).key if dst.is_prefix else dst.key
+            report = bucket.upload(src, key)
+        else:
+            raise FileNotFoundError(f"no such file or folder: {src}")
+    else:
+        uri = _remote(args.src)
+        bucket = client.bucket(uri.bucket)
+        target = Path(args.dst)
+        if args.recursive:
+            prefix = uri.key if uri.is_prefix else uri.key + "/"
+            report = bucket.download(prefix, target)
+        else:
+            if uri.is_prefix:
+                raise UsageError(f"{args.src} is a prefix (use -r)")
+            if target.is_dir() or args.dst.endswith(("/", os.sep)):
+                target = target / uri.key.rsplit("/", 1)[-1]
+            report = bucket.download(uri.key, target)
+    if args.json:
+        _print_json(report.to_dict() if hasattr(report, "to_dict") else _report(report))
+    else:
+        print(_report(report))
+    return 1 if _report_failed(report) else 0
+
+
+def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.Namespace) -> int:
+    """Server-side copies (no bytes through this machine)."""
+    source = client.bucket(src.bucket)
+    target = client.bucket(dst.bucket)
+    pairs: list[tuple[str, str]]
+    if args.recursive:
+        src_prefix = src.key if src.is_prefix else src.key + "/"
+        dst_prefix = dst.key if dst.is_prefix else dst.key + "/"
+        pairs = [
+            (info.key, dst_prefix + info.key[len(src_prefix) :])
+            for info in source.list(src_prefix, recursive=True)
+            if not info.key.endswith("/")
+        ]
+    else:
+        if src.is_prefix:
+            raise UsageError(f"{src} is a prefix (use -r)")
+        key = dst.child(src.key.rsplit("/", 1)[-1]).key if dst.is_prefix else dst.key
+        pairs = [(src.key, key)]
+    failures = 0
+    for src_key, dst_key in pairs:
+        try:
+            source.blob(src_key).copy_to(target, dst_key)
+        except Exception as exc:
+            failures += 1
+            print(f"bucketry: copy of {src_key} failed: {_message(exc)}", file=sys.stderr)
+            continue
+        if not args.json:
+            print(f"copied bkt://{src.bucket}/{src_key} -> bkt://{dst.bucket}/{dst_key}")
+    if args.json:
+        _print_json({"copied": len(pairs) - failures, "failed": failures})
+    return 1 if failures else 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
+    if src_remote == dst_remote:
+        raise UsageError("sync needs one local folder and one bkt:// URI")
+    if dst_remote:
+        local, uri, direction = Path(args.src), _remote(args.dst), "upload"
+    else:
+        local, uri, direction = Path(args.dst), _remote(args.src), "download"
+    client = _client(args)
+    plan = client.bucket(uri.bucket).sync(
+        local,
+        uri.key,
+        direction=direction,  # type: ignore[arg-type]
+        delete=args.delete,
+        compare=args.compare,
+        dry_run=args.dry_run,
+        include=args.include or None,
+        exclude=args.exclude or None,
+    )
+    if args.save_plan:
+        plan.save(args.save_plan)
+    if args.json:
+        _print_json(plan.to_dict())
+    else:
+        if args.verbose:
+            for op in plan:
+                if op.action != "skip" or args.verbose > 1:
+                    print(f"{op.action:<8} {op.key}  ({op.reason})")
+        print(plan.summary())
+        if plan.results is not None and not plan.results.ok:
+            print(plan.results.summary(), file=sys.stderr)
+    return 0 if plan.results is None or plan.results.ok else 1
+
+
+def cmd_rm(args: argparse.Namespace) -> int:
+    uri = _remote(args.target)
+    if not uri.key:
+        raise UsageError(
+            "refusing to delete a whole bucket; use: bucketry buckets delete NAME --force"
+        )
+    bucket = _client(args).bucket(uri.bucket)
+    if args.recursive:
+        count = bucket.rm(uri.key, recursive=True, dry_run=args.dry_run)
+    else:
+        if uri.is_prefix:
+            raise UsageError(f"{args.target} is a prefix (use -r)")
+        if args.dry_run:
+            count = bucket.rm(uri.key, dry_run=True)
+        else:
+            bucket.blob(uri.key).delete()
+            count = 1
+    if args.json:
+        _print_json({"deleted": count, "dry_run": args.dry_run})
+    elif args.dry_run:
+        print(f"would delete {count} blob(s) (dry run: nothing changed)")
+    else:
+        print(f"deleted {count} blob(s)")
+    return 0
+
+
+def cmd_du(args: argparse.Namespace) -> int:
+    client = _client(args)
+    if args.target is None:
+        data = client.usage()
+        if args.json:
+            _print_json(data)
+        else:
+            print(
+                f"{_size(int(data.get('bytes', 0)))}\t{data.get('objects', 0)} objects\t(all your buckets)"
+            )
+        return 0
+    uri = _remote(args.target)
+    bucket = client.bucket(uri.bucket)
+    if uri.key:  # below a prefix: summed from the listing
+        size = objects = 0
+        for info in bucket.list(uri.key, recursive=True):
+            size += info.size
+            objects += 1
+        data = {"bucket": uri.bucket, "prefix": uri.key, "bytes": size, "objects": objects}
+    else:
+        data = bucket.usage()
+    if args.json:
+        _print_json(data)
+    else:
+        print(f"{_size(int(data['bytes']))}\t{data['objects']} objects\t{args.target}")
+    return 0
+
+
+def cmd_buckets(args: argparse.Namespace) -> int:
+    client = _client(args)
+    action = args.action
+    if action == "list":
+        args.target, args.long = None, True
+        return cmd_ls(args)
+    if not args.name:
+        raise UsageError(f"buckets {action} needs a NAME")
+    name = args.name[len("bkt://") :].rstrip("/") if is_bucket_uri(args.name) else args.name
+    if action == "create":
+        bucket = client.buckets.create(
+            name, description=args.description, org=args.org, public=args.public
+        )
+        if args.json:
+            _print_json(bucket.to_dict())
+        else:
+            print(f"created bucket {bucket.name} ({bucket.id})")
+    elif action == "info":
+        bucket = client.buckets.get(name)
+        info = bucket.to_dict()
+        if args.json:
+            _print_json(info)
+        else:
+            for key, value in info.items():
+                print(f"{key}: {value}")
+    elif action == "delete":
+        result = client.bucket(name).delete(force=args.force, dry_run=args.dry_run)
+        if args.json:
+            _print_json(result)
+        else:
+            verb = "would delete" if args.dry_run else "deleted"
+            print(f"{verb} bucket {name}" + _details(result))
+    return 0
+
+
+def _details(result: dict[str, Any]) -> str:
+    parts = [
+        f"{k}={v}" for k, v in result.items() if k in ("deleted_blobs", "blobs", "bytes", "objects")
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options accepted before or after the command (``SUPPRESS`` keeps one from erasing the
+    other)."""
+    common = argparse.ArgumentParser(add_help=False)
+    s = argparse.SUPPRESS
+    common.add_argument("--url", default=s, help="server URL (default: $BUCKETRY_URL or config)")
+    common.add_argument("--token", default=s, help="API token (default: $BUCKETRY_TOKEN or config)")
+    common.add_argument("--no-progress", action="store_true", default=s, help="no progress bars")
+    common.add_argument("--json", action="store_true", default=s, help="machine-readable output")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="bucketry",
+        description="Bucketry command line: work with buckets and blobs on a Bucketry server.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ls", cmd_ls, "list buckets, or the blobs and folders under bkt://BUCKET/PREFIX")
+    p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
+    p.add_argument("-r", "--recursive", action="store_true", help="list every key below the prefix")
+    p.add_argument("-l", "--long", action="store_true", help="show sizes and times")
+
+    p = add(
+        "cp", cmd_cp, "copy files to, from or between buckets (bkt:// to bkt:// copies server-side)"
+    )
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("dst", metavar="DST")
+    p.add_argument("-r", "--recursive", action="store_true", help="copy folders / prefixes")
+
+    p = add("sync", cmd_sync, "make DST mirror SRC (one local folder, one bkt:// prefix)")
+    p.add_argument("src", metavar="SRC")
+    p.add_argument("dst", metavar="DST")
+    p.add_argument("--delete", action="store_true", help="delete files that are not in SRC")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.add_argument("--compare", choices=["mtime+size", "size", "checksum"], default="mtime+size")
+    p.add_argument(
+        "--include", action="append", metavar="GLOB", help="only paths matching (repeatable)"
+    )
+    p.add_argument(
+        "--exclude", action="append", metavar="GLOB", help="skip paths matching (repeatable)"
+    )
+    p.add_argument("--save-plan", metavar="FILE", help="write the plan as JSON")
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0, help="list operations (-vv: skips too)"
+    )
+
+    p = add("rm", cmd_rm, "delete a blob, or everything under a prefix with -r")
+    p.add_argument("target", metavar="bkt://BUCKET/KEY")
+    p.add_argument(
+        "-r", "--recursive", action="store_true", help="delete every key under the prefix"
+    )
+    p.add_argument("--dry-run", action="store_true", help="count what would be deleted")
+
+    p = add(
+        "du", cmd_du, "space used by a bucket (computed by the server), a prefix, or all of yours"
+    )
+    p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
+
+    p = add("buckets", cmd_buckets, "create, delete, list or describe buckets")
+    p.add_argument("action", choices=["create", "delete", "list", "info"])
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("--description", help="(create) a description")
+    p.add_argument("--org", help="(create) owning organization")
+    p.add_argument("--public", action="store_true", help="(create) allow anonymous reads")
+    p.add_argument("--force", action="store_true", help="(delete) also delete the blobs")
+    p.add_argument("--dry-run", action="store_true", help="(delete) only report")
+    return parser
+
+
+def _message(exc: BaseException) -> str:
+    from .errors import ApiError
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, ApiError) and exc.request_id and exc.request_id not in text:
+        text += f" (request id {exc.request_id})"
+    if isinstance(exc, ApiError) and exc.code == "bucket_not_empty":
+        text += " — add --force to delete its blobs too"
+    if isinstance(exc, OSError) and not isinstance(exc, ApiError) and exc.filename and exc.strerror:
+        text = f"{exc.strerror}: {exc.filename}"
+    return text
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"bucketry: error: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    for name in ("url", "token"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    for name in ("no_progress", "json"):
+        if not hasattr(args, name):
+            setattr(args, name, False)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        code: int = args.func(args)
+        return code
+    except UsageError as exc:
+        parser_for = f"{parser.prog} {args.command}"
+        print(f"{parser_for}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except BrokenPipeError:  # e.g. `bucketry ls -r bkt://b | head`
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # one line, never a traceback
+        if os.environ.get("BUCKETRY_DEBUG"):
+            raise
+        return _fail(_message(exc), 1)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""Shared benchmark plumbing: start servers on loopback, time commands, sample peak RSS."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psutil
+
+MiB = 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def process(
+    args: list[str], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        args, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def bucketry_server(data_dir: Path) -> Iterator[tuple[str, str, int]]:
+    """(root url, admin token, pid) of a real server subprocess (SQLite + local folder)."""
+    port = free_port()
+    exe = str(Path(sys.executable).with_name("bucketry-server"))
+    with process(
+        [exe, "serve", "--data-dir", str(data_dir), "--port", str(port), "--log-level", "warning"]
+    ) as proc:
+        url = f"http://127.0.0.1:{port}"
+        wait_http(url + "/api/v1/health")
+        token = (data_dir / "admin.token").read_text().strip()
+        yield url, token, proc.pid
+
+
+class PeakRSS:
+    """Samples a process tree's resident memory in a thread; ``peak`` in bytes."""
+
+    def __init__(self, pid: int, interval: float = 0.02) -> None:
+        self.proc = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                rss = self.proc.memory_info().rss
+                rss += sum(c.memory_info().rss for c in self.proc.children(recursive=True))
+            except psutil.Error:
+                return
+            self.peak = max(self.peak, rss)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed(fn: Callable[[], object], runs: int) -> float:
+    """Median seconds of ``runs`` calls."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def make_file(path: Path, size: int) -> Path:
+    if not path.exists() or path.stat().st_size != size:
+        block = os.urandom(MiB)
+        with open(path, "wb") as f:
+            for _ in range(size // MiB):
+                f.write(block)
+            f.write(block[: size % MiB])
+    return path
+
+
+def curl(*args: str) -> None:
+    subprocess.run(["curl", "-sS", "--fail", "-o", "/dev/null", *args], check=True)
