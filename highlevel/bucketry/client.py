@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
@@ -114,6 +115,23 @@ class Client:
         """Like :meth:`call` but returns ``(data, response)`` for headers and status."""
         try:
             return fn(*args, **kwargs)
+        except GeneratedApiError as exc:
+            raise from_generated(exc) from None
+        except httpx.TransportError as exc:
+            raise from_transport(exc) from exc
+
+    @contextlib.contextmanager
+    def stream(
+        self,
+        fn: Callable[P, contextlib.AbstractContextManager[httpx.Response]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> Iterator[httpx.Response]:
+        """Enter a generated ``*_stream`` method with SDK errors, including a connection lost
+        while the body is being read."""
+        try:
+            with fn(*args, **kwargs) as response:
+                yield response
         except GeneratedApiError as exc:
             raise from_generated(exc) from None
         except httpx.TransportError as exc:

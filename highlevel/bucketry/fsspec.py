@@ -205,19 +205,13 @@ class BucketryFileSystem(AbstractFileSystem):
 
     def _get(self, uri: BucketURI, range_: str | None = None) -> tuple[bytes, int]:
         """GET (a range of) a blob with the SDK's errors: ``(body, status)``."""
-        from bucketry_api.errors import ApiError as GeneratedApiError
-
-        from .errors import from_generated
         from .resources._base import arg
 
         client = self.client
-        try:
-            with client.api.blobs.get_stream(
-                uri.bucket, key=uri.key, range_=arg(range_)
-            ) as response:
-                return response.read(), response.status_code
-        except GeneratedApiError as exc:
-            raise from_generated(exc) from None
+        with client.stream(
+            client.api.blobs.get_stream, uri.bucket, key=uri.key, range_=arg(range_)
+        ) as response:
+            return response.read(), response.status_code
 
     def cat_file(
         self, path: str, start: int | None = None, end: int | None = None, **kwargs: Any

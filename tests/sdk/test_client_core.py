@@ -248,3 +248,17 @@ def test_handles_make_no_request(httpx_mock: HTTPXMock) -> None:
     client = Client(url="http://bucketry.test", token="t")
     blob = client.bucket("images").blob("raw/a.png")
     assert blob.key == "raw/a.png" and httpx_mock.get_requests() == []
+
+
+def test_streamed_reads_raise_sdk_errors(server: LiveServer, users: dict[str, str]) -> None:
+    client = Client(url=server.url, token=users["alice"])
+    bucket = client.buckets.create("core-stream-errors", exist_ok=True)
+    with pytest.raises(FileNotFoundError) as info:
+        bucket.blob("missing.bin").read_bytes()
+    assert isinstance(info.value, NotFoundError) and info.value.request_id
+    bucket.blob("small.bin").write_bytes(b"0123456789")
+    with bucket.blob("small.bin").open() as f:
+        f.seek(3)
+        assert f.read(4) == b"3456"
+    bucket.blob("small.bin").delete()
+    client.close()

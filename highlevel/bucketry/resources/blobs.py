@@ -120,7 +120,7 @@ class Blob:
     def read_bytes(self) -> bytes:
         """The whole content (for small blobs; use ``open()`` or ``download()`` for big ones)."""
         client = self._client
-        with client.api.blobs.get_stream(self.bucket.ref, key=self.key) as response:
+        with client.stream(client.api.blobs.get_stream, self.bucket.ref, key=self.key) as response:
             data: bytes = response.read()
         return data
 
@@ -277,7 +277,8 @@ class BlobReader(io.RawIOBase):
         start = self._pos
         length = min(max(want, self._window), self.size - start)
         client = self.blob.bucket.client
-        with client.api.blobs.get_stream(
+        with client.stream(
+            client.api.blobs.get_stream,
             self.blob.bucket.ref,
             key=self.blob.key,
             range_=f"bytes={start}-{start + length - 1}",

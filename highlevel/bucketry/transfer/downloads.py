@@ -22,14 +22,10 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from bucketry_api.errors import ApiError as GeneratedApiError
-
 from ..errors import (
     IntegrityError,
     NotFoundError,
     PreconditionFailedError,
-    from_generated,
-    from_transport,
 )
 from ..progress import ProgressCallback, resolve_progress
 from ..resources._base import arg
@@ -60,15 +56,14 @@ def open_stream(
 ) -> Iterator[httpx.Response]:
     """``GET`` the blob from ``offset``, with SDK errors (also for a connection lost while
     reading the body)."""
-    try:
-        with client.api.blobs.get_stream(
-            ref, key=key, range_=arg(f"bytes={offset}-" if offset else None), if_match=arg(etag)
-        ) as response:
-            yield response
-    except GeneratedApiError as exc:
-        raise from_generated(exc) from None
-    except httpx.TransportError as exc:
-        raise from_transport(exc) from exc
+    with client.stream(
+        client.api.blobs.get_stream,
+        ref,
+        key=key,
+        range_=arg(f"bytes={offset}-" if offset else None),
+        if_match=arg(etag),
+    ) as response:
+        yield response
 
 
 def _hash_prefix(f: object, length: int) -> hashlib._Hash:
