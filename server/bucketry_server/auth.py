@@ -160,6 +160,8 @@ def find_bucket(session: Session, p: Principal, ref: str, org_id: str | None = N
     A name is looked up in the ``X-Organization`` org first, then among the caller's personal
     buckets, their other buckets, their organizations', and finally public buckets.
     """
+    if "\x00" in ref:  # never a valid id or name (and PostgreSQL text cannot hold it)
+        raise not_found("bucket")
     if ref.startswith("bkt_"):
         bucket = session.get(Bucket, ref)
         if bucket is None or not can_see(p, bucket):

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from .models import Blob, ObjectLedger, Upload, UploadPart
+from .models import Blob, ObjectLedger, Token, Upload, UploadPart
 from .state import AppState
 from .timeutil import utcnow
 
@@ -63,6 +63,7 @@ async def sweep_at_start(state: AppState) -> None:
             len(orphans),
         )
     await expire_uploads(state)
+    purge_expired_tokens(state)
 
 
 async def expire_uploads(state: AppState) -> int:
@@ -84,11 +85,19 @@ async def expire_uploads(state: AppState) -> int:
     return len(expired)
 
 
+def purge_expired_tokens(state: AppState) -> int:
+    """Expired tokens can never authenticate again; drop them so the table stays small."""
+    with state.db.session() as s:
+        result = s.execute(delete(Token).where(Token.expires_at <= utcnow()))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def run_periodically(state: AppState) -> None:
     while True:
         await asyncio.sleep(PERIOD_SECONDS)
         with contextlib.suppress(Exception):
             await expire_uploads(state)
+            purge_expired_tokens(state)
             with state.db.session() as s:
                 stale = utcnow() - timedelta(hours=1)
                 dead = list(

@@ -75,7 +75,10 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
-    __table_args__ = (Index("ix_tokens_user_kind", "user_id", "kind", "created_at"),)
+    __table_args__ = (
+        Index("ix_tokens_user_kind", "user_id", "kind", "created_at"),
+        Index("ix_tokens_expires", "expires_at"),
+    )
 
 
 class Bucket(Base):
@@ -101,7 +104,13 @@ class Bucket(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_buckets_owner_name"),)
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_buckets_owner_name"),
+        # Name lookups and the keyset orders of the listing.
+        Index("ix_buckets_name_id", "name", "id"),
+        Index("ix_buckets_created_id", "created_at", "id"),
+        Index("ix_buckets_updated_id", "updated_at", "id"),
+    )
 
 
 class Blob(Base):

@@ -671,7 +671,7 @@ def test_preview(client: Clients, unique: str) -> None:
     put_blob(alice, b.id, "c-noext", _image("GIF", (64, 64), (0, 255, 0)), content_type="image/gif")
 
     data, resp = alice.buckets.preview(b.id)
-    assert resp.headers["content-type"] == "application/octet-stream"
+    assert resp.headers["content-type"] == "image/jpeg"
     raw = data.payload.read()
     img = Image.open(io.BytesIO(raw))
     assert img.format == "JPEG"

@@ -917,7 +917,7 @@ async def buckets_preview(bucket: str, p: CurrentPrincipal, state: State) -> Res
         if thumb is not None:
             return Response(
                 thumb,
-                media_type="application/octet-stream",
+                media_type="image/jpeg",
                 headers={"Cache-Control": "private, max-age=60"},
             )
     raise ApiProblem(404, "no_preview", "the bucket holds no image to preview")

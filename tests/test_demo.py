@@ -1,0 +1,71 @@
+"""The main job: the tour that ``scripts/demo`` runs (``scripts/demo_tour.py``) goes green
+against the session's real server, as a separate process configured only by environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bucketry import Client, NotFoundError
+from tests.support.live_server import LiveServer
+
+ROOT = Path(__file__).resolve().parents[1]
+TOUR = ROOT / "scripts" / "demo_tour.py"
+
+
+@pytest.mark.slow
+def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUCKETRY_")}
+    env.update(
+        BUCKETRY_URL=server.url,
+        BUCKETRY_TOKEN=users["alice"],
+        BUCKETRY_CONFIG=str(tmp_path / "no-config.toml"),  # never a developer's own config
+        TMPDIR=str(tmp_path),
+    )
+    proc = subprocess.run(
+        [sys.executable, str(TOUR)],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, f"tour failed:\n{out[-6000:]}\n{proc.stderr[-6000:]}"
+
+    for expected in [
+        "signed in as 'alice'",
+        "went multipart: 5 parts of 8.0 MiB",
+        "bucket.list('tour/', first=3, page_size=2) -> 2 requests",
+        "bucket.glob('tour/**/*.txt') -> 4 blobs",
+        "[dry run: nothing changed]",
+        "after the dry run the server is unchanged: 8 blobs, same ETags",
+        "dry run again: 9 skip, 0 upload, 0 delete",
+        "bucket.usage(): 10 objects, 80.1 MiB",
+        "X-Request-ID req_",
+        "sha256 of all 10 files match the originals and the server",
+        "again with update=True: 0 downloaded, 10 skipped, 0 failed",
+        "Tour complete: 9 steps",
+    ]:
+        assert expected in out, f"missing {expected!r} in:\n{out}"
+    assert out.count(" ok (") == 9
+
+    resumed = re.search(
+        r"rerun of the same call: sent (\d+) parts .* reused (\d+), resumed=True", out
+    )
+    assert resumed is not None, out
+    sent, reused = int(resumed[1]), int(resumed[2])
+    assert sent + reused == 5 and reused >= 1
+
+    # The tour removes its bucket and its local files.
+    name = re.search(r"client\.buckets\.create\('(tour-[0-9a-f]+)'\)", out)
+    assert name is not None, out
+    with Client(server.url, token=users["alice"]) as client, pytest.raises(NotFoundError):
+        client.buckets.get(name[1])
+    assert not any(p.name.startswith("bucketry-tour-") for p in tmp_path.iterdir())
