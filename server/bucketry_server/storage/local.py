@@ -13,6 +13,7 @@ regex before any path is built, so no id can ever escape ``root``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -127,14 +128,18 @@ class LocalStore(ObjectStore):
     ) -> WriteResult:
         """Stream into ``tmp/``, hashing as we go; rename into place only if the checks pass.
 
-        Chunks are written with plain blocking writes (page-cache speed) after being coalesced
-        into 1 MiB blocks; only the fsync+rename, which can stall, goes to a worker thread.
+        Small chunks are coalesced into 1 MiB blocks. Each block is hashed and written in a
+        worker thread while the event loop receives the next one (hashlib and os.write release
+        the GIL), so on two cores parsing and hashing overlap; at most one block is in flight,
+        which keeps memory bounded and the file in order.
         """
         final = self._path(object_id)
         tmp = self._temp_path(object_id)
         hasher = Hasher(expected)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         committed = False
+        loop = asyncio.get_running_loop()
+        in_flight: asyncio.Future[None] | None = None
         try:
             pending: list[bytes] = []  # small chunks gathered into one block per write
             pending_size = 0
@@ -145,18 +150,27 @@ class LocalStore(ObjectStore):
                 while view:
                     view = view[os.write(fd, view) :]
 
+            async def submit(block: bytes) -> None:
+                nonlocal in_flight
+                if in_flight is not None:
+                    await in_flight
+                in_flight = loop.run_in_executor(None, flush, block)
+
             async for chunk in chunks:
                 if not pending and len(chunk) >= CHUNK_SIZE:
-                    flush(chunk)
+                    await submit(chunk)
                     continue
                 pending.append(chunk)
                 pending_size += len(chunk)
                 if pending_size >= CHUNK_SIZE:
-                    flush(b"".join(pending))
+                    await submit(b"".join(pending))
                     pending.clear()
                     pending_size = 0
             if pending:
-                flush(b"".join(pending))
+                await submit(b"".join(pending))
+            if in_flight is not None:
+                await in_flight
+                in_flight = None
             result = hasher.finish()
 
             def commit() -> None:
@@ -167,6 +181,9 @@ class LocalStore(ObjectStore):
             await anyio.to_thread.run_sync(commit)
             return result
         except BaseException:
+            if in_flight is not None:  # let the worker finish with the fd before closing it
+                with contextlib.suppress(BaseException):
+                    await asyncio.shield(in_flight)
             _unlink_quietly(tmp)
             if committed:  # cancelled after the rename: the caller will never record it
                 _unlink_quietly(final)
