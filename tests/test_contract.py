@@ -199,3 +199,14 @@ def test_every_response_has_a_request_id_and_errors_are_problems(server: LiveSer
     assert body["status"] == 404 and body["request_id"] == "abc-123" and body["code"] == "not_found"
     bad = httpx.get(server.api + "/health", headers={"X-Request-ID": "x" * 500})
     assert bad.headers["x-request-id"].startswith("req_")
+
+
+def test_unknown_query_parameters_are_refused(server: LiveServer, users: dict[str, str]) -> None:
+    headers = {"Authorization": f"Bearer {users['alice']}"}
+    r = httpx.get(server.api + "/buckets", params={"serach": "x"}, headers=headers)
+    assert r.status_code == 400 and r.json()["code"] == "unknown_parameter"
+    assert "serach" in r.json()["detail"] and "search" in r.json()["detail"]
+    assert (
+        httpx.get(server.api + "/buckets", params={"search": "x"}, headers=headers).status_code
+        == 200
+    )

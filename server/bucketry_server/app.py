@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -85,10 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(spec_bytes, media_type="application/yaml")
 
     for router in ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query)])
 
     _install_error_handlers(app, allowed_methods_table(spec_bytes))
     app.state.anonymous_operations = anonymous_operations(spec_bytes)
+    app.state.query_parameters = query_parameters(spec_bytes)
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
@@ -107,6 +108,45 @@ def anonymous_operations(spec_bytes: bytes) -> frozenset[str]:
         and "operationId" in op
         and any(req == {} for req in op.get("security", default))
     )
+
+
+def query_parameters(spec_bytes: bytes) -> dict[str, frozenset[str]]:
+    """Operation id -> the query parameter names the contract defines for it."""
+    spec = yaml.safe_load(spec_bytes)
+    shared = spec["components"]["parameters"]
+
+    def resolve(param: dict[str, Any]) -> dict[str, Any]:
+        ref = param.get("$ref")
+        return shared[ref.rsplit("/", 1)[1]] if ref else param
+
+    table: dict[str, frozenset[str]] = {}
+    for item in spec["paths"].values():
+        common = [resolve(p) for p in item.get("parameters", [])]
+        for op in item.values():
+            if isinstance(op, dict) and "operationId" in op:
+                params = common + [resolve(p) for p in op.get("parameters", [])]
+                table[op["operationId"]] = frozenset(
+                    p["name"] for p in params if p["in"] == "query"
+                )
+    return table
+
+
+def reject_unknown_query(request: Request) -> None:
+    """A misspelt parameter (``?prefx=``) must not silently widen a listing or a delete."""
+    endpoint = request.scope.get("endpoint")
+    allowed: frozenset[str] | None = request.app.state.query_parameters.get(
+        getattr(endpoint, "__name__", "")
+    )
+    if allowed is None:
+        return
+    unknown = sorted(set(request.query_params.keys()) - allowed)
+    if unknown:
+        raise ApiProblem(
+            400,
+            "unknown_parameter",
+            f"unknown query parameter(s): {', '.join(unknown)[:200]}; "
+            f"expected some of: {', '.join(sorted(allowed)) or 'none'}",
+        )
 
 
 def allowed_methods_table(spec_bytes: bytes) -> list[tuple[re.Pattern[str], str]]:
