@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from . import __version__, maintenance
+from .auth import State, get_principal
 from .config import Settings
 from .db import Database, migrate
 from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
@@ -90,9 +91,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app, allowed_methods_table(spec_bytes))
     app.state.anonymous_operations = anonymous_operations(spec_bytes)
     app.state.query_parameters = query_parameters(spec_bytes)
+    app.state.tokenless_operations = tokenless_operations(spec_bytes)
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def tokenless_operations(spec_bytes: bytes) -> frozenset[str]:
+    """Operations that take no bearer token at all (``security: [{}]``)."""
+    spec = yaml.safe_load(spec_bytes)
+    return frozenset(
+        op["operationId"]
+        for item in spec["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and op.get("security") == [{}]
+    )
 
 
 def anonymous_operations(spec_bytes: bytes) -> frozenset[str]:
@@ -131,16 +144,18 @@ def query_parameters(spec_bytes: bytes) -> dict[str, frozenset[str]]:
     return table
 
 
-def reject_unknown_query(request: Request) -> None:
-    """A misspelt parameter (``?prefx=``) must not silently widen a listing or a delete."""
-    endpoint = request.scope.get("endpoint")
-    allowed: frozenset[str] | None = request.app.state.query_parameters.get(
-        getattr(endpoint, "__name__", "")
-    )
+def reject_unknown_query(request: Request, state: State) -> None:
+    """A misspelt parameter (``?prefx=``) must not silently widen a listing or a delete.
+    Credentials are checked first (a missing or bad token stays a 401), except on the
+    token-less routes (signed URLs, health), which ignore ``Authorization``."""
+    op_id = getattr(request.scope.get("endpoint"), "__name__", "")
+    allowed: frozenset[str] | None = request.app.state.query_parameters.get(op_id)
     if allowed is None:
         return
     unknown = sorted(set(request.query_params.keys()) - allowed)
     if unknown:
+        if op_id not in request.app.state.tokenless_operations:
+            get_principal(request, state)
         raise ApiProblem(
             400,
             "unknown_parameter",
