@@ -19,6 +19,7 @@ import yaml
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from . import __version__, maintenance
@@ -226,6 +227,13 @@ def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str
             headers=headers,
             instance=request.url.path,
         )
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The client hung up mid-body (an interrupted upload): the write protocol has already
+        # discarded the partial object; nobody will read this answer.
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return problem_response(400, "client_disconnected", "the request body was cut short")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -34,7 +34,7 @@ from .._transport import RETRY_STATUSES
 from ..errors import ApiError, NotFoundError
 from ..resources._base import arg, opt
 from ..resources.blobs import BlobInfo
-from .bodies import AnyFlag, FileSlice
+from .bodies import AnyFlag, FileSlice, TransferCancelled
 from .checksums import sha256_range
 from .context import MiB, TransferContext
 from .folders import LocalFile, remote_one
@@ -171,6 +171,8 @@ def _send_part(
     sent: list[int],
 ) -> str:
     """Send one part (or reuse the server's copy); returns its ETag."""
+    if cancel.is_set():  # a sibling failed or the call was interrupted: start nothing new
+        raise TransferCancelled(f"part {spec.number} not started: transfer cancelled")
     client, checksum = ctx.client, ctx.options.checksum
     counter = PartCounter(ctx.progress)
     have = received.get(spec.number)
