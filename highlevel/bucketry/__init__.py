@@ -38,6 +38,8 @@ from .progress import (  # noqa: E402
 )
 from .resources.blobs import Blob, BlobInfo, BlobReader  # noqa: E402
 from .resources.buckets import Bucket, BucketsRepo  # noqa: E402
+from .resources.credentials import Credential, Token  # noqa: E402
+from .resources.uploads import Upload  # noqa: E402
 
 __all__ = [
     "APIConnectionError",
@@ -53,6 +55,7 @@ __all__ = [
     "BucketsRepo",
     "Client",
     "ConfigurationError",
+    "Credential",
     "ConflictError",
     "IntegrityError",
     "NotFoundError",
@@ -68,6 +71,8 @@ __all__ = [
     "RangeNotSatisfiableError",
     "RateLimitError",
     "ServerError",
+    "Token",
     "UnprocessableEntityError",
+    "Upload",
     "__version__",
 ]

@@ -25,6 +25,7 @@ from ..pagination import Pager
 from ..progress import ProgressCallback
 from ._base import arg, model_dict, opt
 from .blobs import Blob, BlobInfo
+from .uploads import UploadsRepo
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -39,8 +40,9 @@ def _filters(**kwargs: Any) -> dict[str, Any]:
     for key, value in kwargs.items():
         if value is None:
             continue
-        if key == "filter" and not isinstance(value, str):
-            value = json.dumps(value)
+        if key == "filter":  # the generated layer names it filter_ (a builtin otherwise)
+            out["filter_"] = value if isinstance(value, str) else json.dumps(value)
+            continue
         out[key] = value
     return out
 
@@ -247,6 +249,11 @@ class Bucket:
         return model_dict(
             self._client.call(self._client.api.buckets.tmp_credentials, self.ref, body=body)
         )
+
+    @property
+    def uploads(self) -> UploadsRepo:
+        """Open multipart uploads of this bucket (``create``, ``get``, ``list``)."""
+        return UploadsRepo(self)
 
     # -- blobs ---------------------------------------------------------------------------
     def blob(self, key: str) -> Blob:
