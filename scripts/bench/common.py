@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -12,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -119,3 +124,71 @@ def make_file(path: Path, size: int) -> Path:
 
 def curl(*args: str) -> None:
     subprocess.run(["curl", "-sS", "--fail", "-o", "/dev/null", *args], check=True)
+
+
+def load_avg() -> str:
+    """The 1/5/15-minute load averages, to print next to the figures (2-core machines are
+    easily disturbed by other work)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+def run_child(
+    args: list[str], env: dict[str, str] | None = None, timeout: float | None = None
+) -> tuple[dict[str, Any], int]:
+    """Run ``args`` (a Python child printing one JSON object as its last stdout line) while
+    sampling its process tree's RSS; returns (that object, peak RSS in bytes).
+
+    The peak is the larger of the sampled RSS and the child's own ``ru_maxrss`` if it reports
+    one as ``"maxrss"`` (bytes), so short spikes between two samples are not missed."""
+    proc = subprocess.Popen(
+        args, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        with PeakRSS(proc.pid) as rss:
+            out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{args} failed ({proc.returncode}):\n{err.decode(errors='replace')}")
+    lines = [line for line in out.decode().splitlines() if line.strip()]
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result, max(rss.peak, int(result.get("maxrss", 0)))
+
+
+def child_maxrss() -> int:
+    """This process's peak RSS in bytes: ``VmHWM`` (reset by exec; ``ru_maxrss`` is not, so
+    in a child it can report the forking parent's size), else ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def load_seaweed() -> Any:
+    """``tests/support/seaweed.py`` as a module (``start_seaweedfs(tmpdir)``), without
+    importing the test package."""
+    path = Path(__file__).resolve().parents[2] / "tests" / "support" / "seaweed.py"
+    spec = importlib.util.spec_from_file_location("bucketry_bench_seaweed", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def require_tool(name: str) -> str:
+    """The path of an external command, or exit with a hint."""
+    found = shutil.which(name)
+    if found is None:
+        sys.exit(f"{name} not found (Debian: apt-get install -y rclone awscli)")
+    return found
