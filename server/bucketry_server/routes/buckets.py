@@ -13,10 +13,11 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -207,45 +208,50 @@ FILTER_FIELDS: dict[str, FilterField] = {
 }
 
 
-def _conditions(
-    s: Session,
-    p: Principal,
-    *,
-    x_organization: str | None,
-    name: str | None,
-    owner: str | None,
-    org: str | None,
-    provider: str | None,
-    status: str | None,
-    imported: bool | None,
-    search: str | None,
-    filter_: str | None,
-) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [_visible(p)]
-    if x_organization:
-        conds.append(Bucket.org_id == resolve_org(s, p, x_organization).id)
-    if name is not None:
-        conds.append(Bucket.name == name)
-    if owner is not None:
-        conds.append(Owner.name == owner)
-    if org is not None:
-        conds.append(OwnerOrg.slug == org)
-    if provider is not None:
-        conds.append(Bucket.provider == provider)
-    if status is not None:
-        conds.append(Bucket.status == status)
-    if imported is not None:
-        conds.append(Bucket.provider != MANAGED if imported else Bucket.provider == MANAGED)
-    if search:
-        conds.append(
-            or_(
-                Bucket.name.icontains(search, autoescape=True),
-                Bucket.description.icontains(search, autoescape=True),
+@dataclass
+class BucketFilters:
+    """The filters shared by ``buckets_list`` and ``buckets_count`` (one FastAPI dependency)."""
+
+    x_organization: XOrganization = None
+    name: SearchText = None
+    owner: SearchText = None
+    org: SearchText = None
+    provider: ProviderName | None = None
+    status: StatusName | None = None
+    imported: bool | None = None
+    search: SearchText = None
+    filter_: Annotated[Text | None, Query(alias="filter", max_length=4096)] = None
+
+    def conditions(self, s: Session, p: Principal) -> list[ColumnElement[bool]]:
+        conds: list[ColumnElement[bool]] = [_visible(p)]
+        if self.x_organization:
+            conds.append(Bucket.org_id == resolve_org(s, p, self.x_organization).id)
+        if self.name is not None:
+            conds.append(Bucket.name == self.name)
+        if self.owner is not None:
+            conds.append(Owner.name == self.owner)
+        if self.org is not None:
+            conds.append(OwnerOrg.slug == self.org)
+        if self.provider is not None:
+            conds.append(Bucket.provider == self.provider)
+        if self.status is not None:
+            conds.append(Bucket.status == self.status)
+        if self.imported is not None:
+            is_managed = Bucket.provider == MANAGED
+            conds.append(~is_managed if self.imported else is_managed)
+        if self.search:
+            conds.append(
+                or_(
+                    Bucket.name.icontains(self.search, autoescape=True),
+                    Bucket.description.icontains(self.search, autoescape=True),
+                )
             )
-        )
-    if filter_:
-        conds.append(compile_filter(filter_, FILTER_FIELDS))
-    return conds
+        if self.filter_:
+            conds.append(compile_filter(self.filter_, FILTER_FIELDS))
+        return conds
+
+
+Filters = Annotated[BucketFilters, Depends()]
 
 
 def _joined(stmt: Select[Any]) -> Select[Any]:
@@ -267,16 +273,8 @@ SORT_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
 def buckets_list(
     p: CurrentPrincipal,
     state: State,
-    x_organization: XOrganization = None,
-    name: SearchText = None,
-    owner: SearchText = None,
-    org: SearchText = None,
-    provider: ProviderName | None = None,
-    status: StatusName | None = None,
-    imported: bool | None = None,
-    search: SearchText = None,
+    filters: Filters,
     sort: SortName = "name",
-    filter_: Annotated[Text | None, Query(alias="filter", max_length=4096)] = None,
     page_size: PageSize = 100,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -284,20 +282,7 @@ def buckets_list(
     descending = sort.startswith("-")
     column = SORT_COLUMNS[sort.lstrip("-")]
     with state.db.session() as s:
-        conds = _conditions(
-            s,
-            p,
-            x_organization=x_organization,
-            name=name,
-            owner=owner,
-            org=org,
-            provider=provider,
-            status=status,
-            imported=imported,
-            search=search,
-            filter_=filter_,
-        )
-        stmt = _joined(select(Bucket)).where(*conds)
+        stmt = _joined(select(Bucket)).where(*filters.conditions(s, p))
         rows, nxt = keyset_page(
             s,
             stmt,
@@ -311,35 +296,11 @@ def buckets_list(
 
 
 @router.get("/buckets/count", tags=["buckets"])
-def buckets_count(
-    p: CurrentPrincipal,
-    state: State,
-    x_organization: XOrganization = None,
-    name: SearchText = None,
-    owner: SearchText = None,
-    org: SearchText = None,
-    provider: ProviderName | None = None,
-    status: StatusName | None = None,
-    imported: bool | None = None,
-    search: SearchText = None,
-    filter_: Annotated[Text | None, Query(alias="filter", max_length=4096)] = None,
-) -> dict[str, Any]:
+def buckets_count(p: CurrentPrincipal, state: State, filters: Filters) -> dict[str, Any]:
     p.require_user()
     with state.db.session() as s:
-        conds = _conditions(
-            s,
-            p,
-            x_organization=x_organization,
-            name=name,
-            owner=owner,
-            org=org,
-            provider=provider,
-            status=status,
-            imported=imported,
-            search=search,
-            filter_=filter_,
-        )
-        count = s.scalar(_joined(select(func.count(Bucket.id)).select_from(Bucket)).where(*conds))
+        stmt = select(func.count(Bucket.id)).select_from(Bucket)
+        count = s.scalar(_joined(stmt).where(*filters.conditions(s, p)))
         return {"count": int(count or 0)}
 
 
