@@ -7,7 +7,10 @@ restricted to a set of buckets, optionally read-only.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -31,6 +34,7 @@ class Principal:
     token_id: str | None = None
     bucket_ids: frozenset[str] | None = None  # None: not scoped
     read_only: bool = False
+    expires_at: datetime | None = None  # of the token (naive UTC)
 
     @property
     def anonymous(self) -> bool:
@@ -59,6 +63,46 @@ class Principal:
 
 
 ANONYMOUS = Principal(kind="anonymous")
+
+
+class PrincipalCache:
+    """Resolved principals by token hash for a few seconds: a burst of small requests (a folder
+    upload) then costs one token lookup instead of one per request. Revoking a token clears the
+    cache of this process at once; another instance may honour it for at most ``ttl`` seconds.
+    Tokens that expire sooner than that are not cached."""
+
+    def __init__(self, ttl: float = 5.0, size: int = 4096) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, secret: str) -> Principal | None:
+        key = hash_secret(secret)
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        expires_at = hit[1].expires_at
+        if expires_at is not None and expires_at <= utcnow():
+            return None
+        return hit[1]
+
+    def put(self, secret: str, principal: Principal) -> None:
+        if principal.expires_at is not None:
+            if (principal.expires_at - utcnow()).total_seconds() < self.ttl:
+                return
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[hash_secret(secret)] = (time.monotonic() + self.ttl, principal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+PRINCIPALS = PrincipalCache()
 
 
 def _bearer(request: Request) -> str | None:
@@ -103,6 +147,7 @@ def resolve_principal(session: Session, secret: str | None) -> Principal:
         token_id=token.id,
         bucket_ids=frozenset(token.bucket_ids) if token.bucket_ids is not None else None,
         read_only=token.read_only,
+        expires_at=token.expires_at,
     )
 
 
@@ -118,8 +163,12 @@ def get_principal(request: Request, state: Annotated[AppState, Depends(get_state
             ANONYMOUS.require_user()
         principal = ANONYMOUS
     else:
-        with state.db.session() as s:
-            principal = resolve_principal(s, secret)
+        cached = PRINCIPALS.get(secret)
+        if cached is None:
+            with state.db.session() as s:
+                cached = resolve_principal(s, secret)
+            PRINCIPALS.put(secret, cached)
+        principal = cached
     request.state.principal = principal
     return principal
 

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from .ids import new_id
 from .maintenance import discard_objects, mark_pending
@@ -93,12 +95,25 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     return value
 
 
-async def reserve_and_write(
-    state: AppState, chunks: AsyncIterator[bytes], expected: Expected
-) -> tuple[str, WriteResult]:
-    """Write a new object; checksum/size failures become 400/413 with nothing kept."""
+def reserve(session: Session) -> str:
+    """A new object id, recorded as pending in the caller's transaction (so a request can do
+    its authorization, preconditions and reservation in one session)."""
     oid = new_id("obj")
-    mark_pending(state, oid)
+    session.add(ObjectLedger(object_id=oid, state="pending", created_at=utcnow()))
+    return oid
+
+
+async def reserve_and_write(
+    state: AppState,
+    chunks: AsyncIterator[bytes],
+    expected: Expected,
+    object_id: str | None = None,
+) -> tuple[str, WriteResult]:
+    """Write a new object (``object_id`` if already reserved); checksum/size failures become
+    400/413 with nothing kept."""
+    oid = object_id or new_id("obj")
+    if object_id is None:
+        await run_in_threadpool(mark_pending, state, oid)
     try:
         result = await state.store.write(oid, chunks, expected)
     except ChecksumMismatchError as exc:
@@ -125,21 +140,25 @@ async def commit_blob(
     if_match: str | None = None,
     if_none_match: str | None = None,
 ) -> Blob:
-    """Point ``key`` at ``object_id`` atomically; on failure the new object is discarded."""
-    now = utcnow()
-    replaced: str | None = None
-    try:
+    """Point ``key`` at ``object_id`` atomically; on failure the new object is discarded.
+    The transaction runs in a worker thread, off the event loop."""
+
+    def transaction() -> tuple[Blob, str | None]:
+        now = utcnow()
+        replaced: str | None = None
         with state.db.session() as s:
             # Lock the bucket row first: on SQLite this takes the write lock before the read
             # below, on PostgreSQL it serialises writers of one bucket, so two racing creates
             # of one key cannot both miss the existing row (and trip the unique constraint).
-            s.execute(update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version))
+            locked = s.execute(
+                update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version)
+            )
+            if not getattr(locked, "rowcount", 1):
+                raise ApiProblem(404, "not_found", "bucket not found")
             existing = s.scalar(
                 select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == key).with_for_update()
             )
             check_preconditions(existing, if_match, if_none_match)
-            if s.get(Bucket, bucket_id) is None:
-                raise ApiProblem(404, "not_found", "bucket not found")
             fields = {
                 "object_id": object_id,
                 "size": result.size,
@@ -171,6 +190,10 @@ async def commit_blob(
             )
             s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
             s.flush()
+        return blob, replaced
+
+    try:
+        blob, replaced = await run_in_threadpool(transaction)
     except BaseException:
         await discard_objects(state, [object_id])
         raise

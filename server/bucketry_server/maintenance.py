@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from starlette.concurrency import run_in_threadpool
 
 from .models import Blob, ObjectLedger, Token, Upload, UploadPart
 from .state import AppState
@@ -30,14 +31,21 @@ def mark_pending(state: AppState, object_id: str) -> None:
 
 async def discard_objects(state: AppState, object_ids: list[str]) -> None:
     """Delete objects from the store, then forget their ledger rows (idempotent)."""
+    gone = []
     for oid in object_ids:
         try:
             await state.store.delete(oid)
         except Exception:  # keep the ledger row: the next sweep retries
             log.warning("could not delete object %s; will retry", oid, exc_info=True)
             continue
-        with state.db.session() as s:
-            s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == oid))
+        gone.append(oid)
+    if gone:
+        await run_in_threadpool(_forget, state, gone)
+
+
+def _forget(state: AppState, object_ids: list[str]) -> None:
+    with state.db.session() as s:
+        s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(object_ids)))
 
 
 async def sweep_at_start(state: AppState) -> None:

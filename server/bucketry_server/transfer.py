@@ -253,23 +253,23 @@ async def upload(
     with a session and returns the writable bucket or raises.
     """
 
-    def before() -> tuple[str, str, dict[str, str], Expected]:
+    def before() -> tuple[str, str, dict[str, str], Expected, str]:
         check_key(key)
         check_query_utf8(request, key, content_type)
         media_type = resolve_content_type(content_type, request.headers.get("content-type"))
         meta = blob_ops.parse_metadata(metadata)
         expected = blob_ops.parse_expected(content_md5, sha256, state.settings.max_blob_bytes)
         check_declared_size(request, state)
-        with state.db.session() as s:
+        with state.db.session() as s:  # one session: rights, preconditions, reservation
             bucket = require_managed(authorize(s))
             precheck(s, bucket.id, key, if_match, if_none_match)
-            return bucket.id, media_type, meta, expected
+            return bucket.id, media_type, meta, expected, blob_ops.reserve(s)
 
     try:
-        bucket_id, media_type, meta, expected = await run_in_threadpool(before)
+        bucket_id, media_type, meta, expected, oid = await run_in_threadpool(before)
     except ApiProblem as problem:
         raise refuse_early(request, problem) from None
-    oid, result = await blob_ops.reserve_and_write(state, request.stream(), expected)
+    oid, result = await blob_ops.reserve_and_write(state, request.stream(), expected, oid)
     blob = await blob_ops.commit_blob(
         state,
         bucket_id,

@@ -778,6 +778,7 @@ def test_tmp_credentials(server: LiveServer, client: Clients, unique: str) -> No
 
 
 def test_tmp_credentials_expire(server: LiveServer, client: Clients, unique: str) -> None:
+    from bucketry_server.auth import PRINCIPALS
     from bucketry_server.models import Token
     from bucketry_server.security import hash_secret
     from bucketry_server.timeutil import utcnow
@@ -792,5 +793,6 @@ def test_tmp_credentials_expire(server: LiveServer, client: Clients, unique: str
         assert token.kind == "tmp" and token.id.startswith("tmp_")
         assert token.bucket_ids == [b.id] and token.read_only
         token.expires_at = utcnow()
+    PRINCIPALS.clear()  # the server caches resolved tokens for a few seconds
     with fails(401, "invalid_token"):
         tmp_api.buckets.get(b.id)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..auth import CurrentPrincipal, Principal, State, can_write, find_bucket
+from ..auth import PRINCIPALS, CurrentPrincipal, Principal, State, can_write, find_bucket
 from ..bootstrap import issue_token
 from ..models import Bucket, Token, User
 from ..pagination import keyset_page
@@ -118,6 +118,7 @@ def credentials_delete(credential_id: str, p: CurrentPrincipal, state: State) ->
     p.require_unscoped()
     with state.db.session() as s:
         s.delete(_own_credential(p, s, credential_id))
+    PRINCIPALS.clear()  # revoked now, not when the cache entry ages out
     return Response(status_code=204)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from ..auth import CurrentPrincipal, State
+from ..auth import PRINCIPALS, CurrentPrincipal, State
 from ..bootstrap import issue_token
 from ..models import Membership, Org, Token, User
 from ..pagination import keyset_page
@@ -93,4 +93,5 @@ def tokens_delete(token_id: str, p: CurrentPrincipal, state: State) -> Response:
         if token is None or token.user_id != uid or token.kind != "token":
             raise not_found("token")
         s.delete(token)
+    PRINCIPALS.clear()  # revoked now, not when the cache entry ages out
     return Response(status_code=204)
