@@ -1,0 +1,311 @@
+"""Large-file transfers: the high-level SDK (``bucket.upload``/``bucket.download``) against raw
+single-stream clients (curl, httpx streaming PUT/GET) to the same Bucketry server, in one run.
+
+    .venv/bin/python scripts/bench/sdk_bench.py [--size-mib 1024] [--runs 3]
+        [--part-size-mib 8] [--concurrency 8]
+
+The variants run round-robin (one run of each, then the next round) so background load hits
+them alike; every figure is the median of ``--runs``. Each SDK and httpx run is a fresh child
+process whose whole tree is sampled for RSS (and which reports its own ``ru_maxrss``); curl runs
+are timed from outside. Downloads of every client write a real file (the SDK also fsyncs it and
+checks the SHA-256 when ``checksum=True``).
+
+Printed: MiB/s and seconds per variant, each SDK figure as a ratio to the best raw single-stream
+figure of the same direction, and peak client RSS.
+
+Goals (issue 4): SDK >= 0.9x the best raw single-stream figure; SDK client RSS <= 100 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import (  # noqa: E402
+    MiB,
+    PeakRSS,
+    bucketry_server,
+    child_maxrss,
+    load_avg,
+    make_file,
+    median,
+    run_child,
+)
+
+BUCKET = "bench"
+UP_KEY = "upload.bin"
+DOWN_KEY = "download.bin"
+GOAL_RATIO = 0.9
+GOAL_RSS = 100 * MiB
+
+
+# -- child processes (one transfer each, timed inside, JSON on stdout) -------------------------
+def child(argv: list[str]) -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument(
+        "mode", choices=["sdk-upload", "sdk-download", "httpx-put", "httpx-put-chunks", "httpx-get"]
+    )
+    p.add_argument("--url", required=True)
+    p.add_argument("--token", required=True)
+    p.add_argument("--path", required=True)
+    p.add_argument("--key", required=True)
+    p.add_argument("--options", default="{}")
+    a = p.parse_args(argv)
+    path = Path(a.path)
+    options: dict[str, Any] = json.loads(a.options)
+    if a.mode.startswith("sdk"):
+        from bucketry import Client
+
+        with Client(a.url, a.token, progress=False) as client:
+            bucket = client.buckets.get(BUCKET)  # as users do: the ref becomes the id
+            start = time.perf_counter()
+            if a.mode == "sdk-upload":
+                bucket.upload(path, a.key, **options)
+            else:
+                bucket.download(a.key, path, **options)
+            elapsed = time.perf_counter() - start
+    else:
+        import httpx
+
+        blob = f"{a.url}/api/v1/buckets/{BUCKET}/blob"
+        auth = {"Authorization": f"Bearer {a.token}"}
+        with httpx.Client(timeout=600, headers=auth) as client:
+            start = time.perf_counter()
+            if a.mode == "httpx-put":
+                with open(path, "rb") as f:
+                    client.put(blob, params={"key": a.key}, content=f).raise_for_status()
+            elif a.mode == "httpx-put-chunks":
+                size = path.stat().st_size
+
+                def chunks() -> Any:
+                    with open(path, "rb") as f:
+                        while data := f.read(MiB):
+                            yield data
+
+                client.put(
+                    blob,
+                    params={"key": a.key},
+                    content=chunks(),
+                    headers={"Content-Length": str(size)},
+                ).raise_for_status()
+            else:
+                with (
+                    client.stream("GET", blob, params={"key": a.key}) as r,
+                    open(path, "wb") as f,
+                ):
+                    r.raise_for_status()
+                    for chunk in r.iter_raw():
+                        f.write(chunk)
+                    if options.get("fsync"):
+                        f.flush()
+                        os.fsync(f.fileno())
+            elapsed = time.perf_counter() - start
+    print(json.dumps({"elapsed": elapsed, "maxrss": child_maxrss()}))
+
+
+# -- the parent -----------------------------------------------------------------------------------
+class Variant:
+    def __init__(self, name: str, direction: str, raw: bool, run: Callable[[], tuple[float, int]]):
+        self.name, self.direction, self.raw, self.run = name, direction, raw, run
+        self.times: list[float] = []
+        self.rss = 0
+
+
+def curl_run(args: list[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(["curl", "-sS", "--fail", *args])
+    with PeakRSS(proc.pid) as rss:
+        proc.wait()
+    elapsed = time.perf_counter() - start
+    if proc.returncode:
+        raise RuntimeError(f"curl failed: {proc.returncode}")
+    return elapsed, rss.peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size-mib", type=int, default=1024, help="file size (default 1024)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per variant (median)")
+    parser.add_argument("--part-size-mib", type=int, default=8, help="SDK multipart part size")
+    parser.add_argument("--concurrency", type=int, default=8, help="SDK parts in flight")
+    args = parser.parse_args()
+    size = args.size_mib * MiB
+    me = [sys.executable, str(Path(__file__).resolve()), "--child"]
+
+    with tempfile.TemporaryDirectory(prefix="bkt-sdkbench-") as tmp:
+        tmpdir = Path(tmp)
+        src = make_file(tmpdir / "payload.bin", size)
+        dl = tmpdir / "dl"
+        dl.mkdir()
+        with bucketry_server(tmpdir / "srv") as (url, token, pid):
+            from bucketry import Client
+
+            with Client(url, token, progress=False) as client:
+                client.buckets.create(BUCKET)
+                client.buckets.get(BUCKET).upload(src, DOWN_KEY)
+            blob = f"{url}/api/v1/buckets/{BUCKET}/blob"
+            auth = f"Authorization: Bearer {token}"
+
+            def child_run(mode: str, path: Path, key: str, **options: Any) -> Callable[[], Any]:
+                def run() -> tuple[float, int]:
+                    if mode.endswith(("download", "get")):
+                        (dl / "out.bin").unlink(missing_ok=True)
+                    result, peak = run_child(
+                        [
+                            *me,
+                            mode,
+                            "--url",
+                            url,
+                            "--token",
+                            token,
+                            "--path",
+                            str(path),
+                            "--key",
+                            key,
+                            "--options",
+                            json.dumps(options),
+                        ],
+                        timeout=1800,
+                    )
+                    return result["elapsed"], peak
+
+                return run
+
+            def curl_get() -> tuple[float, int]:
+                (dl / "out.bin").unlink(missing_ok=True)
+                return curl_run(["-H", auth, "-o", str(dl / "out.bin"), f"{blob}?key={DOWN_KEY}"])
+
+            single = {"multipart_threshold": size + 1}
+            multi = {
+                "multipart_threshold": 0,
+                "part_size": args.part_size_mib * MiB,
+                "max_concurrency": args.concurrency,
+            }
+            mp = f"multipart {args.part_size_mib} MiB x{args.concurrency}"
+            out = dl / "out.bin"
+            variants = [
+                Variant(
+                    "curl PUT",
+                    "upload",
+                    True,
+                    lambda: curl_run(
+                        ["-o", "/dev/null", "-T", str(src), "-H", auth, f"{blob}?key={UP_KEY}"]
+                    ),
+                ),
+                Variant(
+                    "httpx PUT (file object)", "upload", True, child_run("httpx-put", src, UP_KEY)
+                ),
+                Variant(
+                    "httpx PUT (1 MiB chunks)",
+                    "upload",
+                    True,
+                    child_run("httpx-put-chunks", src, UP_KEY),
+                ),
+                Variant(
+                    "SDK single, checksum",
+                    "upload",
+                    False,
+                    child_run("sdk-upload", src, UP_KEY, checksum=True, **single),
+                ),
+                Variant(
+                    "SDK single, no checksum",
+                    "upload",
+                    False,
+                    child_run("sdk-upload", src, UP_KEY, checksum=False, **single),
+                ),
+                Variant(
+                    f"SDK {mp}, checksum",
+                    "upload",
+                    False,
+                    child_run("sdk-upload", src, UP_KEY, checksum=True, **multi),
+                ),
+                Variant(
+                    f"SDK {mp}, no checksum",
+                    "upload",
+                    False,
+                    child_run("sdk-upload", src, UP_KEY, checksum=False, **multi),
+                ),
+                Variant("curl GET -> file", "download", True, curl_get),
+                Variant(
+                    "httpx GET iter_raw -> file",
+                    "download",
+                    True,
+                    child_run("httpx-get", out, DOWN_KEY),
+                ),
+                Variant(
+                    "httpx GET iter_raw -> file + fsync",
+                    "download",
+                    True,
+                    child_run("httpx-get", out, DOWN_KEY, fsync=True),
+                ),
+                Variant(
+                    "SDK download, checksum",
+                    "download",
+                    False,
+                    child_run("sdk-download", out, DOWN_KEY, checksum=True),
+                ),
+                Variant(
+                    "SDK download, no checksum",
+                    "download",
+                    False,
+                    child_run("sdk-download", out, DOWN_KEY, checksum=False),
+                ),
+            ]
+            load_before = load_avg()
+            with PeakRSS(pid) as server_rss:
+                for r in range(args.runs):
+                    for v in variants:
+                        elapsed, peak = v.run()
+                        v.times.append(elapsed)
+                        v.rss = max(v.rss, peak)
+                    print(f"  round {r + 1}/{args.runs} done; {load_avg()}", file=sys.stderr)
+            load_after = load_avg()
+
+    print(f"\n== SDK vs raw, {args.size_mib} MiB file, median of {args.runs} runs, loopback ==")
+    print(f"before: {load_before}\nafter:  {load_after}")
+    for direction in ("upload", "download"):
+        group = [v for v in variants if v.direction == direction]
+        best = min((v for v in group if v.raw), key=lambda v: median(v.times))
+        best_t = median(best.times)
+        print(
+            f"\n{direction}: best raw single stream = {best.name} ({size / best_t / MiB:.0f} MiB/s)"
+        )
+        print(
+            f"  {'variant':38s} {'MiB/s':>7s} {'median s':>9s} {'runs s':>22s} "
+            f"{'vs best raw':>11s} {'peak RSS':>9s}"
+        )
+        for v in group:
+            t = median(v.times)
+            ratio = best_t / t
+            verdict = ""
+            if not v.raw:
+                ok = ratio >= GOAL_RATIO and v.rss <= GOAL_RSS
+                verdict = "  ok" if ok else "  MISS"
+            runs = " ".join(f"{x:.2f}" for x in v.times)
+            print(
+                f"  {v.name:38s} {size / t / MiB:7.0f} {t:9.2f} {runs:>22s} "
+                f"{ratio:10.2f}x {v.rss / MiB:7.0f} MiB{verdict}"
+            )
+    print(f"\nserver peak RSS {server_rss.peak / MiB:.0f} MiB")
+    print(
+        f"goals: SDK >= {GOAL_RATIO}x best raw single stream, SDK client RSS <= "
+        f"{GOAL_RSS // MiB} MiB"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2:])
+    else:
+        main()
