@@ -55,7 +55,9 @@ class JsonBodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         ctype = (_header(scope, b"content-type") or "").lower()
-        if ctype.startswith("application/octet-stream") or _is_binary_upload(scope):
+        if ctype.startswith(("application/octet-stream", "application/x-tar")) or _is_binary_upload(
+            scope
+        ):
             await self.app(scope, receive, send)
             return
         length = _header(scope, b"content-length")

@@ -19,6 +19,8 @@ from .asset_update_json_content_type_0 import AssetUpdateJsonContentType0
 from .asset_update_json_metadata import AssetUpdateJsonMetadata
 from .asset_update_many import AssetUpdateMany
 from .blob import Blob
+from .blob_batch_item import BlobBatchItem
+from .blob_batch_result import BlobBatchResult
 from .blob_copy import BlobCopy
 from .blob_delete_item import BlobDeleteItem
 from .blob_delete_many import BlobDeleteMany
@@ -132,6 +134,8 @@ __all__ = (
     "AssetUpdateJsonMetadata",
     "AssetUpdateMany",
     "Blob",
+    "BlobBatchItem",
+    "BlobBatchResult",
     "BlobCopy",
     "BlobDeleteItem",
     "BlobDeleteMany",

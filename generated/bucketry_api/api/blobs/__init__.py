@@ -18,6 +18,7 @@ from ...errors import raise_for_status
 # The imports below are those of the endpoint modules (for the method annotations); ruff
 # cannot tell which ones an __init__ module re-exports, so unused ones stay.
 from ...models.blob import Blob
+from ...models.blob_batch_result import BlobBatchResult
 from ...models.blob_copy import BlobCopy
 from ...models.blob_delete_many import BlobDeleteMany
 from ...models.blob_delete_many_result import BlobDeleteManyResult
@@ -37,6 +38,7 @@ from . import blobs_get as _blobs_get
 from . import blobs_head as _blobs_head
 from . import blobs_list as _blobs_list
 from . import blobs_put as _blobs_put
+from . import blobs_put_batch as _blobs_put_batch
 from . import blobs_sign as _blobs_sign
 from . import blobs_signed_get as _blobs_signed_get
 from . import blobs_signed_put as _blobs_signed_put
@@ -97,6 +99,37 @@ class BlobsApi:
         raise_for_status(response)
         data = _blobs_list._parse_response(client=self._client, response=response)
         return cast("BlobPage", data), response
+
+    def put_batch(
+        self,
+        bucket: str,
+        *,
+        body: File | IO[bytes] | bytes | Iterable[bytes],
+        prefix: str | Unset = "",
+        overwrite: bool | Unset = True,
+    ) -> tuple[BlobBatchResult, httpx.Response]:
+        """Store many small blobs from one tar stream (one request, one transaction).
+
+        ``POST /buckets/{bucket}/blobs/batch`` (operation ``blobs_put_batch``).
+
+        Returns ``(data, response)``: the parsed body (``None`` for bodiless responses) and the
+        ``httpx.Response``.
+
+        Raises :class:`~bucketry_api.errors.ApiError` (``ClientError`` for 4xx, ``ServerError``
+        for 5xx, ``UnexpectedStatusError`` otherwise) when the status is not 2xx.
+        """
+        body = _as_file(body)
+        response = self._client.get_httpx_client().request(
+            **_blobs_put_batch._get_kwargs(
+                bucket=bucket,
+                body=body,
+                prefix=prefix,
+                overwrite=overwrite,
+            )
+        )
+        raise_for_status(response)
+        data = _blobs_put_batch._parse_response(client=self._client, response=response)
+        return cast("BlobBatchResult", data), response
 
     def delete_many(
         self,
