@@ -4,6 +4,7 @@ more than ``first``/``skip`` need."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Pager(Generic[T]):
         skip: int = 0,
         count: Callable[[], int] | None = None,
         to_record: Callable[[T], dict[str, Any]] | None = None,
+        prefetch: bool = False,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
@@ -43,9 +45,13 @@ class Pager(Generic[T]):
         self.skip = skip
         self._count = count
         self._to_record = to_record
+        self.prefetch = prefetch
 
     def pages(self) -> Iterator[list[T]]:
         """Yield lists of items, one per request (after ``skip``, up to ``first``)."""
+        if self.prefetch and self.first is None and not self.skip:
+            yield from self._prefetched_pages()
+            return
         to_skip, left = self.skip, self.first
         cursor: str | None = None
         while left is None or left > 0:
@@ -67,6 +73,21 @@ class Pager(Generic[T]):
                 yield items
             if cursor is None:
                 return
+
+    def _prefetched_pages(self) -> Iterator[list[T]]:
+        """While the caller works through one page, the next is already being fetched (one
+        request ahead, in a worker thread), so a long scan costs max(server, caller) per page
+        instead of their sum."""
+        with ThreadPoolExecutor(1, thread_name_prefix="bucketry-prefetch") as pool:
+            pending = pool.submit(self._fetch, None, self.page_size)
+            while True:
+                items, cursor = pending.result()
+                if cursor is not None:
+                    pending = pool.submit(self._fetch, cursor, self.page_size)
+                if items:
+                    yield items
+                if cursor is None:
+                    return
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():

@@ -1,9 +1,11 @@
 """The managed-blob write protocol shared by PUT, signed PUT, copy and multipart completion.
 
-1. ``reserve()`` records a new object id as pending (see ``maintenance``), 2. the bytes go to the
-object store, 3. ``commit_blob()`` atomically points the key at the new object, checks the
-preconditions again (a racing writer may have won), updates the bucket's usage counters and
-marks any replaced object dead; 4. dead objects are deleted after the commit.
+1. the bytes go to the object store under a new object id (visible there only when complete),
+2. ``commit_blob()`` atomically points the key at the new object, checks the preconditions again
+(a racing writer may have won), updates the bucket's usage counters and marks any replaced object
+dead; 3. dead objects are deleted after the commit. A crash between 1 and 2 leaves an object no
+row references: the start-up sweep (``maintenance``) deletes those, so no ledger write is needed
+before the body is streamed (one write transaction per PUT, not two).
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from .ids import new_id
-from .maintenance import discard_objects, mark_pending
+from .maintenance import discard_objects
 from .models import Blob, Bucket, ObjectLedger
 from .problems import ApiProblem
 from .state import AppState
@@ -27,7 +28,8 @@ from .storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteR
 from .timeutil import iso, utcnow
 
 
-def blob_json(b: Blob) -> dict[str, Any]:
+def blob_json(b: Any) -> dict[str, Any]:
+    """A Blob row (ORM object or a plain row with the same column names) as API JSON."""
     return {
         "key": b.key,
         "size": b.size,
@@ -95,25 +97,15 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     return value
 
 
-def reserve(session: Session) -> str:
-    """A new object id, recorded as pending in the caller's transaction (so a request can do
-    its authorization, preconditions and reservation in one session)."""
-    oid = new_id("obj")
-    session.add(ObjectLedger(object_id=oid, state="pending", created_at=utcnow()))
-    return oid
-
-
 async def reserve_and_write(
     state: AppState,
     chunks: AsyncIterator[bytes],
     expected: Expected,
     object_id: str | None = None,
 ) -> tuple[str, WriteResult]:
-    """Write a new object (``object_id`` if already reserved); checksum/size failures become
+    """Write a new object (under ``object_id`` if given); checksum/size failures become
     400/413 with nothing kept."""
     oid = object_id or new_id("obj")
-    if object_id is None:
-        await run_in_threadpool(mark_pending, state, oid)
     try:
         result = await state.store.write(oid, chunks, expected)
     except ChecksumMismatchError as exc:

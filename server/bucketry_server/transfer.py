@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from . import blob_ops
+from .ids import new_id
 from .keys import check_key
 from .models import Blob, Bucket
 from .problems import ApiProblem
@@ -263,7 +264,7 @@ async def upload(
         with state.db.session() as s:  # one session: rights, preconditions, reservation
             bucket = require_managed(authorize(s))
             precheck(s, bucket.id, key, if_match, if_none_match)
-            return bucket.id, media_type, meta, expected, blob_ops.reserve(s)
+            return bucket.id, media_type, meta, expected, new_id("obj")
 
     try:
         bucket_id, media_type, meta, expected, oid = await run_in_threadpool(before)

@@ -262,3 +262,24 @@ def test_streamed_reads_raise_sdk_errors(server: LiveServer, users: dict[str, st
         assert f.read(4) == b"3456"
     bucket.blob("small.bin").delete()
     client.close()
+
+
+def test_pager_prefetch_overlaps_the_next_request() -> None:
+    import threading
+
+    started: list[str | None] = []
+    release = threading.Event()
+
+    def fetch(cursor: str | None, size: int) -> tuple[list[int], str | None]:
+        started.append(cursor)
+        if cursor == "2":
+            release.wait(5)
+        start = int(cursor or 0)
+        return [start, start + 1], (str(start + 2) if start < 4 else None)
+
+    pages = Pager(fetch, page_size=2, prefetch=True).pages()
+    assert next(pages) == [0, 1]
+    time.sleep(0.1)
+    assert started == [None, "2"]  # page 2 is requested while page 1 is being consumed
+    release.set()
+    assert list(pages) == [[2, 3], [4, 5]]

@@ -272,9 +272,11 @@ class Bucket:
         page_size: int = 1000,
         first: int | None = None,
         skip: int = 0,
+        prefetch: bool = False,
     ) -> Pager[BlobInfo]:
         """Lazily list blobs under ``prefix``. With ``recursive=False`` folders come back as
-        ``BlobInfo`` entries with ``is_dir=True``."""
+        ``BlobInfo`` entries with ``is_dir=True``. ``prefetch=True`` fetches the next page
+        while you process the current one (long scans)."""
         client, ref = self._client, self.ref
 
         def fetch(cursor: str | None, size: int) -> tuple[list[BlobInfo], str | None]:
@@ -296,7 +298,7 @@ class Bucket:
                 items.sort(key=lambda b: b.key, reverse=order == "desc")
             return items, opt(page.next_cursor)
 
-        return Pager(fetch, page_size=page_size, first=first, skip=skip)
+        return Pager(fetch, page_size=page_size, first=first, skip=skip, prefetch=prefetch)
 
     def glob(self, pattern: str, *, page_size: int = 1000) -> Pager[BlobInfo]:
         """Blobs whose whole key matches ``pattern`` (``*``, ``?``; ``**`` crosses ``/``)."""

@@ -18,7 +18,7 @@ from ..auth import CurrentPrincipal, State, bucket_for_read, bucket_for_write
 from ..ids import new_id
 from ..keys import check_key, check_prefix, key_error
 from ..listing import ListQuery, list_blobs, prefix_range
-from ..maintenance import discard_objects, mark_pending
+from ..maintenance import discard_objects
 from ..models import Blob, Bucket
 from ..problems import ApiProblem
 from ..storage.base import ObjectMissingError, WriteResult
@@ -159,7 +159,6 @@ async def blobs_copy(
     for attempt in (1, 2):
         dst_id, src = await run_in_threadpool(lookup)
         oid = new_id("obj")
-        await run_in_threadpool(mark_pending, state, oid)
         try:
             await state.store.copy(src.object_id, oid)
         except ObjectMissingError:  # the source was replaced or deleted meanwhile: look again
@@ -301,7 +300,7 @@ def blobs_list(
     order: Literal["asc", "desc"] = "asc",
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> dict[str, Any]:
+) -> Response:
     check_prefix(prefix)
     transfer.check_query_utf8(request, prefix, glob, delimiter)
     delimiter = delimiter or None
@@ -325,4 +324,5 @@ def blobs_list(
     )
     with state.db.session() as s:
         b = bucket_for_read(s, p, bucket)
-        return list_blobs(s, replace(query, bucket_id=b.id))
+        # Already plain JSON types: skip FastAPI's per-entry response validation.
+        return JSONResponse(list_blobs(s, replace(query, bucket_id=b.id)))

@@ -20,7 +20,7 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -71,6 +71,7 @@ class LocalStore(ObjectStore):
         self.tmp_dir = self.root / "tmp"
         self.objects_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self._known_dirs: set[Path] = set()
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
@@ -103,8 +104,14 @@ class LocalStore(ObjectStore):
         else:
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, final)
+        if final.parent not in self._known_dirs:  # one mkdir per fan-out directory, not per write
+            final.parent.mkdir(parents=True, exist_ok=True)
+            self._known_dirs.add(final.parent)
+        try:
+            os.replace(tmp, final)
+        except FileNotFoundError:  # the directory was removed behind our back
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
         _fsync_dir(final.parent)
 
     async def _run_committing(self, final: Path, tmp: Path, func: Callable[[], _T]) -> _T:
@@ -190,6 +197,47 @@ class LocalStore(ObjectStore):
             raise
         finally:
             os.close(fd)
+
+    async def write_small_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Write whole in-memory objects in one worker thread: each goes to ``tmp/``, is fsynced
+        and renamed into place; every touched directory is fsynced once at the end (ids that
+        share their first four hex digits share a directory, so a batch costs one directory
+        sync per group instead of one per object). Nothing is kept on failure or cancellation.
+        """
+        paths = [(self._path(oid), self._temp_path(oid), data) for oid, data in items]
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+        def run() -> None:
+            dirs: dict[Path, None] = {}
+            for final, tmp, data in paths:
+                fd = os.open(tmp, flags, 0o644)
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                parent = final.parent
+                if parent not in self._known_dirs:
+                    parent.mkdir(parents=True, exist_ok=True)
+                    self._known_dirs.add(parent)
+                try:
+                    os.replace(tmp, final)
+                except FileNotFoundError:  # the directory was removed behind our back
+                    parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(tmp, final)
+                dirs[parent] = None
+            for parent in dirs:
+                _fsync_dir(parent)
+
+        try:
+            await anyio.to_thread.run_sync(run)
+        except BaseException:
+            for final, tmp, _ in paths:
+                _unlink_quietly(tmp)
+                _unlink_quietly(final)
+            raise
 
     async def compose(
         self, object_id: str, part_ids: Iterable[str], expected: Expected | None = None
