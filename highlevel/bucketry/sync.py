@@ -238,7 +238,7 @@ def _merge(
     # The ignore file itself is not synced (as with upload()).
     walk = (f for f in walk_sorted(root, keep) if f.rel != ignore_file)
     local_iter = _ordered(walk, "local", lambda f: f.rel)
-    listing = bucket.list(prefix, recursive=True, page_size=page_size)
+    listing = bucket.list(prefix, recursive=True, page_size=page_size, prefetch=True)
     remote_iter = _ordered(iter(listing), "remote", lambda b: b.key)
     base = str(root) + os.sep
 
