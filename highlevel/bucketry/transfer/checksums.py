@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -40,3 +42,36 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 def sha256_bytes(data: bytes | bytearray | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class ThreadedHasher:
+    """SHA-256 fed from the receiving thread but computed in a worker: the download loop only
+    queues each chunk (bytes are immutable), so receiving, writing and hashing overlap on two
+    cores. ``hexdigest()`` waits for the queue to drain; ``close()`` (idempotent) stops the
+    worker on error paths."""
+
+    _STOP: object = object()
+
+    def __init__(self, start: hashlib._Hash | None = None) -> None:
+        self._hash = start or hashlib.sha256()
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=256)
+        self._thread = threading.Thread(target=self._run, name="bucketry-sha256", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not self._STOP:
+            self._hash.update(chunk)  # type: ignore[arg-type]
+
+    def update(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put(self._STOP)
+            self._thread.join()
+
+    def hexdigest(self) -> str:
+        self.close()
+        return self._hash.hexdigest()

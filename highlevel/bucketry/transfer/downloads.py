@@ -31,6 +31,7 @@ from ..progress import ProgressCallback, resolve_progress
 from ..resources._base import arg
 from ..resources.blobs import BlobInfo
 from .bodies import TransferCancelled
+from .checksums import ThreadedHasher
 from .context import DEFAULT_PART_SIZE, TransferContext, TransferOptions
 from .filters import PARTIAL_SUFFIX, PathFilter
 from .folders import UnsafeKeyError, failed, local_path_for, remote_index, remote_one, run_all
@@ -79,6 +80,13 @@ def _hash_prefix(f: object, length: int) -> hashlib._Hash:
     return h
 
 
+def _restart(old: ThreadedHasher | None, verify: bool) -> ThreadedHasher | None:
+    """A fresh hasher for a download that starts over (the old worker is stopped)."""
+    if old is not None:
+        old.close()
+    return ThreadedHasher() if verify else None
+
+
 def fetch_blob(
     ctx: TransferContext,
     info: BlobInfo,
@@ -103,7 +111,7 @@ def fetch_blob(
     try:
         f.truncate(offset)
         verify = ctx.options.checksum and info.sha256 is not None
-        hasher = _hash_prefix(f, offset) if verify else None
+        hasher = ThreadedHasher(_hash_prefix(f, offset)) if verify else None
         f.seek(offset)
         restarted = False
         retries = 0
@@ -114,7 +122,7 @@ def fetch_blob(
                         offset = 0
                         f.seek(0)
                         f.truncate()
-                        hasher = hashlib.sha256() if verify else None
+                        hasher = _restart(hasher, verify)
                     for chunk in response.iter_raw():
                         if ctx.cancel.is_set():
                             raise TransferCancelled("transfer cancelled")
@@ -139,7 +147,7 @@ def fetch_blob(
                 f.seek(0)
                 f.truncate()
                 verify = ctx.options.checksum and info.sha256 is not None
-                hasher = hashlib.sha256() if verify else None
+                hasher = _restart(hasher, verify)
                 counter.new_attempt()
             except Exception as exc:
                 if not is_retryable(exc) or retries >= client.retry_policy.max_retries:
@@ -160,6 +168,8 @@ def fetch_blob(
             os.utime(part, ns=(time.time_ns(), mtime_ns))
         os.replace(part, path)
     except BaseException as exc:
+        if hasher is not None:
+            hasher.close()
         f.close()
         keep = keep_partial and (
             isinstance(exc, KeyboardInterrupt | TransferCancelled) or is_retryable(exc)
