@@ -86,7 +86,10 @@ _BINARY_UPLOAD = re.compile(r"/(blob|signed/[^/]+|uploads/[^/]+/parts/[^/]+)$")
 
 
 def _is_binary_upload(scope: Scope) -> bool:
-    return scope["method"] == "PUT" and _BINARY_UPLOAD.search(scope.get("path", "")) is not None
+    path: str = scope.get("path", "")
+    if scope["method"] == "POST":  # tar batches limit their own size, whatever the Content-Type
+        return path.endswith("/blobs/batch")
+    return scope["method"] == "PUT" and _BINARY_UPLOAD.search(path) is not None
 
 
 class _BodyTooLarge(Exception):

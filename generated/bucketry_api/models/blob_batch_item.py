@@ -22,8 +22,8 @@ class BlobBatchItem:
         key (str): The member's key (prefix + member name).
         ok (bool): Stored.
         blob (Blob | None | Unset):
-        error (None | str | Unset): Why not: `invalid_key`, `checksum_mismatch`, `exists`, `too_large`,
-            `unsupported_member`, `duplicate`.
+        error (None | str | Unset): Why not, e.g. `invalid_key`, `checksum_mismatch`, `exists`, `too_large`,
+            `unsupported_member`, `duplicate`, `invalid_content_type`, `invalid_metadata` (open list).
     """
 
     key: str

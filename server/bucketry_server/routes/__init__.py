@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import blobs, buckets, credentials, signed, system, uploads, users, zips
+from . import batch, blobs, buckets, credentials, signed, system, uploads, users, zips
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -12,6 +12,7 @@ ROUTERS: list[APIRouter] = [
     buckets.router,
     credentials.router,
     blobs.router,
+    batch.router,
     signed.router,
     uploads.router,
     zips.router,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -94,6 +94,27 @@ class ObjectStore(ABC):
         Raises ChecksumMismatchError / TooLargeError after discarding everything written.
         """
 
+    async def write_small_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Store several small objects given whole in memory: ``(object_id, data)`` pairs.
+
+        All are durable when this returns; on failure none is kept (those already written are
+        removed) and the error is raised. The caller hashes the data itself. This default writes
+        them one by one; backends override it when batching saves work (LocalStore syncs each
+        directory once per call instead of once per object).
+        """
+        written: list[str] = []
+        try:
+            for object_id, data in items:
+                await self.write(object_id, _once(data))
+                written.append(object_id)
+        except BaseException:
+            for object_id in written:
+                try:
+                    await self.delete(object_id)
+                except Exception:  # noqa: S112 - an orphan the start-up sweep removes
+                    continue
+            raise
+
     @abstractmethod
     async def compose(
         self, object_id: str, part_ids: Iterable[str], expected: Expected | None = None
@@ -116,6 +137,18 @@ class ObjectStore(ABC):
     async def delete(self, object_id: str) -> None:
         """Remove an object; a missing object is not an error."""
 
+    async def delete_many(self, object_ids: Sequence[str]) -> list[str]:
+        """Remove several objects; returns those removed (a failure leaves that one in place,
+        for a later sweep). Backends override it when batching saves work."""
+        gone: list[str] = []
+        for object_id in object_ids:
+            try:
+                await self.delete(object_id)
+            except Exception:  # noqa: S112 - kept for the next sweep
+                continue
+            gone.append(object_id)
+        return gone
+
     @abstractmethod
     async def exists(self, object_id: str) -> bool:
         """Whether the object is present."""
@@ -131,3 +164,7 @@ class ObjectStore(ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections."""
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data

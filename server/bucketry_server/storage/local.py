@@ -346,6 +346,22 @@ class LocalStore(ObjectStore):
     async def delete(self, object_id: str) -> None:
         _unlink_quietly(self._path(object_id))
 
+    async def delete_many(self, object_ids: Sequence[str]) -> list[str]:
+        """Unlink in a worker thread (thousands of unlinks would stall the event loop)."""
+        paths = [(oid, self._path(oid)) for oid in object_ids]
+
+        def run() -> list[str]:
+            gone: list[str] = []
+            for oid, path in paths:
+                try:
+                    _unlink_quietly(path)
+                except OSError:
+                    continue
+                gone.append(oid)
+            return gone
+
+        return await anyio.to_thread.run_sync(run)
+
     async def exists(self, object_id: str) -> bool:
         return self._path(object_id).is_file()
 

@@ -108,8 +108,10 @@ def sync_detailed(
     verified: a mismatch fails that member and stores nothing for it), `BUCKETRY.content_type`,
     `BUCKETRY.metadata` (a JSON object of strings). Directories are skipped; links, devices
     and other member types fail with `unsupported_member`. Each member is reported on its own;
-    the stored ones become visible together when the batch commits. Limits: at most 10,000
-    members, 16 MiB per member, 1 GiB per request. Meant for many small files, where one
+    the stored ones become visible together when the batch commits. A corrupt or truncated
+    stream is a 400 (`invalid_tar`) and stores nothing; more than 10,000 members or 1 GiB is
+    a 413 and stores nothing. A member over 16 MiB fails on its own (`too_large`). Meant for many small
+    files, where one
     request per file costs more than the bytes; large files go through `blobs_put` or
     multipart uploads.
 
@@ -156,8 +158,10 @@ def sync(
     verified: a mismatch fails that member and stores nothing for it), `BUCKETRY.content_type`,
     `BUCKETRY.metadata` (a JSON object of strings). Directories are skipped; links, devices
     and other member types fail with `unsupported_member`. Each member is reported on its own;
-    the stored ones become visible together when the batch commits. Limits: at most 10,000
-    members, 16 MiB per member, 1 GiB per request. Meant for many small files, where one
+    the stored ones become visible together when the batch commits. A corrupt or truncated
+    stream is a 400 (`invalid_tar`) and stores nothing; more than 10,000 members or 1 GiB is
+    a 413 and stores nothing. A member over 16 MiB fails on its own (`too_large`). Meant for many small
+    files, where one
     request per file costs more than the bytes; large files go through `blobs_put` or
     multipart uploads.
 
@@ -199,8 +203,10 @@ async def asyncio_detailed(
     verified: a mismatch fails that member and stores nothing for it), `BUCKETRY.content_type`,
     `BUCKETRY.metadata` (a JSON object of strings). Directories are skipped; links, devices
     and other member types fail with `unsupported_member`. Each member is reported on its own;
-    the stored ones become visible together when the batch commits. Limits: at most 10,000
-    members, 16 MiB per member, 1 GiB per request. Meant for many small files, where one
+    the stored ones become visible together when the batch commits. A corrupt or truncated
+    stream is a 400 (`invalid_tar`) and stores nothing; more than 10,000 members or 1 GiB is
+    a 413 and stores nothing. A member over 16 MiB fails on its own (`too_large`). Meant for many small
+    files, where one
     request per file costs more than the bytes; large files go through `blobs_put` or
     multipart uploads.
 
@@ -245,8 +251,10 @@ async def asyncio(
     verified: a mismatch fails that member and stores nothing for it), `BUCKETRY.content_type`,
     `BUCKETRY.metadata` (a JSON object of strings). Directories are skipped; links, devices
     and other member types fail with `unsupported_member`. Each member is reported on its own;
-    the stored ones become visible together when the batch commits. Limits: at most 10,000
-    members, 16 MiB per member, 1 GiB per request. Meant for many small files, where one
+    the stored ones become visible together when the batch commits. A corrupt or truncated
+    stream is a 400 (`invalid_tar`) and stores nothing; more than 10,000 members or 1 GiB is
+    a 413 and stores nothing. A member over 16 MiB fails on its own (`too_large`). Meant for many small
+    files, where one
     request per file costs more than the bytes; large files go through `blobs_put` or
     multipart uploads.
 
