@@ -39,6 +39,7 @@ from .transfer.context import TransferContext, TransferOptions
 from .transfer.downloads import download_one
 from .transfer.filters import IGNORE_FILE, IgnoreRules, PathFilter
 from .transfer.folders import (
+    LocalFile,
     UnsafeKeyError,
     failed,
     local_file,
@@ -49,7 +50,7 @@ from .transfer.folders import (
 from .transfer.mtimes import MTIME_KEY, NS, parse_mtime, remote_mtime_ns, server_offset_ns
 from .transfer.report import FileResult
 from .transfer.tracking import TaskProgress
-from .transfer.uploads import upload_one
+from .transfer.uploads import upload_files
 
 __all__ = [
     "Compare",
@@ -366,7 +367,8 @@ def sync(
 
     A dry run makes no change at all: it only lists the bucket and reads the local folder.
     Deletions happen only with ``delete=True``. ``transfer_options`` (``part_size``,
-    ``multipart_threshold``, ``max_concurrency``, ...) go to the transfer engine."""
+    ``multipart_threshold``, ``max_concurrency``, ``batch``, ``batch_threshold``, ...) go to
+    the transfer engine (small files are uploaded in tar batches unless ``batch=False``)."""
     plan = compute_plan(
         bucket,
         local,
@@ -404,8 +406,8 @@ def apply_plan(
     **transfer_options: Any,
 ) -> SyncResult:
     """Carry out ``plan``: transfers first (``file_concurrency`` files at a time, through the
-    transfer engine's single-file ``upload_one``/``download_one``: multipart, checksums,
-    recorded mtimes), then deletions. ``transfer_options`` go to ``TransferOptions``
+    transfer engine: ``upload_files`` (small files in tar batches, the rest single or
+    multipart) or ``download_one``; checksums, recorded mtimes), then deletions. ``transfer_options`` go to ``TransferOptions``
     (``part_size``, ``multipart_threshold``, ``max_concurrency``...).
 
     Deletions are skipped when a transfer failed (a half-done mirror is never pruned). Every
@@ -430,8 +432,6 @@ def apply_plan(
             started = time.monotonic()
             path = Path(op.path)
             try:
-                if op.action == "upload":
-                    return upload_one(ctx, local_file(path), op.key)
                 info = infos.get(op.key) or remote_one(bucket, op.key)
                 if info is None:
                     raise NotFoundError(f"blob {op.key!r} no longer exists", status_code=404)
@@ -443,9 +443,13 @@ def apply_plan(
 
         return run
 
+    options = TransferOptions(file_concurrency=file_concurrency, **transfer_options)
     try:
-        with TransferContext(bucket, TransferOptions(**transfer_options), tracker) as ctx:
-            results = run_all([job(op) for _, op in moving], file_concurrency, ctx.cancel)
+        with TransferContext(bucket, options, tracker) as ctx:
+            if plan.direction == "upload":
+                results = _upload_ops(ctx, [op for _, op in moving], plan.prefix)
+            else:
+                results = run_all([job(op) for _, op in moving], file_concurrency, ctx.cancel)
     except BaseException as exc:
         tracker.finish(error=f"{type(exc).__name__}: {exc}")
         raise
@@ -481,6 +485,23 @@ def apply_plan(
     tracker.finish(error=None if result.ok else f"{len(result.failed)} operation(s) failed")
     plan.results = result
     return result
+
+
+def _upload_ops(ctx: TransferContext, ops: list[SyncOp], prefix: str) -> list[FileResult]:
+    """The upload operations through ``upload_files``; a file gone since planning fails alone."""
+    results: list[FileResult | None] = [None] * len(ops)
+    items: list[tuple[LocalFile, str]] = []
+    slots: list[int] = []
+    for n, op in enumerate(ops):
+        started = time.monotonic()
+        try:
+            items.append((local_file(Path(op.path)), op.key))
+            slots.append(n)
+        except Exception as exc:
+            results[n] = failed(op.key, Path(op.path), op.size, started, exc)
+    for n, result in zip(slots, upload_files(ctx, items, prefix), strict=True):
+        results[n] = result
+    return [r for r in results if r is not None]
 
 
 def _delete_remote(

@@ -197,6 +197,10 @@ def test_many_small_files_go_concurrently(bucket: Bucket, tmp_path: Path) -> Non
         (src / f"d{i % 7}").mkdir(parents=True, exist_ok=True)
         (src / f"d{i % 7}" / f"{i}.txt").write_bytes(os.urandom(4 * KiB))
     recorder = Recorder(bucket.client)
-    report = bucket.upload(src, "many/", file_concurrency=8)
+    report = bucket.upload(src, "many/", file_concurrency=8, batch=False)
     assert report.ok and len(report.transferred) == 200
     assert [r.method for r in recorder.requests] == ["PUT"] * 200  # one request per file
+    recorder.clear()
+    batched = bucket.upload(src, "batched/", file_concurrency=8)  # the default: tar batches
+    assert batched.ok and len(batched.transferred) == 200
+    assert [r.method for r in recorder.requests] == ["POST"]

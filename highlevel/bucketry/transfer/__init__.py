@@ -1,6 +1,8 @@
 """The transfer engine: ``upload``/``download`` of files and folders, and ``BlobWriter``.
 
-- ``single``: one streamed PUT per small file; ``multipart``: parallel parts with resume;
+- ``single``: one streamed PUT per file; ``multipart``: parallel parts with resume;
+  ``batches`` + ``tarstream``: a folder's small files as tar batches, one request per
+  ``batch_files`` files (falling back to ``single`` on servers without the batch route);
   ``downloads``: streamed, verified, resumable downloads through partial files;
   ``folders``: local walks, remote listings, safe key→path mapping, the per-file pool;
   ``filters``: include/exclude globs and ``.bucketryignore``; ``mtimes``: clock-aware ``update``;

@@ -7,11 +7,12 @@ import os
 import stat
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from ..resources.blobs import BlobInfo
 from .filters import PathFilter
@@ -147,6 +148,36 @@ def run_all(
             if f.exception() is not None:
                 raise f.exception()  # type: ignore[misc]
         return [f.result() for f in futures]
+    except BaseException:
+        cancel.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+#: A unit of work that may hand back more work (e.g. a batch the server refused, to be sent
+#: file by file) for the same pool.
+Task: TypeAlias = Callable[[], "list[Task]"]
+
+
+def run_tasks(tasks: list[Task], concurrency: int, cancel: threading.Event) -> None:
+    """Run ``tasks`` and the follow-up tasks they return on a pool of ``concurrency`` threads.
+    Tasks record their own results; an exception escaping one cancels the rest and
+    propagates."""
+    if not tasks:
+        return
+    if concurrency <= 1:
+        queue = deque(tasks)
+        while queue:
+            queue.extend(queue.popleft()())
+        return
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bucketry-file")
+    try:
+        pending = {pool.submit(task) for task in tasks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                pending.update(pool.submit(task) for task in future.result())
     except BaseException:
         cancel.set()
         raise

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..progress import ProgressCallback, resolve_progress
 from ..resources.blobs import BlobInfo
-from .context import DEFAULT_PART_SIZE, DEFAULT_THRESHOLD, TransferContext, TransferOptions
+from .batches import Item, plan_batches, send_batch
+from .context import (
+    DEFAULT_BATCH_BYTES,
+    DEFAULT_BATCH_FILES,
+    DEFAULT_BATCH_THRESHOLD,
+    DEFAULT_PART_SIZE,
+    DEFAULT_THRESHOLD,
+    TransferContext,
+    TransferOptions,
+)
 from .filters import IGNORE_FILE, IgnoreRules, PathFilter
-from .folders import LocalFile, failed, local_file, remote_index, remote_one, run_all, walk
+from .folders import (
+    LocalFile,
+    Task,
+    failed,
+    local_file,
+    remote_index,
+    remote_one,
+    run_tasks,
+    walk,
+)
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
 from .multipart import upload_multipart
 from .report import FileResult, TransferReport
@@ -42,6 +60,10 @@ def upload(
     metadata: dict[str, str] | None = None,
     if_none_match: str | None = None,
     checksum: bool = True,
+    batch: bool = True,
+    batch_threshold: int = DEFAULT_BATCH_THRESHOLD,
+    batch_files: int = DEFAULT_BATCH_FILES,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> TransferReport:
     """Upload a file to the key ``dst`` (or ``dst + name`` when ``dst`` is ``""`` or ends in
     ``/``), or a folder's files to ``dst`` + their relative POSIX paths.
@@ -51,6 +73,10 @@ def upload(
     ``include``/``exclude``: globs over relative paths; ``ignore_file``: gitignore-like file at
     the folder's root (``None`` to ignore it). Files above ``multipart_threshold`` go
     multipart, ``max_concurrency`` parts in flight in total, ``file_concurrency`` files at once.
+    With ``batch`` (the default), a folder's files up to ``batch_threshold`` bytes go in tar
+    batches of at most ``batch_files`` files / ``batch_bytes`` bytes, one request each (each
+    batch counts as one of the ``file_concurrency``); a server without batches gets one PUT
+    per file.
 
     A folder upload returns a report with one result per file (a failure does not stop the
     others; ``report.raise_for_errors()``). A single file's failure is raised.
@@ -65,6 +91,10 @@ def upload(
         content_type=content_type,
         metadata=metadata,
         if_none_match=if_none_match,
+        batch=batch,
+        batch_threshold=batch_threshold,
+        batch_files=batch_files,
+        batch_bytes=batch_bytes,
     )
     src = Path(src)
     client = bucket.client
@@ -119,11 +149,8 @@ def upload(
         files=len(jobs) if folder else None,
     )
     with TransferContext(bucket, options, tracker) as ctx:
-        work: list[Callable[[], FileResult]] = [
-            partial(upload_one, ctx, lf, key) for _, lf, key in jobs
-        ]
         try:
-            done = run_all(work, options.file_concurrency, ctx.cancel)
+            done = upload_files(ctx, [(lf, key) for _, lf, key in jobs], prefix)
         except BaseException as exc:
             tracker.finish(error=f"{type(exc).__name__}: {exc}")
             raise
@@ -137,6 +164,39 @@ def upload(
     if not folder and failures and failures[0].error is not None:
         raise failures[0].error
     return report
+
+
+def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> list[FileResult]:
+    """Upload ``(file, key)`` pairs, ``file_concurrency`` at a time: small files under
+    ``prefix`` in tar batches (see ``batches``), the others one by one (single PUT or
+    multipart); a batch the server cannot take is sent file by file. Results in item order."""
+    results: list[FileResult | None] = [None] * len(items)
+
+    def single(i: int) -> list[Task]:
+        f, key = items[i]
+        results[i] = upload_one(ctx, f, key)
+        return []
+
+    def batch(group: list[int]) -> list[Task]:
+        outcome = send_batch(ctx, [items[i] for i in group], prefix)
+        redo: list[Task] = []
+        for i, result in zip(group, outcome, strict=True):
+            if result is None:
+                redo.append(partial(single, i))
+            else:
+                results[i] = result
+        return redo
+
+    groups, singles = plan_batches(ctx.options, items, prefix)
+    planned = [(g[0], partial(batch, g)) for g in groups] + [
+        (i, partial(single, i)) for i in singles
+    ]
+    planned.sort(key=lambda p: p[0])
+    run_tasks([task for _, task in planned], ctx.options.file_concurrency, ctx.cancel)
+    done = [r for r in results if r is not None]
+    if len(done) != len(items):  # pragma: no cover - every task records its files
+        raise RuntimeError("upload_files: a file has no result")
+    return done
 
 
 def upload_one(ctx: TransferContext, lf: LocalFile, key: str) -> FileResult:
