@@ -65,20 +65,32 @@ class JsonBodyLimitMiddleware:
             await _send_413(send, self.limit)
             return
         seen = 0
+        exceeded = False
+        answered = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            # Past the limit the app sees the body end (and whatever it answers is replaced by
+            # a 413 below): raising here would be turned into a 400 by the body parser.
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _BodyTooLarge
+                    exceeded = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _send_413(send, self.limit)
+        async def guarded_send(message: Message) -> None:
+            nonlocal answered
+            if not exceeded:
+                await send(message)
+            elif message["type"] == "http.response.start" and not answered:
+                answered = True
+                await _send_413(send, self.limit)
+
+        await self.app(scope, limited_receive, guarded_send)
 
 
 # Blob bodies may carry their own media type as Content-Type (stored with the blob).
@@ -90,10 +102,6 @@ def _is_binary_upload(scope: Scope) -> bool:
     if scope["method"] == "POST":  # tar batches limit their own size, whatever the Content-Type
         return path.endswith("/blobs/batch")
     return scope["method"] == "PUT" and _BINARY_UPLOAD.search(path) is not None
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -113,6 +121,7 @@ async def _send_413(send: Send, limit: int) -> None:
     headers: list[Any] = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),  # the rest of the body is not read
     ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})
