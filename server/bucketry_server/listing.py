@@ -41,7 +41,9 @@ LISTED_COLUMNS = (
     Blob.created_at,
     Blob.modified_at,
 )
-MAX_BATCH = 1000
+# One more than the largest page: a full page plus the row that proves there is a next one
+# comes from a single query.
+MAX_BATCH = 1001
 
 
 def key_successor(prefix: str) -> str | None:
