@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, select, update
 from starlette.concurrency import run_in_threadpool
 
 from . import blob_ops
 from .keys import key_error
+from .maintenance import discard_objects
 from .models import Blob, Bucket, ObjectLedger
 from .problems import ApiProblem
 from .state import AppState
@@ -177,35 +178,8 @@ class _Writer:
         self._group = []
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        await delete_objects(self.state, self.written)
+        await discard_objects(self.state, self.written, forget=False)
         self.written = []
-
-
-async def delete_objects(state: AppState, object_ids: list[str], *, forget: bool = False) -> None:
-    """Delete objects from the store; ``forget``: also drop their ledger rows (those marked dead
-    in a committed transaction). Objects never recorded anywhere need no ledger work: one that
-    cannot be deleted is an orphan the start-up sweep removes."""
-    if not object_ids:
-        return
-    try:
-        gone = await state.store.delete_many(object_ids)
-    except Exception:
-        log.warning(
-            "could not delete %d objects; left to the sweep", len(object_ids), exc_info=True
-        )
-        return
-    if len(gone) < len(object_ids):
-        log.warning("could not delete %d objects; left to the sweep", len(object_ids) - len(gone))
-    if forget and gone:
-        ledger = cast(Table, ObjectLedger.__table__)
-
-        def run() -> None:
-            with state.db.session() as s:
-                for start in range(0, len(gone), KEYS_PER_QUERY):
-                    chunk = gone[start : start + KEYS_PER_QUERY]
-                    s.execute(delete(ledger).where(ledger.c.object_id.in_(chunk)))
-
-        await run_in_threadpool(run)
 
 
 async def _sha256(data: bytes) -> str:
@@ -381,8 +355,8 @@ async def put_batch(
     except BaseException:
         await writer.abandon()
         raise
-    await delete_objects(state, replaced, forget=True)
-    await delete_objects(state, refused)
+    await discard_objects(state, replaced)
+    await discard_objects(state, refused, forget=False)
     results = [m.as_json() for m in members]
     ok = [m for m in members if m.error is None and m.object_id is not None]
     return {

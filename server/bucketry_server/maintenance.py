@@ -24,30 +24,33 @@ from .timeutil import utcnow
 
 log = logging.getLogger("bucketry_server.maintenance")
 PERIOD_SECONDS = 300
+LEDGER_KEYS_PER_QUERY = 500  # bound the IN list (SQLite has a variable limit)
 
 
-def mark_pending(state: AppState, object_id: str) -> None:
-    with state.db.session() as s:
-        s.add(ObjectLedger(object_id=object_id, state="pending", created_at=utcnow()))
-
-
-async def discard_objects(state: AppState, object_ids: list[str]) -> None:
-    """Delete objects from the store, then forget their ledger rows (idempotent)."""
-    gone = []
-    for oid in object_ids:
-        try:
-            await state.store.delete(oid)
-        except Exception:  # keep the ledger row: the next sweep retries
-            log.warning("could not delete object %s; will retry", oid, exc_info=True)
-            continue
-        gone.append(oid)
-    if gone:
+async def discard_objects(state: AppState, object_ids: list[str], *, forget: bool = True) -> None:
+    """Delete objects from the store, then (``forget``) drop their ledger rows; idempotent.
+    Pass ``forget=False`` for objects no transaction ever recorded (a write that failed before
+    its commit): there is no row to drop. What cannot be deleted stays for a later sweep."""
+    if not object_ids:
+        return
+    try:
+        gone = await state.store.delete_many(object_ids)
+    except Exception:
+        log.warning(
+            "could not delete %d objects; left to the sweep", len(object_ids), exc_info=True
+        )
+        return
+    if len(gone) < len(object_ids):
+        log.warning("could not delete %d objects; left to the sweep", len(object_ids) - len(gone))
+    if forget and gone:
         await run_in_threadpool(_forget, state, gone)
 
 
 def _forget(state: AppState, object_ids: list[str]) -> None:
     with state.db.session() as s:
-        s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(object_ids)))
+        for start in range(0, len(object_ids), LEDGER_KEYS_PER_QUERY):
+            chunk = object_ids[start : start + LEDGER_KEYS_PER_QUERY]
+            s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(chunk)))
 
 
 async def sweep_at_start(state: AppState) -> None:

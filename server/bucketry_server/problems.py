@@ -79,7 +79,3 @@ def not_found(what: str = "resource") -> ApiProblem:
 
 def forbidden(detail: str = "not allowed") -> ApiProblem:
     return ApiProblem(403, "forbidden", detail)
-
-
-def bad_request(code: str, detail: str) -> ApiProblem:
-    return ApiProblem(400, code, detail)

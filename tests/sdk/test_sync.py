@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from bucketry import Bucket, Client, ProgressAdvance, ProgressEvent, ProgressSta
 from bucketry.localwalk import walk_sorted
 from bucketry.sync import SyncPlan, plan_ops, remote_mtime
 from bucketry.transfer.filters import PathFilter
-from tests.support.live_server import LiveServer
 
 # Names whose per-directory order differs from full-path byte order ("-" and "." sort below
 # "/"), plus non-ASCII names (UTF-8 byte order == code point order) and an uppercase one.
@@ -36,19 +34,6 @@ TRICKY = [
     "日本/語",
     "a!",
 ]
-
-
-@pytest.fixture
-def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
-    with Client(url=server.url, token=users["alice"], progress=False) as c:
-        yield c
-
-
-@pytest.fixture
-def bucket(client: Client, unique: str) -> Iterator[Bucket]:
-    b = client.buckets.create(f"sync-{unique}")
-    yield b
-    b.delete(force=True)
 
 
 def write_tree(root: Path, files: dict[str, bytes], mtime: float | None = None) -> None:

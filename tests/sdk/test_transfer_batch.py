@@ -8,7 +8,6 @@ import io
 import math
 import os
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -25,19 +24,6 @@ from tests.sdk.transfer_support import FaultyTransport, Recorder, fast_retries, 
 from tests.support.live_server import LiveServer
 
 KiB, MiB = 1024, 1024 * 1024
-
-
-@pytest.fixture
-def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
-    with Client(url=server.url, token=users["alice"], progress=False) as c:
-        yield c
-
-
-@pytest.fixture
-def bucket(client: Client, unique: str) -> Iterator[Bucket]:
-    b = client.buckets.create(f"batch-{unique}")
-    yield b
-    b.delete(force=True)
 
 
 def batch_posts(rec: Recorder) -> list[httpx.Request]:

@@ -18,19 +18,6 @@ from tests.support.live_server import LiveServer
 KiB, MiB = 1024, 1024 * 1024
 
 
-@pytest.fixture
-def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
-    with Client(url=server.url, token=users["alice"], progress=False) as c:
-        yield c
-
-
-@pytest.fixture
-def bucket(client: Client, unique: str) -> Iterator[Bucket]:
-    b = client.buckets.create(f"down-{unique}")
-    yield b
-    b.delete(force=True)
-
-
 def partials(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.name.endswith(".bucketry-partial")]
 

@@ -4,30 +4,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bucketry import Bucket, Client
+from bucketry import Bucket
 from tests.sdk.transfer_support import Recorder, random_file
-from tests.support.live_server import LiveServer
 
 KiB, MiB = 1024, 1024 * 1024
 HOUR_NS = 3600 * 10**9
-
-
-@pytest.fixture
-def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
-    with Client(url=server.url, token=users["alice"], progress=False) as c:
-        yield c
-
-
-@pytest.fixture
-def bucket(client: Client, unique: str) -> Iterator[Bucket]:
-    b = client.buckets.create(f"fold-{unique}")
-    yield b
-    b.delete(force=True)
 
 
 def tree(root: Path) -> dict[str, tuple[bytes, int]]:

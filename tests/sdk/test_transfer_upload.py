@@ -4,7 +4,6 @@ retries), resume of a killed upload, progress sums."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +22,6 @@ from tests.sdk.transfer_support import (
 from tests.support.live_server import LiveServer
 
 KiB = 1024
-
-
-@pytest.fixture
-def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
-    with Client(url=server.url, token=users["alice"], progress=False) as c:
-        yield c
-
-
-@pytest.fixture
-def bucket(client: Client, unique: str) -> Iterator[Bucket]:
-    b = client.buckets.create(f"up-{unique}")
-    yield b
-    b.delete(force=True)
 
 
 def test_single_file_keys_and_checksum(bucket: Bucket, tmp_path: Path) -> None:

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 
 import pytest
 
-from bucketry import Bucket, Client
+from bucketry import Bucket
 from bucketry.transfer import BlobWriter
 from tests.sdk.transfer_support import Recorder, sha
-from tests.support.live_server import LiveServer
 
 KiB = 1024
-
-
-@pytest.fixture
-def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
-    with Client(url=server.url, token=users["alice"], progress=False) as c:
-        yield c
-
-
-@pytest.fixture
-def bucket(client: Client, unique: str) -> Iterator[Bucket]:
-    b = client.buckets.create(f"wr-{unique}")
-    yield b
-    b.delete(force=True)
 
 
 def open_uploads(bucket: Bucket, key: str) -> list[object]:

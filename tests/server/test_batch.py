@@ -23,12 +23,6 @@ from tests.support.live_server import LiveServer
 
 
 @pytest.fixture
-def alice(server: LiveServer, users: dict[str, str]) -> Iterator[ApiClient]:
-    with ApiClient(server.url, token=users["alice"]) as api:
-        yield api
-
-
-@pytest.fixture
 def bucket(alice: ApiClient, unique: str) -> str:
     b, _ = alice.buckets.create(body=BucketCreate(name=f"batch-{unique}"))
     return b.id

@@ -22,24 +22,6 @@ from tests.support.live_server import LiveServer
 
 
 @pytest.fixture
-def alice(server: LiveServer, users: dict[str, str]) -> Iterator[ApiClient]:
-    with ApiClient(server.url, token=users["alice"]) as api:
-        yield api
-
-
-@pytest.fixture
-def bob(server: LiveServer, users: dict[str, str]) -> Iterator[ApiClient]:
-    with ApiClient(server.url, token=users["bob"]) as api:
-        yield api
-
-
-@pytest.fixture
-def anon(server: LiveServer) -> Iterator[ApiClient]:
-    with ApiClient(server.url) as api:
-        yield api
-
-
-@pytest.fixture
 def bucket(alice: ApiClient, unique: str) -> str:
     b, _ = alice.buckets.create(body=BucketCreate(name=f"blobs-{unique}"))
     return b.id

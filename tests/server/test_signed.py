@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,18 +12,6 @@ import pytest
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate, PublicAccess, SignedUrlRequest
 from tests.support.live_server import LiveServer
-
-
-@pytest.fixture
-def alice(server: LiveServer, users: dict[str, str]) -> Iterator[ApiClient]:
-    with ApiClient(server.url, token=users["alice"]) as api:
-        yield api
-
-
-@pytest.fixture
-def anon(server: LiveServer) -> Iterator[ApiClient]:
-    with ApiClient(server.url) as api:
-        yield api
 
 
 @pytest.fixture

@@ -33,12 +33,6 @@ MIN = 64 * 1024  # the shared server's min_part_size
 
 
 @pytest.fixture
-def alice(server: LiveServer, users: dict[str, str]) -> Iterator[ApiClient]:
-    with ApiClient(server.url, token=users["alice"]) as api:
-        yield api
-
-
-@pytest.fixture
 def bucket(alice: ApiClient, unique: str) -> str:
     b, _ = alice.buckets.create(body=BucketCreate(name=f"up-{unique}"))
     return b.id

@@ -9,7 +9,6 @@ import random
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
 from datetime import datetime
 
 import httpx
@@ -60,12 +59,6 @@ def build_zip64() -> bytes:
         setattr(zipfile, "ZIP64_LIMIT", saved)  # noqa: B010
     assert b"PK\x06\x06" in data[-200:] and b"PK\x06\x07" in data[-100:]
     return data
-
-
-@pytest.fixture
-def alice(server: LiveServer, users: dict[str, str]) -> Iterator[ApiClient]:
-    with ApiClient(server.url, token=users["alice"]) as api:
-        yield api
 
 
 @pytest.fixture

@@ -1,0 +1,23 @@
+"""SDK test fixtures: a client of the session server (as alice) and a fresh bucket per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bucketry import Bucket, Client
+from tests.support.live_server import LiveServer
+
+
+@pytest.fixture
+def client(server: LiveServer, users: dict[str, str]) -> Iterator[Client]:
+    with Client(url=server.url, token=users["alice"], progress=False) as c:
+        yield c
+
+
+@pytest.fixture
+def bucket(client: Client, unique: str) -> Iterator[Bucket]:
+    b = client.buckets.create(f"sdk-{unique}")
+    yield b
+    b.delete(force=True)
