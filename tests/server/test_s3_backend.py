@@ -89,3 +89,26 @@ def test_blobs_round_trip_on_s3(s3_server: tuple[LiveServer, str, S3Store], tmp_
     bucket.delete(force=True)
     assert _objects(raw) == []
     client.close()
+
+
+def test_batch_upload_on_s3(s3_server: tuple[LiveServer, str, S3Store], tmp_path: Path) -> None:
+    """The store's generic write_small_many (one write per member) behind blobs_put_batch."""
+    srv, token, raw = s3_server
+    client = Client(url=srv.url, token=token, progress=False)
+    bucket = client.buckets.create("batch-on-s3")
+    folder = tmp_path / "many"
+    files = {f"d{i % 3}/f{i}.txt": os.urandom(100 + i) for i in range(30)}
+    for rel, data in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    before = len(_objects(raw))
+    methods: list[str] = []
+    client.http.event_hooks["request"].append(lambda request: methods.append(request.method))
+    report = bucket.upload(folder, "m/")
+    assert report.ok and len(_objects(raw)) == before + 30
+    assert methods.count("POST") == 1 and "PUT" not in methods  # one batch, no per-file PUT
+    for rel, data in files.items():
+        assert bucket.blob(f"m/{rel}").read_bytes() == data
+    bucket.delete(force=True)
+    assert len(_objects(raw)) == before
+    client.close()
