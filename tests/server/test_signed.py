@@ -165,3 +165,20 @@ def test_long_keys_sign(alice: ApiClient, anon: ApiClient, bucket: str) -> None:
     (url,) = sign(alice, bucket, {"key": key})
     with anon.blobs.signed_get_stream(token_of(url)) as resp:
         assert resp.read() == b"emoji"
+
+
+def test_every_one_character_change_is_refused() -> None:
+    """The last base64url character has spare bits; no other spelling of a token may verify."""
+    from bucketry_server.security import Signer
+
+    signer = Signer(b"k" * 32)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for key in ("a", "ab", "abc", "dir/file.bin"):
+        token = signer.sign("signed-url", {"m": "GET", "b": "bkt", "k": key, "e": 2**40})
+        assert signer.verify("signed-url", token) is not None
+        body = token.split(".")[0]
+        for i in (0, len(body) - 1, len(body) + 1, len(token) - 2, len(token) - 1):
+            for ch in alphabet:
+                if ch != token[i]:
+                    changed = token[:i] + ch + token[i + 1 :]
+                    assert signer.verify("signed-url", changed) is None, (key, i, ch)
