@@ -15,31 +15,36 @@ glob can answer a short (even empty) page whose ``next_cursor`` continues the sc
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring as json_str  # the C encoder, ensure_ascii=False
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
-from .blob_ops import blob_json
 from .globbing import compile_glob, literal_prefix
 from .models import Blob
 from .pagination import decode_cursor, encode_cursor
 from .problems import ApiProblem
+from .timeutil import iso
 
 MAX_SCAN_ROWS = 20_000
-# Plain rows of just what a listing shows (no ORM identity map: ~3x cheaper per entry).
-LISTED_COLUMNS = (
+# Plain rows of just what a listing shows (no ORM identity map). The JSON and time columns come
+# back as the driver gives them, without SQLAlchemy's result processing: on SQLite that is the
+# stored text, which goes into the page nearly as is (see blob_entry) instead of being parsed
+# into Python objects only to be formatted back.
+LISTED_COLUMNS: tuple[Any, ...] = (
     Blob.key,
     Blob.size,
     Blob.etag,
     Blob.content_type,
     Blob.sha256,
-    Blob.meta,
-    Blob.created_at,
-    Blob.modified_at,
+    type_coerce(Blob.meta, Text).label("meta"),
+    type_coerce(Blob.created_at, Text).label("created_at"),
+    type_coerce(Blob.modified_at, Text).label("modified_at"),
 )
 # One more than the largest page: a full page plus the row that proves there is a next one
 # comes from a single query.
@@ -100,6 +105,39 @@ class ListQuery:
         return "bl" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
+def _time_json(value: Any) -> str:
+    """A stored time as a JSON string, exactly as :func:`iso` writes it.
+
+    SQLite returns the text SQLAlchemy stored (naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``);
+    reshaping that text is several times cheaper than parsing and formatting a datetime. Other
+    drivers return datetimes.
+    """
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            return f'"{value[:10]}T{value[11:23]}Z"'
+        value = datetime.fromisoformat(value)
+    return f'"{iso(value)}"'
+
+
+def _meta_json(value: Any) -> str:
+    """User metadata as a JSON object: SQLite's stored JSON text as is, else serialised."""
+    if isinstance(value, str):
+        return value if value.startswith("{") else "{}"
+    return json.dumps(value or {}, ensure_ascii=False, separators=(",", ":"))
+
+
+def blob_entry(row: Any) -> str:
+    """One listed row (``LISTED_COLUMNS``) as JSON text, with the fields and order of
+    ``blob_ops.blob_json``."""
+    key, size, etag, content_type, sha, meta, created, modified = row
+    return (
+        f'{{"key":{json_str(key)},"size":{int(size)},"etag":{json_str(etag)},'
+        f'"content_type":{json_str(content_type)},'
+        f'"sha256":{"null" if sha is None else json_str(sha)},"metadata":{_meta_json(meta)},'
+        f'"created_at":{_time_json(created)},"modified_at":{_time_json(modified)}}}'
+    )
+
+
 def _scope(prefix: str, glob: str | None) -> str | None:
     """The literal prefix every listed key has (None: nothing can match)."""
     if glob is None:
@@ -119,7 +157,7 @@ def _bad_cursor() -> ApiProblem:
 class _Page:
     def __init__(self, page_size: int) -> None:
         self.page_size = page_size
-        self.blobs: list[dict[str, Any]] = []
+        self.blobs: list[str] = []  # JSON text per entry
         self.prefixes: list[str] = []
         self.count = 0
         self.last_after: list[Any] | None = None  # position after the last entry on the page
@@ -133,7 +171,7 @@ class _Page:
         if self.full:
             self.more = True
             return
-        self.blobs.append(blob_json(blob))
+        self.blobs.append(blob_entry(blob))
         self.count += 1
         self.last_after = after
 
@@ -146,8 +184,17 @@ class _Page:
         self.last_after = after
 
 
-def list_blobs(session: Session, q: ListQuery) -> dict[str, Any]:
-    """One page: ``{"results": [...], "prefixes": [...], "next_cursor": str | None}``."""
+def _page_body(blobs: list[str], prefixes: list[str], next_cursor: str | None) -> bytes:
+    text = (
+        f'{{"results":[{",".join(blobs)}],'
+        f'"prefixes":{json.dumps(prefixes, ensure_ascii=False)},'
+        f'"next_cursor":{json.dumps(next_cursor)}}}'
+    )
+    return text.encode("utf-8")
+
+
+def list_blobs(session: Session, q: ListQuery) -> bytes:
+    """One page as a JSON body: ``{"results": [...], "prefixes": [...], "next_cursor": ...}``."""
     if q.delimiter and q.order_by != "name":
         raise ApiProblem(
             400, "invalid_parameter", "a delimiter (or recursive=false) needs order_by=name"
@@ -156,13 +203,13 @@ def list_blobs(session: Session, q: ListQuery) -> dict[str, Any]:
     page = _Page(q.page_size)
     if scope is None:
         decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor
-        return {"results": [], "prefixes": [], "next_cursor": None}
+        return _page_body([], [], None)
     pattern = compile_glob(q.glob) if q.glob is not None else None
-    base = select(*LISTED_COLUMNS).where(Blob.bucket_id == q.bucket_id, *prefix_range(scope))
+    base = select(*LISTED_COLUMNS).where(Blob.bucket_id == q.bucket_id)
     if q.order_by == "name":
-        resume = _scan_by_name(session, q, base, pattern, page)
+        resume = _scan_by_name(session, q, base, scope, pattern, page)
     else:
-        resume = _scan_by_column(session, q, base, pattern, page)
+        resume = _scan_by_column(session, q, base.where(*prefix_range(scope)), pattern, page)
     if page.more:
         assert page.last_after is not None
         next_cursor: str | None = encode_cursor(page.last_after, q.tag())
@@ -170,21 +217,38 @@ def list_blobs(session: Session, q: ListQuery) -> dict[str, Any]:
         next_cursor = encode_cursor(resume, q.tag())
     else:
         next_cursor = None
-    return {"results": page.blobs, "prefixes": page.prefixes, "next_cursor": next_cursor}
+    return _page_body(page.blobs, page.prefixes, next_cursor)
 
 
-def _name_condition(op: str, value: str) -> ColumnElement[bool]:
-    if op == "gt":
-        return Blob.key > value
-    if op == "ge":
-        return Blob.key >= value
-    return Blob.key < value
+def _key_range(scope: str, pos: list[Any] | None) -> list[ColumnElement[bool]]:
+    """The key range left to scan: ``scope``'s range narrowed by the resume position.
+
+    Exactly one lower and at most one upper bound: given two lower bounds (the prefix and the
+    cursor), SQLite seeks to the prefix and filters every row up to the cursor, so each page
+    would rescan all the pages before it.
+    """
+    upper = key_successor(scope) if scope else None
+    if pos is None:
+        lower: ColumnElement[bool] | None = Blob.key >= scope if scope else None
+    elif pos[0] == "lt":
+        lower = Blob.key >= scope if scope else None
+        if upper is None or pos[1] < upper:
+            return [c for c in (lower, Blob.key < pos[1]) if c is not None]
+    elif pos[1] >= scope:
+        lower = Blob.key > pos[1] if pos[0] == "gt" else Blob.key >= pos[1]
+    else:
+        lower = Blob.key >= scope
+    conds = [] if lower is None else [lower]
+    if upper is not None:
+        conds.append(Blob.key < upper)
+    return conds
 
 
 def _scan_by_name(
     session: Session,
     q: ListQuery,
     base: Select[Any],
+    scope: str,
     pattern: re.Pattern[str] | None,
     page: _Page,
 ) -> list[Any] | None:
@@ -200,7 +264,7 @@ def _scan_by_name(
     batch = min(q.page_size + 1, MAX_BATCH if plain else 64, MAX_BATCH)
     examined = 0
     while examined < MAX_SCAN_ROWS:
-        stmt = base if pos is None else base.where(_name_condition(pos[0], pos[1]))
+        stmt = base.where(*_key_range(scope, pos))
         rows = list(session.execute(stmt.order_by(order).limit(batch)).all())
         jumped = False
         for blob in rows:
@@ -264,7 +328,10 @@ def _scan_by_column(
         rows = list(session.execute(stmt.order_by(*order).limit(batch)).all())
         for blob in rows:
             examined += 1
-            pos = [getattr(blob, column.key), blob.key]
+            value = getattr(blob, column.key)
+            if isinstance(value, str):  # created_at as SQLite's stored text
+                value = datetime.fromisoformat(value)
+            pos = [value, blob.key]
             if pattern is not None and pattern.fullmatch(blob.key) is None:
                 continue
             page.add_blob(blob, list(pos))

@@ -324,5 +324,7 @@ def blobs_list(
     )
     with state.db.session() as s:
         b = bucket_for_read(s, p, bucket)
-        # Already plain JSON types: skip FastAPI's per-entry response validation.
-        return JSONResponse(list_blobs(s, replace(query, bucket_id=b.id)))
+        # The page is JSON text already: no per-entry response validation or re-encoding.
+        return Response(
+            list_blobs(s, replace(query, bucket_id=b.id)), media_type="application/json"
+        )
