@@ -113,13 +113,16 @@ class _Comparer:
             self.skew = abs(client.clock_offset())
             self.offset_ns = server_offset_ns(client)
 
-    def tolerance(self, info: BlobInfo) -> float:
-        """2 s; plus the measured clock skew when the remote time is the server's own
-        (``modified_at``) rather than a source mtime recorded by an upload (same clock)."""
+    def remote_time(self, info: BlobInfo) -> tuple[float, float]:
+        """The blob's mtime in seconds on the local clock, and the tolerance to compare it with:
+        2 s, plus the measured clock skew when the time is the server's own (``modified_at``)
+        rather than a source mtime recorded by an upload (same clock as ours)."""
         recorded = info.metadata.get(MTIME_KEY)
-        if recorded is not None and parse_mtime(recorded) is not None:
-            return DEFAULT_TOLERANCE
-        return DEFAULT_TOLERANCE + self.skew
+        if recorded is not None:
+            ns = parse_mtime(recorded)
+            if ns is not None:
+                return ns / NS, DEFAULT_TOLERANCE
+        return remote_mtime(info, self.offset_ns), DEFAULT_TOLERANCE + self.skew
 
     def decide(self, local: LocalEntry, remote: BlobInfo) -> tuple[bool, str]:
         if self.compare == "size":
@@ -135,9 +138,9 @@ class _Comparer:
                 return True, "checksum differs"
             return False, "identical (sha256)"
         local_t = local.mtime_ns / NS
-        remote_t = remote_mtime(remote, self.offset_ns)
+        remote_t, tolerance = self.remote_time(remote)
         src_t, dst_t = (local_t, remote_t) if self.direction == "upload" else (remote_t, local_t)
-        delta, tolerance = src_t - dst_t, self.tolerance(remote)
+        delta = src_t - dst_t
         same_size = local.size == remote.size
         if abs(delta) <= tolerance:
             if same_size:
