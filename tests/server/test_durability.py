@@ -50,7 +50,7 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
 
 
 def _objects(data_dir: Path) -> list[Path]:
-    return [p for p in (data_dir / "blobs" / "objects").rglob("obj_*") if p.is_file()]
+    return [p for p in (data_dir / "blobs" / "objects").rglob("obj_*") if p.exists()]
 
 
 @pytest.mark.slow

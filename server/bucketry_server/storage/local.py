@@ -3,6 +3,7 @@
 Layout under ``root``::
 
     objects/<id[4:6]>/<id[6:8]>/<id>   one file per object, fanned out so no directory grows huge
+                                       (or a folder of hard-linked parts: see ``segments``)
     tmp/                               in-flight writes; renamed into objects/ only when complete
 
 Every write goes to ``tmp/`` first, is fsynced, then ``os.replace``-d into place and the directory
@@ -23,12 +24,13 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import anyio
 import anyio.to_thread
 
 from .base import Expected, Hasher, ObjectMissingError, ObjectStore, WriteResult
+from .segments import fsync_dir, link_segments, remove_path, segments, spans
 
 __all__ = ["CHUNK_SIZE", "OBJECT_ID_RE", "LocalStore", "check_object_id"]
 
@@ -49,18 +51,12 @@ def check_object_id(object_id: str) -> str:
     return object_id
 
 
-def _fsync_dir(path: Path) -> None:
-    """Make a rename durable: the directory entry must reach the disk, not only the data."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_fsync_dir = fsync_dir
 
 
 def _unlink_quietly(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    """Remove a file or a composite object's folder; missing is fine."""
+    remove_path(path)
 
 
 class LocalStore(ObjectStore):
@@ -98,11 +94,12 @@ class LocalStore(ObjectStore):
         path = self._path(object_id)
         return path if path.is_file() else None
 
-    def _commit(self, tmp: Path, final: Path, fd: int | None) -> None:
-        """fsync the temp file, rename it into place and fsync the directory (blocking)."""
+    def _commit(self, tmp: Path, final: Path, fd: int | None, synced: bool = False) -> None:
+        """fsync the temp file (unless ``synced``), rename it into place and fsync the directory
+        (blocking). ``tmp`` may be a composite's folder (already synced by its maker)."""
         if fd is not None:
             os.fsync(fd)
-        else:
+        elif not synced:
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
         if final.parent not in self._known_dirs:  # one mkdir per fan-out directory, not per write
@@ -112,6 +109,13 @@ class LocalStore(ObjectStore):
             os.replace(tmp, final)
         except FileNotFoundError:  # the directory was removed behind our back
             final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        except OSError:
+            # Replacing a file by a composite folder or the reverse (an id written twice, which
+            # the server never does): the old object goes first. Anything else is a real error.
+            if not final.exists():
+                raise
+            remove_path(final, self.tmp_dir)
             os.replace(tmp, final)
         _fsync_dir(final.parent)
 
@@ -243,9 +247,12 @@ class LocalStore(ObjectStore):
     async def compose(
         self, object_id: str, part_ids: Iterable[str], expected: Expected | None = None
     ) -> WriteResult:
-        """Concatenate parts into a temp file (hashing), then rename: all or nothing.
+        """Make one object of parts, in order, without copying: all or nothing.
 
-        Runs in one worker thread: it may move gigabytes and must not hold the event loop.
+        The parts are hard-linked (one part: the object is a link to it; several: a composite
+        folder of links, see ``segments``) and read once for the checksums. Where the filesystem
+        cannot link, the bytes are concatenated into a new file instead. Runs in one worker
+        thread: it may read gigabytes and must not hold the event loop.
         """
         final = self._path(object_id)
         sources = [self._path(p) for p in part_ids]
@@ -259,12 +266,22 @@ class LocalStore(ObjectStore):
                         hasher.update(block)
             return hasher.finish()
 
-        def run() -> WriteResult:
+        def linked() -> bool:
+            try:
+                if len(sources) == 1:
+                    os.link(sources[0], tmp)
+                else:
+                    link_segments(sources, tmp)
+            except FileNotFoundError:
+                raise
+            except OSError:  # no hard links here (another filesystem, a limit): copy instead
+                remove_path(tmp)
+                return False
+            return True
+
+        def copied() -> WriteResult:
             # The bytes move in the kernel (copy_file_range) while another thread hashes them
             # from the page cache: on two cores the two passes overlap instead of adding up.
-            for src in sources:
-                if not src.exists():
-                    raise ObjectMissingError(f"part {src.name} is missing")
             with ThreadPoolExecutor(1, thread_name_prefix="bucketry-compose-hash") as pool:
                 hashed = pool.submit(hash_sources)
                 try:
@@ -274,28 +291,66 @@ class LocalStore(ObjectStore):
                                 _copy_all(f.fileno(), out.fileno())
                         result = hashed.result()
                         self._commit(tmp, final, out.fileno())
-                except FileNotFoundError as exc:
-                    raise ObjectMissingError(f"a part vanished while composing: {exc}") from None
                 finally:
                     hashed.cancel()
+            return result
+
+        def run() -> WriteResult:
+            for src in sources:
+                if not src.is_file():
+                    raise ObjectMissingError(f"part {src.name} is missing")
+            try:
+                if not linked():
+                    return copied()
+                result = hash_sources()
+                # The parts' data was synced when they were written; the links were synced by
+                # link_segments (a folder), and a single link is an entry in tmp/ made durable
+                # by the directory sync of the rename.
+                self._commit(tmp, final, None, synced=True)
+            except FileNotFoundError as exc:
+                raise ObjectMissingError(f"a part vanished while composing: {exc}") from None
             return result
 
         return await self._run_committing(final, tmp, run)
 
     async def copy(self, src_id: str, dst_id: str) -> None:
-        """Copy via ``shutil.copyfile`` (kernel-side copy on Linux) to a temp file, then rename."""
+        """A hard link to the source's data (objects are immutable, so sharing is safe), or a
+        kernel-side copy where the filesystem cannot link; renamed into place."""
         src = self._path(src_id)
         final = self._path(dst_id)
         tmp = self._temp_path(dst_id)
 
         def run() -> None:
             try:
-                shutil.copyfile(src, tmp)
+                if src.is_dir():
+                    pieces = [path for path, _ in segments(src, src_id)]
+                    try:
+                        link_segments(pieces, tmp)
+                    except FileNotFoundError:
+                        raise
+                    except OSError:  # cannot link: one new file with all the bytes
+                        remove_path(tmp)
+                        with open(tmp, "xb", buffering=0) as out:
+                            for piece in pieces:
+                                with open(piece, "rb", buffering=0) as f:
+                                    _copy_all(f.fileno(), out.fileno())
+                            self._commit(tmp, final, out.fileno())
+                        return
+                    self._commit(tmp, final, None, synced=True)
+                    return
+                try:
+                    os.link(src, tmp)
+                    synced = True  # the source's data is durable already
+                except FileNotFoundError:
+                    raise
+                except OSError:
+                    shutil.copyfile(src, tmp)
+                    synced = False
+                self._commit(tmp, final, None, synced=synced)
             except FileNotFoundError:
                 if not src.exists():
                     raise ObjectMissingError(f"object {src_id} is missing") from None
                 raise
-            self._commit(tmp, final, None)
 
         await self._run_committing(final, tmp, run)
 
@@ -319,17 +374,18 @@ class LocalStore(ObjectStore):
             f = open(path, "rb", buffering=0)
         except FileNotFoundError:
             raise ObjectMissingError(f"object {object_id} is missing") from None
+        except IsADirectoryError:  # a composite: its segments one after the other
+            for piece, offset, length in spans(segments(path, object_id), start, end):
+                try:
+                    g = open(piece, "rb", buffering=0)
+                except FileNotFoundError:
+                    raise ObjectMissingError(f"object {object_id} was deleted") from None
+                with g:
+                    async for block in _read_file(g, offset, length):
+                        yield block
+            return
         with f:
-            if start:
-                f.seek(start)
-            remaining = None if end is None else end - start + 1
-            while remaining is None or remaining > 0:
-                n = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
-                block = f.read(n)
-                if not block:
-                    break
-                if remaining is not None:
-                    remaining -= len(block)
+            async for block in _read_file(f, start, None if end is None else end - start + 1):
                 yield block
 
     async def read_range(self, object_id: str, start: int, length: int) -> bytes:
@@ -337,28 +393,33 @@ class LocalStore(ObjectStore):
         path = self._path(object_id)
         if start < 0 or length < 0:
             raise ValueError(f"invalid range start={start} length={length}")
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError:
-            raise ObjectMissingError(f"object {object_id} is missing") from None
-        try:
-            parts: list[bytes] = []
-            pos, left = start, length
-            while left > 0:
-                block = os.pread(fd, left, pos)
-                if not block:
-                    break
-                parts.append(block)
-                pos += len(block)
-                left -= len(block)
-            return b"".join(parts)
-        finally:
-            os.close(fd)
+        if length == 0:
+            if not path.exists():
+                raise ObjectMissingError(f"object {object_id} is missing")
+            return b""
+        parts: list[bytes] = []
+        for piece, offset, count in spans(segments(path, object_id), start, start + length - 1):
+            try:
+                fd = os.open(piece, os.O_RDONLY | os.O_CLOEXEC)
+            except FileNotFoundError:
+                raise ObjectMissingError(f"object {object_id} is missing") from None
+            try:
+                pos, left = offset, count
+                while left > 0:
+                    block = os.pread(fd, left, pos)
+                    if not block:
+                        break
+                    parts.append(block)
+                    pos += len(block)
+                    left -= len(block)
+            finally:
+                os.close(fd)
+        return b"".join(parts)
 
     # ------------------------------------------------------------------ housekeeping
 
     async def delete(self, object_id: str) -> None:
-        _unlink_quietly(self._path(object_id))
+        remove_path(self._path(object_id), self.tmp_dir)
 
     async def delete_many(self, object_ids: Sequence[str]) -> list[str]:
         """Unlink in a worker thread (thousands of unlinks would stall the event loop)."""
@@ -368,7 +429,7 @@ class LocalStore(ObjectStore):
             gone: list[str] = []
             for oid, path in paths:
                 try:
-                    _unlink_quietly(path)
+                    remove_path(path, self.tmp_dir)
                 except OSError:
                     continue
                 gone.append(oid)
@@ -377,7 +438,7 @@ class LocalStore(ObjectStore):
         return await anyio.to_thread.run_sync(run)
 
     async def exists(self, object_id: str) -> bool:
-        return self._path(object_id).is_file()
+        return self._path(object_id).exists()
 
     async def list_ids(self) -> list[str]:
         """Walk the two fan-out levels in a worker thread (there may be millions of files)."""
@@ -393,7 +454,8 @@ class LocalStore(ObjectStore):
                     ids.extend(
                         e.name
                         for e in os.scandir(sub.path)
-                        if OBJECT_ID_RE.fullmatch(e.name) and e.is_file(follow_symlinks=False)
+                        if OBJECT_ID_RE.fullmatch(e.name)
+                        and (e.is_file(follow_symlinks=False) or e.is_dir(follow_symlinks=False))
                     )
             return ids
 
@@ -424,6 +486,21 @@ class LocalStore(ObjectStore):
             return removed
 
         return await anyio.to_thread.run_sync(run)
+
+
+async def _read_file(f: BinaryIO, start: int, length: int | None) -> AsyncIterator[bytes]:
+    """``length`` bytes (None: to the end) of an open file from ``start``, in 1 MiB blocks."""
+    if start:
+        f.seek(start)
+    remaining = length
+    while remaining is None or remaining > 0:
+        n = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+        block = f.read(n)
+        if not block:
+            break
+        if remaining is not None:
+            remaining -= len(block)
+        yield block
 
 
 def _copy_all(src_fd: int, dst_fd: int) -> None:
