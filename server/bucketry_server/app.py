@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await janitor
+            await state.rolling.close()
             await state.store.close()
             state.db.dispose()
 

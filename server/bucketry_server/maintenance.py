@@ -94,6 +94,8 @@ async def expire_uploads(state: AppState) -> int:
         s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(expired)))
         s.execute(delete(Upload).where(Upload.id.in_(expired)))
     await discard_objects(state, parts)
+    for upload_id in expired:
+        state.rolling.forget(upload_id)
     log.info("expired %d abandoned uploads (%d parts)", len(expired), len(parts))
     return len(expired)
 

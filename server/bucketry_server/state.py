@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from .config import Settings
 from .db import Database
+from .rolling import RollingHashes
 from .security import Signer
 from .storage.base import ObjectStore
 
@@ -18,6 +19,10 @@ class AppState:
     db: Database
     store: ObjectStore
     signer: Signer
+    rolling: RollingHashes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rolling = RollingHashes(self.store)
 
 
 def get_state(request: Request) -> AppState:

@@ -160,7 +160,34 @@ def test_out_of_order_resend_and_replace(server: LiveServer, alice: ApiClient, b
     etags[2] = part.etag
     blob, _ = complete(alice, bucket, upload_id, sorted(etags.items()))
     assert blob.size == len(data)
+    # Part 2 was replaced twice after the background hash may have passed it: the digest must
+    # still be that of the bytes stored.
+    assert blob.sha256 == hashlib.sha256(data).hexdigest()
     assert stored_bytes(server, bucket, "big.bin") == data
+
+
+def test_completion_uses_the_background_digest(
+    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts are hashed in order as they arrive; completion only finishes that hash."""
+    rolling = server.state.rolling
+    seen: list[str | None] = []
+    finish = rolling.finish
+
+    async def spy(upload_id: str, object_ids: list[str]) -> str | None:
+        seen.append(await finish(upload_id, object_ids))
+        return seen[-1]
+
+    monkeypatch.setattr(rolling, "finish", spy)
+    data = os.urandom(3 * MIN + 5)
+    upload_id = new_upload(alice, bucket)
+    etags = []
+    for n, piece in enumerate(chunks_of(data, MIN), 1):
+        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
+        etags.append((n, part.etag))
+    blob, _ = complete(alice, bucket, upload_id, etags)
+    assert seen == [hashlib.sha256(data).hexdigest()] and blob.sha256 == seen[0]
+    assert upload_id not in rolling._uploads
 
 
 def test_resume_lists_parts_and_uploads(server: LiveServer, alice: ApiClient, bucket: str) -> None:

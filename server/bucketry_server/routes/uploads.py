@@ -275,6 +275,7 @@ async def uploads_abort(
             return [part.object_id for part in parts]
 
     freed = await run_in_threadpool(abort)
+    state.rolling.forget(upload_id)
     await discard_objects(state, freed)
     return Response(status_code=204)
 
@@ -356,6 +357,7 @@ async def uploads_put_part(
     except BaseException:
         await discard_objects(state, [oid])
         raise
+    state.rolling.part_stored(upload_id, part_number, oid)
     if replaced is not None:
         await discard_objects(state, [replaced])
     content = part_json(part)
@@ -507,11 +509,12 @@ async def uploads_complete(
     c = await run_in_threadpool(claim)
     u = c.upload
     try:
+        chosen_ids = [part.object_id for part in c.chosen]
         try:
+            # Mostly hashed already while the parts arrived; only the rest is read now.
+            digest = await state.rolling.finish(upload_id, chosen_ids)
             result = await state.store.compose(
-                new_oid,
-                [part.object_id for part in c.chosen],
-                Expected(sha256_hex=u.sha256),
+                new_oid, chosen_ids, Expected(sha256_hex=u.sha256), sha256_hex=digest
             )
         except ChecksumMismatchError as exc:
             raise ApiProblem(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
+
+import anyio.to_thread
 
 
 @dataclass(frozen=True)
@@ -73,13 +75,20 @@ class Hasher:
 
     def finish(self) -> WriteResult:
         md5 = self._md5.hexdigest() if self._md5 is not None else None
-        result = WriteResult(self.size, md5, self._sha.hexdigest())
-        exp = self.expected
-        if exp.md5_hex is not None and exp.md5_hex.lower() != result.md5_hex:
-            raise ChecksumMismatchError("md5", exp.md5_hex.lower(), result.md5_hex)
-        if exp.sha256_hex is not None and exp.sha256_hex.lower() != result.sha256_hex:
-            raise ChecksumMismatchError("sha256", exp.sha256_hex.lower(), result.sha256_hex)
-        return result
+        return check_expected(self.expected, WriteResult(self.size, md5, self._sha.hexdigest()))
+
+
+def check_expected(expected: Expected | None, result: WriteResult) -> WriteResult:
+    """``result`` if it matches what the client declared, else ChecksumMismatchError or
+    TooLargeError."""
+    exp = expected or Expected()
+    if exp.max_size is not None and result.size > exp.max_size:
+        raise TooLargeError(f"body larger than {exp.max_size} bytes")
+    if exp.md5_hex is not None and exp.md5_hex.lower() != result.md5_hex:
+        raise ChecksumMismatchError("md5", exp.md5_hex.lower(), result.md5_hex)
+    if exp.sha256_hex is not None and exp.sha256_hex.lower() != result.sha256_hex:
+        raise ChecksumMismatchError("sha256", exp.sha256_hex.lower(), result.sha256_hex)
+    return result
 
 
 class ObjectStore(ABC):
@@ -117,9 +126,19 @@ class ObjectStore(ABC):
 
     @abstractmethod
     async def compose(
-        self, object_id: str, part_ids: Iterable[str], expected: Expected | None = None
+        self,
+        object_id: str,
+        part_ids: Iterable[str],
+        expected: Expected | None = None,
+        *,
+        sha256_hex: str | None = None,
     ) -> WriteResult:
-        """Concatenate existing objects (multipart parts, in order) into a new object, atomically."""
+        """Concatenate existing objects (multipart parts, in order) into a new object, atomically.
+
+        ``sha256_hex``: the SHA-256 of the concatenation, when the caller has hashed the parts
+        already (see ``rolling``); the parts are then not read again unless ``expected`` asks
+        for an MD5.
+        """
 
     @abstractmethod
     async def copy(self, src_id: str, dst_id: str) -> None:
@@ -128,6 +147,12 @@ class ObjectStore(ABC):
     @abstractmethod
     def read(self, object_id: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         """Stream bytes ``start..end`` (end inclusive; None = to the end) of an object."""
+
+    async def feed(self, object_id: str, sink: Callable[[bytes], object]) -> None:
+        """Pass every byte of an object to ``sink``, in order, off the event loop (hashing).
+        Backends override it when one worker thread can do the whole read."""
+        async for block in self.read(object_id):
+            await anyio.to_thread.run_sync(sink, block)
 
     @abstractmethod
     async def read_range(self, object_id: str, start: int, length: int) -> bytes:

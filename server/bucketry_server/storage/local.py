@@ -29,7 +29,14 @@ from typing import BinaryIO, TypeVar
 import anyio
 import anyio.to_thread
 
-from .base import Expected, Hasher, ObjectMissingError, ObjectStore, WriteResult
+from .base import (
+    Expected,
+    Hasher,
+    ObjectMissingError,
+    ObjectStore,
+    WriteResult,
+    check_expected,
+)
 from .segments import fsync_dir, link_segments, remove_path, segments, spans
 
 __all__ = ["CHUNK_SIZE", "OBJECT_ID_RE", "LocalStore", "check_object_id"]
@@ -245,21 +252,33 @@ class LocalStore(ObjectStore):
             raise
 
     async def compose(
-        self, object_id: str, part_ids: Iterable[str], expected: Expected | None = None
+        self,
+        object_id: str,
+        part_ids: Iterable[str],
+        expected: Expected | None = None,
+        *,
+        sha256_hex: str | None = None,
     ) -> WriteResult:
         """Make one object of parts, in order, without copying: all or nothing.
 
         The parts are hard-linked (one part: the object is a link to it; several: a composite
-        folder of links, see ``segments``) and read once for the checksums. Where the filesystem
-        cannot link, the bytes are concatenated into a new file instead. Runs in one worker
-        thread: it may read gigabytes and must not hold the event loop.
+        folder of links, see ``segments``) and read once for the checksums, unless the caller
+        knows the SHA-256 already. Where the filesystem cannot link, the bytes are concatenated
+        into a new file instead. Runs in one worker thread: it may read gigabytes and must not
+        hold the event loop.
         """
         final = self._path(object_id)
         sources = [self._path(p) for p in part_ids]
         tmp = self._temp_path(object_id)
         hasher = Hasher(expected)
 
+        known = sha256_hex is not None and (expected is None or expected.md5_hex is None)
+
         def hash_sources() -> WriteResult:
+            if known:
+                assert sha256_hex is not None
+                size = sum(os.stat(src).st_size for src in sources)
+                return check_expected(expected, WriteResult(size, None, sha256_hex.lower()))
             for src in sources:
                 with open(src, "rb", buffering=0) as f:
                     while block := f.read(CHUNK_SIZE):
@@ -387,6 +406,22 @@ class LocalStore(ObjectStore):
         with f:
             async for block in _read_file(f, start, None if end is None else end - start + 1):
                 yield block
+
+    async def feed(self, object_id: str, sink: Callable[[bytes], object]) -> None:
+        """Read and pass on the whole object in one worker thread (no hop per block)."""
+        path = self._path(object_id)
+
+        def run() -> None:
+            for piece, _ in segments(path, object_id):
+                try:
+                    f = open(piece, "rb", buffering=0)
+                except FileNotFoundError:
+                    raise ObjectMissingError(f"object {object_id} is missing") from None
+                with f:
+                    while block := f.read(CHUNK_SIZE):
+                        sink(block)
+
+        await anyio.to_thread.run_sync(run)
 
     async def read_range(self, object_id: str, start: int, length: int) -> bytes:
         """``pread`` a small range; shorter than ``length`` only at the end of the object."""

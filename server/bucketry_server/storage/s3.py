@@ -32,6 +32,7 @@ from .base import (
     ObjectStore,
     StorageError,
     WriteResult,
+    check_expected,
 )
 from .local import CHUNK_SIZE, OBJECT_ID_RE, check_object_id
 
@@ -228,9 +229,15 @@ class S3Store(ObjectStore):
                 spool.close()
 
     async def compose(
-        self, object_id: str, part_ids: Iterable[str], expected: Expected | None = None
+        self,
+        object_id: str,
+        part_ids: Iterable[str],
+        expected: Expected | None = None,
+        *,
+        sha256_hex: str | None = None,
     ) -> WriteResult:
-        """Hash the parts by streaming them, then assemble server-side with UploadPartCopy.
+        """Hash the parts by streaming them (unless ``sha256_hex`` is known: then only their
+        sizes are asked), then assemble server-side with UploadPartCopy.
 
         Hashing first means a mismatch is detected before anything is created. One part is a
         plain CopyObject; several are a multipart upload completed only when every part copy
@@ -253,8 +260,18 @@ class S3Store(ObjectStore):
                 sizes.append(size)
             return sizes
 
-        sizes = await self._call(hash_parts)
-        result = hasher.finish()
+        def size_parts() -> list[int]:
+            return [
+                int(self.client.head_object(Bucket=self.bucket, Key=part_key)["ContentLength"])
+                for part_key in part_keys
+            ]
+
+        if sha256_hex is not None and (expected is None or expected.md5_hex is None):
+            sizes = await self._call(size_parts)
+            result = check_expected(expected, WriteResult(sum(sizes), None, sha256_hex.lower()))
+        else:
+            sizes = await self._call(hash_parts)
+            result = hasher.finish()
 
         # (source key, byte range or None for the whole source) for each destination part.
         pieces: list[tuple[str, str | None]] = []

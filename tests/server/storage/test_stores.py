@@ -282,6 +282,29 @@ async def test_compose_mismatch_stores_nothing(store: ObjectStore) -> None:
     await assert_nothing_stored(store, object_id)
 
 
+async def test_compose_with_a_known_digest(store: ObjectStore) -> None:
+    """Parts hashed beforehand are not read again; what the client declared is still checked."""
+    parts = [data(5 * MIB, seed=11), b"end"]
+    part_ids = [await put(store, p, chunk=MIB) for p in parts]
+    whole = b"".join(parts)
+    sha = hashlib.sha256(whole).hexdigest()
+    object_id = new_id()
+    result = await store.compose(object_id, part_ids, Expected(sha256_hex=sha), sha256_hex=sha)
+    assert (result.size, result.sha256_hex, result.md5_hex) == (len(whole), sha, None)
+    assert await read_all(store, object_id) == whole
+    other = new_id()
+    with pytest.raises(ChecksumMismatchError):
+        await store.compose(other, part_ids, Expected(sha256_hex="0" * 64), sha256_hex=sha)
+    with pytest.raises(TooLargeError):
+        await store.compose(other, part_ids, Expected(max_size=10), sha256_hex=sha)
+    # An MD5 to check means reading after all.
+    md5 = hashlib.md5(whole).hexdigest()
+    result = await store.compose(other, part_ids, Expected(md5_hex=md5), sha256_hex="0" * 64)
+    assert (result.md5_hex, result.sha256_hex) == (md5, sha)
+    with pytest.raises(ObjectMissingError):
+        await store.compose(new_id(), [part_ids[0], new_id()], sha256_hex=sha)
+
+
 async def test_compose_missing_part(store: ObjectStore) -> None:
     object_id = new_id()
     with pytest.raises(ObjectMissingError):
