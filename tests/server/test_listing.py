@@ -85,6 +85,25 @@ def model(
     return sorted(keys, key=lambda k: (times[k], k), reverse=desc)
 
 
+def blob_rows(bucket_id: str, keys: list[str]) -> list[dict[str, Any]]:
+    """Rows to insert straight into the blobs table (listing tests need many, fast)."""
+    now = utcnow()
+    return [
+        {
+            "bucket_id": bucket_id,
+            "key": key,
+            "object_id": f"obj_{i:032x}",
+            "size": 1,
+            "etag": '"x"',
+            "content_type": "application/octet-stream",
+            "meta": {},
+            "created_at": now,
+            "modified_at": now,
+        }
+        for i, key in enumerate(keys)
+    ]
+
+
 def list_all(api: ApiClient, bucket: str, page_size: int, **params: Any) -> tuple[list[str], int]:
     """Every entry over all pages (each page's blobs and folders merged in name order)."""
     out: list[str] = []
@@ -204,22 +223,9 @@ def test_skip_scan_is_cheap(server: LiveServer, users: dict[str, str], unique: s
     """A folder with many keys costs one query, not a scan of its keys."""
     with ApiClient(server.url, token=users["alice"]) as api:
         b, _ = api.buckets.create(body=BucketCreate(name=f"skip-{unique}"))
-        now = utcnow()
-        rows = [
-            {
-                "bucket_id": b.id,
-                "key": f"{folder}/{i:05d}",
-                "object_id": f"obj_{i:032x}",
-                "size": 1,
-                "etag": '"x"',
-                "content_type": "application/octet-stream",
-                "meta": {},
-                "created_at": now,
-                "modified_at": now,
-            }
-            for folder in ("big1", "big2")
-            for i in range(3000)
-        ]
+        rows = blob_rows(
+            b.id, [f"{folder}/{i:05d}" for folder in ("big1", "big2") for i in range(3000)]
+        )
         rows.append({**rows[0], "key": "z.txt"})
         with server.state.db.session() as s:
             s.execute(insert(Blob), rows)
@@ -254,18 +260,7 @@ def test_later_pages_do_not_rescan_earlier_ones(
     """
     with ApiClient(server.url, token=users["alice"]) as api:
         b, _ = api.buckets.create(body=BucketCreate(name=f"deep-{unique}"))
-        now = utcnow()
-        base = {
-            "bucket_id": b.id,
-            "object_id": "obj_x",
-            "size": 1,
-            "etag": '"x"',
-            "content_type": "application/octet-stream",
-            "meta": {},
-            "created_at": now,
-            "modified_at": now,
-        }
-        rows = [{**base, "key": f"p/{i:05d}"} for i in range(3000)]
+        rows = blob_rows(b.id, [f"p/{i:05d}" for i in range(3000)])
         with server.state.db.session() as s:
             s.execute(insert(Blob), rows)
         captured: list[tuple[str, Any]] = []
