@@ -58,9 +58,6 @@ def check_object_id(object_id: str) -> str:
     return object_id
 
 
-_fsync_dir = fsync_dir
-
-
 def _unlink_quietly(path: Path) -> None:
     """Remove a file or a composite object's folder; missing is fine."""
     remove_path(path)
@@ -124,7 +121,7 @@ class LocalStore(ObjectStore):
                 raise
             remove_path(final, self.tmp_dir)
             os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
 
     async def _run_committing(self, final: Path, tmp: Path, func: Callable[[], _T]) -> _T:
         """Run a blocking write-and-commit in a worker thread; undo everything on any failure.
@@ -241,7 +238,7 @@ class LocalStore(ObjectStore):
                     os.replace(tmp, final)
                 dirs[parent] = None
             for parent in dirs:
-                _fsync_dir(parent)
+                fsync_dir(parent)
 
         try:
             await anyio.to_thread.run_sync(run)
