@@ -2,21 +2,42 @@
 
 Users: ``admin`` (administrator), ``alice`` and ``carol`` (members of org ``acme``), ``bob``
 (org ``globex``). Each fixture yields a bearer token.
+
+``BUCKETRY_TEST_POSTGRES=auto`` runs every live server on PostgreSQL instead (a throwaway
+cluster started for the session, each server on a fresh database); a database URL there uses
+an existing PostgreSQL server. ``scripts/test`` runs the server and SDK suites a second time so.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import POSTGRES_ENV, LiveServer, live_server
 from tests.support.seaweed import SeaweedS3, find_weed, start_seaweedfs
 
 SEAWEED_BUCKET = "bucketry-storage-tests"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres_cluster() -> Iterator[str | None]:
+    """With ``BUCKETRY_TEST_POSTGRES=auto``: a PostgreSQL cluster for every live server."""
+    if os.environ.get(POSTGRES_ENV) != "auto":
+        yield os.environ.get(POSTGRES_ENV) or None
+        return
+    from tests.support.postgres import start_postgres
+
+    with start_postgres() as url:
+        os.environ[POSTGRES_ENV] = url
+        try:
+            yield url
+        finally:
+            os.environ[POSTGRES_ENV] = "auto"
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,10 @@ from .config import Settings
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="data folder (BUCKETRY_DATA_DIR, default ./.bucketry-data)")
-    p.add_argument("--database-url", help="SQLAlchemy URL (BUCKETRY_DATABASE_URL, default SQLite)")
+    p.add_argument(
+        "--database-url",
+        help="SQLAlchemy URL (BUCKETRY_DATABASE_URL; default SQLite, or postgresql+psycopg://...)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +43,42 @@ class LiveServer:
         return state
 
 
+#: A PostgreSQL server to run every live server on instead of SQLite: the URL of a database
+#: there (any; each live server gets a fresh database of its own next to it).
+POSTGRES_ENV = "BUCKETRY_TEST_POSTGRES"
+
+
+@contextmanager
+def fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    """Create an empty database on the server of ``admin_url``; drop it afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"bkt_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @contextmanager
 def live_server(data_dir: Path, **settings_overrides: object) -> Iterator[LiveServer]:
+    with ExitStack() as stack:
+        postgres = os.environ.get(POSTGRES_ENV)
+        if postgres and "database_url" not in settings_overrides:
+            settings_overrides["database_url"] = stack.enter_context(
+                fresh_postgres_database(postgres)
+            )
+        yield stack.enter_context(_live_server(data_dir, **settings_overrides))
+
+
+@contextmanager
+def _live_server(data_dir: Path, **settings_overrides: object) -> Iterator[LiveServer]:
     port = free_port()
     settings = Settings(host="127.0.0.1", port=port, data_dir=data_dir, log_level="warning")
     for k, v in settings_overrides.items():
