@@ -24,6 +24,8 @@ from .timeutil import utcnow
 
 log = logging.getLogger("bucketry_server.maintenance")
 PERIOD_SECONDS = 300
+#: Deleted composites stay readable this long for downloads that had opened them.
+TRASH_GRACE_SECONDS = 3600.0
 LEDGER_KEYS_PER_QUERY = 500  # bound the IN list (SQLite has a variable limit)
 
 
@@ -77,6 +79,7 @@ async def sweep_at_start(state: AppState) -> None:
         )
     await expire_uploads(state)
     purge_expired_tokens(state)
+    await state.store.sweep_trash()  # nobody is reading yet: everything deleted can go
 
 
 async def expire_uploads(state: AppState) -> int:
@@ -113,6 +116,7 @@ async def run_periodically(state: AppState) -> None:
         with contextlib.suppress(Exception):
             await expire_uploads(state)
             purge_expired_tokens(state)
+            await state.store.sweep_trash(TRASH_GRACE_SECONDS)
             with state.db.session() as s:
                 stale = utcnow() - timedelta(hours=1)
                 dead = list(

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .storage.base import ObjectMissingError, ObjectStore
+from .storage.base import ObjectStore
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -81,13 +81,15 @@ class RollingHashes:
         async with p.lock:
             while not p.broken and (object_id := p.waiting.get(len(p.hashed) + 1)) is not None:
                 del p.waiting[len(p.hashed) + 1]
+                sha = p.sha.copy()  # a failure half-way must not leave half a part in p.sha
                 try:
                     async with self._slots:
-                        await self._hash_object(p.sha, object_id)
-                except (ObjectMissingError, OSError) as exc:  # aborted meanwhile, or worse
+                        await self._hash_object(sha, object_id)
+                except Exception as exc:  # noqa: BLE001 - aborted meanwhile, a storage error...
                     log.debug("rolling hash stopped: %s", exc)
                     p.broken = True
                     return
+                p.sha = sha
                 p.hashed.append(object_id)
 
     async def finish(self, upload_id: str, object_ids: Sequence[str]) -> str | None:
@@ -103,9 +105,9 @@ class RollingHashes:
                 return None
             sha = p.sha.copy()
             p.broken = True  # a step queued behind us has nothing left to do
+        # On the request's clock: not queued behind other uploads' background work.
         for object_id in object_ids[done:]:
-            async with self._slots:
-                await self._hash_object(sha, object_id)
+            await self._hash_object(sha, object_id)
         return str(sha.hexdigest())
 
     async def close(self) -> None:

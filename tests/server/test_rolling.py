@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -107,3 +108,26 @@ async def test_a_vanished_part_stops_the_background_hash(store: LocalStore) -> N
     await settle(rolling)
     assert rolling._uploads["upl_h"].broken
     assert await rolling.finish("upl_h", ids) is None
+
+
+async def test_a_read_failing_half_way_never_yields_a_wrong_digest(store: LocalStore) -> None:
+    """A storage error after part of a part was hashed must not leave those bytes behind."""
+    from bucketry_server.storage import StorageError
+
+    parts = [data(200_000, seed=i) for i in range(3)]
+    ids = [await put(store, p) for p in parts]
+    feed = store.feed
+
+    async def flaky(object_id: str, sink: Any) -> None:
+        if object_id == ids[1]:
+            sink(parts[1][:1000])  # some bytes arrive, then the read fails
+            raise StorageError("S3 error: SlowDown")
+        await feed(object_id, sink)
+
+    store.feed = flaky  # type: ignore[method-assign]
+    rolling = RollingHashes(store)
+    for number, oid in enumerate(ids, 1):
+        rolling.part_stored("upl_i", number, oid)
+    await settle(rolling)
+    store.feed = feed  # type: ignore[method-assign]
+    assert await rolling.finish("upl_i", ids) in (None, digest(*parts))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -58,8 +59,9 @@ def start_postgres() -> Iterator[str]:
     if bin_dir is None:
         raise RuntimeError("PostgreSQL server binaries not found (Debian package postgresql)")
     prefix, uid = _runner()
-    # Directly under the system temp folder, which every user can traverse.
-    workdir = Path(tempfile.mkdtemp(prefix="bucketry-pg-"))
+    # Under root the cluster's owner must reach the folder: /tmp is open to every user (a TMPDIR
+    # of root's own might not be).
+    workdir = Path(tempfile.mkdtemp(prefix="bucketry-pg-", dir="/tmp" if uid is not None else None))
     try:
         with _cluster(bin_dir, prefix, uid, workdir) as url:
             yield url
@@ -70,15 +72,21 @@ def start_postgres() -> Iterator[str]:
 @contextmanager
 def _cluster(bin_dir: Path, prefix: list[str], uid: int | None, workdir: Path) -> Iterator[str]:
     data, sock, log = workdir / "data", workdir / "sock", workdir / "server.log"
-    sock.mkdir()
+    sock.mkdir(mode=0o700)
+    # A random password (scram) rather than trust: other local users get no superuser.
+    password = secrets.token_hex(16)
+    pwfile = workdir / "pw"
+    pwfile.write_text(password)
     if uid is not None:
-        for path in (workdir, sock):
+        for path in (workdir, sock, pwfile):
             os.chown(path, uid, -1)
     subprocess.run(
-        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", USER, "--auth=trust",
+        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", USER,
+         "--auth=scram-sha-256", f"--pwfile={pwfile}",
          "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
         check=True, capture_output=True,
     )  # fmt: skip
+    pwfile.unlink()
     port = free_port()
     options = (
         f"-h 127.0.0.1 -p {port} -k {sock} -c fsync=off -c synchronous_commit=off "
@@ -90,6 +98,6 @@ def _cluster(bin_dir: Path, prefix: list[str], uid: int | None, workdir: Path) -
         check=True, capture_output=True,
     )  # fmt: skip
     try:
-        yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/postgres"
+        yield f"postgresql+psycopg://{USER}:{password}@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*pg_ctl, "-m", "immediate", "-w", "stop"], capture_output=True)

@@ -5,6 +5,7 @@ Layout under ``root``::
     objects/<id[4:6]>/<id[6:8]>/<id>   one file per object, fanned out so no directory grows huge
                                        (or a folder of hard-linked parts: see ``segments``)
     tmp/                               in-flight writes; renamed into objects/ only when complete
+    trash/                             deleted composites, kept a while for reads still open
 
 Every write goes to ``tmp/`` first, is fsynced, then ``os.replace``-d into place and the directory
 fsynced, so readers see either nothing or the whole object, and a crash leaves only temp files
@@ -24,7 +25,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
 import anyio
 import anyio.to_thread
@@ -37,7 +38,15 @@ from .base import (
     WriteResult,
     check_expected,
 )
-from .segments import fsync_dir, link_segments, remove_path, segments, spans
+from .segments import (
+    ObjectReader,
+    Piece,
+    empty_trash,
+    fsync_dir,
+    link_segments,
+    remove_path,
+    spans,
+)
 
 __all__ = ["CHUNK_SIZE", "OBJECT_ID_RE", "LocalStore", "check_object_id"]
 
@@ -70,8 +79,10 @@ class LocalStore(ObjectStore):
         self.root = Path(root).resolve()
         self.objects_dir = self.root / "objects"
         self.tmp_dir = self.root / "tmp"
+        self.trash_dir = self.root / "trash"
         self.objects_dir.mkdir(parents=True, exist_ok=True)
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        self.trash_dir.mkdir(parents=True, exist_ok=True)
         self._known_dirs: set[Path] = set()
 
     def __repr__(self) -> str:
@@ -119,7 +130,7 @@ class LocalStore(ObjectStore):
             # the server never does): the old object goes first. Anything else is a real error.
             if not final.exists():
                 raise
-            remove_path(final, self.tmp_dir)
+            remove_path(final, self.trash_dir)
             os.replace(tmp, final)
         fsync_dir(final.parent)
 
@@ -339,7 +350,7 @@ class LocalStore(ObjectStore):
         def run() -> None:
             try:
                 if src.is_dir():
-                    pieces = [path for path, _ in segments(src, src_id)]
+                    pieces = [src / (p.name or "") for p in _pieces_of(src, src_id)]
                     try:
                         link_segments(pieces, tmp)
                     except FileNotFoundError:
@@ -386,37 +397,29 @@ class LocalStore(ObjectStore):
         path = self._path(object_id)
         if start < 0:
             raise ValueError(f"invalid range start {start}")
-        try:
-            f = open(path, "rb", buffering=0)
-        except FileNotFoundError:
-            raise ObjectMissingError(f"object {object_id} is missing") from None
-        except IsADirectoryError:  # a composite: its segments one after the other
-            for piece, offset, length in spans(segments(path, object_id), start, end):
+        with ObjectReader(path, object_id) as reader:
+            if reader.is_composite:  # listing a folder of up to 10,000 links: off the loop
+                pieces = await anyio.to_thread.run_sync(reader.pieces)
+            else:
+                pieces = reader.pieces()
+            for piece, offset, length in spans(pieces, start, end):
+                fd = reader.open(piece)
                 try:
-                    g = open(piece, "rb", buffering=0)
-                except FileNotFoundError:
-                    raise ObjectMissingError(f"object {object_id} was deleted") from None
-                with g:
-                    async for block in _read_file(g, offset, length):
+                    async for block in _read_fd(fd, offset, length):
                         yield block
-            return
-        with f:
-            async for block in _read_file(f, start, None if end is None else end - start + 1):
-                yield block
+                finally:
+                    os.close(fd)
 
     async def feed(self, object_id: str, sink: Callable[[bytes], object]) -> None:
         """Read and pass on the whole object in one worker thread (no hop per block)."""
         path = self._path(object_id)
 
         def run() -> None:
-            for piece, _ in segments(path, object_id):
-                try:
-                    f = open(piece, "rb", buffering=0)
-                except FileNotFoundError:
-                    raise ObjectMissingError(f"object {object_id} is missing") from None
-                with f:
-                    while block := f.read(CHUNK_SIZE):
-                        sink(block)
+            with ObjectReader(path, object_id) as reader:
+                for piece in reader.pieces():
+                    with open(reader.open(piece), "rb", buffering=0, closefd=True) as f:
+                        while block := f.read(CHUNK_SIZE):
+                            sink(block)
 
         await anyio.to_thread.run_sync(run)
 
@@ -425,33 +428,33 @@ class LocalStore(ObjectStore):
         path = self._path(object_id)
         if start < 0 or length < 0:
             raise ValueError(f"invalid range start={start} length={length}")
-        if length == 0:
-            if not path.exists():
-                raise ObjectMissingError(f"object {object_id} is missing")
-            return b""
         parts: list[bytes] = []
-        for piece, offset, count in spans(segments(path, object_id), start, start + length - 1):
-            try:
-                fd = os.open(piece, os.O_RDONLY | os.O_CLOEXEC)
-            except FileNotFoundError:
-                raise ObjectMissingError(f"object {object_id} is missing") from None
-            try:
-                pos, left = offset, count
-                while left > 0:
-                    block = os.pread(fd, left, pos)
-                    if not block:
-                        break
-                    parts.append(block)
-                    pos += len(block)
-                    left -= len(block)
-            finally:
-                os.close(fd)
+        with ObjectReader(path, object_id) as reader:
+            if length == 0:
+                return b""
+            if reader.is_composite:
+                pieces = await anyio.to_thread.run_sync(reader.pieces)
+            else:
+                pieces = reader.pieces()
+            for piece, offset, count in spans(pieces, start, start + length - 1):
+                fd = reader.open(piece)
+                try:
+                    pos, left = offset, count
+                    while left > 0:
+                        block = os.pread(fd, left, pos)
+                        if not block:
+                            break
+                        parts.append(block)
+                        pos += len(block)
+                        left -= len(block)
+                finally:
+                    os.close(fd)
         return b"".join(parts)
 
     # ------------------------------------------------------------------ housekeeping
 
     async def delete(self, object_id: str) -> None:
-        remove_path(self._path(object_id), self.tmp_dir)
+        remove_path(self._path(object_id), self.trash_dir)
 
     async def delete_many(self, object_ids: Sequence[str]) -> list[str]:
         """Unlink in a worker thread (thousands of unlinks would stall the event loop)."""
@@ -461,7 +464,7 @@ class LocalStore(ObjectStore):
             gone: list[str] = []
             for oid, path in paths:
                 try:
-                    remove_path(path, self.tmp_dir)
+                    remove_path(path, self.trash_dir)
                 except OSError:
                     continue
                 gone.append(oid)
@@ -493,8 +496,13 @@ class LocalStore(ObjectStore):
 
         return await anyio.to_thread.run_sync(run)
 
+    async def sweep_trash(self, older_than: float = 0.0) -> int:
+        """Empty the trash of composites deleted more than ``older_than`` seconds ago."""
+        return await anyio.to_thread.run_sync(empty_trash, self.trash_dir, older_than)
+
     async def sweep_temp(self, older_than: float = 0.0) -> int:
-        """Remove leftovers in ``tmp/`` last modified more than ``older_than`` seconds ago.
+        """Remove leftovers in ``tmp/`` last changed more than ``older_than`` seconds ago (by
+        ctime: a hard link made in ``tmp/`` keeps its source's old mtime).
 
         The default (0) removes everything, which is right at start-up of the only process using
         ``root``; when several processes share ``root``, pass a margin (e.g. 3600) so in-flight
@@ -506,7 +514,7 @@ class LocalStore(ObjectStore):
             removed = 0
             for entry in os.scandir(self.tmp_dir):
                 try:
-                    if older_than and entry.stat(follow_symlinks=False).st_mtime > cutoff:
+                    if older_than and entry.stat(follow_symlinks=False).st_ctime > cutoff:
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         shutil.rmtree(entry.path)
@@ -520,18 +528,20 @@ class LocalStore(ObjectStore):
         return await anyio.to_thread.run_sync(run)
 
 
-async def _read_file(f: BinaryIO, start: int, length: int | None) -> AsyncIterator[bytes]:
-    """``length`` bytes (None: to the end) of an open file from ``start``, in 1 MiB blocks."""
-    if start:
-        f.seek(start)
-    remaining = length
-    while remaining is None or remaining > 0:
-        n = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
-        block = f.read(n)
+def _pieces_of(path: Path, object_id: str) -> list[Piece]:
+    with ObjectReader(path, object_id) as reader:
+        return reader.pieces()
+
+
+async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
+    """``length`` bytes of an open file from ``start``, in 1 MiB blocks (shorter at its end)."""
+    pos, remaining = start, length
+    while remaining > 0:
+        block = os.pread(fd, min(CHUNK_SIZE, remaining), pos)
         if not block:
             break
-        if remaining is not None:
-            remaining -= len(block)
+        pos += len(block)
+        remaining -= len(block)
         yield block
 
 

@@ -7,9 +7,10 @@ syncing it a second time. The part objects are deleted as usual afterwards; thei
 through the links. Sharing inodes is safe because objects are immutable: every write goes to a
 new temp file that is renamed over the old name, so no object file is ever modified in place.
 
-Caveat: a plain file stays readable through an open descriptor after it is deleted; a composite
-read opens its segments one after the other, so deleting the object in the middle of a download
-cuts that download short (the response ends early and the client sees a truncated body).
+Reads hold a descriptor of the folder and open segments relative to it, and a deleted composite
+is only renamed into the store's trash, emptied after a grace period (``maintenance.TRASH_GRACE_SECONDS``):
+so, like a plain file read through an open descriptor, a download that started before the delete
+(or the overwrite) finishes, unless it lasts longer than the grace period.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import contextlib
 import os
 import shutil
 import stat
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .base import ObjectMissingError
@@ -40,26 +43,60 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def segments(path: Path, object_id: str) -> list[tuple[Path, int]]:
-    """The files holding an object in order, with their sizes: the object's own file, or the
-    segments of a composite. Raises ObjectMissingError if the object is absent."""
-    try:
-        st = os.stat(path)
-        if not stat.S_ISDIR(st.st_mode):
-            return [(path, st.st_size)]
-        names = sorted(n for n in os.listdir(path) if n.isdigit())
-        return [(path / n, os.stat(path / n).st_size) for n in names]
-    except FileNotFoundError:
-        raise ObjectMissingError(f"object {object_id} is missing") from None
+@dataclass(frozen=True)
+class Piece:
+    name: str | None  # a segment of a composite, or None: the object is a single file
+    size: int
 
 
-def spans(
-    pieces: Sequence[tuple[Path, int]], start: int, end: int | None
-) -> Iterator[tuple[Path, int, int]]:
-    """``(file, offset, length)`` for the bytes ``start..end`` (inclusive, None = to the end)
+class ObjectReader:
+    """An object opened for reading: its bytes stay readable until :meth:`close`, even if the
+    object is deleted meanwhile. Raises ObjectMissingError if it is absent."""
+
+    def __init__(self, path: Path, object_id: str) -> None:
+        self.object_id = object_id
+        try:
+            self._fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise ObjectMissingError(f"object {object_id} is missing") from None
+        st = os.fstat(self._fd)
+        self.is_composite = stat.S_ISDIR(st.st_mode)
+        self._pieces: list[Piece] | None = None if self.is_composite else [Piece(None, st.st_size)]
+
+    def pieces(self) -> list[Piece]:
+        """The object's pieces in order (for a composite: a listing, so call it off the loop)."""
+        if self._pieces is None:
+            names = sorted(n for n in os.listdir(self._fd) if n.isdigit())
+            self._pieces = [Piece(n, os.stat(n, dir_fd=self._fd).st_size) for n in names]
+        return self._pieces
+
+    def open(self, piece: Piece) -> int:
+        """A new descriptor for ``piece``, for the caller to close."""
+        if piece.name is None:
+            return os.dup(self._fd)
+        try:
+            return os.open(piece.name, os.O_RDONLY | os.O_CLOEXEC, dir_fd=self._fd)
+        except FileNotFoundError:  # deleted, and the trash emptied since the read began
+            raise ObjectMissingError(f"object {self.object_id} was deleted") from None
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def spans(pieces: Sequence[Piece], start: int, end: int | None) -> Iterator[tuple[Piece, int, int]]:
+    """``(piece, offset, length)`` for the bytes ``start..end`` (inclusive, None = to the end)
     of the concatenation of ``pieces``; a range past the end is clamped."""
     pos = 0
-    for path, size in pieces:
+    for piece in pieces:
+        size = piece.size
         lo, hi = pos, pos + size  # this piece holds [lo, hi)
         pos = hi
         if size == 0 or hi <= start:
@@ -68,7 +105,7 @@ def spans(
             return
         first = max(start, lo)
         last = hi if end is None else min(end + 1, hi)
-        yield path, first - lo, last - first
+        yield piece, first - lo, last - first
 
 
 def link_segments(sources: Sequence[Path], folder: Path) -> None:
@@ -84,10 +121,10 @@ def link_segments(sources: Sequence[Path], folder: Path) -> None:
 
 
 def remove_path(path: Path, trash: Path | None = None) -> None:
-    """Remove a file or a composite directory; missing is fine.
+    """Remove a file or a composite folder; missing is fine.
 
-    A directory is first renamed into ``trash`` (atomic: readers never see a half-deleted
-    object), then removed; a leftover there is swept with the other temp files.
+    With ``trash``, a folder is renamed there (atomic: nobody sees a half-deleted object) and
+    left for :func:`empty_trash`, so reads that opened it can finish; without, it goes now.
     """
     try:
         os.unlink(path)
@@ -97,12 +134,27 @@ def remove_path(path: Path, trash: Path | None = None) -> None:
     except (IsADirectoryError, PermissionError):
         if not path.is_dir():
             raise
-    target = path
     if trash is not None:
-        target = trash / f"{path.name}.{uuid.uuid4().hex}.gone"
-        try:
-            os.rename(path, target)
-        except FileNotFoundError:
-            return
+        with contextlib.suppress(FileNotFoundError):
+            os.rename(path, trash / f"{path.name}.{uuid.uuid4().hex}")
+        return
     with contextlib.suppress(FileNotFoundError):
-        shutil.rmtree(target)
+        shutil.rmtree(path)
+
+
+def empty_trash(trash: Path, older_than: float) -> int:
+    """Remove what was deleted more than ``older_than`` seconds ago (by the rename's ctime)."""
+    cutoff = time.time() - older_than
+    removed = 0
+    for entry in os.scandir(trash):
+        try:
+            if older_than and entry.stat(follow_symlinks=False).st_ctime > cutoff:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed
