@@ -68,8 +68,7 @@ async def sweep_at_start(state: AppState) -> None:
         referenced = set(s.scalars(select(Blob.object_id)).all())
         referenced |= set(s.scalars(select(UploadPart.object_id)).all())
     orphans = [oid for oid in await state.store.list_ids() if oid not in referenced]
-    for oid in orphans:
-        await state.store.delete(oid)
+    await state.store.delete_many(orphans)
     if removed_tmp or doomed or orphans:
         log.info(
             "start-up sweep: %d temp, %d ledger, %d orphan objects removed",

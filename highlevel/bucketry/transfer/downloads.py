@@ -36,7 +36,7 @@ from .context import DEFAULT_PART_SIZE, TransferContext, TransferOptions
 from .filters import PARTIAL_SUFFIX, PathFilter
 from .folders import UnsafeKeyError, failed, local_path_for, remote_index, remote_one, run_all
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
-from .report import FileResult, TransferReport
+from .report import FileResult, TransferReport, conclude
 from .retry import is_retryable
 from .tracking import PartCounter, TaskProgress
 
@@ -290,14 +290,7 @@ def download(
             raise
     for (slot, *_), result in zip(jobs, done, strict=True):
         results[slot] = result
-    report = TransferReport(
-        "download", [r for r in results if r is not None], time.monotonic() - started
-    )
-    failures = report.failed
-    tracker.finish(error=f"{len(failures)} failed" if failures else None)
-    if not folder and failures and failures[0].error is not None:
-        raise failures[0].error
-    return report
+    return conclude("download", results, started, tracker, folder=folder)
 
 
 def download_one(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import BucketryError
+
+if TYPE_CHECKING:
+    from .tracking import TaskProgress
 
 Status = Literal["uploaded", "downloaded", "skipped", "failed"]
 
@@ -103,6 +107,26 @@ class TransferReport:
             f"{len(self.failed)} failed; {_size(moved)} in {self.elapsed:.2f} s"
             + (f" ({_size(int(rate))}/s)" if moved else "")
         )
+
+
+def conclude(
+    direction: Literal["upload", "download"],
+    results: Sequence[FileResult | None],
+    started: float,
+    tracker: TaskProgress,
+    *,
+    folder: bool,
+) -> TransferReport:
+    """The report of a finished transfer (``started``: its ``time.monotonic()``), after telling
+    ``tracker`` how it ended. A single file's failure is raised rather than reported."""
+    report = TransferReport(
+        direction, [r for r in results if r is not None], time.monotonic() - started
+    )
+    failures = report.failed
+    tracker.finish(error=f"{len(failures)} failed" if failures else None)
+    if not folder and failures and failures[0].error is not None:
+        raise failures[0].error
+    return report
 
 
 def _size(n: int) -> str:

@@ -33,7 +33,7 @@ from .folders import (
 )
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
 from .multipart import upload_multipart
-from .report import FileResult, TransferReport
+from .report import FileResult, TransferReport, conclude
 from .single import put_file
 from .tracking import PartCounter, TaskProgress
 
@@ -156,14 +156,7 @@ def upload(
             raise
     for (slot, _, _), result in zip(jobs, done, strict=True):
         results[slot] = result
-    report = TransferReport(
-        "upload", [r for r in results if r is not None], time.monotonic() - started
-    )
-    failures = report.failed
-    tracker.finish(error=f"{len(failures)} failed" if failures else None)
-    if not folder and failures and failures[0].error is not None:
-        raise failures[0].error
-    return report
+    return conclude("upload", results, started, tracker, folder=folder)
 
 
 def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> list[FileResult]:

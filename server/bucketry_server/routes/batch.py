@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
@@ -14,10 +14,9 @@ from ..auth import CurrentPrincipal, State, bucket_for_write
 from ..batch import MAX_REQUEST_BYTES, put_batch
 from ..keys import check_prefix
 from ..problems import ApiProblem
+from .params import BucketRef
 
 router = APIRouter()
-
-BucketRef = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @router.post("/buckets/{bucket}/blobs/batch", tags=["blobs"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,10 +22,10 @@ from ..maintenance import discard_objects
 from ..models import Blob, Bucket
 from ..problems import ApiProblem
 from ..storage.base import ObjectMissingError, WriteResult
+from .params import BucketRef, ChecksumSHA256, ContentMD5
 
 router = APIRouter()
 
-BucketRef = Annotated[str, Path(min_length=1, max_length=100)]
 KeyParam = Annotated[str, Query(min_length=1, max_length=1024)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=200)]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=200)]
@@ -55,10 +55,8 @@ async def blobs_put(
     content_type: Annotated[str | None, Query(max_length=255)] = None,
     if_match: IfMatch = None,
     if_none_match: IfNoneMatch = None,
-    content_md5: Annotated[str | None, Header(alias="Content-MD5", max_length=64)] = None,
-    x_checksum_sha256: Annotated[
-        str | None, Header(alias="X-Checksum-SHA256", max_length=64)
-    ] = None,
+    content_md5: ContentMD5 = None,
+    x_checksum_sha256: ChecksumSHA256 = None,
     x_blob_metadata: Annotated[str | None, Header(alias="X-Blob-Metadata", max_length=2048)] = None,
 ) -> Response:
     return await transfer.upload(

@@ -45,6 +45,7 @@ from ..problems import ApiProblem, forbidden, not_found
 from ..state import AppState
 from ..thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES, make_thumbnail
 from ..timeutil import iso, utcnow
+from .params import Cursor, PageSize
 
 router = APIRouter()
 
@@ -82,8 +83,6 @@ SearchText = Annotated[Text | None, Query(max_length=200)]
 
 XOrganization = Annotated[Text | None, Header(alias="X-Organization", max_length=64)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=200)]
-PageSize = Annotated[int, Query(ge=1, le=1000)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
 # ------------------------------------------------------------------------------ JSON shapes

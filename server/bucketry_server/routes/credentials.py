@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
@@ -21,11 +21,10 @@ from ..pagination import keyset_page
 from ..problems import ApiProblem, forbidden, not_found
 from ..timeutil import iso
 from .buckets import Text
+from .params import Cursor, PageSize
 
 router = APIRouter()
 
-PageSize = Annotated[int, Query(ge=1, le=1000)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 KIND = "cred"
 
 

@@ -25,11 +25,11 @@ from ..models import Blob, Bucket
 from ..problems import ApiProblem, forbidden
 from ..state import AppState
 from ..timeutil import iso
+from .params import BucketRef, ChecksumSHA256, ContentMD5
 
 router = APIRouter()
 
 PURPOSE = "signed-url"
-BucketRef = Annotated[str, Path(min_length=1, max_length=100)]
 # The spec says ≤ 4096; tokens for 1024-byte keys of 4-byte characters can be longer.
 Token = Annotated[str, Path(min_length=1, max_length=8192)]
 
@@ -134,10 +134,8 @@ async def blobs_signed_put(
     request: Request,
     token: Token,
     state: State,
-    content_md5: Annotated[str | None, Header(alias="Content-MD5", max_length=64)] = None,
-    x_checksum_sha256: Annotated[
-        str | None, Header(alias="X-Checksum-SHA256", max_length=64)
-    ] = None,
+    content_md5: ContentMD5 = None,
+    x_checksum_sha256: ChecksumSHA256 = None,
 ) -> Response:
     try:
         bucket_id, key = _verify(state, token, "PUT")

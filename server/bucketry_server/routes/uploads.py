@@ -20,11 +20,12 @@ import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -39,17 +40,17 @@ from ..problems import ApiProblem, not_found
 from ..state import AppState
 from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError, WriteResult
 from ..timeutil import iso, utcnow
+from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, PageSize
 
 router = APIRouter(tags=["uploads"])
+
+_Row = TypeVar("_Row", Upload, UploadPart)
 
 #: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
 MAX_PART_SIZE = 5 * 1024**3
 #: User metadata is stored with the blob; keep it as small as the header form allows.
 MAX_METADATA_BYTES = 2048
 
-PageSize = Annotated[int, Query(ge=1, le=1000)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
-BucketRef = Annotated[str, Path(min_length=1, max_length=100)]
 PartNumber = Annotated[int, Path(ge=1, le=10000)]
 
 
@@ -323,10 +324,8 @@ async def uploads_put_part(
     request: Request,
     p: CurrentPrincipal,
     state: State,
-    content_md5: Annotated[str | None, Header(alias="Content-MD5", max_length=64)] = None,
-    x_checksum_sha256: Annotated[
-        str | None, Header(alias="X-Checksum-SHA256", max_length=64)
-    ] = None,
+    content_md5: ContentMD5 = None,
+    x_checksum_sha256: ChecksumSHA256 = None,
 ) -> Response:
     p.require_user()
     expected = blob_ops.parse_expected(content_md5, x_checksum_sha256, max_size=MAX_PART_SIZE)
@@ -439,39 +438,19 @@ def _claim_for_completion(
         return _Claim(upload, parts, chosen)
 
 
+def _fresh_copy(row: _Row) -> _Row:
+    """A new, unsaved instance holding ``row``'s column values, to insert the row again."""
+    columns = sa_inspect(type(row)).column_attrs
+    return type(row)(**{c.key: getattr(row, c.key) for c in columns})
+
+
 def _restore(state: AppState, claim: _Claim) -> bool:
     """Put a claimed upload back after a failed completion; False if that was impossible."""
-    u = claim.upload
     try:
         with state.db.session() as s:
-            s.add(
-                Upload(
-                    id=u.id,
-                    bucket_id=u.bucket_id,
-                    key=u.key,
-                    content_type=u.content_type,
-                    meta=dict(u.meta or {}),
-                    size=u.size,
-                    sha256=u.sha256,
-                    if_none_match=u.if_none_match,
-                    created_by=u.created_by,
-                    created_at=u.created_at,
-                    expires_at=u.expires_at,
-                )
-            )
+            s.add(_fresh_copy(claim.upload))
             s.flush()
-            for part in claim.parts:
-                s.add(
-                    UploadPart(
-                        upload_id=u.id,
-                        part_number=part.part_number,
-                        object_id=part.object_id,
-                        size=part.size,
-                        etag=part.etag,
-                        sha256=part.sha256,
-                        created_at=part.created_at,
-                    )
-                )
+            s.add_all(_fresh_copy(part) for part in claim.parts)
             s.execute(
                 delete(ObjectLedger).where(
                     ObjectLedger.object_id.in_([part.object_id for part in claim.parts])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -14,11 +14,9 @@ from ..models import Membership, Org, Token, User
 from ..pagination import keyset_page
 from ..problems import not_found
 from ..timeutil import iso
+from .params import Cursor, PageSize
 
 router = APIRouter()
-
-PageSize = Annotated[int, Query(ge=1, le=1000)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
 def token_json(t: Token) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -17,10 +17,10 @@ from ..problems import ApiProblem, not_found
 from ..state import AppState
 from ..storage.base import ObjectMissingError
 from ..timeutil import iso
+from .params import BucketRef
 
 router = APIRouter(tags=["blobs"])
 
-BucketRef = Annotated[str, Path(min_length=1, max_length=100)]
 Key = Annotated[str, Query(min_length=1, max_length=1024)]
 
 

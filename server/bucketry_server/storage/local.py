@@ -20,7 +20,6 @@ import contextlib
 import os
 import re
 import shutil
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,10 +40,10 @@ from .base import (
 from .segments import (
     ObjectReader,
     Piece,
-    empty_trash,
     fsync_dir,
     link_segments,
     remove_path,
+    remove_stale,
     spans,
 )
 
@@ -65,11 +64,6 @@ def check_object_id(object_id: str) -> str:
     if not isinstance(object_id, str) or OBJECT_ID_RE.fullmatch(object_id) is None:
         raise ValueError(f"invalid object id: {object_id!r}")
     return object_id
-
-
-def _unlink_quietly(path: Path) -> None:
-    """Remove a file or a composite object's folder; missing is fine."""
-    remove_path(path)
 
 
 class LocalStore(ObjectStore):
@@ -97,17 +91,6 @@ class LocalStore(ObjectStore):
     def _temp_path(self, object_id: str) -> Path:
         # Unique per attempt, so two concurrent writes of one id never share a temp file.
         return self.tmp_dir / f"{object_id}.{uuid.uuid4().hex}.tmp"
-
-    def local_path(self, object_id: str) -> Path | None:
-        """The file holding a complete object, or None if it is absent.
-
-        For the route layer to serve whole objects with ``FileResponse`` (sendfile) instead of
-        streaming through Python. The file is immutable once visible (ids are never rewritten
-        in place), but it may be deleted at any time, so open it and tolerate FileNotFoundError.
-        Raises ValueError for a malformed id.
-        """
-        path = self._path(object_id)
-        return path if path.is_file() else None
 
     def _commit(self, tmp: Path, final: Path, fd: int | None, synced: bool = False) -> None:
         """fsync the temp file (unless ``synced``), rename it into place and fsync the directory
@@ -144,8 +127,8 @@ class LocalStore(ObjectStore):
         try:
             return await anyio.to_thread.run_sync(func)
         except BaseException:
-            _unlink_quietly(tmp)
-            _unlink_quietly(final)
+            remove_path(tmp)
+            remove_path(final)
             raise
 
     # ------------------------------------------------------------------ writes
@@ -211,9 +194,9 @@ class LocalStore(ObjectStore):
             if in_flight is not None:  # let the worker finish with the fd before closing it
                 with contextlib.suppress(BaseException):
                     await asyncio.shield(in_flight)
-            _unlink_quietly(tmp)
+            remove_path(tmp)
             if committed:  # cancelled after the rename: the caller will never record it
-                _unlink_quietly(final)
+                remove_path(final)
             raise
         finally:
             os.close(fd)
@@ -255,8 +238,8 @@ class LocalStore(ObjectStore):
             await anyio.to_thread.run_sync(run)
         except BaseException:
             for final, tmp, _ in paths:
-                _unlink_quietly(tmp)
-                _unlink_quietly(final)
+                remove_path(tmp)
+                remove_path(final)
             raise
 
     async def compose(
@@ -498,7 +481,7 @@ class LocalStore(ObjectStore):
 
     async def sweep_trash(self, older_than: float = 0.0) -> int:
         """Empty the trash of composites deleted more than ``older_than`` seconds ago."""
-        return await anyio.to_thread.run_sync(empty_trash, self.trash_dir, older_than)
+        return await anyio.to_thread.run_sync(remove_stale, self.trash_dir, older_than)
 
     async def sweep_temp(self, older_than: float = 0.0) -> int:
         """Remove leftovers in ``tmp/`` last changed more than ``older_than`` seconds ago (by
@@ -509,23 +492,7 @@ class LocalStore(ObjectStore):
         writes of the others survive.
         """
 
-        def run() -> int:
-            cutoff = time.time() - older_than
-            removed = 0
-            for entry in os.scandir(self.tmp_dir):
-                try:
-                    if older_than and entry.stat(follow_symlinks=False).st_ctime > cutoff:
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        shutil.rmtree(entry.path)
-                    else:
-                        os.unlink(entry.path)
-                except FileNotFoundError:
-                    continue
-                removed += 1
-            return removed
-
-        return await anyio.to_thread.run_sync(run)
+        return await anyio.to_thread.run_sync(remove_stale, self.tmp_dir, older_than)
 
 
 def _pieces_of(path: Path, object_id: str) -> list[Piece]:

@@ -124,7 +124,7 @@ def remove_path(path: Path, trash: Path | None = None) -> None:
     """Remove a file or a composite folder; missing is fine.
 
     With ``trash``, a folder is renamed there (atomic: nobody sees a half-deleted object) and
-    left for :func:`empty_trash`, so reads that opened it can finish; without, it goes now.
+    left for :func:`remove_stale`, so reads that opened it can finish; without, it goes now.
     """
     try:
         os.unlink(path)
@@ -142,11 +142,16 @@ def remove_path(path: Path, trash: Path | None = None) -> None:
         shutil.rmtree(path)
 
 
-def empty_trash(trash: Path, older_than: float) -> int:
-    """Remove what was deleted more than ``older_than`` seconds ago (by the rename's ctime)."""
+def remove_stale(folder: Path, older_than: float) -> int:
+    """Remove the entries of ``folder`` (files or folders) last changed more than ``older_than``
+    seconds ago, all of them for 0; returns how many went.
+
+    Ages go by ctime: a rename (into the trash) or a new hard link (a temp link to an old part)
+    updates it, where the mtime would be the data's old one.
+    """
     cutoff = time.time() - older_than
     removed = 0
-    for entry in os.scandir(trash):
+    for entry in os.scandir(folder):
         try:
             if older_than and entry.stat(follow_symlinks=False).st_ctime > cutoff:
                 continue
