@@ -195,30 +195,36 @@ async def commit_blob(
 
 
 async def delete_blob_rows(state: AppState, bucket_id: str, blob_ids: list[int]) -> list[Blob]:
-    """Delete blobs by row id (those still present) and their objects; returns what went."""
+    """Delete blobs by row id (those still present) and their objects; returns what went.
+    The transaction runs in a worker thread, off the event loop."""
     if not blob_ids:
         return []
-    now = utcnow()
-    with state.db.session() as s:
-        gone = list(
-            s.scalars(
-                select(Blob)
-                .where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id)
-                .with_for_update()
-            ).all()
-        )
-        if not gone:
-            return []
-        s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
-        for b in gone:
-            s.add(ObjectLedger(object_id=b.object_id, state="dead", created_at=now))
-        s.execute(
-            update(Bucket)
-            .where(Bucket.id == bucket_id)
-            .values(
-                bytes_used=Bucket.bytes_used - sum(b.size for b in gone),
-                object_count=Bucket.object_count - len(gone),
+
+    def transaction() -> list[Blob]:
+        now = utcnow()
+        with state.db.session() as s:
+            gone = list(
+                s.scalars(
+                    select(Blob)
+                    .where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id)
+                    .with_for_update()
+                ).all()
             )
-        )
+            if not gone:
+                return []
+            s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
+            for b in gone:
+                s.add(ObjectLedger(object_id=b.object_id, state="dead", created_at=now))
+            s.execute(
+                update(Bucket)
+                .where(Bucket.id == bucket_id)
+                .values(
+                    bytes_used=Bucket.bytes_used - sum(b.size for b in gone),
+                    object_count=Bucket.object_count - len(gone),
+                )
+            )
+        return gone
+
+    gone = await run_in_threadpool(transaction)
     await discard_objects(state, [b.object_id for b in gone])
     return gone

@@ -11,7 +11,6 @@ instance is writing to the same store while this one starts.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -56,17 +55,13 @@ def _forget(state: AppState, object_ids: list[str]) -> None:
 
 
 async def sweep_at_start(state: AppState) -> None:
+    """Remove what interrupted writes left behind (temp files, ledger entries, orphan objects),
+    expire abandoned uploads and purge expired tokens. Database work runs in worker threads."""
     removed_tmp = await state.store.sweep_temp()
-    with state.db.session() as s:
-        doomed = list(s.scalars(select(ObjectLedger.object_id)).all())
-        s.execute(
-            ObjectLedger.__table__.update().values(state="dead")  # type: ignore[attr-defined]
-        )
+    doomed = await run_in_threadpool(_mark_ledger_dead, state)
     await discard_objects(state, doomed)
     # Objects referenced by nothing (written, never committed, ledger lost) are orphans too.
-    with state.db.session() as s:
-        referenced = set(s.scalars(select(Blob.object_id)).all())
-        referenced |= set(s.scalars(select(UploadPart.object_id)).all())
+    referenced = await run_in_threadpool(_referenced_objects, state)
     orphans = [oid for oid in await state.store.list_ids() if oid not in referenced]
     await state.store.delete_many(orphans)
     if removed_tmp or doomed or orphans:
@@ -77,24 +72,32 @@ async def sweep_at_start(state: AppState) -> None:
             len(orphans),
         )
     await expire_uploads(state)
-    purge_expired_tokens(state)
+    await run_in_threadpool(purge_expired_tokens, state)
     await state.store.sweep_trash()  # nobody is reading yet: everything deleted can go
 
 
-async def expire_uploads(state: AppState) -> int:
-    """Abort uploads past their expiry and reclaim their parts' space."""
-    now = utcnow()
+def _mark_ledger_dead(state: AppState) -> list[str]:
     with state.db.session() as s:
-        expired = list(s.scalars(select(Upload.id).where(Upload.expires_at <= now)).all())
-        if not expired:
-            return 0
-        parts = list(
-            s.scalars(select(UploadPart.object_id).where(UploadPart.upload_id.in_(expired))).all()
+        doomed = list(s.scalars(select(ObjectLedger.object_id)).all())
+        s.execute(
+            ObjectLedger.__table__.update().values(state="dead")  # type: ignore[attr-defined]
         )
-        for oid in parts:
-            s.merge(ObjectLedger(object_id=oid, state="dead", created_at=now))
-        s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(expired)))
-        s.execute(delete(Upload).where(Upload.id.in_(expired)))
+    return doomed
+
+
+def _referenced_objects(state: AppState) -> set[str]:
+    with state.db.session() as s:
+        referenced = set(s.scalars(select(Blob.object_id)).all())
+        referenced |= set(s.scalars(select(UploadPart.object_id)).all())
+    return referenced
+
+
+async def expire_uploads(state: AppState) -> int:
+    """Abort uploads past their expiry and reclaim their parts' space; returns how many.
+    The transaction runs in a worker thread."""
+    expired, parts = await run_in_threadpool(_drop_expired_uploads, state)
+    if not expired:
+        return 0
     await discard_objects(state, parts)
     for upload_id in expired:
         state.rolling.forget(upload_id)
@@ -102,27 +105,57 @@ async def expire_uploads(state: AppState) -> int:
     return len(expired)
 
 
+def _drop_expired_uploads(state: AppState) -> tuple[list[str], list[str]]:
+    now = utcnow()
+    with state.db.session() as s:
+        expired = list(s.scalars(select(Upload.id).where(Upload.expires_at <= now)).all())
+        if not expired:
+            return [], []
+        parts = list(
+            s.scalars(select(UploadPart.object_id).where(UploadPart.upload_id.in_(expired))).all()
+        )
+        for oid in parts:
+            s.merge(ObjectLedger(object_id=oid, state="dead", created_at=now))
+        s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(expired)))
+        s.execute(delete(Upload).where(Upload.id.in_(expired)))
+    return expired, parts
+
+
 def purge_expired_tokens(state: AppState) -> int:
-    """Expired tokens can never authenticate again; drop them so the table stays small."""
+    """Expired tokens can never authenticate again; drop them so the table stays small.
+    Blocking: call it from a worker thread."""
     with state.db.session() as s:
         result = s.execute(delete(Token).where(Token.expires_at <= utcnow()))
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def run_periodically(state: AppState) -> None:
-    while True:
-        await asyncio.sleep(PERIOD_SECONDS)
-        with contextlib.suppress(Exception):
-            await expire_uploads(state)
-            purge_expired_tokens(state)
-            await state.store.sweep_trash(TRASH_GRACE_SECONDS)
-            with state.db.session() as s:
-                stale = utcnow() - timedelta(hours=1)
-                dead = list(
-                    s.scalars(
-                        select(ObjectLedger.object_id).where(
-                            ObjectLedger.state == "dead", ObjectLedger.created_at <= stale
-                        )
-                    ).all()
+def _stale_dead_objects(state: AppState) -> list[str]:
+    stale = utcnow() - timedelta(hours=1)
+    with state.db.session() as s:
+        return list(
+            s.scalars(
+                select(ObjectLedger.object_id).where(
+                    ObjectLedger.state == "dead", ObjectLedger.created_at <= stale
                 )
-            await discard_objects(state, dead)
+            ).all()
+        )
+
+
+async def run_once(state: AppState) -> None:
+    """One janitor round: expire uploads, purge tokens, empty old trash, retry dead objects."""
+    await expire_uploads(state)
+    await run_in_threadpool(purge_expired_tokens, state)
+    await state.store.sweep_trash(TRASH_GRACE_SECONDS)
+    await discard_objects(state, await run_in_threadpool(_stale_dead_objects, state))
+
+
+async def run_periodically(state: AppState) -> None:
+    """The janitor: :func:`run_once` every :data:`PERIOD_SECONDS` until cancelled. A failing
+    round is logged with its traceback and the next round runs as planned."""
+    while True:
+        period = PERIOD_SECONDS
+        await asyncio.sleep(period)
+        try:
+            await run_once(state)
+        except Exception:
+            log.exception("janitor round failed; retrying in %s s", period)
