@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated
 
@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Bucket, Membership, Token, User
+from .models import Bucket, Membership, Org, Token, User
 from .problems import ApiProblem, forbidden, not_found
 from .security import hash_secret
 from .state import AppState, get_state
@@ -35,6 +35,7 @@ class Principal:
     bucket_ids: frozenset[str] | None = None  # None: not scoped
     read_only: bool = False
     expires_at: datetime | None = None  # of the token (naive UTC)
+    org_slug: str | None = None  # the request's ``X-Organization`` (per request, never cached)
 
     @property
     def anonymous(self) -> bool:
@@ -169,6 +170,9 @@ def get_principal(request: Request, state: Annotated[AppState, Depends(get_state
                 cached = resolve_principal(s, secret)
             PRINCIPALS.put(secret, cached)
         principal = cached
+    org_slug = request.headers.get("x-organization")
+    if org_slug:
+        principal = replace(principal, org_slug=org_slug)
     request.state.principal = principal
     return principal
 
@@ -203,11 +207,22 @@ def can_manage(p: Principal, bucket: Bucket) -> bool:
     return not p.scoped and owns(p, bucket)
 
 
-def find_bucket(session: Session, p: Principal, ref: str, org_id: str | None = None) -> Bucket:
+def resolve_org(session: Session, p: Principal, slug: str) -> Org:
+    """The org named ``slug`` if the caller is a member (or an admin), else 403.
+
+    An unknown slug answers the same 403 so org names are not probed."""
+    org = session.scalar(select(Org).where(Org.slug == slug))
+    if org is None or (org.id not in p.org_ids and not p.is_admin):
+        raise forbidden(f"you are not a member of organization {slug!r}")
+    return org
+
+
+def find_bucket(session: Session, p: Principal, ref: str) -> Bucket:
     """Resolve ``{bucket}`` (id or name) to a bucket the caller can see, else 404.
 
-    A name is looked up in the ``X-Organization`` org first, then among the caller's personal
-    buckets, their other buckets, their organizations', and finally public buckets.
+    A name is looked up in the request's ``X-Organization`` org first (403 if the caller is
+    not a member, as for listings), then among the caller's personal buckets, their other
+    buckets, their organizations', and finally public buckets.
     """
     if "\x00" in ref:  # never a valid id or name (and PostgreSQL text cannot hold it)
         raise not_found("bucket")
@@ -216,6 +231,7 @@ def find_bucket(session: Session, p: Principal, ref: str, org_id: str | None = N
         if bucket is None or not can_see(p, bucket):
             raise not_found("bucket")
         return bucket
+    org_id = resolve_org(session, p, p.org_slug).id if p.org_slug else None
     rows = session.scalars(select(Bucket).where(Bucket.name == ref)).all()
     candidates = [b for b in rows if can_see(p, b)]
     if not candidates:

@@ -231,6 +231,30 @@ def test_list_visibility_and_org_header(client: Clients, unique: str) -> None:
         client(None).buckets.count()
 
 
+def test_name_lookup_follows_the_org_header(
+    server: LiveServer, users: dict[str, str], client: Clients, unique: str
+) -> None:
+    """Issue 8 D3: a bucket addressed by name with ``X-Organization`` is the org's bucket, as
+    ``buckets.list()`` with the same header shows; a non-member's header is refused (403)."""
+    alice, carol = client("alice"), client("carol")
+    name = f"data-{unique}"
+    personal, _ = alice.buckets.create(body=BucketCreate(name=name))
+    team, _ = carol.buckets.create(body=BucketCreate(name=name, org="acme"))
+    assert _names(alice.buckets.list(name=name, x_organization="acme")[0]) == [name]
+    headers = {"Authorization": f"Bearer {users['alice']}"}
+    in_org = {**headers, "X-Organization": "acme"}
+    api = server.api
+    assert httpx.get(f"{api}/buckets/{name}", headers=headers).json()["id"] == personal.id
+    assert httpx.get(f"{api}/buckets/{name}", headers=in_org).json()["id"] == team.id
+    r = httpx.put(f"{api}/buckets/{name}/blob", params={"key": "k"}, content=b"x", headers=in_org)
+    assert r.status_code == 201, r.text
+    listed = httpx.get(f"{api}/buckets/{team.id}/blobs", headers=headers).json()["results"]
+    assert [b["key"] for b in listed] == ["k"]
+    assert httpx.get(f"{api}/buckets/{personal.id}/blobs", headers=headers).json()["results"] == []
+    bob = {"Authorization": f"Bearer {users['bob']}", "X-Organization": "acme"}
+    assert httpx.get(f"{api}/buckets/{name}", headers=bob).status_code == 403
+
+
 def test_list_filters_search_and_count(client: Clients, unique: str) -> None:
     alice = client("alice")
     a, _ = alice.buckets.create(body=BucketCreate(name=f"raw-{unique}", description="RAW frames"))

@@ -31,6 +31,7 @@ from ..auth import (
     bucket_for_manage,
     bucket_for_read,
     can_write,
+    resolve_org,
 )
 from ..blob_ops import delete_blob_rows, etag_matches
 from ..bootstrap import issue_token
@@ -143,16 +144,6 @@ def _json_with_etag(body: dict[str, Any], b: Bucket, status: int = 200) -> Respo
 
 
 # ------------------------------------------------------------------------------ helpers
-def resolve_org(s: Session, p: Principal, slug: str) -> Org:
-    """The org named ``slug`` if the caller is a member (or an admin), else 403.
-
-    An unknown slug answers the same 403 so org names are not probed."""
-    org = s.scalar(select(Org).where(Org.slug == slug))
-    if org is None or (org.id not in p.org_ids and not p.is_admin):
-        raise forbidden(f"you are not a member of organization {slug!r}")
-    return org
-
-
 def check_bucket_name(name: str) -> None:
     if name in RESERVED_NAMES:
         raise ApiProblem(
