@@ -3,6 +3,7 @@ one-to-one correspondence with the server's routes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,29 @@ def test_route_parity_with_the_spec() -> None:
     missing = set(ops) - set(served) - NOT_YET_SERVED
     assert missing == set(), "spec operations without a route"
     assert NOT_YET_SERVED & set(served) == set(), "served now: remove from NOT_YET_SERVED"
+
+
+def test_unserved_operations_answer_501_naming_the_operation(
+    server: LiveServer, users: dict[str, str]
+) -> None:
+    """Issue 8 D4: a spec operation without a route is a 501 ``not_implemented`` problem that
+    names it (not a generic 404, nor a 405 for ``POST /buckets/import``), and declares it."""
+    spec = load_spec()
+    ops = spec_operations(spec)
+    headers = {"Authorization": f"Bearer {users['alice']}"}
+    for op_id in sorted(NOT_YET_SERVED):
+        method, template = ops[op_id]
+        path = re.sub(r"\{[^}]+\}", "x1", template)
+        body = {} if method in ("POST", "PUT", "PATCH") else None
+        r = httpx.request(method, server.api + path, json=body, headers=headers)
+        assert r.status_code == 501, (op_id, r.status_code, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        problem = r.json()
+        assert problem["code"] == "not_implemented" and op_id in problem["detail"], problem
+        declared = spec["paths"][template][method.lower()]["responses"]
+        assert declared.get("501") == {"$ref": "#/components/responses/NotImplemented"}, op_id
+    # Credentials are still checked first.
+    assert httpx.get(server.api + "/projects").status_code == 401
 
 
 def test_spec_is_served_verbatim(server: LiveServer) -> None:

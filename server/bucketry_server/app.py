@@ -29,6 +29,7 @@ from .db import Database, migrate
 from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
 from .problems import ApiProblem, problem_response
 from .routes import ROUTERS
+from .routes.unserved import served_operations, unserved_router
 from .security import Signer, load_server_key
 from .state import AppState
 from .storage import open_store
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def system_openapi() -> Response:
         return Response(spec_bytes, media_type="application/yaml")
 
-    for router in ROUTERS:
+    unserved = unserved_router(spec_bytes, served_operations(ROUTERS))
+    for router in [*ROUTERS, unserved]:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query)])
 
     _install_error_handlers(app, allowed_methods_table(spec_bytes))
