@@ -89,5 +89,7 @@ def test_janitor_logs_a_failing_round_and_keeps_running(
     with caplog.at_level(logging.ERROR, logger="bucketry_server.maintenance"):
         asyncio.run(run())
     assert calls >= 2, "the janitor stopped after a failing round"
-    failures = [r for r in caplog.records if r.exc_info and "database is gone" in str(r.exc_info[1])]
+    failures = [
+        r for r in caplog.records if r.exc_info and "database is gone" in str(r.exc_info[1])
+    ]
     assert failures, "a failing janitor round was not logged with its traceback"
