@@ -26,8 +26,9 @@ from . import __version__, maintenance
 from .auth import State, get_principal
 from .config import Settings
 from .db import Database, migrate
+from .errors import DomainError, Invalid
 from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
-from .problems import ApiProblem, problem_response
+from .problems import problem_response, status_of
 from .routes import ROUTERS
 from .routes.unserved import served_operations, unserved_router
 from .security import Signer, load_server_key
@@ -160,8 +161,7 @@ def reject_unknown_query(request: Request, state: State) -> None:
     if unknown:
         if op_id not in request.app.state.tokenless_operations:
             get_principal(request, state)
-        raise ApiProblem(
-            400,
+        raise Invalid(
             "unknown_parameter",
             f"unknown query parameter(s): {', '.join(unknown)[:200]}; "
             f"expected some of: {', '.join(sorted(allowed)) or 'none'}",
@@ -183,10 +183,10 @@ def allowed_methods_table(spec_bytes: bytes) -> list[tuple[re.Pattern[str], str]
 
 
 def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str], str]]) -> None:
-    @app.exception_handler(ApiProblem)
-    async def _problem(request: Request, exc: ApiProblem) -> Response:
+    @app.exception_handler(DomainError)
+    async def _problem(request: Request, exc: DomainError) -> Response:
         return problem_response(
-            exc.status,
+            status_of(exc),
             exc.code,
             exc.detail,
             errors=exc.errors,

@@ -17,8 +17,8 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .errors import Unauthenticated, forbidden, not_found
 from .models import Bucket, Membership, Org, Token, User
-from .problems import ApiProblem, forbidden, not_found
 from .security import hash_secret
 from .state import AppState, get_state
 from .timeutil import utcnow
@@ -47,8 +47,7 @@ class Principal:
 
     def require_user(self) -> str:
         if self.user_id is None:
-            raise ApiProblem(
-                401,
+            raise Unauthenticated(
                 "unauthenticated",
                 "authentication required: send 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"},
@@ -112,8 +111,7 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise ApiProblem(
-            401,
+        raise Unauthenticated(
             "invalid_token",
             "expected 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
@@ -127,15 +125,14 @@ def resolve_principal(session: Session, secret: str | None) -> Principal:
     token = session.scalar(select(Token).where(Token.secret_hash == hash_secret(secret)))
     now = utcnow()
     if token is None or (token.expires_at is not None and token.expires_at <= now):
-        raise ApiProblem(
-            401,
+        raise Unauthenticated(
             "invalid_token",
             "the token is unknown, revoked or expired",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     user = session.get(User, token.user_id)
     if user is None:
-        raise ApiProblem(401, "invalid_token", "the token's user no longer exists")
+        raise Unauthenticated("invalid_token", "the token's user no longer exists")
     orgs = session.scalars(select(Membership.org_id).where(Membership.user_id == user.id)).all()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now  # coarse, so reads don't write on every request

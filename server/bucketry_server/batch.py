@@ -31,10 +31,10 @@ from sqlalchemy import Table, bindparam, select, update
 from starlette.concurrency import run_in_threadpool
 
 from . import blob_ops
+from .errors import DomainError, Invalid, NotFound, TooLarge
 from .keys import key_error
 from .maintenance import discard_objects
 from .models import Blob, Bucket, ObjectLedger
-from .problems import ApiProblem
 from .state import AppState
 from .tarstream import ByteStream, StreamTooLarge, TarError, TarReader
 from .timeutil import iso, utcnow
@@ -106,7 +106,7 @@ def _content_type(pax: dict[str, str]) -> str | None:
         return None
     try:
         return check_content_type(value)
-    except ApiProblem:
+    except DomainError:
         return None
 
 
@@ -202,8 +202,7 @@ async def _parse(
         if entry.is_dir:
             continue
         if len(members) >= MAX_MEMBERS:
-            raise ApiProblem(
-                413,
+            raise TooLarge(
                 "payload_too_large",
                 f"a batch holds at most {MAX_MEMBERS} members; split the archive",
                 headers={"Connection": "close"},
@@ -262,7 +261,7 @@ def _commit(
             update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version)
         )
         if not getattr(locked, "rowcount", 1):
-            raise ApiProblem(404, "not_found", "bucket not found")
+            raise NotFound("not_found", "bucket not found")
         existing: dict[str, tuple[int, str, int, datetime]] = {}
         keys = [m.key for m in stored]
         for start in range(0, len(keys), KEYS_PER_QUERY):
@@ -339,12 +338,11 @@ async def put_batch(
         try:
             await _parse(chunks, prefix, writer, members)
         except TarError as exc:
-            raise ApiProblem(
-                400, "invalid_tar", f"{exc}; nothing was stored", headers={"Connection": "close"}
+            raise Invalid(
+                "invalid_tar", f"{exc}; nothing was stored", headers={"Connection": "close"}
             ) from None
         except StreamTooLarge:
-            raise ApiProblem(
-                413,
+            raise TooLarge(
                 "payload_too_large",
                 f"a batch is limited to {MAX_REQUEST_BYTES} bytes; split the archive",
                 headers={"Connection": "close"},

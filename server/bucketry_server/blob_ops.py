@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from starlette.concurrency import run_in_threadpool
 
+from .errors import Invalid, NotFound, PreconditionFailed, TooLarge
 from .ids import new_id
 from .maintenance import discard_objects
 from .models import Blob, Bucket, ObjectLedger
-from .problems import ApiProblem
 from .state import AppState
 from .storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteResult
 from .timeutil import iso, utcnow
@@ -58,9 +58,11 @@ def check_preconditions(
 ) -> None:
     if if_none_match is not None and existing is not None:
         if etag_matches(if_none_match, existing.etag):
-            raise ApiProblem(412, "precondition_failed", "the key already exists (If-None-Match)")
+            raise PreconditionFailed(
+                "precondition_failed", "the key already exists (If-None-Match)"
+            )
     if if_match is not None and (existing is None or not etag_matches(if_match, existing.etag)):
-        raise ApiProblem(412, "precondition_failed", "the blob's ETag does not match If-Match")
+        raise PreconditionFailed("precondition_failed", "the blob's ETag does not match If-Match")
 
 
 def parse_expected(
@@ -72,14 +74,14 @@ def parse_expected(
         try:
             raw = base64.b64decode(content_md5, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise ApiProblem(400, "invalid_checksum", "Content-MD5 must be base64") from exc
+            raise Invalid("invalid_checksum", "Content-MD5 must be base64") from exc
         if len(raw) != 16:
-            raise ApiProblem(400, "invalid_checksum", "Content-MD5 must encode 16 bytes")
+            raise Invalid("invalid_checksum", "Content-MD5 must encode 16 bytes")
         md5_hex = raw.hex()
     if sha256 is not None:
         sha256 = sha256.strip().lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ApiProblem(400, "invalid_checksum", "X-Checksum-SHA256 must be 64 hex digits")
+            raise Invalid("invalid_checksum", "X-Checksum-SHA256 must be 64 hex digits")
     return Expected(md5_hex=md5_hex, sha256_hex=sha256, max_size=max_size)
 
 
@@ -89,11 +91,11 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     try:
         value = json.loads(header)
     except ValueError as exc:
-        raise ApiProblem(400, "invalid_metadata", "X-Blob-Metadata must be a JSON object") from exc
+        raise Invalid("invalid_metadata", "X-Blob-Metadata must be a JSON object") from exc
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise ApiProblem(400, "invalid_metadata", "X-Blob-Metadata must map strings to strings")
+        raise Invalid("invalid_metadata", "X-Blob-Metadata must map strings to strings")
     return value
 
 
@@ -110,10 +112,10 @@ async def reserve_and_write(
         result = await state.store.write(oid, chunks, expected)
     except ChecksumMismatchError as exc:
         await discard_objects(state, [oid])
-        raise ApiProblem(400, "checksum_mismatch", str(exc)) from exc
+        raise Invalid("checksum_mismatch", str(exc)) from exc
     except TooLargeError as exc:
         await discard_objects(state, [oid])
-        raise ApiProblem(413, "payload_too_large", str(exc)) from exc
+        raise TooLarge("payload_too_large", str(exc)) from exc
     except BaseException:
         await discard_objects(state, [oid])
         raise
@@ -146,7 +148,7 @@ async def commit_blob(
                 update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version)
             )
             if not getattr(locked, "rowcount", 1):
-                raise ApiProblem(404, "not_found", "bucket not found")
+                raise NotFound("not_found", "bucket not found")
             existing = s.scalar(
                 select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == key).with_for_update()
             )

@@ -22,7 +22,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer
 
-from .problems import ApiProblem
+from .errors import DomainError, Invalid
 from .timeutil import parse_iso
 
 MAX_DEPTH = 32
@@ -69,8 +69,8 @@ def _strpos_pg(element: _StrPos, compiler: SQLCompiler, **kw: Any) -> str:
     return f"strpos({compiler.process(element.clauses, **kw)})"
 
 
-def _invalid(detail: str) -> ApiProblem:
-    return ApiProblem(400, "invalid_filter", f"filter: {detail}")
+def _invalid(detail: str) -> DomainError:
+    return Invalid("invalid_filter", f"filter: {detail}")
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {

@@ -4,7 +4,7 @@ rules keep every key representable as a relative path: no empty, ``.`` or ``..``
 
 from __future__ import annotations
 
-from .problems import ApiProblem
+from .errors import Invalid
 
 MAX_KEY_BYTES = 1024
 
@@ -29,7 +29,7 @@ def check_key(key: str, field: str = "key") -> str:
     """Return ``key`` or raise a 400 saying what is wrong with it."""
     problem = key_error(key)
     if problem:
-        raise ApiProblem(400, "invalid_key", f"{field}: {problem}")
+        raise Invalid("invalid_key", f"{field}: {problem}")
     return key
 
 
@@ -40,5 +40,5 @@ def check_prefix(prefix: str) -> str:
     body = prefix[:-1] if prefix.endswith("/") else prefix
     problem = key_error(body)
     if problem:
-        raise ApiProblem(400, "invalid_prefix", f"prefix: {problem}")
+        raise Invalid("invalid_prefix", f"prefix: {problem}")
     return prefix

@@ -25,10 +25,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
+from .errors import DomainError, Invalid
 from .globbing import compile_glob, literal_prefix
 from .models import Blob
 from .pagination import decode_cursor, encode_cursor
-from .problems import ApiProblem
 from .timeutil import iso
 
 MAX_SCAN_ROWS = 20_000
@@ -150,8 +150,8 @@ def _scope(prefix: str, glob: str | None) -> str | None:
     return None
 
 
-def _bad_cursor() -> ApiProblem:
-    return ApiProblem(400, "bad_cursor", "the cursor is malformed or belongs to another listing")
+def _bad_cursor() -> DomainError:
+    return Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")
 
 
 class _Page:
@@ -196,9 +196,7 @@ def _page_body(blobs: list[str], prefixes: list[str], next_cursor: str | None) -
 def list_blobs(session: Session, q: ListQuery) -> bytes:
     """One page as a JSON body: ``{"results": [...], "prefixes": [...], "next_cursor": ...}``."""
     if q.delimiter and q.order_by != "name":
-        raise ApiProblem(
-            400, "invalid_parameter", "a delimiter (or recursive=false) needs order_by=name"
-        )
+        raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
     scope = _scope(q.prefix, q.glob)
     page = _Page(q.page_size)
     if scope is None:

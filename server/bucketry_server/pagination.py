@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from .problems import ApiProblem
+from .errors import Invalid
 from .timeutil import parse_iso
 
 T = TypeVar("T")
@@ -50,8 +50,8 @@ def decode_cursor(cursor: str | None, arity: int, tag: str = "") -> list[Any] | 
         if data.get("g", "") != tag or len(values) != arity:
             raise ValueError("cursor of another listing")
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise ApiProblem(
-            400, "bad_cursor", "the cursor is malformed or belongs to another listing"
+        raise Invalid(
+            "bad_cursor", "the cursor is malformed or belongs to another listing"
         ) from exc
     return values
 

@@ -1,4 +1,5 @@
-"""RFC 9457 problem details: the one error shape of the API."""
+"""RFC 9457 problem details: the one error shape of the API, and the HTTP status of each kind
+of domain error (:mod:`.errors`)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,41 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 from .context import current_request_id
+from .errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    NotServed,
+    PreconditionFailed,
+    RangeNotSatisfiable,
+    TooLarge,
+    Unauthenticated,
+    Unprocessable,
+)
+
+#: The HTTP status of each kind of domain error (the one translation table).
+STATUS: dict[type[DomainError], int] = {
+    Invalid: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    TooLarge: 413,
+    RangeNotSatisfiable: 416,
+    Unprocessable: 422,
+    NotServed: 501,
+}
 
 
-class ApiProblem(Exception):
-    """Raise anywhere in a route to answer with a problem+json response."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        detail: str | None = None,
-        *,
-        errors: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(detail or code)
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.errors = errors
-        self.headers = headers or {}
+def status_of(error: DomainError) -> int:
+    """The HTTP status for ``error``: its class's (or nearest base class's) entry, else 400."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
 
 
 def problem_body(
@@ -71,11 +87,3 @@ def problem_response(
         headers=headers,
         media_type="application/problem+json",
     )
-
-
-def not_found(what: str = "resource") -> ApiProblem:
-    return ApiProblem(404, "not_found", f"{what} not found")
-
-
-def forbidden(detail: str = "not allowed") -> ApiProblem:
-    return ApiProblem(403, "forbidden", detail)

@@ -11,14 +11,13 @@ import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
-from .problems import ApiProblem
+from .errors import DomainError, RangeNotSatisfiable
 
 _ONE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
 
-def unsatisfiable(size: int) -> ApiProblem:
-    return ApiProblem(
-        416,
+def unsatisfiable(size: int) -> DomainError:
+    return RangeNotSatisfiable(
         "range_not_satisfiable",
         f"the requested range lies outside the blob ({size} bytes)",
         headers={"Content-Range": f"bytes */{size}"},

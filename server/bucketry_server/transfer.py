@@ -22,10 +22,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from . import blob_ops
+from .errors import DomainError, Invalid, NotFound, PreconditionFailed, TooLarge
 from .ids import new_id
 from .keys import check_key
 from .models import Blob, Bucket
-from .problems import ApiProblem
 from .ranges import http_date, parse_range
 from .state import AppState
 from .storage.base import Expected, ObjectMissingError
@@ -43,8 +43,8 @@ _NOT_A_BLOB_TYPE = ("application/octet-stream", "application/x-www-form-urlencod
 def check_content_type(value: str) -> str:
     value = value.strip()
     if not _MEDIA_TYPE.match(value):
-        raise ApiProblem(
-            400, "invalid_content_type", "content_type must be a media type such as 'image/png'"
+        raise Invalid(
+            "invalid_content_type", "content_type must be a media type such as 'image/png'"
         )
     return value
 
@@ -62,8 +62,7 @@ def resolve_content_type(query_value: str | None, header_value: str | None) -> s
 
 def require_managed(bucket: Bucket) -> Bucket:
     if bucket.provider != "MANAGED":
-        raise ApiProblem(
-            400,
+        raise Invalid(
             "not_managed",
             "blob writes go to managed buckets; this bucket is imported from "
             f"{bucket.provider} (use its provider, or an operation, to change its data)",
@@ -80,7 +79,7 @@ def check_query_utf8(request: Request, *values: str | None) -> None:
         try:
             unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
         except UnicodeDecodeError:
-            raise ApiProblem(400, "invalid_key", "the query string is not valid UTF-8") from None
+            raise Invalid("invalid_key", "the query string is not valid UTF-8") from None
 
 
 def find_blob(session: Session, bucket_id: str, key: str) -> Blob | None:
@@ -172,7 +171,9 @@ async def download(
     for attempt in (1, 2):
         blob = await run_in_threadpool(load)
         if if_match is not None and not blob_ops.etag_matches(if_match, blob.etag):
-            raise ApiProblem(412, "precondition_failed", "the blob's ETag does not match If-Match")
+            raise PreconditionFailed(
+                "precondition_failed", "the blob's ETag does not match If-Match"
+            )
         if if_none_match is not None and blob_ops.etag_matches(if_none_match, blob.etag):
             return Response(status_code=304, headers=blob_headers(blob))
         span = parse_range(range_header, blob.size)
@@ -206,7 +207,7 @@ def body_pending(request: Request) -> bool:
     return "chunked" in request.headers.get("transfer-encoding", "").lower()
 
 
-def refuse_early(request: Request, problem: ApiProblem) -> ApiProblem:
+def refuse_early(request: Request, problem: DomainError) -> DomainError:
     """A refusal sent before the body was read closes the connection, so the client stops
     sending (a large body is not drained for nothing; clients then read this response)."""
     if body_pending(request):
@@ -227,8 +228,7 @@ def check_declared_size(request: Request, state: AppState) -> None:
     length = request.headers.get("content-length")
     if length is not None and length.strip().isdigit():
         if int(length) > state.settings.max_blob_bytes:
-            raise ApiProblem(
-                413,
+            raise TooLarge(
                 "payload_too_large",
                 f"blobs are limited to {state.settings.max_blob_bytes} bytes",
             )
@@ -268,7 +268,7 @@ async def upload(
 
     try:
         bucket_id, media_type, meta, expected, oid = await run_in_threadpool(before)
-    except ApiProblem as problem:
+    except DomainError as problem:
         raise refuse_early(request, problem) from None
     oid, result = await blob_ops.reserve_and_write(state, request.stream(), expected, oid)
     blob = await blob_ops.commit_blob(
@@ -287,5 +287,5 @@ async def upload(
 
 def blob_or_404(blob: Blob | None) -> Blob:
     if blob is None:
-        raise ApiProblem(404, "not_found", "blob not found")
+        raise NotFound("not_found", "blob not found")
     return blob

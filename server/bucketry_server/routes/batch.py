@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response
 from .. import transfer
 from ..auth import CurrentPrincipal, State, bucket_for_write
 from ..batch import MAX_REQUEST_BYTES, put_batch
+from ..errors import DomainError, TooLarge
 from ..keys import check_prefix
-from ..problems import ApiProblem
 from .params import BucketRef
 
 router = APIRouter()
@@ -33,8 +33,7 @@ async def blobs_put_batch(
         transfer.check_query_utf8(request, prefix)
         length = request.headers.get("content-length")
         if length is not None and length.strip().isdigit() and int(length) > MAX_REQUEST_BYTES:
-            raise ApiProblem(
-                413,
+            raise TooLarge(
                 "payload_too_large",
                 f"a batch is limited to {MAX_REQUEST_BYTES} bytes; split the archive",
             )
@@ -43,7 +42,7 @@ async def blobs_put_batch(
 
     try:
         bucket_id = await run_in_threadpool(before)
-    except ApiProblem as problem:
+    except DomainError as problem:
         raise transfer.refuse_early(request, problem) from None
     result = await put_batch(state, request.stream(), bucket_id, prefix, overwrite)
     return JSONResponse(result)

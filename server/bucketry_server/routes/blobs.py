@@ -15,12 +15,12 @@ from starlette.responses import JSONResponse, Response
 
 from .. import blob_ops, transfer
 from ..auth import CurrentPrincipal, State, bucket_for_read, bucket_for_write
+from ..errors import Invalid, NotFound
 from ..ids import new_id
 from ..keys import check_key, check_prefix, key_error
 from ..listing import ListQuery, list_blobs, prefix_range
 from ..maintenance import discard_objects
 from ..models import Blob, Bucket
-from ..problems import ApiProblem
 from ..storage.base import ObjectMissingError, WriteResult
 from .params import BucketRef, ChecksumSHA256, ContentMD5
 
@@ -122,7 +122,7 @@ async def blobs_delete(
     bucket_id, blob_id = await run_in_threadpool(find)
     gone = await blob_ops.delete_blob_rows(state, bucket_id, [blob_id])
     if not gone:  # deleted by someone else in between
-        raise ApiProblem(404, "not_found", "blob not found")
+        raise NotFound("not_found", "blob not found")
     return Response(status_code=204)
 
 
@@ -150,7 +150,7 @@ async def blobs_copy(
             src_bucket = bucket_for_read(s, p, body.source_bucket or bucket)
             src = transfer.find_blob(s, src_bucket.id, body.source_key)
             if src is None:
-                raise ApiProblem(404, "not_found", "source blob not found")
+                raise NotFound("not_found", "source blob not found")
             transfer.precheck(s, dst.id, body.key, None, if_none_match)
             return dst.id, src
 
@@ -252,8 +252,7 @@ async def blobs_delete_many(
 ) -> dict[str, Any]:
     if body.prefix is not None:
         if body.prefix == "":
-            raise ApiProblem(
-                400,
+            raise Invalid(
                 "empty_prefix",
                 "an empty prefix would delete the whole bucket; delete the bucket with force",
             )
@@ -304,8 +303,7 @@ def blobs_list(
     delimiter = delimiter or None
     if not recursive:
         if delimiter not in (None, "/"):
-            raise ApiProblem(
-                400,
+            raise Invalid(
                 "invalid_parameter",
                 "recursive=false means delimiter='/'; give one or the other",
             )

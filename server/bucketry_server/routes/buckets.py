@@ -35,6 +35,16 @@ from ..auth import (
 )
 from ..blob_ops import delete_blob_rows, etag_matches
 from ..bootstrap import issue_token
+from ..errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    PreconditionFailed,
+    Unprocessable,
+    forbidden,
+    not_found,
+)
 from ..ids import new_id
 from ..jsonlogic import Field as FilterField
 from ..jsonlogic import compile_filter
@@ -42,7 +52,6 @@ from ..keys import check_key, check_prefix, key_error
 from ..maintenance import discard_objects
 from ..models import Blob, Bucket, ObjectLedger, Org, Upload, UploadPart, User
 from ..pagination import decode_cursor, encode_cursor, keyset_page
-from ..problems import ApiProblem, forbidden, not_found
 from ..state import AppState
 from ..thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES, make_thumbnail
 from ..timeutil import iso, utcnow
@@ -146,8 +155,7 @@ def _json_with_etag(body: dict[str, Any], b: Bucket, status: int = 200) -> Respo
 # ------------------------------------------------------------------------------ helpers
 def check_bucket_name(name: str) -> None:
     if name in RESERVED_NAMES:
-        raise ApiProblem(
-            422,
+        raise Unprocessable(
             "reserved_name",
             f"bucket name {name!r} is reserved",
             errors=[
@@ -167,7 +175,7 @@ def ensure_name_free(
     if exclude is not None:
         stmt = stmt.where(Bucket.id != exclude)
     if s.scalar(stmt.limit(1)) is not None:
-        raise ApiProblem(409, "name_taken", f"a bucket named {name!r} already exists")
+        raise Conflict("name_taken", f"a bucket named {name!r} already exists")
 
 
 def _visible(p: Principal) -> ColumnElement[bool]:
@@ -333,9 +341,7 @@ def buckets_create(
         try:
             s.flush()
         except IntegrityError as exc:  # a concurrent create of the same name won
-            raise ApiProblem(
-                409, "name_taken", f"a bucket named {body.name!r} already exists"
-            ) from exc
+            raise Conflict("name_taken", f"a bucket named {body.name!r} already exists") from exc
         return one_bucket_json(s, bucket)
 
 
@@ -360,9 +366,8 @@ class BucketUpdate(BaseModel):
     )
 
 
-def _unprocessable(field: str, msg: str, code: str = "validation_error") -> ApiProblem:
-    return ApiProblem(
-        422,
+def _unprocessable(field: str, msg: str, code: str = "validation_error") -> DomainError:
+    return Unprocessable(
         code,
         f"{field}: {msg}",
         errors=[{"loc": ["body", field], "msg": msg, "type": "value_error"}],
@@ -385,8 +390,8 @@ def buckets_update(
     with state.db.session() as s:
         b = bucket_for_manage(s, p, bucket)
         if if_match is not None and not etag_matches(if_match, bucket_etag(b)):
-            raise ApiProblem(
-                412, "precondition_failed", "the bucket's ETag does not match If-Match"
+            raise PreconditionFailed(
+                "precondition_failed", "the bucket's ETag does not match If-Match"
             )
         if b.provider == MANAGED:
             for name in ("endpoint_url", "region", "credentials"):
@@ -418,9 +423,7 @@ def buckets_update(
         try:
             s.flush()
         except IntegrityError as exc:
-            raise ApiProblem(
-                409, "name_taken", f"a bucket named {new_name!r} already exists"
-            ) from exc
+            raise Conflict("name_taken", f"a bucket named {new_name!r} already exists") from exc
         return _json_with_etag(one_bucket_json(s, b), b)
 
 
@@ -452,7 +455,7 @@ def _drop_bucket(state: AppState, bucket_id: str, force: bool) -> tuple[list[str
             raise not_found("bucket")
         left = s.execute(select(Blob.object_id, Blob.size).where(Blob.bucket_id == bucket_id)).all()
         if left and not force:
-            raise ApiProblem(409, "bucket_not_empty", "the bucket is not empty; use force=true")
+            raise Conflict("bucket_not_empty", "the bucket is not empty; use force=true")
         parts = s.scalars(
             select(UploadPart.object_id)
             .join(Upload, Upload.id == UploadPart.upload_id)
@@ -480,8 +483,7 @@ async def buckets_delete(
 ) -> dict[str, Any]:
     bucket_id, blobs, size = await run_in_threadpool(_delete_plan, state, p, bucket)
     if blobs and not force:
-        raise ApiProblem(
-            409,
+        raise Conflict(
             "bucket_not_empty",
             f"the bucket holds {blobs} blobs ({size} bytes); delete them or use force=true",
         )
@@ -743,7 +745,7 @@ async def read_object(state: AppState, object_id: str, limit: int) -> bytes:
     async for chunk in state.store.read(object_id):
         out += chunk
         if len(out) > limit:
-            raise ApiProblem(400, "too_large", f"the object is larger than {limit} bytes")
+            raise Invalid("too_large", f"the object is larger than {limit} bytes")
     return bytes(out)
 
 
@@ -798,7 +800,7 @@ async def buckets_content(
     if values is not None:
         bound, strict = values
         if not isinstance(bound, str) or not isinstance(strict, bool):
-            raise ApiProblem(400, "bad_cursor", "the next_token is malformed")
+            raise Invalid("bad_cursor", "the next_token is malformed")
         start = (bound, strict)
 
     if manifest_path is None:
@@ -812,12 +814,11 @@ async def buckets_content(
     else:
         bucket_id, blob = await run_in_threadpool(_find_blob, state, p, bucket, manifest_path)
         if blob is None:
-            raise ApiProblem(404, "not_found", f"manifest {manifest_path!r} not found")
+            raise NotFound("not_found", f"manifest {manifest_path!r} not found")
         keys = _manifests.get((blob.object_id, blob.etag))
         if keys is None:
             if blob.size > MAX_MANIFEST_BYTES:
-                raise ApiProblem(
-                    400,
+                raise Invalid(
                     "manifest_too_large",
                     f"manifests are limited to {MAX_MANIFEST_BYTES} bytes",
                 )
@@ -871,4 +872,4 @@ async def buckets_preview(bucket: str, p: CurrentPrincipal, state: State) -> Res
                 media_type="image/jpeg",
                 headers={"Cache-Control": "private, max-age=60"},
             )
-    raise ApiProblem(404, "no_preview", "the bucket holds no image to preview")
+    raise NotFound("no_preview", "the bucket holds no image to preview")

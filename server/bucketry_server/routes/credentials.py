@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..auth import PRINCIPALS, CurrentPrincipal, Principal, State, can_write, find_bucket
 from ..bootstrap import issue_token
+from ..errors import Conflict, forbidden, not_found
 from ..models import Bucket, Token, User
 from ..pagination import keyset_page
-from ..problems import ApiProblem, forbidden, not_found
 from ..timeutil import iso
 from .buckets import Text
 from .params import Cursor, PageSize
@@ -72,7 +72,7 @@ def credentials_create(body: CredentialCreate, p: CurrentPrincipal, state: State
             )
         )
         if taken is not None:
-            raise ApiProblem(409, "name_taken", f"you already have credentials named {body.name!r}")
+            raise Conflict("name_taken", f"you already have credentials named {body.name!r}")
         bucket_ids: list[str] = []
         for ref in body.buckets:
             bucket = find_bucket(s, p, ref)

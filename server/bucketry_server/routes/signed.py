@@ -20,9 +20,9 @@ from starlette.responses import Response
 
 from .. import transfer
 from ..auth import CurrentPrincipal, State, bucket_for_read, can_write
+from ..errors import DomainError, Forbidden, NotFound, forbidden
 from ..keys import check_key
 from ..models import Blob, Bucket
-from ..problems import ApiProblem, forbidden
 from ..state import AppState
 from ..timeutil import iso
 from .params import BucketRef, ChecksumSHA256, ContentMD5
@@ -93,23 +93,23 @@ def _verify(state: AppState, token: str, method: str) -> tuple[str, str]:
     """``(bucket_id, key)`` of an intact, unexpired token for ``method``; 403 otherwise."""
     payload = state.signer.verify(PURPOSE, token)
     if payload is None:
-        raise ApiProblem(403, "invalid_signature", "the signed URL is invalid or was altered")
+        raise Forbidden("invalid_signature", "the signed URL is invalid or was altered")
     m, b, k, e = (payload.get(x) for x in ("m", "b", "k", "e"))
     if not (isinstance(m, str) and isinstance(b, str) and isinstance(k, str)):
-        raise ApiProblem(403, "invalid_signature", "the signed URL is invalid or was altered")
+        raise Forbidden("invalid_signature", "the signed URL is invalid or was altered")
     if not isinstance(e, int) or isinstance(e, bool):
-        raise ApiProblem(403, "invalid_signature", "the signed URL is invalid or was altered")
+        raise Forbidden("invalid_signature", "the signed URL is invalid or was altered")
     if m != method:
-        raise ApiProblem(403, "wrong_method", f"this signed URL is for {m}, not {method}")
+        raise Forbidden("wrong_method", f"this signed URL is for {m}, not {method}")
     if e <= time.time():
-        raise ApiProblem(403, "expired", "the signed URL has expired")
+        raise Forbidden("expired", "the signed URL has expired")
     return b, k
 
 
 def _signed_bucket(s: Session, bucket_id: str) -> Bucket:
     bucket = s.get(Bucket, bucket_id)
     if bucket is None:
-        raise ApiProblem(404, "not_found", "bucket not found")
+        raise NotFound("not_found", "bucket not found")
     return bucket
 
 
@@ -139,7 +139,7 @@ async def blobs_signed_put(
 ) -> Response:
     try:
         bucket_id, key = _verify(state, token, "PUT")
-    except ApiProblem as problem:
+    except DomainError as problem:
         raise transfer.refuse_early(request, problem) from None
     return await transfer.upload(
         request,

@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 from ..auth import CurrentPrincipal
-from ..problems import ApiProblem
+from ..errors import NotServed
 
 METHODS = ("get", "put", "post", "delete", "patch", "head")
 
@@ -42,8 +42,7 @@ def served_operations(routers: Iterable[APIRouter]) -> set[str]:
 
 def _refusal(operation_id: str) -> Callable[..., Any]:
     def endpoint(p: CurrentPrincipal) -> None:
-        raise ApiProblem(
-            501,
+        raise NotServed(
             "not_implemented",
             f"operation {operation_id!r} is part of the API but not served by this server yet",
         )

@@ -31,12 +31,12 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import blob_ops
 from ..auth import CurrentPrincipal, Principal, State, bucket_for_write
+from ..errors import Conflict, Invalid, TooLarge, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
 from ..maintenance import discard_objects
 from ..models import Blob, ObjectLedger, Upload, UploadPart
 from ..pagination import keyset_page
-from ..problems import ApiProblem, not_found
 from ..state import AppState
 from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError, WriteResult
 from ..timeutil import iso, utcnow
@@ -204,12 +204,11 @@ def uploads_create(
     check_key(body.key)
     sha256 = blob_ops.parse_expected(None, body.sha256).sha256_hex if body.sha256 else None
     if len(json.dumps(body.metadata, separators=(",", ":")).encode()) > MAX_METADATA_BYTES:
-        raise ApiProblem(
-            400, "invalid_metadata", f"metadata larger than {MAX_METADATA_BYTES} bytes as JSON"
+        raise Invalid(
+            "invalid_metadata", f"metadata larger than {MAX_METADATA_BYTES} bytes as JSON"
         )
     if body.size is not None and body.size > state.settings.max_blob_bytes:
-        raise ApiProblem(
-            400,
+        raise Invalid(
             "too_large",
             f"size exceeds the largest blob ({state.settings.max_blob_bytes} bytes)",
         )
@@ -330,10 +329,10 @@ async def uploads_put_part(
     p.require_user()
     expected = blob_ops.parse_expected(content_md5, x_checksum_sha256, max_size=MAX_PART_SIZE)
     if part_number > state.settings.max_parts:
-        raise ApiProblem(400, "too_many_parts", f"part numbers go up to {state.settings.max_parts}")
+        raise Invalid("too_many_parts", f"part numbers go up to {state.settings.max_parts}")
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > MAX_PART_SIZE:
-        raise ApiProblem(413, "payload_too_large", f"a part is at most {MAX_PART_SIZE} bytes")
+        raise TooLarge("payload_too_large", f"a part is at most {MAX_PART_SIZE} bytes")
 
     def check() -> str:
         bucket_id = _bucket_id_for_write(state, p, bucket)
@@ -387,11 +386,11 @@ def _claim_for_completion(
     settings = state.settings
     numbers = [c.part_number for c in listed]
     if any(b <= a for a, b in itertools.pairwise(numbers)):
-        raise ApiProblem(
-            400, "invalid_part_order", "parts must be listed once each, by ascending part number"
+        raise Invalid(
+            "invalid_part_order", "parts must be listed once each, by ascending part number"
         )
     if len(listed) > settings.max_parts:
-        raise ApiProblem(400, "too_many_parts", f"at most {settings.max_parts} parts")
+        raise Invalid("too_many_parts", f"at most {settings.max_parts} parts")
     now = utcnow()
     with state.db.session() as s:
         upload = _lock_upload(s, bucket_id, upload_id, now)
@@ -401,31 +400,28 @@ def _claim_for_completion(
         for c in listed:
             part = by_number.get(c.part_number)
             if part is None:
-                raise ApiProblem(400, "invalid_part", f"part {c.part_number} was not uploaded")
+                raise Invalid("invalid_part", f"part {c.part_number} was not uploaded")
             if _norm_etag(c.etag) != _norm_etag(part.etag):
-                raise ApiProblem(
-                    400,
+                raise Invalid(
                     "invalid_part",
                     f"part {c.part_number}: ETag {c.etag} does not match the stored {part.etag}",
                 )
             chosen.append(part)
         for part in chosen[:-1]:
             if part.size < settings.min_part_size:
-                raise ApiProblem(
-                    400,
+                raise Invalid(
                     "part_too_small",
                     f"part {part.part_number} has {part.size} bytes; every part but the last "
                     f"must have at least {settings.min_part_size}",
                 )
         total = sum(part.size for part in chosen)
         if upload.size is not None and total != upload.size:
-            raise ApiProblem(
-                400,
+            raise Invalid(
                 "size_mismatch",
                 f"the parts add up to {total} bytes, the upload declared {upload.size}",
             )
         if total > settings.max_blob_bytes:
-            raise ApiProblem(400, "too_large", f"a blob is at most {settings.max_blob_bytes} bytes")
+            raise Invalid("too_large", f"a blob is at most {settings.max_blob_bytes} bytes")
         if upload.if_none_match:
             existing = s.scalar(
                 select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == upload.key)
@@ -496,11 +492,9 @@ async def uploads_complete(
                 new_oid, chosen_ids, Expected(sha256_hex=u.sha256), sha256_hex=digest
             )
         except ChecksumMismatchError as exc:
-            raise ApiProblem(
-                400, "checksum_mismatch", f"the assembled blob does not match: {exc}"
-            ) from exc
+            raise Invalid("checksum_mismatch", f"the assembled blob does not match: {exc}") from exc
         except ObjectMissingError as exc:
-            raise ApiProblem(409, "part_missing", f"a part's data is missing: {exc}") from exc
+            raise Conflict("part_missing", f"a part's data is missing: {exc}") from exc
         blob = await blob_ops.commit_blob(
             state,
             u.bucket_id,

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ..auth import PRINCIPALS, CurrentPrincipal, State
 from ..bootstrap import issue_token
+from ..errors import not_found
 from ..models import Membership, Org, Token, User
 from ..pagination import keyset_page
-from ..problems import not_found
 from ..timeutil import iso
 from .params import Cursor, PageSize
 

@@ -11,9 +11,9 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import zipinfo
 from ..auth import CurrentPrincipal, Principal, State, bucket_for_read
+from ..errors import Unprocessable, not_found
 from ..keys import check_key
 from ..models import Blob
-from ..problems import ApiProblem, not_found
 from ..state import AppState
 from ..storage.base import ObjectMissingError
 from ..timeutil import iso
@@ -54,9 +54,9 @@ async def _directory(
     try:
         entries = await zipinfo.read_central_directory(read, size)
     except zipinfo.ZipCorruptError as exc:
-        raise ApiProblem(422, "corrupt_zip", f"the zip archive is damaged: {exc}") from exc
+        raise Unprocessable("corrupt_zip", f"the zip archive is damaged: {exc}") from exc
     except zipinfo.ZipError as exc:
-        raise ApiProblem(422, "not_a_zip", f"the blob is not a zip archive: {exc}") from exc
+        raise Unprocessable("not_a_zip", f"the blob is not a zip archive: {exc}") from exc
     except ObjectMissingError as exc:  # replaced or deleted while we read
         raise not_found("blob") from exc
     return read, size, entries
@@ -107,7 +107,7 @@ async def blobs_zip_range(
     try:
         start, end = await zipinfo.member_data_range(read, size, entry)
     except zipinfo.ZipError as exc:
-        raise ApiProblem(422, "corrupt_zip", f"the zip archive is damaged: {exc}") from exc
+        raise Unprocessable("corrupt_zip", f"the zip archive is damaged: {exc}") from exc
     except ObjectMissingError as exc:
         raise not_found("blob") from exc
     return {
