@@ -50,7 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def users(server: LiveServer) -> dict[str, str]:
-    from bucketry_server.bootstrap import create_user
+    from bucketry_server.accounts.users import create_user
 
     db = server.state.db
     tokens: dict[str, str] = {}

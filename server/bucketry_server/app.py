@@ -23,13 +23,13 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from . import __version__, maintenance
-from .auth import State, get_principal
 from .config import Settings
 from .db import Database, migrate
 from .errors import DomainError, Invalid
 from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
 from .problems import problem_response, status_of
 from .routes import ROUTERS
+from .routes.deps import State, get_principal
 from .routes.unserved import served_operations, unserved_router
 from .security import Signer, load_server_key
 from .state import AppState

@@ -77,8 +77,8 @@ def _database(settings: Settings):  # type: ignore[no-untyped-def]
 def serve(settings: Settings) -> int:
     import uvicorn
 
+    from .accounts.users import ensure_admin
     from .app import create_app
-    from .bootstrap import ensure_admin
 
     db = _database(settings)
     secret = ensure_admin(db, settings.data_dir)
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(settings)
-        from .bootstrap import create_token, create_user
+        from .accounts.users import create_token, create_user
 
         db = _database(settings)
         try:

@@ -18,7 +18,7 @@ from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import Blob as BlobModel
 from bucketry_api.models import BlobBatchItem, BucketCreate, PublicAccess
 from bucketry_server import batch
-from bucketry_server.bootstrap import issue_token
+from bucketry_server.accounts.tokens import issue_token
 from bucketry_server.models import Blob, User
 from tests.support.live_server import LiveServer
 

@@ -802,7 +802,7 @@ def test_tmp_credentials(server: LiveServer, client: Clients, unique: str) -> No
 
 
 def test_tmp_credentials_expire(server: LiveServer, client: Clients, unique: str) -> None:
-    from bucketry_server.auth import PRINCIPALS
+    from bucketry_server.accounts.principals import PRINCIPALS
     from bucketry_server.models import Token
     from bucketry_server.security import hash_secret
     from bucketry_server.timeutil import utcnow

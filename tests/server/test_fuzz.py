@@ -37,7 +37,7 @@ KEEP_SEED = {"buckets_delete", "buckets_update", "tokens_delete"}
 
 @pytest.fixture(scope="module")
 def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from bucketry_server.bootstrap import create_user
+    from bucketry_server.accounts.users import create_user
 
     data: Path = tmp_path_factory.mktemp("fuzz-data")
     with live_server(data, min_part_size=1024) as srv:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bucketry import Client
-from bucketry_server.bootstrap import create_user
+from bucketry_server.accounts.users import create_user
 from bucketry_server.storage import S3Store
 from tests.conftest import SEAWEED_BUCKET
 from tests.support.live_server import LiveServer, live_server

@@ -20,7 +20,8 @@ from sqlalchemy import select, update
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate, UploadComplete, UploadCreate
 from bucketry_server import maintenance
-from bucketry_server.bootstrap import create_user, issue_token
+from bucketry_server.accounts.tokens import issue_token
+from bucketry_server.accounts.users import create_user
 from bucketry_server.models import Blob, Bucket, ObjectLedger, Upload, UploadPart, User
 from bucketry_server.routes import uploads as uploads_module
 from bucketry_server.timeutil import utcnow

@@ -10,10 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from .. import transfer
-from ..auth import CurrentPrincipal, State, bucket_for_write
+from ..accounts.access import bucket_for_write
 from ..batch import MAX_REQUEST_BYTES, put_batch
 from ..errors import DomainError, TooLarge
 from ..keys import check_prefix
+from .deps import CurrentPrincipal, State
 from .params import BucketRef
 
 router = APIRouter()

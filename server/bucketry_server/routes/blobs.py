@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from .. import blob_ops, transfer
-from ..auth import CurrentPrincipal, State, bucket_for_read, bucket_for_write
+from ..accounts.access import bucket_for_read, bucket_for_write
 from ..errors import Invalid, NotFound
 from ..ids import new_id
 from ..keys import check_key, check_prefix, key_error
@@ -22,6 +22,7 @@ from ..listing import ListQuery, list_blobs, prefix_range
 from ..maintenance import discard_objects
 from ..models import Blob, Bucket
 from ..storage.base import ObjectMissingError, WriteResult
+from .deps import CurrentPrincipal, State
 from .params import BucketRef, ChecksumSHA256, ContentMD5
 
 router = APIRouter()

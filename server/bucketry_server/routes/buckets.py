@@ -24,17 +24,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from starlette.concurrency import run_in_threadpool
 
-from ..auth import (
-    CurrentPrincipal,
-    Principal,
-    State,
-    bucket_for_manage,
-    bucket_for_read,
-    can_write,
-    resolve_org,
-)
+from ..accounts.access import bucket_for_manage, bucket_for_read, can_write, resolve_org
+from ..accounts.principals import Principal
+from ..accounts.tokens import mint_bucket_token
 from ..blob_ops import delete_blob_rows, etag_matches
-from ..bootstrap import issue_token
 from ..errors import (
     Conflict,
     DomainError,
@@ -55,6 +48,7 @@ from ..pagination import decode_cursor, encode_cursor, keyset_page
 from ..state import AppState
 from ..thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES, make_thumbnail
 from ..timeutil import iso, utcnow
+from .deps import CurrentPrincipal, State
 from .params import Cursor, PageSize
 
 router = APIRouter()
@@ -580,18 +574,8 @@ def buckets_tmp_credentials(
         p.require_unscoped()
         if req.mode == "READ_WRITE" and not can_write(p, b):
             raise forbidden("READ_WRITE credentials need write access to the bucket")
-        user = s.get(User, p.user_id)
-        if user is None:
-            raise not_found("user")
-        token, secret = issue_token(
-            s,
-            user,
-            f"tmp:{b.name}",
-            kind="tmp",
-            id_prefix="tmp",
-            expires_in=req.expires_in,
-            bucket_ids=[b.id],
-            read_only=req.mode == "READ",
+        token, secret = mint_bucket_token(
+            s, p, b.id, b.name, read_only=req.mode == "READ", expires_in=req.expires_in
         )
         return {
             "token": secret,

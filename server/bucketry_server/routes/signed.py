@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from .. import transfer
-from ..auth import CurrentPrincipal, State, bucket_for_read, can_write
+from ..accounts.access import bucket_for_read, can_write
 from ..errors import DomainError, Forbidden, NotFound, forbidden
 from ..keys import check_key
 from ..models import Blob, Bucket
 from ..state import AppState
 from ..timeutil import iso
+from .deps import CurrentPrincipal, State
 from .params import BucketRef, ChecksumSHA256, ContentMD5
 
 router = APIRouter()

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from .. import __version__
-from ..auth import State
 from ..timeutil import iso, utcnow
+from .deps import State
 
 router = APIRouter(tags=["system"])
 

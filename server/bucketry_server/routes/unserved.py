@@ -16,8 +16,8 @@ import yaml
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from ..auth import CurrentPrincipal
 from ..errors import NotServed
+from .deps import CurrentPrincipal
 
 METHODS = ("get", "put", "post", "delete", "patch", "head")
 

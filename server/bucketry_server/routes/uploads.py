@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from .. import blob_ops
-from ..auth import CurrentPrincipal, Principal, State, bucket_for_write
+from ..accounts.access import bucket_for_write
+from ..accounts.principals import Principal
 from ..errors import Conflict, Invalid, TooLarge, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
@@ -40,6 +41,7 @@ from ..pagination import keyset_page
 from ..state import AppState
 from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError, WriteResult
 from ..timeutil import iso, utcnow
+from .deps import CurrentPrincipal, State
 from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, PageSize
 
 router = APIRouter(tags=["uploads"])

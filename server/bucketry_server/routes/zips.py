@@ -10,13 +10,15 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from .. import zipinfo
-from ..auth import CurrentPrincipal, Principal, State, bucket_for_read
+from ..accounts.access import bucket_for_read
+from ..accounts.principals import Principal
 from ..errors import Unprocessable, not_found
 from ..keys import check_key
 from ..models import Blob
 from ..state import AppState
 from ..storage.base import ObjectMissingError
 from ..timeutil import iso
+from .deps import CurrentPrincipal, State
 from .params import BucketRef
 
 router = APIRouter(tags=["blobs"])

@@ -1,52 +1,24 @@
-"""Creating users, organizations and tokens outside HTTP (first start, CLI)."""
+"""Users and organizations: creation outside HTTP (first start, CLI) and the caller's profile."""
 
 from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .db import Database
-from .ids import new_id
-from .models import Membership, Org, Token, User
-from .security import hash_secret, new_secret
-from .timeutil import utcnow
+from ..db import Database
+from ..errors import not_found
+from ..ids import new_id
+from ..models import Membership, Org, User
+from ..timeutil import iso, utcnow
+from .principals import Principal
+from .tokens import issue_token
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
-
-
-def issue_token(
-    s: Session,
-    user: User,
-    name: str,
-    *,
-    kind: str = "token",
-    id_prefix: str = "tok",
-    expires_in: int | None = None,
-    bucket_ids: list[str] | None = None,
-    read_only: bool = False,
-) -> tuple[Token, str]:
-    """Store a new bearer secret (hashed) and return it once."""
-    secret = new_secret({"token": "pat", "tmp": "tmp", "cred": "crd"}[kind])
-    token = Token(
-        id=new_id(id_prefix),
-        kind=kind,
-        user_id=user.id,
-        name=name,
-        secret_hash=hash_secret(secret),
-        prefix=secret[:12],
-        bucket_ids=bucket_ids,
-        read_only=read_only,
-        created_at=utcnow(),
-        expires_at=utcnow() + timedelta(seconds=expires_in) if expires_in else None,
-    )
-    s.add(token)
-    s.flush()
-    return token, secret
 
 
 def ensure_org(s: Session, slug: str, role: str, user: User) -> Org:
@@ -106,3 +78,28 @@ def ensure_admin(db: Database, data_dir: Path) -> str | None:
     with os.fdopen(fd, "w") as f:
         f.write(secret + "\n")
     return secret
+
+
+def user_profile(s: Session, p: Principal) -> dict[str, Any]:
+    """The calling user with their organizations (``UserSelf``); 401 if anonymous."""
+    uid = p.require_user()
+    user = s.get(User, uid)
+    if user is None:
+        raise not_found("user")
+    rows = s.execute(
+        select(Org, Membership.role)
+        .join(Membership, Membership.org_id == Org.id)
+        .where(Membership.user_id == uid)
+        .order_by(Org.slug)
+    ).all()
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "is_admin": user.is_admin,
+        "orgs": [{"slug": o.slug, "name": o.name, "role": role} for o, role in rows],
+        "created_at": iso(user.created_at),
+        "auth_kind": {"token": "token", "tmp": "tmp_credentials", "cred": "credentials"}.get(
+            p.kind
+        ),
+    }
