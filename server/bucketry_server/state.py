@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from .backends.managed.rolling import RollingHashes
 from .config import Settings
 from .db import Database
-from .rolling import RollingHashes
 from .security import Signer
 from .storage.base import ObjectStore
 

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import Blob as BlobModel
 from bucketry_api.models import BlobBatchItem, BucketCreate, PublicAccess
-from bucketry_server import batch
 from bucketry_server.accounts.tokens import issue_token
+from bucketry_server.blobs import batch
 from bucketry_server.models import Blob, User
 from tests.support.live_server import LiveServer
 

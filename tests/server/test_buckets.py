@@ -710,7 +710,7 @@ def test_preview(client: Clients, unique: str) -> None:
 def test_preview_thumbnail_size() -> None:
     from PIL import Image
 
-    from bucketry_server.thumbnails import make_thumbnail
+    from bucketry_server.buckets.thumbnails import make_thumbnail
 
     thumb = make_thumbnail(_image("PNG", (1024, 512), (10, 20, 30)))
     assert thumb is not None

@@ -11,7 +11,7 @@ from sqlalchemy import delete, event, insert, select
 
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate
-from bucketry_server import listing
+from bucketry_server.backends.managed import listing
 from bucketry_server.models import Blob
 from bucketry_server.timeutil import utcnow
 from tests.support.live_server import LiveServer

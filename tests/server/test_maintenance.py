@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bucketry_server import maintenance
 from bucketry_server.app import build_state
+from bucketry_server.backends.managed import catalogue
 from bucketry_server.config import Settings
 from bucketry_server.state import AppState
 
@@ -39,13 +40,11 @@ def _record_session_threads(state: AppState, threads: list[int]) -> None:
 
 
 def test_deleting_blob_rows_runs_the_transaction_off_the_event_loop(state: AppState) -> None:
-    from bucketry_server import blob_ops
-
     threads: list[int] = []
     _record_session_threads(state, threads)
 
     async def run() -> int:
-        await blob_ops.delete_blob_rows(state, "bkt_missing", [1, 2, 3])
+        await catalogue.delete_blob_rows(state, "bkt_missing", [1, 2, 3])
         return threading.get_ident()
 
     loop_thread = asyncio.run(run())

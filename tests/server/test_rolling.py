@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bucketry_server.rolling import RollingHashes
+from bucketry_server.backends.managed.rolling import RollingHashes
 from bucketry_server.storage import LocalStore
 
 from .storage.test_stores import data, put

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bucketry_server.tarstream import ByteStream, StreamTooLarge, TarError, TarReader
+from bucketry_server.blobs.tarstream import ByteStream, StreamTooLarge, TarError, TarReader
 
 
 def make_tar(

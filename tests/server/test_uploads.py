@@ -23,8 +23,8 @@ from bucketry_server import maintenance
 from bucketry_server.accounts.tokens import issue_token
 from bucketry_server.accounts.users import create_user
 from bucketry_server.models import Blob, Bucket, ObjectLedger, Upload, UploadPart, User
-from bucketry_server.routes import uploads as uploads_module
 from bucketry_server.timeutil import utcnow
+from bucketry_server.uploads import service as uploads_module
 from tests.support.live_server import LiveServer, live_server
 
 MIN = 64 * 1024  # the shared server's min_part_size

@@ -16,7 +16,7 @@ import pytest
 
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate, PublicAccess
-from bucketry_server import zipinfo
+from bucketry_server.blobs import zipinfo
 from tests.support.live_server import LiveServer
 
 FILES: dict[str, bytes] = {

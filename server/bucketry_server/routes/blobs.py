@@ -1,27 +1,24 @@
 """Blobs of a bucket, addressed by ``?key=``: put, get (ranges), head, delete, copy, bulk delete,
-listing. The byte-moving parts live in :mod:`..transfer` (shared with signed URLs)."""
+listing. HTTP only: the services are in :mod:`..blobs.service`, the byte-moving parts in
+:mod:`.http_bodies` (shared with signed URLs)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from .. import blob_ops, transfer
-from ..accounts.access import bucket_for_read, bucket_for_write
-from ..errors import Invalid, NotFound
-from ..ids import new_id
-from ..keys import check_key, check_prefix, key_error
-from ..listing import ListQuery, list_blobs, prefix_range
-from ..maintenance import discard_objects
-from ..models import Blob, Bucket
-from ..storage.base import ObjectMissingError, WriteResult
+from ..accounts.access import bucket_for_write
+from ..accounts.principals import Principal
+from ..backends.base import BlobRecord, BucketBackend, ListQuery
+from ..blobs import service
+from ..blobs.views import blob_json
+from ..errors import Invalid
+from ..keys import check_key, check_prefix
+from ..state import AppState
+from . import http_bodies
 from .deps import CurrentPrincipal, State
 from .params import BucketRef, ChecksumSHA256, ContentMD5
 
@@ -30,17 +27,15 @@ router = APIRouter()
 KeyParam = Annotated[str, Query(min_length=1, max_length=1024)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=200)]
 IfNoneMatch = Annotated[str | None, Header(alias="If-None-Match", max_length=200)]
-DELETE_BATCH = 500
 
 
-def _readable_blob(
-    request: Request, state: State, p: CurrentPrincipal, bucket: str, key: str
-) -> Blob:
+async def _readable_blob(
+    request: Request, state: AppState, p: Principal, bucket: str, key: str
+) -> tuple[BucketBackend, BlobRecord]:
     check_key(key)
-    transfer.check_query_utf8(request, key)
-    with state.db.session() as s:
-        b = bucket_for_read(s, p, bucket)
-        return transfer.blob_or_404(transfer.find_blob(s, b.id, key))
+    http_bodies.check_query_utf8(request, key)
+    backend = await service.readable(state, p, bucket)
+    return backend, await service.stat_blob(backend, key)
 
 
 # --------------------------------------------------------------------------- one blob
@@ -60,7 +55,7 @@ async def blobs_put(
     x_checksum_sha256: ChecksumSHA256 = None,
     x_blob_metadata: Annotated[str | None, Header(alias="X-Blob-Metadata", max_length=2048)] = None,
 ) -> Response:
-    return await transfer.upload(
+    return await http_bodies.upload(
         request,
         state,
         lambda s: bucket_for_write(s, p, bucket),
@@ -85,8 +80,7 @@ async def blobs_get(
     if_match: IfMatch = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    return await transfer.download(
-        state,
+    return await http_bodies.download(
         lambda: _readable_blob(request, state, p, bucket, key),
         range_header=range_,
         if_match=if_match,
@@ -95,10 +89,11 @@ async def blobs_get(
 
 
 @router.head("/buckets/{bucket}/blob", tags=["blobs"])
-def blobs_head(
+async def blobs_head(
     request: Request, bucket: BucketRef, key: KeyParam, p: CurrentPrincipal, state: State
 ) -> Response:
-    return transfer.head_response(_readable_blob(request, state, p, bucket, key))
+    _, blob = await _readable_blob(request, state, p, bucket, key)
+    return http_bodies.head_response(blob)
 
 
 @router.delete("/buckets/{bucket}/blob", tags=["blobs"], status_code=204)
@@ -111,19 +106,8 @@ async def blobs_delete(
     if_match: IfMatch = None,
 ) -> Response:
     check_key(key)
-    transfer.check_query_utf8(request, key)
-
-    def find() -> tuple[str, int]:
-        with state.db.session() as s:
-            b = bucket_for_write(s, p, bucket)
-            blob = transfer.blob_or_404(transfer.find_blob(s, b.id, key))
-            blob_ops.check_preconditions(blob, if_match, None)
-            return b.id, blob.id
-
-    bucket_id, blob_id = await run_in_threadpool(find)
-    gone = await blob_ops.delete_blob_rows(state, bucket_id, [blob_id])
-    if not gone:  # deleted by someone else in between
-        raise NotFound("not_found", "blob not found")
+    http_bodies.check_query_utf8(request, key)
+    await service.delete_blob(state, p, bucket, key, if_match=if_match)
     return Response(status_code=204)
 
 
@@ -141,47 +125,16 @@ class BlobCopy(BaseModel):
 async def blobs_copy(
     bucket: BucketRef, body: BlobCopy, p: CurrentPrincipal, state: State
 ) -> Response:
-    check_key(body.source_key, "source_key")
-    check_key(body.key)
-    if_none_match = None if body.overwrite else "*"
-
-    def lookup() -> tuple[str, Blob]:
-        with state.db.session() as s:
-            dst = transfer.require_managed(bucket_for_write(s, p, bucket))
-            src_bucket = bucket_for_read(s, p, body.source_bucket or bucket)
-            src = transfer.find_blob(s, src_bucket.id, body.source_key)
-            if src is None:
-                raise NotFound("not_found", "source blob not found")
-            transfer.precheck(s, dst.id, body.key, None, if_none_match)
-            return dst.id, src
-
-    for attempt in (1, 2):
-        dst_id, src = await run_in_threadpool(lookup)
-        oid = new_id("obj")
-        try:
-            await state.store.copy(src.object_id, oid)
-        except ObjectMissingError:  # the source was replaced or deleted meanwhile: look again
-            await discard_objects(state, [oid])
-            if attempt == 2:
-                raise
-            continue
-        except BaseException:
-            await discard_objects(state, [oid])
-            raise
-        # Every write records the SHA-256, so the copy carries the source's checksums over.
-        result = WriteResult(src.size, src.md5, src.sha256 or "")
-        blob = await blob_ops.commit_blob(
-            state,
-            dst_id,
-            body.key,
-            oid,
-            result,
-            content_type=src.content_type,
-            metadata=dict(src.meta or {}),
-            if_none_match=if_none_match,
-        )
-        return JSONResponse(blob_ops.blob_json(blob), status_code=201, headers={"ETag": blob.etag})
-    raise AssertionError("unreachable")
+    blob = await service.copy_blob(
+        state,
+        p,
+        bucket,
+        body.key,
+        body.source_key,
+        source_bucket=body.source_bucket,
+        overwrite=body.overwrite,
+    )
+    return JSONResponse(blob_json(blob), status_code=201, headers={"ETag": blob.etag})
 
 
 # --------------------------------------------------------------------------- bulk delete
@@ -199,93 +152,26 @@ class BlobDeleteMany(BaseModel):
         return self
 
 
-def _delete_batches(
-    state: State, p: CurrentPrincipal, bucket: str, body: BlobDeleteMany
-) -> tuple[str, list[dict[str, Any]], list[list[int]], int]:
-    """Resolve what to delete: per-key results so far, row-id batches and the bytes involved."""
-    with state.db.session() as s:
-        b: Bucket = bucket_for_write(s, p, bucket)
-        results: list[dict[str, Any]] = []
-        ids: list[int] = []
-        size = 0
-        if body.keys is not None:
-            seen: set[str] = set()
-            found: dict[str, Blob] = {}
-            valid = [k for k in body.keys if key_error(k) is None]
-            for i in range(0, len(valid), DELETE_BATCH):
-                chunk = valid[i : i + DELETE_BATCH]
-                rows = s.scalars(select(Blob).where(Blob.bucket_id == b.id, Blob.key.in_(chunk)))
-                found.update((r.key, r) for r in rows)
-            for k in body.keys:
-                if k in seen:
-                    continue
-                seen.add(k)
-                if key_error(k) is not None:
-                    results.append({"key": k, "deleted": False, "error": "invalid_key"})
-                elif k not in found:
-                    results.append({"key": k, "deleted": False, "error": "not_found"})
-                else:
-                    ids.append(found[k].id)
-                    size += found[k].size
-                    results.append({"key": k, "deleted": True, "error": None})
-        else:
-            assert body.prefix is not None
-            for blob_id, key, blob_size in _rows_under(s, b.id, body.prefix):
-                ids.append(blob_id)
-                size += blob_size
-                results.append({"key": key, "deleted": True, "error": None})
-        batches = [ids[i : i + DELETE_BATCH] for i in range(0, len(ids), DELETE_BATCH)]
-        return b.id, results, batches, size
-
-
-def _rows_under(s: Session, bucket_id: str, prefix: str) -> list[tuple[int, str, int]]:
-    stmt = (
-        select(Blob.id, Blob.key, Blob.size)
-        .where(Blob.bucket_id == bucket_id, *prefix_range(prefix))
-        .order_by(Blob.key)
-    )
-    return [(r[0], r[1], r[2]) for r in s.execute(stmt).all()]
-
-
 @router.post("/buckets/{bucket}/blobs/delete", tags=["blobs"])
 async def blobs_delete_many(
     bucket: BucketRef, body: BlobDeleteMany, p: CurrentPrincipal, state: State
 ) -> dict[str, Any]:
-    if body.prefix is not None:
-        if body.prefix == "":
-            raise Invalid(
-                "empty_prefix",
-                "an empty prefix would delete the whole bucket; delete the bucket with force",
-            )
-        check_prefix(body.prefix)
-    bucket_id, results, batches, size = await run_in_threadpool(
-        _delete_batches, state, p, bucket, body
+    outcome = await service.delete_blobs(
+        state, p, bucket, keys=body.keys, prefix=body.prefix, dry_run=body.dry_run
     )
-    if not body.dry_run:
-        deleted_ids: set[int] = set()
-        size = 0
-        for batch in batches:
-            gone = await blob_ops.delete_blob_rows(state, bucket_id, batch)
-            deleted_ids.update(g.id for g in gone)
-            size += sum(g.size for g in gone)
-        # Rows that vanished between the lookup and the delete were not deleted by us.
-        all_ids = [i for batch in batches for i in batch]
-        if len(deleted_ids) != len(all_ids):
-            missing = {i for i in all_ids if i not in deleted_ids}
-            id_of = dict(zip([r["key"] for r in results if r["deleted"]], all_ids, strict=True))
-            for r in results:
-                if r["deleted"] and id_of[r["key"]] in missing:
-                    r["deleted"] = False
-                    r["error"] = "not_found"
-    deleted = sum(1 for r in results if r["deleted"])
-    return {"results": results, "deleted": deleted, "bytes": size, "dry_run": body.dry_run}
+    return {
+        "results": outcome.results,
+        "deleted": outcome.deleted,
+        "bytes": outcome.bytes,
+        "dry_run": body.dry_run,
+    }
 
 
 # --------------------------------------------------------------------------- listing
 
 
 @router.get("/buckets/{bucket}/blobs", tags=["blobs"])
-def blobs_list(
+async def blobs_list(
     request: Request,
     bucket: BucketRef,
     p: CurrentPrincipal,
@@ -300,7 +186,7 @@ def blobs_list(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Response:
     check_prefix(prefix)
-    transfer.check_query_utf8(request, prefix, glob, delimiter)
+    http_bodies.check_query_utf8(request, prefix, glob, delimiter)
     delimiter = delimiter or None
     if not recursive:
         if delimiter not in (None, "/"):
@@ -310,7 +196,6 @@ def blobs_list(
             )
         delimiter = "/"
     query = ListQuery(
-        bucket_id="",  # set once the bucket is resolved
         prefix=prefix,
         delimiter=delimiter,
         glob=glob or None,
@@ -319,9 +204,6 @@ def blobs_list(
         page_size=page_size,
         cursor=cursor,
     )
-    with state.db.session() as s:
-        b = bucket_for_read(s, p, bucket)
-        # The page is JSON text already: no per-entry response validation or re-encoding.
-        return Response(
-            list_blobs(s, replace(query, bucket_id=b.id)), media_type="application/json"
-        )
+    # The page is JSON text already: no per-entry response validation or re-encoding.
+    body = await service.list_page(state, p, bucket, query)
+    return Response(body, media_type="application/json")

@@ -2,7 +2,7 @@
 
 A token is ``Signer.sign("signed-url", {"m": method, "b": bucket_id, "k": key, "e": expiry})``
 (unix seconds). It names the bucket by id, so renaming the bucket keeps URLs working and a
-deleted bucket answers 404. The bytes move through :mod:`..transfer`, exactly as for the bearer
+deleted bucket answers 404. The bytes move through :mod:`.http_bodies`, exactly as for the bearer
 routes.
 """
 
@@ -16,15 +16,19 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from .. import transfer
 from ..accounts.access import bucket_for_read, can_write
+from ..backends.base import BlobRecord, BucketBackend
+from ..backends.registry import backend_for
+from ..blobs.service import stat_blob
 from ..errors import DomainError, Forbidden, NotFound, forbidden
 from ..keys import check_key
-from ..models import Blob, Bucket
+from ..models import Bucket
 from ..state import AppState
 from ..timeutil import iso
+from . import http_bodies
 from .deps import CurrentPrincipal, State
 from .params import BucketRef, ChecksumSHA256, ContentMD5
 
@@ -68,7 +72,7 @@ def blobs_sign(
         if any(item.method == "PUT" for item in body.items):
             if not can_write(p, b):
                 raise forbidden("upload URLs need write access to the bucket")
-            transfer.require_managed(b)
+            backend_for(state, b).check_writable()
         bucket_id = b.id
     now = int(time.time())
     base = _public_base(state)
@@ -114,6 +118,11 @@ def _signed_bucket(s: Session, bucket_id: str) -> Bucket:
     return bucket
 
 
+def _load_bucket(state: AppState, bucket_id: str) -> Bucket:
+    with state.db.session() as s:
+        return _signed_bucket(s, bucket_id)
+
+
 @router.get("/signed/{token}", tags=["blobs"])
 async def blobs_signed_get(
     token: Token,
@@ -122,12 +131,12 @@ async def blobs_signed_get(
 ) -> Response:
     bucket_id, key = _verify(state, token, "GET")
 
-    def load() -> Blob:
-        with state.db.session() as s:
-            _signed_bucket(s, bucket_id)
-            return transfer.blob_or_404(transfer.find_blob(s, bucket_id, key))
+    async def load() -> tuple[BucketBackend, BlobRecord]:
+        bucket = await run_in_threadpool(_load_bucket, state, bucket_id)
+        backend = backend_for(state, bucket)
+        return backend, await stat_blob(backend, key)
 
-    return await transfer.download(state, load, range_header=range_)
+    return await http_bodies.download(load, range_header=range_)
 
 
 @router.put("/signed/{token}", tags=["blobs"], status_code=201)
@@ -141,8 +150,8 @@ async def blobs_signed_put(
     try:
         bucket_id, key = _verify(state, token, "PUT")
     except DomainError as problem:
-        raise transfer.refuse_early(request, problem) from None
-    return await transfer.upload(
+        raise http_bodies.refuse_early(request, problem) from None
+    return await http_bodies.upload(
         request,
         state,
         lambda s: _signed_bucket(s, bucket_id),

@@ -22,8 +22,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer
 
-from .errors import DomainError, Invalid
-from .timeutil import parse_iso
+from ..errors import DomainError, Invalid
+from ..timeutil import parse_iso
 
 MAX_DEPTH = 32
 MAX_NODES = 500

@@ -1,17 +1,17 @@
-"""Blob bytes over HTTP, shared by the bearer routes (``/buckets/{b}/blob``) and signed URLs.
+"""Blob bytes over HTTP (request and response bodies; not the SDK's transfer engine), shared
+by the bearer routes (``/buckets/{b}/blob``) and signed URLs.
 
-- :func:`download` answers GET/HEAD: conditional requests (304/412), one ``Range`` (206/416),
-  and a streamed body read from the object store in 1 MiB blocks (never whole in memory).
+- :func:`download` answers GET: conditional requests (304/412), one ``Range`` (206/416), and
+  a streamed body read through the bucket's backend in blocks (never whole in memory).
 - :func:`upload` answers PUT: preconditions checked before a byte of the body is read (and
-  again at commit), the body streamed through the store (hashing as it goes), checksums
+  again at commit), the body streamed to the backend (hashing as it goes), checksums
   verified, then the key atomically pointed at the new object.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import unquote_to_bytes
 
 from sqlalchemy import select
@@ -21,53 +21,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from . import blob_ops
-from .errors import DomainError, Invalid, NotFound, PreconditionFailed, TooLarge
-from .ids import new_id
-from .keys import check_key
-from .models import Blob, Bucket
-from .ranges import http_date, parse_range
-from .state import AppState
-from .storage.base import Expected, ObjectMissingError
-
-OCTET_STREAM = "application/octet-stream"
-
-# RFC 9110 media type: token "/" token, then optional parameters (printable ASCII only, so the
-# value is always a safe header value).
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(?:\s*;[\x20-\x7e]*)?$")
-# Types that mean "the client did not say" (curl -d / --data-binary defaults, form posts).
-_NOT_A_BLOB_TYPE = ("application/octet-stream", "application/x-www-form-urlencoded", "multipart/")
-
-
-def check_content_type(value: str) -> str:
-    value = value.strip()
-    if not _MEDIA_TYPE.match(value):
-        raise Invalid(
-            "invalid_content_type", "content_type must be a media type such as 'image/png'"
-        )
-    return value
-
-
-def resolve_content_type(query_value: str | None, header_value: str | None) -> str:
-    """The ``content_type`` parameter, else a meaningful request Content-Type, else octet-stream."""
-    if query_value:
-        return check_content_type(query_value)
-    if header_value:
-        lowered = header_value.strip().lower()
-        if lowered and not lowered.startswith(_NOT_A_BLOB_TYPE):
-            return check_content_type(header_value)
-    return OCTET_STREAM
-
-
-def require_managed(bucket: Bucket) -> Bucket:
-    if bucket.provider != "MANAGED":
-        raise Invalid(
-            "not_managed",
-            "blob writes go to managed buckets; this bucket is imported from "
-            f"{bucket.provider} (use its provider, or an operation, to change its data)",
-        )
-    return bucket
+from ..backends.base import BlobRecord, BucketBackend, WriteSpec
+from ..backends.conditions import check_preconditions, etag_matches
+from ..backends.registry import backend_for
+from ..blobs.validation import OCTET_STREAM, parse_expected, parse_metadata, resolve_content_type
+from ..blobs.views import blob_json
+from ..errors import DomainError, Invalid, PreconditionFailed, TooLarge
+from ..keys import check_key
+from ..models import Blob, Bucket
+from ..ranges import http_date, parse_range
+from ..state import AppState
+from ..storage.base import ObjectMissingError
+from ..timeutil import utcnow
 
 
 def check_query_utf8(request: Request, *values: str | None) -> None:
@@ -82,22 +47,18 @@ def check_query_utf8(request: Request, *values: str | None) -> None:
             raise Invalid("invalid_key", "the query string is not valid UTF-8") from None
 
 
-def find_blob(session: Session, bucket_id: str, key: str) -> Blob | None:
-    return session.scalar(select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == key))
-
-
 # --------------------------------------------------------------------------- downloads
 
 
-def blob_headers(blob: Blob) -> dict[str, str]:
+def blob_headers(blob: BlobRecord) -> dict[str, str]:
     return {
         "ETag": blob.etag,
-        "Last-Modified": http_date(blob.modified_at),
+        "Last-Modified": http_date(blob.modified_at or utcnow()),
         "Accept-Ranges": "bytes",
     }
 
 
-def head_response(blob: Blob) -> Response:
+def head_response(blob: BlobRecord) -> Response:
     """200 with the blob's headers (its stored media type as Content-Type) and no body."""
     headers = blob_headers(blob)
     headers["Content-Length"] = str(blob.size)
@@ -142,44 +103,27 @@ class ObjectStreamResponse(Response):
                 await aclose()
 
 
-async def _open(
-    state: AppState, blob: Blob, start: int, end: int | None
-) -> tuple[bytes, AsyncIterator[bytes]]:
-    """Start reading (so a missing object fails before any header is sent)."""
-    blocks = state.store.read(blob.object_id, start, end)
-    try:
-        first = await blocks.__anext__()
-    except StopAsyncIteration:
-        first = b""
-    except BaseException:
-        aclose = getattr(blocks, "aclose", None)
-        if aclose is not None:
-            await aclose()
-        raise
-    return first, blocks
-
-
 async def download(
-    state: AppState,
-    load: Callable[[], Blob],
+    load: Callable[[], Awaitable[tuple[BucketBackend, BlobRecord]]],
     *,
     range_header: str | None = None,
     if_match: str | None = None,
     if_none_match: str | None = None,
 ) -> Response:
-    """GET a blob. ``load`` (run in a worker thread) authorizes and returns the row or raises."""
+    """GET a blob. ``load`` authorizes and returns the bucket's backend and the blob, or
+    raises. A version replaced between the lookup and the open is looked up once more."""
     for attempt in (1, 2):
-        blob = await run_in_threadpool(load)
-        if if_match is not None and not blob_ops.etag_matches(if_match, blob.etag):
+        backend, blob = await load()
+        if if_match is not None and not etag_matches(if_match, blob.etag):
             raise PreconditionFailed(
                 "precondition_failed", "the blob's ETag does not match If-Match"
             )
-        if if_none_match is not None and blob_ops.etag_matches(if_none_match, blob.etag):
+        if if_none_match is not None and etag_matches(if_none_match, blob.etag):
             return Response(status_code=304, headers=blob_headers(blob))
         span = parse_range(range_header, blob.size)
         start, end = span if span is not None else (0, None)
         try:
-            first, blocks = await _open(state, blob, start, end)
+            first, blocks = await backend.open_read(blob, start, end)
         except ObjectMissingError:
             # Overwritten or deleted between the lookup and the open: look again once.
             if attempt == 2:
@@ -215,15 +159,6 @@ def refuse_early(request: Request, problem: DomainError) -> DomainError:
     return problem
 
 
-def precheck(
-    session: Session, bucket_id: str, key: str, if_match: str | None, if_none_match: str | None
-) -> None:
-    """Fail fast on preconditions; ``commit_blob`` checks them again atomically."""
-    if if_match is None and if_none_match is None:
-        return
-    blob_ops.check_preconditions(find_blob(session, bucket_id, key), if_match, if_none_match)
-
-
 def check_declared_size(request: Request, state: AppState) -> None:
     length = request.headers.get("content-length")
     if length is not None and length.strip().isdigit():
@@ -254,38 +189,32 @@ async def upload(
     with a session and returns the writable bucket or raises.
     """
 
-    def before() -> tuple[str, str, dict[str, str], Expected, str]:
+    def before() -> tuple[Bucket, WriteSpec, str | None]:
         check_key(key)
         check_query_utf8(request, key, content_type)
-        media_type = resolve_content_type(content_type, request.headers.get("content-type"))
-        meta = blob_ops.parse_metadata(metadata)
-        expected = blob_ops.parse_expected(content_md5, sha256, state.settings.max_blob_bytes)
+        spec = WriteSpec(
+            resolve_content_type(content_type, request.headers.get("content-type")),
+            parse_metadata(metadata),
+            parse_expected(content_md5, sha256, state.settings.max_blob_bytes),
+            if_match=if_match,
+            if_none_match=if_none_match,
+        )
         check_declared_size(request, state)
-        with state.db.session() as s:  # one session: rights, preconditions, reservation
-            bucket = require_managed(authorize(s))
-            precheck(s, bucket.id, key, if_match, if_none_match)
-            return bucket.id, media_type, meta, expected, new_id("obj")
+        with state.db.session() as s:  # one session: rights and the early precondition check
+            bucket = authorize(s)
+            backend_for(state, bucket).check_writable()
+            etag = None
+            if if_match is not None or if_none_match is not None:
+                etag = s.scalar(
+                    select(Blob.etag).where(Blob.bucket_id == bucket.id, Blob.key == key)
+                )
+            # Fail fast on preconditions; the commit checks them again atomically.
+            check_preconditions(etag, if_match, if_none_match)
+            return bucket, spec, etag
 
     try:
-        bucket_id, media_type, meta, expected, oid = await run_in_threadpool(before)
+        bucket, spec, _ = await run_in_threadpool(before)
     except DomainError as problem:
         raise refuse_early(request, problem) from None
-    oid, result = await blob_ops.reserve_and_write(state, request.stream(), expected, oid)
-    blob = await blob_ops.commit_blob(
-        state,
-        bucket_id,
-        key,
-        oid,
-        result,
-        content_type=media_type,
-        metadata=meta,
-        if_match=if_match,
-        if_none_match=if_none_match,
-    )
-    return JSONResponse(blob_ops.blob_json(blob), status_code=201, headers={"ETag": blob.etag})
-
-
-def blob_or_404(blob: Blob | None) -> Blob:
-    if blob is None:
-        raise NotFound("not_found", "blob not found")
-    return blob
+    blob = await backend_for(state, bucket).write(key, request.stream(), spec)
+    return JSONResponse(blob_json(blob), status_code=201, headers={"ETag": blob.etag})

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .storage.base import ObjectStore
+from ...storage.base import ObjectStore
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

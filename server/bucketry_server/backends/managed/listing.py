@@ -14,10 +14,8 @@ glob can answer a short (even empty) page whose ``next_cursor`` continues the sc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring as json_str  # the C encoder, ensure_ascii=False
 from typing import Any
@@ -25,11 +23,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
-from .errors import DomainError, Invalid
-from .globbing import compile_glob, literal_prefix
-from .models import Blob
-from .pagination import decode_cursor, encode_cursor
-from .timeutil import iso
+from ...errors import DomainError, Invalid
+from ...globbing import compile_glob, literal_prefix
+from ...models import Blob
+from ...pagination import decode_cursor, encode_cursor
+from ...timeutil import iso
+from ..base import ListQuery
 
 MAX_SCAN_ROWS = 20_000
 # Plain rows of just what a listing shows (no ORM identity map). The JSON and time columns come
@@ -80,31 +79,6 @@ def prefix_range(prefix: str) -> list[ColumnElement[bool]]:
     return conds
 
 
-@dataclass(frozen=True)
-class ListQuery:
-    bucket_id: str
-    prefix: str = ""
-    delimiter: str | None = None
-    glob: str | None = None
-    order_by: str = "name"
-    descending: bool = False
-    page_size: int = 100
-    cursor: str | None = None
-
-    def tag(self) -> str:
-        """Cursors are only valid for the listing that produced them."""
-        raw = "\0".join(
-            [
-                self.prefix,
-                self.delimiter or "",
-                self.glob or "",
-                self.order_by,
-                str(self.descending),
-            ]
-        )
-        return "bl" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-
-
 def _time_json(value: Any) -> str:
     """A stored time as a JSON string, exactly as :func:`iso` writes it.
 
@@ -128,7 +102,7 @@ def _meta_json(value: Any) -> str:
 
 def blob_entry(row: Any) -> str:
     """One listed row (``LISTED_COLUMNS``) as JSON text, with the fields and order of
-    ``blob_ops.blob_json``."""
+    ``blobs.views.blob_json``."""
     key, size, etag, content_type, sha, meta, created, modified = row
     return (
         f'{{"key":{json_str(key)},"size":{int(size)},"etag":{json_str(etag)},'

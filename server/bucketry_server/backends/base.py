@@ -1,0 +1,189 @@
+"""The backend seam: what a bucket's data plane offers, whatever holds the data.
+
+A :class:`BucketBackend` serves one bucket: list, stat, ranged read, write, delete, copy,
+compose, usage and a status/actions probe. Domain services and routes get one with
+``backend_for(state, bucket)`` (:mod:`.registry`) and never ask which provider a bucket has.
+The managed backend (:mod:`.managed`: catalogue in the database + the server's object store)
+is the only one served today; providers not served yet get :mod:`.unserved`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from ..storage.base import Expected
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """One page of a blob listing: prefix, delimiter ("folders"), glob, order and cursor."""
+
+    prefix: str = ""
+    delimiter: str | None = None
+    glob: str | None = None
+    order_by: str = "name"
+    descending: bool = False
+    page_size: int = 100
+    cursor: str | None = None
+    bucket_id: str = ""  # set by the backend that runs the query
+
+    def tag(self) -> str:
+        """Cursors are only valid for the listing that produced them."""
+        raw = "\0".join(
+            [
+                self.prefix,
+                self.delimiter or "",
+                self.glob or "",
+                self.order_by,
+                str(self.descending),
+            ]
+        )
+        return "bl" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+class BlobRecord(Protocol):
+    """What a backend knows of one blob (a catalogue row, or a provider's object listing)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def etag(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def sha256(self) -> str | None: ...
+    @property
+    def meta(self) -> dict[str, str] | None: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+    @property
+    def modified_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A bucket's reachability (``AVAILABLE``, ``NOT_FOUND``, ``FORBIDDEN``, ``UNREACHABLE``,
+    ``CHECKING``) and the actions its credentials allow (``READ``, ``WRITE``...)."""
+
+    status: str
+    actions: list[str] = field(default_factory=list)
+    checked_at: datetime | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Bytes and objects a bucket holds."""
+
+    bytes: int
+    objects: int
+
+
+@dataclass
+class WriteSpec:
+    """How to store one blob: its media type, user metadata, expected checksums/size and
+    preconditions (``If-Match`` / ``If-None-Match``)."""
+
+    content_type: str
+    metadata: dict[str, str]
+    expected: Expected = field(default_factory=Expected)
+    if_match: str | None = None
+    if_none_match: str | None = None
+
+
+class BatchWriter(Protocol):
+    """Many small blobs in one go (tar batches): ``add`` stores data as it arrives, ``commit``
+    makes the accepted members visible at once; ``abandon`` removes everything written."""
+
+    async def add(self, key: str, data: bytes, sha256_hex: str, spec: WriteSpec) -> None: ...
+    async def commit(self, *, overwrite: bool) -> list[BlobRecord | None]: ...
+    async def abandon(self) -> None: ...
+
+
+class BucketBackend(Protocol):
+    """The data plane of one bucket. Every method may raise domain errors (:mod:`..errors`):
+    ``NotFound`` (bucket or blob), ``PreconditionFailed``, ``Invalid`` (e.g. ``not_managed``
+    for writes a provider does not take), ``TooLarge``."""
+
+    provider: str
+    #: False for the server's own (managed) buckets, True for buckets imported from a provider.
+    imported: bool
+
+    def status(self) -> Probe:
+        """The last known status and the allowed actions (cheap; no network round trip)."""
+        ...
+
+    async def probe(self) -> Probe:
+        """Check the bucket now (a provider backend asks its provider)."""
+        ...
+
+    def check_writable(self) -> None:
+        """Raise ``Invalid`` if this bucket takes no writes (checked before any body byte is
+        read)."""
+        ...
+
+    async def usage(self) -> Usage:
+        """Bytes and objects stored."""
+        ...
+
+    async def list_blobs(self, query: ListQuery) -> bytes:
+        """One listing page as the API's JSON body (``BlobPage``), built by the backend (the
+        listing is the hot path: no per-entry objects)."""
+        ...
+
+    async def stat(self, key: str) -> BlobRecord | None:
+        """The blob of ``key``, or None."""
+        ...
+
+    async def stat_many(self, keys: Sequence[str]) -> dict[str, BlobRecord]:
+        """The blobs of those ``keys`` that exist, by key."""
+        ...
+
+    async def open_read(
+        self, blob: BlobRecord, start: int = 0, end: int | None = None
+    ) -> tuple[bytes, AsyncIterator[bytes]]:
+        """Start reading bytes ``start..end`` (inclusive; None: to the end) of exactly the
+        version ``blob`` describes: the first block, then the rest. Raises
+        ``ObjectMissingError`` if that version is gone (the caller may stat again)."""
+        ...
+
+    async def read_range(self, blob: BlobRecord, start: int, length: int) -> bytes:
+        """``length`` bytes from ``start`` of the version ``blob`` describes (small reads)."""
+        ...
+
+    async def write(self, key: str, chunks: AsyncIterator[bytes], spec: WriteSpec) -> BlobRecord:
+        """Store ``key`` from ``chunks`` (verified against ``spec.expected``); visible only
+        once complete, replacing any previous version atomically."""
+        ...
+
+    def batch(self) -> BatchWriter:
+        """A writer for many small blobs committed together."""
+        ...
+
+    async def copy(self, source: BlobRecord, key: str, *, if_none_match: str | None) -> BlobRecord:
+        """Copy ``source`` (a blob of this or another bucket of the same backend) to ``key``."""
+        ...
+
+    async def compose(
+        self,
+        key: str,
+        parts: Sequence[str],
+        sha256_hex: str | None,
+        spec: WriteSpec,
+        *,
+        object_id: str | None = None,
+    ) -> BlobRecord:
+        """Concatenate stored parts (multipart upload objects) into ``key``; ``sha256_hex``
+        is the digest if already known (hashed while the parts arrived); ``object_id`` names
+        the new object if the caller reserved one."""
+        ...
+
+    async def delete(self, keys: Sequence[str]) -> list[BlobRecord]:
+        """Delete the blobs of ``keys`` that exist; returns those that went."""
+        ...

@@ -1,0 +1,255 @@
+""":class:`ManagedBackend`: the :class:`..base.BucketBackend` of managed buckets."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from typing import cast
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import NotFound
+from ...ids import new_id
+from ...models import Blob, Bucket
+from ...state import AppState
+from ...storage.base import WriteResult
+from ...timeutil import utcnow
+from ..base import BlobRecord, ListQuery, Probe, Usage, WriteSpec
+from .catalogue import NewBlob, commit_blobs, delete_blob_rows, find_blob, write_object
+from .listing import list_blobs as list_page
+from .objects import discard_objects
+
+MANAGED = "MANAGED"
+MANAGED_ACTIONS = ["READ", "WRITE"]
+KEYS_PER_QUERY = 500
+
+
+def _object_id(blob: BlobRecord) -> str:
+    object_id: str = cast(Blob, blob).object_id
+    return object_id
+
+
+class ManagedBackend:
+    """Catalogue + object store of one managed bucket (``bucket_id``)."""
+
+    provider = MANAGED
+    imported = False
+
+    def __init__(self, state: AppState, bucket_id: str) -> None:
+        self.state = state
+        self.bucket_id = bucket_id
+
+    def status(self) -> Probe:
+        """Always available, always readable and writable."""
+        return Probe("AVAILABLE", list(MANAGED_ACTIONS), utcnow())
+
+    async def probe(self) -> Probe:
+        """Same as :meth:`status`: the server's own store needs no check."""
+        return self.status()
+
+    def check_writable(self) -> None:
+        """Managed buckets take writes."""
+
+    async def usage(self) -> Usage:
+        """From the bucket's counters (kept by every commit and delete)."""
+
+        def read() -> Usage:
+            with self.state.db.session() as s:
+                b = s.get(Bucket, self.bucket_id)
+                if b is None:
+                    raise NotFound("not_found", "bucket not found")
+                return Usage(max(int(b.bytes_used or 0), 0), max(int(b.object_count or 0), 0))
+
+        return await run_in_threadpool(read)
+
+    async def list_blobs(self, query: ListQuery) -> bytes:
+        """One page from the catalogue (see :mod:`.listing`)."""
+
+        def page() -> bytes:
+            with self.state.db.session() as s:
+                return list_page(s, replace(query, bucket_id=self.bucket_id))
+
+        return await run_in_threadpool(page)
+
+    async def stat(self, key: str) -> Blob | None:
+        """The catalogue row of ``key``."""
+
+        def find() -> Blob | None:
+            with self.state.db.session() as s:
+                return find_blob(s, self.bucket_id, key)
+
+        return await run_in_threadpool(find)
+
+    async def stat_many(self, keys: Sequence[str]) -> dict[str, BlobRecord]:
+        """The catalogue rows of those ``keys`` that exist (IN queries of 500 keys)."""
+
+        def find() -> dict[str, BlobRecord]:
+            found: dict[str, BlobRecord] = {}
+            with self.state.db.session() as s:
+                for i in range(0, len(keys), KEYS_PER_QUERY):
+                    chunk = list(keys[i : i + KEYS_PER_QUERY])
+                    rows = s.scalars(
+                        select(Blob).where(Blob.bucket_id == self.bucket_id, Blob.key.in_(chunk))
+                    )
+                    found.update((r.key, r) for r in rows)
+            return found
+
+        return await run_in_threadpool(find)
+
+    async def open_read(
+        self, blob: BlobRecord, start: int = 0, end: int | None = None
+    ) -> tuple[bytes, AsyncIterator[bytes]]:
+        """Start reading the object (a missing object fails before any byte is sent)."""
+        blocks = self.state.store.read(_object_id(blob), start, end)
+        try:
+            first = await blocks.__anext__()
+        except StopAsyncIteration:
+            first = b""
+        except BaseException:
+            aclose = getattr(blocks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            raise
+        return first, blocks
+
+    async def read_range(self, blob: BlobRecord, start: int, length: int) -> bytes:
+        """A small ranged read of the object."""
+        if length <= 0:
+            return b""
+        return await self.state.store.read_range(_object_id(blob), start, length)
+
+    async def write(self, key: str, chunks: AsyncIterator[bytes], spec: WriteSpec) -> NewBlob:
+        """Stream into a new object, then commit it (see :func:`.catalogue.commit_blobs`)."""
+        oid, result = await write_object(self.state, chunks, spec.expected)
+        return await self._commit_one(key, oid, result, spec)
+
+    async def _commit_one(
+        self, key: str, object_id: str, result: WriteResult, spec: WriteSpec
+    ) -> NewBlob:
+        item = NewBlob.written(key, object_id, result, spec.content_type, spec.metadata)
+        await commit_blobs(
+            self.state,
+            self.bucket_id,
+            [item],
+            if_match=spec.if_match,
+            if_none_match=spec.if_none_match,
+        )
+        return item
+
+    def batch(self) -> ManagedBatch:
+        """A batch writer (objects written in groups, one commit for all)."""
+        return ManagedBatch(self)
+
+    async def copy(self, source: BlobRecord, key: str, *, if_none_match: str | None) -> NewBlob:
+        """Copy the source object (the store copies; checksums carry over), then commit.
+        Raises ``ObjectMissingError`` if the source version vanished meanwhile."""
+        oid = new_id("obj")
+        try:
+            await self.state.store.copy(_object_id(source), oid)
+        except BaseException:
+            await discard_objects(self.state, [oid])
+            raise
+        # Every write records the SHA-256, so the copy carries the source's checksums over.
+        result = WriteResult(source.size, cast(Blob, source).md5, source.sha256 or "")
+        spec = WriteSpec(source.content_type, dict(source.meta or {}), if_none_match=if_none_match)
+        return await self._commit_one(key, oid, result, spec)
+
+    async def compose(
+        self,
+        key: str,
+        parts: Sequence[str],
+        sha256_hex: str | None,
+        spec: WriteSpec,
+        *,
+        object_id: str | None = None,
+    ) -> NewBlob:
+        """Concatenate part objects into ``object_id`` (new if None) and commit it."""
+        oid = object_id or new_id("obj")
+        result = await self.state.store.compose(
+            oid, list(parts), spec.expected, sha256_hex=sha256_hex
+        )
+        return await self._commit_one(key, oid, result, spec)
+
+    async def delete(self, keys: Sequence[str]) -> list[Blob]:
+        """Delete the blobs of ``keys`` that exist (and their objects)."""
+
+        def ids() -> list[int]:
+            found: list[int] = []
+            with self.state.db.session() as s:
+                for i in range(0, len(keys), KEYS_PER_QUERY):
+                    chunk = list(keys[i : i + KEYS_PER_QUERY])
+                    found += s.scalars(
+                        select(Blob.id).where(Blob.bucket_id == self.bucket_id, Blob.key.in_(chunk))
+                    ).all()
+            return found
+
+        return await delete_blob_rows(self.state, self.bucket_id, await run_in_threadpool(ids))
+
+
+class ManagedBatch:
+    """Batch writer of the managed backend: data queued and written in groups by the store's
+    ``write_small_many`` (a few groups in flight), committed with one transaction."""
+
+    GROUP_MEMBERS = 256
+    GROUP_BYTES = 8 * 1024 * 1024
+    GROUPS_IN_FLIGHT = 4
+
+    def __init__(self, backend: ManagedBackend) -> None:
+        self.backend = backend
+        self.items: list[NewBlob] = []
+        self.written: list[str] = []  # every object id handed to the store (for cleanup)
+        self._group: list[tuple[str, bytes]] = []
+        self._group_bytes = 0
+        self._fan = secrets.token_hex(2)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def add(self, key: str, data: bytes, sha256_hex: str, spec: WriteSpec) -> None:
+        """Queue ``data`` for ``key`` (its object ids share a fan-out directory per group)."""
+        object_id = f"obj_{self._fan}{secrets.token_hex(14)}"
+        self.items.append(
+            NewBlob(key, object_id, len(data), sha256_hex, None, spec.content_type, spec.metadata)
+        )
+        self._group.append((object_id, data))
+        self.written.append(object_id)
+        self._group_bytes += len(data)
+        if len(self._group) >= self.GROUP_MEMBERS or self._group_bytes >= self.GROUP_BYTES:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if not self._group:
+            return
+        group, self._group, self._group_bytes = self._group, [], 0
+        self._fan = secrets.token_hex(2)
+        while len(self._tasks) >= self.GROUPS_IN_FLIGHT:
+            await self._tasks.pop(0)
+        store = self.backend.state.store
+        self._tasks.append(asyncio.create_task(store.write_small_many(group)))
+
+    async def _finish(self) -> None:
+        """Write what is queued and wait until every object is durable (or raise)."""
+        await self._flush()
+        tasks, self._tasks = self._tasks, []
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, BaseException):
+                raise result
+
+    async def commit(self, *, overwrite: bool) -> list[BlobRecord | None]:
+        """Make every added blob visible in one transaction; per added blob (in order) its
+        record, or None if the key existed and ``overwrite`` is False."""
+        await self._finish()
+        done = await commit_blobs(
+            self.backend.state, self.backend.bucket_id, self.items, overwrite=overwrite
+        )
+        return [None if item.refused else item for item in done]
+
+    async def abandon(self) -> None:
+        """Stop, wait for writes in flight, and delete everything written."""
+        tasks, self._tasks = self._tasks, []
+        self._group = []
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        await discard_objects(self.backend.state, self.written, forget=False)
+        self.written = []

@@ -1,0 +1,288 @@
+"""The catalogue of a managed bucket: blob rows pointing at objects of the object store.
+
+The one write path. Every write (single PUT, signed PUT, copy, multipart completion, tar batch)
+goes through :func:`commit_blobs`:
+
+1. the bytes go to the object store under a new object id (visible there only when complete),
+2. one transaction locks the bucket row, checks the preconditions again (a racing writer may
+   have won), inserts or updates the rows (in bulk), updates the bucket's usage counters once
+   and marks every replaced object ``dead`` in the ledger;
+3. replaced objects are deleted after the commit.
+
+A crash between 1 and 2 leaves an object no row references: the start-up sweep
+(``maintenance``) deletes those, so no ledger write is needed before the body is streamed (one
+write transaction per PUT, not two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import Invalid, NotFound, TooLarge
+from ...ids import new_id
+from ...models import Blob, Bucket, ObjectLedger
+from ...state import AppState
+from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteResult
+from ...timeutil import utcnow
+from ..conditions import check_preconditions, etag_for
+from .objects import discard_objects
+
+KEYS_PER_QUERY = 500  # bound the IN lists (SQLite has a variable limit)
+
+
+@dataclass
+class NewBlob:
+    """A written object to commit under ``key``; after the commit it holds the blob's
+    attributes (``created_at``/``modified_at`` set, or ``refused`` if the key existed and
+    overwriting was not allowed). Its attribute names are those of a ``Blob`` row."""
+
+    key: str
+    object_id: str
+    size: int
+    sha256: str
+    md5: str | None = None
+    content_type: str = "application/octet-stream"
+    meta: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+    refused: bool = False
+
+    @property
+    def etag(self) -> str:
+        return etag_for(self.sha256)
+
+    @classmethod
+    def written(
+        cls, key: str, object_id: str, result: WriteResult, content_type: str, meta: dict[str, str]
+    ) -> NewBlob:
+        """The blob for an object the store just wrote (its checksums from ``result``)."""
+        return cls(
+            key=key,
+            object_id=object_id,
+            size=result.size,
+            sha256=result.sha256_hex,
+            md5=result.md5_hex,
+            content_type=content_type,
+            meta=dict(meta),
+        )
+
+
+def find_blob(session: Session, bucket_id: str, key: str) -> Blob | None:
+    """The blob row of ``key``, if any."""
+    return session.scalar(select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == key))
+
+
+async def write_object(
+    state: AppState,
+    chunks: AsyncIterator[bytes],
+    expected: Expected,
+    object_id: str | None = None,
+) -> tuple[str, WriteResult]:
+    """Write a new object (under ``object_id`` if given); checksum and size failures raise
+    ``Invalid`` (``checksum_mismatch``) / ``TooLarge`` with nothing kept."""
+    oid = object_id or new_id("obj")
+    try:
+        result = await state.store.write(oid, chunks, expected)
+    except ChecksumMismatchError as exc:
+        await discard_objects(state, [oid])
+        raise Invalid("checksum_mismatch", str(exc)) from exc
+    except TooLargeError as exc:
+        await discard_objects(state, [oid])
+        raise TooLarge("payload_too_large", str(exc)) from exc
+    except BaseException:
+        await discard_objects(state, [oid])
+        raise
+    return oid, result
+
+
+async def commit_blobs(
+    state: AppState,
+    bucket_id: str,
+    items: Sequence[NewBlob],
+    *,
+    overwrite: bool = True,
+    if_match: str | None = None,
+    if_none_match: str | None = None,
+) -> list[NewBlob]:
+    """Point each item's key at its object, all in one transaction (run in a worker thread).
+
+    ``if_match``/``if_none_match`` (single-item commits) raise ``PreconditionFailed``;
+    ``overwrite=False`` marks items whose key exists ``refused`` instead (their objects are
+    deleted). Replaced objects are deleted after the commit. If the commit fails (bucket gone:
+    ``NotFound``; a precondition), every new object is deleted and the error propagates.
+    """
+    try:
+        replaced = await run_in_threadpool(
+            _commit_transaction, state, bucket_id, items, overwrite, if_match, if_none_match
+        )
+    except BaseException:
+        await discard_objects(state, [item.object_id for item in items])
+        raise
+    await discard_objects(state, replaced)
+    await discard_objects(state, [i.object_id for i in items if i.refused], forget=False)
+    return list(items)
+
+
+def _existing_rows(
+    s: Session, bucket_id: str, keys: list[str]
+) -> dict[str, tuple[int, str, int, datetime, str]]:
+    """Key -> (row id, object id, size, created_at, etag) of the keys that exist."""
+    existing: dict[str, tuple[int, str, int, datetime, str]] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        rows = s.execute(
+            select(Blob.key, Blob.id, Blob.object_id, Blob.size, Blob.created_at, Blob.etag)
+            .where(Blob.bucket_id == bucket_id, Blob.key.in_(keys[start : start + KEYS_PER_QUERY]))
+            .with_for_update()
+        )
+        for key, row_id, object_id, size, created_at, etag in rows:
+            existing[key] = (row_id, object_id, size, created_at, etag)
+    return existing
+
+
+def _commit_transaction(
+    state: AppState,
+    bucket_id: str,
+    items: Sequence[NewBlob],
+    overwrite: bool,
+    if_match: str | None,
+    if_none_match: str | None,
+) -> list[str]:
+    """The commit; returns the object ids of replaced blobs (now marked dead)."""
+    now = utcnow()
+    blobs = cast(Table, Blob.__table__)
+    with state.db.session() as s:
+        # Lock the bucket row first: on SQLite this takes the write lock before the reads
+        # below, on PostgreSQL it serialises writers of one bucket, so two racing creates of
+        # one key cannot both miss the existing row (and trip the unique constraint).
+        locked = s.execute(
+            update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version)
+        )
+        if not getattr(locked, "rowcount", 1):
+            raise NotFound("not_found", "bucket not found")
+        existing = _existing_rows(s, bucket_id, [item.key for item in items])
+        if if_match is not None or if_none_match is not None:
+            for item in items:
+                old = existing.get(item.key)
+                check_preconditions(old[4] if old else None, if_match, if_none_match)
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        replaced: list[str] = []
+        delta_bytes = 0
+        for item in items:
+            old = existing.get(item.key)
+            if old is not None and not overwrite:
+                item.refused = True
+                continue
+            item.modified_at = now
+            delta_bytes += item.size
+            fields = _row_fields(item, now)
+            if old is None:
+                item.created_at = now
+                inserts.append(
+                    {"bucket_id": bucket_id, "key": item.key, "created_at": now, **fields}
+                )
+            else:
+                row_id, old_object, old_size, item.created_at, _ = old
+                delta_bytes -= old_size
+                replaced.append(old_object)
+                updates.append({"b_id": row_id, **{f"b_{k}": v for k, v in fields.items()}})
+        _write_rows(s, blobs, inserts, updates)
+        _mark(s, replaced, "dead", now)
+        _forget_pending(s, [item.object_id for item in items if not item.refused])
+        if inserts or updates:
+            s.execute(
+                update(Bucket)
+                .where(Bucket.id == bucket_id)
+                .values(
+                    bytes_used=Bucket.bytes_used + delta_bytes,
+                    object_count=Bucket.object_count + len(inserts),
+                )
+            )
+    return replaced
+
+
+def _row_fields(item: NewBlob, now: datetime) -> dict[str, Any]:
+    return {
+        "object_id": item.object_id,
+        "size": item.size,
+        "etag": item.etag,
+        "md5": item.md5,
+        "sha256": item.sha256,
+        "content_type": item.content_type,
+        "meta": item.meta,
+        "modified_at": now,
+    }
+
+
+def _write_rows(
+    s: Session, blobs: Table, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
+) -> None:
+    """Insert and update blob rows with executemany (one statement each for the batch)."""
+    if inserts:
+        s.execute(blobs.insert(), inserts)
+    if updates:
+        s.execute(
+            blobs.update()
+            .where(blobs.c.id == bindparam("b_id"))
+            .values({n[2:]: bindparam(n) for n in updates[0] if n != "b_id"}),
+            updates,
+        )
+
+
+def _mark(s: Session, object_ids: list[str], ledger_state: str, now: datetime) -> None:
+    if object_ids:
+        ledger = cast(Table, ObjectLedger.__table__)
+        s.execute(
+            ledger.insert(),
+            [{"object_id": oid, "state": ledger_state, "created_at": now} for oid in object_ids],
+        )
+
+
+def _forget_pending(s: Session, object_ids: list[str]) -> None:
+    """Drop the ``pending`` marks of objects that are now committed (multipart completion)."""
+    for start in range(0, len(object_ids), KEYS_PER_QUERY):
+        chunk = object_ids[start : start + KEYS_PER_QUERY]
+        s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(chunk)))
+
+
+async def delete_blob_rows(state: AppState, bucket_id: str, blob_ids: list[int]) -> list[Blob]:
+    """Delete blobs by row id (those still present) and their objects; returns what went.
+    The transaction runs in a worker thread, off the event loop."""
+    if not blob_ids:
+        return []
+
+    def transaction() -> list[Blob]:
+        now = utcnow()
+        with state.db.session() as s:
+            gone = list(
+                s.scalars(
+                    select(Blob)
+                    .where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id)
+                    .with_for_update()
+                ).all()
+            )
+            if not gone:
+                return []
+            s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
+            for b in gone:
+                s.add(ObjectLedger(object_id=b.object_id, state="dead", created_at=now))
+            s.execute(
+                update(Bucket)
+                .where(Bucket.id == bucket_id)
+                .values(
+                    bytes_used=Bucket.bytes_used - sum(b.size for b in gone),
+                    object_count=Bucket.object_count - len(gone),
+                )
+            )
+        return gone
+
+    gone = await run_in_threadpool(transaction)
+    await discard_objects(state, [b.object_id for b in gone])
+    return gone

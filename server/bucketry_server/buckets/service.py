@@ -1,0 +1,291 @@
+"""Bucket lifecycle: create, update settings, public toggle, temporary credentials, delete.
+Plain values in, domain errors out; callable without a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ..accounts.access import bucket_for_manage, bucket_for_read, can_write, resolve_org
+from ..accounts.principals import Principal
+from ..accounts.tokens import mint_bucket_token
+from ..backends.conditions import etag_matches
+from ..backends.managed.backend import MANAGED, MANAGED_ACTIONS
+from ..backends.managed.objects import discard_objects
+from ..backends.registry import backend_for
+from ..errors import Conflict, PreconditionFailed, Unprocessable, forbidden, not_found
+from ..ids import new_id
+from ..keys import key_error
+from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
+from ..state import AppState
+from ..timeutil import iso, utcnow
+from .views import bucket_etag
+
+#: Names that would shadow a fixed route under ``/buckets/``.
+RESERVED_NAMES = frozenset({"count"})
+DELETE_BATCH = 500
+#: Fields of a bucket update that may be absent but never null.
+NOT_NULL = ("name", "credentials", "manifests")
+PROVIDER_SETTINGS = ("endpoint_url", "region", "credentials")
+
+
+def unprocessable(field: str, msg: str, code: str = "validation_error") -> Unprocessable:
+    """``Unprocessable`` naming the body ``field``."""
+    return Unprocessable(
+        code,
+        f"{field}: {msg}",
+        errors=[{"loc": ["body", field], "msg": msg, "type": "value_error"}],
+    )
+
+
+def check_bucket_name(name: str) -> None:
+    """Refuse reserved names (422 ``reserved_name``)."""
+    if name in RESERVED_NAMES:
+        raise Unprocessable(
+            "reserved_name",
+            f"bucket name {name!r} is reserved",
+            errors=[
+                {"loc": ["body", "name"], "msg": "this name is reserved", "type": "value_error"}
+            ],
+        )
+
+
+def ensure_name_free(
+    s: Session, name: str, owner_id: str, org_id: str | None, exclude: str | None = None
+) -> None:
+    """Names are unique per owner, and within an organization (409 ``name_taken``)."""
+    same_place = Bucket.owner_id == owner_id
+    if org_id is not None:
+        same_place = or_(same_place, Bucket.org_id == org_id)
+    stmt = select(Bucket.id).where(Bucket.name == name, same_place)
+    if exclude is not None:
+        stmt = stmt.where(Bucket.id != exclude)
+    if s.scalar(stmt.limit(1)) is not None:
+        raise Conflict("name_taken", f"a bucket named {name!r} already exists")
+
+
+def _flush_name(s: Session, name: str) -> None:
+    try:
+        s.flush()
+    except IntegrityError as exc:  # a concurrent create or rename to the same name won
+        raise Conflict("name_taken", f"a bucket named {name!r} already exists") from exc
+
+
+def create_bucket(
+    s: Session,
+    p: Principal,
+    name: str,
+    *,
+    description: str | None = None,
+    org: str | None = None,
+    public: bool = False,
+) -> Bucket:
+    """A new managed bucket of the caller, in organization ``org`` if given."""
+    uid = p.require_unscoped()
+    check_bucket_name(name)
+    org_row = resolve_org(s, p, org) if org else None
+    ensure_name_free(s, name, uid, org_row.id if org_row else None)
+    now = utcnow()
+    bucket = Bucket(
+        id=new_id("bkt"),
+        name=name,
+        owner_id=uid,
+        org_id=org_row.id if org_row else None,
+        description=description,
+        provider=MANAGED,
+        public=public,
+        status="AVAILABLE",
+        actions=list(MANAGED_ACTIONS),
+        manifests=[],
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(bucket)
+    _flush_name(s, name)
+    return bucket
+
+
+def _check_changes(changes: dict[str, Any]) -> None:
+    for name in NOT_NULL:
+        if name in changes and changes[name] is None:
+            raise unprocessable(name, "must not be null")
+    if changes.get("name") is not None:
+        check_bucket_name(changes["name"])
+    for i, key in enumerate(changes.get("manifests") or []):
+        if (problem := key_error(key)) is not None:
+            raise unprocessable("manifests", f"item {i}: {problem}")
+
+
+def update_bucket(
+    state: AppState,
+    s: Session,
+    p: Principal,
+    ref: str,
+    changes: dict[str, Any],
+    *,
+    if_match: str | None = None,
+) -> Bucket:
+    """Apply ``changes`` (the fields given: name, description, org, endpoint_url, region,
+    credentials, manifests) to a bucket the caller manages. ``if_match`` is checked against
+    the bucket's ETag (412). Provider settings on a managed bucket are 422 ``not_applicable``."""
+    _check_changes(changes)
+    b = bucket_for_manage(s, p, ref)
+    if if_match is not None and not etag_matches(if_match, bucket_etag(b)):
+        raise PreconditionFailed("precondition_failed", "the bucket's ETag does not match If-Match")
+    imported = backend_for(state, b).imported
+    if not imported:
+        for name in PROVIDER_SETTINGS:
+            if changes.get(name) is not None:
+                raise unprocessable(
+                    name, "managed buckets have no provider settings", "not_applicable"
+                )
+    target_org = b.org_id
+    if "org" in changes:
+        target_org = resolve_org(s, p, changes["org"]).id if changes["org"] else None
+    new_name = changes.get("name") or b.name
+    if new_name != b.name or target_org != b.org_id:
+        ensure_name_free(s, new_name, b.owner_id, target_org, exclude=b.id)
+    b.name = new_name
+    b.org_id = target_org
+    if "description" in changes:
+        b.description = changes["description"]
+    if changes.get("manifests") is not None:
+        b.manifests = list(dict.fromkeys(changes["manifests"]))
+    if imported:
+        for name in ("endpoint_url", "region"):
+            if name in changes:
+                setattr(b, name, changes[name])
+        if changes.get("credentials") is not None:
+            b.credentials_enc = state.signer.encrypt(changes["credentials"])
+    _touch(b)
+    _flush_name(s, new_name)
+    return b
+
+
+def _touch(b: Bucket) -> None:
+    b.version = (b.version or 0) + 1
+    b.updated_at = utcnow()
+
+
+def set_public(s: Session, p: Principal, ref: str, public: bool) -> Bucket:
+    """Make a bucket the caller manages public (anonymously readable) or private."""
+    b = bucket_for_manage(s, p, ref)
+    if bool(b.public) != public:
+        b.public = public
+        _touch(b)
+        s.flush()
+    return b
+
+
+def tmp_credentials(
+    s: Session, p: Principal, ref: str, mode: str, expires_in: int
+) -> dict[str, Any]:
+    """Temporary credentials for one bucket (``TmpCredentials``). Anyone who can see the
+    bucket (not anonymously) may mint ``READ``; ``READ_WRITE`` needs write rights. Scoped
+    credentials cannot mint more (that would outlive their own expiry)."""
+    b = bucket_for_read(s, p, ref)
+    p.require_unscoped()
+    if mode == "READ_WRITE" and not can_write(p, b):
+        raise forbidden("READ_WRITE credentials need write access to the bucket")
+    token, secret = mint_bucket_token(
+        s, p, b.id, b.name, read_only=mode == "READ", expires_in=expires_in
+    )
+    return {
+        "token": secret,
+        "bucket_id": b.id,
+        "mode": mode,
+        "expires_at": iso(token.expires_at),
+    }
+
+
+# ------------------------------------------------------------------------------ delete
+def _delete_plan(state: AppState, p: Principal, ref: str) -> tuple[Bucket, int, int]:
+    with state.db.session() as s:
+        b = bucket_for_manage(s, p, ref)
+        blobs, size = s.execute(
+            select(func.count(Blob.id), func.coalesce(func.sum(Blob.size), 0)).where(
+                Blob.bucket_id == b.id
+            )
+        ).one()
+        return b, int(blobs), int(size)
+
+
+def _next_keys(state: AppState, bucket_id: str) -> list[str]:
+    with state.db.session() as s:
+        return list(
+            s.scalars(select(Blob.key).where(Blob.bucket_id == bucket_id).limit(DELETE_BATCH))
+        )
+
+
+def _drop_bucket(state: AppState, bucket_id: str, force: bool) -> tuple[list[str], int, int]:
+    """Delete the bucket row with whatever is left (blobs committed meanwhile, uploads in
+    progress) in one transaction; their objects are marked dead for deletion after commit."""
+    with state.db.session() as s:
+        b = s.get(Bucket, bucket_id, with_for_update=True)
+        if b is None:
+            raise not_found("bucket")
+        left = s.execute(select(Blob.object_id, Blob.size).where(Blob.bucket_id == bucket_id)).all()
+        if left and not force:
+            raise Conflict("bucket_not_empty", "the bucket is not empty; use force=true")
+        parts = s.scalars(
+            select(UploadPart.object_id)
+            .join(Upload, Upload.id == UploadPart.upload_id)
+            .where(Upload.bucket_id == bucket_id)
+        ).all()
+        doomed = [oid for oid, _ in left] + list(parts)
+        now = utcnow()
+        for oid in doomed:
+            s.merge(ObjectLedger(object_id=oid, state="dead", created_at=now))
+        upload_ids = select(Upload.id).where(Upload.bucket_id == bucket_id)
+        s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(upload_ids)))
+        s.execute(delete(Upload).where(Upload.bucket_id == bucket_id))
+        s.execute(delete(Blob).where(Blob.bucket_id == bucket_id))
+        s.delete(b)
+        return doomed, len(left), sum(size for _, size in left)
+
+
+async def delete_bucket(
+    state: AppState, p: Principal, ref: str, *, force: bool = False, dry_run: bool = False
+) -> dict[str, Any]:
+    """Delete a bucket the caller manages (``BucketDeleteResult``). A bucket holding blobs
+    needs ``force`` (409 ``bucket_not_empty``); ``dry_run`` only reports what would go."""
+    b, blobs, size = await run_in_threadpool(_delete_plan, state, p, ref)
+    if blobs and not force:
+        raise Conflict(
+            "bucket_not_empty",
+            f"the bucket holds {blobs} blobs ({size} bytes); delete them or use force=true",
+        )
+    if dry_run:
+        return {"deleted": False, "dry_run": True, "blobs": blobs, "bytes": size}
+    deleted_blobs, freed = 0, 0
+    if force:
+        backend = backend_for(state, b)
+        while keys := await run_in_threadpool(_next_keys, state, b.id):
+            gone = await backend.delete(keys)
+            deleted_blobs += len(gone)
+            freed += sum(g.size for g in gone)
+            if not gone:
+                break  # rows the backend cannot delete go with the bucket row
+    doomed, late_blobs, late_bytes = await run_in_threadpool(_drop_bucket, state, b.id, force)
+    await discard_objects(state, doomed)
+    return {
+        "deleted": True,
+        "dry_run": False,
+        "blobs": deleted_blobs + late_blobs,
+        "bytes": freed + late_bytes,
+    }
+
+
+def status_json(state: AppState, b: Bucket) -> dict[str, Any]:
+    """The bucket's status (``BucketStatus``) from its backend."""
+    probe = backend_for(state, b).status()
+    return {
+        "status": probe.status,
+        "checked_at": iso(probe.checked_at or utcnow()),
+        "detail": probe.detail,
+    }
