@@ -17,6 +17,11 @@ from typing import Protocol
 
 from ..storage.base import Expected
 
+#: The provider of the server's own buckets (``bucket.provider``).
+MANAGED = "MANAGED"
+#: What the credentials of a fully usable bucket allow.
+READ_WRITE = ["READ", "WRITE"]
+
 
 @dataclass(frozen=True)
 class ListQuery:

@@ -148,6 +148,44 @@ def _parse_extra(
     return size, csize, offset, mtime
 
 
+def _parse_directory(directory: bytes, concat: int) -> list[ZipEntry]:
+    """The entries of a central directory; ``concat`` bytes were prepended to the archive."""
+    entries: list[ZipEntry] = []
+    i = 0
+    while i < len(directory):
+        if i + _CENTRAL.size > len(directory):
+            raise ZipCorruptError("truncated central directory entry")
+        f = _CENTRAL.unpack_from(directory, i)
+        if f[0] != _SIG_CENTRAL:
+            raise ZipCorruptError("bad central directory entry signature")
+        flags, method, mtime, mdate, crc = f[5], f[6], f[7], f[8], f[9]
+        csize, usize, n_len, e_len, c_len, offset = f[10], f[11], f[12], f[13], f[14], f[18]
+        start = i + _CENTRAL.size
+        raw_name = directory[start : start + n_len]
+        extra = directory[start + n_len : start + n_len + e_len]
+        if len(raw_name) != n_len or len(extra) != e_len:
+            raise ZipCorruptError("truncated central directory entry")
+        i = start + n_len + e_len + c_len
+        if i > len(directory):
+            raise ZipCorruptError("truncated central directory entry")
+        name = raw_name.decode("utf-8", "replace") if flags & 0x800 else raw_name.decode("cp437")
+        usize, csize, offset, ext_time = _parse_extra(extra, usize, csize, offset)
+        entries.append(
+            ZipEntry(
+                name=name,
+                size=usize,
+                compressed_size=csize,
+                offset=offset + concat,
+                method=method,
+                crc32=crc,
+                modified_at=ext_time or dos_time(mdate, mtime),
+                is_dir=name.endswith("/"),
+                flags=flags,
+            )
+        )
+    return entries
+
+
 async def read_central_directory(read: RangeReader, size: int) -> list[ZipEntry]:
     """Every entry of the archive's central directory, in archive order."""
     if size < EOCD_SIZE:
@@ -200,39 +238,7 @@ async def read_central_directory(read: RangeReader, size: int) -> list[ZipEntry]
         if cd_size
         else b""
     )
-    entries: list[ZipEntry] = []
-    i = 0
-    while i < len(directory):
-        if i + _CENTRAL.size > len(directory):
-            raise ZipCorruptError("truncated central directory entry")
-        f = _CENTRAL.unpack_from(directory, i)
-        if f[0] != _SIG_CENTRAL:
-            raise ZipCorruptError("bad central directory entry signature")
-        flags, method, mtime, mdate, crc = f[5], f[6], f[7], f[8], f[9]
-        csize, usize, n_len, e_len, c_len, offset = f[10], f[11], f[12], f[13], f[14], f[18]
-        start = i + _CENTRAL.size
-        raw_name = directory[start : start + n_len]
-        extra = directory[start + n_len : start + n_len + e_len]
-        if len(raw_name) != n_len or len(extra) != e_len:
-            raise ZipCorruptError("truncated central directory entry")
-        i = start + n_len + e_len + c_len
-        if i > len(directory):
-            raise ZipCorruptError("truncated central directory entry")
-        name = raw_name.decode("utf-8", "replace") if flags & 0x800 else raw_name.decode("cp437")
-        usize, csize, offset, ext_time = _parse_extra(extra, usize, csize, offset)
-        entries.append(
-            ZipEntry(
-                name=name,
-                size=usize,
-                compressed_size=csize,
-                offset=offset + concat,
-                method=method,
-                crc32=crc,
-                modified_at=ext_time or dos_time(mdate, mtime),
-                is_dir=name.endswith("/"),
-                flags=flags,
-            )
-        )
+    entries = _parse_directory(directory, concat)
     if (count - len(entries)) % 0x10000:  # some writers store the count modulo 2**16
         raise ZipCorruptError(
             f"the archive announces {count} entries but its directory holds {len(entries)}"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from ..accounts.access import resolve_org, visible
 from ..accounts.principals import Principal
-from ..backends.managed.backend import MANAGED
+from ..backends.base import MANAGED
 from ..models import Bucket, Org, User
 from ..pagination import keyset_page
 from .jsonlogic import Field as FilterField

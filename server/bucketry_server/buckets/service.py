@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts.access import bucket_for_manage, bucket_for_read, can_write, resolve_org
 from ..accounts.principals import Principal
 from ..accounts.tokens import mint_bucket_token
+from ..backends.base import MANAGED, READ_WRITE
 from ..backends.conditions import etag_matches
-from ..backends.managed.backend import MANAGED, MANAGED_ACTIONS
 from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
 from ..errors import Conflict, PreconditionFailed, Unprocessable, forbidden, not_found
@@ -99,7 +99,7 @@ def create_bucket(
         provider=MANAGED,
         public=public,
         status="AVAILABLE",
-        actions=list(MANAGED_ACTIONS),
+        actions=list(READ_WRITE),
         manifests=[],
         version=1,
         created_at=now,

@@ -22,7 +22,6 @@ import re
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -35,8 +34,8 @@ from .base import (
     ObjectMissingError,
     ObjectStore,
     WriteResult,
-    check_expected,
 )
+from .composing import compose_files, copy_all
 from .segments import (
     ObjectReader,
     Piece,
@@ -261,65 +260,9 @@ class LocalStore(ObjectStore):
         final = self._path(object_id)
         sources = [self._path(p) for p in part_ids]
         tmp = self._temp_path(object_id)
-        hasher = Hasher(expected)
-
-        known = sha256_hex is not None and (expected is None or expected.md5_hex is None)
-
-        def hash_sources() -> WriteResult:
-            if known:
-                assert sha256_hex is not None
-                size = sum(os.stat(src).st_size for src in sources)
-                return check_expected(expected, WriteResult(size, None, sha256_hex.lower()))
-            for src in sources:
-                with open(src, "rb", buffering=0) as f:
-                    while block := f.read(CHUNK_SIZE):
-                        hasher.update(block)
-            return hasher.finish()
-
-        def linked() -> bool:
-            try:
-                if len(sources) == 1:
-                    os.link(sources[0], tmp)
-                else:
-                    link_segments(sources, tmp)
-            except FileNotFoundError:
-                raise
-            except OSError:  # no hard links here (another filesystem, a limit): copy instead
-                remove_path(tmp)
-                return False
-            return True
-
-        def copied() -> WriteResult:
-            # The bytes move in the kernel (copy_file_range) while another thread hashes them
-            # from the page cache: on two cores the two passes overlap instead of adding up.
-            with ThreadPoolExecutor(1, thread_name_prefix="bucketry-compose-hash") as pool:
-                hashed = pool.submit(hash_sources)
-                try:
-                    with open(tmp, "xb", buffering=0) as out:
-                        for src in sources:
-                            with open(src, "rb", buffering=0) as f:
-                                _copy_all(f.fileno(), out.fileno())
-                        result = hashed.result()
-                        self._commit(tmp, final, out.fileno())
-                finally:
-                    hashed.cancel()
-            return result
 
         def run() -> WriteResult:
-            for src in sources:
-                if not src.is_file():
-                    raise ObjectMissingError(f"part {src.name} is missing")
-            try:
-                if not linked():
-                    return copied()
-                result = hash_sources()
-                # The parts' data was synced when they were written; the links were synced by
-                # link_segments (a folder), and a single link is an entry in tmp/ made durable
-                # by the directory sync of the rename.
-                self._commit(tmp, final, None, synced=True)
-            except FileNotFoundError as exc:
-                raise ObjectMissingError(f"a part vanished while composing: {exc}") from None
-            return result
+            return compose_files(sources, tmp, final, expected, sha256_hex, self._commit)
 
         return await self._run_committing(final, tmp, run)
 
@@ -343,7 +286,7 @@ class LocalStore(ObjectStore):
                         with open(tmp, "xb", buffering=0) as out:
                             for piece in pieces:
                                 with open(piece, "rb", buffering=0) as f:
-                                    _copy_all(f.fileno(), out.fileno())
+                                    copy_all(f.fileno(), out.fileno())
                             self._commit(tmp, final, out.fileno())
                         return
                     self._commit(tmp, final, None, synced=True)
@@ -510,17 +453,3 @@ async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
         pos += len(block)
         remaining -= len(block)
         yield block
-
-
-def _copy_all(src_fd: int, dst_fd: int) -> None:
-    """Append the whole of ``src_fd`` to ``dst_fd`` in the kernel (plain reads as a fallback)."""
-    try:
-        while os.copy_file_range(src_fd, dst_fd, 1 << 30):
-            pass
-        return
-    except OSError:  # e.g. a filesystem without copy_file_range: copy what is left by hand
-        pass
-    while block := os.read(src_fd, CHUNK_SIZE):
-        view = memoryview(block)
-        while view:
-            view = view[os.write(dst_fd, view) :]

@@ -17,13 +17,12 @@ from ...models import Blob, Bucket
 from ...state import AppState
 from ...storage.base import WriteResult
 from ...timeutil import utcnow
-from ..base import BlobRecord, ListQuery, Probe, Usage, WriteSpec
+from ..base import MANAGED, READ_WRITE, BlobRecord, ListQuery, Probe, Usage, WriteSpec
 from .catalogue import NewBlob, commit_blobs, delete_blob_rows, find_blob, write_object
 from .listing import list_blobs as list_page
 from .objects import discard_objects
 
-MANAGED = "MANAGED"
-MANAGED_ACTIONS = ["READ", "WRITE"]
+MANAGED_ACTIONS = READ_WRITE
 KEYS_PER_QUERY = 500
 
 
