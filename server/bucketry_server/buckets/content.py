@@ -1,117 +1,32 @@
 """Folder browsing of a bucket (``/content``): the files and sub-folders directly under a
-prefix, from the catalogue or from a manifest blob listing the keys (parsed once per version,
-then cached)."""
+prefix, from the bucket's listing (delimiter ``/``) or from a manifest blob listing the keys
+(parsed once per version, then cached). Both use the one skip-scan (:mod:`..backends.scan`)."""
 
 from __future__ import annotations
 
-import bisect
 import hashlib
+import heapq
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import bucket_for_read
 from ..accounts.principals import Principal
-from ..backends.base import BlobRecord, BucketBackend
+from ..backends.base import BlobRecord, BucketBackend, ListQuery
 from ..backends.registry import backend_for
+from ..backends.scan import Page, list_fetch, name_position_ok, scan_by_name
 from ..errors import Invalid, NotFound
 from ..keys import check_key, check_prefix, key_error
-from ..models import Blob, Bucket
+from ..models import Bucket
 from ..pagination import decode_cursor, encode_cursor
 from ..state import AppState
 from ..timeutil import iso
 
 #: A manifest is read whole (then cached by etag); bigger ones are refused.
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-_DIR_END = chr(ord("/") + 1)  # "0": the first string after every "<dir>/..." key
-
-Row = tuple[str, int | None, datetime | None]
-Fetch = Callable[[str, bool, int], list[Row]]
-
-
-def _browse(
-    fetch: Fetch, prefix: str, start: tuple[str, bool] | None, page_size: int
-) -> tuple[list[dict[str, Any]], tuple[str, bool] | None]:
-    """One page of the folder ``prefix``: files directly in it and sub-folders (each once),
-    in key order. ``fetch(bound, strict, limit)`` yields keys under ``prefix`` after ``bound``
-    in order; a sub-folder's keys are skipped with one seek. Returns the entries and the
-    position to resume at (None on the last page)."""
-    bound, strict = start or (prefix, False)
-    found: list[tuple[dict[str, Any], tuple[str, bool]]] = []
-    batch = min(page_size + 1, 1000)
-    while len(found) <= page_size:
-        rows = fetch(bound, strict, batch)
-        open_dir: str | None = None
-        for key, size, modified in rows:
-            rest = key[len(prefix) :]
-            if open_dir is not None and rest.startswith(open_dir):
-                continue
-            if len(found) > page_size:
-                break
-            slash = rest.find("/")
-            if slash >= 0:
-                open_dir = rest[: slash + 1]
-                entry: dict[str, Any] = {
-                    "name": open_dir,
-                    "type": "DIR",
-                    "size": None,
-                    "modified_at": None,
-                }
-                found.append((entry, (prefix + rest[:slash] + _DIR_END, False)))
-            else:
-                open_dir = None
-                entry = {"name": rest, "type": "FILE", "size": size, "modified_at": iso(modified)}
-                found.append((entry, (key, True)))
-        if len(rows) < batch or len(found) > page_size:
-            break
-        if open_dir is not None:
-            bound, strict = prefix + open_dir[:-1] + _DIR_END, False
-        else:
-            bound, strict = rows[-1][0], True
-    if len(found) > page_size:
-        return [e for e, _ in found[:page_size]], found[page_size - 1][1]
-    return [e for e, _ in found], None
-
-
-def _prefix_upper(prefix: str) -> str | None:
-    """The first string after every string starting with ``prefix`` (which ends with '/')."""
-    return prefix[:-1] + _DIR_END if prefix else None
-
-
-def _db_fetch(state: AppState, bucket_id: str, prefix: str) -> Fetch:
-    upper = _prefix_upper(prefix)
-
-    def fetch(bound: str, strict: bool, limit: int) -> list[Row]:
-        stmt = select(Blob.key, Blob.size, Blob.modified_at).where(
-            Blob.bucket_id == bucket_id, Blob.key > bound if strict else Blob.key >= bound
-        )
-        if upper is not None:
-            stmt = stmt.where(Blob.key < upper)
-        with state.db.session() as s:
-            return list(s.execute(stmt.order_by(Blob.key).limit(limit)).all())
-
-    return fetch
-
-
-def _list_fetch(keys: list[str], prefix: str) -> Fetch:
-    upper = _prefix_upper(prefix)
-
-    def fetch(bound: str, strict: bool, limit: int) -> list[Row]:
-        i = bisect.bisect_right(keys, bound) if strict else bisect.bisect_left(keys, bound)
-        out: list[Row] = []
-        for key in keys[i : i + limit]:
-            if upper is not None and key >= upper:
-                break
-            out.append((key, None, None))
-        return out
-
-    return fetch
 
 
 def parse_manifest(data: bytes) -> list[str]:
@@ -187,28 +102,88 @@ def _content_token_tag(prefix: str, manifest: str | None) -> str:
     return "cnt:" + hashlib.sha256(f"{prefix}\0{manifest or ''}".encode()).hexdigest()[:16]
 
 
-def _read_bucket(state: AppState, p: Principal, ref: str) -> Bucket:
-    with state.db.session() as s:
-        return bucket_for_read(s, p, ref)
-
-
-def _file_details(
-    state: AppState, bucket_id: str, prefix: str, entries: list[dict[str, Any]]
-) -> None:
-    """Sizes and times of the manifest's files that exist as blobs (one query per page)."""
+async def _file_details(backend: BucketBackend, prefix: str, entries: list[dict[str, Any]]) -> None:
+    """Sizes and times of the manifest's files that exist as blobs (one lookup per page)."""
     keys = [prefix + e["name"] for e in entries if e["type"] == "FILE"]
     if not keys:
         return
-    with state.db.session() as s:
-        rows = s.execute(
-            select(Blob.key, Blob.size, Blob.modified_at).where(
-                Blob.bucket_id == bucket_id, Blob.key.in_(keys)
-            )
-        ).all()
-    found = {key: (size, modified) for key, size, modified in rows}
+    found = await backend.stat_many(keys)
     for e in entries:
         if e["type"] == "FILE" and (hit := found.get(prefix + e["name"])) is not None:
-            e["size"], e["modified_at"] = hit[0], iso(hit[1])
+            e["size"], e["modified_at"] = hit.size, iso(hit.modified_at)
+
+
+def _dir(name: str) -> dict[str, Any]:
+    return {"name": name, "type": "DIR", "size": None, "modified_at": None}
+
+
+async def _from_listing(
+    backend: BucketBackend, prefix: str, next_token: str | None, page_size: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A folder page from the backend's listing with delimiter ``/``: files and folders
+    merged back into key order (the order the skip-scan met them)."""
+    query = ListQuery(prefix=prefix, delimiter="/", page_size=page_size, cursor=next_token)
+    page = json.loads(await backend.list_blobs(query))
+    files = [
+        (
+            b["key"],
+            {
+                "name": b["key"][len(prefix) :],
+                "type": "FILE",
+                "size": b["size"],
+                "modified_at": b["modified_at"],
+            },
+        )
+        for b in page["results"]
+    ]
+    folders = [(f, _dir(f[len(prefix) :])) for f in page["prefixes"]]
+    merged = heapq.merge(files, folders, key=lambda item: item[0])
+    return [entry for _, entry in merged], page["next_cursor"]
+
+
+async def _manifest_keys(backend: BucketBackend, bucket_id: str, manifest_path: str) -> list[str]:
+    """The keys the manifest lists (parsed once per manifest version)."""
+    blob = await backend.stat(manifest_path)
+    if blob is None:
+        raise NotFound("not_found", f"manifest {manifest_path!r} not found")
+    keys = _manifests.get((bucket_id, manifest_path, blob.etag))
+    if keys is None:
+        if blob.size > MAX_MANIFEST_BYTES:
+            raise Invalid(
+                "manifest_too_large", f"manifests are limited to {MAX_MANIFEST_BYTES} bytes"
+            )
+        data = await read_blob(backend, blob, MAX_MANIFEST_BYTES)
+        keys = await run_in_threadpool(parse_manifest, data)
+        _manifests.put((bucket_id, manifest_path, blob.etag), keys)
+    return keys
+
+
+async def _from_manifest(
+    backend: BucketBackend,
+    bucket_id: str,
+    manifest_path: str,
+    prefix: str,
+    next_token: str | None,
+    page_size: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A folder page of the keys a manifest lists (the same skip-scan, over the key list)."""
+    tag = _content_token_tag(prefix, manifest_path)
+    pos = decode_cursor(next_token, 2, tag)
+    if not name_position_ok(pos, False):
+        raise Invalid("bad_cursor", "the next_token is malformed")
+    keys = await _manifest_keys(backend, bucket_id, manifest_path)
+    page = Page(page_size)
+    query = ListQuery(prefix=prefix, delimiter="/", page_size=page_size)
+    resume = scan_by_name(list_fetch(keys, prefix), query, prefix, None, page, pos)
+    entries = [
+        _dir(item[len(prefix) :])
+        if is_dir
+        else {"name": item.key[len(prefix) :], "type": "FILE", "size": None, "modified_at": None}
+        for is_dir, item in page.entries
+    ]
+    await _file_details(backend, prefix, entries)
+    after = page.last_after if page.more else resume
+    return entries, encode_cursor(after, tag) if after is not None else None
 
 
 async def browse(
@@ -228,43 +203,17 @@ async def browse(
         prefix += "/"
     if manifest_path is not None:
         check_key(manifest_path, "manifest_path")
-    tag = _content_token_tag(prefix, manifest_path)
-    start: tuple[str, bool] | None = None
-    values = decode_cursor(next_token, 2, tag)
-    if values is not None:
-        bound, strict = values
-        if not isinstance(bound, str) or not isinstance(strict, bool):
-            raise Invalid("bad_cursor", "the next_token is malformed")
-        start = (bound, strict)
-
+    bucket_row = await run_in_threadpool(_read_bucket, state, p, bucket)
+    backend = backend_for(state, bucket_row)
     if manifest_path is None:
-
-        def from_db() -> tuple[list[dict[str, Any]], tuple[str, bool] | None]:
-            with state.db.session() as s:
-                bucket_id = bucket_for_read(s, p, bucket).id
-            return _browse(_db_fetch(state, bucket_id, prefix), prefix, start, page_size)
-
-        entries, resume = await run_in_threadpool(from_db)
+        entries, token = await _from_listing(backend, prefix, next_token, page_size)
     else:
-        bucket_row = await run_in_threadpool(_read_bucket, state, p, bucket)
-        bucket_id, backend = bucket_row.id, backend_for(state, bucket_row)
-        blob = await backend.stat(manifest_path)
-        if blob is None:
-            raise NotFound("not_found", f"manifest {manifest_path!r} not found")
-        keys = _manifests.get((bucket_id, manifest_path, blob.etag))
-        if keys is None:
-            if blob.size > MAX_MANIFEST_BYTES:
-                raise Invalid(
-                    "manifest_too_large",
-                    f"manifests are limited to {MAX_MANIFEST_BYTES} bytes",
-                )
-            data = await read_blob(backend, blob, MAX_MANIFEST_BYTES)
-            keys = await run_in_threadpool(parse_manifest, data)
-            _manifests.put((bucket_id, manifest_path, blob.etag), keys)
-        entries, resume = _browse(_list_fetch(keys, prefix), prefix, start, page_size)
-        await run_in_threadpool(_file_details, state, bucket_id, prefix, entries)
-    return {
-        "prefix": prefix,
-        "content": entries,
-        "next_token": encode_cursor(list(resume), tag) if resume is not None else None,
-    }
+        entries, token = await _from_manifest(
+            backend, bucket_row.id, manifest_path, prefix, next_token, page_size
+        )
+    return {"prefix": prefix, "content": entries, "next_token": token}
+
+
+def _read_bucket(state: AppState, p: Principal, ref: str) -> Bucket:
+    with state.db.session() as s:
+        return bucket_for_read(s, p, ref)

@@ -29,8 +29,8 @@ from ...models import Blob
 from ...pagination import decode_cursor, encode_cursor
 from ...timeutil import iso
 from ..base import ListQuery
+from ..scan import MAX_BATCH, MAX_SCAN_ROWS, Page, key_successor, name_position_ok, scan_by_name
 
-MAX_SCAN_ROWS = 20_000
 # Plain rows of just what a listing shows (no ORM identity map). The JSON and time columns come
 # back as the driver gives them, without SQLAlchemy's result processing: on SQLite that is the
 # stored text, which goes into the page nearly as is (see blob_entry) instead of being parsed
@@ -45,27 +45,6 @@ LISTED_COLUMNS: tuple[Any, ...] = (
     type_coerce(Blob.created_at, Text).label("created_at"),
     type_coerce(Blob.modified_at, Text).label("modified_at"),
 )
-# One more than the largest page: a full page plus the row that proves there is a next one
-# comes from a single query.
-MAX_BATCH = 1001
-
-
-def key_successor(prefix: str) -> str | None:
-    """The least string above every string that starts with ``prefix`` (None: no such bound).
-
-    Keys sort by code point (UTF-8 bytes) everywhere, so ``prefix <= k < successor`` is exactly
-    "``k`` starts with ``prefix``", and that range is one index scan.
-    """
-    chars = list(prefix)
-    while chars:
-        cp = ord(chars[-1]) + 1
-        if 0xD800 <= cp <= 0xDFFF:
-            cp = 0xE000
-        if cp <= 0x10FFFF:
-            chars[-1] = chr(cp)
-            return "".join(chars)
-        chars.pop()
-    return None
 
 
 def prefix_range(prefix: str) -> list[ColumnElement[bool]]:
@@ -128,36 +107,6 @@ def _bad_cursor() -> DomainError:
     return Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")
 
 
-class _Page:
-    def __init__(self, page_size: int) -> None:
-        self.page_size = page_size
-        self.blobs: list[str] = []  # JSON text per entry
-        self.prefixes: list[str] = []
-        self.count = 0
-        self.last_after: list[Any] | None = None  # position after the last entry on the page
-        self.more = False  # an entry beyond the page exists
-
-    @property
-    def full(self) -> bool:
-        return self.count >= self.page_size
-
-    def add_blob(self, blob: Any, after: list[Any]) -> None:
-        if self.full:
-            self.more = True
-            return
-        self.blobs.append(blob_entry(blob))
-        self.count += 1
-        self.last_after = after
-
-    def add_prefix(self, folder: str, after: list[Any]) -> None:
-        if self.full:
-            self.more = True
-            return
-        self.prefixes.append(folder)
-        self.count += 1
-        self.last_after = after
-
-
 def _page_body(blobs: list[str], prefixes: list[str], next_cursor: str | None) -> bytes:
     text = (
         f'{{"results":[{",".join(blobs)}],'
@@ -172,7 +121,7 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
     if q.delimiter and q.order_by != "name":
         raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
     scope = _scope(q.prefix, q.glob)
-    page = _Page(q.page_size)
+    page = Page(q.page_size)
     if scope is None:
         decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor
         return _page_body([], [], None)
@@ -189,7 +138,7 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
         next_cursor = encode_cursor(resume, q.tag())
     else:
         next_cursor = None
-    return _page_body(page.blobs, page.prefixes, next_cursor)
+    return _page_body([blob_entry(row) for row in page.blobs], page.prefixes, next_cursor)
 
 
 def _key_range(scope: str, pos: list[Any] | None) -> list[ColumnElement[bool]]:
@@ -222,55 +171,20 @@ def _scan_by_name(
     base: Select[Any],
     scope: str,
     pattern: re.Pattern[str] | None,
-    page: _Page,
+    page: Page,
 ) -> list[Any] | None:
-    """Fill ``page`` in key order; returns where to resume if the scan budget ran out."""
-    desc = q.descending
+    """Fill ``page`` in key order (the skip-scan of :mod:`..scan` over the catalogue);
+    returns where to resume if the scan budget ran out."""
     pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag())
-    if pos is not None and not (
-        isinstance(pos[1], str) and pos[0] in (("lt",) if desc else ("gt", "ge"))
-    ):
+    if not name_position_ok(pos, q.descending):
         raise _bad_cursor()
-    order = Blob.key.desc() if desc else Blob.key.asc()
-    plain = pattern is None and not q.delimiter
-    batch = min(q.page_size + 1, MAX_BATCH if plain else 64, MAX_BATCH)
-    examined = 0
-    while examined < MAX_SCAN_ROWS:
-        stmt = base.where(*_key_range(scope, pos))
-        rows = list(session.execute(stmt.order_by(order).limit(batch)).all())
-        jumped = False
-        for blob in rows:
-            examined += 1
-            key = blob.key
-            pos = ["lt" if desc else "gt", key]
-            if pattern is not None and pattern.fullmatch(key) is None:
-                continue
-            if q.delimiter:
-                cut = key.find(q.delimiter, len(q.prefix))
-                if cut != -1:
-                    folder = key[: cut + 1]
-                    if desc:
-                        after: list[Any] | None = ["lt", folder]
-                    else:
-                        upper = key_successor(folder)
-                        after = None if upper is None else ["ge", upper]
-                    page.add_prefix(folder, after or ["ge", folder])
-                    if page.more:
-                        return None
-                    if after is None:  # nothing can sort after this folder
-                        return None
-                    pos = after
-                    jumped = True
-                    break
-            page.add_blob(blob, list(pos))
-            if page.more:
-                return None
-        if jumped:
-            continue
-        if len(rows) < batch:
-            return None  # end of the range
-        batch = min(batch * 2, MAX_BATCH)
-    return pos
+    order = Blob.key.desc() if q.descending else Blob.key.asc()
+
+    def fetch(after: list[Any] | None, limit: int) -> list[Any]:
+        stmt = base.where(*_key_range(scope, after)).order_by(order).limit(limit)
+        return list(session.execute(stmt).all())
+
+    return scan_by_name(fetch, q, scope, pattern, page, pos)
 
 
 def _scan_by_column(
@@ -278,7 +192,7 @@ def _scan_by_column(
     q: ListQuery,
     base: Select[Any],
     pattern: re.Pattern[str] | None,
-    page: _Page,
+    page: Page,
 ) -> list[Any] | None:
     """Fill ``page`` in (size|created_at, key) order; returns where to resume if cut short."""
     column = Blob.size if q.order_by == "size" else Blob.created_at
