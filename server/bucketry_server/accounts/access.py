@@ -27,11 +27,13 @@ def owns(p: Principal, bucket: Bucket) -> bool:
 
 
 def can_see(p: Principal, bucket: Bucket) -> bool:
+    """Whether ``p`` may read the bucket (in scope and owned, or public)."""
     in_scope = p.bucket_ids is None or bucket.id in p.bucket_ids
     return (in_scope and owns(p, bucket)) or bucket.public
 
 
 def can_write(p: Principal, bucket: Bucket) -> bool:
+    """Whether ``p`` may write to the bucket (in scope, owned, not read-only)."""
     in_scope = p.bucket_ids is None or bucket.id in p.bucket_ids
     return in_scope and owns(p, bucket) and not p.read_only
 
@@ -88,10 +90,12 @@ def find_bucket(session: Session, p: Principal, ref: str) -> Bucket:
 
 
 def bucket_for_read(session: Session, p: Principal, ref: str) -> Bucket:
+    """Bucket ``ref`` if ``p`` may read it; else ``NotFound``."""
     return find_bucket(session, p, ref)
 
 
 def bucket_for_write(session: Session, p: Principal, ref: str) -> Bucket:
+    """Bucket ``ref`` if ``p`` may write to it; ``NotFound``, ``Unauthenticated`` or ``Forbidden``."""
     bucket = find_bucket(session, p, ref)
     if p.anonymous:
         p.require_user()
@@ -101,6 +105,7 @@ def bucket_for_write(session: Session, p: Principal, ref: str) -> Bucket:
 
 
 def bucket_for_manage(session: Session, p: Principal, ref: str) -> Bucket:
+    """Bucket ``ref`` if ``p`` may change its settings; ``NotFound``, ``Unauthenticated`` or ``Forbidden``."""
     bucket = find_bucket(session, p, ref)
     if p.anonymous:
         p.require_user()

@@ -99,6 +99,7 @@ PRINCIPALS = PrincipalCache()
 
 
 def resolve_principal(session: Session, secret: str | None) -> Principal:
+    """The principal of a bearer ``secret`` (anonymous for None); ``Unauthenticated`` if unknown, revoked or expired."""
     if secret is None:
         return ANONYMOUS
     token = session.scalar(select(Token).where(Token.secret_hash == hash_secret(secret)))

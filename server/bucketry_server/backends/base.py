@@ -106,9 +106,18 @@ class BatchWriter(Protocol):
     """Many small blobs in one go (tar batches): ``add`` stores data as it arrives, ``commit``
     makes the accepted members visible at once; ``abandon`` removes everything written."""
 
-    async def add(self, key: str, data: bytes, sha256_hex: str, spec: WriteSpec) -> None: ...
-    async def commit(self, *, overwrite: bool) -> list[BlobRecord | None]: ...
-    async def abandon(self) -> None: ...
+    async def add(self, key: str, data: bytes, sha256_hex: str, spec: WriteSpec) -> None:
+        """Store ``data`` for ``key`` (not visible before :meth:`commit`)."""
+        ...
+
+    async def commit(self, *, overwrite: bool) -> list[BlobRecord | None]:
+        """Make every added blob visible at once; per blob (in order) its record, or None if
+        the key existed and ``overwrite`` is False."""
+        ...
+
+    async def abandon(self) -> None:
+        """Remove everything written; nothing becomes visible."""
+        ...
 
 
 class BucketBackend(Protocol):

@@ -55,6 +55,7 @@ class Member:
     blob: BlobRecord | None = None
 
     def as_json(self) -> dict[str, Any]:
+        """The member's ``BlobBatchItem``."""
         if self.error is not None or self.blob is None:
             key = self.key.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             return {"key": key, "ok": False, "blob": None, "error": self.error}
@@ -62,6 +63,7 @@ class Member:
 
 
 def member_key(prefix: str, name: str) -> str:
+    """The blob key of tar member ``name`` under ``prefix`` (leading ``./`` dropped)."""
     while name.startswith("./"):
         name = name[2:]
     return prefix + name

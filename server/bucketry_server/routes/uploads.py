@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from ..blobs.validation import parse_expected
 from ..blobs.views import blob_json
-from ..uploads import service
+from ..uploads import completion, service
 from ..uploads.service import part_json
 from .deps import CurrentPrincipal, State
 from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, PageSize
@@ -123,5 +123,5 @@ async def uploads_complete(
     bucket: BucketRef, upload_id: str, body: UploadComplete, p: CurrentPrincipal, state: State
 ) -> dict[str, Any]:
     parts = [(c.part_number, c.etag) for c in body.parts]
-    blob = await service.complete_upload(state, p, bucket, upload_id, parts)
+    blob = await completion.complete_upload(state, p, bucket, upload_id, parts)
     return blob_json(blob)

@@ -1,4 +1,5 @@
-"""Multipart uploads (the protocol, callable without a request): initiate → put parts (any order, in parallel, re-sendable) → list parts
+"""Multipart uploads (the protocol, callable without a request; completion is in
+:mod:`.completion`): initiate → put parts (any order, in parallel, re-sendable) → list parts
 (resume) → complete (atomic) → abort. Abandoned uploads expire (``maintenance.expire_uploads``).
 
 Every part is an object of its own, written with the managed-blob protocol (``pending`` ledger
@@ -16,35 +17,29 @@ are put back so the client can fix and retry.
 
 from __future__ import annotations
 
-import itertools
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import bucket_for_write
 from ..accounts.principals import Principal
-from ..backends.base import BlobRecord, WriteSpec
 from ..backends.conditions import check_preconditions, etag_for
 from ..backends.managed.catalogue import write_object
 from ..backends.managed.objects import discard_objects
-from ..backends.registry import backend_for
-from ..blobs.validation import OCTET_STREAM, parse_expected
-from ..errors import Conflict, Invalid, TooLarge, not_found
+from ..blobs.validation import parse_expected
+from ..errors import Invalid, TooLarge, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..pagination import keyset_page
 from ..state import AppState
-from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError, WriteResult
+from ..storage.base import Expected, WriteResult
 from ..timeutil import iso, utcnow
-
-_Row = TypeVar("_Row", Upload, UploadPart)
 
 #: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
 MAX_PART_SIZE = 5 * 1024**3
@@ -53,6 +48,7 @@ MAX_METADATA_BYTES = 2048
 
 
 def part_json(p: UploadPart) -> dict[str, Any]:
+    """A part as the API's ``UploadPart``."""
     return {
         "part_number": p.part_number,
         "size": p.size,
@@ -63,6 +59,7 @@ def part_json(p: UploadPart) -> dict[str, Any]:
 
 
 def upload_json(state: AppState, u: Upload, parts: list[UploadPart]) -> dict[str, Any]:
+    """An upload with its parts as the API's ``Upload``."""
     return {
         "id": u.id,
         "bucket_id": u.bucket_id,
@@ -78,7 +75,8 @@ def upload_json(state: AppState, u: Upload, parts: list[UploadPart]) -> dict[str
     }
 
 
-def _parts_of(s: Session, upload_id: str) -> list[UploadPart]:
+def parts_of(s: Session, upload_id: str) -> list[UploadPart]:
+    """The parts received for an upload, by part number."""
     return list(
         s.scalars(
             select(UploadPart)
@@ -88,7 +86,7 @@ def _parts_of(s: Session, upload_id: str) -> list[UploadPart]:
     )
 
 
-def _lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> Upload:
+def lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> Upload:
     """Take the write lock on a live upload of this bucket (first statement of a transaction)."""
     result = cast(
         "CursorResult[Any]",
@@ -118,21 +116,18 @@ def _live_upload(s: Session, bucket_id: str, upload_id: str) -> Upload:
     return upload
 
 
-def _norm_etag(etag: str) -> str:
-    return etag.strip().removeprefix("W/").strip('"')
-
-
 def _bucket_id_for_write(state: AppState, p: Principal, ref: str) -> str:
     with state.db.session() as s:
         return bucket_for_write(s, p, ref).id
 
 
-def _bucket_for_write(state: AppState, p: Principal, ref: str) -> Bucket:
+def writable_bucket(state: AppState, p: Principal, ref: str) -> Bucket:
+    """Bucket ``ref`` if the caller may write to it (blocking)."""
     with state.db.session() as s:
         return bucket_for_write(s, p, ref)
 
 
-def _drop_upload(s: Session, upload_id: str, parts: list[UploadPart], ledger_state: str) -> None:
+def drop_upload(s: Session, upload_id: str, parts: list[UploadPart], ledger_state: str) -> None:
     """Delete an upload's rows, marking its part objects (``pending``/``dead``) in the ledger."""
     now = utcnow()
     for part in parts:
@@ -154,7 +149,7 @@ def commit_part(
     Raises 404 if the upload vanished meanwhile (completed, aborted, expired)."""
     now = utcnow()
     with state.db.session() as s:
-        _lock_upload(s, bucket_id, upload_id, now)
+        lock_upload(s, bucket_id, upload_id, now)
         replaced: str | None = None
         part = s.get(UploadPart, (upload_id, part_number), populate_existing=True)
         if part is None:
@@ -171,110 +166,6 @@ def commit_part(
         s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
         s.flush()
         return part, replaced
-
-
-class _Claim:
-    """What completion took out of the database, to compose from or to put back."""
-
-    def __init__(self, upload: Upload, parts: list[UploadPart], chosen: list[UploadPart]) -> None:
-        self.upload = upload
-        self.parts = parts  # every part received
-        self.chosen = chosen  # the listed ones, in order
-
-
-def _claim_for_completion(
-    state: AppState,
-    bucket_id: str,
-    upload_id: str,
-    listed: Sequence[tuple[int, str]],
-    new_oid: str,
-) -> _Claim:
-    """Validate the part list and take the upload out of the database (one transaction)."""
-    settings = state.settings
-    numbers = [number for number, _ in listed]
-    if any(b <= a for a, b in itertools.pairwise(numbers)):
-        raise Invalid(
-            "invalid_part_order", "parts must be listed once each, by ascending part number"
-        )
-    if len(listed) > settings.max_parts:
-        raise Invalid("too_many_parts", f"at most {settings.max_parts} parts")
-    now = utcnow()
-    with state.db.session() as s:
-        upload = _lock_upload(s, bucket_id, upload_id, now)
-        parts = _parts_of(s, upload_id)
-        by_number = {part.part_number: part for part in parts}
-        chosen: list[UploadPart] = []
-        for number, etag in listed:
-            part = by_number.get(number)
-            if part is None:
-                raise Invalid("invalid_part", f"part {number} was not uploaded")
-            if _norm_etag(etag) != _norm_etag(part.etag):
-                raise Invalid(
-                    "invalid_part",
-                    f"part {number}: ETag {etag} does not match the stored {part.etag}",
-                )
-            chosen.append(part)
-        for part in chosen[:-1]:
-            if part.size < settings.min_part_size:
-                raise Invalid(
-                    "part_too_small",
-                    f"part {part.part_number} has {part.size} bytes; every part but the last "
-                    f"must have at least {settings.min_part_size}",
-                )
-        total = sum(part.size for part in chosen)
-        if upload.size is not None and total != upload.size:
-            raise Invalid(
-                "size_mismatch",
-                f"the parts add up to {total} bytes, the upload declared {upload.size}",
-            )
-        if total > settings.max_blob_bytes:
-            raise Invalid("too_large", f"a blob is at most {settings.max_blob_bytes} bytes")
-        if upload.if_none_match:
-            existing = s.scalar(
-                select(Blob.etag).where(Blob.bucket_id == bucket_id, Blob.key == upload.key)
-            )
-            check_preconditions(existing, None, upload.if_none_match)
-        # Claim: the rows go now (a concurrent completion finds nothing); every object stays
-        # marked pending until the outcome is committed, so a crash leaks nothing.
-        _drop_upload(s, upload_id, parts, "pending")
-        s.add(ObjectLedger(object_id=new_oid, state="pending", created_at=now))
-        return _Claim(upload, parts, chosen)
-
-
-def _fresh_copy(row: _Row) -> _Row:
-    """A new, unsaved instance holding ``row``'s column values, to insert the row again."""
-    columns = sa_inspect(type(row)).column_attrs
-    return type(row)(**{c.key: getattr(row, c.key) for c in columns})
-
-
-def _restore(state: AppState, claim: _Claim) -> bool:
-    """Put a claimed upload back after a failed completion; False if that was impossible."""
-    try:
-        with state.db.session() as s:
-            s.add(_fresh_copy(claim.upload))
-            s.flush()
-            s.add_all(_fresh_copy(part) for part in claim.parts)
-            s.execute(
-                delete(ObjectLedger).where(
-                    ObjectLedger.object_id.in_([part.object_id for part in claim.parts])
-                )
-            )
-    except Exception:  # e.g. the bucket was deleted meanwhile
-        return False
-    return True
-
-
-async def _free_parts(state: AppState, claim: _Claim) -> None:
-    ids = [part.object_id for part in claim.parts]
-
-    def mark_dead() -> None:
-        with state.db.session() as s:
-            s.execute(
-                update(ObjectLedger).where(ObjectLedger.object_id.in_(ids)).values(state="dead")
-            )
-
-    await run_in_threadpool(mark_dead)
-    await discard_objects(state, ids)
 
 
 # ---------------------------------------------------------------------------- the protocol
@@ -380,7 +271,7 @@ def get_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> di
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
         upload = _live_upload(s, b.id, upload_id)
-        return upload_json(state, upload, _parts_of(s, upload.id))
+        return upload_json(state, upload, parts_of(s, upload.id))
 
 
 async def abort_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> None:
@@ -390,9 +281,9 @@ async def abort_upload(state: AppState, p: Principal, bucket: str, upload_id: st
     def abort() -> list[str]:
         bucket_id = _bucket_id_for_write(state, p, bucket)
         with state.db.session() as s:
-            _lock_upload(s, bucket_id, upload_id, utcnow())
-            parts = _parts_of(s, upload_id)
-            _drop_upload(s, upload_id, parts, "dead")
+            lock_upload(s, bucket_id, upload_id, utcnow())
+            parts = parts_of(s, upload_id)
+            drop_upload(s, upload_id, parts, "dead")
             return [part.object_id for part in parts]
 
     freed = await run_in_threadpool(abort)
@@ -440,44 +331,3 @@ async def put_part(
     if replaced is not None:
         await discard_objects(state, [replaced])
     return part
-
-
-async def complete_upload(
-    state: AppState, p: Principal, bucket: str, upload_id: str, parts: Sequence[tuple[int, str]]
-) -> BlobRecord:
-    """Compose the listed ``(part number, ETag)`` parts into the blob and commit it through
-    the bucket's backend. On failure the upload is put back, so the client can retry."""
-    p.require_user()
-    new_oid = new_id("obj")
-
-    def claim() -> tuple[Bucket, _Claim]:
-        b = _bucket_for_write(state, p, bucket)
-        return b, _claim_for_completion(state, b.id, upload_id, parts, new_oid)
-
-    b, c = await run_in_threadpool(claim)
-    u = c.upload
-    spec = WriteSpec(
-        u.content_type or OCTET_STREAM,
-        dict(u.meta or {}),
-        Expected(sha256_hex=u.sha256),
-        if_none_match=u.if_none_match,
-    )
-    try:
-        chosen_ids = [part.object_id for part in c.chosen]
-        try:
-            # Mostly hashed already while the parts arrived; only the rest is read now.
-            digest = await state.rolling.finish(upload_id, chosen_ids)
-            blob = await backend_for(state, b).compose(
-                u.key, chosen_ids, digest, spec, object_id=new_oid
-            )
-        except ChecksumMismatchError as exc:
-            raise Invalid("checksum_mismatch", f"the assembled blob does not match: {exc}") from exc
-        except ObjectMissingError as exc:
-            raise Conflict("part_missing", f"a part's data is missing: {exc}") from exc
-    except BaseException:
-        await discard_objects(state, [new_oid])  # idempotent; clears the pending mark
-        if not await run_in_threadpool(_restore, state, c):
-            await _free_parts(state, c)
-        raise
-    await _free_parts(state, c)
-    return blob
