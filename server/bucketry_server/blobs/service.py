@@ -55,6 +55,18 @@ async def stat_blob(backend: BucketBackend, key: str) -> BlobRecord:
     return blob
 
 
+async def check_put(
+    backend: BucketBackend, key: str, if_match: str | None, if_none_match: str | None
+) -> None:
+    """Refuse a write before any byte of it is read: the bucket takes no writes (``Invalid``
+    ``not_managed``) or a precondition fails (``PreconditionFailed``; checked again at
+    commit)."""
+    backend.check_writable()
+    if if_match is not None or if_none_match is not None:
+        existing = await backend.stat(key)
+        check_preconditions(existing.etag if existing else None, if_match, if_none_match)
+
+
 async def delete_blob(
     state: AppState, p: Principal, ref: str, key: str, *, if_match: str | None = None
 ) -> None:

@@ -14,7 +14,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from urllib.parse import unquote_to_bytes
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,13 +21,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from ..backends.base import BlobRecord, BucketBackend, WriteSpec
-from ..backends.conditions import check_preconditions, etag_matches
+from ..backends.conditions import etag_matches
 from ..backends.registry import backend_for
+from ..blobs.service import check_put
 from ..blobs.validation import OCTET_STREAM, parse_expected, parse_metadata, resolve_content_type
 from ..blobs.views import blob_json
 from ..errors import DomainError, Invalid, PreconditionFailed, TooLarge
 from ..keys import check_key
-from ..models import Blob, Bucket
+from ..models import Bucket
 from ..ranges import http_date, parse_range
 from ..state import AppState
 from ..storage.base import ObjectMissingError
@@ -189,7 +189,7 @@ async def upload(
     with a session and returns the writable bucket or raises.
     """
 
-    def before() -> tuple[Bucket, WriteSpec, str | None]:
+    def before() -> tuple[Bucket, WriteSpec]:
         check_key(key)
         check_query_utf8(request, key, content_type)
         spec = WriteSpec(
@@ -200,21 +200,14 @@ async def upload(
             if_none_match=if_none_match,
         )
         check_declared_size(request, state)
-        with state.db.session() as s:  # one session: rights and the early precondition check
-            bucket = authorize(s)
-            backend_for(state, bucket).check_writable()
-            etag = None
-            if if_match is not None or if_none_match is not None:
-                etag = s.scalar(
-                    select(Blob.etag).where(Blob.bucket_id == bucket.id, Blob.key == key)
-                )
-            # Fail fast on preconditions; the commit checks them again atomically.
-            check_preconditions(etag, if_match, if_none_match)
-            return bucket, spec, etag
+        with state.db.session() as s:
+            return authorize(s), spec
 
     try:
-        bucket, spec, _ = await run_in_threadpool(before)
+        bucket, spec = await run_in_threadpool(before)
+        backend = backend_for(state, bucket)
+        await check_put(backend, key, if_match, if_none_match)
     except DomainError as problem:
         raise refuse_early(request, problem) from None
-    blob = await backend_for(state, bucket).write(key, request.stream(), spec)
+    blob = await backend.write(key, request.stream(), spec)
     return JSONResponse(blob_json(blob), status_code=201, headers={"ETag": blob.etag})
