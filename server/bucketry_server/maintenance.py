@@ -1,8 +1,8 @@
 """Housekeeping: start-up sweep of interrupted writes, and periodic expiry of abandoned uploads.
 
-Write protocol for managed blobs (``blob_ops``): write the bytes under a new object id, then in
-one transaction point the blob row at it while marking any replaced object ``dead``; delete dead
-objects after commit. A crash at any point leaves at worst an object that no row references or
+Write protocol for managed blobs (``backends.managed.catalogue``): write the bytes under a new
+object id, then in one transaction point the blob row at it while marking any replaced object
+``dead``; delete dead objects after commit. A crash at any point leaves at worst an object that no row references or
 a ``dead`` ledger entry, never a visible partial blob; the start-up sweep removes both (and the
 ``pending`` marks that multipart completion uses while it composes). The sweep assumes no other
 instance is writing to the same store while this one starts.
