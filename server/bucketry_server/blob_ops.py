@@ -13,10 +13,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from .ids import new_id
@@ -131,9 +132,12 @@ async def commit_blob(
     metadata: dict[str, str],
     if_match: str | None = None,
     if_none_match: str | None = None,
+    also: Callable[[Session], None] | None = None,
 ) -> Blob:
     """Point ``key`` at ``object_id`` atomically; on failure the new object is discarded.
-    The transaction runs in a worker thread, off the event loop."""
+    The transaction runs in a worker thread, off the event loop. ``also`` runs inside the same
+    transaction once the preconditions hold (multipart completion deletes its upload there);
+    whatever it raises aborts the commit. Raises 404 (bucket gone), 412 (preconditions)."""
 
     def transaction() -> tuple[Blob, str | None]:
         now = utcnow()
@@ -151,6 +155,8 @@ async def commit_blob(
                 select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == key).with_for_update()
             )
             check_preconditions(existing, if_match, if_none_match)
+            if also is not None:
+                also(s)
             fields = {
                 "object_id": object_id,
                 "size": result.size,

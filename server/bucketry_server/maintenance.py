@@ -4,7 +4,8 @@ Write protocol for managed blobs (``blob_ops``): write the bytes under a new obj
 one transaction point the blob row at it while marking any replaced object ``dead``; delete dead
 objects after commit. A crash at any point leaves at worst an object that no row references or
 a ``dead`` ledger entry, never a visible partial blob; the start-up sweep removes both (and the
-``pending`` marks that multipart completion uses while it composes). The sweep assumes no other
+``pending`` marks that multipart completion uses while it composes, whose claimed uploads it
+makes usable again). The sweep assumes no other
 instance is writing to the same store while this one starts.
 """
 
@@ -15,7 +16,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from starlette.concurrency import run_in_threadpool
 
 from .models import Blob, ObjectLedger, Token, Upload, UploadPart
@@ -58,6 +59,9 @@ def _forget(state: AppState, object_ids: list[str]) -> None:
 async def sweep_at_start(state: AppState) -> None:
     removed_tmp = await state.store.sweep_temp()
     with state.db.session() as s:
+        # Completions the crash interrupted never committed: their uploads (and parts) are
+        # usable again; the objects they were composing are pending in the ledger, swept below.
+        s.execute(update(Upload).where(Upload.completing.is_not(None)).values(completing=None))
         doomed = list(s.scalars(select(ObjectLedger.object_id)).all())
         s.execute(
             ObjectLedger.__table__.update().values(state="dead")  # type: ignore[attr-defined]
@@ -85,7 +89,12 @@ async def expire_uploads(state: AppState) -> int:
     """Abort uploads past their expiry and reclaim their parts' space."""
     now = utcnow()
     with state.db.session() as s:
-        expired = list(s.scalars(select(Upload.id).where(Upload.expires_at <= now)).all())
+        expired = list(
+            s.scalars(
+                # Not one a completion is composing right now: its commit deletes it.
+                select(Upload.id).where(Upload.expires_at <= now, Upload.completing.is_(None))
+            ).all()
+        )
         if not expired:
             return 0
         parts = list(

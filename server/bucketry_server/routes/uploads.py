@@ -9,9 +9,11 @@ Concurrency. Each transaction that changes an upload starts with a no-op ``UPDAT
 upload row: on PostgreSQL it takes the row lock, on SQLite (whose driver opens the write
 transaction at the first DML statement) it takes the database write lock, so the reads that
 follow see the latest committed state and no other writer interleaves. Completion *claims* the
-upload by deleting its rows (a second completion finds nothing: 404) before the long compose,
-which runs outside any transaction; if the compose or the commit fails, the upload and its parts
-are put back so the client can fix and retry.
+upload by marking it ``completing`` (from then on every other request sees no upload: 404)
+before the long compose, which runs outside any transaction. The rows stay, so a crash loses no
+acknowledged part: the start-up sweep clears the mark and ``complete`` can be retried. The blob
+commit deletes the upload in the same transaction; if the compose or the commit fails, the mark
+is cleared so the client can fix and retry.
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import CursorResult, delete, func, select, update
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from .. import blob_ops
 from ..auth import CurrentPrincipal, Principal, State, bucket_for_write
+from ..faults import crash_point
 from ..ids import new_id
 from ..keys import check_key, check_prefix
 from ..maintenance import discard_objects
@@ -43,8 +45,6 @@ from ..timeutil import iso, utcnow
 from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, PageSize
 
 router = APIRouter(tags=["uploads"])
-
-_Row = TypeVar("_Row", Upload, UploadPart)
 
 #: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
 MAX_PART_SIZE = 5 * 1024**3
@@ -124,6 +124,7 @@ def _lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> U
                 Upload.id == upload_id,
                 Upload.bucket_id == bucket_id,
                 Upload.expires_at > now,
+                Upload.completing.is_(None),
             )
             .values(expires_at=Upload.expires_at)
             .execution_options(synchronize_session=False)
@@ -139,7 +140,12 @@ def _lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> U
 
 def _live_upload(s: Session, bucket_id: str, upload_id: str) -> Upload:
     upload = s.get(Upload, upload_id)
-    if upload is None or upload.bucket_id != bucket_id or upload.expires_at <= utcnow():
+    if (
+        upload is None
+        or upload.bucket_id != bucket_id
+        or upload.expires_at <= utcnow()
+        or upload.completing is not None
+    ):
         raise not_found("upload")
     return upload
 
@@ -173,7 +179,9 @@ def uploads_list(
         check_prefix(prefix)
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
-        stmt = select(Upload).where(Upload.bucket_id == b.id, Upload.expires_at > utcnow())
+        stmt = select(Upload).where(
+            Upload.bucket_id == b.id, Upload.expires_at > utcnow(), Upload.completing.is_(None)
+        )
         if key is not None:
             stmt = stmt.where(Upload.key == key)
         if prefix:
@@ -252,11 +260,11 @@ def uploads_get(
         return upload_json(state, upload, _parts_of(s, upload.id))
 
 
-def _drop_upload(s: Session, upload_id: str, parts: list[UploadPart], ledger_state: str) -> None:
-    """Delete an upload's rows, marking its part objects (``pending``/``dead``) in the ledger."""
+def _drop_upload(s: Session, upload_id: str, parts: list[UploadPart]) -> None:
+    """Delete an upload's rows, marking its part objects ``dead`` in the ledger."""
     now = utcnow()
     for part in parts:
-        s.merge(ObjectLedger(object_id=part.object_id, state=ledger_state, created_at=now))
+        s.merge(ObjectLedger(object_id=part.object_id, state="dead", created_at=now))
     s.execute(delete(UploadPart).where(UploadPart.upload_id == upload_id))
     s.execute(delete(Upload).where(Upload.id == upload_id))
 
@@ -272,7 +280,7 @@ async def uploads_abort(
         with state.db.session() as s:
             _lock_upload(s, bucket_id, upload_id, utcnow())
             parts = _parts_of(s, upload_id)
-            _drop_upload(s, upload_id, parts, "dead")
+            _drop_upload(s, upload_id, parts)
             return [part.object_id for part in parts]
 
     freed = await run_in_threadpool(abort)
@@ -372,18 +380,21 @@ async def uploads_put_part(
 
 
 class _Claim:
-    """What completion took out of the database, to compose from or to put back."""
+    """An upload marked ``completing`` by one completion, and what it composes from."""
 
-    def __init__(self, upload: Upload, parts: list[UploadPart], chosen: list[UploadPart]) -> None:
+    def __init__(
+        self, upload: Upload, parts: list[UploadPart], chosen: list[UploadPart], new_oid: str
+    ) -> None:
         self.upload = upload
         self.parts = parts  # every part received
         self.chosen = chosen  # the listed ones, in order
+        self.new_oid = new_oid  # the object being composed; the claim's mark
 
 
 def _claim_for_completion(
     state: AppState, bucket_id: str, upload_id: str, listed: list[CompletedPart], new_oid: str
 ) -> _Claim:
-    """Validate the part list and take the upload out of the database (one transaction)."""
+    """Validate the part list and claim the upload for this completion (one transaction)."""
     settings = state.settings
     numbers = [c.part_number for c in listed]
     if any(b <= a for a, b in itertools.pairwise(numbers)):
@@ -431,47 +442,46 @@ def _claim_for_completion(
                 select(Blob).where(Blob.bucket_id == bucket_id, Blob.key == upload.key)
             )
             blob_ops.check_preconditions(existing, None, upload.if_none_match)
-        # Claim: the rows go now (a concurrent completion finds nothing); every object stays
-        # marked pending until the outcome is committed, so a crash leaks nothing.
-        _drop_upload(s, upload_id, parts, "pending")
+        # Claim: the rows stay (a crash must not lose acknowledged parts) but are hidden from
+        # every other request; the composed object is marked pending until the commit.
+        upload.completing = new_oid
         s.add(ObjectLedger(object_id=new_oid, state="pending", created_at=now))
-        return _Claim(upload, parts, chosen)
+        return _Claim(upload, parts, chosen, new_oid)
 
 
-def _fresh_copy(row: _Row) -> _Row:
-    """A new, unsaved instance holding ``row``'s column values, to insert the row again."""
-    columns = sa_inspect(type(row)).column_attrs
-    return type(row)(**{c.key: getattr(row, c.key) for c in columns})
+def _finish_claim(claim: _Claim, s: Session) -> None:
+    """Inside the blob's commit transaction: delete the claimed upload and mark its part objects
+    ``dead``. Raises 404 if the claim is gone (the bucket was deleted meanwhile)."""
+    gone = cast(
+        "CursorResult[Any]",
+        s.execute(
+            delete(Upload)
+            .where(Upload.id == claim.upload.id, Upload.completing == claim.new_oid)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if gone.rowcount != 1:
+        raise not_found("upload")
+    s.execute(delete(UploadPart).where(UploadPart.upload_id == claim.upload.id))
+    now = utcnow()
+    for part in claim.parts:
+        s.merge(ObjectLedger(object_id=part.object_id, state="dead", created_at=now))
 
 
-def _restore(state: AppState, claim: _Claim) -> bool:
-    """Put a claimed upload back after a failed completion; False if that was impossible."""
-    try:
-        with state.db.session() as s:
-            s.add(_fresh_copy(claim.upload))
-            s.flush()
-            s.add_all(_fresh_copy(part) for part in claim.parts)
+def _release(state: AppState, claim: _Claim) -> bool:
+    """Clear the claim after a failed completion, so the client can retry; False if the
+    upload no longer exists (its bucket was deleted meanwhile)."""
+    with state.db.session() as s:
+        result = cast(
+            "CursorResult[Any]",
             s.execute(
-                delete(ObjectLedger).where(
-                    ObjectLedger.object_id.in_([part.object_id for part in claim.parts])
-                )
-            )
-    except Exception:  # e.g. the bucket was deleted meanwhile
-        return False
-    return True
-
-
-async def _free_parts(state: AppState, claim: _Claim) -> None:
-    ids = [part.object_id for part in claim.parts]
-
-    def mark_dead() -> None:
-        with state.db.session() as s:
-            s.execute(
-                update(ObjectLedger).where(ObjectLedger.object_id.in_(ids)).values(state="dead")
-            )
-
-    await run_in_threadpool(mark_dead)
-    await discard_objects(state, ids)
+                update(Upload)
+                .where(Upload.id == claim.upload.id, Upload.completing == claim.new_oid)
+                .values(completing=None)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        return result.rowcount == 1
 
 
 @router.post("/buckets/{bucket}/uploads/{upload_id}/complete", status_code=201)
@@ -486,6 +496,7 @@ async def uploads_complete(
         return _claim_for_completion(state, bucket_id, upload_id, body.parts, new_oid)
 
     c = await run_in_threadpool(claim)
+    crash_point("complete.claimed")
     u = c.upload
     try:
         chosen_ids = [part.object_id for part in c.chosen]
@@ -501,6 +512,7 @@ async def uploads_complete(
             ) from exc
         except ObjectMissingError as exc:
             raise ApiProblem(409, "part_missing", f"a part's data is missing: {exc}") from exc
+        crash_point("complete.composed")
         blob = await blob_ops.commit_blob(
             state,
             u.bucket_id,
@@ -510,11 +522,13 @@ async def uploads_complete(
             content_type=u.content_type or "application/octet-stream",
             metadata=dict(u.meta or {}),
             if_none_match=u.if_none_match,
+            also=lambda s: _finish_claim(c, s),
         )
     except BaseException:
         await discard_objects(state, [new_oid])  # idempotent; clears the pending mark
-        if not await run_in_threadpool(_restore, state, c):
-            await _free_parts(state, c)
+        if not await run_in_threadpool(_release, state, c):
+            await discard_objects(state, [part.object_id for part in c.parts])
         raise
-    await _free_parts(state, c)
+    crash_point("complete.committed")
+    await discard_objects(state, [part.object_id for part in c.parts])
     return blob_ops.blob_json(blob)
