@@ -17,6 +17,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -177,7 +179,7 @@ async def commit_blob(
                 for name, value in fields.items():
                     setattr(existing, name, value)
                 blob = existing
-                s.add(ObjectLedger(object_id=replaced, state="dead", created_at=now))
+                mark_objects(s, [replaced], "dead")
             s.execute(
                 update(Bucket)
                 .where(Bucket.id == bucket_id)
@@ -200,31 +202,60 @@ async def commit_blob(
     return blob
 
 
-async def delete_blob_rows(state: AppState, bucket_id: str, blob_ids: list[int]) -> list[Blob]:
-    """Delete blobs by row id (those still present) and their objects; returns what went."""
+def mark_objects(s: Session, object_ids: list[str], ledger_state: str) -> None:
+    """Record objects in the ledger as ``ledger_state`` (``pending``/``dead``), idempotently:
+    an object already there takes the new state (INSERT … ON CONFLICT DO UPDATE)."""
+    if not object_ids:
+        return
+    now = utcnow()
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(ObjectLedger).values(
+        [{"object_id": oid, "state": ledger_state, "created_at": now} for oid in object_ids]
+    )
+    s.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[ObjectLedger.object_id], set_={"state": stmt.excluded.state}
+        )
+    )
+
+
+async def delete_blob_rows(
+    state: AppState, bucket_id: str, blob_ids: list[int], *, if_match: str | None = None
+) -> list[Blob]:
+    """Delete blobs by row id (those still present) and their objects; returns what went.
+    ``if_match`` is checked again inside the transaction (412 if a racing write changed the
+    blob). Safe against concurrent writes of the same keys: the bucket row is locked first,
+    as ``commit_blob`` does, so the rows read are the latest and the ledger marks cannot clash."""
     if not blob_ids:
         return []
-    now = utcnow()
-    with state.db.session() as s:
-        gone = list(
-            s.scalars(
-                select(Blob)
-                .where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id)
-                .with_for_update()
-            ).all()
-        )
-        if not gone:
-            return []
-        s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
-        for b in gone:
-            s.add(ObjectLedger(object_id=b.object_id, state="dead", created_at=now))
-        s.execute(
-            update(Bucket)
-            .where(Bucket.id == bucket_id)
-            .values(
-                bytes_used=Bucket.bytes_used - sum(b.size for b in gone),
-                object_count=Bucket.object_count - len(gone),
+
+    def transaction() -> list[Blob]:
+        with state.db.session() as s:
+            s.execute(update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version))
+            gone = list(
+                s.scalars(
+                    select(Blob)
+                    .where(Blob.id.in_(blob_ids), Blob.bucket_id == bucket_id)
+                    .with_for_update()
+                ).all()
             )
-        )
+            if not gone:
+                return []
+            if if_match is not None:
+                for b in gone:
+                    check_preconditions(b, if_match, None)
+            s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
+            mark_objects(s, [b.object_id for b in gone], "dead")
+            s.execute(
+                update(Bucket)
+                .where(Bucket.id == bucket_id)
+                .values(
+                    bytes_used=Bucket.bytes_used - sum(b.size for b in gone),
+                    object_count=Bucket.object_count - len(gone),
+                )
+            )
+            return gone
+
+    gone = await run_in_threadpool(transaction)
     await discard_objects(state, [b.object_id for b in gone])
     return gone

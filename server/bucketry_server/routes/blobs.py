@@ -120,7 +120,7 @@ async def blobs_delete(
             return b.id, blob.id
 
     bucket_id, blob_id = await run_in_threadpool(find)
-    gone = await blob_ops.delete_blob_rows(state, bucket_id, [blob_id])
+    gone = await blob_ops.delete_blob_rows(state, bucket_id, [blob_id], if_match=if_match)
     if not gone:  # deleted by someone else in between
         raise ApiProblem(404, "not_found", "blob not found")
     return Response(status_code=204)
