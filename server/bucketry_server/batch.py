@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -31,6 +30,7 @@ from sqlalchemy import Table, bindparam, select, update
 from starlette.concurrency import run_in_threadpool
 
 from . import blob_ops
+from .attributes import OCTET_STREAM, check_content_type, parse_metadata
 from .keys import key_error
 from .maintenance import discard_objects
 from .models import Blob, Bucket, ObjectLedger
@@ -38,14 +38,12 @@ from .problems import ApiProblem
 from .state import AppState
 from .tarstream import ByteStream, StreamTooLarge, TarError, TarReader
 from .timeutil import iso, utcnow
-from .transfer import OCTET_STREAM, check_content_type
 
 log = logging.getLogger("bucketry_server.batch")
 
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
 MAX_REQUEST_BYTES = 1 << 30
-MAX_METADATA_BYTES = 2048
 
 PAX_SHA256 = "BUCKETRY.sha256"
 PAX_CONTENT_TYPE = "BUCKETRY.content_type"
@@ -98,38 +96,27 @@ def member_key(prefix: str, name: str) -> str:
 
 
 def _content_type(pax: dict[str, str]) -> str | None:
-    """The member's media type, or None if the PAX record is invalid."""
+    """The member's media type (the same check as every write path), or None if the PAX
+    record is invalid."""
     value = pax.get(PAX_CONTENT_TYPE)
     if value is None:
         return OCTET_STREAM
-    if len(value) > 255:
-        return None
     try:
-        return check_content_type(value)
+        return check_content_type(value, PAX_CONTENT_TYPE)
     except ApiProblem:
         return None
 
 
 def _metadata(pax: dict[str, str]) -> dict[str, str] | None:
-    """The member's metadata, or None if the PAX record is invalid."""
+    """The member's metadata (the same check as every write path), or None if the PAX record
+    is invalid."""
     raw = pax.get(PAX_METADATA)
     if raw is None:
         return {}
     try:
-        if len(raw.encode("utf-8")) > MAX_METADATA_BYTES:
-            return None
-        value = json.loads(raw)
-    except (UnicodeEncodeError, ValueError):
+        return parse_metadata(raw, PAX_METADATA)
+    except ApiProblem:
         return None
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return None
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")  # no lone surrogates
-    except UnicodeEncodeError:
-        return None
-    return value
 
 
 class _Writer:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from .attributes import printable, printable_metadata
 from .ids import new_id
 from .maintenance import discard_objects
 from .models import Blob, Bucket, ObjectLedger
@@ -32,14 +32,15 @@ from .timeutil import iso, utcnow
 
 
 def blob_json(b: Any) -> dict[str, Any]:
-    """A Blob row (ORM object or a plain row with the same column names) as API JSON."""
+    """A Blob row (ORM object or a plain row with the same column names) as API JSON; stored
+    strings UTF-8 cannot carry (rows older than the validation) are rendered with U+FFFD."""
     return {
         "key": b.key,
         "size": b.size,
         "etag": b.etag,
-        "content_type": b.content_type,
+        "content_type": printable(b.content_type),
         "sha256": b.sha256,
-        "metadata": dict(b.meta or {}),
+        "metadata": printable_metadata(b.meta),
         "created_at": iso(b.created_at),
         "modified_at": iso(b.modified_at),
     }
@@ -84,20 +85,6 @@ def parse_expected(
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise ApiProblem(400, "invalid_checksum", "X-Checksum-SHA256 must be 64 hex digits")
     return Expected(md5_hex=md5_hex, sha256_hex=sha256, max_size=max_size)
-
-
-def parse_metadata(header: str | None) -> dict[str, str]:
-    if not header:
-        return {}
-    try:
-        value = json.loads(header)
-    except ValueError as exc:
-        raise ApiProblem(400, "invalid_metadata", "X-Blob-Metadata must be a JSON object") from exc
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ApiProblem(400, "invalid_metadata", "X-Blob-Metadata must map strings to strings")
-    return value
 
 
 async def reserve_and_write(

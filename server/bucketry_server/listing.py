@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
+from .attributes import printable, printable_metadata
 from .globbing import compile_glob, literal_prefix
 from .models import Blob
 from .pagination import decode_cursor, encode_cursor
@@ -123,7 +124,7 @@ def _meta_json(value: Any) -> str:
     """User metadata as a JSON object: SQLite's stored JSON text as is, else serialised."""
     if isinstance(value, str):
         return value if value.startswith("{") else "{}"
-    return json.dumps(value or {}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(printable_metadata(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def blob_entry(row: Any) -> str:
@@ -132,7 +133,7 @@ def blob_entry(row: Any) -> str:
     key, size, etag, content_type, sha, meta, created, modified = row
     return (
         f'{{"key":{json_str(key)},"size":{int(size)},"etag":{json_str(etag)},'
-        f'"content_type":{json_str(content_type)},'
+        f'"content_type":{json_str(printable(content_type))},'
         f'"sha256":{"null" if sha is None else json_str(sha)},"metadata":{_meta_json(meta)},'
         f'"created_at":{_time_json(created)},"modified_at":{_time_json(modified)}}}'
     )

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Callable
 from urllib.parse import unquote_to_bytes
 
@@ -22,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from . import blob_ops
+from .attributes import OCTET_STREAM, check_content_type, header_content_type, parse_metadata
 from .ids import new_id
 from .keys import check_key
 from .models import Blob, Bucket
@@ -30,23 +30,8 @@ from .ranges import http_date, parse_range
 from .state import AppState
 from .storage.base import Expected, ObjectMissingError
 
-OCTET_STREAM = "application/octet-stream"
-
-# RFC 9110 media type: token "/" token, then optional parameters (printable ASCII only, so the
-# value is always a safe header value).
-_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-_MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(?:\s*;[\x20-\x7e]*)?$")
 # Types that mean "the client did not say" (curl -d / --data-binary defaults, form posts).
 _NOT_A_BLOB_TYPE = ("application/octet-stream", "application/x-www-form-urlencoded", "multipart/")
-
-
-def check_content_type(value: str) -> str:
-    value = value.strip()
-    if not _MEDIA_TYPE.match(value):
-        raise ApiProblem(
-            400, "invalid_content_type", "content_type must be a media type such as 'image/png'"
-        )
-    return value
 
 
 def resolve_content_type(query_value: str | None, header_value: str | None) -> str:
@@ -56,7 +41,7 @@ def resolve_content_type(query_value: str | None, header_value: str | None) -> s
     if header_value:
         lowered = header_value.strip().lower()
         if lowered and not lowered.startswith(_NOT_A_BLOB_TYPE):
-            return check_content_type(header_value)
+            return check_content_type(header_value, "Content-Type")
     return OCTET_STREAM
 
 
@@ -99,10 +84,11 @@ def blob_headers(blob: Blob) -> dict[str, str]:
 
 
 def head_response(blob: Blob) -> Response:
-    """200 with the blob's headers (its stored media type as Content-Type) and no body."""
+    """200 with the blob's headers (its stored media type as Content-Type, octet-stream if the
+    stored value is not a valid media type) and no body."""
     headers = blob_headers(blob)
     headers["Content-Length"] = str(blob.size)
-    headers["Content-Type"] = blob.content_type
+    headers["Content-Type"] = header_content_type(blob.content_type)
     headers["X-Blob-Metadata"] = json.dumps(blob.meta or {}, separators=(",", ":"))
     if blob.sha256:
         headers["X-Checksum-SHA256"] = blob.sha256
@@ -258,7 +244,7 @@ async def upload(
         check_key(key)
         check_query_utf8(request, key, content_type)
         media_type = resolve_content_type(content_type, request.headers.get("content-type"))
-        meta = blob_ops.parse_metadata(metadata)
+        meta = parse_metadata(metadata, "X-Blob-Metadata")
         expected = blob_ops.parse_expected(content_md5, sha256, state.settings.max_blob_bytes)
         check_declared_size(request, state)
         with state.db.session() as s:  # one session: rights, preconditions, reservation

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from .. import blob_ops, transfer
+from ..attributes import check_content_type, check_metadata
 from ..auth import CurrentPrincipal, State, bucket_for_read, bucket_for_write
 from ..ids import new_id
 from ..keys import check_key, check_prefix, key_error
@@ -151,6 +152,9 @@ async def blobs_copy(
             src = transfer.find_blob(s, src_bucket.id, body.source_key)
             if src is None:
                 raise ApiProblem(404, "not_found", "source blob not found")
+            # The copy stores the source's attributes: checked like any write (older rows).
+            check_content_type(src.content_type, "the source blob's content_type")
+            check_metadata(src.meta or {}, "the source blob's metadata")
             transfer.precheck(s, dst.id, body.key, None, if_none_match)
             return dst.id, src
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from .. import blob_ops
+from ..attributes import check_content_type, check_metadata
 from ..auth import CurrentPrincipal, Principal, State, bucket_for_write
 from ..faults import crash_point
 from ..ids import new_id
@@ -48,8 +49,6 @@ router = APIRouter(tags=["uploads"])
 
 #: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
 MAX_PART_SIZE = 5 * 1024**3
-#: User metadata is stored with the blob; keep it as small as the header form allows.
-MAX_METADATA_BYTES = 2048
 
 PartNumber = Annotated[int, Path(ge=1, le=10000)]
 
@@ -154,6 +153,16 @@ def _norm_etag(etag: str) -> str:
     return etag.strip().removeprefix("W/").strip('"')
 
 
+def _checked_attributes(
+    content_type: str | None, metadata: dict[str, Any] | None
+) -> tuple[str | None, dict[str, str]]:
+    """The media type and metadata an upload will give its blob, checked exactly as a single PUT
+    checks them (400 ``invalid_content_type`` / ``invalid_metadata``). Run at creation, and at
+    completion again for uploads stored before the rule existed."""
+    checked = check_content_type(content_type) if content_type else None
+    return checked, check_metadata(metadata or {})
+
+
 def _bucket_id_for_write(state: AppState, p: Principal, ref: str) -> str:
     with state.db.session() as s:
         return bucket_for_write(s, p, ref).id
@@ -210,11 +219,8 @@ def uploads_create(
 ) -> dict[str, Any]:
     p.require_user()
     check_key(body.key)
+    content_type, metadata = _checked_attributes(body.content_type, body.metadata)
     sha256 = blob_ops.parse_expected(None, body.sha256).sha256_hex if body.sha256 else None
-    if len(json.dumps(body.metadata, separators=(",", ":")).encode()) > MAX_METADATA_BYTES:
-        raise ApiProblem(
-            400, "invalid_metadata", f"metadata larger than {MAX_METADATA_BYTES} bytes as JSON"
-        )
     if body.size is not None and body.size > state.settings.max_blob_bytes:
         raise ApiProblem(
             400,
@@ -232,8 +238,8 @@ def uploads_create(
             id=new_id("upl"),
             bucket_id=b.id,
             key=body.key,
-            content_type=body.content_type,
-            meta=dict(body.metadata),
+            content_type=content_type,
+            meta=metadata,
             size=body.size,
             sha256=sha256,
             if_none_match=if_none_match,
@@ -406,6 +412,7 @@ def _claim_for_completion(
     now = utcnow()
     with state.db.session() as s:
         upload = _lock_upload(s, bucket_id, upload_id, now)
+        _checked_attributes(upload.content_type, upload.meta)
         parts = _parts_of(s, upload_id)
         by_number = {part.part_number: part for part in parts}
         chosen: list[UploadPart] = []
