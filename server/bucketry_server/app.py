@@ -26,7 +26,7 @@ from . import __version__, maintenance
 from .auth import State, get_principal
 from .config import Settings
 from .db import Database, migrate
-from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
+from .middleware import JsonBodyLimitMiddleware, JsonTextMiddleware, RequestIdMiddleware
 from .problems import ApiProblem, problem_response
 from .routes import ROUTERS
 from .security import Signer, load_server_key
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.anonymous_operations = anonymous_operations(spec_bytes)
     app.state.query_parameters = query_parameters(spec_bytes)
     app.state.tokenless_operations = tokenless_operations(spec_bytes)
+    app.add_middleware(JsonTextMiddleware)  # inside the limit: reads bounded bodies only
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
     app.add_middleware(RequestIdMiddleware)
     return app

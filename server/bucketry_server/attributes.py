@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from .jsontext import encodable
 from .problems import ApiProblem
 
 OCTET_STREAM = "application/octet-stream"
@@ -42,15 +43,6 @@ def check_content_type(value: str, name: str = "content_type") -> str:
     if error is not None:
         raise ApiProblem(400, "invalid_content_type", f"{name} {error}")
     return value
-
-
-def encodable(text: str) -> bool:
-    """Whether ``text`` can be stored and sent as UTF-8 (no lone surrogates such as U+D800)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_metadata(value: object, name: str = "metadata") -> dict[str, str]:

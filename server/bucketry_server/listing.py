@@ -255,10 +255,8 @@ def _scan_by_name(
 ) -> list[Any] | None:
     """Fill ``page`` in key order; returns where to resume if the scan budget ran out."""
     desc = q.descending
-    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag())
-    if pos is not None and not (
-        isinstance(pos[1], str) and pos[0] in (("lt",) if desc else ("gt", "ge"))
-    ):
+    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (str, str))
+    if pos is not None and pos[0] not in (("lt",) if desc else ("gt", "ge")):
         raise _bad_cursor()
     order = Blob.key.desc() if desc else Blob.key.asc()
     plain = pattern is None and not q.delimiter
@@ -312,11 +310,7 @@ def _scan_by_column(
     """Fill ``page`` in (size|created_at, key) order; returns where to resume if cut short."""
     column = Blob.size if q.order_by == "size" else Blob.created_at
     wanted = int if q.order_by == "size" else datetime
-    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag())
-    if pos is not None and not (
-        isinstance(pos[0], wanted) and not isinstance(pos[0], bool) and isinstance(pos[1], str)
-    ):
-        raise _bad_cursor()
+    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (wanted, str))
     desc = q.descending
     order = (column.desc(), Blob.key.desc()) if desc else (column.asc(), Blob.key.asc())
     batch = min(q.page_size + 1, MAX_BATCH if pattern is None else 64, MAX_BATCH)

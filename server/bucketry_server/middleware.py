@@ -2,17 +2,22 @@
 
 - Request ids: accept a sane incoming ``X-Request-ID`` or mint one; echo it on every response.
 - JSON bodies are capped so an oversized payload is refused (413) before it is parsed.
+- JSON bodies holding text the server cannot store (lone surrogates) or nested too deep are
+  refused (400 naming where) before any handler runs.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import reset_request_id, set_request_id
+from .jsontext import JsonProblem, find_problem
 from .problems import problem_body
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -93,6 +98,79 @@ class JsonBodyLimitMiddleware:
         await self.app(scope, limited_receive, guarded_send)
 
 
+class JsonTextMiddleware:
+    """Refuse a JSON request body that parses but holds a string or key UTF-8 cannot carry
+    (``"\\ud800"``), or nests deeper than any body of the API: 400 ``invalid_unicode`` /
+    ``invalid_json`` naming the place, before the handler can store any of it. Bodies that are
+    not JSON are left to the handlers. Runs inside :class:`JsonBodyLimitMiddleware`, so the
+    body it reads whole is bounded."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("POST", "PUT", "PATCH")
+            or _is_binary_upload(scope)
+            or not _json_typed(_header(scope, b"content-type"))
+        ):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        problem = await _check_json(body) if body else None
+        if problem is not None:
+            code = "invalid_unicode" if problem.kind == "unicode" else "invalid_json"
+            await _send_problem(send, 400, code, problem.detail, scope.get("path"))
+            return
+        replayed = {"type": "http.request", "body": body, "more_body": False}
+        await self.app(scope, _replay([replayed], receive), send)
+
+
+def _json_typed(ctype: str | None) -> bool:
+    """Whether FastAPI would parse a body of this Content-Type as JSON (none given counts)."""
+    if not ctype:
+        return True
+    media = ctype.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+async def _check_json(body: bytes) -> JsonProblem | None:
+    def check() -> JsonProblem | None:
+        try:
+            value = json.loads(body)
+        except RecursionError:
+            return JsonProblem("depth", "body: nested too deeply")
+        except ValueError:  # not JSON (or not UTF-8): the handler's parser answers that
+            return None
+        return find_problem(value)
+
+    if len(body) <= 64 * 1024:
+        return check()
+    return await run_in_threadpool(check)  # large bodies are parsed off the event loop
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """A receive that yields ``messages`` first, then whatever ``receive`` brings."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
 # Blob bodies may carry their own media type as Content-Type (stored with the blob).
 _BINARY_UPLOAD = re.compile(r"/(blob|signed/[^/]+|uploads/[^/]+/parts/[^/]+)$")
 
@@ -113,8 +191,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    import json
-
     body = json.dumps(
         problem_body(413, "payload_too_large", f"request body exceeds {limit} bytes")
     ).encode()
@@ -124,4 +200,17 @@ async def _send_413(send: Send, limit: int) -> None:
         (b"connection", b"close"),  # the rest of the body is not read
     ]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_problem(
+    send: Send, status: int, code: str, detail: str, instance: str | None
+) -> None:
+    """A problem response from middleware (the body was read whole: the connection stays)."""
+    body = json.dumps(problem_body(status, code, detail, instance=instance)).encode()
+    headers: list[Any] = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

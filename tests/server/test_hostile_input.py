@@ -4,6 +4,7 @@ before a rule existed never break the responses built from them."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -82,7 +83,7 @@ def test_multipart_with_unencodable_metadata_is_refused(api: httpx.Client, bucke
         content=('{"key":"ghost","metadata":' + LONE_SURROGATE_JSON + "}").encode(),
         headers={"Content-Type": "application/json"},
     )
-    assert problem(r) == (400, "invalid_metadata")
+    assert problem(r) == (400, "invalid_unicode") and "body.metadata.a" in r.json()["detail"]
     assert api.get(f"/buckets/{bucket}/uploads", params={"key": "ghost"}).json()["results"] == []
 
 
@@ -152,3 +153,107 @@ def test_blobs_stored_with_bad_values_still_answer(
         r = api.post(f"/buckets/{bucket}/blob/copy", json={"source_key": key, "key": key + "2"})
         assert r.status_code in (201, 400), r.text
         assert exists(api, bucket, key + "2") == (r.status_code == 201)
+
+
+# --------------------------------------------------------------------------- item 6
+
+
+def cursor_of(values: list[Any], tag: str) -> str:
+    raw = json.dumps({"v": values, "g": tag}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decoded(cursor: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    return data
+
+
+HUGE = 10**30
+LATE = {"t": "9999-12-31T23:59:59-10:00"}  # a valid text, past datetime.max in UTC
+EARLY = {"t": "0001-01-01T00:00:00+10:00"}  # before datetime.min in UTC
+BAD_VALUES: list[Any] = [HUGE, -HUGE, LATE, EARLY, "\ud800", "a\x00b", float("inf"), 1.5]
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES, ids=repr)
+def test_tampered_cursor_values_are_a_400(api: httpx.Client, bucket: str, bad: Any) -> None:
+    now = {"t": "2026-01-01T00:00:00"}
+    cases = [
+        ("/tokens", {}, "tok", [bad, "tok_x"]),
+        ("/tokens", {}, "tok", [now, bad]),
+        ("/credentials", {}, "crd", [bad, "crd_x"]),
+        ("/buckets", {}, "bkt:name", [bad, "bkt_x"]),
+        ("/buckets", {"sort": "-created_at"}, "bkt:-created_at", [bad, "bkt_x"]),
+        (f"/buckets/{bucket}/uploads", {}, "upl", ["k", bad, "upl_x"]),
+        (f"/buckets/{bucket}/uploads", {}, "upl", [bad, now, "upl_x"]),
+    ]
+    for path, params, tag, values in cases:
+        r = api.get(path, params={**params, "cursor": cursor_of(values, tag)})
+        assert problem(r) == (400, "bad_cursor"), (path, values, r.text)
+        assert "cursor" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES, ids=repr)
+@pytest.mark.parametrize("order_by", ["size", "created_at"])
+def test_tampered_listing_cursor_is_a_400(
+    api: httpx.Client, bucket: str, order_by: str, bad: Any
+) -> None:
+    for key in ("a", "b"):
+        assert api.put(f"/buckets/{bucket}/blob", params={"key": key}, content=b"1").is_success
+    params = {"order_by": order_by, "page_size": 1}
+    first = api.get(f"/buckets/{bucket}/blobs", params=params).json()["next_cursor"]
+    real = decoded(first)
+    for slot in (0, 1):
+        values = list(real["v"])
+        values[slot] = bad
+        r = api.get(
+            f"/buckets/{bucket}/blobs",
+            params={**params, "cursor": cursor_of(values, real["g"])},
+        )
+        assert problem(r) == (400, "bad_cursor"), (values, r.text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"<": [{"var": "created_at"}, "9999-12-31T23:59:59-10:00"]}',
+        '{">": [{"var": "created_at"}, "0001-01-01T00:00:00+10:00"]}',
+        '{"==": [{"var": "name"}, "\\ud800"]}',
+        '{"in": ["\\ud800", {"var": "name"}]}',
+    ],
+)
+def test_filter_with_out_of_range_or_unencodable_values_is_a_400(
+    api: httpx.Client, text: str
+) -> None:
+    r = api.get("/buckets", params={"filter": text})
+    assert problem(r) == (400, "invalid_filter"), r.text
+    assert "filter" in r.json()["detail"]
+
+
+def test_json_bodies_with_lone_surrogates_are_refused(
+    api: httpx.Client, bucket: str, unique: str
+) -> None:
+    def post(path: str, text: str, method: str = "POST") -> httpx.Response:
+        return api.request(
+            method, path, content=text.encode(), headers={"Content-Type": "application/json"}
+        )
+
+    r = post("/buckets", f'{{"name": "sur-{unique}", "description": "x\\udc80"}}')
+    assert problem(r) == (400, "invalid_unicode")
+    assert "description" in r.json()["detail"]
+    assert api.get("/buckets", params={"name": f"sur-{unique}"}).json()["results"] == []
+    r = post(f"/buckets/{bucket}", '{"description": "\\ud800"}', "PATCH")
+    assert problem(r) == (400, "invalid_unicode")
+    assert api.get(f"/buckets/{bucket}").json()["description"] is None
+    r = post("/tokens", '{"name": "\\ud800"}')
+    assert problem(r) == (400, "invalid_unicode")
+    r = post(f"/buckets/{bucket}/blob/copy", '{"source_key": "a", "key": "\\ud800"}')
+    assert problem(r) == (400, "invalid_unicode")
+    # A surrogate pair is ordinary Unicode (U+1F600), not an error.
+    r = post(f"/buckets/{bucket}", '{"description": "\\ud83d\\ude00"}', "PATCH")
+    assert r.status_code == 200 and r.json()["description"] == "\U0001f600"
+
+
+def test_deeply_nested_json_body_is_a_400(api: httpx.Client) -> None:
+    text = '{"name": "deep", "description": ' + "[" * 5000 + "]" * 5000 + "}"
+    r = api.post("/buckets", content=text.encode(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_json", r.text

@@ -803,12 +803,9 @@ async def buckets_content(
         check_key(manifest_path, "manifest_path")
     tag = _content_token_tag(prefix, manifest_path)
     start: tuple[str, bool] | None = None
-    values = decode_cursor(next_token, 2, tag)
+    values = decode_cursor(next_token, 2, tag, (str, bool), name="next_token")
     if values is not None:
-        bound, strict = values
-        if not isinstance(bound, str) or not isinstance(strict, bool):
-            raise ApiProblem(400, "bad_cursor", "the next_token is malformed")
-        start = (bound, strict)
+        start = (values[0], values[1])
 
     if manifest_path is None:
 
