@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring as json_str  # the C encoder, ensure_ascii=False
@@ -25,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
-from .globbing import compile_glob, literal_prefix
+from .globbing import Glob, GlobError, compile_glob, literal_prefix
 from .models import Blob
 from .pagination import decode_cursor, encode_cursor
 from .problems import ApiProblem
@@ -150,6 +149,21 @@ def _scope(prefix: str, glob: str | None) -> str | None:
     return None
 
 
+def _compile(glob: str | None) -> Glob | None:
+    """The compiled ``glob`` parameter; a 400 naming it if it is not a valid glob."""
+    if glob is None:
+        return None
+    try:
+        return compile_glob(glob)
+    except GlobError as exc:
+        raise ApiProblem(
+            400,
+            "invalid_parameter",
+            f"glob: {exc}",
+            errors=[{"loc": ["query", "glob"], "msg": str(exc), "type": "value_error"}],
+        ) from exc
+
+
 def _bad_cursor() -> ApiProblem:
     return ApiProblem(400, "bad_cursor", "the cursor is malformed or belongs to another listing")
 
@@ -199,12 +213,12 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
         raise ApiProblem(
             400, "invalid_parameter", "a delimiter (or recursive=false) needs order_by=name"
         )
+    pattern = _compile(q.glob)
     scope = _scope(q.prefix, q.glob)
     page = _Page(q.page_size)
     if scope is None:
         decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor
         return _page_body([], [], None)
-    pattern = compile_glob(q.glob) if q.glob is not None else None
     base = select(*LISTED_COLUMNS).where(Blob.bucket_id == q.bucket_id)
     if q.order_by == "name":
         resume = _scan_by_name(session, q, base, scope, pattern, page)
@@ -249,7 +263,7 @@ def _scan_by_name(
     q: ListQuery,
     base: Select[Any],
     scope: str,
-    pattern: re.Pattern[str] | None,
+    pattern: Glob | None,
     page: _Page,
 ) -> list[Any] | None:
     """Fill ``page`` in key order; returns where to resume if the scan budget ran out."""
@@ -271,7 +285,7 @@ def _scan_by_name(
             examined += 1
             key = blob.key
             pos = ["lt" if desc else "gt", key]
-            if pattern is not None and pattern.fullmatch(key) is None:
+            if pattern is not None and not pattern.matches(key):
                 continue
             if q.delimiter:
                 cut = key.find(q.delimiter, len(q.prefix))
@@ -305,7 +319,7 @@ def _scan_by_column(
     session: Session,
     q: ListQuery,
     base: Select[Any],
-    pattern: re.Pattern[str] | None,
+    pattern: Glob | None,
     page: _Page,
 ) -> list[Any] | None:
     """Fill ``page`` in (size|created_at, key) order; returns where to resume if cut short."""
@@ -332,7 +346,7 @@ def _scan_by_column(
             if isinstance(value, str):  # created_at as SQLite's stored text
                 value = datetime.fromisoformat(value)
             pos = [value, blob.key]
-            if pattern is not None and pattern.fullmatch(blob.key) is None:
+            if pattern is not None and not pattern.matches(blob.key):
                 continue
             page.add_blob(blob, list(pos))
             if page.more:
