@@ -26,7 +26,7 @@ from . import __version__, maintenance
 from .auth import State, get_principal
 from .config import Settings
 from .db import Database, migrate
-from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
+from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware, UnhandledErrorMiddleware
 from .problems import ApiProblem, problem_response
 from .routes import ROUTERS
 from .security import Signer, load_server_key
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.query_parameters = query_parameters(spec_bytes)
     app.state.tokenless_operations = tokenless_operations(spec_bytes)
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)  # a 500 keeps the connection alive
     app.add_middleware(RequestIdMiddleware)
     return app
 
@@ -235,10 +236,3 @@ def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str
         # discarded the partial object; nobody will read this answer.
         log.info("client disconnected during %s %s", request.method, request.url.path)
         return problem_response(400, "client_disconnected", "the request body was cut short")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500, "internal_error", "unexpected server error", instance=request.url.path
-        )

@@ -2,10 +2,13 @@
 
 - Request ids: accept a sane incoming ``X-Request-ID`` or mint one; echo it on every response.
 - JSON bodies are capped so an oversized payload is refused (413) before it is parsed.
+- Unhandled exceptions become a 500 problem without dropping the keep-alive connection.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import secrets
 from typing import Any
@@ -15,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .context import reset_request_id, set_request_id
 from .problems import problem_body
 
+log = logging.getLogger("bucketry_server")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -41,6 +45,49 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             reset_request_id(token)
+
+
+class UnhandledErrorMiddleware:
+    """Answer an exception no route handled with a 500 problem, and do not re-raise it.
+
+    Starlette's own last-resort handler sends its 500 and then re-raises, so the server closes
+    the connection and a client's next request on that pooled connection fails. Here the
+    exception ends with the answer and the connection stays usable. Only if the response had
+    already started (a broken stream) is it re-raised: the server must then cut the connection.
+    Install it inside :class:`RequestIdMiddleware`, so the 500 carries the request id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            path = scope.get("path", "")
+            log.exception("unhandled error on %s %s", scope.get("method"), path)
+            body = json.dumps(
+                problem_body(500, "internal_error", "unexpected server error", instance=path)
+            ).encode()
+            headers = [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
 
 
 class JsonBodyLimitMiddleware:
@@ -113,8 +160,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    import json
-
     body = json.dumps(
         problem_body(413, "payload_too_large", f"request body exceeds {limit} bytes")
     ).encode()
