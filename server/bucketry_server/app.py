@@ -26,7 +26,12 @@ from . import __version__, maintenance
 from .auth import State, get_principal
 from .config import Settings
 from .db import Database, migrate
-from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware, UnhandledErrorMiddleware
+from .middleware import (
+    HeaderLimitMiddleware,
+    JsonBodyLimitMiddleware,
+    RequestIdMiddleware,
+    UnhandledErrorMiddleware,
+)
 from .problems import ApiProblem, problem_response
 from .routes import ROUTERS
 from .security import Signer, load_server_key
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokenless_operations = tokenless_operations(spec_bytes)
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
     app.add_middleware(UnhandledErrorMiddleware)  # a 500 keeps the connection alive
+    app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 

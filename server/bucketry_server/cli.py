@@ -79,6 +79,7 @@ def serve(settings: Settings) -> int:
 
     from .app import create_app
     from .bootstrap import ensure_admin
+    from .protocol import BoundedHttpToolsProtocol
 
     db = _database(settings)
     secret = ensure_admin(db, settings.data_dir)
@@ -92,7 +93,7 @@ def serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        http="httptools",
+        http=BoundedHttpToolsProtocol,  # httptools with bounded request heads
         loop="uvloop",
     )
     return 0

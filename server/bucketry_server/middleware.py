@@ -3,6 +3,8 @@
 - Request ids: accept a sane incoming ``X-Request-ID`` or mint one; echo it on every response.
 - JSON bodies are capped so an oversized payload is refused (413) before it is parsed.
 - Unhandled exceptions become a 500 problem without dropping the keep-alive connection.
+- Request heads are bounded (header count and bytes): 431 beyond (the protocol layer,
+  :mod:`.protocol`, enforces the same limits before a head is parsed whole).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import reset_request_id, set_request_id
 from .problems import problem_body
+from .protocol import MAX_HEAD_BYTES, MAX_HEADERS, too_large_head_body
 
 log = logging.getLogger("bucketry_server")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -45,6 +48,38 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             reset_request_id(token)
+
+
+class HeaderLimitMiddleware:
+    """Answer 431 to a request with more than ``MAX_HEADERS`` header fields or a head larger
+    than ``MAX_HEAD_BYTES`` (whatever HTTP server runs the app)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers", [])
+        size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+        size += sum(len(k) + len(v) + 4 for k, v in headers)
+        detail = None
+        if len(headers) > MAX_HEADERS:
+            detail = f"a request may have at most {MAX_HEADERS} header fields"
+        elif size > MAX_HEAD_BYTES:
+            detail = f"the request head exceeds {MAX_HEAD_BYTES} bytes"
+        if detail is None:
+            await self.app(scope, receive, send)
+            return
+        body = too_large_head_body(detail)
+        response_headers = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 431, "headers": response_headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 class UnhandledErrorMiddleware:
