@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from . import __version__, maintenance
+from . import __version__, logredact, maintenance
 from .auth import State, get_principal
 from .config import Settings
 from .db import Database, migrate
@@ -62,6 +62,7 @@ def build_state(settings: Settings) -> AppState:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     spec_bytes = spec_path().read_bytes()
+    logredact.install()  # signed-URL tokens never reach the access log
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -240,5 +241,6 @@ def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str
     async def _gone(request: Request, exc: ClientDisconnect) -> Response:
         # The client hung up mid-body (an interrupted upload): the write protocol has already
         # discarded the partial object; nobody will read this answer.
-        log.info("client disconnected during %s %s", request.method, request.url.path)
+        path = logredact.redact(request.url.path)
+        log.info("client disconnected during %s %s", request.method, path)
         return problem_response(400, "client_disconnected", "the request body was cut short")

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import reset_request_id, set_request_id
+from .logredact import redact
 from .problems import problem_body
 from .protocol import MAX_HEAD_BYTES, MAX_HEADERS, too_large_head_body
 
@@ -113,7 +114,7 @@ class UnhandledErrorMiddleware:
             if started:
                 raise
             path = scope.get("path", "")
-            log.exception("unhandled error on %s %s", scope.get("method"), path)
+            log.exception("unhandled error on %s %s", scope.get("method"), redact(path))
             body = json.dumps(
                 problem_body(500, "internal_error", "unexpected server error", instance=path)
             ).encode()

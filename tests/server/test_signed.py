@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import time
 from datetime import timedelta
 
@@ -265,3 +266,28 @@ def test_signed_url_follows_the_bucket_turning_private(
     alice.buckets.set_public(bucket, body=PublicAccess(public=True))
     with anon.blobs.signed_get_stream(token_of(bobs_url)) as resp:
         assert resp.read() == b"data"
+
+
+def test_signed_tokens_never_reach_the_logs(
+    alice: ApiClient, anon: ApiClient, bucket: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    alice.blobs.put(bucket, key="a", body=b"data")
+    (url,) = sign(alice, bucket, {"key": "a"})
+    token = token_of(url)
+    access = logging.getLogger("uvicorn.access")  # uvicorn's access log does not propagate
+    access.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+            with anon.blobs.signed_get_stream(token) as resp:
+                assert resp.read() == b"data"
+            with pytest.raises(ClientError):  # refused ones are not logged in full either
+                anon.blobs.signed_get(token[:-4])
+            deadline = time.monotonic() + 5
+            while len(caplog.records) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)  # the access line is written when the response ends
+    finally:
+        access.removeHandler(caplog.handler)
+    lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert len(lines) >= 2 and all("/signed/<redacted>" in line for line in lines), lines
+    assert not any(token[:20] in line for line in lines), lines
+    assert token[:20] not in caplog.text
