@@ -34,7 +34,7 @@ from .middleware import (
 )
 from .problems import ApiProblem, problem_response
 from .routes import ROUTERS
-from .security import Signer, load_server_key
+from .security import Signer, load_server_key, private_dir
 from .state import AppState
 from .storage import open_store
 
@@ -52,7 +52,7 @@ def spec_path() -> Path:
 
 
 def build_state(settings: Settings) -> AppState:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # 0700: blobs and database are nobody else's to read
     db = Database(settings.effective_database_url)
     migrate(db.engine)
     store = open_store(settings.effective_storage)

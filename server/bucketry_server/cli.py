@@ -67,8 +67,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
     from .db import Database, migrate
+    from .security import private_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     db = Database(settings.effective_database_url)
     migrate(db.engine)
     return db
