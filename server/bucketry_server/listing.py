@@ -7,9 +7,9 @@ folder prefix), so a folder holding a million keys costs one query (skip-scan). 
 creation time, pages are keyset pages on ``(column, key)``.
 
 Cursors record where the scan stopped (never an offset), so pages neither repeat nor skip entries
-while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows: a sparse
-glob can answer a short (even empty) page whose ``next_cursor`` continues the scan; only a null
-``next_cursor`` means the end.
+while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows (with a
+glob, a long key counts as several): a sparse glob can answer a short (even empty) page whose
+``next_cursor`` continues the scan; only a null ``next_cursor`` means the end.
 """
 
 from __future__ import annotations
@@ -234,6 +234,12 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
     return _page_body(page.blobs, page.prefixes, next_cursor)
 
 
+def _cost(key: str, pattern: Glob | None) -> int:
+    """What examining ``key`` costs of a page's scan budget: one row, and with a glob one more
+    per 64 characters matched, so a page of long keys cannot hold a worker for long."""
+    return 1 if pattern is None else 1 + (len(key) >> 6)
+
+
 def _key_range(scope: str, pos: list[Any] | None) -> list[ColumnElement[bool]]:
     """The key range left to scan: ``scope``'s range narrowed by the resume position.
 
@@ -282,8 +288,10 @@ def _scan_by_name(
         rows = list(session.execute(stmt.order_by(order).limit(batch)).all())
         jumped = False
         for blob in rows:
-            examined += 1
+            if examined >= MAX_SCAN_ROWS:
+                return pos
             key = blob.key
+            examined += _cost(key, pattern)
             pos = ["lt" if desc else "gt", key]
             if pattern is not None and not pattern.matches(key):
                 continue
@@ -341,7 +349,9 @@ def _scan_by_column(
             stmt = stmt.where(row_value < tuple_(*pos) if desc else row_value > tuple_(*pos))
         rows = list(session.execute(stmt.order_by(*order).limit(batch)).all())
         for blob in rows:
-            examined += 1
+            if examined >= MAX_SCAN_ROWS:
+                return pos
+            examined += _cost(blob.key, pattern)
             value = getattr(blob, column.key)
             if isinstance(value, str):  # created_at as SQLite's stored text
                 value = datetime.fromisoformat(value)

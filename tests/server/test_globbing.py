@@ -10,6 +10,7 @@ import pytest
 
 from bucketry_api import ApiClient
 from bucketry_api.models import BucketCreate
+from bucketry_server import listing
 from bucketry_server.globbing import GlobError, compile_glob
 from tests.support.live_server import LiveServer
 
@@ -122,3 +123,37 @@ def test_bad_glob_is_a_400_naming_glob(
         body = r.json()
         assert body["code"] == "invalid_parameter" and body["detail"].startswith("glob:")
         assert body["errors"][0]["loc"] == ["query", "glob"]
+
+
+def test_long_keys_spend_the_scan_budget_faster(
+    server: LiveServer,
+    alice: ApiClient,
+    unique: str,
+    users: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a glob, a page's scan budget counts key length: 1000-character keys cost 16 rows
+    each, so a page of them ends early (with a cursor) and following the cursors finds all."""
+    b, _ = alice.buckets.create(body=BucketCreate(name=f"glob-long-{unique}"))
+    keys = [f"l/{'a' * 1000}{i:02d}{'b' if i % 7 == 0 else ''}" for i in range(30)]
+    for key in keys:
+        alice.blobs.put(b.id, key=key, body=b"x")
+    monkeypatch.setattr(listing, "MAX_SCAN_ROWS", 160)
+    found: list[str] = []
+    pages = 0
+    cursor: str | None = None
+    while True:
+        params = {"glob": "l/*b", "page_size": "1000", **({"cursor": cursor} if cursor else {})}
+        r = httpx.get(
+            f"{server.api}/buckets/{b.id}/blobs",
+            params=params,
+            headers={"Authorization": f"Bearer {users['alice']}"},
+        )
+        assert r.status_code == 200, r.text
+        found += [x["key"] for x in r.json()["results"]]
+        pages += 1
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert found == sorted(k for k in keys if k.endswith("b"))
+    assert pages >= 3
