@@ -71,7 +71,8 @@ def blobs_sign(
     request: Request, bucket: BucketRef, body: SignedUrlRequest, p: CurrentPrincipal, state: State
 ) -> dict[str, Any]:
     p.require_user()
-    assert p.token_id is not None  # every signed-in principal acts through a token
+    if p.token_id is None:  # every signed-in caller acts through a token: a URL is bound to it
+        raise forbidden("signed URLs can only be made with a token")
     for i, item in enumerate(body.items):
         check_key(item.key, f"items[{i}].key")
     with state.db.session() as s:
