@@ -7,16 +7,15 @@ folder prefix), so a folder holding a million keys costs one query (skip-scan). 
 creation time, pages are keyset pages on ``(column, key)``.
 
 Cursors record where the scan stopped (never an offset), so pages neither repeat nor skip entries
-while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows: a sparse
-glob can answer a short (even empty) page whose ``next_cursor`` continues the scan; only a null
-``next_cursor`` means the end.
+while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows (with a
+glob, a long key counts as several): a sparse glob can answer a short (even empty) page whose
+``next_cursor`` continues the scan; only a null ``next_cursor`` means the end.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from json.encoder import encode_basestring as json_str  # the C encoder, ensure_ascii=False
@@ -26,7 +25,7 @@ from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
 from .attributes import printable, printable_metadata
-from .globbing import compile_glob, literal_prefix
+from .globbing import Glob, GlobError, compile_glob, literal_prefix
 from .models import Blob
 from .pagination import decode_cursor, encode_cursor
 from .problems import ApiProblem
@@ -151,6 +150,21 @@ def _scope(prefix: str, glob: str | None) -> str | None:
     return None
 
 
+def _compile(glob: str | None) -> Glob | None:
+    """The compiled ``glob`` parameter; a 400 naming it if it is not a valid glob."""
+    if glob is None:
+        return None
+    try:
+        return compile_glob(glob)
+    except GlobError as exc:
+        raise ApiProblem(
+            400,
+            "invalid_parameter",
+            f"glob: {exc}",
+            errors=[{"loc": ["query", "glob"], "msg": str(exc), "type": "value_error"}],
+        ) from exc
+
+
 def _bad_cursor() -> ApiProblem:
     return ApiProblem(400, "bad_cursor", "the cursor is malformed or belongs to another listing")
 
@@ -200,12 +214,12 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
         raise ApiProblem(
             400, "invalid_parameter", "a delimiter (or recursive=false) needs order_by=name"
         )
+    pattern = _compile(q.glob)
     scope = _scope(q.prefix, q.glob)
     page = _Page(q.page_size)
     if scope is None:
         decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor
         return _page_body([], [], None)
-    pattern = compile_glob(q.glob) if q.glob is not None else None
     base = select(*LISTED_COLUMNS).where(Blob.bucket_id == q.bucket_id)
     if q.order_by == "name":
         resume = _scan_by_name(session, q, base, scope, pattern, page)
@@ -219,6 +233,12 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
     else:
         next_cursor = None
     return _page_body(page.blobs, page.prefixes, next_cursor)
+
+
+def _cost(key: str, pattern: Glob | None) -> int:
+    """What examining ``key`` costs of a page's scan budget: one row, and with a glob one more
+    per 64 characters matched, so a page of long keys cannot hold a worker for long."""
+    return 1 if pattern is None else 1 + (len(key) >> 6)
 
 
 def _key_range(scope: str, pos: list[Any] | None) -> list[ColumnElement[bool]]:
@@ -250,7 +270,7 @@ def _scan_by_name(
     q: ListQuery,
     base: Select[Any],
     scope: str,
-    pattern: re.Pattern[str] | None,
+    pattern: Glob | None,
     page: _Page,
 ) -> list[Any] | None:
     """Fill ``page`` in key order; returns where to resume if the scan budget ran out."""
@@ -267,10 +287,12 @@ def _scan_by_name(
         rows = list(session.execute(stmt.order_by(order).limit(batch)).all())
         jumped = False
         for blob in rows:
-            examined += 1
+            if examined >= MAX_SCAN_ROWS:
+                return pos
             key = blob.key
+            examined += _cost(key, pattern)
             pos = ["lt" if desc else "gt", key]
-            if pattern is not None and pattern.fullmatch(key) is None:
+            if pattern is not None and not pattern.matches(key):
                 continue
             if q.delimiter:
                 cut = key.find(q.delimiter, len(q.prefix))
@@ -304,7 +326,7 @@ def _scan_by_column(
     session: Session,
     q: ListQuery,
     base: Select[Any],
-    pattern: re.Pattern[str] | None,
+    pattern: Glob | None,
     page: _Page,
 ) -> list[Any] | None:
     """Fill ``page`` in (size|created_at, key) order; returns where to resume if cut short."""
@@ -322,12 +344,14 @@ def _scan_by_column(
             stmt = stmt.where(row_value < tuple_(*pos) if desc else row_value > tuple_(*pos))
         rows = list(session.execute(stmt.order_by(*order).limit(batch)).all())
         for blob in rows:
-            examined += 1
+            if examined >= MAX_SCAN_ROWS:
+                return pos
+            examined += _cost(blob.key, pattern)
             value = getattr(blob, column.key)
             if isinstance(value, str):  # created_at as SQLite's stored text
                 value = datetime.fromisoformat(value)
             pos = [value, blob.key]
-            if pattern is not None and pattern.fullmatch(blob.key) is None:
+            if pattern is not None and not pattern.matches(blob.key):
                 continue
             page.add_blob(blob, list(pos))
             if page.more:

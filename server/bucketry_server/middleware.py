@@ -4,11 +4,15 @@
 - JSON bodies are capped so an oversized payload is refused (413) before it is parsed.
 - JSON bodies holding text the server cannot store (lone surrogates) or nested too deep are
   refused (400 naming where) before any handler runs.
+- Unhandled exceptions become a 500 problem without dropping the keep-alive connection.
+- Request heads are bounded (header count and bytes): 431 beyond (the protocol layer,
+  :mod:`.protocol`, enforces the same limits before a head is parsed whole).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from typing import Any
@@ -18,8 +22,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import reset_request_id, set_request_id
 from .jsontext import JsonProblem, find_problem
+from .logredact import redact
 from .problems import problem_body
+from .protocol import MAX_HEAD_BYTES, MAX_HEADERS, too_large_head_body
 
+log = logging.getLogger("bucketry_server")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -46,6 +53,81 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             reset_request_id(token)
+
+
+class HeaderLimitMiddleware:
+    """Answer 431 to a request with more than ``MAX_HEADERS`` header fields or a head larger
+    than ``MAX_HEAD_BYTES`` (whatever HTTP server runs the app)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers", [])
+        size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+        size += sum(len(k) + len(v) + 4 for k, v in headers)
+        detail = None
+        if len(headers) > MAX_HEADERS:
+            detail = f"a request may have at most {MAX_HEADERS} header fields"
+        elif size > MAX_HEAD_BYTES:
+            detail = f"the request head exceeds {MAX_HEAD_BYTES} bytes"
+        if detail is None:
+            await self.app(scope, receive, send)
+            return
+        body = too_large_head_body(detail)
+        response_headers = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 431, "headers": response_headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+class UnhandledErrorMiddleware:
+    """Answer an exception no route handled with a 500 problem, and do not re-raise it.
+
+    Starlette's own last-resort handler sends its 500 and then re-raises, so the server closes
+    the connection and a client's next request on that pooled connection fails. Here the
+    exception ends with the answer and the connection stays usable. Only if the response had
+    already started (a broken stream) is it re-raised: the server must then cut the connection.
+    Install it inside :class:`RequestIdMiddleware`, so the 500 carries the request id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            path = scope.get("path", "")
+            log.exception("unhandled error on %s %s", scope.get("method"), redact(path))
+            body = json.dumps(
+                problem_body(500, "internal_error", "unexpected server error", instance=path)
+            ).encode()
+            headers = [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
 
 
 class JsonBodyLimitMiddleware:

@@ -11,6 +11,7 @@ from .db import Database
 from .rolling import RollingHashes
 from .security import Signer
 from .storage.base import ObjectStore
+from .thumbnails import Thumbnails
 
 
 @dataclass
@@ -20,9 +21,13 @@ class AppState:
     store: ObjectStore
     signer: Signer
     rolling: RollingHashes = field(init=False)
+    thumbnails: Thumbnails = field(init=False)
 
     def __post_init__(self) -> None:
         self.rolling = RollingHashes(self.store)
+        self.thumbnails = Thumbnails(
+            self.settings.preview_max_pixels, self.settings.preview_concurrency
+        )
 
 
 def get_state(request: Request) -> AppState:

@@ -6,8 +6,8 @@ browsing, preview, usage, public toggle and temporary credentials.
 
 from __future__ import annotations
 
-import asyncio
 import bisect
+import functools
 import hashlib
 import json
 import threading
@@ -43,7 +43,7 @@ from ..models import Blob, Bucket, ObjectLedger, Org, Upload, UploadPart, User
 from ..pagination import decode_cursor, encode_cursor, keyset_page
 from ..problems import ApiProblem, forbidden, not_found
 from ..state import AppState
-from ..thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES, make_thumbnail
+from ..thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES
 from ..timeutil import iso, utcnow
 from .params import Cursor, PageSize
 
@@ -866,11 +866,12 @@ async def buckets_preview(bucket: str, p: CurrentPrincipal, state: State) -> Res
     for object_id, size in candidates:
         if size > MAX_SOURCE_BYTES:
             continue
-        try:
-            data = await read_object(state, object_id, MAX_SOURCE_BYTES)
+        try:  # once per blob version, a bounded number at a time, huge images undecoded
+            thumb = await state.thumbnails.thumbnail(
+                object_id, functools.partial(read_object, state, object_id, MAX_SOURCE_BYTES)
+            )
         except Exception:  # a vanished object (deleted meanwhile): try the next image
             continue
-        thumb = await asyncio.to_thread(make_thumbnail, data)
         if thumb is not None:
             return Response(
                 thumb,
