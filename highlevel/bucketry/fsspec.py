@@ -25,7 +25,8 @@ from .uri import BucketURI, split_path, strip_scheme
 
 if TYPE_CHECKING:
     from .client import Client
-    from .resources.blobs import BlobInfo, BlobReader
+    from .resources.blobs import BlobReader
+    from .types import BlobInfo
 
 
 _MAGIC = set("*?[")
@@ -205,7 +206,7 @@ class BucketryFileSystem(AbstractFileSystem):
 
     def _get(self, uri: BucketURI, range_: str | None = None) -> tuple[bytes, int]:
         """GET (a range of) a blob with the SDK's errors: ``(body, status)``."""
-        from .resources._base import arg
+        from .types import arg
 
         client = self.client
         with client.stream(

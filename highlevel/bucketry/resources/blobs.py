@@ -4,74 +4,21 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from bucketry_api.models import Blob as BlobModel
 from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
 
 from ..errors import NotFoundError
-from ._base import arg, opt
+from ..types import BlobInfo, arg
+
+__all__ = ["Blob", "BlobInfo", "BlobReader"]
 
 if TYPE_CHECKING:
     from ..progress import ProgressCallback
     from ..transfer import BlobWriter, TransferReport
     from .buckets import Bucket
-
-
-@dataclass(frozen=True)
-class BlobInfo:
-    """What the server knows about a blob (or a folder, when ``is_dir``)."""
-
-    key: str
-    size: int = 0
-    etag: str | None = None
-    content_type: str | None = None
-    sha256: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    created_at: datetime | None = None
-    modified_at: datetime | None = None
-    is_dir: bool = False
-
-    @classmethod
-    def from_model(cls, m: BlobModel) -> BlobInfo:
-        meta = opt(m.metadata)
-        return cls(
-            key=m.key,
-            size=m.size,
-            etag=m.etag,
-            content_type=m.content_type,
-            sha256=opt(m.sha256),
-            metadata=dict(meta.additional_properties) if meta is not None else {},
-            created_at=m.created_at,
-            modified_at=m.modified_at,
-        )
-
-    @classmethod
-    def folder(cls, prefix: str) -> BlobInfo:
-        return cls(key=prefix, is_dir=True)
-
-    @property
-    def name(self) -> str:
-        """The last path segment (folders keep their trailing ``/``)."""
-        stripped = self.key.rstrip("/")
-        return stripped.rsplit("/", 1)[-1] + ("/" if self.is_dir else "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "size": self.size,
-            "etag": self.etag,
-            "content_type": self.content_type,
-            "sha256": self.sha256,
-            "metadata": dict(self.metadata),
-            "created_at": self.created_at,
-            "modified_at": self.modified_at,
-            "is_dir": self.is_dir,
-        }
 
 
 class Blob:

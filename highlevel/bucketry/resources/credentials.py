@@ -13,7 +13,7 @@ from bucketry_api.models import CredentialCreate, TokenCreate
 from bucketry_api.models import Token as TokenModel
 
 from ..pagination import Pager
-from ._base import arg, model_dict, opt
+from ..types import arg, model_dict, opt
 
 if TYPE_CHECKING:
     from ..client import Client

@@ -15,8 +15,7 @@ from bucketry_api.models import Upload as UploadModel
 from bucketry_api.models import UploadPart as UploadPartModel
 
 from ..pagination import Pager
-from ._base import arg, model_dict, opt
-from .blobs import BlobInfo
+from ..types import BlobInfo, arg, model_dict, opt
 
 if TYPE_CHECKING:
     from .buckets import Bucket

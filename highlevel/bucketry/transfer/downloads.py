@@ -28,8 +28,7 @@ from ..errors import (
     PreconditionFailedError,
 )
 from ..progress import ProgressCallback, resolve_progress
-from ..resources._base import arg
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo, arg
 from .bodies import TransferCancelled
 from .checksums import ThreadedHasher
 from .context import DEFAULT_PART_SIZE, TransferContext, TransferOptions

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeAlias
 
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo
 from .filters import PathFilter
 from .report import FileResult
 

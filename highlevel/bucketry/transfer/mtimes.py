@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo
 
 if TYPE_CHECKING:
     from ..client import Client

@@ -32,8 +32,7 @@ from bucketry_api.models import Upload as UploadModel
 
 from .._transport import RETRY_STATUSES
 from ..errors import ApiError, NotFoundError
-from ..resources._base import arg, opt
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo, arg, opt
 from .bodies import AnyFlag, FileSlice, TransferCancelled
 from .checksums import sha256_range
 from .context import MiB, TransferContext

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..progress import ProgressCallback, resolve_progress
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo
 from .batches import Item, plan_batches, send_batch
 from .context import (
     DEFAULT_BATCH_BYTES,

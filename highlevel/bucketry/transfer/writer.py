@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from bucketry_api.models import CompletedPart, UploadComplete, UploadCreate, UploadCreateMetadata
 
-from ..resources._base import arg, opt
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo, arg, opt
 from .bodies import BytesBody
 from .checksums import sha256_bytes
 from .context import DEFAULT_PART_SIZE
