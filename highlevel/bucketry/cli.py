@@ -23,7 +23,7 @@ from .uri import BucketURI, is_bucket_uri, parse_uri
 
 if TYPE_CHECKING:
     from .client import Client
-    from .resources.blobs import BlobInfo
+    from .types import BlobInfo
 
 
 class UsageError(Exception):
@@ -217,6 +217,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         direction=direction,  # type: ignore[arg-type]
         delete=args.delete,
         compare=args.compare,
+        update=args.update,
         dry_run=args.dry_run,
         include=args.include or None,
         exclude=args.exclude or None,
@@ -381,6 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dst", metavar="DST")
     p.add_argument("--delete", action="store_true", help="delete files that are not in SRC")
     p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.add_argument(
+        "--update", action="store_true", help="never overwrite a destination file that is newer"
+    )
     p.add_argument("--compare", choices=["mtime+size", "size", "checksum"], default="mtime+size")
     p.add_argument(
         "--include", action="append", metavar="GLOB", help="only paths matching (repeatable)"

@@ -7,15 +7,8 @@ download, delete or skip, with the reason. ``sync(..., dry_run=True)`` stops the
 nothing; otherwise :func:`apply_plan` carries the plan out (also a plan saved with
 :meth:`SyncPlan.save` and reloaded with :meth:`SyncPlan.load`, through ``client.apply(plan)``).
 
-Comparison (``compare=``):
-
-* ``"mtime+size"``: equal sizes and modification times within the tolerance (2 s plus the
-  measured clock skew with the server) mean identical. Otherwise the source is copied only when
-  it is *newer*; a size difference alone never makes a side newer, so a destination that is newer
-  is left alone and the reason says so.
-* ``"size"``: copied when the sizes differ.
-* ``"checksum"``: copied when the SHA-256 differs (the remote's comes from the listing; the local
-  one is computed only for keys present on both sides with equal sizes).
+Comparison (``compare=``, ``update=``): see :mod:`bucketry.synccompare`. ``sync`` mirrors: the
+destination ends equal to the source, a newer destination included, unless ``update=True``.
 """
 
 from __future__ import annotations
@@ -29,12 +22,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 from bucketry_api.models import BlobDeleteMany
 
 from .errors import NotFoundError
-from .localwalk import LocalEntry, ancestors_ignored, effective, walk_sorted, wanted
+from .localwalk import ancestors_ignored, effective, walk_sorted, wanted
 from .progress import NullReporter, Reporter, resolve_progress
-from .resources._base import opt
-from .resources.blobs import BlobInfo
+from .synccompare import Comparer
 from .syncplan import Compare, Direction, SyncOp, SyncOutcome, SyncPlan, SyncResult
-from .transfer.checksums import sha256_file
 from .transfer.context import TransferContext, TransferOptions
 from .transfer.downloads import download_one
 from .transfer.filters import IGNORE_FILE, IgnoreRules, PathFilter
@@ -47,10 +38,11 @@ from .transfer.folders import (
     run_all,
     safe_relative,
 )
-from .transfer.mtimes import MTIME_KEY, NS, parse_mtime, remote_mtime_ns, server_offset_ns
+from .transfer.mtimes import NS, remote_mtime_ns, server_offset_ns
 from .transfer.report import FileResult
 from .transfer.tracking import TaskProgress
 from .transfer.uploads import upload_files
+from .types import BlobInfo, opt
 
 __all__ = [
     "Compare",
@@ -71,7 +63,6 @@ if TYPE_CHECKING:
     from .resources.buckets import Bucket
 
 T = TypeVar("T")
-DEFAULT_TOLERANCE = 2.0
 
 
 # ---------------------------------------------------------------------------- planning
@@ -98,62 +89,18 @@ def _safe_rel(rel: str) -> bool:
     return True
 
 
-class _Comparer:
-    """Decides, for a key present on both sides, whether to transfer and why."""
-
-    def __init__(self, direction: Direction, compare: Compare, client: Client | None) -> None:
-        self.direction = direction
-        self.compare = compare
-        self.src_name, self.dst_name = (
-            ("local", "remote") if direction == "upload" else ("remote", "local")
-        )
-        self.offset_ns = 0
-        self.skew = 0.0
-        if compare == "mtime+size" and client is not None:
-            self.skew = abs(client.clock_offset())
-            self.offset_ns = server_offset_ns(client)
-
-    def remote_time(self, info: BlobInfo) -> tuple[float, float]:
-        """The blob's mtime in seconds on the local clock, and the tolerance to compare it with:
-        2 s, plus the measured clock skew when the time is the server's own (``modified_at``)
-        rather than a source mtime recorded by an upload (same clock as ours)."""
-        recorded = info.metadata.get(MTIME_KEY)
-        if recorded is not None:
-            ns = parse_mtime(recorded)
-            if ns is not None:
-                return ns / NS, DEFAULT_TOLERANCE
-        return remote_mtime(info, self.offset_ns), DEFAULT_TOLERANCE + self.skew
-
-    def decide(self, local: LocalEntry, remote: BlobInfo) -> tuple[bool, str]:
-        if self.compare == "size":
-            if local.size != remote.size:
-                return True, "size differs"
-            return False, "identical (same size)"
-        if self.compare == "checksum":
-            if local.size != remote.size:
-                return True, "size differs"
-            if remote.sha256 is None:
-                return True, "remote checksum unknown"
-            if sha256_file(local.path) != remote.sha256.lower():
-                return True, "checksum differs"
-            return False, "identical (sha256)"
-        local_t = local.mtime_ns / NS
-        remote_t, tolerance = self.remote_time(remote)
-        src_t, dst_t = (local_t, remote_t) if self.direction == "upload" else (remote_t, local_t)
-        delta = src_t - dst_t
-        same_size = local.size == remote.size
-        if abs(delta) <= tolerance:
-            if same_size:
-                return False, "identical"
-            return False, (
-                f"size differs but mtimes are within {tolerance:.0f} s — not overwritten "
-                "(use compare='size' or 'checksum')"
-            )
-        if delta > 0:
-            return True, f"{self.src_name} newer (mtime)" + ("" if same_size else ", size differs")
-        if same_size:
-            return False, f"{self.dst_name} newer — not overwritten"
-        return False, f"size differs but {self.dst_name} is newer — not overwritten"
+def _comparer(bucket: Bucket, direction: Direction, compare: Compare, update: bool) -> Comparer:
+    """The comparer for these options, with the server's clock skew measured when needed."""
+    if compare != "mtime+size":
+        return Comparer(direction, compare, update=update)
+    client = bucket.client
+    return Comparer(
+        direction,
+        compare,
+        update=update,
+        skew=client.clock_offset(),
+        offset_ns=server_offset_ns(client),
+    )
 
 
 def _ordered(items: Iterable[T], side: str, key: Callable[[T], str]) -> Iterator[T]:
@@ -192,6 +139,7 @@ def plan_ops(
     direction: Direction = "upload",
     delete: bool = False,
     compare: Compare = "mtime+size",
+    update: bool = False,
     include: Sequence[str] | str | None = None,
     exclude: Sequence[str] | str | None = None,
     ignore_file: str | None = IGNORE_FILE,
@@ -218,7 +166,7 @@ def plan_ops(
         prefix,
         direction,
         delete,
-        _Comparer(direction, compare, bucket.client),
+        _comparer(bucket, direction, compare, update),
         _filter(root, include, exclude, ignore_file),
         ignore_file,
         page_size,
@@ -232,7 +180,7 @@ def _merge(
     prefix: str,
     direction: Direction,
     delete: bool,
-    comparer: _Comparer,
+    comparer: Comparer,
     keep: PathFilter | None,
     ignore_file: str | None,
     page_size: int,
@@ -314,6 +262,7 @@ def compute_plan(
     direction: Direction = "upload",
     delete: bool = False,
     compare: Compare = "mtime+size",
+    update: bool = False,
     dry_run: bool = False,
     include: Sequence[str] | str | None = None,
     exclude: Sequence[str] | str | None = None,
@@ -329,6 +278,7 @@ def compute_plan(
         direction=direction,
         delete=delete,
         compare=compare,
+        update=update,
         include=include,
         exclude=exclude,
         ignore_file=ignore_file,
@@ -343,6 +293,7 @@ def compute_plan(
         compare=compare,
         delete=delete,
         dry_run=dry_run,
+        update=update,
         ops=list(ops),
     )
     plan._infos = infos
@@ -357,6 +308,7 @@ def sync(
     direction: Direction = "upload",
     delete: bool = False,
     compare: Compare = "mtime+size",
+    update: bool = False,
     dry_run: bool = False,
     include: Sequence[str] | str | None = None,
     exclude: Sequence[str] | str | None = None,
@@ -369,7 +321,8 @@ def sync(
     """Plan, then (unless ``dry_run``) apply; returns the plan with ``results`` attached.
 
     A dry run makes no change at all: it only lists the bucket and reads the local folder.
-    Deletions happen only with ``delete=True``. ``transfer_options`` (``part_size``,
+    Deletions happen only with ``delete=True``. ``update=True`` never overwrites a destination
+    file that is newer than its source (rclone ``--update``). ``transfer_options`` (``part_size``,
     ``multipart_threshold``, ``max_concurrency``, ``batch``, ``batch_threshold``, ...) go to
     the transfer engine (small files are uploaded in tar batches unless ``batch=False``)."""
     plan = compute_plan(
@@ -379,6 +332,7 @@ def sync(
         direction=direction,
         delete=delete,
         compare=compare,
+        update=update,
         dry_run=dry_run,
         include=include,
         exclude=exclude,

@@ -142,6 +142,25 @@ def test_sync_command(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: 
     assert code == 0 and (back / "one.txt").read_text() == "1"
 
 
+def test_sync_update_keeps_a_newer_destination(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    """``sync`` mirrors by default; ``--update`` keeps a destination that is newer (D1)."""
+    run(capsys, "buckets", "create", name)
+    (tmp_path / "k.txt").write_text("old")
+    os.utime(tmp_path / "k.txt", (1_600_000_000, 1_600_000_000))
+    with Client(progress=False) as client:
+        client.bucket(name).blob("u/k.txt").write_text("new")
+    code, out, _ = run(capsys, "sync", str(tmp_path), f"bkt://{name}/u", "--update", "-v")
+    assert code == 0 and "update=True" in out
+    assert run(capsys, "cp", f"bkt://{name}/u/k.txt", str(tmp_path / "got.txt"))[0] == 0
+    assert (tmp_path / "got.txt").read_text() == "new"
+    (tmp_path / "got.txt").unlink()
+    assert run(capsys, "sync", str(tmp_path), f"bkt://{name}/u")[0] == 0
+    with Client(progress=False) as client:
+        assert client.bucket(name).blob("u/k.txt").read_text() == "old"
+
+
 def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, env: None) -> None:
     code, _, err = run(capsys, "ls", "bkt://no-such-bucket-anywhere/")
     assert code == 1 and err.startswith("bucketry: error: ") and err.count("\n") == 1

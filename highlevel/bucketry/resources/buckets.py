@@ -23,7 +23,7 @@ from bucketry_api.models import Bucket as BucketModel
 
 from ..pagination import Pager
 from ..progress import ProgressCallback
-from ._base import arg, model_dict, opt
+from ..types import arg, model_dict, opt
 from .blobs import Blob, BlobInfo
 from .uploads import UploadsRepo
 
@@ -410,6 +410,7 @@ class Bucket:
         direction: Literal["upload", "download"] = "upload",
         delete: bool = False,
         compare: Literal["mtime+size", "size", "checksum"] = "mtime+size",
+        update: bool = False,
         dry_run: bool = False,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
@@ -417,7 +418,8 @@ class Bucket:
         **options: Any,
     ) -> SyncPlan:
         """Make ``prefix`` mirror ``local`` (or the reverse); returns the plan, applied unless
-        ``dry_run``. ``options``: see :func:`bucketry.sync.sync` (``ignore_file``,
+        ``dry_run``. A size or mtime difference transfers, whichever side is newer, unless
+        ``update=True`` (then a newer destination is kept). ``options``: see :func:`bucketry.sync.sync` (``ignore_file``,
         ``page_size``, ``file_concurrency``, transfer options such as ``part_size``)."""
         from ..sync import sync
 
@@ -428,6 +430,7 @@ class Bucket:
             direction=direction,
             delete=delete,
             compare=compare,
+            update=update,
             dry_run=dry_run,
             include=include,
             exclude=exclude,
