@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from .tracking import TaskProgress
 
 if TYPE_CHECKING:
-    from ..client import Client
-    from ..resources.buckets import Bucket
+    from ..types import Session
+    from .target import Target
 
 MiB = 1024 * 1024
 DEFAULT_PART_SIZE = 8 * MiB
@@ -61,7 +61,7 @@ class TransferContext:
     pool is shared by every file of a folder so at most ``max_concurrency`` parts are in
     flight in total)."""
 
-    bucket: Bucket
+    target: Target
     options: TransferOptions
     progress: TaskProgress | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -70,12 +70,12 @@ class TransferContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def client(self) -> Client:
-        return self.bucket.client
+    def client(self) -> Session:
+        return self.target.client
 
     @property
     def ref(self) -> str:
-        return self.bucket.ref
+        return self.target.ref
 
     def part_pool(self) -> ThreadPoolExecutor:
         with self._lock:

@@ -40,8 +40,8 @@ from .retry import is_retryable
 from .tracking import PartCounter, TaskProgress
 
 if TYPE_CHECKING:
-    from ..client import Client
-    from ..resources.buckets import Bucket
+    from ..types import Session
+    from .target import Target
 
 READ_CHUNK = 1024 * 1024
 
@@ -52,7 +52,7 @@ def partial_path(path: Path) -> Path:
 
 @contextlib.contextmanager
 def open_stream(
-    client: Client, ref: str, key: str, offset: int, etag: str | None
+    client: Session, ref: str, key: str, offset: int, etag: str | None
 ) -> Iterator[httpx.Response]:
     """``GET`` the blob from ``offset``, with SDK errors (also for a connection lost while
     reading the body)."""
@@ -139,7 +139,7 @@ def fetch_blob(
                 if restarted:
                     raise
                 restarted = True  # replaced since it was listed: start over from the new one
-                fresh = remote_one(ctx.bucket, info.key)
+                fresh = remote_one(ctx.target, info.key)
                 if fresh is None:
                     raise NotFoundError(f"{info.key}: deleted during the download") from None
                 info, offset = fresh, 0
@@ -180,7 +180,7 @@ def fetch_blob(
 
 
 def download(
-    bucket: Bucket,
+    bucket: Target,
     src: str,
     dst: Path,
     *,

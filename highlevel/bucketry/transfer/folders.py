@@ -19,7 +19,7 @@ from .filters import PathFilter
 from .report import FileResult
 
 if TYPE_CHECKING:
-    from ..resources.buckets import Bucket
+    from .target import Target
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,12 @@ def _walk(folder: str, rel_folder: str, filters: PathFilter) -> Iterator[LocalFi
         yield LocalFile(Path(entry.path), rel, st.st_size, st.st_mtime_ns)
 
 
-def remote_index(bucket: Bucket, prefix: str) -> dict[str, BlobInfo]:
+def remote_index(bucket: Target, prefix: str) -> dict[str, BlobInfo]:
     """Every blob under ``prefix``, from one (paged) listing."""
     return {info.key: info for info in bucket.list(prefix, recursive=True) if not info.is_dir}
 
 
-def remote_one(bucket: Bucket, key: str) -> BlobInfo | None:
+def remote_one(bucket: Target, key: str) -> BlobInfo | None:
     """The blob at ``key`` with full-resolution times and metadata, via a one-item listing
     (the exact key sorts first among keys it prefixes)."""
     for info in bucket.list(key, recursive=True, page_size=1, first=1):

@@ -38,11 +38,11 @@ from .single import put_file
 from .tracking import PartCounter, TaskProgress
 
 if TYPE_CHECKING:
-    from ..resources.buckets import Bucket
+    from .target import Target
 
 
 def upload(
-    bucket: Bucket,
+    bucket: Target,
     src: Path,
     dst: str = "",
     *,
