@@ -6,8 +6,7 @@ bucket = client.buckets.create("images")
 bucket.upload("photos/", "raw/")
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .client import Client  # noqa: E402
 from .errors import (  # noqa: E402
     APIConnectionError,

@@ -17,8 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bucketry import __version__
-
+from ._version import __version__
 from .uri import BucketURI, is_bucket_uri, parse_uri
 
 if TYPE_CHECKING:

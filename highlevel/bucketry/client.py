@@ -16,8 +16,8 @@ from bucketry_api import ApiClient
 from bucketry_api import Client as GeneratedClient
 from bucketry_api.errors import ApiError as GeneratedApiError
 
-from . import __version__
 from ._transport import RetryPolicy, RetryTransport
+from ._version import __version__
 from .config import resolve
 from .errors import from_generated, from_transport
 from .progress import ProgressCallback, resolve_progress
@@ -185,7 +185,9 @@ class Client:
         """Carry out a (possibly saved and reloaded) sync plan."""
         from .sync import apply_plan
 
-        return apply_plan(self, plan, progress=resolve_progress(progress, self.progress))
+        return apply_plan(
+            self.bucket(plan.bucket), plan, progress=resolve_progress(progress, self.progress)
+        )
 
     def close(self) -> None:
         self.http.close()

@@ -19,14 +19,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
-from bucketry_api.models import BlobDeleteMany
-
 from .errors import NotFoundError
 from .localwalk import ancestors_ignored, effective, walk_sorted, wanted
 from .progress import NullReporter, Reporter, resolve_progress
 from .synccompare import Comparer
 from .syncplan import Compare, Direction, SyncOp, SyncOutcome, SyncPlan, SyncResult
 from .transfer.context import TransferContext, TransferOptions
+from .transfer.deletes import delete_keys
 from .transfer.downloads import download_one
 from .transfer.filters import IGNORE_FILE, IgnoreRules, PathFilter
 from .transfer.folders import (
@@ -42,7 +41,7 @@ from .transfer.mtimes import NS, remote_mtime_ns, server_offset_ns
 from .transfer.report import FileResult
 from .transfer.tracking import TaskProgress
 from .transfer.uploads import upload_files
-from .types import BlobInfo, opt
+from .types import BlobInfo
 
 __all__ = [
     "Compare",
@@ -58,9 +57,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .client import Client
     from .progress import ProgressCallback
-    from .resources.buckets import Bucket
+    from .transfer.target import Target
 
 T = TypeVar("T")
 
@@ -89,7 +87,7 @@ def _safe_rel(rel: str) -> bool:
     return True
 
 
-def _comparer(bucket: Bucket, direction: Direction, compare: Compare, update: bool) -> Comparer:
+def _comparer(bucket: Target, direction: Direction, compare: Compare, update: bool) -> Comparer:
     """The comparer for these options, with the server's clock skew measured when needed."""
     if compare != "mtime+size":
         return Comparer(direction, compare, update=update)
@@ -132,7 +130,7 @@ def _filter(
 
 
 def plan_ops(
-    bucket: Bucket,
+    bucket: Target,
     local: Path,
     prefix: str = "",
     *,
@@ -175,7 +173,7 @@ def plan_ops(
 
 
 def _merge(
-    bucket: Bucket,
+    bucket: Target,
     root: Path,
     prefix: str,
     direction: Direction,
@@ -255,7 +253,7 @@ def _merge(
 
 
 def compute_plan(
-    bucket: Bucket,
+    bucket: Target,
     local: Path,
     prefix: str = "",
     *,
@@ -301,7 +299,7 @@ def compute_plan(
 
 
 def sync(
-    bucket: Bucket,
+    bucket: Target,
     local: Path,
     prefix: str = "",
     *,
@@ -342,7 +340,7 @@ def sync(
     if not dry_run:
         reporter = resolve_progress(progress, bucket.client.progress)
         apply_plan(
-            bucket.client,
+            bucket,
             plan,
             progress=reporter,
             file_concurrency=file_concurrency,
@@ -355,7 +353,7 @@ def sync(
 
 
 def apply_plan(
-    client: Client,
+    target: Target,
     plan: SyncPlan,
     *,
     progress: Reporter | None = None,
@@ -372,7 +370,7 @@ def apply_plan(
     bytes and one in files. Sets and returns ``plan.results``.
     """
     reporter: Reporter = progress or NullReporter()
-    bucket = client.bucket(plan.bucket)
+    client = target.client
     indexed = list(enumerate(plan.ops))
     moving = [(i, op) for i, op in indexed if op.action in ("upload", "download")]
     deleting = [(i, op) for i, op in indexed if op.action == "delete"]
@@ -389,7 +387,7 @@ def apply_plan(
             started = time.monotonic()
             path = Path(op.path)
             try:
-                info = infos.get(op.key) or remote_one(bucket, op.key)
+                info = infos.get(op.key) or remote_one(target, op.key)
                 if info is None:
                     raise NotFoundError(f"blob {op.key!r} no longer exists", status_code=404)
                 if path.is_dir():
@@ -402,7 +400,7 @@ def apply_plan(
 
     options = TransferOptions(file_concurrency=file_concurrency, **transfer_options)
     try:
-        with TransferContext(bucket, options, tracker) as ctx:
+        with TransferContext(target, options, tracker) as ctx:
             if plan.direction == "upload":
                 results = _upload_ops(ctx, [op for _, op in moving], plan.prefix)
             else:
@@ -421,7 +419,7 @@ def apply_plan(
         for i, op in deleting:
             outcomes[i] = SyncOutcome(op, "skipped", why)
     elif plan.direction == "upload":
-        _delete_remote(client, bucket, deleting, outcomes)
+        _delete_remote(target, deleting, outcomes)
     else:
         for i, op in deleting:
             try:
@@ -462,29 +460,14 @@ def _upload_ops(ctx: TransferContext, ops: list[SyncOp], prefix: str) -> list[Fi
 
 
 def _delete_remote(
-    client: Client,
-    bucket: Bucket,
-    items: list[tuple[int, SyncOp]],
-    outcomes: dict[int, SyncOutcome],
+    target: Target, items: list[tuple[int, SyncOp]], outcomes: dict[int, SyncOutcome]
 ) -> None:
-    for start in range(0, len(items), 1000):
-        batch = items[start : start + 1000]
-        body = BlobDeleteMany(keys=[op.key for _, op in batch], dry_run=False)
-        try:
-            answer = client.call(client.api.blobs.delete_many, bucket.ref, body=body)
-        except Exception as exc:
-            for i, op in batch:
-                outcomes[i] = SyncOutcome(op, "failed", _describe(exc))
-            continue
-        by_key = {r.key: r for r in answer.results}
-        for i, op in batch:
-            r = by_key.get(op.key)
-            error = None if r is None else opt(r.error)
-            if r is not None and not r.deleted and error not in (None, "not_found"):
-                outcomes[i] = SyncOutcome(op, "failed", str(error))
-            else:
-                gone = "already gone" if error == "not_found" else None
-                outcomes[i] = SyncOutcome(op, "done", gone)
+    keys = [op.key for _, op in items]
+    for (i, op), d in zip(items, delete_keys(target.client, target.ref, keys), strict=True):
+        if d.ok:
+            outcomes[i] = SyncOutcome(op, "done", None if d.deleted else "already gone")
+        else:
+            outcomes[i] = SyncOutcome(op, "failed", d.error)
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,21 +11,21 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
 
 from ..errors import NotFoundError
-from ..types import BlobInfo, arg
+from ..types import BlobInfo, Session, arg
 
 __all__ = ["Blob", "BlobInfo", "BlobReader"]
 
 if TYPE_CHECKING:
     from ..progress import ProgressCallback
     from ..transfer import BlobWriter, TransferReport
-    from .buckets import Bucket
+    from ..transfer.target import Target
 
 
 class Blob:
     """A handle on ``bucket``/``key``. Creating it makes no request; each method makes the
     calls it needs."""
 
-    def __init__(self, bucket: Bucket, key: str) -> None:
+    def __init__(self, bucket: Target, key: str) -> None:
         if not key:
             raise ValueError("a blob key must not be empty")
         self.bucket = bucket
@@ -35,7 +35,7 @@ class Blob:
         return f"Blob({self.bucket.ref!r}, {self.key!r})"
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> Session:
         return self.bucket.client
 
     def stat(self) -> BlobInfo:
@@ -141,18 +141,17 @@ class Blob:
         client.call(client.api.blobs.delete, self.bucket.ref, key=self.key, if_match=arg(if_match))
 
     def copy_to(
-        self, dst: Bucket | Blob | str, key: str | None = None, *, overwrite: bool = True
+        self, dst: Target | Blob | str, key: str | None = None, *, overwrite: bool = True
     ) -> Blob:
         """Server-side copy: ``blob.copy_to(other_bucket, "k")``, ``blob.copy_to("new/key")``
         (same bucket) or ``blob.copy_to(other_blob)``."""
-        from .buckets import Bucket
-
+        target_bucket: Target
         if isinstance(dst, Blob):
             target_bucket, target_key = dst.bucket, dst.key
-        elif isinstance(dst, Bucket):
-            target_bucket, target_key = dst, key or self.key
-        else:
+        elif isinstance(dst, str):
             target_bucket, target_key = self.bucket, dst
+        else:
+            target_bucket, target_key = dst, key or self.key
         body = BlobCopy(
             source_bucket=self.bucket.ref, source_key=self.key, key=target_key, overwrite=overwrite
         )

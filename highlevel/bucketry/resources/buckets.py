@@ -8,8 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
+from bucketry_api import ApiClient
 from bucketry_api.models import (
     BlobDeleteMany,
     BucketCreate,
@@ -23,12 +24,13 @@ from bucketry_api.models import Bucket as BucketModel
 
 from ..pagination import Pager
 from ..progress import ProgressCallback
-from ..types import arg, model_dict, opt
+from ..transfer.deletes import delete_keys
+from ..types import Session, arg, model_dict, opt
+from ._base import Entity, Repo
 from .blobs import Blob, BlobInfo
 from .uploads import UploadsRepo
 
 if TYPE_CHECKING:
-    from ..client import Client
     from ..sync import SyncPlan
     from ..transfer import TransferReport
 
@@ -47,11 +49,8 @@ def _filters(**kwargs: Any) -> dict[str, Any]:
     return out
 
 
-class BucketsRepo:
+class BucketsRepo(Repo["Bucket"]):
     """``client.buckets``: create, get, list and count buckets."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
 
     def create(
         self,
@@ -65,24 +64,22 @@ class BucketsRepo:
         """Create a managed bucket (``exist_ok=True`` returns the existing one instead of 409)."""
         from ..errors import ConflictError
 
-        api = self._client.api
         body = BucketCreate(name=name, description=description, org=org, public=public)
         try:
-            model = self._client.call(api.buckets.create, body=body)
+            model = self._session.call(self._session.api.buckets.create, body=body)
         except ConflictError:
             if not exist_ok:
                 raise
             return self.get(name)
-        return Bucket(self._client, model.id, model)
+        return Bucket(self._session, model.id, model)
 
     def get(self, ref: str) -> Bucket:
-        """Fetch a bucket by id or name (raises ``NotFoundError``)."""
-        model = self._client.call(self._client.api.buckets.get, ref)
-        return Bucket(self._client, model.id, model)
+        """Fetch a bucket by id or name (raises ``NotFoundError`` naming the bucket)."""
+        return Bucket(self._session, ref).refresh()
 
     def __call__(self, ref: str) -> Bucket:
         """A lazy handle (no request): ``client.buckets("images").blob("a.png")``."""
-        return Bucket(self._client, ref)
+        return Bucket(self._session, ref)
 
     def list(
         self,
@@ -101,7 +98,7 @@ class BucketsRepo:
         skip: int = 0,
     ) -> Pager[Bucket]:
         """Lazily list visible buckets; ``filter`` is a JSON Logic expression (dict or string)."""
-        client = self._client
+        session = self._session
         filters = _filters(
             name=name,
             owner=owner,
@@ -112,95 +109,97 @@ class BucketsRepo:
             search=search,
             filter=filter,
         )
-
-        def fetch(cursor: str | None, size: int) -> tuple[list[Bucket], str | None]:
-            page = client.call(
-                client.api.buckets.list,
-                **filters,
-                sort=arg(cast(Any, sort)),
-                page_size=size,
-                cursor=arg(cursor),
-            )
-            return [Bucket(client, m.id, m) for m in page.results], opt(page.next_cursor)
-
-        def count() -> int:
-            return client.call(client.api.buckets.count, **filters).count
-
-        return Pager(fetch, page_size=page_size, first=first, skip=skip, count=count)
+        return self._pager(
+            session.api.buckets.list,
+            lambda m: Bucket(session, m.id, m),
+            sort=arg(cast(Any, sort)),
+            page_size=page_size,
+            first=first,
+            skip=skip,
+            count=lambda: session.call(session.api.buckets.count, **filters).count,
+            **filters,
+        )
 
     def count(self, **filters: Any) -> int:
         """How many buckets match the same filters as :meth:`list`."""
-        return self._client.call(self._client.api.buckets.count, **_filters(**filters)).count
+        return self._session.call(self._session.api.buckets.count, **_filters(**filters)).count
 
 
-class Bucket:
+class Bucket(Entity[BucketModel]):
     """A bucket. Built lazily from a name or id (``client.bucket("x")``) or from a model;
     attribute access fetches the model on first use. ``.model`` is the generated model."""
 
-    def __init__(self, client: Client, ref: str, model: BucketModel | None = None) -> None:
-        self._client = client
+    def __init__(self, client: Session, ref: str, model: BucketModel | None = None) -> None:
+        super().__init__(client, model)
         self.ref = ref
-        self._model = model
 
     def __repr__(self) -> str:
         return f"Bucket({self.ref!r})"
 
     # -- model access --------------------------------------------------------------------
     @property
-    def model(self) -> BucketModel:
-        if self._model is None:
-            self.refresh()
-        assert self._model is not None
-        return self._model
-
-    @property
-    def api(self) -> Any:
+    def api(self) -> ApiClient:
         """The generated layer (``client.api``)."""
-        return self._client.api
+        return self._session.api
 
     @property
-    def client(self) -> Client:
-        return self._client
+    def client(self) -> Session:
+        """The client this handle calls through."""
+        return self._session
 
-    def refresh(self) -> Bucket:
-        self._model = self._client.call(self._client.api.buckets.get, self.ref)
-        self.ref = self._model.id
+    @property
+    def _client(self) -> Session:
+        return self._session
+
+    def _fetch(self) -> BucketModel:
+        return self._session.call(self._session.api.buckets.get, self.ref)
+
+    def refresh(self) -> Self:
+        """Re-read the bucket (raises ``NotFoundError`` naming it); the handle then refers
+        to it by id."""
+        super().refresh()
+        self.ref = self.model.id
         return self
 
     @property
     def id(self) -> str:
+        """The bucket's id."""
         return self.model.id
 
     @property
     def name(self) -> str:
+        """The bucket's name."""
         return self.model.name
 
     @property
     def owner(self) -> str:
+        """The owning user."""
         return self.model.owner
 
     @property
     def org(self) -> str | None:
+        """The owning organization, if any."""
         return opt(self.model.org)
 
     @property
     def description(self) -> str | None:
+        """The description, if any."""
         return opt(self.model.description)
 
     @property
     def provider(self) -> str:
+        """Where the data lives (``managed`` for the server's own store)."""
         return self.model.provider
 
     @property
     def public(self) -> bool:
+        """Whether anonymous reads are allowed."""
         return self.model.public
 
     @property
     def created_at(self) -> datetime:
+        """When the bucket was created."""
         return self.model.created_at
-
-    def to_dict(self) -> dict[str, Any]:
-        return model_dict(self.model)
 
     # -- settings ------------------------------------------------------------------------
     def update(
@@ -325,12 +324,10 @@ class Bucket:
                 )
             body = BlobDeleteMany(prefix=prefix_or_keys, dry_run=dry_run)
             return self._client.call(api.blobs.delete_many, self.ref, body=body).deleted
-        total = 0
-        keys = list(prefix_or_keys)
-        for i in range(0, len(keys), 1000):
-            body = BlobDeleteMany(keys=keys[i : i + 1000], dry_run=dry_run)
-            total += self._client.call(api.blobs.delete_many, self.ref, body=body).deleted
-        return total
+        done = delete_keys(
+            self._session, self.ref, list(prefix_or_keys), dry_run=dry_run, strict=True
+        )
+        return sum(1 for d in done if d.deleted)
 
     def signed_urls(
         self, keys: Iterable[str], *, method: Literal["GET", "PUT"] = "GET", expires_in: int = 3600

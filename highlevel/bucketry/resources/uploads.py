@@ -20,7 +20,7 @@ from ..types import BlobInfo, arg, opt
 from ._base import Entity, Repo
 
 if TYPE_CHECKING:
-    from .buckets import Bucket
+    from ..transfer.target import Target
 
 
 class Upload(Entity[UploadModel]):
@@ -28,7 +28,7 @@ class Upload(Entity[UploadModel]):
 
     _fields = ("id", "key")
 
-    def __init__(self, bucket: Bucket, model: UploadModel) -> None:
+    def __init__(self, bucket: Target, model: UploadModel) -> None:
         super().__init__(bucket.client, model)
         self.bucket = bucket
 
@@ -89,7 +89,7 @@ class Upload(Entity[UploadModel]):
 class UploadsRepo(Repo[Upload]):
     """``bucket.uploads``: open multipart uploads of one bucket."""
 
-    def __init__(self, bucket: Bucket) -> None:
+    def __init__(self, bucket: Target) -> None:
         super().__init__(bucket.client)
         self._bucket = bucket
 
