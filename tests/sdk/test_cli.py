@@ -161,13 +161,19 @@ def test_sync_update_keeps_a_newer_destination(
         assert client.bucket(name).blob("u/k.txt").read_text() == "old"
 
 
-def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, env: None) -> None:
+def test_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = run(capsys, "ls", "bkt://no-such-bucket-anywhere/")
     assert code == 1 and err.startswith("bucketry: error: ") and err.count("\n") == 1
+    assert "bucket 'no-such-bucket-anywhere'" in err  # errors name what failed (D6)
     code, _, err = run(capsys, "cp", str(tmp_path / "missing"), "bkt://b/x")
     assert code == 1 and "missing" in err and err.count("\n") == 1
     code, _, err = run(capsys, "rm", "bkt://no-such-bucket-anywhere/k")
-    assert code == 1 and err.count("\n") == 1
+    assert code == 1 and err.count("\n") == 1 and "no-such-bucket-anywhere" in err
+    monkeypatch.setenv("BUCKETRY_MAX_RETRIES", "0")
+    code, _, err = run(capsys, "--url", "http://127.0.0.1:9", "ls")
+    assert code == 1 and "http://127.0.0.1:9/api/v1/buckets" in err
     # usage errors: exit 2
     assert run(capsys, "cp", "a", "b")[0] == 2
     assert run(capsys, "sync", "a", "b")[0] == 2
