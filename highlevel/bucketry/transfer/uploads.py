@@ -185,8 +185,10 @@ def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> li
         (i, partial(single, i)) for i in singles
     ]
     planned.sort(key=lambda p: p[0])
-    run_tasks([task for _, task in planned], ctx.options.file_concurrency, ctx.cancel)
+    interrupted = run_tasks([task for _, task in planned], ctx.options.file_concurrency, ctx.cancel)
     done = [r for r in results if r is not None]
+    if interrupted and (len(done) != len(items) or not all(r.ok for r in done)):
+        raise KeyboardInterrupt  # Ctrl-C cost a file: report the interruption
     if len(done) != len(items):  # pragma: no cover - every task records its files
         raise RuntimeError("upload_files: a file has no result")
     return done
