@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -126,6 +127,8 @@ def _ls_line(e: BlobInfo, long: bool) -> str:
 
 
 def cmd_cp(args: argparse.Namespace) -> int:
+    if args.src == "-" or args.dst == "-":
+        return _copy_stdio(args)
     src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
     if not src_remote and not dst_remote:
         raise UsageError(
@@ -162,10 +165,36 @@ def cmd_cp(args: argparse.Namespace) -> int:
                 target = target / uri.key.rsplit("/", 1)[-1]
             report = bucket.download(uri.key, target)
     if args.json:
-        _print_json(report.to_dict() if hasattr(report, "to_dict") else _report(report))
+        _print_json(report.to_dict())
     else:
         print(_report(report))
     return 1 if _report_failed(report) else 0
+
+
+def _copy_stdio(args: argparse.Namespace) -> int:
+    """``cp bkt://B/KEY -`` writes the blob to stdout; ``cp - bkt://B/KEY`` stores stdin."""
+    if args.src == "-" and args.dst == "-":
+        raise UsageError("one of SRC and DST must be a bkt:// URI")
+    if args.recursive:
+        raise UsageError("'-' (stdin/stdout) copies one blob; drop -r")
+    uri = _remote(args.dst if args.src == "-" else args.src)
+    if uri.is_prefix or not uri.key:
+        raise UsageError(f"{uri} is not a blob key ('-' copies exactly one blob)")
+    blob = _client(args).bucket(uri.bucket).blob(uri.key)
+    if args.dst == "-":
+        with blob.open("rb") as reader:
+            shutil.copyfileobj(reader, sys.stdout.buffer, 1024 * 1024)
+        sys.stdout.buffer.flush()
+        return 0
+    with blob.open("wb") as writer:
+        shutil.copyfileobj(sys.stdin.buffer, writer, 1024 * 1024)
+    info = writer.info
+    size = info.size if info is not None else 0
+    if args.json:
+        _print_json({"key": uri.key, "bucket": uri.bucket, "size": size})
+    else:
+        print(f"uploaded stdin to {uri} ({_size(size)})")
+    return 0
 
 
 def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.Namespace) -> int:
@@ -372,8 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "cp", cmd_cp, "copy files to, from or between buckets (bkt:// to bkt:// copies server-side)"
     )
-    p.add_argument("src", metavar="SRC")
-    p.add_argument("dst", metavar="DST")
+    p.add_argument("src", metavar="SRC", help="a path, a bkt:// URI, or - for stdin")
+    p.add_argument("dst", metavar="DST", help="a path, a bkt:// URI, or - for stdout")
     p.add_argument("-r", "--recursive", action="store_true", help="copy folders / prefixes")
 
     p = add("sync", cmd_sync, "make DST mirror SRC (one local folder, one bkt:// prefix)")

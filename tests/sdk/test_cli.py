@@ -236,3 +236,32 @@ def test_console_script(server: LiveServer, users: dict[str, str], name: str) ->
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("bucketry: error:") and done.stderr.count("\n") == 1
+
+
+def test_cp_dash_is_stdin_or_stdout_and_json_is_an_object(
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    name: str,
+) -> None:
+    """Issue 8, D5: ``cp bkt://b/k -`` writes the blob to stdout (no file named ``-``),
+    ``cp - bkt://b/k`` stores stdin, and ``cp --json`` prints a JSON object."""
+    import io
+
+    assert main(["buckets", "create", name]) == 0
+    payload = bytes(range(256)) * 4000  # ~1 MiB of binary
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(payload)))
+    assert main(["cp", "-", f"bkt://{name}/in/blob.bin"]) == 0
+    capsysbinary.readouterr()
+    monkeypatch.chdir(tmp_path)
+    assert main(["cp", f"bkt://{name}/in/blob.bin", "-"]) == 0
+    out, _ = capsysbinary.readouterr()
+    assert out == payload and not (tmp_path / "-").exists()
+
+    (tmp_path / "f.txt").write_text("x")
+    assert main(["cp", str(tmp_path / "f.txt"), f"bkt://{name}/j/f.txt", "--json"]) == 0
+    out, _ = capsysbinary.readouterr()
+    data = json.loads(out)
+    assert isinstance(data, dict) and data["transferred"] == 1 and data["ok"] is True
+    assert data["files"][0]["key"] == "j/f.txt"
+    assert main(["cp", "-r", "-", f"bkt://{name}/x"]) == 2
