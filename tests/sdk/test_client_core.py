@@ -305,7 +305,7 @@ def test_errors_name_the_bucket_key_or_url(
             f"bkt://core-names-{unique}/dir/missing.csv" in message
         )
         assert "Not Found" in message and info.value.request_id in message
-        with pytest.raises(NotFoundError, match="dir/missing.csv"):
+        with pytest.raises(NotFoundError, match=r"dir/missing\.csv"):
             bucket.blob("dir/missing.csv").read_bytes()
     finally:
         bucket.delete(force=True)
