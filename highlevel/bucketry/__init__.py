@@ -39,6 +39,7 @@ from .resources.blobs import Blob, BlobInfo, BlobReader  # noqa: E402
 from .resources.buckets import Bucket, BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
+from .transfer.options import TransferOptions  # noqa: E402
 
 __all__ = [
     "APIConnectionError",
@@ -71,6 +72,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "Token",
+    "TransferOptions",
     "UnprocessableEntityError",
     "Upload",
     "__version__",

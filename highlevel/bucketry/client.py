@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .resources.buckets import Bucket, BucketsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
     from .sync import SyncPlan, SyncResult
+    from .transfer.options import TransferOptions
 
 log = logging.getLogger("bucketry")
 P = ParamSpec("P")
@@ -180,13 +181,21 @@ class Client:
         return Bucket(self, ref)
 
     def apply(
-        self, plan: SyncPlan, *, progress: bool | ProgressCallback | None = None
+        self,
+        plan: SyncPlan,
+        *,
+        progress: bool | ProgressCallback | None = None,
+        options: TransferOptions | None = None,
     ) -> SyncResult:
-        """Carry out a (possibly saved and reloaded) sync plan."""
+        """Carry out a (possibly saved and reloaded) sync plan; ``options``: how to transfer
+        (:class:`~bucketry.TransferOptions`). Failures are recorded in the result."""
         from .sync import apply_plan
 
         return apply_plan(
-            self.bucket(plan.bucket), plan, progress=resolve_progress(progress, self.progress)
+            self.bucket(plan.bucket),
+            plan,
+            progress=resolve_progress(progress, self.progress),
+            options=options,
         )
 
     def close(self) -> None:

@@ -14,33 +14,22 @@ destination ends equal to the source, a newer destination included, unless ``upd
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, get_args
+from typing import TYPE_CHECKING, TypeVar, Unpack, get_args
 
-from .errors import NotFoundError
 from .localwalk import ancestors_ignored, effective, walk_sorted, wanted
-from .progress import NullReporter, Reporter, resolve_progress
+from .progress import resolve_progress
+from .syncapply import apply_plan
 from .synccompare import Comparer
 from .syncplan import Compare, Direction, SyncOp, SyncOutcome, SyncPlan, SyncResult
-from .transfer.context import TransferContext, TransferOptions
-from .transfer.deletes import delete_keys
-from .transfer.downloads import download_one
 from .transfer.filters import IGNORE_FILE, IgnoreRules, PathFilter
 from .transfer.folders import (
-    LocalFile,
     UnsafeKeyError,
-    failed,
-    local_file,
-    remote_one,
-    run_all,
     safe_relative,
 )
 from .transfer.mtimes import NS, remote_mtime_ns, server_offset_ns
-from .transfer.report import FileResult
-from .transfer.tracking import TaskProgress
-from .transfer.uploads import upload_files
+from .transfer.options import TransferOptions, TransferSettings, resolve_options
 from .types import BlobInfo
 
 __all__ = [
@@ -313,16 +302,16 @@ def sync(
     progress: bool | ProgressCallback | None = None,
     ignore_file: str | None = IGNORE_FILE,
     page_size: int = 1000,
-    file_concurrency: int = 8,
-    **transfer_options: Any,
+    options: TransferOptions | None = None,
+    **settings: Unpack[TransferSettings],
 ) -> SyncPlan:
     """Plan, then (unless ``dry_run``) apply; returns the plan with ``results`` attached.
 
     A dry run makes no change at all: it only lists the bucket and reads the local folder.
     Deletions happen only with ``delete=True``. ``update=True`` never overwrites a destination
-    file that is newer than its source (rclone ``--update``). ``transfer_options`` (``part_size``,
-    ``multipart_threshold``, ``max_concurrency``, ``batch``, ``batch_threshold``, ...) go to
-    the transfer engine (small files are uploaded in tar batches unless ``batch=False``)."""
+    file that is newer than its source (rclone ``--update``). ``options`` and/or keywords: the
+    fields of :class:`~bucketry.TransferOptions` (``file_concurrency``, ``part_size``,
+    ``batch``...; small files are uploaded in tar batches unless ``batch=False``)."""
     plan = compute_plan(
         bucket,
         local,
@@ -339,137 +328,5 @@ def sync(
     )
     if not dry_run:
         reporter = resolve_progress(progress, bucket.client.progress)
-        apply_plan(
-            bucket,
-            plan,
-            progress=reporter,
-            file_concurrency=file_concurrency,
-            **transfer_options,
-        )
+        apply_plan(bucket, plan, progress=reporter, options=resolve_options(options, settings))
     return plan
-
-
-# ---------------------------------------------------------------------------- applying
-
-
-def apply_plan(
-    target: Target,
-    plan: SyncPlan,
-    *,
-    progress: Reporter | None = None,
-    file_concurrency: int = 8,
-    **transfer_options: Any,
-) -> SyncResult:
-    """Carry out ``plan``: transfers first (``file_concurrency`` files at a time, through the
-    transfer engine: ``upload_files`` (small files in tar batches, the rest single or
-    multipart) or ``download_one``; checksums, recorded mtimes), then deletions. ``transfer_options`` go to ``TransferOptions``
-    (``part_size``, ``multipart_threshold``, ``max_concurrency``...).
-
-    Deletions are skipped when a transfer failed (a half-done mirror is never pruned). Every
-    operation gets an outcome; errors are recorded, not raised. Progress: a ``sync`` task in
-    bytes and one in files. Sets and returns ``plan.results``.
-    """
-    reporter: Reporter = progress or NullReporter()
-    client = target.client
-    indexed = list(enumerate(plan.ops))
-    moving = [(i, op) for i, op in indexed if op.action in ("upload", "download")]
-    deleting = [(i, op) for i, op in indexed if op.action == "delete"]
-    label = f"bkt://{plan.bucket}/{plan.prefix}"
-    tracker = TaskProgress(
-        reporter, "sync", label, sum(op.size for _, op in moving), files=len(moving) + len(deleting)
-    )
-    outcomes: dict[int, SyncOutcome] = {}
-    offset_ns = server_offset_ns(client) if any(op.action == "download" for _, op in moving) else 0
-    infos = plan._infos
-
-    def job(op: SyncOp) -> Callable[[], FileResult]:
-        def run() -> FileResult:
-            started = time.monotonic()
-            path = Path(op.path)
-            try:
-                info = infos.get(op.key) or remote_one(target, op.key)
-                if info is None:
-                    raise NotFoundError(f"blob {op.key!r} no longer exists", status_code=404)
-                if path.is_dir():
-                    raise IsADirectoryError(f"a folder is in the way: {path}")
-                return download_one(ctx, info, path, False, False, offset_ns)
-            except Exception as exc:
-                return failed(op.key, path, op.size, started, exc)
-
-        return run
-
-    options = TransferOptions(file_concurrency=file_concurrency, **transfer_options)
-    try:
-        with TransferContext(target, options, tracker) as ctx:
-            if plan.direction == "upload":
-                results = _upload_ops(ctx, [op for _, op in moving], plan.prefix)
-            else:
-                results = run_all([job(op) for _, op in moving], file_concurrency, ctx.cancel)
-    except BaseException as exc:
-        tracker.finish(error=f"{type(exc).__name__}: {exc}")
-        raise
-    for (i, op), res in zip(moving, results, strict=True):
-        outcomes[i] = (
-            SyncOutcome(op, "failed", res.reason) if not res.ok else SyncOutcome(op, "done")
-        )
-
-    failed_transfers = sum(1 for o in outcomes.values() if o.status == "failed")
-    if failed_transfers:
-        why = f"not deleted: {failed_transfers} transfer(s) failed"
-        for i, op in deleting:
-            outcomes[i] = SyncOutcome(op, "skipped", why)
-    elif plan.direction == "upload":
-        _delete_remote(target, deleting, outcomes)
-    else:
-        for i, op in deleting:
-            try:
-                os.unlink(op.path)
-                outcomes[i] = SyncOutcome(op, "done")
-            except FileNotFoundError:
-                outcomes[i] = SyncOutcome(op, "done", "already gone")
-            except OSError as exc:
-                outcomes[i] = SyncOutcome(op, "failed", _describe(exc))
-    for i, _ in deleting:
-        if outcomes[i].status == "done":
-            tracker.file_done()
-
-    for i, op in indexed:
-        if op.action == "skip":
-            outcomes[i] = SyncOutcome(op, "skipped")
-    result = SyncResult([outcomes[i] for i, _ in indexed])
-    tracker.finish(error=None if result.ok else f"{len(result.failed)} operation(s) failed")
-    plan.results = result
-    return result
-
-
-def _upload_ops(ctx: TransferContext, ops: list[SyncOp], prefix: str) -> list[FileResult]:
-    """The upload operations through ``upload_files``; a file gone since planning fails alone."""
-    results: list[FileResult | None] = [None] * len(ops)
-    items: list[tuple[LocalFile, str]] = []
-    slots: list[int] = []
-    for n, op in enumerate(ops):
-        started = time.monotonic()
-        try:
-            items.append((local_file(Path(op.path)), op.key))
-            slots.append(n)
-        except Exception as exc:
-            results[n] = failed(op.key, Path(op.path), op.size, started, exc)
-    for n, result in zip(slots, upload_files(ctx, items, prefix), strict=True):
-        results[n] = result
-    return [r for r in results if r is not None]
-
-
-def _delete_remote(
-    target: Target, items: list[tuple[int, SyncOp]], outcomes: dict[int, SyncOutcome]
-) -> None:
-    keys = [op.key for _, op in items]
-    for (i, op), d in zip(items, delete_keys(target.client, target.ref, keys), strict=True):
-        if d.ok:
-            outcomes[i] = SyncOutcome(op, "done", None if d.deleted else "already gone")
-        else:
-            outcomes[i] = SyncOutcome(op, "failed", d.error)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"

@@ -6,11 +6,12 @@ import io
 import json
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
 
 from ..errors import NotFoundError
+from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import BlobInfo, Session, arg
 
 __all__ = ["Blob", "BlobInfo", "BlobReader"]
@@ -116,11 +117,20 @@ class Blob:
         src: str | PathLike[str],
         *,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
+        """Upload the file ``src`` to this key (``options``/keywords: the fields of
+        :class:`~bucketry.TransferOptions`; an unknown one raises ``TypeError``)."""
         from ..transfer import upload
 
-        return upload(self.bucket, Path(src), self.key, progress=progress, **options)
+        return upload(
+            self.bucket,
+            Path(src),
+            self.key,
+            progress=progress,
+            options=resolve_options(options, settings),
+        )
 
     def download(
         self,
@@ -128,12 +138,20 @@ class Blob:
         *,
         continue_: bool = False,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
+        """Download this blob to ``dst`` (a file, or a folder to put it in); ``continue_``
+        resumes a partial download. ``options``/keywords as for :meth:`upload`."""
         from ..transfer import download
 
         return download(
-            self.bucket, self.key, Path(dst), continue_=continue_, progress=progress, **options
+            self.bucket,
+            self.key,
+            Path(dst),
+            continue_=continue_,
+            progress=progress,
+            options=resolve_options(options, settings),
         )
 
     def delete(self, *, if_match: str | None = None) -> None:

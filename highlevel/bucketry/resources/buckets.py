@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, cast
 
 from bucketry_api import ApiClient
 from bucketry_api.models import (
@@ -25,6 +25,8 @@ from bucketry_api.models import Bucket as BucketModel
 from ..pagination import Pager
 from ..progress import ProgressCallback
 from ..transfer.deletes import delete_keys
+from ..transfer.filters import IGNORE_FILE
+from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import Session, arg, model_dict, opt
 from ._base import Entity, Repo
 from .blobs import Blob, BlobInfo
@@ -352,11 +354,22 @@ class Bucket(Entity[BucketModel]):
         continue_: bool = False,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
-        ignore_file: str | None = ".bucketryignore",
+        ignore_file: str | None = IGNORE_FILE,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
-        """Upload a file or a folder (``dst`` is a key, or a prefix for a folder)."""
+        """Upload a file to the key ``dst`` (``""`` or ending in ``/``: ``dst`` + the file's
+        name), or a folder's files to ``dst`` + their relative paths.
+
+        ``update``: only files newer than their blob; ``continue_``: skip files whose blob has
+        the same size; ``include``/``exclude``: globs over relative paths; ``ignore_file``: a
+        gitignore-like file at the folder's root (``None``: none). ``options`` and/or keywords:
+        the fields of :class:`~bucketry.TransferOptions` (``part_size``,
+        ``multipart_threshold``, ``max_concurrency``, ``file_concurrency``, ``checksum``,
+        ``content_type``, ``metadata``, ``if_none_match``, ``batch``, ``batch_threshold``,
+        ``batch_files``, ``batch_bytes``); an unknown keyword raises ``TypeError``. A single
+        file's failure is raised; a folder returns a report per file."""
         from ..transfer import upload
 
         return upload(
@@ -369,7 +382,7 @@ class Bucket(Entity[BucketModel]):
             exclude=exclude,
             ignore_file=ignore_file,
             progress=progress,
-            **options,
+            options=resolve_options(options, settings),
         )
 
     def download(
@@ -382,9 +395,14 @@ class Bucket(Entity[BucketModel]):
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
-        """Download a key to a file, or a prefix (ending in ``/``) to a folder."""
+        """Download a key to a file (into it when ``dst`` is a folder), or a prefix (ending
+        in ``/``) to a folder. ``update``: only blobs newer than the local file;
+        ``continue_``: skip files of the same size and resume partial ones. ``options``
+        and/or keywords: :class:`~bucketry.TransferOptions` fields (``file_concurrency``,
+        ``checksum``...; an unknown one raises ``TypeError``)."""
         from ..transfer import download
 
         return download(
@@ -396,7 +414,7 @@ class Bucket(Entity[BucketModel]):
             include=include,
             exclude=exclude,
             progress=progress,
-            **options,
+            options=resolve_options(options, settings),
         )
 
     def sync(
@@ -411,13 +429,19 @@ class Bucket(Entity[BucketModel]):
         dry_run: bool = False,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        ignore_file: str | None = IGNORE_FILE,
+        page_size: int = 1000,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> SyncPlan:
         """Make ``prefix`` mirror ``local`` (or the reverse); returns the plan, applied unless
         ``dry_run``. A size or mtime difference transfers, whichever side is newer, unless
-        ``update=True`` (then a newer destination is kept). ``options``: see :func:`bucketry.sync.sync` (``ignore_file``,
-        ``page_size``, ``file_concurrency``, transfer options such as ``part_size``)."""
+        ``update=True`` (then a newer destination is kept); ``delete`` removes what the source
+        lacks; ``compare``: ``"mtime+size"``, ``"size"`` or ``"checksum"``. ``ignore_file`` and
+        ``page_size`` (of the remote listing) as in :func:`bucketry.sync.sync`. ``options``
+        and/or keywords: :class:`~bucketry.TransferOptions` fields (an unknown one raises
+        ``TypeError``)."""
         from ..sync import sync
 
         return sync(
@@ -431,6 +455,8 @@ class Bucket(Entity[BucketModel]):
             dry_run=dry_run,
             include=include,
             exclude=exclude,
+            ignore_file=ignore_file,
+            page_size=page_size,
             progress=progress,
-            **options,
+            options=resolve_options(options, settings),
         )

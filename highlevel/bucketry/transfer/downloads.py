@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 import httpx
 
@@ -31,10 +31,11 @@ from ..progress import ProgressCallback, resolve_progress
 from ..types import BlobInfo, arg
 from .bodies import TransferCancelled
 from .checksums import ThreadedHasher
-from .context import DEFAULT_PART_SIZE, TransferContext, TransferOptions
+from .context import TransferContext
 from .filters import PARTIAL_SUFFIX, PathFilter
 from .folders import UnsafeKeyError, failed, local_path_for, remote_index, remote_one, run_all
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
+from .options import TransferOptions, TransferSettings, resolve_options
 from .report import FileResult, TransferReport, conclude
 from .retry import is_retryable
 from .tracking import PartCounter, TaskProgress
@@ -189,10 +190,8 @@ def download(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     progress: bool | ProgressCallback | None = None,
-    file_concurrency: int = 8,
-    max_concurrency: int = 8,
-    part_size: int = DEFAULT_PART_SIZE,
-    checksum: bool = True,
+    options: TransferOptions | None = None,
+    **settings: Unpack[TransferSettings],
 ) -> TransferReport:
     """Download the key ``src`` to ``dst`` (into it when ``dst`` is a folder), or every blob
     under the prefix ``src`` (ending in ``/``, or a key that does not exist but has children)
@@ -200,18 +199,14 @@ def download(
     refused and reported).
 
     ``update``: only blobs newer (by mtime, clock-skew aware) than the local file.
-    ``continue_``: skip files of the same size, resume partial files. ``file_concurrency``
-    files at once. A single key's failure is raised; a folder returns a report per file.
-    (``part_size``/``max_concurrency`` are accepted for symmetry with ``upload``: one stream
-    per file already runs at disk/loopback speed.)
+    ``continue_``: skip files of the same size, resume partial files. ``options``/``settings``
+    (:class:`~bucketry.transfer.options.TransferOptions`): ``file_concurrency`` files at once,
+    ``checksum`` verification; the upload-only fields are accepted and unused (one stream per
+    file already runs at disk/loopback speed). A single key's failure is raised; a folder
+    returns a report per file.
     """
     started = time.monotonic()
-    options = TransferOptions(
-        part_size=part_size,
-        max_concurrency=max_concurrency,
-        file_concurrency=file_concurrency,
-        checksum=checksum,
-    )
+    options = resolve_options(options, settings)
     client = bucket.client
     dst = Path(dst)
     targets: list[tuple[BlobInfo, Path | None, Exception | None]] = []

@@ -6,20 +6,12 @@ import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from ..progress import ProgressCallback, resolve_progress
 from ..types import BlobInfo
 from .batches import Item, plan_batches, send_batch
-from .context import (
-    DEFAULT_BATCH_BYTES,
-    DEFAULT_BATCH_FILES,
-    DEFAULT_BATCH_THRESHOLD,
-    DEFAULT_PART_SIZE,
-    DEFAULT_THRESHOLD,
-    TransferContext,
-    TransferOptions,
-)
+from .context import TransferContext
 from .filters import IGNORE_FILE, IgnoreRules, PathFilter
 from .folders import (
     LocalFile,
@@ -33,6 +25,7 @@ from .folders import (
 )
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
 from .multipart import upload_multipart
+from .options import TransferOptions, TransferSettings, resolve_options
 from .report import FileResult, TransferReport, conclude
 from .single import put_file
 from .tracking import PartCounter, TaskProgress
@@ -52,18 +45,8 @@ def upload(
     exclude: Sequence[str] | None = None,
     ignore_file: str | None = IGNORE_FILE,
     progress: bool | ProgressCallback | None = None,
-    part_size: int = DEFAULT_PART_SIZE,
-    multipart_threshold: int = DEFAULT_THRESHOLD,
-    max_concurrency: int = 8,
-    file_concurrency: int = 8,
-    content_type: str | None = None,
-    metadata: dict[str, str] | None = None,
-    if_none_match: str | None = None,
-    checksum: bool = True,
-    batch: bool = True,
-    batch_threshold: int = DEFAULT_BATCH_THRESHOLD,
-    batch_files: int = DEFAULT_BATCH_FILES,
-    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    options: TransferOptions | None = None,
+    **settings: Unpack[TransferSettings],
 ) -> TransferReport:
     """Upload a file to the key ``dst`` (or ``dst + name`` when ``dst`` is ``""`` or ends in
     ``/``), or a folder's files to ``dst`` + their relative POSIX paths.
@@ -71,31 +54,18 @@ def upload(
     ``update``: only files newer (by mtime) than their blob. ``continue_``: skip files whose
     blob has the same size (an interrupted multipart upload is resumed in any case).
     ``include``/``exclude``: globs over relative paths; ``ignore_file``: gitignore-like file at
-    the folder's root (``None`` to ignore it). Files above ``multipart_threshold`` go
-    multipart, ``max_concurrency`` parts in flight in total, ``file_concurrency`` files at once.
-    With ``batch`` (the default), a folder's files up to ``batch_threshold`` bytes go in tar
-    batches of at most ``batch_files`` files / ``batch_bytes`` bytes, one request each (each
-    batch counts as one of the ``file_concurrency``); a server without batches gets one PUT
-    per file.
+    the folder's root (``None`` to ignore it). ``options``/``settings``: a
+    :class:`~bucketry.transfer.options.TransferOptions` and/or its fields as keywords: files
+    above ``multipart_threshold`` go multipart, ``max_concurrency`` parts in flight in total,
+    ``file_concurrency`` files at once; with ``batch`` (the default), a folder's files up to
+    ``batch_threshold`` bytes go in tar batches of at most ``batch_files`` files /
+    ``batch_bytes`` bytes, one request each; a server without batches gets one PUT per file.
 
     A folder upload returns a report with one result per file (a failure does not stop the
     others; ``report.raise_for_errors()``). A single file's failure is raised.
     """
     started = time.monotonic()
-    options = TransferOptions(
-        part_size=part_size,
-        multipart_threshold=multipart_threshold,
-        max_concurrency=max_concurrency,
-        file_concurrency=file_concurrency,
-        checksum=checksum,
-        content_type=content_type,
-        metadata=metadata,
-        if_none_match=if_none_match,
-        batch=batch,
-        batch_threshold=batch_threshold,
-        batch_files=batch_files,
-        batch_bytes=batch_bytes,
-    )
+    options = resolve_options(options, settings)
     src = Path(src)
     client = bucket.client
     folder = src.is_dir()
