@@ -1,6 +1,6 @@
 """Sync a local folder with a bucket prefix: plan (a streaming sorted merge), then apply.
 
-``plan_ops`` walks the local tree in key order (:mod:`bucketry.localwalk`) and the paged remote
+``plan_ops`` walks the local tree in key order (:mod:`bucketry.transfer.walk`) and the paged remote
 listing side by side, like the merge step of merge sort, so memory stays constant however many
 files there are (only the plan itself grows). Each key becomes one :class:`SyncOp`: upload,
 download, delete or skip, with the reason. ``sync(..., dry_run=True)`` stops there and changes
@@ -18,18 +18,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, Unpack, get_args
 
-from .localwalk import ancestors_ignored, effective, walk_sorted, wanted
 from .progress import resolve_progress
 from .syncapply import apply_plan
 from .synccompare import Comparer
 from .syncplan import Compare, Direction, SyncOp, SyncOutcome, SyncPlan, SyncResult
-from .transfer.filters import IGNORE_FILE, IgnoreRules, PathFilter
+from .transfer.filters import IGNORE_FILE, PathFilter
 from .transfer.folders import (
     UnsafeKeyError,
     safe_relative,
 )
 from .transfer.mtimes import NS, remote_mtime_ns, server_offset_ns
 from .transfer.options import TransferOptions, TransferSettings, resolve_options
+from .transfer.walk import ancestors_ignored, effective, walk_sorted, wanted
 from .types import BlobInfo
 
 __all__ = [
@@ -108,14 +108,7 @@ def _filter(
     ignore_file: str | None,
 ) -> PathFilter | None:
     """The transfer engine's filter for these options (``None`` when nothing is filtered)."""
-    rules = None
-    if ignore_file and (root / ignore_file).is_file():
-        rules = IgnoreRules.read(root / ignore_file)
-    if isinstance(include, str):
-        include = [include]
-    if isinstance(exclude, str):
-        exclude = [exclude]
-    return effective(PathFilter(include, exclude, rules))
+    return effective(PathFilter.for_folder(root, include, exclude, ignore_file))
 
 
 def plan_ops(

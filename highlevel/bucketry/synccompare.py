@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .localwalk import LocalEntry
 from .transfer.checksums import sha256_file
 from .transfer.mtimes import MTIME_KEY, NS, parse_mtime, remote_mtime_ns
+from .transfer.walk import LocalEntry
 from .types import BlobInfo
 
 Direction = Literal["upload", "download"]

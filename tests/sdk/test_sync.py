@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from bucketry import Bucket, Client, ProgressAdvance, ProgressEvent, ProgressStart
-from bucketry.localwalk import walk_sorted
 from bucketry.sync import SyncPlan, plan_ops, remote_mtime
 from bucketry.transfer.filters import PathFilter
+from bucketry.transfer.walk import walk_sorted
 
 # Names whose per-directory order differs from full-path byte order ("-" and "." sort below
 # "/"), plus non-ASCII names (UTF-8 byte order == code point order) and an uppercase one.

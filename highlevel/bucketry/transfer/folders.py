@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from ..types import BlobInfo
 from .filters import PathFilter
 from .report import FileResult
+from .walk import walk_sorted
 
 if TYPE_CHECKING:
     from .target import Target
@@ -38,35 +39,10 @@ def local_file(path: Path, rel: str = "") -> LocalFile:
 
 
 def walk(root: Path, filters: PathFilter) -> Iterator[LocalFile]:
-    """Regular files below ``root`` in the order of their relative paths as strings (the
-    order of a key listing), symlinked files followed, symlinked directories not (so a loop
-    cannot trap the walk)."""
-    yield from _walk(str(root), "", filters)
-
-
-def _walk(folder: str, rel_folder: str, filters: PathFilter) -> Iterator[LocalFile]:
-    with os.scandir(folder) as it:
-        entries = []
-        for entry in it:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            entries.append((entry.name + ("/" if is_dir else ""), entry, is_dir))
-    entries.sort(key=lambda item: item[0])
-    for _, entry, is_dir in entries:
-        rel = f"{rel_folder}{entry.name}"
-        if is_dir:
-            if not filters.dir_ignored(rel):
-                yield from _walk(entry.path, rel + "/", filters)
-            continue
-        try:
-            if not entry.is_file(follow_symlinks=True) or not filters.wants(rel):
-                continue  # sockets, fifos, dangling links, filtered out
-            st = entry.stat(follow_symlinks=True)
-        except FileNotFoundError:  # vanished during the walk
-            continue
-        yield LocalFile(Path(entry.path), rel, st.st_size, st.st_mtime_ns)
+    r"""Regular files below ``root`` that ``filters`` takes, in the order of a key listing
+    (the one walker, :func:`~bucketry.transfer.walk.walk_sorted`, as ``LocalFile``\ s)."""
+    for entry in walk_sorted(root, filters):
+        yield LocalFile(Path(entry.path), entry.rel, entry.size, entry.mtime_ns)
 
 
 def remote_index(bucket: Target, prefix: str) -> dict[str, BlobInfo]:

@@ -12,7 +12,7 @@ from ..progress import ProgressCallback, resolve_progress
 from ..types import BlobInfo
 from .batches import Item, plan_batches, send_batch
 from .context import TransferContext
-from .filters import IGNORE_FILE, IgnoreRules, PathFilter
+from .filters import IGNORE_FILE, PathFilter
 from .folders import (
     LocalFile,
     Task,
@@ -71,10 +71,7 @@ def upload(
     folder = src.is_dir()
     if folder:
         prefix = dst if not dst or dst.endswith("/") else dst + "/"
-        rules = None
-        if ignore_file and (src / ignore_file).is_file():
-            rules = IgnoreRules.read(src / ignore_file)
-        filters = PathFilter(include, exclude, rules)
+        filters = PathFilter.for_folder(src, include, exclude, ignore_file)
         files = [(lf, prefix + lf.rel) for lf in walk(src, filters) if lf.rel != ignore_file]
     else:
         lf = local_file(src)  # FileNotFoundError / IsADirectoryError
