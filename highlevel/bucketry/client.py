@@ -43,6 +43,9 @@ class Client:
     retries and credentials; its calls return ``(data, response)``.
     """
 
+    #: The generated low-level API (typed: ``bucketry_api`` ships ``py.typed``).
+    api: ApiClient
+
     def __init__(
         self,
         url: str | None = None,
