@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Unpack
+from typing import TYPE_CHECKING, BinaryIO, Unpack
 
 import httpx
 
@@ -107,6 +107,7 @@ def fetch_blob(
         if offset > info.size:
             offset = 0
     fetched = 0
+    hasher: ThreadedHasher | None = None
     f = part.open("r+b" if offset else "wb")
     try:
         f.truncate(offset)
@@ -134,7 +135,8 @@ def fetch_blob(
                         counter(len(chunk))
                 if offset < info.size:
                     raise IntegrityError(
-                        f"{info.key}: the body ended at {offset} of {info.size} bytes"
+                        f"bkt://{ctx.ref}/{info.key}: the body ended at {offset} of "
+                        f"{info.size} bytes"
                     )
             except PreconditionFailedError:
                 if restarted:
@@ -142,7 +144,10 @@ def fetch_blob(
                 restarted = True  # replaced since it was listed: start over from the new one
                 fresh = remote_one(ctx.target, info.key)
                 if fresh is None:
-                    raise NotFoundError(f"{info.key}: deleted during the download") from None
+                    raise NotFoundError(
+                        f"bkt://{ctx.ref}/{info.key}: deleted during the download",
+                        status_code=404,
+                    ) from None
                 info, offset = fresh, 0
                 f.seek(0)
                 f.truncate()
@@ -154,19 +159,7 @@ def fetch_blob(
                     raise
                 time.sleep(client.retry_policy.delay(retries))
                 retries += 1
-        f.flush()
-        os.fsync(f.fileno())
-        f.close()
-        if offset != info.size:
-            raise IntegrityError(f"{info.key}: got {offset} bytes, the blob has {info.size}")
-        if hasher is not None and hasher.hexdigest() != info.sha256:
-            raise IntegrityError(
-                f"{info.key}: SHA-256 {hasher.hexdigest()} does not match the blob's {info.sha256}"
-            )
-        mtime_ns = remote_mtime_ns(info, offset_ns)
-        if mtime_ns is not None:
-            os.utime(part, ns=(time.time_ns(), mtime_ns))
-        os.replace(part, path)
+        _commit(ctx, f, part, path, info, offset, hasher, offset_ns)
     except BaseException as exc:
         if hasher is not None:
             hasher.close()
@@ -178,6 +171,34 @@ def fetch_blob(
             part.unlink(missing_ok=True)
         raise
     return fetched
+
+
+def _commit(
+    ctx: TransferContext,
+    f: BinaryIO,
+    part: Path,
+    path: Path,
+    info: BlobInfo,
+    offset: int,
+    hasher: ThreadedHasher | None,
+    offset_ns: int,
+) -> None:
+    """Check the partial file (size, SHA-256), give it the blob's mtime and rename it over
+    ``path``: a file under its final name is always complete."""
+    f.flush()
+    os.fsync(f.fileno())
+    f.close()
+    where = f"bkt://{ctx.ref}/{info.key}"
+    if offset != info.size:
+        raise IntegrityError(f"{where}: got {offset} bytes, the blob has {info.size}")
+    if hasher is not None and hasher.hexdigest() != info.sha256:
+        raise IntegrityError(
+            f"{where}: SHA-256 {hasher.hexdigest()} does not match the blob's {info.sha256}"
+        )
+    mtime_ns = remote_mtime_ns(info, offset_ns)
+    if mtime_ns is not None:
+        os.utime(part, ns=(time.time_ns(), mtime_ns))
+    os.replace(part, path)
 
 
 def download(
@@ -207,70 +228,15 @@ def download(
     """
     started = time.monotonic()
     options = resolve_options(options, settings)
-    client = bucket.client
-    dst = Path(dst)
-    targets: list[tuple[BlobInfo, Path | None, Exception | None]] = []
-    single = None if not src or src.endswith("/") else remote_one(bucket, src)
-    folder = single is None
-    if single is not None:
-        targets.append((single, dst / src.rsplit("/", 1)[-1] if dst.is_dir() else dst, None))
-    else:
-        prefix = src if not src or src.endswith("/") else src + "/"
-        filters = PathFilter(include, exclude)
-        listed = [i for i in remote_index(bucket, prefix).values()]
-        if not listed and src and not src.endswith("/"):
-            raise NotFoundError(f"no blob {src!r} and nothing under {prefix!r}", status_code=404)
-        for info in listed:
-            rel = info.key[len(prefix) :]
-            if rel.endswith("/") and info.size == 0:
-                continue  # a folder marker
-            if not filters.wants(rel):
-                continue
-            try:
-                targets.append((info, local_path_for(dst, rel), None))
-            except UnsafeKeyError as exc:
-                targets.append((info, None, exc))
-
-    offset_ns = server_offset_ns(client) if update else 0
-    results: list[FileResult | None] = []
-    jobs: list[tuple[int, BlobInfo, Path, bool]] = []
-    to_fetch = 0
-    for info, maybe_path, error in targets:
-        if maybe_path is None:
-            assert error is not None
-            results.append(failed(info.key, None, info.size, time.monotonic(), error))
-            continue
-        path = maybe_path
-        reason = None
-        try:
-            st: os.stat_result | None = path.stat()
-        except FileNotFoundError:
-            st = None
-        if st is not None:
-            if continue_ and st.st_size == info.size:
-                reason = "complete"
-            elif update:
-                src_ns = remote_mtime_ns(info, offset_ns)
-                if not is_newer(src_ns, st.st_mtime_ns):
-                    reason = skip_reason(src_ns, st.st_mtime_ns)
-        if reason is not None:
-            results.append(FileResult(info.key, path, "skipped", size=info.size, reason=reason))
-            continue
-        resume = False
-        done_already = 0
-        if continue_:
-            part = partial_path(path)
-            with contextlib.suppress(FileNotFoundError):
-                size = part.stat().st_size
-                if size <= info.size:
-                    resume, done_already = True, size
-        jobs.append((len(results), info, path, resume))
-        results.append(None)
-        to_fetch += info.size - done_already
-
-    reporter = resolve_progress(progress, client.progress)
+    targets, folder = _targets(bucket, src, Path(dst), include, exclude)
+    offset_ns = server_offset_ns(bucket.client) if update else 0
+    results, jobs, to_fetch = _skip_or_fetch(targets, update, continue_, offset_ns)
     tracker = TaskProgress(
-        reporter, "download", src or "/", to_fetch, files=len(jobs) if folder else None
+        resolve_progress(progress, bucket.client.progress),
+        "download",
+        src or "/",
+        to_fetch,
+        files=len(jobs) if folder else None,
     )
     with TransferContext(bucket, options, tracker) as ctx:
         work: list[Callable[[], FileResult]] = [
@@ -285,6 +251,88 @@ def download(
     for (slot, *_), result in zip(jobs, done, strict=True):
         results[slot] = result
     return conclude("download", results, started, tracker, folder=folder)
+
+
+Targets = list[tuple[BlobInfo, Path | None, Exception | None]]
+Jobs = list[tuple[int, BlobInfo, Path, bool]]
+
+
+def _targets(
+    bucket: Target,
+    src: str,
+    dst: Path,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+) -> tuple[Targets, bool]:
+    """``(blob, local path or None, why not)`` for each blob to download, and whether ``src``
+    is a folder (a prefix) rather than one key."""
+    single = None if not src or src.endswith("/") else remote_one(bucket, src)
+    if single is not None:
+        return [(single, dst / src.rsplit("/", 1)[-1] if dst.is_dir() else dst, None)], False
+    prefix = src if not src or src.endswith("/") else src + "/"
+    filters = PathFilter(include, exclude)
+    listed = list(remote_index(bucket, prefix).values())
+    if not listed and src and not src.endswith("/"):
+        raise NotFoundError(
+            f"bkt://{bucket.ref}/{src}: no such blob, and nothing under {prefix!r}",
+            status_code=404,
+        )
+    targets: Targets = []
+    for info in listed:
+        rel = info.key[len(prefix) :]
+        if (rel.endswith("/") and info.size == 0) or not filters.wants(rel):
+            continue  # a folder marker, or filtered out
+        try:
+            targets.append((info, local_path_for(dst, rel), None))
+        except UnsafeKeyError as exc:
+            targets.append((info, None, exc))
+    return targets, True
+
+
+def _skip_or_fetch(
+    targets: Targets, update: bool, continue_: bool, offset_ns: int
+) -> tuple[list[FileResult | None], Jobs, int]:
+    """Results with refusals and skips filled in, the jobs ``(slot, blob, path, resume)``,
+    and the bytes left to fetch."""
+    results: list[FileResult | None] = []
+    jobs: Jobs = []
+    to_fetch = 0
+    for info, path, error in targets:
+        if path is None:
+            assert error is not None
+            results.append(failed(info.key, None, info.size, time.monotonic(), error))
+            continue
+        reason = _skip_reason(info, path, update, continue_, offset_ns)
+        if reason is not None:
+            results.append(FileResult(info.key, path, "skipped", size=info.size, reason=reason))
+            continue
+        resume, done_already = False, 0
+        if continue_:
+            with contextlib.suppress(FileNotFoundError):
+                size = partial_path(path).stat().st_size
+                if size <= info.size:
+                    resume, done_already = True, size
+        jobs.append((len(results), info, path, resume))
+        results.append(None)
+        to_fetch += info.size - done_already
+    return results, jobs, to_fetch
+
+
+def _skip_reason(
+    info: BlobInfo, path: Path, update: bool, continue_: bool, offset_ns: int
+) -> str | None:
+    """Why the existing local file at ``path`` is kept (``None``: download it)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    if continue_ and st.st_size == info.size:
+        return "complete"
+    if update:
+        src_ns = remote_mtime_ns(info, offset_ns)
+        if not is_newer(src_ns, st.st_mtime_ns):
+            return skip_reason(src_ns, st.st_mtime_ns)
+    return None
 
 
 def download_one(

@@ -67,18 +67,49 @@ def upload(
     started = time.monotonic()
     options = resolve_options(options, settings)
     src = Path(src)
-    client = bucket.client
     folder = src.is_dir()
-    if folder:
+    files, prefix = _local_files(src, dst, include, exclude, ignore_file)
+    results, jobs = _skip_or_send(bucket, files, prefix, folder, update, continue_)
+    tracker = TaskProgress(
+        resolve_progress(progress, bucket.client.progress),
+        "upload",
+        str(src),
+        sum(lf.size for _, lf, _ in jobs),
+        files=len(jobs) if folder else None,
+    )
+    with TransferContext(bucket, options, tracker) as ctx:
+        try:
+            done = upload_files(ctx, [(lf, key) for _, lf, key in jobs], prefix)
+        except BaseException as exc:
+            tracker.finish(error=f"{type(exc).__name__}: {exc}")
+            raise
+    for (slot, _, _), result in zip(jobs, done, strict=True):
+        results[slot] = result
+    return conclude("upload", results, started, tracker, folder=folder)
+
+
+def _local_files(
+    src: Path,
+    dst: str,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    ignore_file: str | None,
+) -> tuple[list[Item], str]:
+    """The ``(file, key)`` pairs to upload and the prefix (the key, for a single file)."""
+    if src.is_dir():
         prefix = dst if not dst or dst.endswith("/") else dst + "/"
         filters = PathFilter.for_folder(src, include, exclude, ignore_file)
-        files = [(lf, prefix + lf.rel) for lf in walk(src, filters) if lf.rel != ignore_file]
-    else:
-        lf = local_file(src)  # FileNotFoundError / IsADirectoryError
-        key = dst + src.name if not dst or dst.endswith("/") else dst
-        files = [(lf, key)]
-        prefix = key
+        return [(lf, prefix + lf.rel) for lf in walk(src, filters) if lf.rel != ignore_file], prefix
+    lf = local_file(src)  # FileNotFoundError / IsADirectoryError
+    key = dst + src.name if not dst or dst.endswith("/") else dst
+    return [(lf, key)], key
 
+
+def _skip_or_send(
+    bucket: Target, files: list[Item], prefix: str, folder: bool, update: bool, continue_: bool
+) -> tuple[list[FileResult | None], list[tuple[int, LocalFile, str]]]:
+    """Results with the skipped files filled in (``update``/``continue_``), and the jobs:
+    ``(slot in the results, file, key)`` for the files to send."""
     remote: dict[str, BlobInfo] = {}
     offset_ns = 0
     if update or continue_:
@@ -87,8 +118,7 @@ def upload(
         elif (info := remote_one(bucket, prefix)) is not None:
             remote = {info.key: info}
         if update:
-            offset_ns = server_offset_ns(client)
-
+            offset_ns = server_offset_ns(bucket.client)
     results: list[FileResult | None] = []
     jobs: list[tuple[int, LocalFile, str]] = []
     for lf, key in files:
@@ -106,24 +136,7 @@ def upload(
         else:
             jobs.append((len(results), lf, key))
             results.append(None)
-
-    reporter = resolve_progress(progress, client.progress)
-    tracker = TaskProgress(
-        reporter,
-        "upload",
-        str(src),
-        sum(lf.size for _, lf, _ in jobs),
-        files=len(jobs) if folder else None,
-    )
-    with TransferContext(bucket, options, tracker) as ctx:
-        try:
-            done = upload_files(ctx, [(lf, key) for _, lf, key in jobs], prefix)
-        except BaseException as exc:
-            tracker.finish(error=f"{type(exc).__name__}: {exc}")
-            raise
-    for (slot, _, _), result in zip(jobs, done, strict=True):
-        results[slot] = result
-    return conclude("upload", results, started, tracker, folder=folder)
+    return results, jobs
 
 
 def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> list[FileResult]:
