@@ -124,15 +124,12 @@ def fetch_blob(
                         f.seek(0)
                         f.truncate()
                         hasher = _restart(hasher, verify)
-                    for chunk in response.iter_raw():
-                        if ctx.cancel.is_set():
-                            raise TransferCancelled("transfer cancelled")
-                        f.write(chunk)
-                        if hasher is not None:
-                            hasher.update(chunk)
-                        offset += len(chunk)
-                        fetched += len(chunk)
-                        counter(len(chunk))
+                    moved = [0]
+                    try:
+                        _copy_body(ctx, response, f, hasher, counter, moved)
+                    finally:  # also when the connection drops midway: resume from there
+                        offset += moved[0]
+                        fetched += moved[0]
                 if offset < info.size:
                     raise IntegrityError(
                         f"bkt://{ctx.ref}/{info.key}: the body ended at {offset} of "
@@ -171,6 +168,27 @@ def fetch_blob(
             part.unlink(missing_ok=True)
         raise
     return fetched
+
+
+def _copy_body(
+    ctx: TransferContext,
+    response: httpx.Response,
+    f: BinaryIO,
+    hasher: ThreadedHasher | None,
+    counter: PartCounter,
+    moved: list[int],
+) -> None:
+    """Write the response body to ``f`` as it arrives (hashed, counted, cancellable),
+    adding each chunk's length to ``moved[0]`` as soon as it is written (so a caller that
+    sees the connection drop midway knows how far it got)."""
+    for chunk in response.iter_raw():
+        if ctx.cancel.is_set():
+            raise TransferCancelled("transfer cancelled")
+        f.write(chunk)
+        if hasher is not None:
+            hasher.update(chunk)
+        moved[0] += len(chunk)
+        counter(len(chunk))
 
 
 def _commit(
