@@ -17,7 +17,7 @@ from typing import Any, Generic, Protocol, Self, TypeVar
 from ..pagination import Pager
 from ..types import Session, arg, model_dict, opt
 
-__all__ = ["Entity", "Repo", "arg", "model_dict", "opt"]
+__all__ = ["Entity", "Repo", "arg", "model_dict", "opt", "paged"]
 
 M = TypeVar("M")
 E = TypeVar("E")
@@ -76,6 +76,29 @@ class Entity(Generic[M]):
         return f"{type(self).__name__}({shown})"
 
 
+def paged(
+    session: Session,
+    operation: Callable[..., tuple[Any, Any]],
+    items: Callable[[Any], list[E]],
+    *args: Any,
+    page_size: int = 100,
+    first: int | None = None,
+    skip: int = 0,
+    count: Callable[[], int] | None = None,
+    prefetch: bool = False,
+    **params: Any,
+) -> Pager[E]:
+    """The one pager helper: a lazy :class:`Pager` over a cursor-paged generated
+    ``operation(*args, **params, page_size=, cursor=)``; ``items(page)`` turns a page into
+    the SDK's objects."""
+
+    def fetch(cursor: str | None, size: int) -> tuple[list[E], str | None]:
+        page: _Page = session.call(operation, *args, **params, page_size=size, cursor=arg(cursor))
+        return items(page), opt(page.next_cursor)
+
+    return Pager(fetch, page_size=page_size, first=first, skip=skip, count=count, prefetch=prefetch)
+
+
 class Repo(Generic[E]):
     """A collection of entities reached through one session."""
 
@@ -93,14 +116,15 @@ class Repo(Generic[E]):
         count: Callable[[], int] | None = None,
         **params: Any,
     ) -> Pager[E]:
-        """A lazy pager over a cursor-paged generated ``operation(*args, **params,
-        page_size=, cursor=)``, each model wrapped by ``wrap``."""
-        session = self._session
-
-        def fetch(cursor: str | None, size: int) -> tuple[list[E], str | None]:
-            page: _Page = session.call(
-                operation, *args, **params, page_size=size, cursor=arg(cursor)
-            )
-            return [wrap(m) for m in page.results], opt(page.next_cursor)
-
-        return Pager(fetch, page_size=page_size, first=first, skip=skip, count=count)
+        """:func:`paged` with each model of a page's ``results`` wrapped by ``wrap``."""
+        return paged(
+            self._session,
+            operation,
+            lambda page: [wrap(m) for m in page.results],
+            *args,
+            page_size=page_size,
+            first=first,
+            skip=skip,
+            count=count,
+            **params,
+        )

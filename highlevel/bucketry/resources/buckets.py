@@ -28,7 +28,7 @@ from ..transfer.deletes import delete_keys
 from ..transfer.filters import IGNORE_FILE
 from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import Session, arg, model_dict, opt
-from ._base import Entity, Repo
+from ._base import Entity, Repo, paged
 from .blobs import Blob, BlobInfo
 from .uploads import UploadsRepo
 
@@ -278,28 +278,30 @@ class Bucket(Entity[BucketModel]):
         """Lazily list blobs under ``prefix``. With ``recursive=False`` folders come back as
         ``BlobInfo`` entries with ``is_dir=True``. ``prefetch=True`` fetches the next page
         while you process the current one (long scans)."""
-        client, ref = self._client, self.ref
 
-        def fetch(cursor: str | None, size: int) -> tuple[list[BlobInfo], str | None]:
-            page = client.call(
-                client.api.blobs.list,
-                ref,
-                prefix=prefix,
-                recursive=recursive,
-                delimiter=arg(delimiter),
-                glob=arg(glob),
-                order_by=arg(order_by),
-                order=arg(order),
-                page_size=size,
-                cursor=arg(cursor),
-            )
-            items = [BlobInfo.from_model(m) for m in page.results]
-            items += [BlobInfo.folder(p) for p in page.prefixes]
+        def items(page: Any) -> builtins.list[BlobInfo]:
+            found = [BlobInfo.from_model(m) for m in page.results]
+            found += [BlobInfo.folder(p) for p in page.prefixes]
             if page.prefixes:  # folders interleave with blobs in key order
-                items.sort(key=lambda b: b.key, reverse=order == "desc")
-            return items, opt(page.next_cursor)
+                found.sort(key=lambda b: b.key, reverse=order == "desc")
+            return found
 
-        return Pager(fetch, page_size=page_size, first=first, skip=skip, prefetch=prefetch)
+        return paged(
+            self._session,
+            self._session.api.blobs.list,
+            items,
+            self.ref,
+            prefix=prefix,
+            recursive=recursive,
+            delimiter=arg(delimiter),
+            glob=arg(glob),
+            order_by=arg(order_by),
+            order=arg(order),
+            page_size=page_size,
+            first=first,
+            skip=skip,
+            prefetch=prefetch,
+        )
 
     def glob(self, pattern: str, *, page_size: int = 1000) -> Pager[BlobInfo]:
         """Blobs whose whole key matches ``pattern`` (``*``, ``?``; ``**`` crosses ``/``)."""
