@@ -17,7 +17,7 @@ def sdk_matches(pattern: str, key: str) -> bool:
 
 
 def server_matches(pattern: str, key: str) -> bool:
-    return compile_glob(pattern).fullmatch(key) is not None
+    return compile_glob(pattern).matches(key)
 
 
 @pytest.mark.parametrize(("pattern", "key", "expected"), CASES)
