@@ -84,6 +84,18 @@ def test_highlevel_package_is_typed() -> None:
     assert (PACKAGES["bucketry"] / "py.typed").is_file()
 
 
+def test_generated_package_is_typed_and_client_api_too() -> None:
+    """``bucketry_api`` ships ``py.typed`` (written by scripts/regenerate), so ``client.api``
+    is checked as the generated ``ApiClient``, not ``Any``."""
+    import typing
+
+    from bucketry import Client
+    from bucketry_api import ApiClient
+
+    assert (PACKAGES["bucketry_api"] / "py.typed").is_file()
+    assert typing.get_type_hints(Client)["api"] is ApiClient
+
+
 @pytest.mark.parametrize("script", ["bucketry", "bucketry-server"])
 def test_console_script_help(script: str) -> None:
     declared = {

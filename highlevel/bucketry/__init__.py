@@ -6,8 +6,7 @@ bucket = client.buckets.create("images")
 bucket.upload("photos/", "raw/")
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .client import Client  # noqa: E402
 from .errors import (  # noqa: E402
     APIConnectionError,
@@ -40,6 +39,7 @@ from .resources.blobs import Blob, BlobInfo, BlobReader  # noqa: E402
 from .resources.buckets import Bucket, BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
+from .transfer.options import TransferOptions  # noqa: E402
 
 __all__ = [
     "APIConnectionError",
@@ -72,6 +72,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "Token",
+    "TransferOptions",
     "UnprocessableEntityError",
     "Upload",
     "__version__",

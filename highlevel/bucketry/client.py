@@ -16,8 +16,8 @@ from bucketry_api import ApiClient
 from bucketry_api import Client as GeneratedClient
 from bucketry_api.errors import ApiError as GeneratedApiError
 
-from . import __version__
 from ._transport import RetryPolicy, RetryTransport
+from ._version import __version__
 from .config import resolve
 from .errors import from_generated, from_transport
 from .progress import ProgressCallback, resolve_progress
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .resources.buckets import Bucket, BucketsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
     from .sync import SyncPlan, SyncResult
+    from .transfer.options import TransferOptions
 
 log = logging.getLogger("bucketry")
 P = ParamSpec("P")
@@ -41,6 +42,9 @@ class Client:
     ``client.api`` is the generated low-level layer, sharing this client's connection pool,
     retries and credentials; its calls return ``(data, response)``.
     """
+
+    #: The generated low-level API (typed: ``bucketry_api`` ships ``py.typed``).
+    api: ApiClient
 
     def __init__(
         self,
@@ -180,12 +184,22 @@ class Client:
         return Bucket(self, ref)
 
     def apply(
-        self, plan: SyncPlan, *, progress: bool | ProgressCallback | None = None
+        self,
+        plan: SyncPlan,
+        *,
+        progress: bool | ProgressCallback | None = None,
+        options: TransferOptions | None = None,
     ) -> SyncResult:
-        """Carry out a (possibly saved and reloaded) sync plan."""
+        """Carry out a (possibly saved and reloaded) sync plan; ``options``: how to transfer
+        (:class:`~bucketry.TransferOptions`). Failures are recorded in the result."""
         from .sync import apply_plan
 
-        return apply_plan(self, plan, progress=resolve_progress(progress, self.progress))
+        return apply_plan(
+            self.bucket(plan.bucket),
+            plan,
+            progress=resolve_progress(progress, self.progress),
+            options=options,
+        )
 
     def close(self) -> None:
         self.http.close()

@@ -9,6 +9,7 @@ request id (quote it when reporting a bug), and pickles cleanly across processes
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
@@ -147,14 +148,62 @@ def error_class(status: int) -> type[ApiError]:
 
 
 def from_generated(exc: _GeneratedApiError) -> ApiError:
-    """Translate the generated layer's error into the SDK's hierarchy."""
+    """Translate the generated layer's error into the SDK's hierarchy. The message names what
+    the request was about (``bkt://bucket/key``, ``bucket 'x'``, an upload, a credential...)
+    and never is a bare status: an empty answer gets the status's reason phrase."""
+    message = str(exc)
+    if not exc.title and not exc.detail and not exc.text.strip():
+        phrase = httpx.codes.get_reason_phrase(exc.status_code)
+        if phrase:
+            message = message.replace(str(exc.status_code), f"{exc.status_code} {phrase}", 1)
+    subject = _subject(exc.response, about_bucket="bucket" in (exc.detail or "").lower())
+    if subject:
+        message = f"{subject}: {message}"
     return error_class(exc.status_code)(
-        str(exc),
+        message,
         status_code=exc.status_code,
         problem=exc.problem,
         request_id=exc.request_id,
         response=exc.response,
     )
+
+
+def _request_of(response: httpx.Response | None) -> httpx.Request | None:
+    if response is None:
+        return None
+    try:
+        return response.request
+    except RuntimeError:  # a response built without a request
+        return None
+
+
+def _subject(response: httpx.Response | None, *, about_bucket: bool = False) -> str | None:
+    """What a request was about, from its URL: ``bkt://BUCKET/KEY`` for a blob, ``bucket
+    'NAME'`` (also when the server says the problem is the bucket), ``upload ID of bucket
+    'NAME'``, ``credential ID``...; ``None`` when unknown."""
+    request = _request_of(response)
+    if request is None:
+        return None
+    path = request.url.path
+    if "/api/v1/" in path:
+        path = path.split("/api/v1/", 1)[1]
+    segments = [unquote(s) for s in path.strip("/").split("/")]
+    if not segments or not segments[0]:
+        return None
+    head, rest = segments[0], segments[1:]
+    if head == "signed":
+        return "signed URL"
+    if head != "buckets" or not rest or rest[0] in ("count", "import"):
+        if head in ("credentials", "tokens", "projects", "assets", "connections", "operations"):
+            return f"{head[:-1]} {rest[0]!r}" if rest else None
+        return None
+    bucket = rest[0]
+    key = request.url.params.get("key")
+    if key is not None and not about_bucket:
+        return f"bkt://{bucket}/{key}"
+    if len(rest) >= 3 and rest[1] == "uploads":
+        return f"upload {rest[2]!r} of bucket {bucket!r}"
+    return f"bucket {bucket!r}"
 
 
 def from_response(response: httpx.Response) -> ApiError:
@@ -170,7 +219,19 @@ def _read(response: httpx.Response) -> httpx.Response:
     return response
 
 
+def _url_of(exc: httpx.TransportError) -> str:
+    """The URL a transport error concerns (a signed URL's token is redacted)."""
+    try:
+        url = str(exc.request.url)
+    except RuntimeError:
+        return "the server"
+    if "/signed/" in url:
+        url = url.split("/signed/", 1)[0] + "/signed/<redacted>"
+    return url
+
+
 def from_transport(exc: httpx.TransportError) -> APIConnectionError:
+    """The SDK error for a connection failure, naming the URL."""
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request timed out: {exc}")
-    return APIConnectionError(f"connection failed: {exc}")
+        return APITimeoutError(f"request to {_url_of(exc)} timed out: {exc}")
+    return APIConnectionError(f"connection to {_url_of(exc)} failed: {exc}")

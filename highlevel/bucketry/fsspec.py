@@ -14,18 +14,21 @@ the streaming ``BlobWriter`` (the blob appears when the file is closed without e
 
 from __future__ import annotations
 
+import errno
 import io
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fsspec import AbstractFileSystem
 
-from .errors import NotFoundError, RangeNotSatisfiableError
+from .errors import ConflictError, NotFoundError, RangeNotSatisfiableError
+from .transfer.context import DEFAULT_PART_SIZE
 from .uri import BucketURI, split_path, strip_scheme
 
 if TYPE_CHECKING:
     from .client import Client
-    from .resources.blobs import BlobInfo, BlobReader
+    from .resources.blobs import BlobReader
+    from .types import BlobInfo
 
 
 _MAGIC = set("*?[")
@@ -122,7 +125,7 @@ class BucketryFileSystem(AbstractFileSystem):
             pass
         if any(True for _ in bucket.list(uri.key + "/", first=1, page_size=1)):
             return {"name": path, "size": 0, "type": "directory"}
-        raise FileNotFoundError(path)
+        raise FileNotFoundError(errno.ENOENT, "no such blob or folder", f"bkt://{path}")
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         try:
@@ -192,20 +195,25 @@ class BucketryFileSystem(AbstractFileSystem):
         if "r" in mode:
             reader = blob.open("rb", read_ahead=block_size or self.read_ahead)
             return BlobFile(reader, buffer_size=256 * 1024)
-        if "w" in mode:
+        if "w" in mode or "x" in mode:
             if not autocommit:
                 raise NotImplementedError("bkt:// writes are committed when the file is closed")
             from .transfer import BlobWriter
 
-            options: dict[str, Any] = {"content_type": kwargs.get("content_type")}
-            if block_size:
-                options["part_size"] = block_size
-            return BlobWriter(blob, **options)
-        raise ValueError(f"unsupported mode {mode!r} (use 'rb' or 'wb')")
+            exclusive = "x" in mode
+            if exclusive and blob.exists():
+                raise FileExistsError(errno.EEXIST, "blob exists", path)
+            return BlobWriter(
+                blob,
+                part_size=block_size or DEFAULT_PART_SIZE,
+                content_type=kwargs.get("content_type"),
+                if_none_match="*" if exclusive else None,  # the server re-checks at commit
+            )
+        raise ValueError(f"unsupported mode {mode!r} (use 'rb', 'wb' or 'xb')")
 
     def _get(self, uri: BucketURI, range_: str | None = None) -> tuple[bytes, int]:
         """GET (a range of) a blob with the SDK's errors: ``(body, status)``."""
-        from .resources._base import arg
+        from .types import arg
 
         client = self.client
         with client.stream(
@@ -281,10 +289,52 @@ class BucketryFileSystem(AbstractFileSystem):
             self.invalidate_cache(p)
 
     def mkdir(self, path: str, create_parents: bool = True, **kwargs: Any) -> None:
-        """Folders are implied by keys: nothing to create."""
+        """``mkdir("name")`` creates the bucket ``name`` (as s3fs does; ``FileExistsError``
+        when it exists). Below a bucket, folders are implied by keys: nothing to create, but
+        with ``create_parents`` a missing bucket is created first. ``kwargs`` go to
+        ``client.buckets.create`` (``description``, ``org``, ``public``)."""
+        uri = self._split(path)
+        if not uri.key:
+            try:
+                self.client.buckets.create(uri.bucket, **kwargs)
+            except ConflictError:
+                raise FileExistsError(errno.EEXIST, "bucket exists", uri.bucket) from None
+        elif create_parents and not self._bucket_exists(uri.bucket):
+            self.client.buckets.create(uri.bucket, exist_ok=True, **kwargs)
+        self.invalidate_cache(path)
 
     def makedirs(self, path: str, exist_ok: bool = False) -> None:
-        """Folders are implied by keys: nothing to create."""
+        """Create the bucket of ``path`` when missing (folders below it are implied by keys);
+        an existing bucket is an error only for a bare bucket path without ``exist_ok``."""
+        uri = self._split(path)
+        if self._bucket_exists(uri.bucket):
+            if not uri.key and not exist_ok:
+                raise FileExistsError(errno.EEXIST, "bucket exists", uri.bucket)
+            return
+        self.client.buckets.create(uri.bucket, exist_ok=True)
+        self.invalidate_cache(path)
 
     def rmdir(self, path: str) -> None:
-        """A folder disappears with its last key: nothing to remove."""
+        """Delete an empty bucket (``rmdir("name")``); a folder disappears with its last key,
+        so below a bucket there is nothing to remove."""
+        uri = self._split(path)
+        if not uri.key:
+            self.client.bucket(uri.bucket).delete()
+            self.invalidate_cache(path)
+
+    def _bucket_exists(self, name: str) -> bool:
+        try:
+            self.client.bucket(name).refresh()
+        except NotFoundError:
+            return False
+        return True
+
+    def sign(self, path: str, expiration: int = 100, **kwargs: Any) -> str:
+        """A signed URL that reads the blob without a token for ``expiration`` seconds
+        (``method="PUT"`` for one that writes it)."""
+        uri = self._split(path)
+        if not uri.key:
+            raise IsADirectoryError(errno.EISDIR, "a bucket cannot be signed", path)
+        method = kwargs.get("method", "GET")
+        blob = self.client.bucket(uri.bucket).blob(uri.key)
+        return blob.signed_url(expires_in=int(expiration), method=method)

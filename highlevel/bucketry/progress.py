@@ -122,9 +122,15 @@ class TqdmReporter:
             bar.update(amount)
 
     def finish(self, task: str, name: str) -> None:
+        """Close the task's bar, and first every bar opened after it (bars stack on the
+        terminal; one closed under a bar still open leaves the cursor in the wrong line)."""
         with self._lock:
-            bar = self._bars.pop((task, name), None)
-        if bar is not None:
+            keys = list(self._bars)
+            if (task, name) not in self._bars:
+                return
+            later = keys[keys.index((task, name)) :]
+            bars = [self._bars.pop(k) for k in reversed(later)]
+        for bar in bars:
             bar.close()
 
     def fail(self, task: str, name: str, error: str) -> None:

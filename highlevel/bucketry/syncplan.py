@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from .resources.blobs import BlobInfo
+from .synccompare import Compare, Direction
+from .types import BlobInfo
 
 Action = Literal["upload", "download", "delete", "skip"]
-Direction = Literal["upload", "download"]
-Compare = Literal["mtime+size", "size", "checksum"]
 Status = Literal["done", "failed", "skipped"]
 
 ACTIONS: tuple[Action, ...] = get_args(Action)
@@ -93,6 +92,7 @@ class SyncPlan:
     compare: Compare
     delete: bool
     dry_run: bool
+    update: bool = False
     ops: list[SyncOp] = field(default_factory=list)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     results: SyncResult | None = None
@@ -125,7 +125,8 @@ class SyncPlan:
         """A readable multi-line report: the direction, then counts and bytes per action."""
         arrow = "->" if self.direction == "upload" else "<-"
         head = f"sync {self.local} {arrow} bkt://{self.bucket}/{self.prefix}"
-        head += f" (compare={self.compare}, delete={self.delete})"
+        head += f" (compare={self.compare}, delete={self.delete}"
+        head += ", update=True)" if self.update else ")"
         if self.dry_run:
             head += " [dry run: nothing changed]"
         lines = [head]
@@ -155,6 +156,7 @@ class SyncPlan:
             "compare": self.compare,
             "delete": self.delete,
             "dry_run": self.dry_run,
+            "update": self.update,
             "created_at": self.created_at,
             "ops": [asdict(op) for op in self.ops],
         }
@@ -194,6 +196,7 @@ class SyncPlan:
             compare=data["compare"],
             delete=bool(data["delete"]),
             dry_run=bool(data["dry_run"]),
+            update=bool(data.get("update", False)),
             ops=ops,
             created_at=data["created_at"],
         )

@@ -22,16 +22,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from . import __version__, maintenance
+from . import __version__, logredact, maintenance
+from .buckets.thumbnails import Thumbnails
 from .config import Settings
 from .db import Database, migrate
 from .errors import DomainError, Invalid
-from .middleware import JsonBodyLimitMiddleware, RequestIdMiddleware
+from .middleware import (
+    HeaderLimitMiddleware,
+    JsonBodyLimitMiddleware,
+    JsonTextMiddleware,
+    RequestIdMiddleware,
+    UnhandledErrorMiddleware,
+)
 from .problems import problem_response, status_of
 from .routes import ROUTERS
 from .routes.deps import State, get_principal
 from .routes.unserved import served_operations, unserved_router
-from .security import Signer, load_server_key
+from .security import Signer, load_server_key, private_dir
 from .state import AppState
 from .storage import open_store
 
@@ -49,16 +56,18 @@ def spec_path() -> Path:
 
 
 def build_state(settings: Settings) -> AppState:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)  # 0700: blobs and database are nobody else's to read
     db = Database(settings.effective_database_url)
     migrate(db.engine)
     store = open_store(settings.effective_storage)
-    return AppState(settings, db, store, Signer(load_server_key(settings.data_dir)))
+    thumbnails = Thumbnails(settings.preview_max_pixels, settings.preview_concurrency)
+    return AppState(settings, db, store, Signer(load_server_key(settings.data_dir)), thumbnails)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     spec_bytes = spec_path().read_bytes()
+    logredact.install()  # signed-URL tokens never reach the access log
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,7 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.anonymous_operations = anonymous_operations(spec_bytes)
     app.state.query_parameters = query_parameters(spec_bytes)
     app.state.tokenless_operations = tokenless_operations(spec_bytes)
+    app.add_middleware(JsonTextMiddleware)  # inside the limit: reads bounded bodies only
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)  # a 500 keeps the connection alive
+    app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     return app
 
@@ -235,12 +247,6 @@ def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str
     async def _gone(request: Request, exc: ClientDisconnect) -> Response:
         # The client hung up mid-body (an interrupted upload): the write protocol has already
         # discarded the partial object; nobody will read this answer.
-        log.info("client disconnected during %s %s", request.method, request.url.path)
+        path = logredact.redact(request.url.path)
+        log.info("client disconnected during %s %s", request.method, path)
         return problem_response(400, "client_disconnected", "the request body was cut short")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500, "internal_error", "unexpected server error", instance=request.url.path
-        )

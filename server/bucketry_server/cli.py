@@ -67,8 +67,9 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
     from .db import Database, migrate
+    from .security import private_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     db = Database(settings.effective_database_url)
     migrate(db.engine)
     return db
@@ -79,6 +80,7 @@ def serve(settings: Settings) -> int:
 
     from .accounts.users import ensure_admin
     from .app import create_app
+    from .protocol import BoundedHttpToolsProtocol
 
     db = _database(settings)
     secret = ensure_admin(db, settings.data_dir)
@@ -92,7 +94,7 @@ def serve(settings: Settings) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        http="httptools",
+        http=BoundedHttpToolsProtocol,  # httptools with bounded request heads
         loop="uvloop",
     )
     return 0

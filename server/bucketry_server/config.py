@@ -24,6 +24,8 @@ class Settings:
     upload_ttl_seconds: int = 7 * 24 * 3600
     min_part_size: int = 5 * 1024 * 1024
     max_parts: int = 10_000
+    preview_max_pixels: int = 24_000_000  # larger preview sources are skipped undecoded
+    preview_concurrency: int = 2  # preview decodes running at once
     log_level: str = "info"
 
     @classmethod
@@ -39,6 +41,8 @@ class Settings:
         s.log_level = _env("LOG_LEVEL", s.log_level) or s.log_level
         if (v := _env("MIN_PART_SIZE")) is not None:
             s.min_part_size = int(v)
+        if (v := _env("PREVIEW_MAX_PIXELS")) is not None:
+            s.preview_max_pixels = int(v)
         for key, value in overrides.items():
             if value is not None:
                 setattr(s, key, Path(str(value)) if key == "data_dir" else value)

@@ -10,14 +10,23 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from .security import private_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str) -> Engine:
-    """SQLite gets WAL, a busy timeout and foreign keys; other databases a modest pool."""
+    """SQLite gets WAL, a busy timeout and foreign keys; other databases a modest pool.
+
+    A new SQLite database file is created mode 0600 (its WAL and shared-memory files follow).
+    """
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_file(Path(database))
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20
         )

@@ -4,8 +4,9 @@ Write protocol for managed blobs (``backends.managed.catalogue``): write the byt
 object id, then in one transaction point the blob row at it while marking any replaced object
 ``dead``; delete dead objects after commit. A crash at any point leaves at worst an object that no row references or
 a ``dead`` ledger entry, never a visible partial blob; the start-up sweep removes both (and the
-``pending`` marks that multipart completion uses while it composes). The sweep assumes no other
-instance is writing to the same store while this one starts.
+``pending`` marks that multipart completion uses while it composes, whose claimed uploads it
+makes usable again). The sweep assumes no other instance is writing to the same store while
+this one starts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from starlette.concurrency import run_in_threadpool
 
 from .backends.managed.objects import discard_objects
@@ -52,6 +53,9 @@ async def sweep_at_start(state: AppState) -> None:
 
 def _mark_ledger_dead(state: AppState) -> list[str]:
     with state.db.session() as s:
+        # Completions the crash interrupted never committed: their uploads (and parts) are
+        # usable again; the objects they were composing are pending in the ledger, swept next.
+        s.execute(update(Upload).where(Upload.completing.is_not(None)).values(completing=None))
         doomed = list(s.scalars(select(ObjectLedger.object_id)).all())
         s.execute(
             ObjectLedger.__table__.update().values(state="dead")  # type: ignore[attr-defined]
@@ -82,7 +86,12 @@ async def expire_uploads(state: AppState) -> int:
 def _drop_expired_uploads(state: AppState) -> tuple[list[str], list[str]]:
     now = utcnow()
     with state.db.session() as s:
-        expired = list(s.scalars(select(Upload.id).where(Upload.expires_at <= now)).all())
+        expired = list(
+            s.scalars(
+                # Not one a completion is composing right now: its commit deletes it.
+                select(Upload.id).where(Upload.expires_at <= now, Upload.completing.is_(None))
+            ).all()
+        )
         if not expired:
             return [], []
         parts = list(

@@ -150,6 +150,9 @@ class Upload(Base):
     created_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    #: Set while a completion composes this upload: the id of the object being composed. The
+    #: rows stay (a crash must not lose acknowledged parts); the start-up sweep clears it.
+    completing: Mapped[str | None] = mapped_column(String(40), default=None)
     __table_args__ = (Index("ix_uploads_bucket_key", "bucket_id", "key", "created_at"),)
 
 

@@ -8,6 +8,7 @@ must be usable by the server, so they are encrypted (Fernet) with the server key
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -26,6 +27,25 @@ def new_secret(kind: str) -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) as a directory only its owner can enter (0700).
+
+    An existing directory that others may read or enter is tightened to 0700 too. Returns
+    ``path``; raises OSError if it cannot be created.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 if it does not exist (SQLite then keeps that mode
+    for the database and gives it to its ``-wal`` and ``-shm`` files)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def load_server_key(data_dir: Path) -> bytes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from fastapi import Request
 
@@ -13,12 +15,23 @@ from .security import Signer
 from .storage.base import ObjectStore
 
 
+class Thumbnailer(Protocol):
+    """Bucket preview thumbnails per blob version (``buckets.thumbnails.Thumbnails``; the app
+    builds it, so this shared module imports no domain package)."""
+
+    async def thumbnail(self, object_id: str, read: Callable[[], Awaitable[bytes]]) -> bytes | None:
+        """The thumbnail of object ``object_id`` (None: none can be made); ``read`` fetches the
+        source bytes and its exceptions propagate."""
+        ...
+
+
 @dataclass
 class AppState:
     settings: Settings
     db: Database
     store: ObjectStore
     signer: Signer
+    thumbnails: Thumbnailer
     rolling: RollingHashes = field(init=False)
 
     def __post_init__(self) -> None:

@@ -21,8 +21,12 @@ def iso(value: datetime | None) -> str | None:
 
 
 def parse_iso(value: str) -> datetime:
-    """Parse an RFC 3339 time into naive UTC."""
+    """Parse an RFC 3339 time into naive UTC. Raises ValueError for text that is not such a
+    time, and for a time whose UTC value falls outside years 1-9999 (e.g. ``9999-12-31T23:00-10:00``)."""
     dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
+        try:
+            dt = dt.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError as exc:
+            raise ValueError(f"{value!r} is out of the range of UTC times") from exc
     return dt

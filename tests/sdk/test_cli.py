@@ -142,13 +142,38 @@ def test_sync_command(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: 
     assert code == 0 and (back / "one.txt").read_text() == "1"
 
 
-def test_errors_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, env: None) -> None:
+def test_sync_update_keeps_a_newer_destination(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    """``sync`` mirrors by default; ``--update`` keeps a destination that is newer (D1)."""
+    run(capsys, "buckets", "create", name)
+    (tmp_path / "k.txt").write_text("old")
+    os.utime(tmp_path / "k.txt", (1_600_000_000, 1_600_000_000))
+    with Client(progress=False) as client:
+        client.bucket(name).blob("u/k.txt").write_text("new")
+    code, out, _ = run(capsys, "sync", str(tmp_path), f"bkt://{name}/u", "--update", "-v")
+    assert code == 0 and "update=True" in out
+    assert run(capsys, "cp", f"bkt://{name}/u/k.txt", str(tmp_path / "got.txt"))[0] == 0
+    assert (tmp_path / "got.txt").read_text() == "new"
+    (tmp_path / "got.txt").unlink()
+    assert run(capsys, "sync", str(tmp_path), f"bkt://{name}/u")[0] == 0
+    with Client(progress=False) as client:
+        assert client.bucket(name).blob("u/k.txt").read_text() == "old"
+
+
+def test_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = run(capsys, "ls", "bkt://no-such-bucket-anywhere/")
     assert code == 1 and err.startswith("bucketry: error: ") and err.count("\n") == 1
+    assert "bucket 'no-such-bucket-anywhere'" in err  # errors name what failed (D6)
     code, _, err = run(capsys, "cp", str(tmp_path / "missing"), "bkt://b/x")
     assert code == 1 and "missing" in err and err.count("\n") == 1
     code, _, err = run(capsys, "rm", "bkt://no-such-bucket-anywhere/k")
-    assert code == 1 and err.count("\n") == 1
+    assert code == 1 and err.count("\n") == 1 and "no-such-bucket-anywhere" in err
+    monkeypatch.setenv("BUCKETRY_MAX_RETRIES", "0")
+    code, _, err = run(capsys, "--url", "http://127.0.0.1:9", "ls")
+    assert code == 1 and "http://127.0.0.1:9/api/v1/buckets" in err
     # usage errors: exit 2
     assert run(capsys, "cp", "a", "b")[0] == 2
     assert run(capsys, "sync", "a", "b")[0] == 2
@@ -211,3 +236,32 @@ def test_console_script(server: LiveServer, users: dict[str, str], name: str) ->
     )
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("bucketry: error:") and done.stderr.count("\n") == 1
+
+
+def test_cp_dash_is_stdin_or_stdout_and_json_is_an_object(
+    capsysbinary: pytest.CaptureFixture[bytes],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    name: str,
+) -> None:
+    """Issue 8, D5: ``cp bkt://b/k -`` writes the blob to stdout (no file named ``-``),
+    ``cp - bkt://b/k`` stores stdin, and ``cp --json`` prints a JSON object."""
+    import io
+
+    assert main(["buckets", "create", name]) == 0
+    payload = bytes(range(256)) * 4000  # ~1 MiB of binary
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(payload)))
+    assert main(["cp", "-", f"bkt://{name}/in/blob.bin"]) == 0
+    capsysbinary.readouterr()
+    monkeypatch.chdir(tmp_path)
+    assert main(["cp", f"bkt://{name}/in/blob.bin", "-"]) == 0
+    out, _ = capsysbinary.readouterr()
+    assert out == payload and not (tmp_path / "-").exists()
+
+    (tmp_path / "f.txt").write_text("x")
+    assert main(["cp", str(tmp_path / "f.txt"), f"bkt://{name}/j/f.txt", "--json"]) == 0
+    out, _ = capsysbinary.readouterr()
+    data = json.loads(out)
+    assert isinstance(data, dict) and data["transferred"] == 1 and data["ok"] is True
+    assert data["files"][0]["key"] == "j/f.txt"
+    assert main(["cp", "-r", "-", f"bkt://{name}/x"]) == 2

@@ -283,3 +283,34 @@ def test_pager_prefetch_overlaps_the_next_request() -> None:
     assert started == [None, "2"]  # page 2 is requested while page 1 is being consumed
     release.set()
     assert list(pages) == [[2, 3], [4, 5]]
+
+
+def test_errors_name_the_bucket_key_or_url(
+    server: LiveServer, users: dict[str, str], unique: str
+) -> None:
+    """Every error names what failed (issue 8, D6): the bucket, ``bkt://bucket/key`` (also
+    for a HEAD 404 with no body at all, as ``blob.open`` and pandas meet it), and the URL of a
+    connection that failed."""
+    client = Client(url=server.url, token=users["alice"], progress=False)
+    with pytest.raises(NotFoundError, match=f"bucket 'nope-{unique}'"):
+        client.buckets.get(f"nope-{unique}")
+    with pytest.raises(NotFoundError, match=f"bucket 'nope-{unique}'"):
+        client.bucket(f"nope-{unique}").blob("k").read_bytes()
+    bucket = client.buckets.create(f"core-names-{unique}")
+    try:
+        with pytest.raises(NotFoundError) as info:
+            bucket.blob("dir/missing.csv").open()  # a HEAD: no body, no text
+        message = str(info.value)
+        assert f"bkt://{bucket.id}/dir/missing.csv" in message or (
+            f"bkt://core-names-{unique}/dir/missing.csv" in message
+        )
+        assert "Not Found" in message and info.value.request_id in message
+        with pytest.raises(NotFoundError, match=r"dir/missing\.csv"):
+            bucket.blob("dir/missing.csv").read_bytes()
+    finally:
+        bucket.delete(force=True)
+        client.close()
+    dead = Client(url="http://127.0.0.1:9", token="t", max_retries=0, progress=False)
+    with pytest.raises(APIConnectionError, match=r"http://127\.0\.0\.1:9/api/v1/buckets"):
+        dead.buckets.get("x")
+    dead.close()

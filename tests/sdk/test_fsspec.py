@@ -131,3 +131,38 @@ def test_client_from_environment(
     bucket.blob("env.txt").write_bytes(b"from env")
     with fsspec.open(f"bkt://{bucket.name}/env.txt", "rb") as f:
         assert f.read() == b"from env"
+
+
+def test_exclusive_open_sign_mkdir_and_missing_paths(
+    fs: BucketryFileSystem, bucket: Bucket, unique: str
+) -> None:
+    """Issue 8, D7: ``open(path, "xb")`` creates only, ``sign()`` gives a working signed URL,
+    ``mkdir("name")`` creates the bucket (as s3fs does), and a missing path is named."""
+    import httpx
+
+    n = bucket.name
+    with fs.open(f"{n}/x.bin", "xb") as f:
+        f.write(b"first")
+    with pytest.raises(FileExistsError):
+        fs.open(f"{n}/x.bin", "xb")
+    assert fs.cat_file(f"{n}/x.bin") == b"first"
+
+    url = fs.sign(f"{n}/x.bin", expiration=60)
+    assert httpx.get(url).content == b"first"  # no token needed
+
+    new = f"fs-made-{unique}"
+    fs.mkdir(new)
+    try:
+        assert fs.info(new)["type"] == "directory" and new in fs.ls("", detail=False)
+        with pytest.raises(FileExistsError):
+            fs.mkdir(new)
+        fs.makedirs(f"{new}/deep/er", exist_ok=True)
+    finally:
+        fs.rmdir(new)
+    assert not fs.exists(new)
+
+    for call in (fs.info, fs.cat_file, fs.open, fs.ls):
+        with pytest.raises(FileNotFoundError, match=f"{n}/nope/missing.csv"):
+            call(f"{n}/nope/missing.csv")
+    with pytest.raises(FileNotFoundError, match=f"no-such-bucket-{unique}"):
+        fs.cat_file(f"no-such-bucket-{unique}/k")

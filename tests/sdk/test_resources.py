@@ -70,6 +70,11 @@ def test_upload_proxy(client: Client, unique: str) -> None:
     assert bucket.blob("big.bin").read_bytes() == first + last
     with pytest.raises(NotFoundError):
         upload.refresh()
+    # complete() after put_part() on the same object knows the parts just sent (D2)
+    fresh = bucket.uploads.create("fresh.bin")
+    fresh.put_part(1, b"only part")
+    assert fresh.complete().size == len(b"only part")
+    assert bucket.blob("fresh.bin").read_bytes() == b"only part"
     doomed = bucket.uploads.create("never.bin", create_only=True)
     doomed.abort()
     assert bucket.uploads.list().to_list() == []

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from bucketry import Bucket, Client, ProgressAdvance, ProgressEvent, ProgressStart
-from bucketry.localwalk import walk_sorted
 from bucketry.sync import SyncPlan, plan_ops, remote_mtime
 from bucketry.transfer.filters import PathFilter
+from bucketry.transfer.walk import walk_sorted
 
 # Names whose per-directory order differs from full-path byte order ("-" and "." sort below
 # "/"), plus non-ASCII names (UTF-8 byte order == code point order) and an uppercase one.
@@ -99,7 +99,7 @@ def test_merge_matches_server_listing_order(tmp_path: Path, bucket: Bucket) -> N
     plan = bucket.sync(tmp_path, "p", delete=True, dry_run=True, compare="checksum")
     assert counts(plan) == {"skip": len(TRICKY)}
     assert {op.reason for op in plan} == {"identical (sha256)"}
-    plan = bucket.sync(tmp_path, "p", delete=True, dry_run=True)  # mtime+size: remote is newer
+    plan = bucket.sync(tmp_path, "p", delete=True, dry_run=True, update=True)  # remote newer
     assert counts(plan) == {"skip": len(TRICKY)}
 
 
@@ -261,9 +261,13 @@ def test_mtime_semantics_and_clock_skew(
     assert reasons == {
         "m/same": ("skip", "identical"),
         "m/newer": ("upload", "local newer (mtime)"),
-        # a bigger file is not "newer": size alone never wins over a newer destination
-        "m/older-bigger": ("skip", "size differs but remote is newer — not overwritten"),
+        # sync mirrors: a size difference always transfers, a newer destination included
+        "m/older-bigger": ("upload", "remote newer (mtime), size differs — mirrored"),
     }
+    plan = bucket.sync(tmp_path, "m", update=True, dry_run=True)
+    assert {op.key: op.reason for op in plan}["m/older-bigger"] == (
+        "remote newer — not overwritten (update=True)"
+    )
     # The server clock 100 s off: a 50 s difference is within the tolerance (2 s + skew).
     monkeypatch.setattr(client, "clock_offset", lambda: -100.0)
     plan = bucket.sync(tmp_path, "m", dry_run=True)
@@ -277,10 +281,53 @@ def test_mtime_semantics_and_clock_skew(
     }
 
 
+def test_append_within_two_seconds_is_uploaded(tmp_path: Path, bucket: Bucket) -> None:
+    """A size difference always transfers, however close the mtimes (issue 8, D1)."""
+    write_tree(tmp_path, {"log.txt": b"line 1\n"})
+    assert counts(bucket.sync(tmp_path, "a")) == {"upload": 1}
+    before = (tmp_path / "log.txt").stat().st_mtime_ns
+    with open(tmp_path / "log.txt", "ab") as fh:
+        fh.write(b"line 2\n")
+    os.utime(tmp_path / "log.txt", ns=(before + 10**9, before + 10**9))  # 1 s later
+    plan = bucket.sync(tmp_path, "a")
+    assert [op.action for op in plan] == ["upload"]
+    assert bucket.blob("a/log.txt").read_bytes() == b"line 1\nline 2\n"
+
+
+def test_recorded_mtime_is_compared_exactly(tmp_path: Path, bucket: Bucket) -> None:
+    """Same size, mtime 0.5 s apart: the recorded source mtime is exact, so it transfers."""
+    write_tree(tmp_path, {"f.bin": b"AAAA"})
+    bucket.sync(tmp_path, "e")
+    before = (tmp_path / "f.bin").stat().st_mtime_ns
+    (tmp_path / "f.bin").write_bytes(b"BBBB")
+    os.utime(tmp_path / "f.bin", ns=(before + 5 * 10**8, before + 5 * 10**8))
+    plan = bucket.sync(tmp_path, "e")
+    assert [(op.action, op.reason) for op in plan] == [("upload", "local newer (mtime)")]
+    assert bucket.blob("e/f.bin").read_bytes() == b"BBBB"
+    assert counts(bucket.sync(tmp_path, "e", dry_run=True)) == {"skip": 1}
+
+
+def test_newer_destination_is_overwritten_unless_update(tmp_path: Path, bucket: Bucket) -> None:
+    """Mirror by default; ``update=True`` keeps a destination that is newer (rclone --update)."""
+    write_tree(tmp_path, {"k.txt": b"local!"}, mtime=time.time() - 3600)
+    put_remote(bucket, {"n/k.txt": b"remote"})  # same size, written now: newer
+    kept = bucket.sync(tmp_path, "n", update=True)
+    assert [op.action for op in kept] == ["skip"]
+    assert bucket.blob("n/k.txt").read_bytes() == b"remote"
+    plan = bucket.sync(tmp_path, "n")
+    assert [op.action for op in plan] == ["upload"]
+    assert bucket.blob("n/k.txt").read_bytes() == b"local!"
+    # and the other way: a newer local file is replaced by the remote one on download
+    (tmp_path / "k.txt").write_bytes(b"edited")
+    assert counts(bucket.sync(tmp_path, "n", direction="download", update=True)) == {"skip": 1}
+    bucket.sync(tmp_path, "n", direction="download")
+    assert (tmp_path / "k.txt").read_bytes() == b"local!"
+
+
 def test_checksum_mode(tmp_path: Path, bucket: Bucket) -> None:
     put_remote(bucket, {"c/same": b"content", "c/diff": b"AAAA"})
     write_tree(tmp_path, {"same": b"content", "diff": b"BBBB"}, mtime=time.time() - 3600)
-    assert counts(bucket.sync(tmp_path, "c", dry_run=True)) == {"skip": 2}  # remote newer
+    assert counts(bucket.sync(tmp_path, "c", update=True, dry_run=True)) == {"skip": 2}
     plan = bucket.sync(tmp_path, "c", compare="checksum")
     assert {op.key: (op.action, op.reason) for op in plan} == {
         "c/diff": ("upload", "checksum differs"),

@@ -152,3 +152,27 @@ def test_report_summary_and_errors() -> None:
     with pytest.raises(TransferError) as info:
         report.raise_for_errors()
     assert [r.key for r in info.value.results] == ["c", "d"]
+
+
+def test_transfer_options_are_public_typed_and_checked(tmp_path: Path) -> None:
+    """``TransferOptions`` replaces the ``**options: Any`` relays: a misspelt option is a
+    ``TypeError`` naming it, ``options=`` and keywords combine, and ``help`` lists them."""
+    import pydoc
+
+    from bucketry import Bucket, Client, TransferOptions
+    from bucketry.transfer.options import resolve_options
+
+    base = TransferOptions(part_size=16 * 1024 * 1024)
+    merged = resolve_options(base, {"file_concurrency": 2})
+    assert (merged.part_size, merged.file_concurrency) == (16 * 1024 * 1024, 2)
+    with pytest.raises(TypeError, match="'part_sise'"):
+        resolve_options(None, {"part_sise": 1})  # type: ignore[typeddict-unknown-key]
+    with pytest.raises(ValueError):
+        TransferOptions(max_concurrency=0)
+    bucket = Client(url="http://127.0.0.1:9", token="t", progress=False).bucket("b")
+    (tmp_path / "f").write_bytes(b"x")
+    with pytest.raises(TypeError, match="'part_sise'"):  # before any request
+        bucket.upload(tmp_path / "f", part_sise=1)  # type: ignore[call-arg]
+    text = pydoc.render_doc(Bucket.upload)
+    for name in ("part_size", "multipart_threshold", "file_concurrency", "batch_bytes"):
+        assert name in text

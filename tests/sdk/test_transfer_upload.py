@@ -228,3 +228,88 @@ def test_progress_events_add_up(bucket: Bucket, tmp_path: Path) -> None:
     files = sum(e.amount for e in events if isinstance(e, ProgressAdvance) and e.unit == "file")
     assert files == 4
     assert type(events[-1]).__name__ == "ProgressFinish"
+
+
+def test_ctrl_c_after_the_last_part_of_a_completed_upload(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 8, D5: an interrupt that arrives once the upload has completed on the server
+    (while its answer comes back) does not turn a finished upload into "interrupted"."""
+    import os
+    import signal
+
+    from bucketry.transfer import multipart
+
+    data = random_file(tmp_path / "big.bin", 3 * 64 * KiB + 5)
+    real = multipart.complete_upload
+
+    def complete_then_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        info = real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: the main thread gets KeyboardInterrupt
+        return info
+
+    monkeypatch.setattr(multipart, "complete_upload", complete_then_ctrl_c)
+    report = bucket.upload(
+        tmp_path / "big.bin", "big.bin", multipart_threshold=64 * KiB, part_size=64 * KiB
+    )
+    assert report.ok and [r.status for r in report] == ["uploaded"]
+    assert bucket.blob("big.bin").read_bytes() == data
+
+
+def test_ctrl_c_before_the_last_part_still_interrupts(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the rule: an interrupt that costs a part is raised."""
+    import os
+    import signal
+
+    from bucketry.transfer import multipart
+
+    random_file(tmp_path / "big.bin", 3 * 64 * KiB + 5)
+    real = multipart.put_part
+
+    def part_then_ctrl_c(*args: Any, **kwargs: Any) -> Any:
+        if args[3] == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            import time
+
+            time.sleep(0.5)  # the interrupt cancels the transfer meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(multipart, "put_part", part_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        bucket.upload(
+            tmp_path / "big.bin",
+            "big.bin",
+            multipart_threshold=64 * KiB,
+            part_size=64 * KiB,
+            max_concurrency=1,
+        )
+    assert not bucket.blob("big.bin").exists()
+
+
+def test_progress_bars_close_innermost_first(bucket: Bucket, tmp_path: Path) -> None:
+    """Issue 8, D5: the files bar (opened second, drawn below) closes before the bytes bar,
+    so the summary printed next lands on a clean line."""
+    from bucketry.progress import ProgressFinish, TqdmReporter
+
+    for name in ("a", "b"):
+        random_file(tmp_path / "src" / name, 1000)
+    events: list[ProgressEvent] = []
+    bucket.upload(tmp_path / "src", "p/", progress=events.append)
+    finished = [e.name for e in events if isinstance(e, ProgressFinish)]
+    assert finished == [f"{tmp_path / 'src'} (files)", str(tmp_path / "src")]
+
+    closed: list[str] = []
+
+    class Bar:
+        def __init__(self, desc: str) -> None:
+            self.desc = desc
+
+        def close(self) -> None:
+            closed.append(self.desc)
+
+    reporter = TqdmReporter()
+    reporter._bars = {("t", "outer"): Bar("outer"), ("t", "inner"): Bar("inner")}
+    reporter.finish("t", "outer")  # closing the outer bar closes the inner one first
+    assert closed == ["inner", "outer"] and reporter._bars == {}

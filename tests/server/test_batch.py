@@ -224,6 +224,20 @@ def test_invalid_prefix_and_empty_archive(alice: ApiClient, bucket: str) -> None
     assert result.results == [] and result.stored == 0 and result.failed == 0
 
 
+def test_tar_cut_after_a_whole_member_stores_nothing(alice: ApiClient, bucket: str) -> None:
+    """No end-of-archive blocks: the stream was truncated, so nothing of it is stored."""
+    whole = make_tar([("a", b"x" * 600), ("b", b"y" * 100)])
+    cut = whole[: 512 * 3]  # header + data of "a" only
+    for body in (cut, whole[: 512 * 5], b""):
+        with pytest.raises(ClientError) as exc:
+            alice.blobs.put_batch(bucket, body=body)
+        assert exc.value.status_code == 400
+        assert exc.value.problem["code"] == "invalid_tar"
+        assert "end-of-archive" in exc.value.problem["detail"]
+    assert keys_of(alice, bucket) == []
+    assert usage(alice, bucket) == (0, 0)
+
+
 def test_corrupt_tar_stores_nothing(alice: ApiClient, bucket: str, server: LiveServer) -> None:
     good = make_tar([(f"f{i}", b"x" * 3000) for i in range(600)])  # > one write group
     corrupt = bytearray(good)

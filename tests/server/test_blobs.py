@@ -6,7 +6,9 @@ import base64
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -513,3 +515,31 @@ def test_delete_many(alice: ApiClient, bucket: str) -> None:
         alice.blobs.delete_many(bucket, body=BlobDeleteMany(prefix=""))
     assert problem(exc) == (400, "empty_prefix")
     assert keys_of(alice, bucket) == ["ab"]
+
+
+def test_concurrent_put_and_delete_of_one_key_never_5xx(
+    server: LiveServer, users: dict[str, str], alice: ApiClient, bucket: str
+) -> None:
+    """Two writers and two deleters hammer one key for ~2 s: every answer is 201, 204 or 404
+    (either side may win), never a 5xx, and the bucket's usage matches what is left."""
+    stop = time.monotonic() + 2.0
+    statuses: list[int] = []
+
+    def hammer(delete: bool) -> None:
+        with raw(server, users["alice"]) as c:
+            while time.monotonic() < stop:
+                if delete:
+                    r = c.delete(f"/buckets/{bucket}/blob", params={"key": "hot"})
+                else:
+                    body = os.urandom(int.from_bytes(os.urandom(1)) + 1)
+                    r = c.put(f"/buckets/{bucket}/blob", params={"key": "hot"}, content=body)
+                statuses.append(r.status_code)
+
+    with ThreadPoolExecutor(4) as pool:
+        for f in [pool.submit(hammer, d) for d in (False, False, True, True)]:
+            f.result()
+    assert set(statuses) <= {201, 204, 404}, sorted(set(statuses))
+    assert 204 in statuses and 201 in statuses
+    page, _ = alice.blobs.list(bucket)
+    assert usage(alice, bucket) == (sum(b.size for b in page.results), len(page.results))
+    assert pending_objects(server) == 0

@@ -22,7 +22,7 @@ from tests.support.live_server import free_port
 BIN = Path(sys.executable).parent
 
 
-def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(data_dir: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
             str(BIN / "bucketry-server"),
@@ -37,6 +37,7 @@ def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -116,6 +117,56 @@ def test_kill_during_upload_loses_nothing_acknowledged(tmp_path: Path) -> None:
         assert len(_objects(data)) == 1
         usage = httpx.get(api + "/buckets/dur/usage", headers=auth).json()
         assert usage["objects"] == 1 and usage["bytes"] == len(kept)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["complete.claimed", "complete.composed", "complete.committed"])
+def test_crash_during_completion_keeps_the_upload(tmp_path: Path, point: str) -> None:
+    """A SIGKILL at any point of multipart completion loses nothing acknowledged: before the
+    commit the upload and its parts survive the restart and ``complete`` can be retried; after
+    it the blob is there whole and the parts' bytes are reclaimed."""
+    data = tmp_path / "data"
+    port = free_port()
+    small_parts = {"BUCKETRY_MIN_PART_SIZE": "65536"}
+    proc = _serve(data, port, {**small_parts, "BUCKETRY_TEST_CRASH_AT": point})
+    api = f"http://127.0.0.1:{port}/api/v1"
+    payload = os.urandom(3 * 65536 + 1000)
+    try:
+        token = (data / "admin.token").read_text().strip()
+        auth = {"Authorization": f"Bearer {token}"}
+        assert httpx.post(api + "/buckets", json={"name": "mpu"}, headers=auth).status_code == 201
+        r = httpx.post(api + "/buckets/mpu/uploads", json={"key": "big.bin"}, headers=auth)
+        assert r.status_code == 201
+        uploads = f"{api}/buckets/mpu/uploads/{r.json()['id']}"
+        parts = []
+        for n, start in enumerate(range(0, len(payload), 65536), 1):
+            piece = payload[start : start + 65536]
+            got = httpx.put(f"{uploads}/parts/{n}", content=piece, headers=auth)
+            assert got.status_code == 200
+            parts.append({"part_number": n, "etag": got.json()["etag"]})
+        with pytest.raises(httpx.HTTPError):  # the server dies mid-request
+            httpx.post(f"{uploads}/complete", json={"parts": parts}, headers=auth, timeout=30)
+        assert proc.wait(10) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc = _serve(data, port, small_parts)
+    try:
+        if point != "complete.committed":
+            kept = httpx.get(uploads, headers=auth)
+            assert kept.status_code == 200, kept.text
+            assert [p["etag"] for p in kept.json()["parts"]] == [p["etag"] for p in parts]
+            done = httpx.post(f"{uploads}/complete", json={"parts": parts}, headers=auth)
+            assert done.status_code == 201, done.text
+        assert httpx.get(uploads, headers=auth).status_code == 404
+        got = httpx.get(api + "/buckets/mpu/blob", params={"key": "big.bin"}, headers=auth)
+        assert got.status_code == 200 and got.content == payload
+        usage = httpx.get(api + "/buckets/mpu/usage", headers=auth).json()
+        assert usage["objects"] == 1 and usage["bytes"] == len(payload)
+        assert len(_objects(data)) == 1  # the blob's composite; the parts' files are gone
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bucketry_api import ApiClient, ClientError
-from bucketry_api.models import BucketCreate, PublicAccess, SignedUrlRequest
+from bucketry_api.models import (
+    BucketCreate,
+    CredentialCreate,
+    PublicAccess,
+    SignedUrlRequest,
+    TmpCredentialsRequest,
+)
+from bucketry_server.models import Token
+from bucketry_server.security import hash_secret
+from bucketry_server.timeutil import utcnow
 from tests.support.live_server import LiveServer
 
 
@@ -182,3 +194,100 @@ def test_every_one_character_change_is_refused() -> None:
                 if ch != token[i]:
                     changed = token[:i] + ch + token[i + 1 :]
                     assert signer.verify("signed-url", changed) is None, (key, i, ch)
+
+
+def _status(call: object, *args: object, **kwargs: object) -> tuple[int, str]:
+    with pytest.raises(ClientError) as exc:
+        call(*args, **kwargs)  # type: ignore[operator]
+    return exc.value.status_code, str(exc.value.problem.get("code"))
+
+
+def test_signed_url_dies_with_a_deleted_credential(
+    alice: ApiClient, anon: ApiClient, bucket: str, server: LiveServer
+) -> None:
+    alice.blobs.put(bucket, key="a", body=b"data")
+    cred, _ = alice.credentials.create(
+        body=CredentialCreate(name=f"signer-{bucket}", buckets=[bucket])
+    )
+    with ApiClient(server.url, token=cred.token) as scoped:
+        get_url, put_url = sign(scoped, bucket, {"key": "a"}, {"key": "b", "method": "PUT"})
+    anon.blobs.signed_put(token_of(put_url), body=b"first")  # works while the credential lives
+    with anon.blobs.signed_get_stream(token_of(get_url)) as resp:
+        assert resp.read() == b"data"
+    alice.credentials.delete(cred.id)
+    assert _status(anon.blobs.signed_put, token_of(put_url), body=b"x") == (403, "revoked")
+    assert _status(anon.blobs.signed_get, token_of(get_url)) == (403, "revoked")
+    with alice.blobs.get_stream(bucket, key="b") as r:
+        assert r.read() == b"first"
+
+
+def test_signed_url_ends_with_its_temporary_credential(
+    alice: ApiClient, anon: ApiClient, bucket: str, server: LiveServer
+) -> None:
+    alice.blobs.put(bucket, key="a", body=b"data")
+    tmp, _ = alice.buckets.tmp_credentials(
+        bucket, body=TmpCredentialsRequest(mode="READ_WRITE", expires_in=60)
+    )
+    week = 7 * 24 * 3600
+    with ApiClient(server.url, token=tmp.token) as scoped:
+        res, _ = scoped.blobs.sign(
+            bucket,
+            body=SignedUrlRequest.from_dict(
+                {"items": [{"key": "a", "expires_in": week}, {"key": "c", "method": "PUT"}]}
+            ),
+        )
+    # The URLs expire with the credential, not a week later.
+    for r in res.results:
+        assert r.expires_at <= tmp.expires_at
+    get_token, put_token = (token_of(r.url) for r in res.results)
+    with anon.blobs.signed_get_stream(get_token) as resp:
+        assert resp.read() == b"data"
+    with server.state.db.session() as s:  # the credential expires (without waiting a minute)
+        row = s.scalars(select(Token).where(Token.secret_hash == hash_secret(tmp.token))).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+    assert _status(anon.blobs.signed_get, get_token) == (403, "revoked")
+    assert _status(anon.blobs.signed_put, put_token, body=b"x") == (403, "revoked")
+
+
+def test_signed_url_follows_the_bucket_turning_private(
+    alice: ApiClient, anon: ApiClient, bucket: str, server: LiveServer, users: dict[str, str]
+) -> None:
+    alice.blobs.put(bucket, key="a", body=b"data")
+    alice.buckets.set_public(bucket, body=PublicAccess(public=True))
+    with ApiClient(server.url, token=users["bob"]) as bob:
+        (bobs_url,) = sign(bob, bucket, {"key": "a"})  # bob reads only because it is public
+    (alices_url,) = sign(alice, bucket, {"key": "a"})
+    with anon.blobs.signed_get_stream(token_of(bobs_url)) as resp:
+        assert resp.read() == b"data"
+    alice.buckets.set_public(bucket, body=PublicAccess(public=False))
+    assert _status(anon.blobs.signed_get, token_of(bobs_url)) == (403, "revoked")
+    with anon.blobs.signed_get_stream(token_of(alices_url)) as resp:  # the owner's still works
+        assert resp.read() == b"data"
+    alice.buckets.set_public(bucket, body=PublicAccess(public=True))
+    with anon.blobs.signed_get_stream(token_of(bobs_url)) as resp:
+        assert resp.read() == b"data"
+
+
+def test_signed_tokens_never_reach_the_logs(
+    alice: ApiClient, anon: ApiClient, bucket: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    alice.blobs.put(bucket, key="a", body=b"data")
+    (url,) = sign(alice, bucket, {"key": "a"})
+    token = token_of(url)
+    access = logging.getLogger("uvicorn.access")  # uvicorn's access log does not propagate
+    access.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="uvicorn.access"):
+            with anon.blobs.signed_get_stream(token) as resp:
+                assert resp.read() == b"data"
+            with pytest.raises(ClientError):  # refused ones are not logged in full either
+                anon.blobs.signed_get(token[:-4])
+            deadline = time.monotonic() + 5
+            while len(caplog.records) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)  # the access line is written when the response ends
+    finally:
+        access.removeHandler(caplog.handler)
+    lines = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert len(lines) >= 2 and all("/signed/<redacted>" in line for line in lines), lines
+    assert not any(token[:20] in line for line in lines), lines
+    assert token[:20] not in caplog.text

@@ -17,6 +17,7 @@ import uvicorn
 
 from bucketry_server.app import create_app
 from bucketry_server.config import Settings
+from bucketry_server.protocol import BoundedHttpToolsProtocol
 from bucketry_server.state import AppState
 
 
@@ -87,7 +88,12 @@ def _live_server(data_dir: Path, **settings_overrides: object) -> Iterator[LiveS
         setattr(settings, k, v)
     app = create_app(settings)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", http="httptools", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        http=BoundedHttpToolsProtocol,  # as bucketry-server serve runs it
+        lifespan="on",
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="bucketry-test-server", daemon=True)

@@ -18,7 +18,7 @@ class SignedUrlItem:
     Attributes:
         key (str):
         method (SignedUrlItemMethod | Unset):  Default: 'GET'.
-        expires_in (int | Unset): Lifetime in seconds (≤ 7 days). Default: 3600.
+        expires_in (int | Unset): Lifetime in seconds (≤ 7 days; cut to the creating token's own expiry). Default: 3600.
     """
 
     key: str

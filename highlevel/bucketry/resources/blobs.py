@@ -4,81 +4,29 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
-from bucketry_api.models import Blob as BlobModel
 from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
 
 from ..errors import NotFoundError
-from ._base import arg, opt
+from ..transfer.options import TransferOptions, TransferSettings, resolve_options
+from ..types import BlobInfo, Session, arg
+
+__all__ = ["Blob", "BlobInfo", "BlobReader"]
 
 if TYPE_CHECKING:
     from ..progress import ProgressCallback
     from ..transfer import BlobWriter, TransferReport
-    from .buckets import Bucket
-
-
-@dataclass(frozen=True)
-class BlobInfo:
-    """What the server knows about a blob (or a folder, when ``is_dir``)."""
-
-    key: str
-    size: int = 0
-    etag: str | None = None
-    content_type: str | None = None
-    sha256: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    created_at: datetime | None = None
-    modified_at: datetime | None = None
-    is_dir: bool = False
-
-    @classmethod
-    def from_model(cls, m: BlobModel) -> BlobInfo:
-        meta = opt(m.metadata)
-        return cls(
-            key=m.key,
-            size=m.size,
-            etag=m.etag,
-            content_type=m.content_type,
-            sha256=opt(m.sha256),
-            metadata=dict(meta.additional_properties) if meta is not None else {},
-            created_at=m.created_at,
-            modified_at=m.modified_at,
-        )
-
-    @classmethod
-    def folder(cls, prefix: str) -> BlobInfo:
-        return cls(key=prefix, is_dir=True)
-
-    @property
-    def name(self) -> str:
-        """The last path segment (folders keep their trailing ``/``)."""
-        stripped = self.key.rstrip("/")
-        return stripped.rsplit("/", 1)[-1] + ("/" if self.is_dir else "")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "size": self.size,
-            "etag": self.etag,
-            "content_type": self.content_type,
-            "sha256": self.sha256,
-            "metadata": dict(self.metadata),
-            "created_at": self.created_at,
-            "modified_at": self.modified_at,
-            "is_dir": self.is_dir,
-        }
+    from ..transfer.target import Target
 
 
 class Blob:
     """A handle on ``bucket``/``key``. Creating it makes no request; each method makes the
     calls it needs."""
 
-    def __init__(self, bucket: Bucket, key: str) -> None:
+    def __init__(self, bucket: Target, key: str) -> None:
         if not key:
             raise ValueError("a blob key must not be empty")
         self.bucket = bucket
@@ -88,7 +36,7 @@ class Blob:
         return f"Blob({self.bucket.ref!r}, {self.key!r})"
 
     @property
-    def _client(self) -> Any:
+    def _client(self) -> Session:
         return self.bucket.client
 
     def stat(self) -> BlobInfo:
@@ -169,11 +117,20 @@ class Blob:
         src: str | PathLike[str],
         *,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
+        """Upload the file ``src`` to this key (``options``/keywords: the fields of
+        :class:`~bucketry.TransferOptions`; an unknown one raises ``TypeError``)."""
         from ..transfer import upload
 
-        return upload(self.bucket, Path(src), self.key, progress=progress, **options)
+        return upload(
+            self.bucket,
+            Path(src),
+            self.key,
+            progress=progress,
+            options=resolve_options(options, settings),
+        )
 
     def download(
         self,
@@ -181,12 +138,20 @@ class Blob:
         *,
         continue_: bool = False,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
+        """Download this blob to ``dst`` (a file, or a folder to put it in); ``continue_``
+        resumes a partial download. ``options``/keywords as for :meth:`upload`."""
         from ..transfer import download
 
         return download(
-            self.bucket, self.key, Path(dst), continue_=continue_, progress=progress, **options
+            self.bucket,
+            self.key,
+            Path(dst),
+            continue_=continue_,
+            progress=progress,
+            options=resolve_options(options, settings),
         )
 
     def delete(self, *, if_match: str | None = None) -> None:
@@ -194,18 +159,17 @@ class Blob:
         client.call(client.api.blobs.delete, self.bucket.ref, key=self.key, if_match=arg(if_match))
 
     def copy_to(
-        self, dst: Bucket | Blob | str, key: str | None = None, *, overwrite: bool = True
+        self, dst: Target | Blob | str, key: str | None = None, *, overwrite: bool = True
     ) -> Blob:
         """Server-side copy: ``blob.copy_to(other_bucket, "k")``, ``blob.copy_to("new/key")``
         (same bucket) or ``blob.copy_to(other_blob)``."""
-        from .buckets import Bucket
-
+        target_bucket: Target
         if isinstance(dst, Blob):
             target_bucket, target_key = dst.bucket, dst.key
-        elif isinstance(dst, Bucket):
-            target_bucket, target_key = dst, key or self.key
-        else:
+        elif isinstance(dst, str):
             target_bucket, target_key = self.bucket, dst
+        else:
+            target_bucket, target_key = dst, key or self.key
         body = BlobCopy(
             source_bucket=self.bucket.ref, source_key=self.key, key=target_key, overwrite=overwrite
         )

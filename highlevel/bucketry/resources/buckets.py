@@ -8,8 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, Unpack, cast
 
+from bucketry_api import ApiClient
 from bucketry_api.models import (
     BlobDeleteMany,
     BucketCreate,
@@ -23,12 +24,15 @@ from bucketry_api.models import Bucket as BucketModel
 
 from ..pagination import Pager
 from ..progress import ProgressCallback
-from ._base import arg, model_dict, opt
+from ..transfer.deletes import delete_keys
+from ..transfer.filters import IGNORE_FILE
+from ..transfer.options import TransferOptions, TransferSettings, resolve_options
+from ..types import Session, arg, model_dict, opt
+from ._base import Entity, Repo, paged
 from .blobs import Blob, BlobInfo
 from .uploads import UploadsRepo
 
 if TYPE_CHECKING:
-    from ..client import Client
     from ..sync import SyncPlan
     from ..transfer import TransferReport
 
@@ -47,11 +51,8 @@ def _filters(**kwargs: Any) -> dict[str, Any]:
     return out
 
 
-class BucketsRepo:
+class BucketsRepo(Repo["Bucket"]):
     """``client.buckets``: create, get, list and count buckets."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
 
     def create(
         self,
@@ -65,24 +66,22 @@ class BucketsRepo:
         """Create a managed bucket (``exist_ok=True`` returns the existing one instead of 409)."""
         from ..errors import ConflictError
 
-        api = self._client.api
         body = BucketCreate(name=name, description=description, org=org, public=public)
         try:
-            model = self._client.call(api.buckets.create, body=body)
+            model = self._session.call(self._session.api.buckets.create, body=body)
         except ConflictError:
             if not exist_ok:
                 raise
             return self.get(name)
-        return Bucket(self._client, model.id, model)
+        return Bucket(self._session, model.id, model)
 
     def get(self, ref: str) -> Bucket:
-        """Fetch a bucket by id or name (raises ``NotFoundError``)."""
-        model = self._client.call(self._client.api.buckets.get, ref)
-        return Bucket(self._client, model.id, model)
+        """Fetch a bucket by id or name (raises ``NotFoundError`` naming the bucket)."""
+        return Bucket(self._session, ref).refresh()
 
     def __call__(self, ref: str) -> Bucket:
         """A lazy handle (no request): ``client.buckets("images").blob("a.png")``."""
-        return Bucket(self._client, ref)
+        return Bucket(self._session, ref)
 
     def list(
         self,
@@ -101,7 +100,7 @@ class BucketsRepo:
         skip: int = 0,
     ) -> Pager[Bucket]:
         """Lazily list visible buckets; ``filter`` is a JSON Logic expression (dict or string)."""
-        client = self._client
+        session = self._session
         filters = _filters(
             name=name,
             owner=owner,
@@ -112,95 +111,97 @@ class BucketsRepo:
             search=search,
             filter=filter,
         )
-
-        def fetch(cursor: str | None, size: int) -> tuple[list[Bucket], str | None]:
-            page = client.call(
-                client.api.buckets.list,
-                **filters,
-                sort=arg(cast(Any, sort)),
-                page_size=size,
-                cursor=arg(cursor),
-            )
-            return [Bucket(client, m.id, m) for m in page.results], opt(page.next_cursor)
-
-        def count() -> int:
-            return client.call(client.api.buckets.count, **filters).count
-
-        return Pager(fetch, page_size=page_size, first=first, skip=skip, count=count)
+        return self._pager(
+            session.api.buckets.list,
+            lambda m: Bucket(session, m.id, m),
+            sort=arg(cast(Any, sort)),
+            page_size=page_size,
+            first=first,
+            skip=skip,
+            count=lambda: session.call(session.api.buckets.count, **filters).count,
+            **filters,
+        )
 
     def count(self, **filters: Any) -> int:
         """How many buckets match the same filters as :meth:`list`."""
-        return self._client.call(self._client.api.buckets.count, **_filters(**filters)).count
+        return self._session.call(self._session.api.buckets.count, **_filters(**filters)).count
 
 
-class Bucket:
+class Bucket(Entity[BucketModel]):
     """A bucket. Built lazily from a name or id (``client.bucket("x")``) or from a model;
     attribute access fetches the model on first use. ``.model`` is the generated model."""
 
-    def __init__(self, client: Client, ref: str, model: BucketModel | None = None) -> None:
-        self._client = client
+    def __init__(self, client: Session, ref: str, model: BucketModel | None = None) -> None:
+        super().__init__(client, model)
         self.ref = ref
-        self._model = model
 
     def __repr__(self) -> str:
         return f"Bucket({self.ref!r})"
 
     # -- model access --------------------------------------------------------------------
     @property
-    def model(self) -> BucketModel:
-        if self._model is None:
-            self.refresh()
-        assert self._model is not None
-        return self._model
-
-    @property
-    def api(self) -> Any:
+    def api(self) -> ApiClient:
         """The generated layer (``client.api``)."""
-        return self._client.api
+        return self._session.api
 
     @property
-    def client(self) -> Client:
-        return self._client
+    def client(self) -> Session:
+        """The client this handle calls through."""
+        return self._session
 
-    def refresh(self) -> Bucket:
-        self._model = self._client.call(self._client.api.buckets.get, self.ref)
-        self.ref = self._model.id
+    @property
+    def _client(self) -> Session:
+        return self._session
+
+    def _fetch(self) -> BucketModel:
+        return self._session.call(self._session.api.buckets.get, self.ref)
+
+    def refresh(self) -> Self:
+        """Re-read the bucket (raises ``NotFoundError`` naming it); the handle then refers
+        to it by id."""
+        super().refresh()
+        self.ref = self.model.id
         return self
 
     @property
     def id(self) -> str:
+        """The bucket's id."""
         return self.model.id
 
     @property
     def name(self) -> str:
+        """The bucket's name."""
         return self.model.name
 
     @property
     def owner(self) -> str:
+        """The owning user."""
         return self.model.owner
 
     @property
     def org(self) -> str | None:
+        """The owning organization, if any."""
         return opt(self.model.org)
 
     @property
     def description(self) -> str | None:
+        """The description, if any."""
         return opt(self.model.description)
 
     @property
     def provider(self) -> str:
+        """Where the data lives (``managed`` for the server's own store)."""
         return self.model.provider
 
     @property
     def public(self) -> bool:
+        """Whether anonymous reads are allowed."""
         return self.model.public
 
     @property
     def created_at(self) -> datetime:
+        """When the bucket was created."""
         return self.model.created_at
-
-    def to_dict(self) -> dict[str, Any]:
-        return model_dict(self.model)
 
     # -- settings ------------------------------------------------------------------------
     def update(
@@ -277,28 +278,30 @@ class Bucket:
         """Lazily list blobs under ``prefix``. With ``recursive=False`` folders come back as
         ``BlobInfo`` entries with ``is_dir=True``. ``prefetch=True`` fetches the next page
         while you process the current one (long scans)."""
-        client, ref = self._client, self.ref
 
-        def fetch(cursor: str | None, size: int) -> tuple[list[BlobInfo], str | None]:
-            page = client.call(
-                client.api.blobs.list,
-                ref,
-                prefix=prefix,
-                recursive=recursive,
-                delimiter=arg(delimiter),
-                glob=arg(glob),
-                order_by=arg(order_by),
-                order=arg(order),
-                page_size=size,
-                cursor=arg(cursor),
-            )
-            items = [BlobInfo.from_model(m) for m in page.results]
-            items += [BlobInfo.folder(p) for p in page.prefixes]
+        def items(page: Any) -> builtins.list[BlobInfo]:
+            found = [BlobInfo.from_model(m) for m in page.results]
+            found += [BlobInfo.folder(p) for p in page.prefixes]
             if page.prefixes:  # folders interleave with blobs in key order
-                items.sort(key=lambda b: b.key, reverse=order == "desc")
-            return items, opt(page.next_cursor)
+                found.sort(key=lambda b: b.key, reverse=order == "desc")
+            return found
 
-        return Pager(fetch, page_size=page_size, first=first, skip=skip, prefetch=prefetch)
+        return paged(
+            self._session,
+            self._session.api.blobs.list,
+            items,
+            self.ref,
+            prefix=prefix,
+            recursive=recursive,
+            delimiter=arg(delimiter),
+            glob=arg(glob),
+            order_by=arg(order_by),
+            order=arg(order),
+            page_size=page_size,
+            first=first,
+            skip=skip,
+            prefetch=prefetch,
+        )
 
     def glob(self, pattern: str, *, page_size: int = 1000) -> Pager[BlobInfo]:
         """Blobs whose whole key matches ``pattern`` (``*``, ``?``; ``**`` crosses ``/``)."""
@@ -325,12 +328,10 @@ class Bucket:
                 )
             body = BlobDeleteMany(prefix=prefix_or_keys, dry_run=dry_run)
             return self._client.call(api.blobs.delete_many, self.ref, body=body).deleted
-        total = 0
-        keys = list(prefix_or_keys)
-        for i in range(0, len(keys), 1000):
-            body = BlobDeleteMany(keys=keys[i : i + 1000], dry_run=dry_run)
-            total += self._client.call(api.blobs.delete_many, self.ref, body=body).deleted
-        return total
+        done = delete_keys(
+            self._session, self.ref, list(prefix_or_keys), dry_run=dry_run, strict=True
+        )
+        return sum(1 for d in done if d.deleted)
 
     def signed_urls(
         self, keys: Iterable[str], *, method: Literal["GET", "PUT"] = "GET", expires_in: int = 3600
@@ -355,11 +356,22 @@ class Bucket:
         continue_: bool = False,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
-        ignore_file: str | None = ".bucketryignore",
+        ignore_file: str | None = IGNORE_FILE,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
-        """Upload a file or a folder (``dst`` is a key, or a prefix for a folder)."""
+        """Upload a file to the key ``dst`` (``""`` or ending in ``/``: ``dst`` + the file's
+        name), or a folder's files to ``dst`` + their relative paths.
+
+        ``update``: only files newer than their blob; ``continue_``: skip files whose blob has
+        the same size; ``include``/``exclude``: globs over relative paths; ``ignore_file``: a
+        gitignore-like file at the folder's root (``None``: none). ``options`` and/or keywords:
+        the fields of :class:`~bucketry.TransferOptions` (``part_size``,
+        ``multipart_threshold``, ``max_concurrency``, ``file_concurrency``, ``checksum``,
+        ``content_type``, ``metadata``, ``if_none_match``, ``batch``, ``batch_threshold``,
+        ``batch_files``, ``batch_bytes``); an unknown keyword raises ``TypeError``. A single
+        file's failure is raised; a folder returns a report per file."""
         from ..transfer import upload
 
         return upload(
@@ -372,7 +384,7 @@ class Bucket:
             exclude=exclude,
             ignore_file=ignore_file,
             progress=progress,
-            **options,
+            options=resolve_options(options, settings),
         )
 
     def download(
@@ -385,9 +397,14 @@ class Bucket:
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> TransferReport:
-        """Download a key to a file, or a prefix (ending in ``/``) to a folder."""
+        """Download a key to a file (into it when ``dst`` is a folder), or a prefix (ending
+        in ``/``) to a folder. ``update``: only blobs newer than the local file;
+        ``continue_``: skip files of the same size and resume partial ones. ``options``
+        and/or keywords: :class:`~bucketry.TransferOptions` fields (``file_concurrency``,
+        ``checksum``...; an unknown one raises ``TypeError``)."""
         from ..transfer import download
 
         return download(
@@ -399,7 +416,7 @@ class Bucket:
             include=include,
             exclude=exclude,
             progress=progress,
-            **options,
+            options=resolve_options(options, settings),
         )
 
     def sync(
@@ -410,15 +427,23 @@ class Bucket:
         direction: Literal["upload", "download"] = "upload",
         delete: bool = False,
         compare: Literal["mtime+size", "size", "checksum"] = "mtime+size",
+        update: bool = False,
         dry_run: bool = False,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        ignore_file: str | None = IGNORE_FILE,
+        page_size: int = 1000,
         progress: bool | ProgressCallback | None = None,
-        **options: Any,
+        options: TransferOptions | None = None,
+        **settings: Unpack[TransferSettings],
     ) -> SyncPlan:
         """Make ``prefix`` mirror ``local`` (or the reverse); returns the plan, applied unless
-        ``dry_run``. ``options``: see :func:`bucketry.sync.sync` (``ignore_file``,
-        ``page_size``, ``file_concurrency``, transfer options such as ``part_size``)."""
+        ``dry_run``. A size or mtime difference transfers, whichever side is newer, unless
+        ``update=True`` (then a newer destination is kept); ``delete`` removes what the source
+        lacks; ``compare``: ``"mtime+size"``, ``"size"`` or ``"checksum"``. ``ignore_file`` and
+        ``page_size`` (of the remote listing) as in :func:`bucketry.sync.sync`. ``options``
+        and/or keywords: :class:`~bucketry.TransferOptions` fields (an unknown one raises
+        ``TypeError``)."""
         from ..sync import sync
 
         return sync(
@@ -428,9 +453,12 @@ class Bucket:
             direction=direction,
             delete=delete,
             compare=compare,
+            update=update,
             dry_run=dry_run,
             include=include,
             exclude=exclude,
+            ignore_file=ignore_file,
+            page_size=page_size,
             progress=progress,
-            **options,
+            options=resolve_options(options, settings),
         )

@@ -6,73 +6,74 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bucketry_api.models import Credential as CredentialModel
 from bucketry_api.models import CredentialCreate, TokenCreate
 from bucketry_api.models import Token as TokenModel
 
 from ..pagination import Pager
-from ._base import arg, model_dict, opt
-
-if TYPE_CHECKING:
-    from ..client import Client
+from ..types import Session, opt
+from ._base import Entity, Repo
 
 
-class Credential:
-    """Named credentials for a set of buckets. ``secret`` is set only on the object that
-    ``client.credentials.create`` returned: use it as ``Client(token=...)``."""
+class _Secretive(Entity[Any]):
+    """An entity whose secret is known only to the object its ``create`` returned."""
 
-    def __init__(self, client: Client, model: Any, secret: str | None = None) -> None:
-        self._client = client
-        self._model = model
+    def __init__(self, session: Session, model: Any, secret: str | None = None) -> None:
+        super().__init__(session, model)
         self.secret = secret
-
-    def __repr__(self) -> str:  # never shows the secret
-        return f"Credential({self.id!r}, name={self.name!r}, read_only={self.read_only})"
-
-    @property
-    def model(self) -> CredentialModel:
-        return self._model  # type: ignore[no-any-return]
 
     @property
     def id(self) -> str:
-        return str(self._model.id)
+        """The object's id."""
+        return str(self.model.id)
 
     @property
     def name(self) -> str:
-        return str(self._model.name)
+        """The name it was created with."""
+        return str(self.model.name)
+
+
+class Credential(_Secretive):
+    """Named credentials for a set of buckets. ``secret`` is set only on the object that
+    ``client.credentials.create`` returned: use it as ``Client(token=...)``."""
+
+    _fields = ("id", "name", "read_only")
+    _secret_fields = ("token",)
+
+    @property
+    def model(self) -> CredentialModel:
+        """The generated ``Credential`` model."""
+        model: CredentialModel = super().model
+        return model
 
     @property
     def bucket_ids(self) -> builtins.list[str]:
-        return list(self._model.bucket_ids)
+        """Ids of the buckets these credentials open."""
+        return list(self.model.bucket_ids)
 
     @property
     def read_only(self) -> bool:
-        return bool(self._model.read_only)
+        """Whether writes are refused."""
+        return bool(self.model.read_only)
 
     @property
     def expires_at(self) -> datetime | None:
-        value: datetime | None = opt(self._model.expires_at)
+        """When the credentials stop working (``None``: never)."""
+        value: datetime | None = opt(self.model.expires_at)
         return value
 
-    def to_dict(self) -> dict[str, Any]:
-        data = model_dict(self._model)
-        data.pop("token", None)
-        return data
-
-    def refresh(self) -> Credential:
-        self._model = self._client.call(self._client.api.credentials.get, self.id)
-        return self
+    def _fetch(self) -> CredentialModel:
+        return self._session.call(self._session.api.credentials.get, self.id)
 
     def delete(self) -> None:
         """Revoke: the secret stops working at once."""
-        self._client.call(self._client.api.credentials.delete, self.id)
+        self._session.call(self._session.api.credentials.delete, self.id)
 
 
-class CredentialsRepo:
-    def __init__(self, client: Client) -> None:
-        self._client = client
+class CredentialsRepo(Repo[Credential]):
+    """``client.credentials``: create, get, list and revoke bucket credentials."""
 
     def create(
         self,
@@ -86,77 +87,68 @@ class CredentialsRepo:
         body = CredentialCreate(
             name=name, buckets=list(buckets), read_only=read_only, expires_in=expires_in
         )
-        created = self._client.call(self._client.api.credentials.create, body=body)
-        return Credential(self._client, created, secret=created.token)
+        created = self._session.call(self._session.api.credentials.create, body=body)
+        return Credential(self._session, created, secret=created.token)
 
     def get(self, credential_id: str) -> Credential:
-        return Credential(
-            self._client, self._client.call(self._client.api.credentials.get, credential_id)
-        )
+        """Fetch one by id (raises ``NotFoundError``)."""
+        model = self._session.call(self._session.api.credentials.get, credential_id)
+        return Credential(self._session, model)
 
     def list(self, *, page_size: int = 100, first: int | None = None) -> Pager[Credential]:
-        client = self._client
-
-        def fetch(cursor: str | None, size: int) -> tuple[builtins.list[Credential], str | None]:
-            page = client.call(client.api.credentials.list, page_size=size, cursor=arg(cursor))
-            return [Credential(client, m) for m in page.results], opt(page.next_cursor)
-
-        return Pager(fetch, page_size=page_size, first=first)
+        """Lazily list your credentials (without secrets)."""
+        return self._pager(
+            self._session.api.credentials.list,
+            lambda m: Credential(self._session, m),
+            page_size=page_size,
+            first=first,
+        )
 
     def delete(self, credential_id: str) -> None:
-        self._client.call(self._client.api.credentials.delete, credential_id)
+        """Revoke by id."""
+        self._session.call(self._session.api.credentials.delete, credential_id)
 
 
-class Token:
+class Token(_Secretive):
     """A personal access token; ``secret`` only on the object ``client.tokens.create`` returned."""
 
-    def __init__(self, client: Client, model: Any, secret: str | None = None) -> None:
-        self._client = client
-        self._model = model
-        self.secret = secret
-
-    def __repr__(self) -> str:
-        return f"Token({self.id!r}, name={self.name!r})"
+    _fields = ("id", "name")
+    _secret_fields = ("secret",)
 
     @property
     def model(self) -> TokenModel:
-        return self._model  # type: ignore[no-any-return]
+        """The generated ``Token`` model."""
+        model: TokenModel = super().model
+        return model
 
-    @property
-    def id(self) -> str:
-        return str(self._model.id)
+    def _fetch(self) -> TokenModel:
+        for token in TokensRepo(self._session).list(page_size=100):
+            if token.id == self.id:
+                return token.model
+        from ..errors import NotFoundError
 
-    @property
-    def name(self) -> str:
-        return str(self._model.name)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = model_dict(self._model)
-        data.pop("secret", None)
-        return data
+        raise NotFoundError(f"token {self.id!r} not found", status_code=404)
 
     def delete(self) -> None:
-        self._client.call(self._client.api.tokens.delete, self.id)
+        """Revoke: the secret stops working at once."""
+        self._session.call(self._session.api.tokens.delete, self.id)
 
 
-class TokensRepo:
-    def __init__(self, client: Client) -> None:
-        self._client = client
+class TokensRepo(Repo[Token]):
+    """``client.tokens``: create, list and revoke personal access tokens."""
 
     def create(self, name: str, *, expires_in: int | None = None) -> Token:
         """A personal access token; ``.secret`` is shown only now."""
         body = TokenCreate(name=name, expires_in=expires_in)
-        created = self._client.call(self._client.api.tokens.create, body=body)
-        return Token(self._client, created, secret=created.secret)
+        created = self._session.call(self._session.api.tokens.create, body=body)
+        return Token(self._session, created, secret=created.secret)
 
     def list(self, *, page_size: int = 100) -> Pager[Token]:
-        client = self._client
-
-        def fetch(cursor: str | None, size: int) -> tuple[builtins.list[Token], str | None]:
-            page = client.call(client.api.tokens.list, page_size=size, cursor=arg(cursor))
-            return [Token(client, m) for m in page.results], opt(page.next_cursor)
-
-        return Pager(fetch, page_size=page_size)
+        """Lazily list your tokens (without secrets)."""
+        return self._pager(
+            self._session.api.tokens.list, lambda m: Token(self._session, m), page_size=page_size
+        )
 
     def delete(self, token_id: str) -> None:
-        self._client.call(self._client.api.tokens.delete, token_id)
+        """Revoke by id."""
+        self._session.call(self._session.api.tokens.delete, token_id)

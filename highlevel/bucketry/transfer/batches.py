@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..errors import ApiError, error_class
-from ..resources._base import opt
+from ..types import opt
 from .context import MAX_BATCH_MEMBER, TransferContext, TransferOptions
 from .folders import LocalFile, failed
 from .report import FileResult

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, Unpack
 
 import httpx
 
@@ -28,21 +28,21 @@ from ..errors import (
     PreconditionFailedError,
 )
 from ..progress import ProgressCallback, resolve_progress
-from ..resources._base import arg
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo, arg
 from .bodies import TransferCancelled
 from .checksums import ThreadedHasher
-from .context import DEFAULT_PART_SIZE, TransferContext, TransferOptions
+from .context import TransferContext
 from .filters import PARTIAL_SUFFIX, PathFilter
 from .folders import UnsafeKeyError, failed, local_path_for, remote_index, remote_one, run_all
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
+from .options import TransferOptions, TransferSettings, resolve_options
 from .report import FileResult, TransferReport, conclude
 from .retry import is_retryable
 from .tracking import PartCounter, TaskProgress
 
 if TYPE_CHECKING:
-    from ..client import Client
-    from ..resources.buckets import Bucket
+    from ..types import Session
+    from .target import Target
 
 READ_CHUNK = 1024 * 1024
 
@@ -53,7 +53,7 @@ def partial_path(path: Path) -> Path:
 
 @contextlib.contextmanager
 def open_stream(
-    client: Client, ref: str, key: str, offset: int, etag: str | None
+    client: Session, ref: str, key: str, offset: int, etag: str | None
 ) -> Iterator[httpx.Response]:
     """``GET`` the blob from ``offset``, with SDK errors (also for a connection lost while
     reading the body)."""
@@ -107,6 +107,7 @@ def fetch_blob(
         if offset > info.size:
             offset = 0
     fetched = 0
+    hasher: ThreadedHasher | None = None
     f = part.open("r+b" if offset else "wb")
     try:
         f.truncate(offset)
@@ -123,26 +124,27 @@ def fetch_blob(
                         f.seek(0)
                         f.truncate()
                         hasher = _restart(hasher, verify)
-                    for chunk in response.iter_raw():
-                        if ctx.cancel.is_set():
-                            raise TransferCancelled("transfer cancelled")
-                        f.write(chunk)
-                        if hasher is not None:
-                            hasher.update(chunk)
-                        offset += len(chunk)
-                        fetched += len(chunk)
-                        counter(len(chunk))
+                    moved = [0]
+                    try:
+                        _copy_body(ctx, response, f, hasher, counter, moved)
+                    finally:  # also when the connection drops midway: resume from there
+                        offset += moved[0]
+                        fetched += moved[0]
                 if offset < info.size:
                     raise IntegrityError(
-                        f"{info.key}: the body ended at {offset} of {info.size} bytes"
+                        f"bkt://{ctx.ref}/{info.key}: the body ended at {offset} of "
+                        f"{info.size} bytes"
                     )
             except PreconditionFailedError:
                 if restarted:
                     raise
                 restarted = True  # replaced since it was listed: start over from the new one
-                fresh = remote_one(ctx.bucket, info.key)
+                fresh = remote_one(ctx.target, info.key)
                 if fresh is None:
-                    raise NotFoundError(f"{info.key}: deleted during the download") from None
+                    raise NotFoundError(
+                        f"bkt://{ctx.ref}/{info.key}: deleted during the download",
+                        status_code=404,
+                    ) from None
                 info, offset = fresh, 0
                 f.seek(0)
                 f.truncate()
@@ -154,19 +156,7 @@ def fetch_blob(
                     raise
                 time.sleep(client.retry_policy.delay(retries))
                 retries += 1
-        f.flush()
-        os.fsync(f.fileno())
-        f.close()
-        if offset != info.size:
-            raise IntegrityError(f"{info.key}: got {offset} bytes, the blob has {info.size}")
-        if hasher is not None and hasher.hexdigest() != info.sha256:
-            raise IntegrityError(
-                f"{info.key}: SHA-256 {hasher.hexdigest()} does not match the blob's {info.sha256}"
-            )
-        mtime_ns = remote_mtime_ns(info, offset_ns)
-        if mtime_ns is not None:
-            os.utime(part, ns=(time.time_ns(), mtime_ns))
-        os.replace(part, path)
+        _commit(ctx, f, part, path, info, offset, hasher, offset_ns)
     except BaseException as exc:
         if hasher is not None:
             hasher.close()
@@ -180,8 +170,57 @@ def fetch_blob(
     return fetched
 
 
+def _copy_body(
+    ctx: TransferContext,
+    response: httpx.Response,
+    f: BinaryIO,
+    hasher: ThreadedHasher | None,
+    counter: PartCounter,
+    moved: list[int],
+) -> None:
+    """Write the response body to ``f`` as it arrives (hashed, counted, cancellable),
+    adding each chunk's length to ``moved[0]`` as soon as it is written (so a caller that
+    sees the connection drop midway knows how far it got)."""
+    for chunk in response.iter_raw():
+        if ctx.cancel.is_set():
+            raise TransferCancelled("transfer cancelled")
+        f.write(chunk)
+        if hasher is not None:
+            hasher.update(chunk)
+        moved[0] += len(chunk)
+        counter(len(chunk))
+
+
+def _commit(
+    ctx: TransferContext,
+    f: BinaryIO,
+    part: Path,
+    path: Path,
+    info: BlobInfo,
+    offset: int,
+    hasher: ThreadedHasher | None,
+    offset_ns: int,
+) -> None:
+    """Check the partial file (size, SHA-256), give it the blob's mtime and rename it over
+    ``path``: a file under its final name is always complete."""
+    f.flush()
+    os.fsync(f.fileno())
+    f.close()
+    where = f"bkt://{ctx.ref}/{info.key}"
+    if offset != info.size:
+        raise IntegrityError(f"{where}: got {offset} bytes, the blob has {info.size}")
+    if hasher is not None and hasher.hexdigest() != info.sha256:
+        raise IntegrityError(
+            f"{where}: SHA-256 {hasher.hexdigest()} does not match the blob's {info.sha256}"
+        )
+    mtime_ns = remote_mtime_ns(info, offset_ns)
+    if mtime_ns is not None:
+        os.utime(part, ns=(time.time_ns(), mtime_ns))
+    os.replace(part, path)
+
+
 def download(
-    bucket: Bucket,
+    bucket: Target,
     src: str,
     dst: Path,
     *,
@@ -190,10 +229,8 @@ def download(
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
     progress: bool | ProgressCallback | None = None,
-    file_concurrency: int = 8,
-    max_concurrency: int = 8,
-    part_size: int = DEFAULT_PART_SIZE,
-    checksum: bool = True,
+    options: TransferOptions | None = None,
+    **settings: Unpack[TransferSettings],
 ) -> TransferReport:
     """Download the key ``src`` to ``dst`` (into it when ``dst`` is a folder), or every blob
     under the prefix ``src`` (ending in ``/``, or a key that does not exist but has children)
@@ -201,82 +238,23 @@ def download(
     refused and reported).
 
     ``update``: only blobs newer (by mtime, clock-skew aware) than the local file.
-    ``continue_``: skip files of the same size, resume partial files. ``file_concurrency``
-    files at once. A single key's failure is raised; a folder returns a report per file.
-    (``part_size``/``max_concurrency`` are accepted for symmetry with ``upload``: one stream
-    per file already runs at disk/loopback speed.)
+    ``continue_``: skip files of the same size, resume partial files. ``options``/``settings``
+    (:class:`~bucketry.transfer.options.TransferOptions`): ``file_concurrency`` files at once,
+    ``checksum`` verification; the upload-only fields are accepted and unused (one stream per
+    file already runs at disk/loopback speed). A single key's failure is raised; a folder
+    returns a report per file.
     """
     started = time.monotonic()
-    options = TransferOptions(
-        part_size=part_size,
-        max_concurrency=max_concurrency,
-        file_concurrency=file_concurrency,
-        checksum=checksum,
-    )
-    client = bucket.client
-    dst = Path(dst)
-    targets: list[tuple[BlobInfo, Path | None, Exception | None]] = []
-    single = None if not src or src.endswith("/") else remote_one(bucket, src)
-    folder = single is None
-    if single is not None:
-        targets.append((single, dst / src.rsplit("/", 1)[-1] if dst.is_dir() else dst, None))
-    else:
-        prefix = src if not src or src.endswith("/") else src + "/"
-        filters = PathFilter(include, exclude)
-        listed = [i for i in remote_index(bucket, prefix).values()]
-        if not listed and src and not src.endswith("/"):
-            raise NotFoundError(f"no blob {src!r} and nothing under {prefix!r}", status_code=404)
-        for info in listed:
-            rel = info.key[len(prefix) :]
-            if rel.endswith("/") and info.size == 0:
-                continue  # a folder marker
-            if not filters.wants(rel):
-                continue
-            try:
-                targets.append((info, local_path_for(dst, rel), None))
-            except UnsafeKeyError as exc:
-                targets.append((info, None, exc))
-
-    offset_ns = server_offset_ns(client) if update else 0
-    results: list[FileResult | None] = []
-    jobs: list[tuple[int, BlobInfo, Path, bool]] = []
-    to_fetch = 0
-    for info, maybe_path, error in targets:
-        if maybe_path is None:
-            assert error is not None
-            results.append(failed(info.key, None, info.size, time.monotonic(), error))
-            continue
-        path = maybe_path
-        reason = None
-        try:
-            st: os.stat_result | None = path.stat()
-        except FileNotFoundError:
-            st = None
-        if st is not None:
-            if continue_ and st.st_size == info.size:
-                reason = "complete"
-            elif update:
-                src_ns = remote_mtime_ns(info, offset_ns)
-                if not is_newer(src_ns, st.st_mtime_ns):
-                    reason = skip_reason(src_ns, st.st_mtime_ns)
-        if reason is not None:
-            results.append(FileResult(info.key, path, "skipped", size=info.size, reason=reason))
-            continue
-        resume = False
-        done_already = 0
-        if continue_:
-            part = partial_path(path)
-            with contextlib.suppress(FileNotFoundError):
-                size = part.stat().st_size
-                if size <= info.size:
-                    resume, done_already = True, size
-        jobs.append((len(results), info, path, resume))
-        results.append(None)
-        to_fetch += info.size - done_already
-
-    reporter = resolve_progress(progress, client.progress)
+    options = resolve_options(options, settings)
+    targets, folder = _targets(bucket, src, Path(dst), include, exclude)
+    offset_ns = server_offset_ns(bucket.client) if update else 0
+    results, jobs, to_fetch = _skip_or_fetch(targets, update, continue_, offset_ns)
     tracker = TaskProgress(
-        reporter, "download", src or "/", to_fetch, files=len(jobs) if folder else None
+        resolve_progress(progress, bucket.client.progress),
+        "download",
+        src or "/",
+        to_fetch,
+        files=len(jobs) if folder else None,
     )
     with TransferContext(bucket, options, tracker) as ctx:
         work: list[Callable[[], FileResult]] = [
@@ -291,6 +269,88 @@ def download(
     for (slot, *_), result in zip(jobs, done, strict=True):
         results[slot] = result
     return conclude("download", results, started, tracker, folder=folder)
+
+
+Targets = list[tuple[BlobInfo, Path | None, Exception | None]]
+Jobs = list[tuple[int, BlobInfo, Path, bool]]
+
+
+def _targets(
+    bucket: Target,
+    src: str,
+    dst: Path,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+) -> tuple[Targets, bool]:
+    """``(blob, local path or None, why not)`` for each blob to download, and whether ``src``
+    is a folder (a prefix) rather than one key."""
+    single = None if not src or src.endswith("/") else remote_one(bucket, src)
+    if single is not None:
+        return [(single, dst / src.rsplit("/", 1)[-1] if dst.is_dir() else dst, None)], False
+    prefix = src if not src or src.endswith("/") else src + "/"
+    filters = PathFilter(include, exclude)
+    listed = list(remote_index(bucket, prefix).values())
+    if not listed and src and not src.endswith("/"):
+        raise NotFoundError(
+            f"bkt://{bucket.ref}/{src}: no such blob, and nothing under {prefix!r}",
+            status_code=404,
+        )
+    targets: Targets = []
+    for info in listed:
+        rel = info.key[len(prefix) :]
+        if (rel.endswith("/") and info.size == 0) or not filters.wants(rel):
+            continue  # a folder marker, or filtered out
+        try:
+            targets.append((info, local_path_for(dst, rel), None))
+        except UnsafeKeyError as exc:
+            targets.append((info, None, exc))
+    return targets, True
+
+
+def _skip_or_fetch(
+    targets: Targets, update: bool, continue_: bool, offset_ns: int
+) -> tuple[list[FileResult | None], Jobs, int]:
+    """Results with refusals and skips filled in, the jobs ``(slot, blob, path, resume)``,
+    and the bytes left to fetch."""
+    results: list[FileResult | None] = []
+    jobs: Jobs = []
+    to_fetch = 0
+    for info, path, error in targets:
+        if path is None:
+            assert error is not None
+            results.append(failed(info.key, None, info.size, time.monotonic(), error))
+            continue
+        reason = _skip_reason(info, path, update, continue_, offset_ns)
+        if reason is not None:
+            results.append(FileResult(info.key, path, "skipped", size=info.size, reason=reason))
+            continue
+        resume, done_already = False, 0
+        if continue_:
+            with contextlib.suppress(FileNotFoundError):
+                size = partial_path(path).stat().st_size
+                if size <= info.size:
+                    resume, done_already = True, size
+        jobs.append((len(results), info, path, resume))
+        results.append(None)
+        to_fetch += info.size - done_already
+    return results, jobs, to_fetch
+
+
+def _skip_reason(
+    info: BlobInfo, path: Path, update: bool, continue_: bool, offset_ns: int
+) -> str | None:
+    """Why the existing local file at ``path`` is kept (``None``: download it)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    if continue_ and st.st_size == info.size:
+        return "complete"
+    if update:
+        src_ns = remote_mtime_ns(info, offset_ns)
+        if not is_newer(src_ns, st.st_mtime_ns):
+            return skip_reason(src_ns, st.st_mtime_ns)
+    return None
 
 
 def download_one(

@@ -169,7 +169,28 @@ class IgnoreRules:
 
 
 class PathFilter:
-    """Decides which relative paths a folder transfer takes."""
+    """Decides which relative paths a folder transfer takes. Build it with
+    :meth:`for_folder` (the one place that reads the ignore file)."""
+
+    @classmethod
+    def for_folder(
+        cls,
+        root: Path,
+        include: Sequence[str] | str | None = None,
+        exclude: Sequence[str] | str | None = None,
+        ignore_file: str | None = IGNORE_FILE,
+    ) -> PathFilter:
+        """The filter of a transfer of the folder ``root``: ``include``/``exclude`` globs (a
+        single string is one pattern) and the rules of ``root/ignore_file`` when it exists
+        (``None``: no ignore file)."""
+        rules = None
+        if ignore_file and (root / ignore_file).is_file():
+            rules = IgnoreRules.read(root / ignore_file)
+        if isinstance(include, str):
+            include = [include]
+        if isinstance(exclude, str):
+            exclude = [exclude]
+        return cls(include, exclude, rules)
 
     def __init__(
         self,

@@ -8,18 +8,19 @@ import stat
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo
 from .filters import PathFilter
 from .report import FileResult
+from .walk import walk_sorted
 
 if TYPE_CHECKING:
-    from ..resources.buckets import Bucket
+    from .target import Target
 
 
 @dataclass(frozen=True)
@@ -38,43 +39,18 @@ def local_file(path: Path, rel: str = "") -> LocalFile:
 
 
 def walk(root: Path, filters: PathFilter) -> Iterator[LocalFile]:
-    """Regular files below ``root`` in the order of their relative paths as strings (the
-    order of a key listing), symlinked files followed, symlinked directories not (so a loop
-    cannot trap the walk)."""
-    yield from _walk(str(root), "", filters)
+    r"""Regular files below ``root`` that ``filters`` takes, in the order of a key listing
+    (the one walker, :func:`~bucketry.transfer.walk.walk_sorted`, as ``LocalFile``\ s)."""
+    for entry in walk_sorted(root, filters):
+        yield LocalFile(Path(entry.path), entry.rel, entry.size, entry.mtime_ns)
 
 
-def _walk(folder: str, rel_folder: str, filters: PathFilter) -> Iterator[LocalFile]:
-    with os.scandir(folder) as it:
-        entries = []
-        for entry in it:
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                continue
-            entries.append((entry.name + ("/" if is_dir else ""), entry, is_dir))
-    entries.sort(key=lambda item: item[0])
-    for _, entry, is_dir in entries:
-        rel = f"{rel_folder}{entry.name}"
-        if is_dir:
-            if not filters.dir_ignored(rel):
-                yield from _walk(entry.path, rel + "/", filters)
-            continue
-        try:
-            if not entry.is_file(follow_symlinks=True) or not filters.wants(rel):
-                continue  # sockets, fifos, dangling links, filtered out
-            st = entry.stat(follow_symlinks=True)
-        except FileNotFoundError:  # vanished during the walk
-            continue
-        yield LocalFile(Path(entry.path), rel, st.st_size, st.st_mtime_ns)
-
-
-def remote_index(bucket: Bucket, prefix: str) -> dict[str, BlobInfo]:
+def remote_index(bucket: Target, prefix: str) -> dict[str, BlobInfo]:
     """Every blob under ``prefix``, from one (paged) listing."""
     return {info.key: info for info in bucket.list(prefix, recursive=True) if not info.is_dir}
 
 
-def remote_one(bucket: Bucket, key: str) -> BlobInfo | None:
+def remote_one(bucket: Target, key: str) -> BlobInfo | None:
     """The blob at ``key`` with full-resolution times and metadata, via a one-item listing
     (the exact key sorts first among keys it prefixes)."""
     for info in bucket.list(key, recursive=True, page_size=1, first=1):
@@ -132,7 +108,9 @@ def run_all(
 ) -> list[FileResult]:
     """Run per-file jobs on a pool of ``concurrency`` threads; results in job order. Each job
     reports its own failure as a ``FileResult``; an exception escaping a job (e.g.
-    ``KeyboardInterrupt`` in the caller) cancels the rest and propagates."""
+    ``KeyboardInterrupt`` in the caller) cancels the rest and propagates, except an interrupt
+    that arrives when every job has finished well anyway (Ctrl-C during the last request of a
+    transfer that completed): then the results are returned."""
     if not jobs:
         return []
     if concurrency <= 1 or len(jobs) == 1:
@@ -148,11 +126,24 @@ def run_all(
             if f.exception() is not None:
                 raise f.exception()  # type: ignore[misc]
         return [f.result() for f in futures]
+    except KeyboardInterrupt:
+        cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if _all_finished(futures, len(jobs)) and all(f.result().ok for f in futures):
+            return [f.result() for f in futures]
+        raise
     except BaseException:
         cancel.set()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _all_finished(futures: Sequence[Future[Any]], expected: int) -> bool:
+    """Every one of ``expected`` submitted futures ran to a normal end."""
+    return len(futures) == expected and all(
+        f.done() and not f.cancelled() and f.exception() is None for f in futures
+    )
 
 
 #: A unit of work that may hand back more work (e.g. a batch the server refused, to be sent
@@ -160,26 +151,42 @@ def run_all(
 Task: TypeAlias = Callable[[], "list[Task]"]
 
 
-def run_tasks(tasks: list[Task], concurrency: int, cancel: threading.Event) -> None:
+def run_tasks(tasks: list[Task], concurrency: int, cancel: threading.Event) -> bool:
     """Run ``tasks`` and the follow-up tasks they return on a pool of ``concurrency`` threads.
     Tasks record their own results; an exception escaping one cancels the rest and
-    propagates."""
+    propagates. A ``KeyboardInterrupt`` that arrives when every task has finished anyway
+    (Ctrl-C during the last request) is absorbed and ``True`` returned: the caller re-raises
+    it unless every file succeeded."""
     if not tasks:
-        return
+        return False
     if concurrency <= 1:
         queue = deque(tasks)
         while queue:
             queue.extend(queue.popleft()())
-        return
+        return False
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bucketry-file")
+    submitted: list[Future[list[Task]]] = []
+
+    def submit(task: Task) -> Future[list[Task]]:
+        future = pool.submit(task)
+        submitted.append(future)
+        return future
+
     try:
-        pending = {pool.submit(task) for task in tasks}
+        pending = {submit(task) for task in tasks}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                pending.update(pool.submit(task) for task in future.result())
+                pending.update(submit(task) for task in future.result())
+    except KeyboardInterrupt:
+        cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if _all_finished(submitted, len(submitted)) and not any(f.result() for f in submitted):
+            return True
+        raise
     except BaseException:
         cancel.set()
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    return False

@@ -16,10 +16,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo
 
 if TYPE_CHECKING:
-    from ..client import Client
+    from ..types import Session
 
 MTIME_KEY = "mtime"
 NS = 1_000_000_000
@@ -39,7 +39,7 @@ def parse_mtime(value: str) -> int | None:
     return int(whole) * NS + int((frac + "000000000")[:9]) if frac else int(whole) * NS
 
 
-def server_offset_ns(client: Client) -> int:
+def server_offset_ns(client: Session) -> int:
     """How far the server's clock is ahead of ours, in ns (0 when under a second: the
     ``Date`` header cannot resolve less)."""
     measured = client.clock_offset()  # server whole second - our time: in (true - 1, true]

@@ -27,30 +27,36 @@ from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bucketry_api.models import CompletedPart, UploadComplete, UploadCreate, UploadCreateMetadata
 from bucketry_api.models import Upload as UploadModel
 
 from .._transport import RETRY_STATUSES
 from ..errors import ApiError, NotFoundError
-from ..resources._base import arg, opt
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo, opt
 from .bodies import AnyFlag, FileSlice, TransferCancelled
 from .checksums import sha256_range
 from .context import MiB, TransferContext
 from .folders import LocalFile, remote_one
 from .mtimes import MTIME_KEY, format_mtime
+from .parts import (
+    abort_upload,
+    complete_upload,
+    create_upload,
+    iter_uploads,
+    put_part,
+    upload_metadata,
+)
 from .retry import with_retries
 from .single import blob_metadata, content_type_for
 from .tracking import PartCounter
 
 if TYPE_CHECKING:
-    from ..client import Client
+    from ..types import Session
 
 PART_SIZE_KEY = "bucketry-part-size"
 DEFAULT_MAX_PARTS = 10_000
 
 #: min_part_size last seen per client, so later uploads pick a valid size up front.
-_min_part_size: weakref.WeakKeyDictionary[Client, int] = weakref.WeakKeyDictionary()
+_min_part_size: weakref.WeakKeyDictionary[Session, int] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -83,60 +89,41 @@ def plan_parts(size: int, part_size: int) -> list[PartSpec]:
     ]
 
 
-def _meta(upload: UploadModel) -> dict[str, str]:
-    meta = opt(upload.metadata)
-    return dict(meta.additional_properties) if meta is not None else {}
-
-
 def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel | None:
     """An open upload of ``key`` made by us for this very file (size and mtime match); stale
     ones of ours for the same key (the file changed since) are aborted."""
-    client, api = ctx.client, ctx.client.api
     mtime = format_mtime(f.mtime_ns)
     best: UploadModel | None = None
     stale: list[str] = []
-    cursor: str | None = None
-    while True:
-        page = client.call(api.uploads.list, ctx.ref, key=key, page_size=100, cursor=arg(cursor))
-        for u in page.results:
-            meta = _meta(u)
-            if u.key != key or PART_SIZE_KEY not in meta:
-                continue
-            if (
-                opt(u.size) == f.size
-                and meta.get(MTIME_KEY) == mtime
-                and meta[PART_SIZE_KEY].isdigit()
-            ):
-                if best is None or len(u.parts) > len(best.parts):
-                    if best is not None:
-                        stale.append(best.id)
-                    best = u
-                else:
-                    stale.append(u.id)
+    for u in iter_uploads(ctx.client, ctx.ref, key=key):
+        meta = upload_metadata(u)
+        if u.key != key or PART_SIZE_KEY not in meta:
+            continue
+        if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and meta[PART_SIZE_KEY].isdigit():
+            if best is None or len(u.parts) > len(best.parts):
+                if best is not None:
+                    stale.append(best.id)
+                best = u
             else:
                 stale.append(u.id)
-        cursor = opt(page.next_cursor)
-        if not cursor:
-            break
+        else:
+            stale.append(u.id)
     for upload_id in stale:
-        try:
-            client.call(api.uploads.abort, ctx.ref, upload_id)
-        except ApiError:
-            pass
+        abort_upload(ctx.client, ctx.ref, upload_id, quiet=True)
     return best
 
 
 def _create(ctx: TransferContext, f: LocalFile, key: str, part_size: int) -> UploadModel:
     opts = ctx.options
-    meta = blob_metadata(opts, f.mtime_ns, {PART_SIZE_KEY: str(part_size)})
-    body = UploadCreate(
-        key=key,
-        content_type=arg(content_type_for(opts, f.path)),
-        metadata=UploadCreateMetadata.from_dict(meta),
+    return create_upload(
+        ctx.client,
+        ctx.ref,
+        key,
+        content_type=content_type_for(opts, f.path),
+        metadata=blob_metadata(opts, f.mtime_ns, {PART_SIZE_KEY: str(part_size)}),
         size=f.size,
-        if_none_match=arg(opts.if_none_match),
+        if_none_match=opts.if_none_match,
     )
-    return ctx.client.call(ctx.client.api.uploads.create, ctx.ref, body=body)
 
 
 def start_upload(ctx: TransferContext, f: LocalFile, key: str) -> tuple[UploadModel, int, bool]:
@@ -144,7 +131,7 @@ def start_upload(ctx: TransferContext, f: LocalFile, key: str) -> tuple[UploadMo
     client = ctx.client
     found = find_resumable(ctx, f, key)
     if found is not None:
-        return found, int(_meta(found)[PART_SIZE_KEY]), True
+        return found, int(upload_metadata(found)[PART_SIZE_KEY]), True
     requested = ctx.options.part_size
     part_size = choose_part_size(
         f.size, requested, _min_part_size.get(client, 0), DEFAULT_MAX_PARTS
@@ -155,7 +142,7 @@ def start_upload(ctx: TransferContext, f: LocalFile, key: str) -> tuple[UploadMo
     _min_part_size[client] = min_part
     wanted = choose_part_size(f.size, requested, min_part, max_parts)
     if wanted != part_size and f.size > part_size:  # our guess was below the server's minimum
-        client.call(client.api.uploads.abort, ctx.ref, upload.id)
+        abort_upload(client, ctx.ref, upload.id)
         upload = _create(ctx, f, key, wanted)
         part_size = wanted
     return upload, part_size, False
@@ -186,13 +173,8 @@ def _send_part(
     def attempt() -> str:
         counter.new_attempt()
         body = FileSlice(fd, spec.offset, spec.length, on_bytes=counter, cancel=cancel)
-        part = client.call(
-            client.api.uploads.put_part,
-            ctx.ref,
-            upload_id,
-            spec.number,
-            body=body,
-            x_checksum_sha256=arg(digest if checksum else None),
+        part = put_part(
+            client, ctx.ref, upload_id, spec.number, body, sha256=digest if checksum else None
         )
         return part.etag
 
@@ -205,20 +187,17 @@ def _complete(
     ctx: TransferContext, upload_id: str, key: str, f: LocalFile, etags: list[tuple[int, str]]
 ) -> BlobInfo:
     client = ctx.client
-    body = UploadComplete(parts=[CompletedPart(part_number=n, etag=e) for n, e in etags])
     tries = {"n": 0}
 
     def attempt() -> BlobInfo:
         tries["n"] += 1
         try:
-            return BlobInfo.from_model(
-                client.call(client.api.uploads.complete, ctx.ref, upload_id, body=body)
-            )
+            return complete_upload(client, ctx.ref, upload_id, etags)
         except NotFoundError:
             if tries["n"] == 1:
                 raise
             # An earlier attempt completed it but its answer was lost: check the blob.
-            info = remote_one(ctx.bucket, key)
+            info = remote_one(ctx.target, key)
             if (
                 info is not None
                 and info.size == f.size
@@ -264,10 +243,7 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
             fut.cancel()
         wait(futures)  # in-flight parts stop at their next chunk
         if not _resumable(exc):
-            try:
-                client.call(client.api.uploads.abort, ctx.ref, upload.id)
-            except Exception:
-                pass
+            abort_upload(client, ctx.ref, upload.id, quiet=True)
         raise
     finally:
         if not futures or all(fut.done() for fut in futures):

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import BucketryError
 
@@ -35,6 +35,19 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return self.status != "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (the error as its text)."""
+        return {
+            "key": self.key,
+            "path": None if self.path is None else str(self.path),
+            "status": self.status,
+            "size": self.size,
+            "bytes": self.bytes,
+            "elapsed": round(self.elapsed, 6),
+            "reason": self.reason,
+            "resumed": self.resumed,
+        }
 
 
 class TransferError(BucketryError):
@@ -97,6 +110,19 @@ class TransferReport:
             f"{first.key}: {first.reason}",
             failed,
         ) from first.error
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data: counts, bytes, seconds and one entry per file."""
+        return {
+            "direction": self.direction,
+            "ok": self.ok,
+            "transferred": len(self.transferred),
+            "skipped": len(self.skipped),
+            "failed": len(self.failed),
+            "bytes": self.bytes,
+            "elapsed": round(self.elapsed, 6),
+            "files": [r.to_dict() for r in self.results],
+        }
 
     def summary(self) -> str:
         verb = "uploaded" if self.direction == "upload" else "downloaded"

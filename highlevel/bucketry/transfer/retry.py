@@ -14,7 +14,7 @@ from .._transport import RETRY_STATUSES
 from ..errors import APIConnectionError, ApiError
 
 if TYPE_CHECKING:
-    from ..client import Client
+    from ..types import Session
 
 T = TypeVar("T")
 
@@ -25,7 +25,7 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, ApiError) and exc.status_code in RETRY_STATUSES
 
 
-def with_retries(client: Client, attempt_fn: Callable[[], T]) -> T:
+def with_retries(client: Session, attempt_fn: Callable[[], T]) -> T:
     """Call ``attempt_fn`` until it succeeds, a final error, or the retries run out."""
     policy = client.retry_policy
     attempt = 0

@@ -7,8 +7,7 @@ import mimetypes
 import os
 from pathlib import Path
 
-from ..resources._base import arg
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo, arg
 from .bodies import FileSlice
 from .checksums import sha256_bytes, sha256_range
 from .context import SMALL_FILE, TransferContext, TransferOptions

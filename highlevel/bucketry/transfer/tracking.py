@@ -38,7 +38,10 @@ class TaskProgress:
             self.reporter.advance(self.task, self.files_name, 1, "file")
 
     def finish(self, error: str | None = None) -> None:
-        names = [self.name] + ([self.files_name] if self.count_files else [])
+        """End both tasks, the files counter first: bars stack on a terminal, so they close in
+        the reverse order of opening (closing the upper one first left the lower one where the
+        summary line is printed next, garbling it)."""
+        names = ([self.files_name] if self.count_files else []) + [self.name]
         for name in names:
             if error is None:
                 self.reporter.finish(self.task, name)

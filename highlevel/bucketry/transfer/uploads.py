@@ -6,21 +6,13 @@ import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from ..progress import ProgressCallback, resolve_progress
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo
 from .batches import Item, plan_batches, send_batch
-from .context import (
-    DEFAULT_BATCH_BYTES,
-    DEFAULT_BATCH_FILES,
-    DEFAULT_BATCH_THRESHOLD,
-    DEFAULT_PART_SIZE,
-    DEFAULT_THRESHOLD,
-    TransferContext,
-    TransferOptions,
-)
-from .filters import IGNORE_FILE, IgnoreRules, PathFilter
+from .context import TransferContext
+from .filters import IGNORE_FILE, PathFilter
 from .folders import (
     LocalFile,
     Task,
@@ -33,16 +25,17 @@ from .folders import (
 )
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
 from .multipart import upload_multipart
+from .options import TransferOptions, TransferSettings, resolve_options
 from .report import FileResult, TransferReport, conclude
 from .single import put_file
 from .tracking import PartCounter, TaskProgress
 
 if TYPE_CHECKING:
-    from ..resources.buckets import Bucket
+    from .target import Target
 
 
 def upload(
-    bucket: Bucket,
+    bucket: Target,
     src: Path,
     dst: str = "",
     *,
@@ -52,18 +45,8 @@ def upload(
     exclude: Sequence[str] | None = None,
     ignore_file: str | None = IGNORE_FILE,
     progress: bool | ProgressCallback | None = None,
-    part_size: int = DEFAULT_PART_SIZE,
-    multipart_threshold: int = DEFAULT_THRESHOLD,
-    max_concurrency: int = 8,
-    file_concurrency: int = 8,
-    content_type: str | None = None,
-    metadata: dict[str, str] | None = None,
-    if_none_match: str | None = None,
-    checksum: bool = True,
-    batch: bool = True,
-    batch_threshold: int = DEFAULT_BATCH_THRESHOLD,
-    batch_files: int = DEFAULT_BATCH_FILES,
-    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    options: TransferOptions | None = None,
+    **settings: Unpack[TransferSettings],
 ) -> TransferReport:
     """Upload a file to the key ``dst`` (or ``dst + name`` when ``dst`` is ``""`` or ends in
     ``/``), or a folder's files to ``dst`` + their relative POSIX paths.
@@ -71,47 +54,62 @@ def upload(
     ``update``: only files newer (by mtime) than their blob. ``continue_``: skip files whose
     blob has the same size (an interrupted multipart upload is resumed in any case).
     ``include``/``exclude``: globs over relative paths; ``ignore_file``: gitignore-like file at
-    the folder's root (``None`` to ignore it). Files above ``multipart_threshold`` go
-    multipart, ``max_concurrency`` parts in flight in total, ``file_concurrency`` files at once.
-    With ``batch`` (the default), a folder's files up to ``batch_threshold`` bytes go in tar
-    batches of at most ``batch_files`` files / ``batch_bytes`` bytes, one request each (each
-    batch counts as one of the ``file_concurrency``); a server without batches gets one PUT
-    per file.
+    the folder's root (``None`` to ignore it). ``options``/``settings``: a
+    :class:`~bucketry.transfer.options.TransferOptions` and/or its fields as keywords: files
+    above ``multipart_threshold`` go multipart, ``max_concurrency`` parts in flight in total,
+    ``file_concurrency`` files at once; with ``batch`` (the default), a folder's files up to
+    ``batch_threshold`` bytes go in tar batches of at most ``batch_files`` files /
+    ``batch_bytes`` bytes, one request each; a server without batches gets one PUT per file.
 
     A folder upload returns a report with one result per file (a failure does not stop the
     others; ``report.raise_for_errors()``). A single file's failure is raised.
     """
     started = time.monotonic()
-    options = TransferOptions(
-        part_size=part_size,
-        multipart_threshold=multipart_threshold,
-        max_concurrency=max_concurrency,
-        file_concurrency=file_concurrency,
-        checksum=checksum,
-        content_type=content_type,
-        metadata=metadata,
-        if_none_match=if_none_match,
-        batch=batch,
-        batch_threshold=batch_threshold,
-        batch_files=batch_files,
-        batch_bytes=batch_bytes,
-    )
+    options = resolve_options(options, settings)
     src = Path(src)
-    client = bucket.client
     folder = src.is_dir()
-    if folder:
-        prefix = dst if not dst or dst.endswith("/") else dst + "/"
-        rules = None
-        if ignore_file and (src / ignore_file).is_file():
-            rules = IgnoreRules.read(src / ignore_file)
-        filters = PathFilter(include, exclude, rules)
-        files = [(lf, prefix + lf.rel) for lf in walk(src, filters) if lf.rel != ignore_file]
-    else:
-        lf = local_file(src)  # FileNotFoundError / IsADirectoryError
-        key = dst + src.name if not dst or dst.endswith("/") else dst
-        files = [(lf, key)]
-        prefix = key
+    files, prefix = _local_files(src, dst, include, exclude, ignore_file)
+    results, jobs = _skip_or_send(bucket, files, prefix, folder, update, continue_)
+    tracker = TaskProgress(
+        resolve_progress(progress, bucket.client.progress),
+        "upload",
+        str(src),
+        sum(lf.size for _, lf, _ in jobs),
+        files=len(jobs) if folder else None,
+    )
+    with TransferContext(bucket, options, tracker) as ctx:
+        try:
+            done = upload_files(ctx, [(lf, key) for _, lf, key in jobs], prefix)
+        except BaseException as exc:
+            tracker.finish(error=f"{type(exc).__name__}: {exc}")
+            raise
+    for (slot, _, _), result in zip(jobs, done, strict=True):
+        results[slot] = result
+    return conclude("upload", results, started, tracker, folder=folder)
 
+
+def _local_files(
+    src: Path,
+    dst: str,
+    include: Sequence[str] | None,
+    exclude: Sequence[str] | None,
+    ignore_file: str | None,
+) -> tuple[list[Item], str]:
+    """The ``(file, key)`` pairs to upload and the prefix (the key, for a single file)."""
+    if src.is_dir():
+        prefix = dst if not dst or dst.endswith("/") else dst + "/"
+        filters = PathFilter.for_folder(src, include, exclude, ignore_file)
+        return [(lf, prefix + lf.rel) for lf in walk(src, filters) if lf.rel != ignore_file], prefix
+    lf = local_file(src)  # FileNotFoundError / IsADirectoryError
+    key = dst + src.name if not dst or dst.endswith("/") else dst
+    return [(lf, key)], key
+
+
+def _skip_or_send(
+    bucket: Target, files: list[Item], prefix: str, folder: bool, update: bool, continue_: bool
+) -> tuple[list[FileResult | None], list[tuple[int, LocalFile, str]]]:
+    """Results with the skipped files filled in (``update``/``continue_``), and the jobs:
+    ``(slot in the results, file, key)`` for the files to send."""
     remote: dict[str, BlobInfo] = {}
     offset_ns = 0
     if update or continue_:
@@ -120,8 +118,7 @@ def upload(
         elif (info := remote_one(bucket, prefix)) is not None:
             remote = {info.key: info}
         if update:
-            offset_ns = server_offset_ns(client)
-
+            offset_ns = server_offset_ns(bucket.client)
     results: list[FileResult | None] = []
     jobs: list[tuple[int, LocalFile, str]] = []
     for lf, key in files:
@@ -139,24 +136,7 @@ def upload(
         else:
             jobs.append((len(results), lf, key))
             results.append(None)
-
-    reporter = resolve_progress(progress, client.progress)
-    tracker = TaskProgress(
-        reporter,
-        "upload",
-        str(src),
-        sum(lf.size for _, lf, _ in jobs),
-        files=len(jobs) if folder else None,
-    )
-    with TransferContext(bucket, options, tracker) as ctx:
-        try:
-            done = upload_files(ctx, [(lf, key) for _, lf, key in jobs], prefix)
-        except BaseException as exc:
-            tracker.finish(error=f"{type(exc).__name__}: {exc}")
-            raise
-    for (slot, _, _), result in zip(jobs, done, strict=True):
-        results[slot] = result
-    return conclude("upload", results, started, tracker, folder=folder)
+    return results, jobs
 
 
 def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> list[FileResult]:
@@ -185,8 +165,10 @@ def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> li
         (i, partial(single, i)) for i in singles
     ]
     planned.sort(key=lambda p: p[0])
-    run_tasks([task for _, task in planned], ctx.options.file_concurrency, ctx.cancel)
+    interrupted = run_tasks([task for _, task in planned], ctx.options.file_concurrency, ctx.cancel)
     done = [r for r in results if r is not None]
+    if interrupted and (len(done) != len(items) or not all(r.ok for r in done)):
+        raise KeyboardInterrupt  # Ctrl-C cost a file: report the interruption
     if len(done) != len(items):  # pragma: no cover - every task records its files
         raise RuntimeError("upload_files: a file has no result")
     return done

@@ -18,24 +18,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from bucketry_api.models import CompletedPart, UploadComplete, UploadCreate, UploadCreateMetadata
-
-from ..resources._base import arg, opt
-from ..resources.blobs import BlobInfo
+from ..types import BlobInfo, arg, opt
 from .bodies import BytesBody
 from .checksums import sha256_bytes
 from .context import DEFAULT_PART_SIZE
-from .retry import with_retries
+from .parts import abort_upload, complete_upload, create_upload, put_part
 
 if TYPE_CHECKING:
-    from ..client import Client
-    from ..resources.blobs import Blob
+    from ..types import Session
+    from .target import BlobTarget
 
 
 class BlobWriter(io.RawIOBase):
     def __init__(
         self,
-        blob: Blob,
+        blob: BlobTarget,
         *,
         part_size: int = DEFAULT_PART_SIZE,
         max_concurrency: int = 4,
@@ -126,21 +123,21 @@ class BlobWriter(io.RawIOBase):
 
     # -- internals ---------------------------------------------------------------------------
     @property
-    def _client(self) -> Client:
+    def _client(self) -> Session:
         return self.blob.bucket.client
 
     def _meta_header(self) -> str | None:
         return json.dumps(self.metadata, separators=(",", ":")) if self.metadata else None
 
     def _start(self) -> str:
-        client = self._client
-        body = UploadCreate(
-            key=self.blob.key,
-            content_type=arg(self.content_type),
-            metadata=UploadCreateMetadata.from_dict(self.metadata),
-            if_none_match=arg(self.if_none_match),
+        upload = create_upload(
+            self._client,
+            self.blob.bucket.ref,
+            self.blob.key,
+            content_type=self.content_type,
+            metadata=self.metadata,
+            if_none_match=self.if_none_match,
         )
-        upload = client.call(client.api.uploads.create, self.blob.bucket.ref, body=body)
         min_part = opt(upload.min_part_size) or 0
         if self.part_size < min_part:
             self.part_size = min_part  # the buffer simply fills further before the next part
@@ -158,23 +155,17 @@ class BlobWriter(io.RawIOBase):
             raise future.exception()  # type: ignore[misc]
 
     def _put_part(self, number: int, data: bytes) -> str:
-        client = self._client
         assert self._upload_id is not None
-        digest = sha256_bytes(data)
-        upload_id = self._upload_id
-
-        def attempt() -> str:
-            part = client.call(
-                client.api.uploads.put_part,
-                self.blob.bucket.ref,
-                upload_id,
-                number,
-                body=BytesBody(data),
-                x_checksum_sha256=digest,
-            )
-            return part.etag
-
-        return with_retries(client, attempt)
+        part = put_part(
+            self._client,
+            self.blob.bucket.ref,
+            self._upload_id,
+            number,
+            lambda: BytesBody(data),
+            sha256=sha256_bytes(data),
+            retry=True,
+        )
+        return part.etag
 
     def _commit(self) -> BlobInfo:
         client = self._client
@@ -197,11 +188,10 @@ class BlobWriter(io.RawIOBase):
             self._buf.clear()
             number = len(self._parts) + 1
             self._parts.append((number, _done(self._put_part(number, data))))
-        etags = [CompletedPart(part_number=n, etag=f.result()) for n, f in self._parts]
-        body = UploadComplete(parts=etags)
-        model = client.call(client.api.uploads.complete, ref, self._upload_id, body=body)
+        etags = [(n, f.result()) for n, f in self._parts]
+        info = complete_upload(client, ref, self._upload_id, etags)
         self._upload_id = None
-        return BlobInfo.from_model(model)
+        return info
 
     def _abort_quietly(self) -> None:
         self._aborted = True
@@ -212,11 +202,7 @@ class BlobWriter(io.RawIOBase):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         if upload_id is not None:
-            client = self._client
-            try:
-                client.call(client.api.uploads.abort, self.blob.bucket.ref, upload_id)
-            except Exception:
-                pass
+            abort_upload(self._client, self.blob.bucket.ref, upload_id, quiet=True)
 
     def _shutdown(self) -> None:
         if self._pool is not None:

@@ -110,12 +110,32 @@ def resolve_principal(session: Session, secret: str | None) -> Principal:
             "the token is unknown, revoked or expired",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    user = session.get(User, token.user_id)
-    if user is None:
+    principal = _principal_of(session, token)
+    if principal is None:
         raise Unauthenticated("invalid_token", "the token's user no longer exists")
-    orgs = session.scalars(select(Membership.org_id).where(Membership.user_id == user.id)).all()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now  # coarse, so reads don't write on every request
+    return principal
+
+
+def principal_by_token_id(session: Session, token_id: str) -> Principal | None:
+    """The principal of the token (or credential) ``token_id`` as it stands now.
+
+    None if the token was deleted or revoked, has expired, or its user is gone. Signed URLs
+    use it to check at every use that the access they were minted with still exists.
+    """
+    token = session.get(Token, token_id)
+    if token is None or (token.expires_at is not None and token.expires_at <= utcnow()):
+        return None
+    return _principal_of(session, token)
+
+
+def _principal_of(session: Session, token: Token) -> Principal | None:
+    """The principal acting through ``token`` (None if its user no longer exists)."""
+    user = session.get(User, token.user_id)
+    if user is None:
+        return None
+    orgs = session.scalars(select(Membership.org_id).where(Membership.user_id == user.id)).all()
     return Principal(
         kind=token.kind,
         user_id=user.id,

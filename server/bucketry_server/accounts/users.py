@@ -75,6 +75,7 @@ def ensure_admin(db: Database, data_dir: Path) -> str | None:
     _, secret = create_user(db, "admin", admin=True)
     path = data_dir / "admin.token"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also if an older file was there
     with os.fdopen(fd, "w") as f:
         f.write(secret + "\n")
     return secret

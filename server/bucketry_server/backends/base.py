@@ -10,10 +10,12 @@ is the only one served today; providers not served yet get :mod:`.unserved`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 from ..storage.base import Expected
 
@@ -21,6 +23,10 @@ from ..storage.base import Expected
 MANAGED = "MANAGED"
 #: What the credentials of a fully usable bucket allow.
 READ_WRITE = ["READ", "WRITE"]
+
+#: A step a commit runs inside its own database transaction once the preconditions hold
+#: (multipart completion deletes its upload there); whatever it raises aborts the commit.
+InTransaction = Callable[[Session], None]
 
 
 @dataclass(frozen=True)
@@ -192,12 +198,16 @@ class BucketBackend(Protocol):
         spec: WriteSpec,
         *,
         object_id: str | None = None,
+        also: InTransaction | None = None,
     ) -> BlobRecord:
         """Concatenate stored parts (multipart upload objects) into ``key``; ``sha256_hex``
         is the digest if already known (hashed while the parts arrived); ``object_id`` names
-        the new object if the caller reserved one."""
+        the new object if the caller reserved one; ``also`` runs inside the commit's
+        transaction (its failure aborts the commit)."""
         ...
 
-    async def delete(self, keys: Sequence[str]) -> list[BlobRecord]:
-        """Delete the blobs of ``keys`` that exist; returns those that went."""
+    async def delete(self, keys: Sequence[str], *, if_match: str | None = None) -> list[BlobRecord]:
+        """Delete the blobs of ``keys`` that exist; returns those that went. ``if_match`` is
+        checked atomically with the delete (``PreconditionFailed`` if a racing write changed
+        a blob)."""
         ...

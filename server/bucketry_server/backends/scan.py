@@ -5,17 +5,18 @@ Ordered by name, a delimiter turns each key below the next delimiter into its fo
 emitting a folder the scan jumps past it (to the successor of the folder prefix), so a folder
 holding a million keys costs one fetch. Positions are ``["gt", key]`` / ``["ge", key]``
 (ascending) or ``["lt", key]`` (descending); a page examines at most :data:`MAX_SCAN_ROWS`
-rows and then reports where to resume.
+rows (with a glob, a long key counts as several: :func:`scan_cost`) and then reports where to
+resume.
 """
 
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..globbing import Glob
 from .base import ListQuery
 
 MAX_SCAN_ROWS = 20_000
@@ -81,6 +82,12 @@ class Page:
         self.last_after = after
 
 
+def scan_cost(key: str, pattern: Glob | None) -> int:
+    """What examining ``key`` costs of a page's scan budget: one row, and with a glob one more
+    per 64 characters matched, so a page of long keys cannot hold a worker for long."""
+    return 1 if pattern is None else 1 + (len(key) >> 6)
+
+
 def name_position_ok(pos: list[Any] | None, descending: bool) -> bool:
     """Whether a decoded cursor is a position of a by-name scan in that direction."""
     return pos is None or (
@@ -92,14 +99,15 @@ def scan_by_name(
     fetch: Fetch,
     q: ListQuery,
     scope: str,
-    pattern: re.Pattern[str] | None,
+    pattern: Glob | None,
     page: Page,
     pos: list[Any] | None,
 ) -> list[Any] | None:
     """Fill ``page`` in key order from ``pos`` on (None: the start of ``scope``): blobs, and
     with a delimiter each folder once (its keys skipped with one seek). ``fetch(after, limit)``
     yields rows (with ``.key``) of ``scope``'s range after the position ``after``, in the
-    scan's order. Returns where to resume if the scan budget ran out, else None."""
+    scan's order. The budget is checked per row (not per batch). Returns where to resume if
+    the scan budget ran out, else None."""
     desc = q.descending
     plain = pattern is None and not q.delimiter
     batch = min(q.page_size + 1, MAX_BATCH if plain else 64, MAX_BATCH)
@@ -108,10 +116,12 @@ def scan_by_name(
         rows = fetch(pos, batch)
         jumped = False
         for blob in rows:
-            examined += 1
+            if examined >= MAX_SCAN_ROWS:
+                return pos
             key = blob.key
+            examined += scan_cost(key, pattern)
             pos = ["lt" if desc else "gt", key]
-            if pattern is not None and pattern.fullmatch(key) is None:
+            if pattern is not None and not pattern.matches(key):
                 continue
             if q.delimiter:
                 cut = key.find(q.delimiter, len(q.prefix))

@@ -11,7 +11,7 @@ from ..errors import Invalid
 from ..models import Bucket
 from ..state import AppState
 from ..timeutil import utcnow
-from .base import BlobRecord, Probe, WriteSpec
+from .base import BlobRecord, InTransaction, Probe, WriteSpec
 from .managed.backend import ManagedBackend
 
 
@@ -63,6 +63,7 @@ class UnservedBackend(ManagedBackend):
         spec: WriteSpec,
         *,
         object_id: str | None = None,
+        also: InTransaction | None = None,
     ) -> NoReturn:
         """Refused (``not_managed``)."""
         self._refuse()

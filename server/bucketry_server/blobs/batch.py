@@ -16,7 +16,6 @@ dominates small files, so here they are shared:
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,10 +24,10 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from ..backends.base import BatchWriter, BlobRecord, BucketBackend, WriteSpec
-from ..errors import DomainError, Invalid, TooLarge
+from ..errors import Invalid, TooLarge
 from ..keys import key_error
 from .tarstream import ByteStream, StreamTooLarge, TarError, TarReader
-from .validation import OCTET_STREAM, check_content_type
+from .validation import OCTET_STREAM, check_content_type, parse_metadata
 from .views import blob_json
 
 log = logging.getLogger("bucketry_server.batch")
@@ -36,7 +35,6 @@ log = logging.getLogger("bucketry_server.batch")
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
 MAX_REQUEST_BYTES = 1 << 30
-MAX_METADATA_BYTES = 2048
 
 PAX_SHA256 = "BUCKETRY.sha256"
 PAX_CONTENT_TYPE = "BUCKETRY.content_type"
@@ -70,38 +68,27 @@ def member_key(prefix: str, name: str) -> str:
 
 
 def _content_type(pax: dict[str, str]) -> str | None:
-    """The member's media type, or None if the PAX record is invalid."""
+    """The member's media type (the same check as every write path), or None if the PAX
+    record is invalid."""
     value = pax.get(PAX_CONTENT_TYPE)
     if value is None:
         return OCTET_STREAM
-    if len(value) > 255:
-        return None
     try:
-        return check_content_type(value)
-    except DomainError:
+        return check_content_type(value, PAX_CONTENT_TYPE)
+    except Invalid:
         return None
 
 
 def _metadata(pax: dict[str, str]) -> dict[str, str] | None:
-    """The member's metadata, or None if the PAX record is invalid."""
+    """The member's metadata (the same check as every write path), or None if the PAX record
+    is invalid."""
     raw = pax.get(PAX_METADATA)
     if raw is None:
         return {}
     try:
-        if len(raw.encode("utf-8")) > MAX_METADATA_BYTES:
-            return None
-        value = json.loads(raw)
-    except (UnicodeEncodeError, ValueError):
+        return parse_metadata(raw, PAX_METADATA)
+    except Invalid:
         return None
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return None
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")  # no lone surrogates
-    except UnicodeEncodeError:
-        return None
-    return value
 
 
 async def _sha256(data: bytes) -> str:

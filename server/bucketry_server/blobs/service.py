@@ -20,6 +20,7 @@ from ..keys import check_key, check_prefix, key_error
 from ..models import Bucket
 from ..state import AppState
 from ..storage.base import ObjectMissingError
+from .validation import check_content_type, check_metadata
 
 
 def blob_not_found(key: str | None = None) -> NotFound:
@@ -76,7 +77,7 @@ async def delete_blob(
     backend = await writable(state, p, ref)
     blob = await stat_blob(backend, key)
     check_preconditions(blob.etag, if_match, None)
-    if not await backend.delete([key]):
+    if not await backend.delete([key], if_match=if_match):
         raise blob_not_found(key)
 
 
@@ -103,6 +104,9 @@ async def copy_blob(
         src = await source.stat(source_key)
         if src is None:
             raise NotFound("not_found", "source blob not found")
+        # The copy stores the source's attributes: checked like any write (older rows).
+        check_content_type(src.content_type, "the source blob's content_type")
+        check_metadata(src.meta or {}, "the source blob's metadata")
         if if_none_match is not None:
             existing = await target.stat(key)
             check_preconditions(existing.etag if existing else None, None, if_none_match)

@@ -8,7 +8,8 @@ Supported: regular files (``0``, ``\\0``, ``7``), directories (``5``), PAX exten
 (``x`` per member, ``g`` global), GNU long names/link names (``L``/``K``), base-256 sizes.
 Other types (links, devices, FIFOs, GNU sparse files) are reported with their type so the caller
 can refuse them; their data is skipped. A bad checksum, a malformed number or PAX record, or a
-stream that ends inside a header or member raises :class:`TarError`.
+stream that ends inside a header or member, or before the end-of-archive marker (a zero block;
+writers add two), raises :class:`TarError`.
 """
 
 from __future__ import annotations
@@ -212,8 +213,8 @@ class TarReader:
         long_name: str | None = None
         while True:
             block = await self.stream.read(BLOCK)
-            if not block:
-                return None  # clean end without the two zero blocks (tolerated)
+            if not block:  # a cut after a whole member looks just like this: not an end
+                raise TarError("the tar stream ends without its end-of-archive blocks (truncated)")
             if len(block) != BLOCK:
                 raise TarError("the tar stream ends in the middle of a header")
             if not any(block):

@@ -168,7 +168,7 @@ async def _from_manifest(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A folder page of the keys a manifest lists (the same skip-scan, over the key list)."""
     tag = _content_token_tag(prefix, manifest_path)
-    pos = decode_cursor(next_token, 2, tag)
+    pos = decode_cursor(next_token, 2, tag, (str, str), name="next_token")
     if not name_position_ok(pos, False):
         raise Invalid("bad_cursor", "the next_token is malformed")
     keys = await _manifest_keys(backend, bucket_id, manifest_path)

@@ -23,6 +23,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer
 
 from ..errors import DomainError, Invalid
+from ..jsontext import find_problem
 from ..timeutil import parse_iso
 
 MAX_DEPTH = 32
@@ -229,4 +230,7 @@ def compile_filter(text: str, fields: Mapping[str, Field]) -> ColumnElement[bool
         tree = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise _invalid("not valid JSON") from exc
+    problem = find_problem(tree, "filter", 2 * MAX_DEPTH + 2)
+    if problem is not None:  # e.g. a lone surrogate the database driver cannot bind
+        raise Invalid("invalid_filter", problem.detail)
     return _Compiler(fields).compile(tree)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 
 from sqlalchemy import func, or_, select
 from starlette.concurrency import run_in_threadpool
@@ -14,7 +14,7 @@ from ..errors import NotFound
 from ..models import Blob, Bucket
 from ..state import AppState
 from .content import read_blob
-from .thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES, make_thumbnail
+from .thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES
 
 PREVIEW_CANDIDATES = 5
 
@@ -38,17 +38,19 @@ def _preview_candidates(state: AppState, p: Principal, ref: str) -> tuple[Bucket
 
 async def preview(state: AppState, p: Principal, bucket: str) -> bytes:
     """A JPEG thumbnail of one of the bucket's first images (by key); ``NotFound``
-    (``no_preview``) if none can be made."""
+    (``no_preview``) if none can be made. Thumbnails come from ``state.thumbnails`` (once per
+    blob version, a bounded number decoded at a time, huge images never decoded)."""
     b, candidates = await run_in_threadpool(_preview_candidates, state, p, bucket)
     backend = backend_for(state, b)
     for blob in candidates:
         if blob.size > MAX_SOURCE_BYTES:
             continue
         try:
-            data = await read_blob(backend, blob, MAX_SOURCE_BYTES)
+            thumb = await state.thumbnails.thumbnail(
+                blob.object_id, functools.partial(read_blob, backend, blob, MAX_SOURCE_BYTES)
+            )
         except Exception:  # a vanished object (deleted meanwhile): try the next image
             continue
-        thumb = await asyncio.to_thread(make_thumbnail, data)
         if thumb is not None:
             return thumb
     raise NotFound("no_preview", "the bucket holds no image to preview")

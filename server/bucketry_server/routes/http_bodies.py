@@ -24,7 +24,13 @@ from ..backends.base import BlobRecord, BucketBackend, WriteSpec
 from ..backends.conditions import etag_matches
 from ..backends.registry import backend_for
 from ..blobs.service import check_put
-from ..blobs.validation import OCTET_STREAM, parse_expected, parse_metadata, resolve_content_type
+from ..blobs.validation import (
+    OCTET_STREAM,
+    header_content_type,
+    parse_expected,
+    parse_metadata,
+    resolve_content_type,
+)
 from ..blobs.views import blob_json
 from ..errors import DomainError, Invalid, PreconditionFailed, TooLarge
 from ..keys import check_key
@@ -59,10 +65,11 @@ def blob_headers(blob: BlobRecord) -> dict[str, str]:
 
 
 def head_response(blob: BlobRecord) -> Response:
-    """200 with the blob's headers (its stored media type as Content-Type) and no body."""
+    """200 with the blob's headers (its stored media type as Content-Type, octet-stream if the
+    stored value is not a valid media type) and no body."""
     headers = blob_headers(blob)
     headers["Content-Length"] = str(blob.size)
-    headers["Content-Type"] = blob.content_type
+    headers["Content-Type"] = header_content_type(blob.content_type)
     headers["X-Blob-Metadata"] = json.dumps(blob.meta or {}, separators=(",", ":"))
     if blob.sha256:
         headers["X-Checksum-SHA256"] = blob.sha256
@@ -194,7 +201,7 @@ async def upload(
         check_query_utf8(request, key, content_type)
         spec = WriteSpec(
             resolve_content_type(content_type, request.headers.get("content-type")),
-            parse_metadata(metadata),
+            parse_metadata(metadata, "X-Blob-Metadata"),
             parse_expected(content_md5, sha256, state.settings.max_blob_bytes),
             if_match=if_match,
             if_none_match=if_none_match,

@@ -3,6 +3,7 @@ filesystem allows (no bytes copied), else a kernel-side concatenation hashed in 
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,13 @@ from .segments import link_segments, remove_path
 CHUNK_SIZE = 1 << 20
 
 Commit = Callable[..., None]
+
+
+def create_private(path: Path) -> io.FileIO:
+    """A new file at ``path`` (it must not exist) open for unbuffered writing, mode 0600.
+    Raises ``FileExistsError`` if it exists (like ``open(path, "xb")``)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    return io.FileIO(fd, "wb")
 
 
 def _hash_sources(
@@ -62,7 +70,7 @@ def _copied(
     with ThreadPoolExecutor(1, thread_name_prefix="bucketry-compose-hash") as pool:
         hashed = pool.submit(_hash_sources, sources, expected, sha256_hex)
         try:
-            with open(tmp, "xb", buffering=0) as out:
+            with create_private(tmp) as out:
                 for src in sources:
                     with open(src, "rb", buffering=0) as f:
                         copy_all(f.fileno(), out.fileno())

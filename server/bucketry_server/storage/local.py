@@ -35,7 +35,7 @@ from .base import (
     ObjectStore,
     WriteResult,
 )
-from .composing import compose_files, copy_all
+from .composing import compose_files, copy_all, create_private
 from .segments import (
     ObjectReader,
     Piece,
@@ -58,6 +58,17 @@ CHUNK_SIZE = 1 << 20
 _T = TypeVar("_T")
 
 
+def _private_dirs(path: Path) -> None:
+    """Create ``path`` and any missing parents, each mode 0700 (``Path.mkdir`` would give the
+    parents the default mode)."""
+    missing: list[Path] = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def check_object_id(object_id: str) -> str:
     """Return ``object_id`` if it is a well-formed id, else raise ValueError (never a path)."""
     if not isinstance(object_id, str) or OBJECT_ID_RE.fullmatch(object_id) is None:
@@ -73,9 +84,8 @@ class LocalStore(ObjectStore):
         self.objects_dir = self.root / "objects"
         self.tmp_dir = self.root / "tmp"
         self.trash_dir = self.root / "trash"
-        self.objects_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        self.trash_dir.mkdir(parents=True, exist_ok=True)
+        for folder in (self.objects_dir, self.tmp_dir, self.trash_dir):
+            _private_dirs(folder)
         self._known_dirs: set[Path] = set()
 
     def __repr__(self) -> str:
@@ -100,12 +110,12 @@ class LocalStore(ObjectStore):
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
         if final.parent not in self._known_dirs:  # one mkdir per fan-out directory, not per write
-            final.parent.mkdir(parents=True, exist_ok=True)
+            _private_dirs(final.parent)
             self._known_dirs.add(final.parent)
         try:
             os.replace(tmp, final)
         except FileNotFoundError:  # the directory was removed behind our back
-            final.parent.mkdir(parents=True, exist_ok=True)
+            _private_dirs(final.parent)
             os.replace(tmp, final)
         except OSError:
             # Replacing a file by a composite folder or the reverse (an id written twice, which
@@ -145,7 +155,7 @@ class LocalStore(ObjectStore):
         final = self._path(object_id)
         tmp = self._temp_path(object_id)
         hasher = Hasher(expected)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         committed = False
         loop = asyncio.get_running_loop()
         in_flight: asyncio.Future[None] | None = None
@@ -212,7 +222,7 @@ class LocalStore(ObjectStore):
         def run() -> None:
             dirs: dict[Path, None] = {}
             for final, tmp, data in paths:
-                fd = os.open(tmp, flags, 0o644)
+                fd = os.open(tmp, flags, 0o600)
                 try:
                     view = memoryview(data)
                     while view:
@@ -222,12 +232,12 @@ class LocalStore(ObjectStore):
                     os.close(fd)
                 parent = final.parent
                 if parent not in self._known_dirs:
-                    parent.mkdir(parents=True, exist_ok=True)
+                    _private_dirs(parent)
                     self._known_dirs.add(parent)
                 try:
                     os.replace(tmp, final)
                 except FileNotFoundError:  # the directory was removed behind our back
-                    parent.mkdir(parents=True, exist_ok=True)
+                    _private_dirs(parent)
                     os.replace(tmp, final)
                 dirs[parent] = None
             for parent in dirs:
@@ -283,7 +293,7 @@ class LocalStore(ObjectStore):
                         raise
                     except OSError:  # cannot link: one new file with all the bytes
                         remove_path(tmp)
-                        with open(tmp, "xb", buffering=0) as out:
+                        with create_private(tmp) as out:
                             for piece in pieces:
                                 with open(piece, "rb", buffering=0) as f:
                                     copy_all(f.fileno(), out.fileno())
@@ -298,6 +308,7 @@ class LocalStore(ObjectStore):
                     raise
                 except OSError:
                     shutil.copyfile(src, tmp)
+                    os.chmod(tmp, 0o600)
                     synced = False
                 self._commit(tmp, final, None, synced=synced)
             except FileNotFoundError:

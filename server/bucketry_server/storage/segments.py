@@ -114,7 +114,7 @@ def link_segments(sources: Sequence[Path], folder: Path) -> None:
     Raises FileNotFoundError if a source is gone, other OSErrors if the filesystem cannot link
     (the caller then copies instead).
     """
-    folder.mkdir()
+    folder.mkdir(mode=0o700)
     for index, src in enumerate(sources, 1):
         os.link(src, folder / segment_name(index))
     fsync_dir(folder)

@@ -1,32 +1,36 @@
-"""Completing a multipart upload: validate the listed parts, *claim* the upload (its rows go
-in one transaction, so a second completion finds nothing), compose the parts through the
-bucket's backend and commit; on any failure put the upload back so the client can retry."""
+"""Completing a multipart upload: validate the listed parts, *claim* the upload (mark it
+``completing`` in one transaction, so every other request, a second completion too, finds no
+upload), compose the parts through the bucket's backend and commit; the commit's own
+transaction deletes the upload (``also`` hook of ``catalogue.commit_blobs``). On any failure
+the mark is cleared so the client can retry; a crash leaves the rows, and the start-up sweep
+clears the mark (``maintenance.sweep_at_start``). ``faults.crash_point`` names the moments
+durability tests crash the server at."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.principals import Principal
 from ..backends.base import BlobRecord, WriteSpec
 from ..backends.conditions import check_preconditions
+from ..backends.managed.catalogue import mark_objects
 from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
-from ..blobs.validation import OCTET_STREAM
-from ..errors import Conflict, Invalid
+from ..blobs.validation import OCTET_STREAM, check_attributes
+from ..errors import Conflict, Invalid, not_found
+from ..faults import crash_point
 from ..ids import new_id
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
 from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError
 from ..timeutil import utcnow
-from .service import drop_upload, lock_upload, parts_of, writable_bucket
-
-_Row = TypeVar("_Row", Upload, UploadPart)
+from .service import lock_upload, parts_of, writable_bucket
 
 
 def _norm_etag(etag: str) -> str:
@@ -34,12 +38,15 @@ def _norm_etag(etag: str) -> str:
 
 
 class _Claim:
-    """What completion took out of the database, to compose from or to put back."""
+    """An upload marked ``completing`` by one completion, and what it composes from."""
 
-    def __init__(self, upload: Upload, parts: list[UploadPart], chosen: list[UploadPart]) -> None:
+    def __init__(
+        self, upload: Upload, parts: list[UploadPart], chosen: list[UploadPart], new_oid: str
+    ) -> None:
         self.upload = upload
         self.parts = parts  # every part received
         self.chosen = chosen  # the listed ones, in order
+        self.new_oid = new_oid  # the object being composed; the claim's mark
 
 
 def _claim_for_completion(
@@ -49,7 +56,8 @@ def _claim_for_completion(
     listed: Sequence[tuple[int, str]],
     new_oid: str,
 ) -> _Claim:
-    """Validate the part list and take the upload out of the database (one transaction)."""
+    """Validate the part list and claim the upload for this completion (one transaction).
+    Raises ``Invalid`` (part list, stored attributes), ``NotFound``, ``PreconditionFailed``."""
     settings = state.settings
     numbers = [number for number, _ in listed]
     if any(b <= a for a, b in itertools.pairwise(numbers)):
@@ -61,6 +69,7 @@ def _claim_for_completion(
     now = utcnow()
     with state.db.session() as s:
         upload = lock_upload(s, bucket_id, upload_id, now)
+        check_attributes(upload.content_type, upload.meta)  # uploads stored before the rule
         parts = parts_of(s, upload_id)
         by_number = {part.part_number: part for part in parts}
         chosen: list[UploadPart] = []
@@ -94,54 +103,53 @@ def _claim_for_completion(
                 select(Blob.etag).where(Blob.bucket_id == bucket_id, Blob.key == upload.key)
             )
             check_preconditions(existing, None, upload.if_none_match)
-        # Claim: the rows go now (a concurrent completion finds nothing); every object stays
-        # marked pending until the outcome is committed, so a crash leaks nothing.
-        drop_upload(s, upload_id, parts, "pending")
+        # Claim: the rows stay (a crash must not lose acknowledged parts) but are hidden from
+        # every other request; the composed object is marked pending until the commit.
+        upload.completing = new_oid
         s.add(ObjectLedger(object_id=new_oid, state="pending", created_at=now))
-        return _Claim(upload, parts, chosen)
+        return _Claim(upload, parts, chosen, new_oid)
 
 
-def _fresh_copy(row: _Row) -> _Row:
-    """A new, unsaved instance holding ``row``'s column values, to insert the row again."""
-    columns = sa_inspect(type(row)).column_attrs
-    return type(row)(**{c.key: getattr(row, c.key) for c in columns})
+def _finish_claim(claim: _Claim, s: Session) -> None:
+    """Inside the blob's commit transaction: delete the claimed upload and mark its part objects
+    ``dead``. Raises ``NotFound`` if the claim is gone (the bucket was deleted meanwhile)."""
+    gone = cast(
+        "CursorResult[Any]",
+        s.execute(
+            delete(Upload)
+            .where(Upload.id == claim.upload.id, Upload.completing == claim.new_oid)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if gone.rowcount != 1:
+        raise not_found("upload")
+    s.execute(delete(UploadPart).where(UploadPart.upload_id == claim.upload.id))
+    mark_objects(s, [part.object_id for part in claim.parts], "dead")
 
 
-def _restore(state: AppState, claim: _Claim) -> bool:
-    """Put a claimed upload back after a failed completion; False if that was impossible."""
-    try:
-        with state.db.session() as s:
-            s.add(_fresh_copy(claim.upload))
-            s.flush()
-            s.add_all(_fresh_copy(part) for part in claim.parts)
+def _release(state: AppState, claim: _Claim) -> bool:
+    """Clear the claim after a failed completion, so the client can retry; False if the
+    upload no longer exists (its bucket was deleted meanwhile)."""
+    with state.db.session() as s:
+        result = cast(
+            "CursorResult[Any]",
             s.execute(
-                delete(ObjectLedger).where(
-                    ObjectLedger.object_id.in_([part.object_id for part in claim.parts])
-                )
-            )
-    except Exception:  # e.g. the bucket was deleted meanwhile
-        return False
-    return True
-
-
-async def _free_parts(state: AppState, claim: _Claim) -> None:
-    ids = [part.object_id for part in claim.parts]
-
-    def mark_dead() -> None:
-        with state.db.session() as s:
-            s.execute(
-                update(ObjectLedger).where(ObjectLedger.object_id.in_(ids)).values(state="dead")
-            )
-
-    await run_in_threadpool(mark_dead)
-    await discard_objects(state, ids)
+                update(Upload)
+                .where(Upload.id == claim.upload.id, Upload.completing == claim.new_oid)
+                .values(completing=None)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        return result.rowcount == 1
 
 
 async def complete_upload(
     state: AppState, p: Principal, bucket: str, upload_id: str, parts: Sequence[tuple[int, str]]
 ) -> BlobRecord:
     """Compose the listed ``(part number, ETag)`` parts into the blob and commit it through
-    the bucket's backend. On failure the upload is put back, so the client can retry."""
+    the bucket's backend; the commit deletes the upload in its own transaction. On failure the
+    claim is cleared, so the client can retry. Raises ``Invalid``, ``Conflict``
+    (``part_missing``), ``NotFound``, ``PreconditionFailed``."""
     p.require_user()
     new_oid = new_id("obj")
 
@@ -150,6 +158,7 @@ async def complete_upload(
         return b, _claim_for_completion(state, b.id, upload_id, parts, new_oid)
 
     b, c = await run_in_threadpool(claim)
+    crash_point("complete.claimed")
     u = c.upload
     spec = WriteSpec(
         u.content_type or OCTET_STREAM,
@@ -162,8 +171,14 @@ async def complete_upload(
         try:
             # Mostly hashed already while the parts arrived; only the rest is read now.
             digest = await state.rolling.finish(upload_id, chosen_ids)
-            blob = await backend_for(state, b).compose(
-                u.key, chosen_ids, digest, spec, object_id=new_oid
+            backend = backend_for(state, b)
+            blob = await backend.compose(
+                u.key,
+                chosen_ids,
+                digest,
+                spec,
+                object_id=new_oid,
+                also=lambda s: _finish_claim(c, s),
             )
         except ChecksumMismatchError as exc:
             raise Invalid("checksum_mismatch", f"the assembled blob does not match: {exc}") from exc
@@ -171,8 +186,9 @@ async def complete_upload(
             raise Conflict("part_missing", f"a part's data is missing: {exc}") from exc
     except BaseException:
         await discard_objects(state, [new_oid])  # idempotent; clears the pending mark
-        if not await run_in_threadpool(_restore, state, c):
-            await _free_parts(state, c)
+        if not await run_in_threadpool(_release, state, c):
+            await discard_objects(state, [part.object_id for part in c.parts])
         raise
-    await _free_parts(state, c)
+    crash_point("complete.committed")
+    await discard_objects(state, [part.object_id for part in c.parts])
     return blob

@@ -10,14 +10,15 @@ Concurrency. Each transaction that changes an upload starts with a no-op ``UPDAT
 upload row: on PostgreSQL it takes the row lock, on SQLite (whose driver opens the write
 transaction at the first DML statement) it takes the database write lock, so the reads that
 follow see the latest committed state and no other writer interleaves. Completion *claims* the
-upload by deleting its rows (a second completion finds nothing: 404) before the long compose,
-which runs outside any transaction; if the compose or the commit fails, the upload and its parts
-are put back so the client can fix and retry.
+upload by marking it ``completing`` (from then on every other request sees no upload: 404)
+before the long compose, which runs outside any transaction. The rows stay, so a crash loses no
+acknowledged part: the start-up sweep clears the mark and ``complete`` can be retried. The blob
+commit deletes the upload in the same transaction; if the compose or the commit fails, the mark
+is cleared so the client can fix and retry.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -29,9 +30,9 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts.access import bucket_for_write
 from ..accounts.principals import Principal
 from ..backends.conditions import check_preconditions, etag_for
-from ..backends.managed.catalogue import write_object
+from ..backends.managed.catalogue import mark_objects, write_object
 from ..backends.managed.objects import discard_objects
-from ..blobs.validation import parse_expected
+from ..blobs.validation import check_attributes, parse_expected
 from ..errors import Invalid, TooLarge, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
@@ -43,8 +44,6 @@ from ..timeutil import iso, utcnow
 
 #: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
 MAX_PART_SIZE = 5 * 1024**3
-#: User metadata is stored with the blob; keep it as small as the header form allows.
-MAX_METADATA_BYTES = 2048
 
 
 def part_json(p: UploadPart) -> dict[str, Any]:
@@ -87,7 +86,8 @@ def parts_of(s: Session, upload_id: str) -> list[UploadPart]:
 
 
 def lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> Upload:
-    """Take the write lock on a live upload of this bucket (first statement of a transaction)."""
+    """Take the write lock on a live upload of this bucket (first statement of a transaction).
+    Raises ``NotFound`` if there is none (expired, aborted, or claimed by a completion)."""
     result = cast(
         "CursorResult[Any]",
         s.execute(
@@ -96,6 +96,7 @@ def lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> Up
                 Upload.id == upload_id,
                 Upload.bucket_id == bucket_id,
                 Upload.expires_at > now,
+                Upload.completing.is_(None),
             )
             .values(expires_at=Upload.expires_at)
             .execution_options(synchronize_session=False)
@@ -111,7 +112,12 @@ def lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> Up
 
 def _live_upload(s: Session, bucket_id: str, upload_id: str) -> Upload:
     upload = s.get(Upload, upload_id)
-    if upload is None or upload.bucket_id != bucket_id or upload.expires_at <= utcnow():
+    if (
+        upload is None
+        or upload.bucket_id != bucket_id
+        or upload.expires_at <= utcnow()
+        or upload.completing is not None
+    ):
         raise not_found("upload")
     return upload
 
@@ -127,11 +133,9 @@ def writable_bucket(state: AppState, p: Principal, ref: str) -> Bucket:
         return bucket_for_write(s, p, ref)
 
 
-def drop_upload(s: Session, upload_id: str, parts: list[UploadPart], ledger_state: str) -> None:
-    """Delete an upload's rows, marking its part objects (``pending``/``dead``) in the ledger."""
-    now = utcnow()
-    for part in parts:
-        s.merge(ObjectLedger(object_id=part.object_id, state=ledger_state, created_at=now))
+def drop_upload(s: Session, upload_id: str, parts: list[UploadPart]) -> None:
+    """Delete an upload's rows, marking its part objects ``dead`` in the ledger."""
+    mark_objects(s, [part.object_id for part in parts], "dead")
     s.execute(delete(UploadPart).where(UploadPart.upload_id == upload_id))
     s.execute(delete(Upload).where(Upload.id == upload_id))
 
@@ -190,7 +194,9 @@ def list_uploads(
         check_prefix(prefix)
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
-        stmt = select(Upload).where(Upload.bucket_id == b.id, Upload.expires_at > utcnow())
+        stmt = select(Upload).where(
+            Upload.bucket_id == b.id, Upload.expires_at > utcnow(), Upload.completing.is_(None)
+        )
         if key is not None:
             stmt = stmt.where(Upload.key == key)
         if prefix:
@@ -225,16 +231,13 @@ def create_upload(
     sha256: str | None = None,
     if_none_match: str | None = None,
 ) -> dict[str, Any]:
-    """Start a multipart upload of ``key`` (``Upload``). ``if_none_match`` is checked now and
-    again at completion. Blocking: call from a worker thread."""
+    """Start a multipart upload of ``key`` (``Upload``). ``content_type`` and ``metadata`` are
+    checked as a single PUT checks them (``Invalid``), now and again at completion;
+    ``if_none_match`` too. Blocking: call from a worker thread."""
     p.require_user()
     check_key(key)
-    metadata = dict(metadata or {})
+    content_type, metadata = check_attributes(content_type, metadata)
     sha256_hex = parse_expected(None, sha256).sha256_hex if sha256 else None
-    if len(json.dumps(metadata, separators=(",", ":")).encode()) > MAX_METADATA_BYTES:
-        raise Invalid(
-            "invalid_metadata", f"metadata larger than {MAX_METADATA_BYTES} bytes as JSON"
-        )
     if size is not None and size > state.settings.max_blob_bytes:
         raise Invalid(
             "too_large",
@@ -283,7 +286,7 @@ async def abort_upload(state: AppState, p: Principal, bucket: str, upload_id: st
         with state.db.session() as s:
             lock_upload(s, bucket_id, upload_id, utcnow())
             parts = parts_of(s, upload_id)
-            drop_upload(s, upload_id, parts, "dead")
+            drop_upload(s, upload_id, parts)
             return [part.object_id for part in parts]
 
     freed = await run_in_threadpool(abort)

@@ -97,9 +97,12 @@ def sync_detailed(
 ) -> Response[Problem | SignedUrlList]:
     """Create signed URLs (download or upload) for many keys at once.
 
-     Each URL is HMAC-signed and bound to its method, bucket, key and expiry; it works without
-    a bearer token until it expires. The caller needs read access for GET and write access
-    for PUT.
+     Each URL is HMAC-signed and bound to its method, bucket, key, expiry and the token (or
+    credential) that created it; it works without a bearer token until it expires. The caller
+    needs read access for GET and write access for PUT, and the URL is only as good as that
+    access: it never outlives the creating token's expiry, and once that token is deleted or
+    expired, or loses the access (scope, membership, a public bucket turned private), the URL
+    answers 403 with code `revoked`.
 
     Args:
         bucket (str):
@@ -133,9 +136,12 @@ def sync(
 ) -> Problem | SignedUrlList | None:
     """Create signed URLs (download or upload) for many keys at once.
 
-     Each URL is HMAC-signed and bound to its method, bucket, key and expiry; it works without
-    a bearer token until it expires. The caller needs read access for GET and write access
-    for PUT.
+     Each URL is HMAC-signed and bound to its method, bucket, key, expiry and the token (or
+    credential) that created it; it works without a bearer token until it expires. The caller
+    needs read access for GET and write access for PUT, and the URL is only as good as that
+    access: it never outlives the creating token's expiry, and once that token is deleted or
+    expired, or loses the access (scope, membership, a public bucket turned private), the URL
+    answers 403 with code `revoked`.
 
     Args:
         bucket (str):
@@ -164,9 +170,12 @@ async def asyncio_detailed(
 ) -> Response[Problem | SignedUrlList]:
     """Create signed URLs (download or upload) for many keys at once.
 
-     Each URL is HMAC-signed and bound to its method, bucket, key and expiry; it works without
-    a bearer token until it expires. The caller needs read access for GET and write access
-    for PUT.
+     Each URL is HMAC-signed and bound to its method, bucket, key, expiry and the token (or
+    credential) that created it; it works without a bearer token until it expires. The caller
+    needs read access for GET and write access for PUT, and the URL is only as good as that
+    access: it never outlives the creating token's expiry, and once that token is deleted or
+    expired, or loses the access (scope, membership, a public bucket turned private), the URL
+    answers 403 with code `revoked`.
 
     Args:
         bucket (str):
@@ -198,9 +207,12 @@ async def asyncio(
 ) -> Problem | SignedUrlList | None:
     """Create signed URLs (download or upload) for many keys at once.
 
-     Each URL is HMAC-signed and bound to its method, bucket, key and expiry; it works without
-    a bearer token until it expires. The caller needs read access for GET and write access
-    for PUT.
+     Each URL is HMAC-signed and bound to its method, bucket, key, expiry and the token (or
+    credential) that created it; it works without a bearer token until it expires. The caller
+    needs read access for GET and write access for PUT, and the URL is only as good as that
+    access: it never outlives the creating token's expiry, and once that token is deleted or
+    expired, or loses the access (scope, membership, a public bucket turned private), the URL
+    answers 403 with code `revoked`.
 
     Args:
         bucket (str):

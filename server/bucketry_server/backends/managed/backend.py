@@ -12,12 +12,22 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import NotFound
+from ...faults import crash_point
 from ...ids import new_id
 from ...models import Blob, Bucket
 from ...state import AppState
 from ...storage.base import WriteResult
 from ...timeutil import utcnow
-from ..base import MANAGED, READ_WRITE, BlobRecord, ListQuery, Probe, Usage, WriteSpec
+from ..base import (
+    MANAGED,
+    READ_WRITE,
+    BlobRecord,
+    InTransaction,
+    ListQuery,
+    Probe,
+    Usage,
+    WriteSpec,
+)
 from .catalogue import NewBlob, commit_blobs, delete_blob_rows, find_blob, write_object
 from .listing import list_blobs as list_page
 from .objects import discard_objects
@@ -126,7 +136,12 @@ class ManagedBackend:
         return await self._commit_one(key, oid, result, spec)
 
     async def _commit_one(
-        self, key: str, object_id: str, result: WriteResult, spec: WriteSpec
+        self,
+        key: str,
+        object_id: str,
+        result: WriteResult,
+        spec: WriteSpec,
+        also: InTransaction | None = None,
     ) -> NewBlob:
         item = NewBlob.written(key, object_id, result, spec.content_type, spec.metadata)
         await commit_blobs(
@@ -135,6 +150,7 @@ class ManagedBackend:
             [item],
             if_match=spec.if_match,
             if_none_match=spec.if_none_match,
+            also=also,
         )
         return item
 
@@ -164,16 +180,20 @@ class ManagedBackend:
         spec: WriteSpec,
         *,
         object_id: str | None = None,
+        also: InTransaction | None = None,
     ) -> NewBlob:
-        """Concatenate part objects into ``object_id`` (new if None) and commit it."""
+        """Concatenate part objects into ``object_id`` (new if None) and commit it; ``also``
+        runs inside the commit's transaction."""
         oid = object_id or new_id("obj")
         result = await self.state.store.compose(
             oid, list(parts), spec.expected, sha256_hex=sha256_hex
         )
-        return await self._commit_one(key, oid, result, spec)
+        crash_point("complete.composed")  # durability tests: composed, not committed
+        return await self._commit_one(key, oid, result, spec, also)
 
-    async def delete(self, keys: Sequence[str]) -> list[Blob]:
-        """Delete the blobs of ``keys`` that exist (and their objects)."""
+    async def delete(self, keys: Sequence[str], *, if_match: str | None = None) -> list[Blob]:
+        """Delete the blobs of ``keys`` that exist (and their objects); ``if_match`` is checked
+        again inside the delete's transaction (``PreconditionFailed``)."""
 
         def ids() -> list[int]:
             found: list[int] = []
@@ -185,7 +205,9 @@ class ManagedBackend:
                     ).all()
             return found
 
-        return await delete_blob_rows(self.state, self.bucket_id, await run_in_threadpool(ids))
+        return await delete_blob_rows(
+            self.state, self.bucket_id, await run_in_threadpool(ids), if_match=if_match
+        )
 
 
 class ManagedBatch:

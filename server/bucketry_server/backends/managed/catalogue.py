@@ -22,6 +22,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +33,7 @@ from ...models import Blob, Bucket, ObjectLedger
 from ...state import AppState
 from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteResult
 from ...timeutil import utcnow
+from ..base import InTransaction
 from ..conditions import check_preconditions, etag_for
 from .objects import discard_objects
 
@@ -110,17 +113,20 @@ async def commit_blobs(
     overwrite: bool = True,
     if_match: str | None = None,
     if_none_match: str | None = None,
+    also: InTransaction | None = None,
 ) -> list[NewBlob]:
     """Point each item's key at its object, all in one transaction (run in a worker thread).
 
     ``if_match``/``if_none_match`` (single-item commits) raise ``PreconditionFailed``;
     ``overwrite=False`` marks items whose key exists ``refused`` instead (their objects are
-    deleted). Replaced objects are deleted after the commit. If the commit fails (bucket gone:
-    ``NotFound``; a precondition), every new object is deleted and the error propagates.
+    deleted). ``also`` runs inside the same transaction once the preconditions hold (multipart
+    completion deletes its upload there); whatever it raises aborts the commit. Replaced
+    objects are deleted after the commit. If the commit fails (bucket gone: ``NotFound``; a
+    precondition; ``also``), every new object is deleted and the error propagates.
     """
     try:
         replaced = await run_in_threadpool(
-            _commit_transaction, state, bucket_id, items, overwrite, if_match, if_none_match
+            _commit_transaction, state, bucket_id, items, overwrite, (if_match, if_none_match), also
         )
     except BaseException:
         await discard_objects(state, [item.object_id for item in items])
@@ -151,10 +157,12 @@ def _commit_transaction(
     bucket_id: str,
     items: Sequence[NewBlob],
     overwrite: bool,
-    if_match: str | None,
-    if_none_match: str | None,
+    preconditions: tuple[str | None, str | None],
+    also: InTransaction | None,
 ) -> list[str]:
-    """The commit; returns the object ids of replaced blobs (now marked dead)."""
+    """The commit; returns the object ids of replaced blobs (now marked dead).
+    ``preconditions`` is ``(if_match, if_none_match)``."""
+    if_match, if_none_match = preconditions
     now = utcnow()
     blobs = cast(Table, Blob.__table__)
     with state.db.session() as s:
@@ -171,6 +179,8 @@ def _commit_transaction(
             for item in items:
                 old = existing.get(item.key)
                 check_preconditions(old[4] if old else None, if_match, if_none_match)
+        if also is not None:
+            also(s)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         replaced: list[str] = []
@@ -194,7 +204,7 @@ def _commit_transaction(
                 replaced.append(old_object)
                 updates.append({"b_id": row_id, **{f"b_{k}": v for k, v in fields.items()}})
         _write_rows(s, blobs, inserts, updates)
-        _mark(s, replaced, "dead", now)
+        mark_objects(s, replaced, "dead")
         _forget_pending(s, [item.object_id for item in items if not item.refused])
         if inserts or updates:
             s.execute(
@@ -236,12 +246,24 @@ def _write_rows(
         )
 
 
-def _mark(s: Session, object_ids: list[str], ledger_state: str, now: datetime) -> None:
-    if object_ids:
-        ledger = cast(Table, ObjectLedger.__table__)
+def mark_objects(s: Session, object_ids: list[str], ledger_state: str) -> None:
+    """Record objects in the ledger as ``ledger_state`` (``pending``/``dead``), idempotently:
+    an object already there takes the new state (INSERT … ON CONFLICT DO UPDATE)."""
+    if not object_ids:
+        return
+    now = utcnow()
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(object_ids), KEYS_PER_QUERY):
+        stmt = insert(ObjectLedger).values(
+            [
+                {"object_id": oid, "state": ledger_state, "created_at": now}
+                for oid in object_ids[start : start + KEYS_PER_QUERY]
+            ]
+        )
         s.execute(
-            ledger.insert(),
-            [{"object_id": oid, "state": ledger_state, "created_at": now} for oid in object_ids],
+            stmt.on_conflict_do_update(
+                index_elements=[ObjectLedger.object_id], set_={"state": stmt.excluded.state}
+            )
         )
 
 
@@ -252,15 +274,22 @@ def _forget_pending(s: Session, object_ids: list[str]) -> None:
         s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(chunk)))
 
 
-async def delete_blob_rows(state: AppState, bucket_id: str, blob_ids: list[int]) -> list[Blob]:
+async def delete_blob_rows(
+    state: AppState, bucket_id: str, blob_ids: list[int], *, if_match: str | None = None
+) -> list[Blob]:
     """Delete blobs by row id (those still present) and their objects; returns what went.
-    The transaction runs in a worker thread, off the event loop."""
+
+    The transaction runs in a worker thread, off the event loop. ``if_match`` is checked again
+    inside the transaction (``PreconditionFailed`` if a racing write changed the blob). Safe
+    against concurrent writes of the same keys: the bucket row is locked first, as
+    :func:`commit_blobs` does, so the rows read are the latest and the ledger marks cannot
+    clash."""
     if not blob_ids:
         return []
 
     def transaction() -> list[Blob]:
-        now = utcnow()
         with state.db.session() as s:
+            s.execute(update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version))
             gone = list(
                 s.scalars(
                     select(Blob)
@@ -270,9 +299,11 @@ async def delete_blob_rows(state: AppState, bucket_id: str, blob_ids: list[int])
             )
             if not gone:
                 return []
+            if if_match is not None:
+                for b in gone:
+                    check_preconditions(b.etag, if_match, None)
             s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
-            for b in gone:
-                s.add(ObjectLedger(object_id=b.object_id, state="dead", created_at=now))
+            mark_objects(s, [b.object_id for b in gone], "dead")
             s.execute(
                 update(Bucket)
                 .where(Bucket.id == bucket_id)

@@ -7,15 +7,14 @@ folder prefix), so a folder holding a million keys costs one query (skip-scan). 
 creation time, pages are keyset pages on ``(column, key)``.
 
 Cursors record where the scan stopped (never an offset), so pages neither repeat nor skip entries
-while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows: a sparse
-glob can answer a short (even empty) page whose ``next_cursor`` continues the scan; only a null
-``next_cursor`` means the end.
+while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows (with a
+glob, a long key counts as several): a sparse glob can answer a short (even empty) page whose
+``next_cursor`` continues the scan; only a null ``next_cursor`` means the end.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from json.encoder import encode_basestring as json_str  # the C encoder, ensure_ascii=False
 from typing import Any
@@ -24,12 +23,21 @@ from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
 from ...errors import DomainError, Invalid
-from ...globbing import compile_glob, literal_prefix
+from ...globbing import Glob, GlobError, compile_glob, literal_prefix
+from ...jsontext import printable, printable_metadata
 from ...models import Blob
 from ...pagination import decode_cursor, encode_cursor
 from ...timeutil import iso
 from ..base import ListQuery
-from ..scan import MAX_BATCH, MAX_SCAN_ROWS, Page, key_successor, name_position_ok, scan_by_name
+from ..scan import (
+    MAX_BATCH,
+    MAX_SCAN_ROWS,
+    Page,
+    key_successor,
+    name_position_ok,
+    scan_by_name,
+    scan_cost,
+)
 
 # Plain rows of just what a listing shows (no ORM identity map). The JSON and time columns come
 # back as the driver gives them, without SQLAlchemy's result processing: on SQLite that is the
@@ -76,7 +84,7 @@ def _meta_json(value: Any) -> str:
     """User metadata as a JSON object: SQLite's stored JSON text as is, else serialised."""
     if isinstance(value, str):
         return value if value.startswith("{") else "{}"
-    return json.dumps(value or {}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(printable_metadata(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def blob_entry(row: Any) -> str:
@@ -85,7 +93,7 @@ def blob_entry(row: Any) -> str:
     key, size, etag, content_type, sha, meta, created, modified = row
     return (
         f'{{"key":{json_str(key)},"size":{int(size)},"etag":{json_str(etag)},'
-        f'"content_type":{json_str(content_type)},'
+        f'"content_type":{json_str(printable(content_type))},'
         f'"sha256":{"null" if sha is None else json_str(sha)},"metadata":{_meta_json(meta)},'
         f'"created_at":{_time_json(created)},"modified_at":{_time_json(modified)}}}'
     )
@@ -101,6 +109,20 @@ def _scope(prefix: str, glob: str | None) -> str | None:
     if prefix.startswith(lit):
         return prefix
     return None
+
+
+def _compile(glob: str | None) -> Glob | None:
+    """The compiled ``glob`` parameter; ``Invalid`` naming it if it is not a valid glob."""
+    if glob is None:
+        return None
+    try:
+        return compile_glob(glob)
+    except GlobError as exc:
+        raise Invalid(
+            "invalid_parameter",
+            f"glob: {exc}",
+            errors=[{"loc": ["query", "glob"], "msg": str(exc), "type": "value_error"}],
+        ) from exc
 
 
 def _bad_cursor() -> DomainError:
@@ -120,12 +142,12 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
     """One page as a JSON body: ``{"results": [...], "prefixes": [...], "next_cursor": ...}``."""
     if q.delimiter and q.order_by != "name":
         raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
+    pattern = _compile(q.glob)
     scope = _scope(q.prefix, q.glob)
     page = Page(q.page_size)
     if scope is None:
         decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor
         return _page_body([], [], None)
-    pattern = compile_glob(q.glob) if q.glob is not None else None
     base = select(*LISTED_COLUMNS).where(Blob.bucket_id == q.bucket_id)
     if q.order_by == "name":
         resume = _scan_by_name(session, q, base, scope, pattern, page)
@@ -170,12 +192,12 @@ def _scan_by_name(
     q: ListQuery,
     base: Select[Any],
     scope: str,
-    pattern: re.Pattern[str] | None,
+    pattern: Glob | None,
     page: Page,
 ) -> list[Any] | None:
     """Fill ``page`` in key order (the skip-scan of :mod:`..scan` over the catalogue);
     returns where to resume if the scan budget ran out."""
-    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag())
+    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (str, str))
     if not name_position_ok(pos, q.descending):
         raise _bad_cursor()
     order = Blob.key.desc() if q.descending else Blob.key.asc()
@@ -191,17 +213,13 @@ def _scan_by_column(
     session: Session,
     q: ListQuery,
     base: Select[Any],
-    pattern: re.Pattern[str] | None,
+    pattern: Glob | None,
     page: Page,
 ) -> list[Any] | None:
     """Fill ``page`` in (size|created_at, key) order; returns where to resume if cut short."""
     column = Blob.size if q.order_by == "size" else Blob.created_at
     wanted = int if q.order_by == "size" else datetime
-    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag())
-    if pos is not None and not (
-        isinstance(pos[0], wanted) and not isinstance(pos[0], bool) and isinstance(pos[1], str)
-    ):
-        raise _bad_cursor()
+    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (wanted, str))
     desc = q.descending
     order = (column.desc(), Blob.key.desc()) if desc else (column.asc(), Blob.key.asc())
     batch = min(q.page_size + 1, MAX_BATCH if pattern is None else 64, MAX_BATCH)
@@ -213,12 +231,14 @@ def _scan_by_column(
             stmt = stmt.where(row_value < tuple_(*pos) if desc else row_value > tuple_(*pos))
         rows = list(session.execute(stmt.order_by(*order).limit(batch)).all())
         for blob in rows:
-            examined += 1
+            if examined >= MAX_SCAN_ROWS:
+                return pos
+            examined += scan_cost(blob.key, pattern)
             value = getattr(blob, column.key)
             if isinstance(value, str):  # created_at as SQLite's stored text
                 value = datetime.fromisoformat(value)
             pos = [value, blob.key]
-            if pattern is not None and pattern.fullmatch(blob.key) is None:
+            if pattern is not None and not pattern.matches(blob.key):
                 continue
             page.add_blob(blob, list(pos))
             if page.more:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from .transfer.filters import PARTIAL_SUFFIX, PathFilter
+from .filters import PARTIAL_SUFFIX, PathFilter
 
 log = logging.getLogger("bucketry")
 

@@ -4,92 +4,34 @@ Remote locations are ``bkt://BUCKET[/KEY]`` URIs (:mod:`bucketry.uri`); anything
 path. The server and token come from ``--url``/``--token``, else ``BUCKETRY_URL``/
 ``BUCKETRY_TOKEN``, else the config file. Errors print one line on stderr and exit with 1; usage
 errors exit with 2. ``--json`` prints machine-readable output where a command has some.
+``cp`` and ``sync`` live in :mod:`.copying`, shared helpers in :mod:`.common`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bucketry import __version__
-
-from .uri import BucketURI, is_bucket_uri, parse_uri
+from .._version import __version__
+from ..uri import is_bucket_uri
+from .common import (
+    UsageError,
+    _client,
+    _message,
+    _print_json,
+    _remote,
+    _size,
+    _when,
+)
+from .copying import cmd_cp, cmd_sync
 
 if TYPE_CHECKING:
-    from .client import Client
-    from .resources.blobs import BlobInfo
+    from ..types import BlobInfo
 
-
-class UsageError(Exception):
-    """Bad arguments found after parsing (exit code 2)."""
-
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def _client(args: argparse.Namespace) -> Client:
-    from .client import Client
-
-    progress = False if getattr(args, "no_progress", False) else None
-    return Client(
-        url=getattr(args, "url", None), token=getattr(args, "token", None), progress=progress
-    )
-
-
-def _remote(text: str, what: str = "location") -> BucketURI:
-    if not is_bucket_uri(text):
-        raise UsageError(f"{what} must be a bkt://BUCKET[/KEY] URI, not {text!r}")
-    try:
-        return parse_uri(text)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    return str(value)
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, default=_default, ensure_ascii=False, indent=2))
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "K", "M", "G", "T"):
-        if value < 1024 or unit == "T":
-            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
-        value /= 1024
-    return f"{value:.1f}T"  # pragma: no cover
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-" * 19
-
-
-def _report(report: Any) -> str:
-    """A transfer report as text, whatever its exact shape."""
-    summary = getattr(report, "summary", None)
-    if callable(summary):
-        return str(summary())
-    return str(report)
-
-
-def _report_failed(report: Any) -> bool:
-    ok = getattr(report, "ok", True)
-    return not (ok() if callable(ok) else ok)
-
+__all__ = ["UsageError", "build_parser", "main"]
 
 # ---------------------------------------------------------------------------- commands
 
@@ -124,116 +66,6 @@ def _ls_line(e: BlobInfo, long: bool) -> str:
     if e.is_dir:
         return f"{'DIR':>10}  {'':19}  {e.key}"
     return f"{e.size:>10}  {_when(e.modified_at)}  {e.key}"
-
-
-def cmd_cp(args: argparse.Namespace) -> int:
-    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
-    if not src_remote and not dst_remote:
-        raise UsageError(
-            "one of SRC and DST must be a bkt:// URI (use your shell's cp for local copies)"
-        )
-    client = _client(args)
-    if src_remote and dst_remote:
-        return _copy_remote(client, _remote(args.src), _remote(args.dst), args)
-    if dst_remote:
-        src = Path(args.src)
-        dst = _remote(args.dst)
-        bucket = client.bucket(dst.bucket)
-        if src.is_dir():
-            if not args.recursive:
-                raise UsageError(f"{src} is a folder (use -r)")
-            prefix = dst.key if dst.is_prefix else dst.key + "/"
-            report = bucket.upload(src, prefix)
-        elif src.exists():
-            key = dst.child(src.name).key if dst.is_prefix else dst.key
-            report = bucket.upload(src, key)
-        else:
-            raise FileNotFoundError(f"no such file or folder: {src}")
-    else:
-        uri = _remote(args.src)
-        bucket = client.bucket(uri.bucket)
-        target = Path(args.dst)
-        if args.recursive:
-            prefix = uri.key if uri.is_prefix else uri.key + "/"
-            report = bucket.download(prefix, target)
-        else:
-            if uri.is_prefix:
-                raise UsageError(f"{args.src} is a prefix (use -r)")
-            if target.is_dir() or args.dst.endswith(("/", os.sep)):
-                target = target / uri.key.rsplit("/", 1)[-1]
-            report = bucket.download(uri.key, target)
-    if args.json:
-        _print_json(report.to_dict() if hasattr(report, "to_dict") else _report(report))
-    else:
-        print(_report(report))
-    return 1 if _report_failed(report) else 0
-
-
-def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.Namespace) -> int:
-    """Server-side copies (no bytes through this machine)."""
-    source = client.bucket(src.bucket)
-    target = client.bucket(dst.bucket)
-    pairs: list[tuple[str, str]]
-    if args.recursive:
-        src_prefix = src.key if src.is_prefix else src.key + "/"
-        dst_prefix = dst.key if dst.is_prefix else dst.key + "/"
-        pairs = [
-            (info.key, dst_prefix + info.key[len(src_prefix) :])
-            for info in source.list(src_prefix, recursive=True)
-            if not info.key.endswith("/")
-        ]
-    else:
-        if src.is_prefix:
-            raise UsageError(f"{src} is a prefix (use -r)")
-        key = dst.child(src.key.rsplit("/", 1)[-1]).key if dst.is_prefix else dst.key
-        pairs = [(src.key, key)]
-    failures = 0
-    for src_key, dst_key in pairs:
-        try:
-            source.blob(src_key).copy_to(target, dst_key)
-        except Exception as exc:
-            failures += 1
-            print(f"bucketry: copy of {src_key} failed: {_message(exc)}", file=sys.stderr)
-            continue
-        if not args.json:
-            print(f"copied bkt://{src.bucket}/{src_key} -> bkt://{dst.bucket}/{dst_key}")
-    if args.json:
-        _print_json({"copied": len(pairs) - failures, "failed": failures})
-    return 1 if failures else 0
-
-
-def cmd_sync(args: argparse.Namespace) -> int:
-    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
-    if src_remote == dst_remote:
-        raise UsageError("sync needs one local folder and one bkt:// URI")
-    if dst_remote:
-        local, uri, direction = Path(args.src), _remote(args.dst), "upload"
-    else:
-        local, uri, direction = Path(args.dst), _remote(args.src), "download"
-    client = _client(args)
-    plan = client.bucket(uri.bucket).sync(
-        local,
-        uri.key,
-        direction=direction,  # type: ignore[arg-type]
-        delete=args.delete,
-        compare=args.compare,
-        dry_run=args.dry_run,
-        include=args.include or None,
-        exclude=args.exclude or None,
-    )
-    if args.save_plan:
-        plan.save(args.save_plan)
-    if args.json:
-        _print_json(plan.to_dict())
-    else:
-        if args.verbose:
-            for op in plan:
-                if op.action != "skip" or args.verbose > 1:
-                    print(f"{op.action:<8} {op.key}  ({op.reason})")
-        print(plan.summary())
-        if plan.results is not None and not plan.results.ok:
-            print(plan.results.summary(), file=sys.stderr)
-    return 0 if plan.results is None or plan.results.ok else 1
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
@@ -372,8 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "cp", cmd_cp, "copy files to, from or between buckets (bkt:// to bkt:// copies server-side)"
     )
-    p.add_argument("src", metavar="SRC")
-    p.add_argument("dst", metavar="DST")
+    p.add_argument("src", metavar="SRC", help="a path, a bkt:// URI, or - for stdin")
+    p.add_argument("dst", metavar="DST", help="a path, a bkt:// URI, or - for stdout")
     p.add_argument("-r", "--recursive", action="store_true", help="copy folders / prefixes")
 
     p = add("sync", cmd_sync, "make DST mirror SRC (one local folder, one bkt:// prefix)")
@@ -381,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dst", metavar="DST")
     p.add_argument("--delete", action="store_true", help="delete files that are not in SRC")
     p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    p.add_argument(
+        "--update", action="store_true", help="never overwrite a destination file that is newer"
+    )
     p.add_argument("--compare", choices=["mtime+size", "size", "checksum"], default="mtime+size")
     p.add_argument(
         "--include", action="append", metavar="GLOB", help="only paths matching (repeatable)"
@@ -414,19 +249,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="(delete) also delete the blobs")
     p.add_argument("--dry-run", action="store_true", help="(delete) only report")
     return parser
-
-
-def _message(exc: BaseException) -> str:
-    from .errors import ApiError
-
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, ApiError) and exc.request_id and exc.request_id not in text:
-        text += f" (request id {exc.request_id})"
-    if isinstance(exc, ApiError) and exc.code == "bucket_not_empty":
-        text += " — add --force to delete its blobs too"
-    if isinstance(exc, OSError) and not isinstance(exc, ApiError) and exc.filename and exc.strerror:
-        text = f"{exc.strerror}: {exc.filename}"
-    return text
 
 
 def _fail(message: str, code: int) -> int:

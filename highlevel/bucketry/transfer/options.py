@@ -1,0 +1,106 @@
+"""``TransferOptions``: the public settings of the transfer engine, and ``TransferSettings``,
+the same fields as typed keyword arguments (``**settings: Unpack[TransferSettings]``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TypedDict
+
+MiB = 1024 * 1024
+DEFAULT_PART_SIZE = 8 * MiB
+DEFAULT_THRESHOLD = 8 * MiB
+#: Files up to this size are read whole into memory for one replayable PUT (cheapest per file).
+SMALL_FILE = 1 * MiB
+#: Folder uploads send files up to this size in tar batches (``blobs_put_batch``)...
+DEFAULT_BATCH_THRESHOLD = 1 * MiB
+#: ...of at most this many files and bytes per request.
+DEFAULT_BATCH_FILES = 1000
+DEFAULT_BATCH_BYTES = 64 * MiB
+#: The server's limits for one batch: members, bytes per member.
+MAX_BATCH_FILES = 10_000
+MAX_BATCH_MEMBER = 16 * MiB
+
+
+@dataclass(frozen=True)
+class TransferOptions:
+    """How ``upload``, ``download`` and ``sync`` move bytes (like boto3's ``TransferConfig``).
+
+    Pass one as ``options=`` or any field as a keyword (``bucket.upload(p, part_size=...)``);
+    a misspelt name is a ``TypeError`` (and a mypy error). Invalid values raise ``ValueError``.
+
+    Attributes:
+        part_size: bytes per multipart part (raised to the server's minimum, and so that a
+            file needs at most 10,000 parts). Default 8 MiB.
+        multipart_threshold: files larger than this go multipart (parallel, resumable parts);
+            smaller ones in one PUT. Default 8 MiB.
+        max_concurrency: parts in flight in total, across the files of one call. Default 8.
+        file_concurrency: files (or tar batches) in flight at once. Default 8.
+        checksum: send each body's SHA-256 for the server to verify, and verify downloads
+            against the blob's. Default on.
+        content_type: the type stored with uploaded blobs (default: guessed from the name).
+        metadata: string metadata stored with uploaded blobs (besides the source ``mtime``).
+        if_none_match: ``"*"`` makes uploads create-only (412 when the key exists).
+        batch: send a folder's small files in tar batches, one request per batch. Default on.
+        batch_threshold: files up to this size go in batches. Default 1 MiB.
+        batch_files: at most this many files per batch. Default 1000.
+        batch_bytes: at most this many bytes per batch. Default 64 MiB.
+    """
+
+    part_size: int = DEFAULT_PART_SIZE
+    multipart_threshold: int = DEFAULT_THRESHOLD
+    max_concurrency: int = 8
+    file_concurrency: int = 8
+    checksum: bool = True
+    content_type: str | None = None
+    metadata: dict[str, str] | None = None
+    if_none_match: str | None = None
+    batch: bool = True
+    batch_threshold: int = DEFAULT_BATCH_THRESHOLD
+    batch_files: int = DEFAULT_BATCH_FILES
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+
+    def __post_init__(self) -> None:
+        if self.part_size < 1 or self.multipart_threshold < 0:
+            raise ValueError("part_size must be positive and multipart_threshold >= 0")
+        if self.max_concurrency < 1 or self.file_concurrency < 1:
+            raise ValueError("max_concurrency and file_concurrency must be at least 1")
+        if not 0 <= self.batch_threshold <= MAX_BATCH_MEMBER:
+            raise ValueError(f"batch_threshold must be between 0 and {MAX_BATCH_MEMBER}")
+        if not 1 <= self.batch_files <= MAX_BATCH_FILES or self.batch_bytes < 1:
+            raise ValueError(f"batch_files must be 1..{MAX_BATCH_FILES}, batch_bytes positive")
+
+
+class TransferSettings(TypedDict, total=False):
+    """The fields of :class:`TransferOptions` as keyword arguments (every one optional)."""
+
+    part_size: int
+    multipart_threshold: int
+    max_concurrency: int
+    file_concurrency: int
+    checksum: bool
+    content_type: str | None
+    metadata: dict[str, str] | None
+    if_none_match: str | None
+    batch: bool
+    batch_threshold: int
+    batch_files: int
+    batch_bytes: int
+
+
+def resolve_options(
+    options: TransferOptions | None = None, settings: TransferSettings | None = None
+) -> TransferOptions:
+    """``options`` (default: the defaults) with the keyword ``settings`` applied on top.
+    An unknown setting raises ``TypeError`` naming it; a bad value ``ValueError``."""
+    base = options if options is not None else TransferOptions()
+    if not settings:
+        return base
+    known = {f.name for f in dataclasses.fields(TransferOptions)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise TypeError(
+            f"unknown transfer option(s) {', '.join(map(repr, unknown))}; "
+            f"valid: {', '.join(sorted(known))}"
+        )
+    return dataclasses.replace(base, **settings)

@@ -1,0 +1,107 @@
+"""The HTTP/1.1 protocol the server runs: uvicorn's httptools protocol with bounded request heads.
+
+httptools keeps every header of a request in memory until the head is complete, without any
+limit: a single 32 MB header or 100,000 small ones were accepted. Here a head larger than
+:data:`MAX_HEAD_BYTES` or with more than :data:`MAX_HEADERS` header fields is answered with
+``431 Request Header Fields Too Large`` and the connection is closed, before it is parsed whole.
+(:class:`~.middleware.HeaderLimitMiddleware` applies the same limits to whatever server runs
+the app, as a second line.)
+
+Pass the class as ``uvicorn.Config(http=BoundedHttpToolsProtocol)``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from .problems import problem_body
+
+#: Bytes of a request head (request line and header fields).
+MAX_HEAD_BYTES = 64 * 1024
+#: Header fields of one request.
+MAX_HEADERS = 100
+
+
+class _TooManyHeaders(Exception):
+    """Raised inside the parser's header callback to stop parsing the head."""
+
+
+def too_large_head_body(detail: str) -> bytes:
+    """The problem+json body of a 431 answer."""
+    return json.dumps(problem_body(431, "headers_too_large", detail)).encode()
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """:class:`HttpToolsProtocol` that refuses oversized request heads with a 431."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = True  # between requests and until the head of the current one ends
+        self._head_bytes = 0
+        self._header_count = 0
+        self._refusal: str | None = None
+        self._ended_here = False  # a request ended in the chunk being fed
+
+    def data_received(self, data: bytes) -> None:
+        """Feed ``data`` to the parser; refuse the request once its head is too large."""
+        if self._refusal is not None:
+            return
+        self._ended_here = False
+        super().data_received(data)
+        # A chunk in which a request ended is not counted: most of it belongs to that request
+        # (the next head, if it started there, is then counted from the following chunk on).
+        if self._in_head and self._refusal is None and not self._ended_here:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse(f"the request head exceeds {MAX_HEAD_BYTES} bytes")
+
+    def on_message_begin(self) -> None:
+        """A new request: its header count starts at zero."""
+        super().on_message_begin()
+        self._header_count = 0
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        """Count the header; stops the parser (answered with a 431) past :data:`MAX_HEADERS`."""
+        self._header_count += 1
+        if self._header_count > MAX_HEADERS:
+            self._refusal = f"a request may have at most {MAX_HEADERS} header fields"
+            raise _TooManyHeaders(self._refusal)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        """The head ended: body bytes do not count against the head limit."""
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        """The request ended: the next head starts being counted."""
+        self._in_head = True
+        self._head_bytes = 0
+        self._ended_here = True
+        super().on_message_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn answers parser errors with this; a header-count refusal becomes a 431."""
+        if self._refusal is not None:
+            self._send_431(self._refusal)
+        else:
+            super().send_400_response(msg)
+
+    def _refuse(self, detail: str) -> None:
+        self._refusal = detail
+        self._send_431(detail)
+
+    def _send_431(self, detail: str) -> None:
+        self.logger.warning("Refused a request head: %s", detail)
+        body = too_large_head_body(detail)
+        head = (
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            b"content-type: application/problem+json\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n"
+            b"connection: close\r\n\r\n"
+        )
+        self.transport.write(head + body)
+        self.transport.close()

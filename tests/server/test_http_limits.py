@@ -1,0 +1,109 @@
+"""Request heads are bounded: too many or too large header fields get a 431, on raw sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import select
+import socket
+
+import httpx
+
+from bucketry_server.middleware import HeaderLimitMiddleware
+from bucketry_server.protocol import MAX_HEAD_BYTES, MAX_HEADERS
+from tests.support.live_server import LiveServer
+
+
+def _port(server: LiveServer) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    data = b""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _answer(raw: bytes) -> tuple[int, dict[str, object]]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_too_many_headers_is_a_431(server: LiveServer) -> None:
+    lines = "".join(f"X-H{i}: v\r\n" for i in range(2000))
+    request = f"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n{lines}\r\n".encode()
+    with socket.create_connection(("127.0.0.1", _port(server)), timeout=10) as sock:
+        sock.sendall(request)
+        status, body = _answer(_read_all(sock))
+    assert status == 431 and body["code"] == "headers_too_large"
+    assert str(MAX_HEADERS) in str(body["detail"])
+
+
+def test_a_huge_header_is_a_431_before_it_is_read_whole(server: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", _port(server)), timeout=10) as sock:
+        sock.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        sent = 0
+        answered = False
+        while sent < 32 * 1024 * 1024:  # the old server took all 32 MB and answered 200
+            try:
+                sock.sendall(b"a" * 16384)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += 16384
+            if select.select([sock], [], [], 0.05 if sent > MAX_HEAD_BYTES else 0)[0]:
+                answered = True
+                break
+        if not answered:
+            sock.sendall(b"\r\n\r\n")
+        raw = _read_all(sock)
+    status, body = _answer(raw)
+    assert status == 431 and body["code"] == "headers_too_large"
+    assert sent <= 4 * MAX_HEAD_BYTES
+
+
+def test_big_requests_within_the_limits_still_work(
+    server: LiveServer, users: dict[str, str], unique: str
+) -> None:
+    headers = {f"X-Extra-{i}": "v" * 500 for i in range(80)}  # 80 fields, ~42 KB
+    headers["Authorization"] = f"Bearer {users['alice']}"
+    with httpx.Client(base_url=server.api, headers=headers) as client:
+        for _ in range(3):  # the same keep-alive connection, head after head
+            assert client.get("/health").status_code == 200
+        b = client.post("/buckets", json={"name": f"limits-{unique}"}).json()["id"]
+        data = b"z" * (3 * 1024 * 1024)  # head and a long body in the first chunks
+        r = client.put(f"/buckets/{b}/blob", params={"key": "big"}, content=data)
+        assert r.status_code == 201, r.text
+        assert client.get("/health").status_code == 200
+
+
+def _asgi_status(headers: list[tuple[bytes, bytes]]) -> int:
+    sent: list[dict[str, object]] = []
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        sent.append({"type": "http.response.start", "status": 200})
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "headers": headers}
+    asyncio.run(HeaderLimitMiddleware(app)(scope, receive, send))  # type: ignore[arg-type]
+    status = sent[0]["status"]
+    assert isinstance(status, int)
+    return status
+
+
+def test_header_limit_middleware() -> None:
+    assert _asgi_status([(b"x-a", b"1")] * MAX_HEADERS) == 200
+    assert _asgi_status([(b"x-a", b"1")] * (MAX_HEADERS + 1)) == 431
+    assert _asgi_status([(b"x-a", b"v" * (MAX_HEAD_BYTES - 100))]) == 200
+    assert _asgi_status([(b"x-a", b"v" * MAX_HEAD_BYTES)]) == 431
