@@ -244,6 +244,8 @@ async def _parse(
         member.metadata = metadata
         await writer.add(member.object_id, data)
     await stream.drain()  # the end-of-archive padding
+    if stream.received == 0:  # the body is required: no body is not an empty archive
+        raise TarError("the request has no body (a tar stream is required)")
 
 
 def _commit(

@@ -45,7 +45,7 @@ from ..problems import ApiProblem, forbidden, not_found
 from ..state import AppState
 from ..thumbnails import IMAGE_EXTENSIONS, MAX_SOURCE_BYTES, make_thumbnail
 from ..timeutil import iso, utcnow
-from .params import Cursor, PageSize
+from .params import Cursor, JsonInt, PageSize, no_null_body
 
 router = APIRouter()
 
@@ -569,7 +569,7 @@ def buckets_set_public(
 class TmpCredentialsRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     mode: Literal["READ", "READ_WRITE"] = "READ"
-    expires_in: int = Field(default=3600, ge=60, le=43200)
+    expires_in: JsonInt = Field(default=3600, ge=60, le=43200)
 
 
 @router.post("/buckets/{bucket}/tmp-credentials", tags=["buckets"], status_code=201)
@@ -578,6 +578,7 @@ def buckets_tmp_credentials(
     p: CurrentPrincipal,
     state: State,
     body: Annotated[TmpCredentialsRequest | None, Body()] = None,
+    _: Annotated[None, Depends(no_null_body)] = None,
 ) -> dict[str, Any]:
     """Anyone who can see the bucket (not anonymously) may mint READ; READ_WRITE needs write
     rights. Scoped credentials cannot mint more (that would outlive their own expiry)."""

@@ -21,7 +21,7 @@ from ..pagination import keyset_page
 from ..problems import ApiProblem, forbidden, not_found
 from ..timeutil import iso
 from .buckets import Text
-from .params import Cursor, PageSize
+from .params import Cursor, JsonInt, PageSize
 
 router = APIRouter()
 
@@ -57,7 +57,7 @@ class CredentialCreate(BaseModel):
         min_length=1, max_length=100
     )
     read_only: bool = False
-    expires_in: int | None = Field(default=None, ge=60, le=31536000)
+    expires_in: JsonInt | None = Field(default=None, ge=60, le=31536000)
 
 
 @router.post("/credentials", tags=["credentials"], status_code=201)

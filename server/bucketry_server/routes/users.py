@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from ..auth import PRINCIPALS, CurrentPrincipal, State
@@ -14,7 +14,7 @@ from ..models import Membership, Org, Token, User
 from ..pagination import keyset_page
 from ..problems import not_found
 from ..timeutil import iso
-from .params import Cursor, PageSize
+from .params import Cursor, JsonInt, PageSize
 
 router = APIRouter()
 
@@ -68,8 +68,9 @@ def tokens_list(
 
 
 class TokenCreate(BaseModel):
+    model_config = ConfigDict(strict=True)
     name: str = Field(min_length=1, max_length=100)
-    expires_in: int | None = Field(default=None, ge=60, le=31536000)
+    expires_in: JsonInt | None = Field(default=None, ge=60, le=31536000)
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201)
