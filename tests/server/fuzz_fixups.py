@@ -10,7 +10,9 @@ rules below cannot be expressed, so a generated value can only satisfy them by l
 - checksum headers must match the body, ``X-Blob-Metadata`` is JSON text;
 - blob listings: a delimiter (or ``recursive=false``) needs ``order_by=name``, and
   ``recursive=false`` means ``delimiter=/``;
-- completed parts are listed once each, by ascending part number.
+- completed parts are listed once each, by ascending part number;
+- zip member listings need a blob that is a zip archive (any other blob is a 422 ``not_a_zip``,
+  which depends on the data, not on the request): they read the seeded ``ZIP_KEY``.
 
 Each fixup makes the case meaningful without narrowing what else is generated; negative cases
 are never touched (their bad values must reach the server).
@@ -20,10 +22,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import zipfile
 from typing import Any
 
 import schemathesis
+
+#: A zip archive the fuzz fixture stores in its seed bucket, for the zip member operations.
+ZIP_KEY = "archive.zip"
 
 #: Valid JSON Logic filters over the bucket listing's fields, picked by the generated value.
 FILTERS = (
@@ -53,6 +60,8 @@ def _query(case: schemathesis.Case) -> None:
         return
     query.pop("cursor", None)
     query.pop("next_token", None)
+    if "/blob/zip" in case.operation.path:
+        query["key"] = ZIP_KEY
     if "filter" in query:
         query["filter"] = _pick(FILTERS, query["filter"])
     if case.operation.path.endswith("/blobs") and case.method.upper() == "GET":
@@ -84,6 +93,16 @@ def _body(case: schemathesis.Case) -> None:
             by_number = {p.get("part_number"): p for p in parts}
             if all(isinstance(n, int | float) for n in by_number):
                 case.body["parts"] = [by_number[n] for n in sorted(by_number)]
+
+
+def zip_archive() -> bytes:
+    """A small zip archive (a folder, a stored and a deflated member) for ``ZIP_KEY``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("docs/", b"")
+        archive.writestr("docs/readme.txt", b"hello", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("data/table.csv", b"a,b\n" * 100, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def fix_positive(case: schemathesis.Case) -> None:

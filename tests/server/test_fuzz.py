@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.server.fuzz_fixups import fix_positive
+from tests.server.fuzz_fixups import ZIP_KEY, fix_positive, zip_archive
 from tests.support.live_server import LiveServer, live_server
 from tests.test_contract import NOT_YET_SERVED, SPEC_PATH
 
@@ -75,6 +75,13 @@ def fuzz_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             srv.api + "/buckets/seed/blob",
             params={"key": "a/b.txt"},
             content=b"hello",
+            headers=headers,
+        )
+        assert r.status_code == 201, r.text
+        r = httpx.put(
+            srv.api + "/buckets/seed/blob",
+            params={"key": ZIP_KEY},
+            content=zip_archive(),
             headers=headers,
         )
         assert r.status_code == 201, r.text
