@@ -13,12 +13,12 @@ T = TypeVar("T", bound="BlobDeleteMany")
 
 @_attrs_define
 class BlobDeleteMany:
-    """Exactly one of `keys` or `prefix`.
+    """Exactly one of `keys` or `prefix` (a null one counts as absent).
 
     Attributes:
-        keys (list[str] | None | Unset):
-        prefix (None | str | Unset): Delete every key under this prefix (an empty prefix is refused; delete the bucket
-            with force instead).
+        keys (list[str] | None | Unset): Keys to delete; an invalid one is reported (`invalid_key`), not refused.
+        prefix (None | str | Unset): Delete every key under this prefix (key rules, optional trailing `/`; an empty
+            prefix is refused: delete the bucket with force instead).
         dry_run (bool | Unset):  Default: False.
     """
 

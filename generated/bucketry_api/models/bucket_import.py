@@ -33,7 +33,7 @@ class BucketImport:
             GCS `service_account_json` (the key file's JSON text) or `anonymous: "true"`.
         description (None | str | Unset):
         org (None | str | Unset):
-        manifests (list[str] | Unset):
+        manifests (list[str] | Unset): Keys of manifest files (key rules).
     """
 
     provider: Provider

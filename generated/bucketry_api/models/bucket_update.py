@@ -29,7 +29,7 @@ class BucketUpdate:
             AWS_S3 / S3_COMPATIBLE `access_key_id`, `secret_access_key`, optional `session_token`;
             AZURE_BLOB `connection_string`, or `account_name` + `account_key`, or `sas_token`;
             GCS `service_account_json` (the key file's JSON text) or `anonymous: "true"`.
-        manifests (list[str] | Unset):
+        manifests (list[str] | Unset): Keys of manifest files (key rules).
     """
 
     name: str | Unset = UNSET

@@ -22,8 +22,9 @@ class UploadCreate:
         key (str):
         content_type (None | str | Unset):
         metadata (UploadCreateMetadata | Unset):
-        size (int | None | Unset): Expected total size
-        sha256 (None | str | Unset): Expected hex SHA-256 of the whole blob (checked at completion).
+        size (int | None | Unset): Expected total size, if known (checked at completion); at most the largest blob, 5
+            TiB.
+        sha256 (None | str | Unset): Expected hex SHA-256 of the whole blob (checked at completion; empty = none).
         if_none_match (None | str | Unset): `*` to create only (checked at initiation and completion).
     """
 

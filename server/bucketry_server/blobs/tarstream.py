@@ -213,6 +213,8 @@ class TarReader:
         long_name: str | None = None
         while True:
             block = await self.stream.read(BLOCK)
+            if not block and self.stream.received == 0:  # the body is required
+                raise TarError("the request has no body (a tar stream is required)")
             if not block:  # a cut after a whole member looks just like this: not an end
                 raise TarError("the tar stream ends without its end-of-archive blocks (truncated)")
             if len(block) != BLOCK:

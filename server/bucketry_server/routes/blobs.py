@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.responses import JSONResponse, Response
 
 from ..accounts.access import bucket_for_write
@@ -115,6 +115,7 @@ async def blobs_delete(
 
 
 class BlobCopy(BaseModel):
+    model_config = ConfigDict(strict=True)
     source_bucket: str | None = Field(default=None, max_length=100)
     source_key: str = Field(min_length=1, max_length=1024)
     key: str = Field(min_length=1, max_length=1024)
@@ -141,6 +142,7 @@ async def blobs_copy(
 
 
 class BlobDeleteMany(BaseModel):
+    model_config = ConfigDict(strict=True)
     keys: list[Annotated[str, Field(max_length=1024)]] | None = Field(default=None, max_length=1000)
     prefix: str | None = Field(default=None, max_length=1024)
     dry_run: bool = False

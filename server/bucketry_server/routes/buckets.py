@@ -20,7 +20,7 @@ from ..buckets.usage import bucket_usage
 from ..buckets.views import bucket_etag, buckets_json, one_bucket_json
 from ..models import Bucket
 from .deps import CurrentPrincipal, State
-from .params import Cursor, PageSize
+from .params import Cursor, JsonInt, PageSize, no_null_body
 
 router = APIRouter()
 
@@ -218,7 +218,7 @@ def buckets_set_public(
 class TmpCredentialsRequest(BaseModel):
     model_config = ConfigDict(strict=True)
     mode: Literal["READ", "READ_WRITE"] = "READ"
-    expires_in: int = Field(default=3600, ge=60, le=43200)
+    expires_in: JsonInt = Field(default=3600, ge=60, le=43200)
 
 
 @router.post("/buckets/{bucket}/tmp-credentials", tags=["buckets"], status_code=201)
@@ -227,6 +227,7 @@ def buckets_tmp_credentials(
     p: CurrentPrincipal,
     state: State,
     body: Annotated[TmpCredentialsRequest | None, Body()] = None,
+    _: Annotated[None, Depends(no_null_body)] = None,
 ) -> dict[str, Any]:
     req = body or TmpCredentialsRequest()
     with state.db.session() as s:

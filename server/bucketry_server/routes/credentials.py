@@ -12,7 +12,7 @@ from ..accounts import tokens
 from ..buckets.usage import account_usage
 from .buckets import Text
 from .deps import CurrentPrincipal, State
-from .params import Cursor, PageSize
+from .params import Cursor, JsonInt, PageSize
 
 router = APIRouter()
 
@@ -33,7 +33,7 @@ class CredentialCreate(BaseModel):
         min_length=1, max_length=100
     )
     read_only: bool = False
-    expires_in: int | None = Field(default=None, ge=60, le=31536000)
+    expires_in: JsonInt | None = Field(default=None, ge=60, le=31536000)
 
 
 @router.post("/credentials", tags=["credentials"], status_code=201)

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
@@ -34,7 +34,7 @@ from ..state import AppState
 from ..timeutil import iso
 from . import http_bodies
 from .deps import CurrentPrincipal, State
-from .params import BucketRef, ChecksumSHA256, ContentMD5
+from .params import BucketRef, ChecksumSHA256, ContentMD5, JsonInt
 
 router = APIRouter()
 
@@ -44,12 +44,14 @@ Token = Annotated[str, Path(min_length=1, max_length=8192)]
 
 
 class SignedUrlItem(BaseModel):
+    model_config = ConfigDict(strict=True)
     key: str = Field(min_length=1, max_length=1024)
     method: Literal["GET", "PUT"] = "GET"
-    expires_in: int = Field(default=3600, ge=1, le=604800)
+    expires_in: JsonInt = Field(default=3600, ge=1, le=604800)
 
 
 class SignedUrlRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
     items: list[SignedUrlItem] = Field(min_length=1, max_length=1000)
 
 

@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..blobs.validation import parse_expected
 from ..blobs.views import blob_json
 from ..uploads import completion, service
 from ..uploads.service import part_json
 from .deps import CurrentPrincipal, State
-from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, PageSize
+from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, JsonInt, PageSize
 
 router = APIRouter(tags=["uploads"])
 
@@ -23,20 +23,23 @@ PartNumber = Annotated[int, Path(ge=1, le=10000)]
 
 
 class UploadCreate(BaseModel):
+    model_config = ConfigDict(strict=True)
     key: str = Field(min_length=1, max_length=1024)
     content_type: str | None = Field(default=None, max_length=255)
     metadata: dict[str, str] = Field(default_factory=dict)
-    size: int | None = Field(default=None, ge=0)
+    size: JsonInt | None = Field(default=None, ge=0)
     sha256: str | None = Field(default=None, max_length=64)
     if_none_match: str | None = Field(default=None, max_length=200)
 
 
 class CompletedPart(BaseModel):
-    part_number: int = Field(ge=1, le=10000)
+    model_config = ConfigDict(strict=True)
+    part_number: JsonInt = Field(ge=1, le=10000)
     etag: str = Field(max_length=200)
 
 
 class UploadComplete(BaseModel):
+    model_config = ConfigDict(strict=True)
     parts: list[CompletedPart] = Field(min_length=1, max_length=10000)
 
 

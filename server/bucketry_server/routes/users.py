@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..accounts import tokens
 from ..accounts.users import user_profile
 from .deps import CurrentPrincipal, State
-from .params import Cursor, PageSize
+from .params import Cursor, JsonInt, PageSize
 
 router = APIRouter()
 
@@ -31,8 +31,9 @@ def tokens_list(
 
 
 class TokenCreate(BaseModel):
+    model_config = ConfigDict(strict=True)
     name: str = Field(min_length=1, max_length=100)
-    expires_in: int | None = Field(default=None, ge=60, le=31536000)
+    expires_in: JsonInt | None = Field(default=None, ge=60, le=31536000)
 
 
 @router.post("/tokens", tags=["tokens"], status_code=201)

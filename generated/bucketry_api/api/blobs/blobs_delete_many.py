@@ -99,7 +99,7 @@ def sync_detailed(
 
     Args:
         bucket (str):
-        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix` (a null one counts as absent).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -131,7 +131,7 @@ def sync(
 
     Args:
         bucket (str):
-        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix` (a null one counts as absent).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -158,7 +158,7 @@ async def asyncio_detailed(
 
     Args:
         bucket (str):
-        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix` (a null one counts as absent).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -188,7 +188,7 @@ async def asyncio(
 
     Args:
         bucket (str):
-        body (BlobDeleteMany): Exactly one of `keys` or `prefix`.
+        body (BlobDeleteMany): Exactly one of `keys` or `prefix` (a null one counts as absent).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
