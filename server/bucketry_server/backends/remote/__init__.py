@@ -1,0 +1,1 @@
+"""Imported buckets: the remote backend over a provider's :class:`.client.ObjectClient`."""

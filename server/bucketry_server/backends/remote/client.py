@@ -1,0 +1,143 @@
+"""The provider seam of imported buckets: what one provider's store must offer.
+
+An imported bucket (AWS S3, S3-compatible, Azure Blob, GCS, a server folder) is served by a
+remote backend (the :class:`..base.BucketBackend` of imported buckets) over an
+:class:`ObjectClient`: a small, synchronous, provider-neutral view of one provider bucket,
+implemented once per provider with the provider's official library (boto3,
+azure-storage-blob, google-cloud-storage; the standard library for a server folder). The
+backend runs client calls in worker threads, so a client may block, but every network call
+must be bounded by the timeouts in :class:`ProviderConfig`.
+
+Keys: a client sees full provider keys (the bucket's ``prefix`` included); the backend adds
+and strips the prefix. Keys are returned exactly as the provider stores them (no stripping of
+slashes, no normalisation).
+
+Errors: a client raises only the :class:`ProviderError` family below (translated from its
+library's exceptions, messages free of secrets); the backend maps them to domain errors and
+statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Everything needed to reach one provider bucket. ``credentials`` are the decrypted,
+    write-only secrets (keys as in the spec's ``ProviderCredentials``); never log or echo
+    this object (its ``repr`` hides them)."""
+
+    provider: str  # AWS_S3, S3_COMPATIBLE, AZURE_BLOB, GCS, FILESYSTEM
+    bucket: str  # provider bucket / container name, or the folder for FILESYSTEM
+    prefix: str = ""  # scopes every key ("" or ending with "/" or any string the user chose)
+    endpoint_url: str | None = None
+    region: str | None = None
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One provider object. ``etag`` identifies the version (the provider's ETag, generation
+    or a stable digest of size+mtime for a folder)."""
+
+    key: str
+    size: int
+    etag: str
+    modified_at: datetime | None = None
+    content_type: str | None = None
+    metadata: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """``status``: AVAILABLE, NOT_FOUND, FORBIDDEN or UNREACHABLE; ``actions``: what the
+    credentials really allow (``READ``, ``WRITE``); ``detail``: the provider's reason when not
+    AVAILABLE (no secrets)."""
+
+    status: str
+    actions: Sequence[str] = ()
+    detail: str | None = None
+
+
+class ProviderError(Exception):
+    """Base of what a client raises; the message names the provider and bucket/key."""
+
+
+class ProviderNotFound(ProviderError):
+    """The bucket or the object does not exist."""
+
+
+class ProviderForbidden(ProviderError):
+    """The credentials are wrong or do not allow this."""
+
+
+class ProviderUnreachable(ProviderError):
+    """The endpoint did not answer in time, or the connection failed."""
+
+
+class ProviderVersionChanged(ProviderError):
+    """A read pinned to an etag found another version (the object changed under it)."""
+
+
+class ObjectClient(Protocol):
+    """One provider bucket, seen as key-ordered objects."""
+
+    def probe(self) -> ProbeResult:
+        """Check the bucket and what the credentials allow, within the configured timeouts;
+        never raises for provider answers (they become the result's status)."""
+        ...
+
+    def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
+        """Up to ``limit`` objects whose key starts with ``prefix`` and sorts after
+        ``start_after`` (None: from the start), in the provider's key order (S3, GCS and Azure
+        list by UTF-8 byte order; a folder client sorts the same way). Flat: no delimiter."""
+        ...
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """The object of ``key``, or None if there is none."""
+        ...
+
+    def read(
+        self, key: str, start: int = 0, end: int | None = None, *, etag: str | None = None
+    ) -> Iterator[bytes]:
+        """Bytes ``start..end`` (inclusive; None: to the end) in chunks of about 1 MiB. With
+        ``etag``, raises :class:`ProviderVersionChanged` if the object is another version."""
+        ...
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterator[bytes],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+        size: int | None = None,
+    ) -> ObjectInfo:
+        """Store ``key`` from ``chunks`` (streamed: multipart / staged blocks / resumable
+        upload above the provider's single-request size; never the whole body in memory);
+        visible only once complete."""
+        ...
+
+    def delete(self, keys: Sequence[str]) -> list[str]:
+        """Delete those of ``keys`` that exist (batched where the provider can); returns the
+        keys deleted."""
+        ...
+
+    def copy(self, source_key: str, key: str) -> ObjectInfo:
+        """Server-side copy within this provider bucket."""
+        ...
+
+    def presign(self, key: str, method: str, expires_in: int) -> str | None:
+        """A provider-signed URL for ``GET`` or ``PUT`` of ``key``, or None if this provider
+        (or these credentials) cannot sign."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
