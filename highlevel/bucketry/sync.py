@@ -77,8 +77,9 @@ def _safe_rel(rel: str) -> bool:
 
 
 def _comparer(bucket: Target, direction: Direction, compare: Compare, update: bool) -> Comparer:
-    """The comparer for these options, with the server's clock skew measured when needed."""
-    if compare != "mtime+size":
+    """The comparer for these options, with the server's clock skew measured when times are
+    compared (``"mtime+size"``, or ``update=True`` whatever the comparison)."""
+    if compare != "mtime+size" and not update:
         return Comparer(direction, compare, update=update)
     client = bucket.client
     return Comparer(
