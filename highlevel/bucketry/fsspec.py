@@ -315,12 +315,24 @@ class BucketryFileSystem(AbstractFileSystem):
         self.invalidate_cache(path)
 
     def rmdir(self, path: str) -> None:
-        """Delete an empty bucket (``rmdir("name")``); a folder disappears with its last key,
-        so below a bucket there is nothing to remove."""
+        """Delete an empty bucket (``rmdir("name")``), as ``os.rmdir`` would a folder.
+
+        Raises ``OSError`` with ``errno.ENOTEMPTY`` for a bucket that holds blobs (nothing is
+        deleted; ``rm(path, recursive=True)`` empties it) and for a folder below a bucket (a
+        folder exists only while keys are in it, so it is never empty); ``FileNotFoundError``
+        naming ``path`` when the bucket or folder does not exist."""
         uri = self._split(path)
-        if not uri.key:
+        if uri.key:
+            if self.info(path)["type"] == "directory":  # raises FileNotFoundError if missing
+                raise OSError(errno.ENOTEMPTY, "folder not empty", str(uri))
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(uri))
+        try:
             self.client.bucket(uri.bucket).delete()
-            self.invalidate_cache(path)
+        except ConflictError as exc:
+            if exc.code != "bucket_not_empty":
+                raise
+            raise OSError(errno.ENOTEMPTY, "bucket not empty", f"bkt://{uri.bucket}") from exc
+        self.invalidate_cache(path)
 
     def _bucket_exists(self, name: str) -> bool:
         try:
