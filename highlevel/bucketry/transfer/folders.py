@@ -7,7 +7,6 @@ import os
 import stat
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -110,13 +109,13 @@ def run_all(
     reports its own failure as a ``FileResult``; an exception escaping a job (e.g.
     ``KeyboardInterrupt`` in the caller) cancels the rest and propagates, except an interrupt
     that arrives when every job has finished well anyway (Ctrl-C during the last request of a
-    transfer that completed): then the results are returned."""
+    transfer that completed): then the results are returned. Jobs always run on the pool
+    (also one job, or ``concurrency`` 1), so the interrupt lands in this waiting thread and
+    never in the middle of a job's last request."""
     if not jobs:
         return []
-    if concurrency <= 1 or len(jobs) == 1:
-        return [job() for job in jobs]
     pool = ThreadPoolExecutor(
-        max_workers=min(concurrency, len(jobs)), thread_name_prefix="bucketry-file"
+        max_workers=max(1, min(concurrency, len(jobs))), thread_name_prefix="bucketry-file"
     )
     futures: list[Future[FileResult]] = []
     try:
@@ -156,15 +155,11 @@ def run_tasks(tasks: list[Task], concurrency: int, cancel: threading.Event) -> b
     Tasks record their own results; an exception escaping one cancels the rest and
     propagates. A ``KeyboardInterrupt`` that arrives when every task has finished anyway
     (Ctrl-C during the last request) is absorbed and ``True`` returned: the caller re-raises
-    it unless every file succeeded."""
+    it unless every file succeeded. Tasks always run on the pool (also with ``concurrency``
+    1), so the interrupt lands in this waiting thread, never inside a task's last request."""
     if not tasks:
         return False
-    if concurrency <= 1:
-        queue = deque(tasks)
-        while queue:
-            queue.extend(queue.popleft()())
-        return False
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bucketry-file")
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="bucketry-file")
     submitted: list[Future[list[Task]]] = []
 
     def submit(task: Task) -> Future[list[Task]]:
