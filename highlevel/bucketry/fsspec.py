@@ -45,6 +45,10 @@ class BlobFile(io.BufferedReader):
 
 
 class BucketryFileSystem(AbstractFileSystem):
+    """fsspec filesystem for ``bkt://bucket/key`` (see the module docstring).
+    ``url``, ``token``, ``organization``: the client's settings (default: environment and
+    config file), or a ready ``client``; ``read_ahead``: the largest ranged read of ``open()``."""
+
     protocol = ("bkt",)
     root_marker = ""
 
@@ -94,6 +98,8 @@ class BucketryFileSystem(AbstractFileSystem):
         }
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
+        """Entries directly under ``path`` (buckets at the root, blobs and folders
+        below); a file lists as itself. Raises ``FileNotFoundError`` naming the path when missing."""
         path = self._strip_protocol(path)
         if not path:
             entries = [
@@ -111,6 +117,9 @@ class BucketryFileSystem(AbstractFileSystem):
         return entries if detail else [e["name"] for e in entries]
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The entry of ``path``: a file (size, etag, sha256, times) or a
+        directory (a bucket, or a prefix with keys under it). Raises ``FileNotFoundError`` naming
+        ``bkt://path`` when neither exists."""
         path = self._strip_protocol(path)
         if not path:
             return {"name": "", "size": 0, "type": "directory"}
@@ -128,6 +137,7 @@ class BucketryFileSystem(AbstractFileSystem):
         raise FileNotFoundError(errno.ENOENT, "no such blob or folder", f"bkt://{path}")
 
     def exists(self, path: str, **kwargs: Any) -> bool:
+        """Whether ``path`` is a bucket, a folder or a blob."""
         try:
             self.info(path)
         except FileNotFoundError:
@@ -161,10 +171,13 @@ class BucketryFileSystem(AbstractFileSystem):
         return found if detail else sorted(found)
 
     def ukey(self, path: str) -> str:
+        """The blob's ETag (changes whenever the blob does)."""
         etag: str = self.info(path).get("etag") or ""
         return etag
 
     def modified(self, path: str) -> datetime:
+        """The blob's server modification time. Raises ``IsADirectoryError``
+        for a folder or bucket."""
         info = self.info(path)
         if info["type"] != "file":
             raise IsADirectoryError(path)
@@ -172,6 +185,8 @@ class BucketryFileSystem(AbstractFileSystem):
         return moment
 
     def created(self, path: str) -> datetime:
+        """The blob's creation time. Raises ``IsADirectoryError`` for a folder
+        or bucket."""
         info = self.info(path)
         if info["type"] != "file":
             raise IsADirectoryError(path)
@@ -247,6 +262,8 @@ class BucketryFileSystem(AbstractFileSystem):
         return data
 
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
+        """Store ``value`` at ``path``; ``mode="create"`` raises
+        ``FileExistsError`` when the blob exists."""
         uri = self._split(path)
         blob = self.client.bucket(uri.bucket).blob(uri.key)
         if mode == "create" and blob.exists():
@@ -261,6 +278,8 @@ class BucketryFileSystem(AbstractFileSystem):
         )
 
     def rm_file(self, path: str) -> None:
+        """Delete one blob (a folder path is accepted: it has nothing of its
+        own). Raises ``FileNotFoundError`` naming the path when neither exists."""
         uri = self._split(path)
         try:
             self.client.bucket(uri.bucket).blob(uri.key).delete()

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 
 def cmd_cp(args: argparse.Namespace) -> int:
+    """``bucketry cp SRC DST``: upload, download or copy server-side; ``-`` as SRC reads
+    stdin, as DST writes stdout. Returns the exit code (1 when a file failed)."""
     if args.src == "-" or args.dst == "-":
         return _copy_stdio(args)
     src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
@@ -130,6 +132,8 @@ def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    """``bucketry sync SRC DST``: make DST mirror SRC (``--update`` keeps newer
+    destination files). Returns the exit code (1 when an operation failed)."""
     src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
     if src_remote == dst_remote:
         raise UsageError("sync needs one local folder and one bkt:// URI")

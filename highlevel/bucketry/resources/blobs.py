@@ -59,6 +59,7 @@ class Blob:
         )
 
     def exists(self) -> bool:
+        """Whether the blob exists (one HEAD; ``False`` on 404). Other errors raise."""
         try:
             self.stat()
         except NotFoundError:
@@ -73,6 +74,8 @@ class Blob:
         return data
 
     def read_text(self, encoding: str = "utf-8") -> str:
+        """The whole content decoded with ``encoding``. Raises ``NotFoundError`` naming
+        ``bkt://bucket/key`` when missing, ``UnicodeDecodeError`` for other bytes."""
         return self.read_bytes().decode(encoding)
 
     def write_bytes(self, data: bytes, *, content_type: str | None = None) -> BlobInfo:
@@ -91,6 +94,8 @@ class Blob:
         return BlobInfo.from_model(model)
 
     def write_text(self, text: str, encoding: str = "utf-8") -> BlobInfo:
+        """Store ``text`` encoded with ``encoding`` (content type ``text/plain``); returns
+        the stored blob's info. Raises the API error of the PUT."""
         return self.write_bytes(
             text.encode(encoding), content_type=f"text/plain; charset={encoding}"
         )
@@ -155,6 +160,9 @@ class Blob:
         )
 
     def delete(self, *, if_match: str | None = None) -> None:
+        """Delete the blob; ``if_match``: only if its ETag is still this one. Raises
+        ``NotFoundError`` (naming ``bkt://bucket/key``) when missing, ``PreconditionFailedError``
+        when ``if_match`` no longer matches."""
         client = self._client
         client.call(client.api.blobs.delete, self.bucket.ref, key=self.key, if_match=arg(if_match))
 

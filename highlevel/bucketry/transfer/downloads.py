@@ -49,6 +49,8 @@ READ_CHUNK = 1024 * 1024
 
 
 def partial_path(path: Path) -> Path:
+    """Where ``path`` is downloaded to before it is complete:
+    ``.<name>.bucketry-partial`` next to it."""
     return path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
 
 
@@ -390,6 +392,10 @@ def download_one(
     keep_partial: bool,
     offset_ns: int,
 ) -> FileResult:
+    """Download ``info`` to ``path`` (``resume``: from its partial file;
+    ``keep_partial``: keep that after an interruption or retryable failure; ``offset_ns``: the
+    server's clock offset for the mtime). Errors become a failed ``FileResult``; an interrupt
+    or cancellation propagates."""
     started = time.monotonic()
     counter = PartCounter(ctx.progress)
     try:

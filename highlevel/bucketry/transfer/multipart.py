@@ -217,6 +217,10 @@ def _resumable(exc: BaseException) -> bool:
 
 
 def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartOutcome:
+    """Upload ``f`` to ``key`` in parts (resuming an open upload made for this very
+    file, sending only the parts the server lacks) and complete it. Raises ``OSError`` when the
+    file changes size meanwhile, the API error of a part or of the completion otherwise;
+    the upload stays open for a later resume, unless a 4xx refusal made resuming useless."""
     client = ctx.client
     upload, part_size, resumed = start_upload(ctx, f, key)
     specs = plan_parts(f.size, part_size)
