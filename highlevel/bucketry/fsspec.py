@@ -263,12 +263,15 @@ class BucketryFileSystem(AbstractFileSystem):
 
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
         """Store ``value`` at ``path``; ``mode="create"`` raises
-        ``FileExistsError`` when the blob exists."""
+        ``FileExistsError`` (``PreconditionFailedError``) when the blob exists, checked by the
+        server in the same request."""
         uri = self._split(path)
         blob = self.client.bucket(uri.bucket).blob(uri.key)
-        if mode == "create" and blob.exists():
-            raise FileExistsError(path)
-        blob.write_bytes(bytes(value), content_type=kwargs.get("content_type"))
+        blob.write_bytes(
+            bytes(value),
+            content_type=kwargs.get("content_type"),
+            if_none_match="*" if mode == "create" else None,  # create: one conditional PUT
+        )
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
         """Server-side copy."""

@@ -188,3 +188,20 @@ def test_rmdir_refuses_what_is_not_empty_and_names_what_is_missing(
     for path in (f"{n}/no-such-dir", f"no-such-bucket-{unique}"):
         with pytest.raises(FileNotFoundError, match=path):
             fs.rmdir(path)
+
+
+def test_pipe_file_create_is_atomic(
+    fs: BucketryFileSystem, bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pipe_file(mode="create")`` is one conditional PUT (``If-None-Match: *``), not a
+    check then a write: a blob created by someone else in between is never overwritten."""
+    from bucketry.resources.blobs import Blob
+
+    n = bucket.name
+    fs.pipe_file(f"{n}/once.txt", b"theirs", mode="create")
+    monkeypatch.setattr(Blob, "exists", lambda self: False)  # it appeared after any check
+    with pytest.raises(FileExistsError):
+        fs.pipe_file(f"{n}/once.txt", b"mine", mode="create")
+    assert fs.cat_file(f"{n}/once.txt") == b"theirs"
+    fs.pipe_file(f"{n}/once.txt", b"mine")  # overwrite (the default) still overwrites
+    assert fs.cat_file(f"{n}/once.txt") == b"mine"

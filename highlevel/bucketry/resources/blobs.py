@@ -78,8 +78,12 @@ class Blob:
         ``bkt://bucket/key`` when missing, ``UnicodeDecodeError`` for other bytes."""
         return self.read_bytes().decode(encoding)
 
-    def write_bytes(self, data: bytes, *, content_type: str | None = None) -> BlobInfo:
-        """Store ``data`` (small payloads; ``upload()`` streams files)."""
+    def write_bytes(
+        self, data: bytes, *, content_type: str | None = None, if_none_match: str | None = None
+    ) -> BlobInfo:
+        """Store ``data`` (small payloads; ``upload()`` streams files) and return the stored
+        blob's info. ``if_none_match="*"``: create only, in the same request; raises
+        ``PreconditionFailedError`` (a ``FileExistsError``) when the blob exists."""
         import hashlib
 
         client = self._client
@@ -90,6 +94,7 @@ class Blob:
             body=data,
             content_type=arg(content_type),
             x_checksum_sha256=hashlib.sha256(data).hexdigest(),
+            if_none_match=arg(if_none_match),
         )
         return BlobInfo.from_model(model)
 
