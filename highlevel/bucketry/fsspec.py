@@ -41,6 +41,7 @@ class BlobFile(io.BufferedReader):
 
     @property
     def size(self) -> int:
+        """The blob's size in bytes."""
         return self.raw.size
 
 

@@ -43,13 +43,17 @@ class TransferContext:
 
     @property
     def client(self) -> Session:
+        """The session of the target bucket."""
         return self.target.client
 
     @property
     def ref(self) -> str:
+        """The target bucket's id or name, as requests address it."""
         return self.target.ref
 
     def part_pool(self) -> ThreadPoolExecutor:
+        """The one pool for parts of every file of this transfer
+        (``max_concurrency`` threads, made on first use)."""
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
@@ -58,6 +62,7 @@ class TransferContext:
             return self._pool
 
     def close(self) -> None:
+        """Shut the part pool down (waiting for running parts)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LocalFile:
+    """A regular file to upload: its path, its key relative to the folder walked, and
+    its size and mtime at the time of the ``stat``."""
+
     path: Path
     rel: str  # POSIX path relative to the walked folder ("" for a lone file)
     size: int
@@ -31,6 +34,8 @@ class LocalFile:
 
 
 def local_file(path: Path, rel: str = "") -> LocalFile:
+    """The :class:`LocalFile` of ``path`` (stat now). Raises ``FileNotFoundError`` when
+    it is missing, ``IsADirectoryError`` naming it when it is not a regular file."""
     st = path.stat()
     if not stat.S_ISREG(st.st_mode):
         raise IsADirectoryError(f"not a regular file: {path}")
@@ -76,6 +81,8 @@ def safe_relative(rel: str) -> PurePosixPath:
 
 
 def local_path_for(root: Path, rel: str) -> Path:
+    """The local path of the relative key ``rel`` under ``root``. Raises
+    ``UnsafeKeyError`` for a key that would leave ``root`` (``..``, absolute, drive letters)."""
     path = root.joinpath(*safe_relative(rel).parts)
     root_abs = os.path.abspath(root)
     if os.path.commonpath([root_abs, os.path.abspath(path)]) != root_abs:  # pragma: no cover
@@ -89,6 +96,8 @@ def local_path_for(root: Path, rel: str) -> Path:
 def failed(
     key: str, path: Path | None, size: int, started: float, exc: BaseException
 ) -> FileResult:
+    """A failed :class:`FileResult` for ``key`` (the reason is the exception's type and
+    message; the exception is kept as ``error``)."""
     return FileResult(
         key=key,
         path=path,
