@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .options import (  # noqa: F401 - re-exported for the engine's modules
     DEFAULT_BATCH_BYTES,
@@ -39,7 +39,8 @@ class TransferContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     _pool: ThreadPoolExecutor | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: The server answered the batch route with "no such route": every file goes by itself.
+    batch_unsupported: bool = False
 
     @property
     def client(self) -> Session:
