@@ -193,6 +193,23 @@ def from_generated(exc: _GeneratedApiError) -> ApiError:
     )
 
 
+def about(exc: ApiError, subject: str) -> ApiError:
+    """The same error (class, status, problem, request id) with a message that names
+    ``subject`` instead of what the request URL showed: e.g. both blobs of a server-side copy,
+    whose request names only the destination bucket."""
+    message = str(exc)
+    shown = _subject(exc.response, about_bucket="bucket" in (exc.detail or "").lower())
+    if shown and message.startswith(shown + ": "):
+        message = message[len(shown) + 2 :]
+    return type(exc)(
+        f"{subject}: {message}",
+        status_code=exc.status_code,
+        problem=exc.problem,
+        request_id=exc.request_id,
+        response=exc.response,
+    )
+
+
 def _request_of(response: httpx.Response | None) -> httpx.Request | None:
     if response is None:
         return None

@@ -122,7 +122,7 @@ def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.
             source.blob(src_key).copy_to(target, dst_key)
         except Exception as exc:
             failures += 1
-            print(f"bucketry: copy of {src_key} failed: {_message(exc)}", file=sys.stderr)
+            print(f"bucketry: error: {_message(exc)}", file=sys.stderr)  # names both blobs
             continue
         if not args.json:
             print(f"copied bkt://{src.bucket}/{src_key} -> bkt://{dst.bucket}/{dst_key}")

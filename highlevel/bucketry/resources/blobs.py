@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
 
-from ..errors import NotFoundError
+from ..errors import ApiError, NotFoundError, about
 from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import BlobInfo, Session, arg
 
@@ -175,7 +175,10 @@ class Blob:
         self, dst: Target | Blob | str, key: str | None = None, *, overwrite: bool = True
     ) -> Blob:
         """Server-side copy: ``blob.copy_to(other_bucket, "k")``, ``blob.copy_to("new/key")``
-        (same bucket) or ``blob.copy_to(other_blob)``."""
+        (same bucket) or ``blob.copy_to(other_blob)``; ``overwrite=False`` keeps an existing
+        destination. Returns the destination blob. Raises the API error (``NotFoundError``
+        for a missing source, ``PreconditionFailedError`` for an existing destination
+        without ``overwrite``), its message naming both ``bkt://bucket/key``."""
         target_bucket: Target
         if isinstance(dst, Blob):
             target_bucket, target_key = dst.bucket, dst.key
@@ -187,7 +190,13 @@ class Blob:
             source_bucket=self.bucket.ref, source_key=self.key, key=target_key, overwrite=overwrite
         )
         client = self._client
-        client.call(client.api.blobs.copy, target_bucket.ref, body=body)
+        try:
+            client.call(client.api.blobs.copy, target_bucket.ref, body=body)
+        except ApiError as exc:
+            what = (
+                f"copy bkt://{self.bucket.ref}/{self.key} -> bkt://{target_bucket.ref}/{target_key}"
+            )
+            raise about(exc, what) from None
         return Blob(target_bucket, target_key)
 
     def signed_url(self, expires_in: int = 3600, method: Literal["GET", "PUT"] = "GET") -> str:
