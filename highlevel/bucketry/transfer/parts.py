@@ -14,6 +14,7 @@ from bucketry_api.models import CompletedPart, UploadComplete, UploadCreate, Upl
 from bucketry_api.models import Upload as UploadModel
 from bucketry_api.models import UploadPart as UploadPartModel
 
+from ..errors import ApiError, about
 from ..types import BlobInfo, Session, arg, opt
 from .retry import with_retries
 
@@ -39,7 +40,9 @@ def create_upload(
     if_none_match: str | None = None,
 ) -> UploadModel:
     """Open a multipart upload of ``ref``/``key`` (``size``/``sha256`` are checked by the
-    server at completion; ``if_none_match="*"`` makes it create-only)."""
+    server at completion; ``if_none_match="*"`` makes it create-only). Raises the API error
+    naming ``bkt://ref/key`` (``PreconditionFailedError`` when create-only and the key
+    exists)."""
     body = UploadCreate(
         key=key,
         content_type=arg(content_type),
@@ -48,7 +51,10 @@ def create_upload(
         sha256=arg(sha256),
         if_none_match=arg(if_none_match),
     )
-    return session.call(session.api.uploads.create, ref, body=body)
+    try:
+        return session.call(session.api.uploads.create, ref, body=body)
+    except ApiError as exc:  # the key is in the body: the bare error names only the bucket
+        raise about(exc, f"bkt://{ref}/{key}") from None
 
 
 def put_part(
