@@ -38,7 +38,7 @@ MiB = 1024 * 1024
 BIG = 40 * MiB  # above the default 8 MiB multipart threshold: 5 parts of 8 MiB
 PART = 8 * MiB  # the SDK's default part size
 PREFIX = "tour/"
-STEPS = 9
+STEPS = 10
 
 # The local folder of step 2: small files in nested folders, plus one large file.
 TABLE = b"id,name,score\n" + b"".join(b"%d,item-%d,%d\n" % (i, i, i * 7) for i in range(200))
@@ -158,6 +158,37 @@ class Tour:
 def snapshot(bucket: Bucket, prefix: str) -> dict[str, tuple[int, str | None, str | None]]:
     """key -> (size, etag, sha256) of every blob under ``prefix``."""
     return {b.key: (b.size, b.etag, b.sha256) for b in bucket.list(prefix) if not b.is_dir}
+
+
+def show_mirroring(bucket: Bucket, src: Path) -> None:
+    """Step 5: ``sync`` mirrors. Edits made right after a sync (same size, or appended) are
+    uploaded by the next one; a newer remote copy is overwritten, unless ``update=True``."""
+    todo, jan, key = src / "notes/todo.txt", src / "notes/2024/jan.txt", PREFIX + "notes/todo.txt"
+    todo.write_bytes(todo.read_bytes().upper())  # same size, moments after it was uploaded
+    with jan.open("ab") as f:
+        f.write(b"January notes\n")
+    gap = todo.stat().st_mtime - bucket.blob(key).stat().modified_at.timestamp()
+    say(f"{gap:.2f} s after the sync: notes/todo.txt rewritten (same size), jan.txt appended")
+    plan = bucket.sync(src, PREFIX)
+    say(plan.summary())
+    edited = {PREFIX + "notes/todo.txt", PREFIX + "notes/2024/jan.txt"}
+    check({op.key for op in plan.changes} == edited, f"both edits uploaded: {plan.changes}")
+    check(plan.results is not None and plan.results.ok, "the sync succeeded")
+    check(bucket.blob(key).read_bytes() == todo.read_bytes(), "the same-size edit is uploaded")
+
+    an_hour_ago = time.time() - 3600
+    os.utime(todo, (an_hour_ago, an_hour_ago))
+    newer = b"edited on the server, after the local copy\n"
+    bucket.blob(key).write_bytes(newer)
+    say("notes/todo.txt made an hour old locally; the remote copy rewritten now (newer)")
+    kept = bucket.sync(src, PREFIX, update=True)
+    say(kept.summary())
+    check(not kept.changes, f"update=True changes nothing, got {kept.changes}")
+    check(bucket.blob(key).read_bytes() == newer, "update=True keeps the newer remote copy")
+    plan = bucket.sync(src, PREFIX)
+    say(plan.summary())
+    check([op.key for op in plan.changes] == [key], f"the mirror replaces it: {plan.changes}")
+    check(bucket.blob(key).read_bytes() == todo.read_bytes(), "the remote copy equals the local")
 
 
 def run(tour: Tour, keep_bucket: bool) -> None:
@@ -290,7 +321,11 @@ def run(tour: Tour, keep_bucket: bool) -> None:
             check(not again.changes, f"nothing left to do, got {again.changes}")
             files = local_files(src)
 
-        # ------------------------------------------------------------------ 5. resume
+        # ------------------------------------------------------------------ 5. mirror
+        with tour.step("Sync mirrors: quick edits go up, a newer destination is replaced"):
+            show_mirroring(bucket, src)
+
+        # ------------------------------------------------------------------ 6. resume
         with tour.step("Resume an interrupted upload"):
             second = src / "big" / "second.bin"
             write_random(second, BIG)
@@ -345,7 +380,7 @@ def run(tour: Tour, keep_bucket: bool) -> None:
             check(not left.results, "no upload left open")
             files = local_files(src)
 
-        # ------------------------------------------------------------------ 6. signed URL
+        # ------------------------------------------------------------------ 7. signed URL
         with tour.step("Download through a signed URL (no token)"):
             blob = bucket.blob(PREFIX + "big/video.bin")
             url = blob.signed_url(expires_in=300)
@@ -380,7 +415,7 @@ def run(tour: Tour, keep_bucket: bool) -> None:
             )
             check(bad in (401, 403) and plain in (401, 403, 404), f"refused: {bad}, {plain}")
 
-        # ------------------------------------------------------------------ 7. usage
+        # ------------------------------------------------------------------ 8. usage
         with tour.step("Usage, computed by the server"):
             local_bytes = sum(p.stat().st_size for p in files.values())
             usage = bucket.usage()
@@ -398,7 +433,7 @@ def run(tour: Tour, keep_bucket: bool) -> None:
             check(entry["bytes"] == usage["bytes"], "the per-bucket figure agrees")
             check(mine["bytes"] >= usage["bytes"], "the total includes this bucket")
 
-        # ------------------------------------------------------------------ 8. low level
+        # ------------------------------------------------------------------ 9. low level
         with tour.step("The generated low-level layer: (data, response)"):
             page, response = client.api.blobs.list(bucket.id, prefix=PREFIX + "notes/", page_size=2)
             request_id = response.headers.get("x-request-id")
@@ -428,7 +463,7 @@ def run(tour: Tour, keep_bucket: bool) -> None:
                 check(isinstance(exc, FileNotFoundError), "NotFoundError is a FileNotFoundError")
                 say(f"high level: NotFoundError, also a FileNotFoundError, id {exc.request_id}")
 
-        # ------------------------------------------------------------------ 9. download
+        # ------------------------------------------------------------------ 10. download
         with tour.step("Download the whole prefix with update=True and verify every sha256"):
             out = work / "restored"
             report = bucket.download(PREFIX, out, update=True)

@@ -47,14 +47,20 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
         "[dry run: nothing changed]",
         "after the dry run the server is unchanged: 8 blobs, same ETags",
         "dry run again: 9 skip, 0 upload, 0 delete",
+        # step 5: edits right after a sync go up; a newer remote copy is kept only by update
+        "notes/todo.txt rewritten (same size), jan.txt appended",
+        "upload          1  local newer (mtime)\n",
+        "upload          1  local newer (mtime), size differs",
+        "skip            1  remote newer — not overwritten (update=True)",
+        "upload          1  remote newer (mtime), size differs — mirrored",
         "bucket.usage(): 10 objects, 80.1 MiB",
         "X-Request-ID req_",
         "sha256 of all 10 files match the originals and the server",
         "again with update=True: 0 downloaded, 10 skipped, 0 failed",
-        "Tour complete: 9 steps",
+        "Tour complete: 10 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
-    assert out.count(" ok (") == 9
+    assert out.count(" ok (") == 10
 
     resumed = re.search(
         r"rerun of the same call: sent (\d+) parts .* reused (\d+), resumed=True", out

@@ -29,6 +29,10 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often and how long to retry: ``max_retries`` after the first attempt,
+    exponential backoff with jitter from ``backoff_base`` up to ``backoff_max`` seconds, and a
+    server's ``Retry-After`` honoured up to ``retry_after_max`` seconds."""
+
     max_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 8.0
@@ -45,6 +49,8 @@ class RetryPolicy:
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The delay a ``Retry-After`` header asks for (seconds or an HTTP date),
+    ``None`` when absent or unreadable."""
     value = response.headers.get("retry-after")
     if not value:
         return None
@@ -60,16 +66,23 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 def replayable(request: httpx.Request) -> bool:
+    """Whether the request's body can be sent again (it is in memory)."""
     return isinstance(request.stream, httpx.ByteStream)
 
 
 def may_retry(request: httpx.Request) -> bool:
+    """Whether a failed request may be sent again: a replayable body and an idempotent
+    method, or an ``Idempotency-Key`` header."""
     if not replayable(request):
         return False
     return request.method in IDEMPOTENT_METHODS or IDEMPOTENCY_HEADER.lower() in request.headers
 
 
 class RetryTransport(httpx.BaseTransport):
+    """An httpx transport that retries: a failed connect for any replayable request, other
+    connection errors and 408/429/500/502/503/504 answers for requests that ``may_retry``,
+    waiting as the :class:`RetryPolicy` says."""
+
     def __init__(
         self,
         inner: httpx.BaseTransport,
@@ -81,6 +94,8 @@ class RetryTransport(httpx.BaseTransport):
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, retrying as the policy allows; returns the last
+        answer, or raises the last connection error."""
         attempt = 0
         while True:
             try:
@@ -122,4 +137,5 @@ class RetryTransport(httpx.BaseTransport):
         self._sleep(delay)
 
     def close(self) -> None:
+        """Close the wrapped transport."""
         self._inner.close()

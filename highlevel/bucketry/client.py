@@ -202,6 +202,7 @@ class Client:
         )
 
     def close(self) -> None:
+        """Close the HTTP connection pool (``with Client(...)`` does it on exit)."""
         self.http.close()
 
     def __enter__(self) -> Self:

@@ -16,6 +16,8 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 
 
 def config_path() -> Path:
+    """The config file: ``$BUCKETRY_CONFIG``, else
+    ``$XDG_CONFIG_HOME/bucketry/config.toml`` (``~/.config`` by default)."""
     if env := os.environ.get("BUCKETRY_CONFIG"):
         return Path(env).expanduser()
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
@@ -37,6 +39,9 @@ def _file_settings(path: Path, profile: str | None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ResolvedConfig:
+    """The client settings after arguments, environment and config file were
+    weighed (in that order)."""
+
     url: str
     token: str | None
     organization: str | None
@@ -56,6 +61,10 @@ def resolve(
     anonymous: bool = False,
     profile: str | None = None,
 ) -> ResolvedConfig:
+    """The settings for a client: each from its argument, else its ``BUCKETRY_*``
+    variable, else the config file (``profile`` or ``$BUCKETRY_PROFILE`` picks a section), else
+    the default. Raises ``ConfigurationError`` without a token (unless ``anonymous``), for an
+    unreadable config file, a missing profile or a number that is not one."""
     env = os.environ
     file = _file_settings(config_path(), profile or env.get("BUCKETRY_PROFILE"))
 

@@ -59,11 +59,13 @@ class ApiError(BucketryError):
 
     @property
     def code(self) -> str | None:
+        """The problem's machine-readable ``code`` (e.g. ``"not_found"``), if any."""
         value = self.problem.get("code")
         return value if isinstance(value, str) else None
 
     @property
     def detail(self) -> str | None:
+        """The problem's human-readable ``detail``, if any."""
         value = self.problem.get("detail")
         return value if isinstance(value, str) else None
 
@@ -81,46 +83,68 @@ def _rebuild(
 
 
 class BadRequestError(ApiError, ValueError):
+    """400: the request was malformed (also a ``ValueError``)."""
+
     status_code = 400
 
 
 class AuthenticationError(ApiError, PermissionError):
+    """401: no valid token (also a ``PermissionError``)."""
+
     status_code = 401
 
 
 class PermissionDeniedError(ApiError, PermissionError):
+    """403: the token may not do this (also a ``PermissionError``)."""
+
     status_code = 403
 
 
 class NotFoundError(ApiError, FileNotFoundError):
+    """404: no such bucket, blob, upload... (also a ``FileNotFoundError``)."""
+
     status_code = 404
 
 
 class ConflictError(ApiError, FileExistsError):
+    """409: the state forbids it, e.g. the name is taken (also a ``FileExistsError``)."""
+
     status_code = 409
 
 
 class PreconditionFailedError(ApiError, FileExistsError):
+    """412: ``If-Match``/``If-None-Match`` failed (also a ``FileExistsError``)."""
+
     status_code = 412
 
 
 class PayloadTooLargeError(ApiError, ValueError):
+    """413: the body is over a server limit (also a ``ValueError``)."""
+
     status_code = 413
 
 
 class RangeNotSatisfiableError(ApiError, ValueError):
+    """416: the range starts beyond the end (also a ``ValueError``)."""
+
     status_code = 416
 
 
 class UnprocessableEntityError(ApiError, ValueError):
+    """422: a parameter is invalid (also a ``ValueError``)."""
+
     status_code = 422
 
 
 class RateLimitError(ApiError):
+    """429: too many requests (retried first; see ``Retry-After``)."""
+
     status_code = 429
 
 
 class ServerError(ApiError):
+    """5xx: the server failed (retried first when the request can be replayed)."""
+
     status_code = 500
 
 
@@ -142,6 +166,7 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 
 
 def error_class(status: int) -> type[ApiError]:
+    """The ``ApiError`` subclass for an HTTP ``status``."""
     if status in _BY_STATUS:
         return _BY_STATUS[status]
     return ServerError if status >= 500 else ApiError
@@ -161,6 +186,23 @@ def from_generated(exc: _GeneratedApiError) -> ApiError:
         message = f"{subject}: {message}"
     return error_class(exc.status_code)(
         message,
+        status_code=exc.status_code,
+        problem=exc.problem,
+        request_id=exc.request_id,
+        response=exc.response,
+    )
+
+
+def about(exc: ApiError, subject: str) -> ApiError:
+    """The same error (class, status, problem, request id) with a message that names
+    ``subject`` instead of what the request URL showed: e.g. both blobs of a server-side copy,
+    whose request names only the destination bucket."""
+    message = str(exc)
+    shown = _subject(exc.response, about_bucket="bucket" in (exc.detail or "").lower())
+    if shown and message.startswith(shown + ": "):
+        message = message[len(shown) + 2 :]
+    return type(exc)(
+        f"{subject}: {message}",
         status_code=exc.status_code,
         problem=exc.problem,
         request_id=exc.request_id,

@@ -41,10 +41,15 @@ class BlobFile(io.BufferedReader):
 
     @property
     def size(self) -> int:
+        """The blob's size in bytes."""
         return self.raw.size
 
 
 class BucketryFileSystem(AbstractFileSystem):
+    """fsspec filesystem for ``bkt://bucket/key`` (see the module docstring).
+    ``url``, ``token``, ``organization``: the client's settings (default: environment and
+    config file), or a ready ``client``; ``read_ahead``: the largest ranged read of ``open()``."""
+
     protocol = ("bkt",)
     root_marker = ""
 
@@ -94,6 +99,8 @@ class BucketryFileSystem(AbstractFileSystem):
         }
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
+        """Entries directly under ``path`` (buckets at the root, blobs and folders
+        below); a file lists as itself. Raises ``FileNotFoundError`` naming the path when missing."""
         path = self._strip_protocol(path)
         if not path:
             entries = [
@@ -111,6 +118,9 @@ class BucketryFileSystem(AbstractFileSystem):
         return entries if detail else [e["name"] for e in entries]
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The entry of ``path``: a file (size, etag, sha256, times) or a
+        directory (a bucket, or a prefix with keys under it). Raises ``FileNotFoundError`` naming
+        ``bkt://path`` when neither exists."""
         path = self._strip_protocol(path)
         if not path:
             return {"name": "", "size": 0, "type": "directory"}
@@ -128,6 +138,7 @@ class BucketryFileSystem(AbstractFileSystem):
         raise FileNotFoundError(errno.ENOENT, "no such blob or folder", f"bkt://{path}")
 
     def exists(self, path: str, **kwargs: Any) -> bool:
+        """Whether ``path`` is a bucket, a folder or a blob."""
         try:
             self.info(path)
         except FileNotFoundError:
@@ -161,10 +172,13 @@ class BucketryFileSystem(AbstractFileSystem):
         return found if detail else sorted(found)
 
     def ukey(self, path: str) -> str:
+        """The blob's ETag (changes whenever the blob does)."""
         etag: str = self.info(path).get("etag") or ""
         return etag
 
     def modified(self, path: str) -> datetime:
+        """The blob's server modification time. Raises ``IsADirectoryError``
+        for a folder or bucket."""
         info = self.info(path)
         if info["type"] != "file":
             raise IsADirectoryError(path)
@@ -172,6 +186,8 @@ class BucketryFileSystem(AbstractFileSystem):
         return moment
 
     def created(self, path: str) -> datetime:
+        """The blob's creation time. Raises ``IsADirectoryError`` for a folder
+        or bucket."""
         info = self.info(path)
         if info["type"] != "file":
             raise IsADirectoryError(path)
@@ -247,11 +263,16 @@ class BucketryFileSystem(AbstractFileSystem):
         return data
 
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
+        """Store ``value`` at ``path``; ``mode="create"`` raises
+        ``FileExistsError`` (``PreconditionFailedError``) when the blob exists, checked by the
+        server in the same request."""
         uri = self._split(path)
         blob = self.client.bucket(uri.bucket).blob(uri.key)
-        if mode == "create" and blob.exists():
-            raise FileExistsError(path)
-        blob.write_bytes(bytes(value), content_type=kwargs.get("content_type"))
+        blob.write_bytes(
+            bytes(value),
+            content_type=kwargs.get("content_type"),
+            if_none_match="*" if mode == "create" else None,  # create: one conditional PUT
+        )
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
         """Server-side copy."""
@@ -261,6 +282,8 @@ class BucketryFileSystem(AbstractFileSystem):
         )
 
     def rm_file(self, path: str) -> None:
+        """Delete one blob (a folder path is accepted: it has nothing of its
+        own). Raises ``FileNotFoundError`` naming the path when neither exists."""
         uri = self._split(path)
         try:
             self.client.bucket(uri.bucket).blob(uri.key).delete()
@@ -315,12 +338,24 @@ class BucketryFileSystem(AbstractFileSystem):
         self.invalidate_cache(path)
 
     def rmdir(self, path: str) -> None:
-        """Delete an empty bucket (``rmdir("name")``); a folder disappears with its last key,
-        so below a bucket there is nothing to remove."""
+        """Delete an empty bucket (``rmdir("name")``), as ``os.rmdir`` would a folder.
+
+        Raises ``OSError`` with ``errno.ENOTEMPTY`` for a bucket that holds blobs (nothing is
+        deleted; ``rm(path, recursive=True)`` empties it) and for a folder below a bucket (a
+        folder exists only while keys are in it, so it is never empty); ``FileNotFoundError``
+        naming ``path`` when the bucket or folder does not exist."""
         uri = self._split(path)
-        if not uri.key:
+        if uri.key:
+            if self.info(path)["type"] == "directory":  # raises FileNotFoundError if missing
+                raise OSError(errno.ENOTEMPTY, "folder not empty", str(uri))
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(uri))
+        try:
             self.client.bucket(uri.bucket).delete()
-            self.invalidate_cache(path)
+        except ConflictError as exc:
+            if exc.code != "bucket_not_empty":
+                raise
+            raise OSError(errno.ENOTEMPTY, "bucket not empty", f"bkt://{uri.bucket}") from exc
+        self.invalidate_cache(path)
 
     def _bucket_exists(self, name: str) -> bool:
         try:

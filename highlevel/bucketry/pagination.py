@@ -94,6 +94,7 @@ class Pager(Generic[T]):
             yield from page
 
     def to_list(self) -> list[T]:
+        """Every item (all pages requested now)."""
         return list(self)
 
     def count(self) -> int:

@@ -19,29 +19,40 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class ProgressEvent:
+    """What a ``progress=`` callback receives: ``task`` (``"upload"``,
+    ``"download"``, ``"sync"``...) and ``name`` (the path, key or prefix worked on)."""
+
     task: str  # e.g. "upload", "download", "sync", "list"
     name: str  # what is being worked on (a path, a key, a prefix)
 
 
 @dataclass(frozen=True)
 class ProgressStart(ProgressEvent):
+    """A task started; ``total`` in ``unit`` (``"B"`` or ``"file"``), if known."""
+
     total: int | None
     unit: str = "B"
 
 
 @dataclass(frozen=True)
 class ProgressAdvance(ProgressEvent):
+    """``amount`` more ``unit`` done."""
+
     amount: int
     unit: str = "B"
 
 
 @dataclass(frozen=True)
 class ProgressFinish(ProgressEvent):
+    """The task ended well."""
+
     pass
 
 
 @dataclass(frozen=True)
 class ProgressFail(ProgressEvent):
+    """The task ended with ``error``."""
+
     error: str
 
 
@@ -49,6 +60,8 @@ ProgressCallback = Callable[[ProgressEvent], None]
 
 
 class Reporter(Protocol):
+    """Where the SDK reports progress: start, advance, then finish or fail per task."""
+
     def start(self, task: str, name: str, total: int | None, unit: str = "B") -> None: ...
     def advance(self, task: str, name: str, amount: int, unit: str = "B") -> None: ...
     def finish(self, task: str, name: str) -> None: ...
@@ -56,6 +69,8 @@ class Reporter(Protocol):
 
 
 class NullReporter:
+    """Reports nothing (progress off)."""
+
     def start(self, task: str, name: str, total: int | None, unit: str = "B") -> None:
         pass
 
@@ -138,6 +153,8 @@ class TqdmReporter:
 
 
 def progress_enabled_by_default() -> bool:
+    """Progress bars by default only on a terminal (stderr is a TTY) and
+    unless ``BUCKETRY_NO_PROGRESS`` is set to a true value."""
     if os.environ.get("BUCKETRY_NO_PROGRESS", "").strip() not in ("", "0", "false", "no"):
         return False
     return sys.stderr.isatty()

@@ -29,7 +29,7 @@ from .transfer.folders import (
 )
 from .transfer.mtimes import NS, remote_mtime_ns, server_offset_ns
 from .transfer.options import TransferOptions, TransferSettings, resolve_options
-from .transfer.walk import ancestors_ignored, effective, walk_sorted, wanted
+from .transfer.walk import LocalEntry, ancestors_ignored, effective, walk_sorted, wanted
 from .types import BlobInfo
 
 __all__ = [
@@ -77,8 +77,9 @@ def _safe_rel(rel: str) -> bool:
 
 
 def _comparer(bucket: Target, direction: Direction, compare: Compare, update: bool) -> Comparer:
-    """The comparer for these options, with the server's clock skew measured when needed."""
-    if compare != "mtime+size":
+    """The comparer for these options, with the server's clock skew measured when times are
+    compared (``"mtime+size"``, or ``update=True`` whatever the comparison)."""
+    if compare != "mtime+size" and not update:
         return Comparer(direction, compare, update=update)
     client = bucket.client
     return Comparer(
@@ -166,72 +167,97 @@ def _merge(
     page_size: int,
     infos: dict[str, BlobInfo] | None,
 ) -> Iterator[SyncOp]:
-    upload = direction == "upload"
+    """The merge step: one :class:`SyncOp` per key, from both sides in key order."""
     # The ignore file itself is not synced (as with upload()).
     walk = (f for f in walk_sorted(root, keep) if f.rel != ignore_file)
     local_iter = _ordered(walk, "local", lambda f: f.rel)
+    remote_iter = _remote_entries(bucket, prefix, keep, ignore_file, page_size)
+    steps = _Steps(prefix, str(root) + os.sep, direction, delete, infos)
+    loc = next(local_iter, None)
+    rem = next(remote_iter, None)
+    while loc is not None or rem is not None:
+        if rem is None or (loc is not None and loc.rel < rem[0]):
+            assert loc is not None
+            yield steps.only_local(loc)
+            loc = next(local_iter, None)
+        elif loc is None or rem[0] < loc.rel:
+            yield steps.only_remote(*rem)
+            rem = next(remote_iter, None)
+        else:
+            yield steps.on_both(loc, rem[1], *comparer.decide(loc, rem[1]))
+            loc = next(local_iter, None)
+            rem = next(remote_iter, None)
+
+
+def _remote_entries(
+    bucket: Target, prefix: str, keep: PathFilter | None, ignore_file: str | None, page_size: int
+) -> Iterator[tuple[str, BlobInfo]]:
+    """``(relative key, info)`` of the blobs under ``prefix`` that take part, in key order:
+    no folder markers, nothing the filters leave out, not the ignore file."""
     listing = bucket.list(prefix, recursive=True, page_size=page_size, prefetch=True)
-    remote_iter = _ordered(iter(listing), "remote", lambda b: b.key)
-    base = str(root) + os.sep
+    for info in _ordered(iter(listing), "remote", lambda b: b.key):
+        rel = info.key[len(prefix) :]
+        if info.is_dir or not rel or rel.endswith("/") or rel == ignore_file:
+            continue  # folder markers have no file
+        if not wanted(keep, rel) or (keep is not None and ancestors_ignored(keep, rel)):
+            continue
+        yield rel, info
 
-    def next_remote() -> tuple[str, BlobInfo] | None:
-        for info in remote_iter:
-            rel = info.key[len(prefix) :]
-            if info.is_dir or not rel or rel.endswith("/") or rel == ignore_file:
-                continue  # folder markers have no file
-            if not wanted(keep, rel) or (keep is not None and ancestors_ignored(keep, rel)):
-                continue
-            return rel, info
-        return None
 
-    def path_of(rel: str) -> str:
-        return base + rel.replace("/", os.sep)
+class _Steps:
+    """What each case of the merge becomes under these options."""
 
-    def download(info: BlobInfo, path: str, reason: str) -> SyncOp:
-        if infos is not None:
-            infos[info.key] = info
+    def __init__(
+        self,
+        prefix: str,
+        base: str,
+        direction: Direction,
+        delete: bool,
+        infos: dict[str, BlobInfo] | None,
+    ) -> None:
+        self.prefix, self.base, self.delete, self.infos = prefix, base, delete, infos
+        self.upload = direction == "upload"
+
+    def path_of(self, rel: str) -> str:
+        """The local path of a relative key."""
+        return self.base + rel.replace("/", os.sep)
+
+    def download(self, info: BlobInfo, path: str, reason: str) -> SyncOp:
+        """A download step (remembering the listed info, so applying needs no HEAD)."""
+        if self.infos is not None:
+            self.infos[info.key] = info
         return SyncOp("download", info.key, path, info.size, reason)
 
-    loc = next(local_iter, None)
-    rem = next_remote()
-    while loc is not None or rem is not None:
-        if rem is None or (loc is not None and loc.rel < rem[0]):  # only local
-            assert loc is not None
-            key, path = prefix + loc.rel, loc.path
-            if upload:
-                yield SyncOp("upload", key, path, loc.size, "missing on remote")
-            elif delete:
-                yield SyncOp("delete", key, path, loc.size, "extraneous (delete=True)")
-            else:
-                yield SyncOp("skip", key, path, loc.size, "only local (delete=False)")
-            loc = next(local_iter, None)
-        elif loc is None or rem[0] < loc.rel:  # only remote
-            rel, info = rem
-            if upload:
-                if delete:
-                    yield SyncOp(
-                        "delete", info.key, path_of(rel), info.size, "extraneous (delete=True)"
-                    )
-                else:
-                    yield SyncOp(
-                        "skip", info.key, path_of(rel), info.size, "only on remote (delete=False)"
-                    )
-            elif not _safe_rel(rel):
-                yield SyncOp("skip", info.key, "", info.size, "key cannot be a local file name")
-            else:
-                yield download(info, path_of(rel), "missing locally")
-            rem = next_remote()
-        else:  # on both sides
-            rel, info = rem
-            transfer, reason = comparer.decide(loc, info)
-            if not transfer:
-                yield SyncOp("skip", info.key, loc.path, loc.size, reason)
-            elif upload:
-                yield SyncOp("upload", info.key, loc.path, loc.size, reason)
-            else:
-                yield download(info, loc.path, reason)
-            loc = next(local_iter, None)
-            rem = next_remote()
+    def only_local(self, loc: LocalEntry) -> SyncOp:
+        """A file with no blob: upload it, or (downloading) delete it or leave it."""
+        key, path = self.prefix + loc.rel, loc.path
+        if self.upload:
+            return SyncOp("upload", key, path, loc.size, "missing on remote")
+        if self.delete:
+            return SyncOp("delete", key, path, loc.size, "extraneous (delete=True)")
+        return SyncOp("skip", key, path, loc.size, "only local (delete=False)")
+
+    def only_remote(self, rel: str, info: BlobInfo) -> SyncOp:
+        """A blob with no file: download it, or (uploading) delete it or leave it."""
+        if self.upload:
+            if self.delete:
+                return SyncOp(
+                    "delete", info.key, self.path_of(rel), info.size, "extraneous (delete=True)"
+                )
+            return SyncOp(
+                "skip", info.key, self.path_of(rel), info.size, "only on remote (delete=False)"
+            )
+        if not _safe_rel(rel):
+            return SyncOp("skip", info.key, "", info.size, "key cannot be a local file name")
+        return self.download(info, self.path_of(rel), "missing locally")
+
+    def on_both(self, loc: LocalEntry, info: BlobInfo, transfer: bool, reason: str) -> SyncOp:
+        """A key on both sides, as the comparer decided."""
+        if not transfer:
+            return SyncOp("skip", info.key, loc.path, loc.size, reason)
+        if self.upload:
+            return SyncOp("upload", info.key, loc.path, loc.size, reason)
+        return self.download(info, loc.path, reason)
 
 
 def compute_plan(

@@ -8,7 +8,8 @@ Mirror semantics (aws-cli / rclone ``sync``): the destination is made equal to t
   ours), within a tolerance (2 s plus the measured clock skew) only when the blob's time is the
   server's own ``modified_at``. Otherwise the source is copied, whichever side is newer.
   ``update=True`` (rclone ``--update``) never overwrites a destination that is newer.
-* ``"size"``: copied when the sizes differ.
+* ``"size"``: copied when the sizes differ (with ``update=True``: unless the destination is
+  newer, as for ``"checksum"``).
 * ``"checksum"``: copied when the SHA-256 differs (the remote's comes from the listing; the local
   one is computed only for keys present on both sides with equal sizes).
 """
@@ -75,37 +76,42 @@ class Comparer:
         return remote_mtime_ns(info, self.offset_ns) or 0, False
 
     def decide(self, local: LocalEntry, remote: BlobInfo) -> tuple[bool, str]:
-        """``(transfer, reason)`` for ``local`` and ``remote`` under this comparison."""
+        """``(transfer, reason)`` for ``local`` and ``remote`` under this comparison. With
+        ``update=True`` a destination newer than its source is kept whatever the comparison
+        (``"size"`` and ``"checksum"`` then decide only for a source that is not older)."""
+        if self.compare == "mtime+size":
+            return self._by_mtime(local, remote)
+        if self.update and self._newer(local, remote) == self.dst_name:
+            return False, f"{self.dst_name} newer — not overwritten (update=True)"
+        if local.size != remote.size:
+            return True, "size differs"
         if self.compare == "size":
-            if local.size != remote.size:
-                return True, "size differs"
             return False, "identical (same size)"
-        if self.compare == "checksum":
-            if local.size != remote.size:
-                return True, "size differs"
-            if remote.sha256 is None:
-                return True, "remote checksum unknown"
-            if sha256_file(local.path) != remote.sha256.lower():
-                return True, "checksum differs"
-            return False, "identical (sha256)"
-        return self._by_mtime(local, remote)
+        if remote.sha256 is None:
+            return True, "remote checksum unknown"
+        if sha256_file(local.path) != remote.sha256.lower():
+            return True, "checksum differs"
+        return False, "identical (sha256)"
 
-    def _by_mtime(self, local: LocalEntry, remote: BlobInfo) -> tuple[bool, str]:
+    def _newer(self, local: LocalEntry, remote: BlobInfo) -> str | None:
+        """Which side is newer (``"local"`` or ``"remote"``), ``None`` when the times are
+        equal: exactly for a recorded source mtime, within the tolerance for server time."""
         remote_ns, exact = self.remote_time(remote)
         if exact:
             equal = same_mtime(local.mtime_ns, remote_ns)
         else:
             equal = abs(local.mtime_ns - remote_ns) <= (DEFAULT_TOLERANCE + self.skew) * NS
-        same_size = local.size == remote.size
         if equal:
+            return None
+        return "local" if local.mtime_ns > remote_ns else "remote"
+
+    def _by_mtime(self, local: LocalEntry, remote: BlobInfo) -> tuple[bool, str]:
+        newer = self._newer(local, remote)
+        same_size = local.size == remote.size
+        if newer is None:
             return (False, "identical") if same_size else (True, "size differs")
-        src_ns, dst_ns = (
-            (local.mtime_ns, remote_ns)
-            if self.direction == "upload"
-            else (remote_ns, local.mtime_ns)
-        )
         suffix = "" if same_size else ", size differs"
-        if src_ns > dst_ns:
+        if newer == self.src_name:
             return True, f"{self.src_name} newer (mtime){suffix}"
         if self.update:
             return False, f"{self.dst_name} newer — not overwritten (update=True)"

@@ -35,6 +35,9 @@ class SyncOp:
 
 @dataclass(frozen=True)
 class SyncOutcome:
+    """What applying one :class:`SyncOp` did: ``"done"``, ``"failed"`` (with
+    ``error``) or ``"skipped"`` (with the reason, e.g. deletions after a failed transfer)."""
+
     op: SyncOp
     status: Status
     error: str | None = None
@@ -48,23 +51,28 @@ class SyncResult:
 
     @property
     def ok(self) -> bool:
+        """No operation failed."""
         return not self.failed
 
     @property
     def failed(self) -> list[SyncOutcome]:
+        """The outcomes that failed, in plan order."""
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
     def done(self) -> list[SyncOutcome]:
+        """The outcomes that were carried out, in plan order."""
         return [o for o in self.outcomes if o.status == "done"]
 
     @property
     def bytes_transferred(self) -> int:
+        """Bytes moved by the transfers that were done (deletions move none)."""
         return sum(
             o.op.size for o in self.outcomes if o.status == "done" and o.op.action != "delete"
         )
 
     def counts(self) -> dict[str, int]:
+        """``{"ACTION STATUS": n}``, e.g. ``{"upload done": 2, "skip skipped": 7}``."""
         out: dict[str, int] = {}
         for o in self.outcomes:
             name = f"{o.op.action} {o.status}"
@@ -72,6 +80,7 @@ class SyncResult:
         return out
 
     def summary(self) -> str:
+        """One line per action and status, then the first 20 failures with their errors."""
         lines = [f"{name}: {n}" for name, n in sorted(self.counts().items())]
         for o in self.failed[:20]:
             lines.append(f"  failed {o.op.action} {o.op.key}: {o.error}")
@@ -106,6 +115,7 @@ class SyncPlan:
         return len(self.ops)
 
     def by_action(self, action: Action) -> list[SyncOp]:
+        """The operations with this ``action``, in plan order."""
         return [op for op in self.ops if op.action == action]
 
     @property
@@ -147,6 +157,8 @@ class SyncPlan:
 
     # -- persistence ----------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data (``format``, options, ``ops``, and ``results``
+        once applied); :meth:`from_dict` reads it back."""
         data = {
             "format": PLAN_FORMAT,
             "bucket": self.bucket,
@@ -179,6 +191,8 @@ class SyncPlan:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SyncPlan:
+        """A plan from :meth:`to_dict` data. Raises ``ValueError`` for another
+        ``format`` or an unknown action, ``KeyError`` for a missing field."""
         if data.get("format") != PLAN_FORMAT:
             raise ValueError(f"unsupported sync plan format {data.get('format')!r}")
         ops = []
@@ -203,6 +217,8 @@ class SyncPlan:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SyncPlan:
+        """A plan saved with :meth:`save` (JSON). Raises ``OSError`` when the file cannot
+        be read, ``ValueError`` as :meth:`from_dict` does."""
         with open(path, encoding="utf-8") as fh:
             return cls.from_dict(json.load(fh))
 

@@ -102,6 +102,7 @@ class BlobInfo:
 
     @classmethod
     def from_model(cls, m: BlobModel) -> BlobInfo:
+        """The info of a generated ``Blob`` model (its metadata as a plain dict)."""
         meta = opt(m.metadata)
         return cls(
             key=m.key,
@@ -116,6 +117,7 @@ class BlobInfo:
 
     @classmethod
     def folder(cls, prefix: str) -> BlobInfo:
+        """A folder entry (``is_dir``) for a listing's common ``prefix``."""
         return cls(key=prefix, is_dir=True)
 
     @property
@@ -125,6 +127,7 @@ class BlobInfo:
         return stripped.rsplit("/", 1)[-1] + ("/" if self.is_dir else "")
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (times as ISO 8601 strings)."""
         return {
             "key": self.key,
             "size": self.size,

@@ -20,6 +20,9 @@ PREFIX = SCHEME + "://"
 
 @dataclass(frozen=True)
 class BucketURI:
+    """A parsed ``bkt://BUCKET/KEY``: ``bucket``, ``key`` (``""`` for the bucket
+    itself); ``str()`` gives the URI back."""
+
     bucket: str
     key: str = ""
 
@@ -43,6 +46,7 @@ class BucketURI:
 
 
 def is_bucket_uri(text: str) -> bool:
+    """Whether ``text`` starts with ``bkt://`` (any case)."""
     return text.lower().startswith(PREFIX)
 
 
@@ -69,4 +73,5 @@ def parse_uri(text: str) -> BucketURI:
 
 
 def format_uri(bucket: str, key: str = "") -> str:
+    """``bkt://BUCKET/KEY`` for ``bucket`` and ``key``."""
     return str(BucketURI(bucket, key))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bucketry import Client
+from bucketry import Client, NotFoundError
 from bucketry.cli import main
 from bucketry.uri import BucketURI, format_uri, parse_uri, split_path
 from tests.support.live_server import LiveServer
@@ -265,3 +265,17 @@ def test_cp_dash_is_stdin_or_stdout_and_json_is_an_object(
     assert isinstance(data, dict) and data["transferred"] == 1 and data["ok"] is True
     assert data["files"][0]["key"] == "j/f.txt"
     assert main(["cp", "-r", "-", f"bkt://{name}/x"]) == 2
+
+
+def test_a_failed_copy_names_both_blobs(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """Issue 8, D6: a server-side copy that fails names the source and the destination as
+    ``bkt://bucket/key`` (the request goes to the destination bucket, the key is in the body,
+    so the bare error said only ``bucket 'NAME'``) in the SDK and in the CLI."""
+    assert run(capsys, "buckets", "create", name)[0] == 0
+    with Client(progress=False) as client, pytest.raises(NotFoundError) as info:
+        client.bucket(name).blob("dir/nokey").copy_to("copies/nokey")
+    message = str(info.value)
+    assert f"bkt://{name}/dir/nokey" in message and f"bkt://{name}/copies/nokey" in message
+    assert info.value.status_code == 404 and info.value.request_id
+    code, _, err = run(capsys, "cp", f"bkt://{name}/dir/nokey", f"bkt://{name}/copies/")
+    assert code == 1 and f"bkt://{name}/dir/nokey" in err and err.count("\n") == 1

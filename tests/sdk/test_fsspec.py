@@ -166,3 +166,42 @@ def test_exclusive_open_sign_mkdir_and_missing_paths(
             call(f"{n}/nope/missing.csv")
     with pytest.raises(FileNotFoundError, match=f"no-such-bucket-{unique}"):
         fs.cat_file(f"no-such-bucket-{unique}/k")
+
+
+def test_rmdir_refuses_what_is_not_empty_and_names_what_is_missing(
+    fs: BucketryFileSystem, bucket: Bucket, unique: str
+) -> None:
+    """``rmdir`` is ``os.rmdir``: a bucket or folder with blobs in it is ``ENOTEMPTY`` (nothing
+    deleted), a missing one ``FileNotFoundError`` naming the path (as s3fs does)."""
+    import errno
+
+    n = bucket.name
+    fs.pipe_file(f"{n}/dir/k.txt", b"data")
+    for path in (n, f"{n}/dir"):
+        with pytest.raises(OSError) as caught:
+            fs.rmdir(path)
+        assert caught.value.errno == errno.ENOTEMPTY and caught.value.filename == f"bkt://{path}"
+        assert not isinstance(caught.value, FileExistsError)
+    with pytest.raises(NotADirectoryError):
+        fs.rmdir(f"{n}/dir/k.txt")
+    assert fs.cat_file(f"{n}/dir/k.txt") == b"data"
+    for path in (f"{n}/no-such-dir", f"no-such-bucket-{unique}"):
+        with pytest.raises(FileNotFoundError, match=path):
+            fs.rmdir(path)
+
+
+def test_pipe_file_create_is_atomic(
+    fs: BucketryFileSystem, bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pipe_file(mode="create")`` is one conditional PUT (``If-None-Match: *``), not a
+    check then a write: a blob created by someone else in between is never overwritten."""
+    from bucketry.resources.blobs import Blob
+
+    n = bucket.name
+    fs.pipe_file(f"{n}/once.txt", b"theirs", mode="create")
+    monkeypatch.setattr(Blob, "exists", lambda self: False)  # it appeared after any check
+    with pytest.raises(FileExistsError):
+        fs.pipe_file(f"{n}/once.txt", b"mine", mode="create")
+    assert fs.cat_file(f"{n}/once.txt") == b"theirs"
+    fs.pipe_file(f"{n}/once.txt", b"mine")  # overwrite (the default) still overwrites
+    assert fs.cat_file(f"{n}/once.txt") == b"mine"

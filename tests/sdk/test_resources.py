@@ -105,3 +105,17 @@ def test_credentials_and_tokens(client: Client, server: LiveServer, unique: str)
     token.delete()
     with pytest.raises(AuthenticationError):
         Client(url=server.url, token=token.secret).whoami()
+
+
+def test_upload_errors_name_the_key(client: Client, unique: str) -> None:
+    """Issue 8, D6: opening an upload sends the key in the body, so the bare error named only
+    the bucket; a create-only upload of an existing key names ``bkt://bucket/key``."""
+    bucket = client.buckets.create(f"upl-names-{unique}")
+    try:
+        bucket.blob("taken.bin").write_bytes(b"x")
+        with pytest.raises(PreconditionFailedError) as info:
+            bucket.uploads.create("taken.bin", create_only=True)
+        assert f"bkt://{bucket.ref}/taken.bin" in str(info.value)
+        assert info.value.status_code == 412 and info.value.request_id
+    finally:
+        bucket.delete(force=True)

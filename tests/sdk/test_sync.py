@@ -8,7 +8,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -338,6 +338,31 @@ def test_checksum_mode(tmp_path: Path, bucket: Bucket) -> None:
     assert counts(bucket.sync(tmp_path, "c", compare="checksum")) == {"skip": 2}
 
 
+@pytest.mark.parametrize("compare", ["size", "checksum"])
+def test_update_keeps_a_newer_destination_whatever_the_comparison(
+    tmp_path: Path, bucket: Bucket, compare: Literal["size", "checksum"]
+) -> None:
+    """``update=True`` (rclone ``--update``) never overwrites a newer destination, also when
+    the comparison is by size or checksum (they decide only between equally old files)."""
+    put_remote(bucket, {"z/k.txt": b"remote, newer"})
+    write_tree(tmp_path, {"k.txt": b"local, older, longer"}, mtime=time.time() - 3600)
+    kept = bucket.sync(tmp_path, "z", compare=compare, update=True)
+    assert [(op.action, op.reason) for op in kept] == [
+        ("skip", "remote newer — not overwritten (update=True)")
+    ]
+    assert bucket.blob("z/k.txt").read_bytes() == b"remote, newer"
+    down = bucket.sync(tmp_path, "z", direction="download", compare=compare, update=True)
+    assert [op.action for op in down] == ["download"]  # the remote one is newer: it transfers
+    (tmp_path / "k.txt").write_bytes(b"edited locally")
+    os.utime(tmp_path / "k.txt", (time.time() + 3600, time.time() + 3600))  # the newer one now
+    kept = bucket.sync(tmp_path, "z", direction="download", compare=compare, update=True)
+    assert [op.action for op in kept] == ["skip"]
+    assert (tmp_path / "k.txt").read_bytes() == b"edited locally"
+    mirrored = bucket.sync(tmp_path, "z", compare=compare)
+    assert [op.action for op in mirrored] == ["upload"]
+    assert bucket.blob("z/k.txt").read_bytes() == b"edited locally"
+
+
 # ---------------------------------------------------------------- plans
 
 
@@ -394,9 +419,9 @@ def test_failed_transfer_blocks_deletes(tmp_path: Path, client: Client, bucket: 
 
 def test_bad_arguments(tmp_path: Path, bucket: Bucket) -> None:
     with pytest.raises(ValueError):
-        bucket.sync(tmp_path, "x", compare="fuzzy", dry_run=True)  # type: ignore[arg-type]
+        bucket.sync(tmp_path, "x", compare="fuzzy", dry_run=True)
     with pytest.raises(ValueError):
-        bucket.sync(tmp_path, "x", direction="sideways", dry_run=True)  # type: ignore[arg-type]
+        bucket.sync(tmp_path, "x", direction="sideways", dry_run=True)
     with pytest.raises(FileNotFoundError):
         bucket.sync(tmp_path / "missing", "x", dry_run=True)
 

@@ -15,7 +15,7 @@ import pytest
 
 from bucketry import Bucket, Client, ProgressAdvance, ProgressEvent, ProgressStart
 from bucketry.errors import BadRequestError, PreconditionFailedError
-from bucketry.transfer.batches import UNSUPPORTED, plan_batches, send_batch
+from bucketry.transfer.batches import plan_batches, send_batch
 from bucketry.transfer.context import TransferContext, TransferOptions
 from bucketry.transfer.folders import LocalFile
 from bucketry.transfer.single import FileChangedError
@@ -304,7 +304,7 @@ def test_unsupported_flag_skips_the_request(bucket: Bucket, tmp_path: Path) -> N
     random_file(path, 1)
     lf = LocalFile(path, "f", 1, path.stat().st_mtime_ns)
     with TransferContext(bucket, TransferOptions()) as ctx:
-        ctx.extra[UNSUPPORTED] = True
+        ctx.batch_unsupported = True
         assert send_batch(ctx, [(lf, "u/f"), (lf, "u/g")], "u/") == [None, None]
 
 

@@ -220,3 +220,33 @@ def test_key_without_blob_but_with_children_is_a_folder(bucket: Bucket, tmp_path
     report = bucket.download("docs", tmp_path / "out")
     assert {r.key for r in report} == {"docs/a.txt", "docs/sub/b.txt"}
     assert (tmp_path / "out" / "sub" / "b.txt").read_bytes() == b"b"
+
+
+def test_ctrl_c_after_the_file_is_complete_is_absorbed(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 8, D5 for downloads: an interrupt that arrives once the file is complete under
+    its final name does not report the download as interrupted (one file, or one at a time:
+    the file runs on a worker, never on the main thread, where the interrupt lands)."""
+    import signal
+    from typing import Any
+
+    from bucketry.transfer import downloads
+
+    bucket.blob("k.bin").write_bytes(b"x" * 5000)
+    real = downloads._commit
+
+    def commit_then_ctrl_c(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: the main thread gets KeyboardInterrupt
+
+    monkeypatch.setattr(downloads, "_commit", commit_then_ctrl_c)
+    try:
+        report = bucket.download("k.bin", tmp_path / "k.bin")
+        plan = bucket.sync(tmp_path / "back", "", direction="download", file_concurrency=1)
+    except KeyboardInterrupt:
+        pytest.fail("a completed download reported as interrupted")
+    assert report.ok and [r.status for r in report] == ["downloaded"]
+    assert (tmp_path / "k.bin").read_bytes() == b"x" * 5000
+    assert plan.results is not None and plan.results.ok
+    assert (tmp_path / "back" / "k.bin").read_bytes() == b"x" * 5000

@@ -37,6 +37,7 @@ __all__ = ["UsageError", "build_parser", "main"]
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    """``bucketry ls``: buckets, or the blobs and folders under a prefix. Returns the exit code."""
     client = _client(args)
     if args.target is None:
         buckets = list(client.buckets.list())
@@ -69,6 +70,7 @@ def _ls_line(e: BlobInfo, long: bool) -> str:
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
+    """``bucketry rm``: one blob, or a prefix with ``-r``. Returns the exit code."""
     uri = _remote(args.target)
     if not uri.key:
         raise UsageError(
@@ -95,6 +97,7 @@ def cmd_rm(args: argparse.Namespace) -> int:
 
 
 def cmd_du(args: argparse.Namespace) -> int:
+    """``bucketry du``: space used by a bucket, a prefix or all of yours. Returns the exit code."""
     client = _client(args)
     if args.target is None:
         data = client.usage()
@@ -123,6 +126,7 @@ def cmd_du(args: argparse.Namespace) -> int:
 
 
 def cmd_buckets(args: argparse.Namespace) -> int:
+    """``bucketry buckets create|delete|list|info``. Returns the exit code."""
     client = _client(args)
     action = args.action
     if action == "list":
@@ -180,6 +184,7 @@ def _common() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``bucketry`` argument parser with every command."""
     common = _common()
     parser = argparse.ArgumentParser(
         prog="bucketry",
@@ -257,6 +262,8 @@ def _fail(message: str, code: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on ``argv``; returns the exit code (0 ok, 1 an error, printed on one line
+    naming what failed, 2 a usage error, 130 Ctrl-C)."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

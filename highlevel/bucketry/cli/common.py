@@ -12,6 +12,7 @@ from ..uri import BucketURI, is_bucket_uri, parse_uri
 
 if TYPE_CHECKING:
     from ..client import Client
+    from ..transfer.report import TransferReport
 
 __all__ = ["BucketURI", "is_bucket_uri"]
 
@@ -68,17 +69,14 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-" * 19
 
 
-def _report(report: Any) -> str:
-    """A transfer report as text, whatever its exact shape."""
-    summary = getattr(report, "summary", None)
-    if callable(summary):
-        return str(summary())
-    return str(report)
+def _report(report: TransferReport) -> str:
+    """A transfer report as one line of text."""
+    return report.summary()
 
 
-def _report_failed(report: Any) -> bool:
-    ok = getattr(report, "ok", True)
-    return not (ok() if callable(ok) else ok)
+def _report_failed(report: TransferReport) -> bool:
+    """Whether a file of the transfer failed (exit code 1)."""
+    return not report.ok
 
 
 def _message(exc: BaseException) -> str:

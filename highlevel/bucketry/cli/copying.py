@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 
 def cmd_cp(args: argparse.Namespace) -> int:
+    """``bucketry cp SRC DST``: upload, download or copy server-side; ``-`` as SRC reads
+    stdin, as DST writes stdout. Returns the exit code (1 when a file failed)."""
     if args.src == "-" or args.dst == "-":
         return _copy_stdio(args)
     src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
@@ -120,7 +122,7 @@ def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.
             source.blob(src_key).copy_to(target, dst_key)
         except Exception as exc:
             failures += 1
-            print(f"bucketry: copy of {src_key} failed: {_message(exc)}", file=sys.stderr)
+            print(f"bucketry: error: {_message(exc)}", file=sys.stderr)  # names both blobs
             continue
         if not args.json:
             print(f"copied bkt://{src.bucket}/{src_key} -> bkt://{dst.bucket}/{dst_key}")
@@ -130,6 +132,8 @@ def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    """``bucketry sync SRC DST``: make DST mirror SRC (``--update`` keeps newer
+    destination files). Returns the exit code (1 when an operation failed)."""
     src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
     if src_remote == dst_remote:
         raise UsageError("sync needs one local folder and one bkt:// URI")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
 
-from ..errors import NotFoundError
+from ..errors import ApiError, NotFoundError, about
 from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import BlobInfo, Session, arg
 
@@ -59,6 +59,7 @@ class Blob:
         )
 
     def exists(self) -> bool:
+        """Whether the blob exists (one HEAD; ``False`` on 404). Other errors raise."""
         try:
             self.stat()
         except NotFoundError:
@@ -73,10 +74,16 @@ class Blob:
         return data
 
     def read_text(self, encoding: str = "utf-8") -> str:
+        """The whole content decoded with ``encoding``. Raises ``NotFoundError`` naming
+        ``bkt://bucket/key`` when missing, ``UnicodeDecodeError`` for other bytes."""
         return self.read_bytes().decode(encoding)
 
-    def write_bytes(self, data: bytes, *, content_type: str | None = None) -> BlobInfo:
-        """Store ``data`` (small payloads; ``upload()`` streams files)."""
+    def write_bytes(
+        self, data: bytes, *, content_type: str | None = None, if_none_match: str | None = None
+    ) -> BlobInfo:
+        """Store ``data`` (small payloads; ``upload()`` streams files) and return the stored
+        blob's info. ``if_none_match="*"``: create only, in the same request; raises
+        ``PreconditionFailedError`` (a ``FileExistsError``) when the blob exists."""
         import hashlib
 
         client = self._client
@@ -87,10 +94,13 @@ class Blob:
             body=data,
             content_type=arg(content_type),
             x_checksum_sha256=hashlib.sha256(data).hexdigest(),
+            if_none_match=arg(if_none_match),
         )
         return BlobInfo.from_model(model)
 
     def write_text(self, text: str, encoding: str = "utf-8") -> BlobInfo:
+        """Store ``text`` encoded with ``encoding`` (content type ``text/plain``); returns
+        the stored blob's info. Raises the API error of the PUT."""
         return self.write_bytes(
             text.encode(encoding), content_type=f"text/plain; charset={encoding}"
         )
@@ -155,6 +165,9 @@ class Blob:
         )
 
     def delete(self, *, if_match: str | None = None) -> None:
+        """Delete the blob; ``if_match``: only if its ETag is still this one. Raises
+        ``NotFoundError`` (naming ``bkt://bucket/key``) when missing, ``PreconditionFailedError``
+        when ``if_match`` no longer matches."""
         client = self._client
         client.call(client.api.blobs.delete, self.bucket.ref, key=self.key, if_match=arg(if_match))
 
@@ -162,7 +175,10 @@ class Blob:
         self, dst: Target | Blob | str, key: str | None = None, *, overwrite: bool = True
     ) -> Blob:
         """Server-side copy: ``blob.copy_to(other_bucket, "k")``, ``blob.copy_to("new/key")``
-        (same bucket) or ``blob.copy_to(other_blob)``."""
+        (same bucket) or ``blob.copy_to(other_blob)``; ``overwrite=False`` keeps an existing
+        destination. Returns the destination blob. Raises the API error (``NotFoundError``
+        for a missing source, ``PreconditionFailedError`` for an existing destination
+        without ``overwrite``), its message naming both ``bkt://bucket/key``."""
         target_bucket: Target
         if isinstance(dst, Blob):
             target_bucket, target_key = dst.bucket, dst.key
@@ -174,7 +190,13 @@ class Blob:
             source_bucket=self.bucket.ref, source_key=self.key, key=target_key, overwrite=overwrite
         )
         client = self._client
-        client.call(client.api.blobs.copy, target_bucket.ref, body=body)
+        try:
+            client.call(client.api.blobs.copy, target_bucket.ref, body=body)
+        except ApiError as exc:
+            what = (
+                f"copy bkt://{self.bucket.ref}/{self.key} -> bkt://{target_bucket.ref}/{target_key}"
+            )
+            raise about(exc, what) from None
         return Blob(target_bucket, target_key)
 
     def signed_url(self, expires_in: int = 3600, method: Literal["GET", "PUT"] = "GET") -> str:

@@ -227,6 +227,8 @@ class Bucket(Entity[BucketModel]):
         return model_dict(result)
 
     def set_public(self, public: bool) -> Bucket:
+        """Allow (``True``) or stop (``False``) anonymous reads; returns this bucket,
+        refreshed. Raises ``PermissionDeniedError`` unless you may administer the bucket."""
         self._model = self._client.call(
             self._client.api.buckets.set_public, self.ref, body=PublicAccess(public=public)
         )
@@ -237,9 +239,13 @@ class Bucket(Entity[BucketModel]):
         return model_dict(self._client.call(self._client.api.buckets.usage, self.ref))
 
     def status(self) -> str:
+        """The result of the server's last check of the bucket's storage: ``"AVAILABLE"``,
+        ``"NOT_FOUND"``, ``"FORBIDDEN"``, ``"UNREACHABLE"`` or ``"CHECKING"``."""
         return self._client.call(self._client.api.buckets.status, self.ref).status
 
     def actions(self) -> builtins.list[str]:
+        """What the bucket's storage allows at the last check: ``"READ"``, ``"WRITE"`` (a
+        future value arrives as its string)."""
         return list(self._client.call(self._client.api.buckets.actions, self.ref).actions)
 
     def tmp_credentials(
@@ -308,6 +314,7 @@ class Bucket(Entity[BucketModel]):
         return self.list(glob=pattern, page_size=page_size)
 
     def exists(self, key: str) -> bool:
+        """Whether the blob ``key`` exists (``Blob.exists``: one HEAD)."""
         return self.blob(key).exists()
 
     def rm(

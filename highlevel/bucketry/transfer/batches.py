@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bucketry")
 
-#: ``ctx.extra`` flag: the server has no batch route; every file goes by itself.
-UNSUPPORTED = "batch_unsupported"
 #: The server's limit on the ``prefix`` parameter.
 MAX_PREFIX = 1024
 #: Room left in a request for headers (the server takes at most 1 GiB a request).
@@ -107,7 +105,7 @@ def send_batch(ctx: TransferContext, items: Sequence[Item], prefix: str) -> list
     """Upload ``items`` (keys under ``prefix``) as one tar batch: a result per item, or
     ``None`` for the items to send by themselves instead (no batch route, batch refused)."""
     out: list[FileResult | None] = [None] * len(items)
-    if ctx.extra.get(UNSUPPORTED):
+    if ctx.batch_unsupported:
         return out
     started = time.monotonic()
     client, opts = ctx.client, ctx.options
@@ -135,7 +133,7 @@ def send_batch(ctx: TransferContext, items: Sequence[Item], prefix: str) -> list
         except ApiError as exc:
             if exc.status_code in NO_ROUTE:
                 log.info("no batch upload on this server (%s); one request per file", exc)
-                ctx.extra[UNSUPPORTED] = True
+                ctx.batch_unsupported = True
                 return out
             if exc.status_code in REFUSED:
                 log.info("batch of %d refused (%s); one request per file", len(pending), exc)

@@ -41,6 +41,7 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 def sha256_bytes(data: bytes | bytearray | memoryview) -> str:
+    """The SHA-256 of ``data`` as lowercase hex."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -64,14 +65,17 @@ class ThreadedHasher:
             self._hash.update(chunk)  # type: ignore[arg-type]
 
     def update(self, chunk: bytes) -> None:
+        """Queue ``chunk`` for hashing (blocks while 256 chunks wait)."""
         self._queue.put(chunk)
 
     def close(self) -> None:
+        """Stop the worker (idempotent); the digest so far stays readable."""
         if not self._closed:
             self._closed = True
             self._queue.put(self._STOP)
             self._thread.join()
 
     def hexdigest(self) -> str:
+        """The SHA-256 of everything queued, after the queue drained."""
         self.close()
         return self._hash.hexdigest()

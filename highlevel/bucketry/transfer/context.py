@@ -6,7 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .options import (  # noqa: F401 - re-exported for the engine's modules
     DEFAULT_BATCH_BYTES,
@@ -39,17 +39,22 @@ class TransferContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     _pool: ThreadPoolExecutor | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: The server answered the batch route with "no such route": every file goes by itself.
+    batch_unsupported: bool = False
 
     @property
     def client(self) -> Session:
+        """The session of the target bucket."""
         return self.target.client
 
     @property
     def ref(self) -> str:
+        """The target bucket's id or name, as requests address it."""
         return self.target.ref
 
     def part_pool(self) -> ThreadPoolExecutor:
+        """The one pool for parts of every file of this transfer
+        (``max_concurrency`` threads, made on first use)."""
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
@@ -58,6 +63,7 @@ class TransferContext:
             return self._pool
 
     def close(self) -> None:
+        """Shut the part pool down (waiting for running parts)."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:

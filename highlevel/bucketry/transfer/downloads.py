@@ -16,6 +16,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Unpack
@@ -48,6 +49,8 @@ READ_CHUNK = 1024 * 1024
 
 
 def partial_path(path: Path) -> Path:
+    """Where ``path`` is downloaded to before it is complete:
+    ``.<name>.bucketry-partial`` next to it."""
     return path.with_name(f".{path.name}{PARTIAL_SUFFIX}")
 
 
@@ -87,6 +90,17 @@ def _restart(old: ThreadedHasher | None, verify: bool) -> ThreadedHasher | None:
     return ThreadedHasher() if verify else None
 
 
+@dataclass
+class _Fetch:
+    """Where one blob's download stands: the version fetched, the bytes in the partial file,
+    the bytes this run moved, and the running hash (``None``: not verified)."""
+
+    info: BlobInfo
+    offset: int
+    fetched: int = 0
+    hasher: ThreadedHasher | None = None
+
+
 def fetch_blob(
     ctx: TransferContext,
     info: BlobInfo,
@@ -97,69 +111,27 @@ def fetch_blob(
     counter: PartCounter,
     offset_ns: int,
 ) -> int:
-    """Download one blob to ``path``; returns the bytes fetched by this run."""
-    client = ctx.client
+    """Download one blob to ``path`` through its partial file; returns the bytes fetched by
+    this run. ``resume``: continue an existing partial file; ``keep_partial``: keep it after
+    an interruption or a retryable failure. A dropped connection resumes from the byte
+    reached (at most ``max_retries`` times per blob, like rclone's low-level retries); a blob
+    replaced meanwhile (412) starts over once. Raises the last error, or
+    ``IntegrityError`` when the bytes do not match the blob's size or SHA-256."""
     part = partial_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    offset = 0
-    if resume and part.is_file():
-        offset = part.stat().st_size
-        if offset > info.size:
-            offset = 0
-    fetched = 0
-    hasher: ThreadedHasher | None = None
-    f = part.open("r+b" if offset else "wb")
+    offset = part.stat().st_size if resume and part.is_file() else 0
+    state = _Fetch(info, offset if offset <= info.size else 0)
+    f = part.open("r+b" if state.offset else "wb")
     try:
-        f.truncate(offset)
-        verify = ctx.options.checksum and info.sha256 is not None
-        hasher = ThreadedHasher(_hash_prefix(f, offset)) if verify else None
-        f.seek(offset)
-        restarted = False
-        retries = 0
-        while offset < info.size:
-            try:
-                with open_stream(client, ctx.ref, info.key, offset, info.etag) as response:
-                    if offset and response.status_code == 200:  # the server ignored Range
-                        offset = 0
-                        f.seek(0)
-                        f.truncate()
-                        hasher = _restart(hasher, verify)
-                    moved = [0]
-                    try:
-                        _copy_body(ctx, response, f, hasher, counter, moved)
-                    finally:  # also when the connection drops midway: resume from there
-                        offset += moved[0]
-                        fetched += moved[0]
-                if offset < info.size:
-                    raise IntegrityError(
-                        f"bkt://{ctx.ref}/{info.key}: the body ended at {offset} of "
-                        f"{info.size} bytes"
-                    )
-            except PreconditionFailedError:
-                if restarted:
-                    raise
-                restarted = True  # replaced since it was listed: start over from the new one
-                fresh = remote_one(ctx.target, info.key)
-                if fresh is None:
-                    raise NotFoundError(
-                        f"bkt://{ctx.ref}/{info.key}: deleted during the download",
-                        status_code=404,
-                    ) from None
-                info, offset = fresh, 0
-                f.seek(0)
-                f.truncate()
-                verify = ctx.options.checksum and info.sha256 is not None
-                hasher = _restart(hasher, verify)
-                counter.new_attempt()
-            except Exception as exc:
-                if not is_retryable(exc) or retries >= client.retry_policy.max_retries:
-                    raise
-                time.sleep(client.retry_policy.delay(retries))
-                retries += 1
-        _commit(ctx, f, part, path, info, offset, hasher, offset_ns)
+        f.truncate(state.offset)
+        if ctx.options.checksum and info.sha256 is not None:
+            state.hasher = ThreadedHasher(_hash_prefix(f, state.offset))
+        f.seek(state.offset)
+        _fetch_all(ctx, state, f, counter)
+        _commit(ctx, f, part, path, state.info, state.offset, state.hasher, offset_ns)
     except BaseException as exc:
-        if hasher is not None:
-            hasher.close()
+        if state.hasher is not None:
+            state.hasher.close()
         f.close()
         keep = keep_partial and (
             isinstance(exc, KeyboardInterrupt | TransferCancelled) or is_retryable(exc)
@@ -167,7 +139,66 @@ def fetch_blob(
         if not keep:
             part.unlink(missing_ok=True)
         raise
-    return fetched
+    return state.fetched
+
+
+def _fetch_all(ctx: TransferContext, state: _Fetch, f: BinaryIO, counter: PartCounter) -> None:
+    """Request the rest of the blob until the partial file holds all of it (retrying dropped
+    connections, starting over once from a version that replaced the listed one)."""
+    policy = ctx.client.retry_policy
+    restarted = False
+    retries = 0
+    while state.offset < state.info.size:
+        try:
+            _receive(ctx, state, f, counter)
+        except PreconditionFailedError:
+            if restarted:
+                raise
+            restarted = True  # replaced since it was listed: start over from the new one
+            _start_over(ctx, state, f)
+            counter.new_attempt()
+        except Exception as exc:
+            if not is_retryable(exc) or retries >= policy.max_retries:
+                raise
+            time.sleep(policy.delay(retries))
+            retries += 1
+
+
+def _receive(ctx: TransferContext, state: _Fetch, f: BinaryIO, counter: PartCounter) -> None:
+    """One GET from ``state.offset`` (pinned by If-Match) into ``f``; ``state`` counts every
+    byte written even when the connection drops midway. Raises ``IntegrityError`` when the
+    body ends early."""
+    info = state.info
+    with open_stream(ctx.client, ctx.ref, info.key, state.offset, info.etag) as response:
+        if state.offset and response.status_code == 200:  # the server ignored Range
+            state.offset = 0
+            f.seek(0)
+            f.truncate()
+            state.hasher = _restart(state.hasher, state.hasher is not None)
+        moved = [0]
+        try:
+            _copy_body(ctx, response, f, state.hasher, counter, moved)
+        finally:  # also when the connection drops midway: resume from there
+            state.offset += moved[0]
+            state.fetched += moved[0]
+    if state.offset < info.size:
+        raise IntegrityError(
+            f"bkt://{ctx.ref}/{info.key}: the body ended at {state.offset} of {info.size} bytes"
+        )
+
+
+def _start_over(ctx: TransferContext, state: _Fetch, f: BinaryIO) -> None:
+    """The blob was replaced: fetch its new version from byte 0 (``NotFoundError`` naming
+    ``bkt://bucket/key`` when it was deleted instead)."""
+    fresh = remote_one(ctx.target, state.info.key)
+    if fresh is None:
+        raise NotFoundError(
+            f"bkt://{ctx.ref}/{state.info.key}: deleted during the download", status_code=404
+        ) from None
+    state.info, state.offset = fresh, 0
+    f.seek(0)
+    f.truncate()
+    state.hasher = _restart(state.hasher, ctx.options.checksum and fresh.sha256 is not None)
 
 
 def _copy_body(
@@ -361,6 +392,10 @@ def download_one(
     keep_partial: bool,
     offset_ns: int,
 ) -> FileResult:
+    """Download ``info`` to ``path`` (``resume``: from its partial file;
+    ``keep_partial``: keep that after an interruption or retryable failure; ``offset_ns``: the
+    server's clock offset for the mtime). Errors become a failed ``FileResult``; an interrupt
+    or cancellation propagates."""
     started = time.monotonic()
     counter = PartCounter(ctx.progress)
     try:

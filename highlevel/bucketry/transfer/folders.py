@@ -7,7 +7,6 @@ import os
 import stat
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -25,6 +24,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LocalFile:
+    """A regular file to upload: its path, its key relative to the folder walked, and
+    its size and mtime at the time of the ``stat``."""
+
     path: Path
     rel: str  # POSIX path relative to the walked folder ("" for a lone file)
     size: int
@@ -32,6 +34,8 @@ class LocalFile:
 
 
 def local_file(path: Path, rel: str = "") -> LocalFile:
+    """The :class:`LocalFile` of ``path`` (stat now). Raises ``FileNotFoundError`` when
+    it is missing, ``IsADirectoryError`` naming it when it is not a regular file."""
     st = path.stat()
     if not stat.S_ISREG(st.st_mode):
         raise IsADirectoryError(f"not a regular file: {path}")
@@ -77,6 +81,8 @@ def safe_relative(rel: str) -> PurePosixPath:
 
 
 def local_path_for(root: Path, rel: str) -> Path:
+    """The local path of the relative key ``rel`` under ``root``. Raises
+    ``UnsafeKeyError`` for a key that would leave ``root`` (``..``, absolute, drive letters)."""
     path = root.joinpath(*safe_relative(rel).parts)
     root_abs = os.path.abspath(root)
     if os.path.commonpath([root_abs, os.path.abspath(path)]) != root_abs:  # pragma: no cover
@@ -90,6 +96,8 @@ def local_path_for(root: Path, rel: str) -> Path:
 def failed(
     key: str, path: Path | None, size: int, started: float, exc: BaseException
 ) -> FileResult:
+    """A failed :class:`FileResult` for ``key`` (the reason is the exception's type and
+    message; the exception is kept as ``error``)."""
     return FileResult(
         key=key,
         path=path,
@@ -110,13 +118,13 @@ def run_all(
     reports its own failure as a ``FileResult``; an exception escaping a job (e.g.
     ``KeyboardInterrupt`` in the caller) cancels the rest and propagates, except an interrupt
     that arrives when every job has finished well anyway (Ctrl-C during the last request of a
-    transfer that completed): then the results are returned."""
+    transfer that completed): then the results are returned. Jobs always run on the pool
+    (also one job, or ``concurrency`` 1), so the interrupt lands in this waiting thread and
+    never in the middle of a job's last request."""
     if not jobs:
         return []
-    if concurrency <= 1 or len(jobs) == 1:
-        return [job() for job in jobs]
     pool = ThreadPoolExecutor(
-        max_workers=min(concurrency, len(jobs)), thread_name_prefix="bucketry-file"
+        max_workers=max(1, min(concurrency, len(jobs))), thread_name_prefix="bucketry-file"
     )
     futures: list[Future[FileResult]] = []
     try:
@@ -156,15 +164,11 @@ def run_tasks(tasks: list[Task], concurrency: int, cancel: threading.Event) -> b
     Tasks record their own results; an exception escaping one cancels the rest and
     propagates. A ``KeyboardInterrupt`` that arrives when every task has finished anyway
     (Ctrl-C during the last request) is absorbed and ``True`` returned: the caller re-raises
-    it unless every file succeeded."""
+    it unless every file succeeded. Tasks always run on the pool (also with ``concurrency``
+    1), so the interrupt lands in this waiting thread, never inside a task's last request."""
     if not tasks:
         return False
-    if concurrency <= 1:
-        queue = deque(tasks)
-        while queue:
-            queue.extend(queue.popleft()())
-        return False
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="bucketry-file")
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="bucketry-file")
     submitted: list[Future[list[Task]]] = []
 
     def submit(task: Task) -> Future[list[Task]]:

@@ -27,6 +27,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def format_mtime(mtime_ns: int) -> str:
+    """``ns`` as the stored form: seconds, a dot, nine digits of nanoseconds."""
     return f"{mtime_ns // NS}.{mtime_ns % NS:09d}"
 
 

@@ -61,6 +61,8 @@ _min_part_size: weakref.WeakKeyDictionary[Session, int] = weakref.WeakKeyDiction
 
 @dataclass(frozen=True)
 class PartSpec:
+    """Part ``number`` (1-based): ``length`` bytes of the file from ``offset``."""
+
     number: int
     offset: int
     length: int
@@ -68,12 +70,17 @@ class PartSpec:
 
 @dataclass(frozen=True)
 class MultipartOutcome:
+    """The stored blob, the bytes this run sent, and whether it resumed an open
+    upload."""
+
     info: BlobInfo
     sent: int  # bytes sent by this run
     resumed: bool  # parts were found on the server
 
 
 def choose_part_size(size: int, requested: int, min_part: int, max_parts: int) -> int:
+    """The part size for a file of ``size`` bytes: ``requested``, at least
+    ``min_part``, and raised (to whole MiB) so that at most ``max_parts`` parts are needed."""
     part = max(requested, min_part, 1)
     if size > part * max_parts:
         part = math.ceil(size / max_parts / MiB) * MiB
@@ -81,6 +88,7 @@ def choose_part_size(size: int, requested: int, min_part: int, max_parts: int) -
 
 
 def plan_parts(size: int, part_size: int) -> list[PartSpec]:
+    """The parts of a file of ``size`` bytes (one empty part for an empty file)."""
     if size == 0:
         return [PartSpec(1, 0, 0)]
     return [
@@ -217,6 +225,10 @@ def _resumable(exc: BaseException) -> bool:
 
 
 def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartOutcome:
+    """Upload ``f`` to ``key`` in parts (resuming an open upload made for this very
+    file, sending only the parts the server lacks) and complete it. Raises ``OSError`` when the
+    file changes size meanwhile, the API error of a part or of the completion otherwise;
+    the upload stays open for a later resume, unless a 4xx refusal made resuming useless."""
     client = ctx.client
     upload, part_size, resumed = start_upload(ctx, f, key)
     specs = plan_parts(f.size, part_size)

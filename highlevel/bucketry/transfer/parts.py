@@ -7,15 +7,19 @@ body can be rebuilt) lives in one place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeAlias
 
 from bucketry_api.models import CompletedPart, UploadComplete, UploadCreate, UploadCreateMetadata
 from bucketry_api.models import Upload as UploadModel
 from bucketry_api.models import UploadPart as UploadPartModel
 
+from ..errors import ApiError, about
 from ..types import BlobInfo, Session, arg, opt
 from .retry import with_retries
+
+#: What a part's body may be: bytes, or a stream of them (``FileSlice``, ``BytesBody``).
+PartBody: TypeAlias = bytes | Iterable[bytes]
 
 
 def upload_metadata(upload: UploadModel) -> dict[str, str]:
@@ -36,7 +40,9 @@ def create_upload(
     if_none_match: str | None = None,
 ) -> UploadModel:
     """Open a multipart upload of ``ref``/``key`` (``size``/``sha256`` are checked by the
-    server at completion; ``if_none_match="*"`` makes it create-only)."""
+    server at completion; ``if_none_match="*"`` makes it create-only). Raises the API error
+    naming ``bkt://ref/key`` (``PreconditionFailedError`` when create-only and the key
+    exists)."""
     body = UploadCreate(
         key=key,
         content_type=arg(content_type),
@@ -45,7 +51,10 @@ def create_upload(
         sha256=arg(sha256),
         if_none_match=arg(if_none_match),
     )
-    return session.call(session.api.uploads.create, ref, body=body)
+    try:
+        return session.call(session.api.uploads.create, ref, body=body)
+    except ApiError as exc:  # the key is in the body: the bare error names only the bucket
+        raise about(exc, f"bkt://{ref}/{key}") from None
 
 
 def put_part(
@@ -53,14 +62,17 @@ def put_part(
     ref: str,
     upload_id: str,
     number: int,
-    body: Any,
+    body: PartBody | Callable[[], PartBody],
     *,
     sha256: str | None = None,
     retry: bool = False,
 ) -> UploadPartModel:
-    """Send part ``number``. ``body`` is bytes or a replayable body factory's product; with
-    ``retry`` the call is repeated on 5xx/connection errors (``body`` must then be bytes or
-    a callable returning a fresh body per attempt)."""
+    """Send part ``number`` and return the server's record of it (size, SHA-256, ETag).
+
+    ``body``: bytes, a stream of bytes, or a callable making a fresh one per attempt;
+    ``sha256``: checked by the server (400 ``checksum_mismatch``); ``retry``: repeat the call on
+    5xx/connection errors (``body`` must then be bytes or a callable). Raises the API error
+    (naming the upload and bucket) once retries are exhausted."""
 
     def attempt() -> UploadPartModel:
         data = body() if callable(body) else body

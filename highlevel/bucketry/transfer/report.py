@@ -34,6 +34,7 @@ class FileResult:
 
     @property
     def ok(self) -> bool:
+        """The file was transferred or skipped on purpose (not failed)."""
         return self.status != "failed"
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,14 +83,17 @@ class TransferReport:
 
     @property
     def failed(self) -> list[FileResult]:
+        """The files that failed, in order."""
         return [r for r in self.results if r.status == "failed"]
 
     @property
     def transferred(self) -> list[FileResult]:
+        """The files uploaded or downloaded, in order."""
         return [r for r in self.results if r.status in ("uploaded", "downloaded")]
 
     @property
     def skipped(self) -> list[FileResult]:
+        """The files skipped (``update``, ``continue_``), in order."""
         return [r for r in self.results if r.status == "skipped"]
 
     @property
@@ -125,6 +129,7 @@ class TransferReport:
         }
 
     def summary(self) -> str:
+        """One line: counts per outcome, the bytes moved, the time and the rate."""
         verb = "uploaded" if self.direction == "upload" else "downloaded"
         moved = self.bytes
         rate = moved / self.elapsed if self.elapsed > 0 else 0.0

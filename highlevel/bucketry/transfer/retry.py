@@ -20,6 +20,8 @@ T = TypeVar("T")
 
 
 def is_retryable(exc: BaseException) -> bool:
+    """Whether an error is worth another attempt: a connection failure, or a 408, 429,
+    500, 502, 503 or 504 answer."""
     if isinstance(exc, APIConnectionError):
         return True
     return isinstance(exc, ApiError) and exc.status_code in RETRY_STATUSES

@@ -35,6 +35,8 @@ def blob_metadata(
 
 
 def content_type_for(options: TransferOptions, path: Path | None) -> str | None:
+    """The content type to store: ``options.content_type``, else guessed from
+    the file name, else ``None`` (the server's default)."""
     if options.content_type is not None:
         return options.content_type
     if path is None:

@@ -27,6 +27,7 @@ class TaskProgress:
             reporter.start(task, self.files_name, files, "file")
 
     def advance(self, amount: int) -> None:
+        """Report ``amount`` more bytes done (thread-safe)."""
         if amount <= 0:
             return
         with self._lock:
@@ -34,6 +35,7 @@ class TaskProgress:
         self.reporter.advance(self.task, self.name, amount, "B")
 
     def file_done(self) -> None:
+        """Report one more file done (when files are counted)."""
         if self.count_files:
             self.reporter.advance(self.task, self.files_name, 1, "file")
 
@@ -59,6 +61,8 @@ class PartCounter:
         self._sent = 0
 
     def new_attempt(self) -> None:
+        """A retry starts: count its bytes from 0 again (only bytes beyond the
+        best earlier attempt are reported)."""
         self._sent = 0
 
     def __call__(self, amount: int) -> None:

@@ -175,6 +175,8 @@ def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> li
 
 
 def upload_one(ctx: TransferContext, lf: LocalFile, key: str) -> FileResult:
+    """Upload one local file to ``key`` (single PUT, or multipart above the threshold,
+    resuming an open upload of the same file); errors become a failed ``FileResult``."""
     started = time.monotonic()
     try:
         if lf.size > ctx.options.multipart_threshold:

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 
 class BlobWriter(io.RawIOBase):
+    """A writable file object that uploads to one blob as it is written (see the
+    module docstring). ``part_size``: the buffer and part size (raised to the server's minimum);
+    ``max_concurrency``: parts in flight; ``content_type``, ``metadata``: stored with the blob;
+    ``if_none_match="*"``: create only (the commit raises ``PreconditionFailedError``, a
+    ``FileExistsError``, when the blob exists). The blob appears when ``close()`` succeeds."""
+
     def __init__(
         self,
         blob: BlobTarget,
@@ -59,12 +65,16 @@ class BlobWriter(io.RawIOBase):
 
     # -- io.RawIOBase ------------------------------------------------------------------------
     def writable(self) -> bool:
+        """Always ``True``."""
         return True
 
     def tell(self) -> int:
+        """The number of bytes written so far."""
         return self._written
 
     def write(self, b: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        """Buffer ``b``; full parts go up in the background. Returns ``len(b)``.
+        Raises ``ValueError`` once closed, or the error of a part that failed."""
         if self.closed:
             raise ValueError("write to a closed BlobWriter")
         view = memoryview(b).cast("B")
