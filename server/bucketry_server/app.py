@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from . import __version__, logredact, maintenance
+from .backends.managed.rolling import RollingHashes
 from .buckets.thumbnails import Thumbnails
 from .config import Settings
 from .db import Database, migrate
@@ -61,7 +62,8 @@ def build_state(settings: Settings) -> AppState:
     migrate(db.engine)
     store = open_store(settings.effective_storage)
     thumbnails = Thumbnails(settings.preview_max_pixels, settings.preview_concurrency)
-    return AppState(settings, db, store, Signer(load_server_key(settings.data_dir)), thumbnails)
+    signer = Signer(load_server_key(settings.data_dir))
+    return AppState(settings, db, store, signer, thumbnails, RollingHashes(store))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from fastapi import Request
 
-from .backends.managed.rolling import RollingHashes
 from .config import Settings
 from .db import Database
 from .security import Signer
@@ -25,6 +24,28 @@ class Thumbnailer(Protocol):
         ...
 
 
+class PartHashes(Protocol):
+    """SHA-256 of multipart uploads computed while their parts arrive
+    (``backends.managed.rolling.RollingHashes``; the app builds it, so this shared module
+    imports no layer and closes no cycle)."""
+
+    def part_stored(self, upload_id: str, part_number: int, object_id: str) -> None:
+        """Part ``part_number`` of ``upload_id`` is stored as ``object_id``."""
+        ...
+
+    def forget(self, upload_id: str) -> None:
+        """Drop what is known of ``upload_id`` (aborted, expired or completed)."""
+        ...
+
+    async def finish(self, upload_id: str, object_ids: Sequence[str]) -> str | None:
+        """The hex SHA-256 of ``object_ids`` concatenated, if known (None: hash them)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop hashing (at shutdown)."""
+        ...
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -32,10 +53,7 @@ class AppState:
     store: ObjectStore
     signer: Signer
     thumbnails: Thumbnailer
-    rolling: RollingHashes = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.rolling = RollingHashes(self.store)
+    rolling: PartHashes
 
 
 def get_state(request: Request) -> AppState:

@@ -11,7 +11,6 @@ import pytest
 from bucketry_api import ApiClient
 from bucketry_api.models import BucketCreate
 from bucketry_server.backends import scan
-from bucketry_server.backends.managed import listing
 from bucketry_server.globbing import GlobError, compile_glob
 from tests.support.live_server import LiveServer
 
@@ -139,8 +138,7 @@ def test_long_keys_spend_the_scan_budget_faster(
     keys = [f"l/{'a' * 1000}{i:02d}{'b' if i % 7 == 0 else ''}" for i in range(30)]
     for key in keys:
         alice.blobs.put(b.id, key=key, body=b"x")
-    monkeypatch.setattr(scan, "MAX_SCAN_ROWS", 160)  # the by-name skip-scan
-    monkeypatch.setattr(listing, "MAX_SCAN_ROWS", 160)  # the by-size/time scans
+    monkeypatch.setattr(scan, "MAX_SCAN_ROWS", 160)  # every scan's budget
     found: list[str] = []
     pages = 0
     cursor: str | None = None

@@ -12,7 +12,6 @@ from sqlalchemy import delete, event, insert, select
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate
 from bucketry_server.backends import scan
-from bucketry_server.backends.managed import listing
 from bucketry_server.models import Blob
 from bucketry_server.timeutil import utcnow
 from tests.support.live_server import LiveServer
@@ -203,9 +202,9 @@ def test_short_pages_when_scan_budget_runs_out(
 ) -> None:
     """A sparse glob may answer short pages; following next_cursor still yields everything."""
     api, bucket = tree
-    for module in (listing, scan):  # the by-column scan and the shared by-name skip-scan
-        monkeypatch.setattr(module, "MAX_SCAN_ROWS", 2)
-        monkeypatch.setattr(module, "MAX_BATCH", 2)
+    # One budget for every scan: the by-name skip-scan and the catalogue's by-size/time scans.
+    monkeypatch.setattr(scan, "MAX_SCAN_ROWS", 2)
+    monkeypatch.setattr(scan, "MAX_BATCH", 2)
     for order_by, desc in [("name", False), ("name", True), ("size", False), ("created_at", True)]:
         want = model(server, bucket, "", None, "**/*.png", order_by, desc)
         got, pages = list_all(

@@ -291,3 +291,30 @@ def test_signed_tokens_never_reach_the_logs(
     assert len(lines) >= 2 and all("/signed/<redacted>" in line for line in lines), lines
     assert not any(token[:20] in line for line in lines), lines
     assert token[:20] not in caplog.text
+
+
+def test_signing_is_a_domain_service_without_a_request(
+    alice: ApiClient, bucket: str, server: LiveServer, users: dict[str, str]
+) -> None:
+    """Minting, verifying and the revocation check run without any HTTP request (an operation
+    can call them): ``accounts.signed_urls``, not the route module."""
+    from bucketry_server.accounts import signed_urls
+    from bucketry_server.accounts.principals import principal_by_token_id
+    from bucketry_server.errors import Forbidden
+
+    state = server.state
+    with state.db.session() as s:
+        tok = s.scalars(select(Token).where(Token.secret_hash == hash_secret(users["alice"]))).one()
+        p = principal_by_token_id(s, tok.id)
+    assert p is not None
+    [grant] = signed_urls.mint(state, p, bucket, [signed_urls.SignRequest("x", "PUT", 60)])
+    target = signed_urls.verify(state, grant.token, "PUT")
+    assert (target.bucket_id, target.key, target.token_id) == (bucket, "x", tok.id)
+    with pytest.raises(Forbidden):
+        signed_urls.verify(state, grant.token, "GET")
+    with state.db.session() as s:
+        assert signed_urls.signed_bucket(s, target, "PUT").id == bucket
+    gone = signed_urls.SignedTarget(bucket, "x", "tok_gone")
+    with state.db.session() as s, pytest.raises(Forbidden) as exc:
+        signed_urls.signed_bucket(s, gone, "GET")
+    assert exc.value.code == "revoked"

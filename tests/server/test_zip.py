@@ -181,6 +181,55 @@ def test_many_members(alice: ApiClient, bucket: str) -> None:
     check_members(alice, bucket, "many.zip", {k: files[k] for k in list(files)[::300]})
 
 
+def test_directory_parsing_stays_off_the_event_loop(
+    alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing a central directory (CPU in proportion to up to 128 MiB) and building a listing
+    of its members run in worker threads, never on the server's event loop."""
+    on_loop: list[bool] = []
+    parse = zipinfo._parse_directory
+    build = zipinfo.list_members
+
+    def running_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def parse_spy(directory: bytes, concat: int) -> list[zipinfo.ZipEntry]:
+        on_loop.append(running_loop())
+        return parse(directory, concat)
+
+    def list_spy(
+        entries: list[zipinfo.ZipEntry], path: str, recursive: bool
+    ) -> list[zipinfo.ZipEntry] | None:
+        on_loop.append(running_loop())
+        return build(entries, path, recursive)
+
+    monkeypatch.setattr(zipinfo, "_parse_directory", parse_spy)
+    monkeypatch.setattr(zipinfo, "list_members", list_spy)
+    put(alice, bucket, "a.zip", build_zip(FILES))
+    listing, _ = alice.blobs.zip_list(bucket, key="a.zip")
+    assert len(listing.members) > 0
+    assert on_loop == [False, False]
+
+
+def test_members_beyond_the_limit_are_refused(
+    alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archive of more than MAX_MEMBERS members is a 422 naming the limit, not a request
+    that holds millions of entries in memory."""
+    files = {f"f{i:03d}.txt": b"x" for i in range(30)}
+    put(alice, bucket, "big.zip", build_zip(files, dirs=()))
+    monkeypatch.setattr(zipinfo, "MAX_MEMBERS", 20)
+    with pytest.raises(ClientError) as exc:
+        alice.blobs.zip_list(bucket, key="big.zip")
+    assert exc.value.status_code == 422
+    assert exc.value.problem["code"] == "corrupt_zip"
+    assert "more than 20 members" in exc.value.problem["detail"]
+
+
 # ---------------------------------------------------------------------------- errors
 
 

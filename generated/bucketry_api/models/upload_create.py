@@ -21,7 +21,7 @@ class UploadCreate:
     Attributes:
         key (str):
         content_type (None | str | Unset):
-        metadata (UploadCreateMetadata | Unset):
+        metadata (UploadCreateMetadata | Unset): User metadata (strings, no NUL), as `X-Blob-Metadata` of a single PUT.
         size (int | None | Unset): Expected total size, if known (checked at completion); at most the largest blob, 5
             TiB.
         sha256 (None | str | Unset): Expected hex SHA-256 of the whole blob (checked at completion; empty = none).

@@ -11,6 +11,8 @@ T = TypeVar("T", bound="UploadCreateMetadata")
 
 @_attrs_define
 class UploadCreateMetadata:
+    """User metadata (strings, no NUL), as `X-Blob-Metadata` of a single PUT."""
+
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -88,6 +88,30 @@ def scan_cost(key: str, pattern: Glob | None) -> int:
     return 1 if pattern is None else 1 + (len(key) >> 6)
 
 
+class ScanBudget:
+    """What one page's scan may spend, for every scan (by name here, by size or time in the
+    catalogue): :data:`MAX_SCAN_ROWS` rows examined (charged by :func:`scan_cost`), fetched in
+    batches of ``batch`` rows that start at one page (at most 64 rows when rows are filtered)
+    and double up to :data:`MAX_BATCH`. The one place that reads those limits."""
+
+    def __init__(self, page_size: int, filtered: bool) -> None:
+        self.left = MAX_SCAN_ROWS
+        self.batch = min(page_size + 1, 64 if filtered else MAX_BATCH, MAX_BATCH)
+
+    @property
+    def spent(self) -> bool:
+        """Whether the page may examine no more rows."""
+        return self.left <= 0
+
+    def charge(self, key: str, pattern: Glob | None) -> None:
+        """Count the examination of ``key`` against the budget."""
+        self.left -= scan_cost(key, pattern)
+
+    def grow(self) -> None:
+        """Double the next batch (up to :data:`MAX_BATCH`): the last one was used up."""
+        self.batch = min(self.batch * 2, MAX_BATCH)
+
+
 def name_position_ok(pos: list[Any] | None, descending: bool) -> bool:
     """Whether a decoded cursor is a position of a by-name scan in that direction."""
     return pos is None or (
@@ -110,16 +134,15 @@ def scan_by_name(
     the scan budget ran out, else None."""
     desc = q.descending
     plain = pattern is None and not q.delimiter
-    batch = min(q.page_size + 1, MAX_BATCH if plain else 64, MAX_BATCH)
-    examined = 0
-    while examined < MAX_SCAN_ROWS:
-        rows = fetch(pos, batch)
+    budget = ScanBudget(q.page_size, filtered=not plain)
+    while not budget.spent:
+        rows = fetch(pos, budget.batch)
         jumped = False
         for blob in rows:
-            if examined >= MAX_SCAN_ROWS:
+            if budget.spent:
                 return pos
             key = blob.key
-            examined += scan_cost(key, pattern)
+            budget.charge(key, pattern)
             pos = ["lt" if desc else "gt", key]
             if pattern is not None and not pattern.matches(key):
                 continue
@@ -145,9 +168,9 @@ def scan_by_name(
                 return None
         if jumped:
             continue
-        if len(rows) < batch:
+        if len(rows) < budget.batch:
             return None  # end of the range
-        batch = min(batch * 2, MAX_BATCH)
+        budget.grow()
     return pos
 
 

@@ -72,6 +72,8 @@ def check_metadata(value: object, name: str = "metadata") -> dict[str, str]:
         raise Invalid("invalid_metadata", f"{name} must map strings to strings")
     if not all(encodable(k) and encodable(v) for k, v in value.items()):
         raise Invalid("invalid_metadata", f"{name} holds a string that is not valid Unicode")
+    if any("\x00" in k or "\x00" in v for k, v in value.items()):
+        raise Invalid("invalid_metadata", f"{name} holds a NUL character")
     size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_METADATA_BYTES:
         raise Invalid("invalid_metadata", f"{name} larger than {MAX_METADATA_BYTES} bytes as JSON")
@@ -104,10 +106,13 @@ def check_attributes(
 
 
 def parse_expected(
-    content_md5: str | None, sha256: str | None, max_size: int | None = None
+    content_md5: str | None,
+    sha256: str | None,
+    max_size: int | None = None,
+    sha256_name: str = "X-Checksum-SHA256",
 ) -> Expected:
-    """Client checksums → hex; a malformed value is ``Invalid`` (``invalid_checksum``), never
-    a silent skip."""
+    """Client checksums → hex; a malformed value is ``Invalid`` (``invalid_checksum``, naming
+    ``Content-MD5`` or ``sha256_name``), never a silent skip."""
     md5_hex = None
     if content_md5:
         try:
@@ -120,7 +125,7 @@ def parse_expected(
     if sha256 is not None:
         sha256 = sha256.strip().lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise Invalid("invalid_checksum", "X-Checksum-SHA256 must be 64 hex digits")
+            raise Invalid("invalid_checksum", f"{sha256_name} must be 64 hex digits")
     return Expected(md5_hex=md5_hex, sha256_hex=sha256, max_size=max_size)
 
 

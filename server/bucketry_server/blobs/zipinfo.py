@@ -12,6 +12,7 @@ inconsistent) for bad input, never anything else, so the routes can answer 422 i
 
 from __future__ import annotations
 
+import asyncio
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 
 __all__ = [
     "MAX_CENTRAL_DIRECTORY",
+    "MAX_MEMBERS",
     "ZipCorruptError",
     "ZipEntry",
     "ZipError",
@@ -35,8 +37,12 @@ EOCD_SIZE = 22
 MAX_COMMENT = 0xFFFF
 ZIP64_LOCATOR_SIZE = 20
 ZIP64_EOCD_SIZE = 56
-#: Central directories larger than this are refused (about a million members).
+#: Central directories larger than this are refused.
 MAX_CENTRAL_DIRECTORY = 128 * 1024 * 1024
+#: Archives with more members than this are refused: a request holds every entry (and a
+#: listing of them) in memory, and a crafted 128 MiB directory of empty names would otherwise
+#: be close to three million of them.
+MAX_MEMBERS = 200_000
 
 _EOCD = struct.Struct("<4s4H2LH")
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
@@ -59,7 +65,7 @@ class ZipCorruptError(ZipError):
     """The blob looks like a zip archive but is truncated or inconsistent."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ZipEntry:
     name: str
     size: int
@@ -149,10 +155,14 @@ def _parse_extra(
 
 
 def _parse_directory(directory: bytes, concat: int) -> list[ZipEntry]:
-    """The entries of a central directory; ``concat`` bytes were prepended to the archive."""
+    """The entries of a central directory; ``concat`` bytes were prepended to the archive.
+    CPU work in proportion to the directory: call it off the event loop. Raises
+    ``ZipCorruptError`` for a damaged directory or more than :data:`MAX_MEMBERS` entries."""
     entries: list[ZipEntry] = []
     i = 0
     while i < len(directory):
+        if len(entries) >= MAX_MEMBERS:
+            raise ZipCorruptError(f"the archive has more than {MAX_MEMBERS} members")
         if i + _CENTRAL.size > len(directory):
             raise ZipCorruptError("truncated central directory entry")
         f = _CENTRAL.unpack_from(directory, i)
@@ -187,7 +197,8 @@ def _parse_directory(directory: bytes, concat: int) -> list[ZipEntry]:
 
 
 async def read_central_directory(read: RangeReader, size: int) -> list[ZipEntry]:
-    """Every entry of the archive's central directory, in archive order."""
+    """Every entry of the archive's central directory, in archive order (parsed in a worker
+    thread). Raises ``ZipError`` / ``ZipCorruptError``."""
     if size < EOCD_SIZE:
         raise ZipError("too small to be a zip archive")
     tail_len = min(size, FIRST_TAIL)
@@ -238,7 +249,7 @@ async def read_central_directory(read: RangeReader, size: int) -> list[ZipEntry]
         if cd_size
         else b""
     )
-    entries = _parse_directory(directory, concat)
+    entries = await asyncio.to_thread(_parse_directory, directory, concat)
     if (count - len(entries)) % 0x10000:  # some writers store the count modulo 2**16
         raise ZipCorruptError(
             f"the archive announces {count} entries but its directory holds {len(entries)}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from ..accounts.principals import Principal
 from ..backends.base import BlobRecord, BucketBackend
 from ..errors import Unprocessable, not_found
@@ -64,10 +66,15 @@ async def list_members(
     """The members under folder ``path`` of the archive (``ZipListing``); ``NotFound`` if the
     folder is not in the archive."""
     _, size, entries = await directory(state, p, bucket, key)
-    members = zipinfo.list_members(entries, path, recursive)
-    if members is None:
+
+    def listing() -> list[dict[str, Any]] | None:  # up to MAX_MEMBERS entries: off the loop
+        members = zipinfo.list_members(entries, path, recursive)
+        return None if members is None else [member_json(e) for e in members]
+
+    found = await run_in_threadpool(listing)
+    if found is None:
         raise not_found(f"folder {path!r} in the archive")
-    return {"size": size, "members": [member_json(e) for e in members]}
+    return {"size": size, "members": found}
 
 
 async def member_range(

@@ -20,7 +20,7 @@ from ..keys import check_key, check_prefix
 from ..state import AppState
 from . import http_bodies
 from .deps import CurrentPrincipal, State
-from .params import BucketRef, ChecksumSHA256, ContentMD5
+from .params import BucketRef, ChecksumSHA256, ContentMD5, Text
 
 router = APIRouter()
 
@@ -116,7 +116,7 @@ async def blobs_delete(
 
 class BlobCopy(BaseModel):
     model_config = ConfigDict(strict=True)
-    source_bucket: str | None = Field(default=None, max_length=100)
+    source_bucket: Text | None = Field(default=None, max_length=100)
     source_key: str = Field(min_length=1, max_length=1024)
     key: str = Field(min_length=1, max_length=1024)
     overwrite: bool = True
@@ -181,7 +181,7 @@ async def blobs_list(
     prefix: Annotated[str, Query(max_length=1024)] = "",
     delimiter: Annotated[str | None, Query(max_length=1)] = None,
     recursive: bool = True,
-    glob: Annotated[str | None, Query(max_length=1024)] = None,
+    glob: Annotated[Text | None, Query(max_length=1024)] = None,
     order_by: Literal["name", "size", "created_at"] = "name",
     order: Literal["asc", "desc"] = "asc",
     page_size: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..accounts.access import bucket_for_read
 from ..backends.registry import backend_for
@@ -20,7 +20,7 @@ from ..buckets.usage import bucket_usage
 from ..buckets.views import bucket_etag, buckets_json, one_bucket_json
 from ..models import Bucket
 from .deps import CurrentPrincipal, State
-from .params import Cursor, JsonInt, PageSize, no_null_body
+from .params import Cursor, JsonInt, PageSize, Text, no_null_body
 
 router = APIRouter()
 
@@ -40,15 +40,6 @@ SortName = Literal[
 ]
 
 
-def _reject_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL: refuse it up front (a 4xx, never a database 500).
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-#: A string without NUL characters (for text that reaches the database).
-Text = Annotated[str, AfterValidator(_reject_nul)]
 SearchText = Annotated[Text | None, Query(max_length=200)]
 
 XOrganization = Annotated[Text | None, Header(alias="X-Organization", max_length=64)]

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..accounts import tokens
 from ..buckets.usage import account_usage
-from .buckets import Text
 from .deps import CurrentPrincipal, State
-from .params import Cursor, JsonInt, PageSize
+from .params import Cursor, IdPath, JsonInt, PageSize, Text
 
 router = APIRouter()
 
@@ -53,13 +52,13 @@ def credentials_create(body: CredentialCreate, p: CurrentPrincipal, state: State
 
 
 @router.get("/credentials/{credential_id}", tags=["credentials"])
-def credentials_get(credential_id: str, p: CurrentPrincipal, state: State) -> dict[str, Any]:
+def credentials_get(credential_id: IdPath, p: CurrentPrincipal, state: State) -> dict[str, Any]:
     with state.db.session() as s:
         return tokens.credential_json(tokens.own_credential(s, p, credential_id))
 
 
 @router.delete("/credentials/{credential_id}", tags=["credentials"], status_code=204)
-def credentials_delete(credential_id: str, p: CurrentPrincipal, state: State) -> Response:
+def credentials_delete(credential_id: IdPath, p: CurrentPrincipal, state: State) -> Response:
     tokens.delete_credential(state.db, p, credential_id)
     return Response(status_code=204)
 

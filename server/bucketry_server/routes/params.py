@@ -6,9 +6,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Header, Path, Query, Request
-from pydantic import BeforeValidator, Strict
+from pydantic import AfterValidator, BeforeValidator, Strict
 
 from ..errors import Unprocessable
+
+
+def _reject_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refuse it up front (a 4xx, never a database 500).
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+#: A string without NUL characters: every text that reaches the database is one.
+Text = Annotated[str, AfterValidator(_reject_nul)]
+#: An id in the path (``tok_…``, ``crd_…``, ``upl_…``): looked up in the database.
+IdPath = Annotated[Text, Path()]
 
 BucketRef = Annotated[str, Path(min_length=1, max_length=100)]
 PageSize = Annotated[int, Query(ge=1, le=1000)]

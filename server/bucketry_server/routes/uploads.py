@@ -15,7 +15,7 @@ from ..blobs.views import blob_json
 from ..uploads import completion, service
 from ..uploads.service import part_json
 from .deps import CurrentPrincipal, State
-from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, JsonInt, PageSize
+from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, IdPath, JsonInt, PageSize, Text
 
 router = APIRouter(tags=["uploads"])
 
@@ -29,7 +29,7 @@ class UploadCreate(BaseModel):
     metadata: dict[str, str] = Field(default_factory=dict)
     size: JsonInt | None = Field(default=None, ge=0)
     sha256: str | None = Field(default=None, max_length=64)
-    if_none_match: str | None = Field(default=None, max_length=200)
+    if_none_match: Text | None = Field(default=None, max_length=200)
 
 
 class CompletedPart(BaseModel):
@@ -77,14 +77,14 @@ def uploads_create(
 
 @router.get("/buckets/{bucket}/uploads/{upload_id}")
 def uploads_get(
-    bucket: BucketRef, upload_id: str, p: CurrentPrincipal, state: State
+    bucket: BucketRef, upload_id: IdPath, p: CurrentPrincipal, state: State
 ) -> dict[str, Any]:
     return service.get_upload(state, p, bucket, upload_id)
 
 
 @router.delete("/buckets/{bucket}/uploads/{upload_id}", status_code=204)
 async def uploads_abort(
-    bucket: BucketRef, upload_id: str, p: CurrentPrincipal, state: State
+    bucket: BucketRef, upload_id: IdPath, p: CurrentPrincipal, state: State
 ) -> Response:
     await service.abort_upload(state, p, bucket, upload_id)
     return Response(status_code=204)
@@ -93,7 +93,7 @@ async def uploads_abort(
 @router.put("/buckets/{bucket}/uploads/{upload_id}/parts/{part_number}")
 async def uploads_put_part(
     bucket: BucketRef,
-    upload_id: str,
+    upload_id: IdPath,
     part_number: PartNumber,
     request: Request,
     p: CurrentPrincipal,
@@ -123,7 +123,7 @@ async def uploads_put_part(
 
 @router.post("/buckets/{bucket}/uploads/{upload_id}/complete", status_code=201)
 async def uploads_complete(
-    bucket: BucketRef, upload_id: str, body: UploadComplete, p: CurrentPrincipal, state: State
+    bucket: BucketRef, upload_id: IdPath, body: UploadComplete, p: CurrentPrincipal, state: State
 ) -> dict[str, Any]:
     parts = [(c.part_number, c.etag) for c in body.parts]
     blob = await completion.complete_upload(state, p, bucket, upload_id, parts)

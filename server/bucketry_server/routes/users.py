@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..accounts import tokens
 from ..accounts.users import user_profile
 from .deps import CurrentPrincipal, State
-from .params import Cursor, JsonInt, PageSize
+from .params import Cursor, IdPath, JsonInt, PageSize, Text
 
 router = APIRouter()
 
@@ -32,7 +32,7 @@ def tokens_list(
 
 class TokenCreate(BaseModel):
     model_config = ConfigDict(strict=True)
-    name: str = Field(min_length=1, max_length=100)
+    name: Text = Field(min_length=1, max_length=100)
     expires_in: JsonInt | None = Field(default=None, ge=60, le=31536000)
 
 
@@ -44,6 +44,6 @@ def tokens_create(body: TokenCreate, p: CurrentPrincipal, state: State) -> dict[
 
 
 @router.delete("/tokens/{token_id}", tags=["tokens"], status_code=204)
-def tokens_delete(token_id: str, p: CurrentPrincipal, state: State) -> Response:
+def tokens_delete(token_id: IdPath, p: CurrentPrincipal, state: State) -> Response:
     tokens.revoke_token(state.db, p, token_id)
     return Response(status_code=204)

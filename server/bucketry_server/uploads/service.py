@@ -237,7 +237,7 @@ def create_upload(
     p.require_user()
     check_key(key)
     content_type, metadata = check_attributes(content_type, metadata)
-    sha256_hex = parse_expected(None, sha256).sha256_hex if sha256 else None
+    sha256_hex = parse_expected(None, sha256, sha256_name="sha256").sha256_hex if sha256 else None
     if size is not None and size > state.settings.max_blob_bytes:
         raise Invalid(
             "too_large",

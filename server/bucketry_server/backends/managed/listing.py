@@ -7,7 +7,7 @@ folder prefix), so a folder holding a million keys costs one query (skip-scan). 
 creation time, pages are keyset pages on ``(column, key)``.
 
 Cursors record where the scan stopped (never an offset), so pages neither repeat nor skip entries
-while the bucket changes under them. A page examines at most :data:`MAX_SCAN_ROWS` rows (with a
+while the bucket changes under them. A page examines at most :data:`..scan.MAX_SCAN_ROWS` rows (with a
 glob, a long key counts as several): a sparse glob can answer a short (even empty) page whose
 ``next_cursor`` continues the scan; only a null ``next_cursor`` means the end.
 """
@@ -30,13 +30,11 @@ from ...pagination import decode_cursor, encode_cursor
 from ...timeutil import iso
 from ..base import ListQuery
 from ..scan import (
-    MAX_BATCH,
-    MAX_SCAN_ROWS,
     Page,
+    ScanBudget,
     key_successor,
     name_position_ok,
     scan_by_name,
-    scan_cost,
 )
 
 # Plain rows of just what a listing shows (no ORM identity map). The JSON and time columns come
@@ -222,18 +220,17 @@ def _scan_by_column(
     pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (wanted, str))
     desc = q.descending
     order = (column.desc(), Blob.key.desc()) if desc else (column.asc(), Blob.key.asc())
-    batch = min(q.page_size + 1, MAX_BATCH if pattern is None else 64, MAX_BATCH)
-    examined = 0
-    while examined < MAX_SCAN_ROWS:
+    budget = ScanBudget(q.page_size, filtered=pattern is not None)
+    while not budget.spent:
         stmt = base
         if pos is not None:
             row_value = tuple_(column, Blob.key)
             stmt = stmt.where(row_value < tuple_(*pos) if desc else row_value > tuple_(*pos))
-        rows = list(session.execute(stmt.order_by(*order).limit(batch)).all())
+        rows = list(session.execute(stmt.order_by(*order).limit(budget.batch)).all())
         for blob in rows:
-            if examined >= MAX_SCAN_ROWS:
+            if budget.spent:
                 return pos
-            examined += scan_cost(blob.key, pattern)
+            budget.charge(blob.key, pattern)
             value = getattr(blob, column.key)
             if isinstance(value, str):  # created_at as SQLite's stored text
                 value = datetime.fromisoformat(value)
@@ -243,7 +240,7 @@ def _scan_by_column(
             page.add_blob(blob, list(pos))
             if page.more:
                 return None
-        if len(rows) < batch:
+        if len(rows) < budget.batch:
             return None
-        batch = min(batch * 2, MAX_BATCH)
+        budget.grow()
     return pos
