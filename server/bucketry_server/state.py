@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import Request
 
@@ -36,8 +36,9 @@ class AppState:
     rolling: RollingHashes = field(init=False)
     #: Provider credentials at rest (:mod:`.keyring`); loaded from the settings if not given.
     keyring: KeyRing | None = None
-    #: Short-lived per-bucket caches of imported buckets (probe results, usage), by bucket id.
-    probe_cache: dict[str, object] = field(default_factory=dict)
+    #: Short-lived per-bucket state of imported buckets (open clients, last probe, last
+    #: usage), by ``(kind, bucket id)``; see ``backends.remote.cache``.
+    remote: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rolling = RollingHashes(self.store)
