@@ -96,7 +96,7 @@ def test_s3_compatible_end_to_end(
     assert bad_patch.status_code == 400 and "secret_access_key" in bad_patch.json()["detail"]
     listed = httpx.get(f"{api}/buckets", params={"page_size": 1000}, headers=auth(token))
     seen.append(listed.text)
-    for text in seen + [caplog.text]:
+    for text in [*seen, caplog.text]:
         assert seaweed.secret_key not in text
 
 
