@@ -211,3 +211,38 @@ def test_symlink_escape_is_refused(
         srv.api, tokens["root"], {"provider": "FILESYSTEM", "provider_bucket": str(root / "sneaky")}
     )
     assert r.status_code == 400 and "provider_bucket" in r.json()["detail"]
+
+
+def test_unreadable_credentials_fail_the_bucket_not_the_listing(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    srv, _, tokens = fs
+    from bucketry_server.models import User
+    from bucketry_server.timeutil import utcnow
+
+    with srv.state.db.session() as s:
+        owner = s.query(User).filter(User.name == "root").one()
+        s.add(
+            Bucket(
+                id="bkt_unreadable",
+                name="unreadable",
+                owner_id=owner.id,
+                provider="S3_COMPATIBLE",
+                provider_bucket="b",
+                endpoint_url="http://127.0.0.1:9",
+                credentials_enc="v1.gone.AAAA",
+                status="AVAILABLE",
+                actions=["READ"],
+                manifests=[],
+                version=1,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+    h = auth(tokens["root"])
+    listed = httpx.get(f"{srv.api}/buckets", headers=h)
+    assert listed.status_code == 200, listed.text
+    st = httpx.get(f"{srv.api}/buckets/bkt_unreadable/status", headers=h).json()
+    assert st["status"] == "UNREACHABLE" and "credentials" in st["detail"]
+    blobs = httpx.get(f"{srv.api}/buckets/bkt_unreadable/blobs", headers=h)
+    assert blobs.status_code == 400 and blobs.json()["code"] == "credentials_unreadable"

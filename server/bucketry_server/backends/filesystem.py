@@ -237,7 +237,5 @@ def open_client(config: ProviderConfig, roots: Sequence[Path]) -> FolderClient:
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
     """The registry's entry: a remote backend over the bucket's folder."""
-    config = provider_config(state, bucket)
-    return RemoteBackend(
-        state, bucket, lambda: open_client(config, state.settings.filesystem_roots)
-    )
+    roots = state.settings.filesystem_roots
+    return RemoteBackend(state, bucket, lambda: open_client(provider_config(state, bucket), roots))
