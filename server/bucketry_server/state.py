@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from fastapi import Request
 
 from .config import Settings
 from .db import Database
+from .keyring import KeyRing
+from .netguard import parse_networks
 from .security import Signer
 from .storage.base import ObjectStore
 
@@ -54,6 +56,22 @@ class AppState:
     signer: Signer
     thumbnails: Thumbnailer
     rolling: PartHashes
+    #: Provider credentials at rest (:mod:`.keyring`); loaded from the settings if not given.
+    keyring: KeyRing | None = None
+    #: Short-lived per-bucket state of imported buckets (open clients, last probe, last
+    #: usage), by ``(kind, bucket id)``; see ``backends.remote.cache``.
+    remote: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        parse_networks(self.settings.allowed_networks)  # a bad CIDR fails at start, not later
+        if self.keyring is None:
+            self.keyring = KeyRing.load(self.settings.data_dir, self.settings.secret_keys)
+
+    @property
+    def keys(self) -> KeyRing:
+        """The key ring (always set after construction)."""
+        assert self.keyring is not None
+        return self.keyring
 
 
 def get_state(request: Request) -> AppState:
