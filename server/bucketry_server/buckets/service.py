@@ -161,7 +161,7 @@ def update_bucket(
             if name in changes:
                 setattr(b, name, changes[name])
         if changes.get("credentials") is not None:
-            b.credentials_enc = state.signer.encrypt(changes["credentials"])
+            b.credentials_enc = state.keys.seal(b.id, changes["credentials"])
     _touch(b)
     _flush_name(s, new_name)
     return b
