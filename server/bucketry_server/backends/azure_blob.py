@@ -43,6 +43,9 @@ from azure.storage.blob import (
     generate_blob_sas,
 )
 
+from ..models import Bucket
+from ..state import AppState
+from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
     ProbeResult,
@@ -53,11 +56,13 @@ from .remote.client import (
     ProviderUnreachable,
     ProviderVersionChanged,
 )
+from .remote.config import provider_config
 
 BLOCK_SIZE = 4 * 1024 * 1024  # staged block size, also the single-request threshold
 READ_CHUNK = 1024 * 1024
 DELETE_BATCH = 256  # Azure's blob batch limit
 COPY_WAIT = 60.0  # seconds a pending server-side copy is polled
+PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
 
 
 def _account_url(endpoint_url: str, account_name: str | None) -> str:
@@ -193,7 +198,12 @@ class AzureBlobClient:
         UNREACHABLE. Never raises for provider answers.
         """
         try:
-            pages = self._container.list_blob_names(results_per_page=1, retry_total=0).by_page()
+            pages = self._container.list_blob_names(
+                results_per_page=1,
+                retry_total=0,
+                connection_timeout=min(self.config.connect_timeout, PROBE_CONNECT),
+                read_timeout=min(self.config.read_timeout, PROBE_READ),
+            ).by_page()
             next(pages, None)
         except Exception as exc:  # every answer becomes a status
             try:
@@ -391,3 +401,10 @@ class AzureBlobClient:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._container.close()
+
+
+def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
+    """The registry's entry: a remote backend over the bucket's Azure container. Raises
+    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted."""
+    config = provider_config(state, bucket)
+    return RemoteBackend(state, bucket, lambda: AzureBlobClient(config))

@@ -1,4 +1,5 @@
-"""The Azure Blob ObjectClient against a real Azurite (Shared Key signatures checked)."""
+"""AZURE_BLOB: the Azure Blob ObjectClient against a real Azurite (Shared Key signatures
+checked) passes the ObjectClient contract, plus Azure's own cases (blocks, SAS tokens)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from azure.storage.blob import BlobServiceClient
 
 from bucketry_server.backends.azure_blob import BLOCK_SIZE, AzureBlobClient
 from bucketry_server.backends.remote.client import (
+    ObjectClient,
     ProviderConfig,
     ProviderError,
     ProviderForbidden,
@@ -22,6 +24,7 @@ from bucketry_server.backends.remote.client import (
     ProviderUnreachable,
     ProviderVersionChanged,
 )
+from tests.server.providers.contract import ClientFactory, ObjectClientContract
 from tests.support.azurite import Azurite
 
 pytestmark = pytest.mark.emulator
@@ -39,6 +42,38 @@ def _config(az: Azurite, container: str, **creds: str) -> ProviderConfig:
         connect_timeout=2.0,
         read_timeout=5.0,
     )
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed when the block ends: connection refused
+
+
+class AzuriteFactory:
+    def __init__(self, azurite: Azurite, container: str) -> None:
+        self.azurite = azurite
+        self.container = container
+
+    def good(self) -> ObjectClient:
+        return AzureBlobClient(_config(self.azurite, self.container))
+
+    def wrong_secret(self) -> ObjectClient | None:
+        creds = {"account_name": self.azurite.account_name, "account_key": WRONG_KEY}
+        return AzureBlobClient(_config(self.azurite, self.container, **creds))
+
+    def missing_bucket(self) -> ObjectClient:
+        return AzureBlobClient(_config(self.azurite, "no-such-container"))
+
+    def dead_endpoint(self) -> ObjectClient | None:
+        dead = self.azurite._replace(endpoint_url=f"http://127.0.0.1:{_dead_port()}")
+        return AzureBlobClient(_config(dead, self.container))
+
+
+class TestAzureBlobContract(ObjectClientContract):
+    @pytest.fixture
+    def factory(self, azurite: Azurite, container: str) -> ClientFactory:
+        return AzuriteFactory(azurite, container)
 
 
 @pytest.fixture
@@ -207,9 +242,7 @@ def test_sas_token_credentials(azurite: Azurite, container: str) -> None:
 
 
 def test_dead_and_hanging_endpoints_answer_in_bounded_time(azurite: Azurite) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead_port = s.getsockname()[1]  # closed when the block ends: connection refused
+    dead_port = _dead_port()
     # A listener that accepts and never answers: the read timeout must end the wait.
     hang = socket.socket()
     hang.bind(("127.0.0.1", 0))
