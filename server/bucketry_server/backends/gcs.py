@@ -169,15 +169,15 @@ class GcsClient:
 
     def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
         """Up to ``limit`` objects under ``prefix`` sorting after ``start_after``, in name
-        order: ``startOffset`` (inclusive) on the service, the equal key dropped here.
-        Raises the provider errors."""
+        order: ``startOffset`` (inclusive) on the service, the equal key dropped here; pages
+        are fetched until ``limit`` objects are found, so fewer means the end. Raises the
+        provider errors."""
         out: list[ObjectInfo] = []
         try:
             blobs = self._client.list_blobs(
                 self._bucket,
                 prefix=prefix or None,
                 start_offset=start_after or None,
-                max_results=limit + 1,
                 page_size=min(limit + 1, 1000),
                 timeout=self._timeout,
                 retry=self._retry,
