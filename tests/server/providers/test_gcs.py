@@ -75,6 +75,35 @@ def _service_account(token_uri: str) -> tuple[str, str]:
     return json.dumps(info), pem
 
 
+class _RejectingTokenEndpoint(BaseHTTPRequestHandler):
+    """An OAuth token endpoint that refuses every key (as Google does for a revoked one)."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"error": "invalid_grant", "error_description": "Invalid JWT"})
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def rejecting_token_uri() -> Iterator[str]:
+    """The token URI of a loopback endpoint refusing every service-account key."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RejectingTokenEndpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/token"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
 @pytest.fixture
 def gcs_bucket(fake_gcs: FakeGcs) -> str:
     name = f"b-{uuid.uuid4().hex[:12]}"
@@ -88,15 +117,18 @@ def gcs_bucket(fake_gcs: FakeGcs) -> str:
 
 
 class FakeGcsFactory:
-    def __init__(self, fake_gcs: FakeGcs, bucket: str) -> None:
+    def __init__(self, fake_gcs: FakeGcs, bucket: str, token_uri: str) -> None:
         self.endpoint = fake_gcs.endpoint_url
         self.bucket = bucket
+        self.token_uri = token_uri
 
     def good(self) -> ObjectClient:
         return GcsClient(_config(self.endpoint, self.bucket))
 
     def wrong_secret(self) -> ObjectClient | None:
-        return None  # the emulator has no authentication (see test_rejected_key_is_forbidden)
+        # The emulator has no authentication: the key is refused by the token endpoint.
+        key_file, _ = _service_account(self.token_uri)
+        return GcsClient(_config(self.endpoint, self.bucket, service_account_json=key_file))
 
     def missing_bucket(self) -> ObjectClient:
         return GcsClient(_config(self.endpoint, "no-such-bucket"))
@@ -107,8 +139,10 @@ class FakeGcsFactory:
 
 class TestGcsContract(ObjectClientContract):
     @pytest.fixture
-    def factory(self, fake_gcs: FakeGcs, gcs_bucket: str) -> ClientFactory:
-        return FakeGcsFactory(fake_gcs, gcs_bucket)
+    def factory(
+        self, fake_gcs: FakeGcs, gcs_bucket: str, rejecting_token_uri: str
+    ) -> ClientFactory:
+        return FakeGcsFactory(fake_gcs, gcs_bucket, rejecting_token_uri)
 
 
 @pytest.fixture
@@ -194,38 +228,18 @@ def test_presign_needs_a_service_account(fake_gcs: FakeGcs, gcs_bucket: str) -> 
         signer.presign("k", "DELETE", 60)
 
 
-def test_rejected_key_is_forbidden_and_never_echoed(fake_gcs: FakeGcs, gcs_bucket: str) -> None:
-    class TokenEndpoint(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            body = json.dumps({"error": "invalid_grant", "error_description": "bad key"})
-            self.send_response(400)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TokenEndpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        key_file, pem = _service_account(f"http://127.0.0.1:{server.server_port}/token")
-        client = GcsClient(
-            _config(fake_gcs.endpoint_url, gcs_bucket, service_account_json=key_file)
-        )
-        result = client.probe()
-        assert result.status == "FORBIDDEN" and not result.actions
-        secret_line = pem.splitlines()[5]
-        assert secret_line not in (result.detail or "")
-        with pytest.raises(ProviderForbidden) as exc:
-            client.head("k")
-        assert secret_line not in str(exc.value) and exc.value.__cause__ is None
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def test_rejected_key_is_forbidden_and_never_echoed(
+    fake_gcs: FakeGcs, gcs_bucket: str, rejecting_token_uri: str
+) -> None:
+    key_file, pem = _service_account(rejecting_token_uri)
+    client = GcsClient(_config(fake_gcs.endpoint_url, gcs_bucket, service_account_json=key_file))
+    result = client.probe()
+    assert result.status == "FORBIDDEN" and not result.actions
+    secret_line = pem.splitlines()[5]
+    assert secret_line not in (result.detail or "")
+    with pytest.raises(ProviderForbidden) as exc:
+        client.head("k")
+    assert secret_line not in str(exc.value) and exc.value.__cause__ is None
 
 
 def test_dead_and_hanging_endpoints_answer_in_bounded_time(gcs_bucket: str) -> None:
