@@ -1,9 +1,10 @@
 """AZURE_BLOB (Azurite) and GCS (fake-gcs-server) buckets end to end through the HTTP API:
 register, status for good / wrong / missing, the whole data plane; no secret in the
-responses. (Provider-signed URLs are tested on the clients: tests/server/providers/.)"""
+responses or log lines. (Provider-signed URLs are tested on the clients: tests/server/providers/.)"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import httpx
@@ -34,8 +35,13 @@ def _azure_body(
 
 
 def test_azure_container_as_a_bucket(
-    server: LiveServer, users: dict[str, str], azurite: Azurite, unique: str
+    server: LiveServer,
+    users: dict[str, str],
+    azurite: Azurite,
+    unique: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)  # every log line of the in-process server and the SDK
     container = f"e2e-{uuid.uuid4().hex[:10]}"
     BlobServiceClient.from_connection_string(azurite.connection_string).create_container(container)
     token = users["alice"]
@@ -53,6 +59,8 @@ def test_azure_container_as_a_bucket(
     assert WRONG_KEY not in wrong.text
     missing = import_bucket(server.api, token, _azure_body(azurite, "nope", f"az-miss-{unique}"))
     assert missing.status_code == 201 and missing.json()["status"] == "NOT_FOUND", missing.text
+    assert azurite.account_name in caplog.text  # the SDK's request lines are captured
+    assert azurite.account_key not in caplog.text and WRONG_KEY not in caplog.text
 
 
 def test_gcs_bucket_as_a_bucket(
