@@ -16,7 +16,11 @@ with a SAS signature), and the library's exception is not chained.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
+import json
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -63,6 +67,44 @@ READ_CHUNK = 1024 * 1024
 DELETE_BATCH = 256  # Azure's blob batch limit
 COPY_WAIT = 60.0  # seconds a pending server-side copy is polled
 PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
+
+
+#: Metadata Azure cannot hold as such travels base64url-encoded (compact JSON) in this entry.
+ENCODED_METADATA = "bucketry_metadata_b64"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?\Z")
+
+
+def encode_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    """User metadata as Azure metadata: as it is when every name is a C# identifier (unique
+    ignoring case) and every value printable ASCII without edge spaces; otherwise all of it
+    in one :data:`ENCODED_METADATA` entry, so any Unicode name or value survives."""
+    names = [k.lower() for k in metadata]
+    native = len(set(names)) == len(names) and ENCODED_METADATA not in names
+    native = native and all(
+        _IDENTIFIER.match(k) and _HEADER_VALUE.match(v) for k, v in metadata.items()
+    )
+    if native:
+        return dict(metadata)
+    text = json.dumps(dict(metadata), ensure_ascii=False, separators=(",", ":"))
+    return {ENCODED_METADATA: base64.urlsafe_b64encode(text.encode()).decode()}
+
+
+def decode_metadata(stored: Mapping[str, str]) -> dict[str, str]:
+    """The user metadata of stored Azure metadata (see :func:`encode_metadata`); an entry
+    that does not decode is returned as it is."""
+    raw = {k.lower(): v for k, v in stored.items()}.get(ENCODED_METADATA)
+    if raw is None or len(stored) != 1:
+        return dict(stored)
+    try:
+        value = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+    except (ValueError, binascii.Error):
+        return dict(stored)
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        return value
+    return dict(stored)
 
 
 def _account_url(endpoint_url: str, account_name: str | None) -> str:
@@ -187,7 +229,7 @@ class AzureBlobClient:
             etag=(props.etag or "").strip('"'),
             modified_at=props.last_modified,
             content_type=settings.content_type if settings else None,
-            metadata=dict(props.metadata or {}),
+            metadata=decode_metadata(props.metadata or {}),
         )
 
     def probe(self) -> ProbeResult:
@@ -298,7 +340,8 @@ class AzureBlobClient:
     ) -> ObjectInfo:
         """Store ``key`` from ``chunks``: one Put Blob up to 4 MiB, else 4 MiB staged blocks
         committed at the end (one block in memory at a time; nothing visible before the
-        commit). Raises the provider errors."""
+        commit). ``metadata`` goes through :func:`encode_metadata`. Raises the provider
+        errors."""
         blob = self._container.get_blob_client(key)
         settings = ContentSettings(content_type=content_type)
         buffer = bytearray()
@@ -314,14 +357,14 @@ class AzureBlobClient:
                     bytes(buffer),
                     overwrite=True,
                     content_settings=settings,
-                    metadata=dict(metadata),
+                    metadata=encode_metadata(metadata),
                     max_concurrency=1,
                 )
             else:
                 if buffer:
                     block_ids.append(self._stage(blob, len(block_ids), bytes(buffer)))
                 blob.commit_block_list(
-                    block_ids, content_settings=settings, metadata=dict(metadata)
+                    block_ids, content_settings=settings, metadata=encode_metadata(metadata)
                 )
             return self._info(blob.get_blob_properties())
         except AzureError as exc:

@@ -292,3 +292,20 @@ def test_incomplete_credentials_are_refused(azurite: Azurite) -> None:
     with pytest.raises(ProviderError) as exc:
         AzureBlobClient(_config(azurite, "c", connection_string="AccountKey=s3cret;junk"))
     assert "s3cret" not in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"origin": "camera_1", "Take": "2"},  # Azure names: stored as they are
+        {"x-custom": "été, 中", "Key With Space": " padded ", "a": "", "A": "case twin"},
+    ],
+)
+def test_any_user_metadata_survives(client: AzureBlobClient, metadata: dict[str, str]) -> None:
+    written = client.write("m.txt", iter([b"m"]), content_type="text/plain", metadata=metadata)
+    assert written.metadata == metadata
+    head = client.head("m.txt")
+    assert head is not None and head.metadata == metadata
+    assert client.list_page("m", None, 1)[0].metadata == metadata
+    stored = client._container.get_blob_client("m.txt").get_blob_properties().metadata
+    assert (stored == metadata) == all(k.isidentifier() for k in metadata)
