@@ -277,3 +277,15 @@ def test_incomplete_or_bad_credentials_are_refused() -> None:
             ProviderConfig(provider="GCS", bucket="b", credentials={"service_account_json": bad})
         )
     assert "s3cret" not in str(exc.value)
+
+
+def test_any_user_metadata_survives(client: GcsClient) -> None:
+    metadata = {"x-custom": "été, 中", "Key With Space": " padded ", "a": "", "A": "case twin"}
+    written = client.write("m.txt", iter([b"m"]), content_type="text/plain", metadata=metadata)
+    assert written.metadata == metadata
+    head = client.head("m.txt")
+    assert head is not None and head.metadata == metadata
+    big = client.write(
+        "m.big", iter([b"x" * (9 * 1024 * 1024)]), content_type="text/plain", metadata=metadata
+    )
+    assert big.metadata == metadata  # the resumable path carries it too
