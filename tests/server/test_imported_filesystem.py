@@ -53,6 +53,11 @@ def test_register_and_use_a_folder(fs: tuple[LiveServer, Path, dict[str, str]]) 
     assert st["status"] == "AVAILABLE" and st["checked_at"]
     exercise_data_plane(srv.api, tokens["root"], "photos")
     assert (folder / "dir-a" / "x1.txt").read_bytes() == b"in folder"  # the keys are real files
+    content = httpx.get(f"{srv.api}/buckets/photos/content", headers=auth(tokens["root"]))
+    assert content.status_code == 200, content.text
+    gone = httpx.delete(f"{srv.api}/buckets/photos", headers=auth(tokens["root"]))
+    assert gone.status_code == 200 and gone.json()["deleted"] is True, gone.text
+    assert (folder / "dir-a" / "x1.txt").exists()  # forgetting the bucket leaves the data
 
 
 def test_prefix_scopes_the_folder(fs: tuple[LiveServer, Path, dict[str, str]]) -> None:
