@@ -30,6 +30,7 @@ from ..transfer.options import TransferOptions, TransferSettings, resolve_option
 from ..types import Session, arg, model_dict, opt
 from ._base import Entity, Repo, paged
 from .blobs import Blob, BlobInfo
+from .imported import ImportedOps, ImportOps
 from .uploads import UploadsRepo
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ def _filters(**kwargs: Any) -> dict[str, Any]:
     return out
 
 
-class BucketsRepo(Repo["Bucket"]):
-    """``client.buckets``: create, get, list and count buckets."""
+class BucketsRepo(ImportOps, Repo["Bucket"]):
+    """``client.buckets``: create, import, get, list and count buckets."""
 
     def create(
         self,
@@ -122,12 +123,34 @@ class BucketsRepo(Repo["Bucket"]):
             **filters,
         )
 
-    def count(self, **filters: Any) -> int:
-        """How many buckets match the same filters as :meth:`list`."""
-        return self._session.call(self._session.api.buckets.count, **_filters(**filters)).count
+    def count(
+        self,
+        *,
+        name: str | None = None,
+        owner: str | None = None,
+        org: str | None = None,
+        provider: str | None = None,
+        status: str | None = None,
+        imported: bool | None = None,
+        search: str | None = None,
+        filter: str | dict[str, Any] | None = None,
+    ) -> int:
+        """How many buckets match the filters of :meth:`list` (one request). Raises
+        ``BadRequestError`` naming a bad filter."""
+        filters = _filters(
+            name=name,
+            owner=owner,
+            org=org,
+            provider=provider,
+            status=status,
+            imported=imported,
+            search=search,
+            filter=filter,
+        )
+        return self._session.call(self._session.api.buckets.count, **filters).count
 
 
-class Bucket(Entity[BucketModel]):
+class Bucket(ImportedOps, Entity[BucketModel]):
     """A bucket. Built lazily from a name or id (``client.bucket("x")``) or from a model;
     attribute access fetches the model on first use. ``.model`` is the generated model."""
 
@@ -235,12 +258,6 @@ class Bucket(Entity[BucketModel]):
     def usage(self) -> dict[str, Any]:
         """Bytes and objects, computed by the server."""
         return model_dict(self._client.call(self._client.api.buckets.usage, self.ref))
-
-    def status(self) -> str:
-        return self._client.call(self._client.api.buckets.status, self.ref).status
-
-    def actions(self) -> builtins.list[str]:
-        return list(self._client.call(self._client.api.buckets.actions, self.ref).actions)
 
     def tmp_credentials(
         self, mode: Literal["READ", "READ_WRITE"] = "READ", expires_in: int = 3600
