@@ -38,6 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--public-url", help="absolute base URL used in signed URLs")
     serve.add_argument("--log-level", help="uvicorn log level (default info)")
+    serve.add_argument(
+        "--allowed-networks",
+        help="comma-separated CIDRs imported buckets may reach although private or loopback "
+        "(BUCKETRY_ALLOWED_NETWORKS; none by default)",
+    )
+    serve.add_argument(
+        "--filesystem-root",
+        action="append",
+        dest="filesystem_roots",
+        help="a folder under which admins may register FILESYSTEM buckets (repeatable; "
+        "BUCKETRY_FILESYSTEM_ROOTS, os.pathsep-separated; none by default)",
+    )
 
     cu = sub.add_parser("create-user", help="create a user and print a token for them")
     _common(cu)
@@ -62,6 +74,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         storage=getattr(args, "storage", None),
         public_url=getattr(args, "public_url", None),
         log_level=getattr(args, "log_level", None),
+        allowed_networks=getattr(args, "allowed_networks", None),
+        filesystem_roots=getattr(args, "filesystem_roots", None),
     )
 
 

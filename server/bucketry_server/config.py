@@ -11,6 +11,12 @@ def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"BUCKETRY_{name}", default)
 
 
+def split_list(text: str, sep: str = os.pathsep) -> list[str]:
+    """The non-empty, stripped items of a ``sep``-separated setting (``os.pathsep`` for
+    folders, ``,`` for networks)."""
+    return [item.strip() for item in text.split(sep) if item.strip()]
+
+
 @dataclass
 class Settings:
     host: str = "127.0.0.1"
@@ -27,6 +33,14 @@ class Settings:
     preview_max_pixels: int = 24_000_000  # larger preview sources are skipped undecoded
     preview_concurrency: int = 2  # preview decodes running at once
     log_level: str = "info"
+    #: CIDRs an imported bucket's endpoint may resolve into although they are loopback,
+    #: private, link-local... (SSRF guard, :mod:`.netguard`); none by default.
+    allowed_networks: list[str] = field(default_factory=list)
+    #: Folders under which FILESYSTEM buckets may be registered (admins only); none by default.
+    filesystem_roots: list[Path] = field(default_factory=list)
+    #: Server key ring for provider credentials ("id:base64key,..."; the first encrypts).
+    #: Default: the key file in the data dir, created 0600 on first start.
+    secret_keys: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -43,9 +57,19 @@ class Settings:
             s.min_part_size = int(v)
         if (v := _env("PREVIEW_MAX_PIXELS")) is not None:
             s.preview_max_pixels = int(v)
+        s.allowed_networks = split_list(_env("ALLOWED_NETWORKS", "") or "", ",")
+        s.filesystem_roots = [Path(p) for p in split_list(_env("FILESYSTEM_ROOTS", "") or "")]
+        s.secret_keys = _env("SECRET_KEYS")
         for key, value in overrides.items():
-            if value is not None:
-                setattr(s, key, Path(str(value)) if key == "data_dir" else value)
+            if value is None or value == []:
+                continue
+            if key == "data_dir":
+                value = Path(str(value))
+            elif key == "filesystem_roots":
+                value = [Path(str(v)) for v in value]  # type: ignore[attr-defined]
+            elif key == "allowed_networks" and isinstance(value, str):
+                value = split_list(value, ",")
+            setattr(s, key, value)
         return s
 
     @property

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import Request
 
 from .backends.managed.rolling import RollingHashes
 from .config import Settings
 from .db import Database
+from .keyring import KeyRing
 from .security import Signer
 from .storage.base import ObjectStore
 
@@ -33,9 +34,22 @@ class AppState:
     signer: Signer
     thumbnails: Thumbnailer
     rolling: RollingHashes = field(init=False)
+    #: Provider credentials at rest (:mod:`.keyring`); loaded from the settings if not given.
+    keyring: KeyRing | None = None
+    #: Short-lived per-bucket state of imported buckets (open clients, last probe, last
+    #: usage), by ``(kind, bucket id)``; see ``backends.remote.cache``.
+    remote: dict[tuple[str, str], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rolling = RollingHashes(self.store)
+        if self.keyring is None:
+            self.keyring = KeyRing.load(self.settings.data_dir, self.settings.secret_keys)
+
+    @property
+    def keys(self) -> KeyRing:
+        """The key ring (always set after construction)."""
+        assert self.keyring is not None
+        return self.keyring
 
 
 def get_state(request: Request) -> AppState:

@@ -84,6 +84,7 @@ def live_server(data_dir: Path, **settings_overrides: object) -> Iterator[LiveSe
 def _live_server(data_dir: Path, **settings_overrides: object) -> Iterator[LiveServer]:
     port = free_port()
     settings = Settings(host="127.0.0.1", port=port, data_dir=data_dir, log_level="warning")
+    settings.allowed_networks = ["127.0.0.0/8"]  # emulators of imported buckets on loopback
     for k, v in settings_overrides.items():
         setattr(settings, k, v)
     app = create_app(settings)

@@ -94,6 +94,8 @@ class Usage:
 
     bytes: int
     objects: int
+    #: When the figures were computed (None: now, from counters kept by every write).
+    computed_at: datetime | None = None
 
 
 @dataclass

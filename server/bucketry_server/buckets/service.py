@@ -157,14 +157,27 @@ def update_bucket(
     if changes.get("manifests") is not None:
         b.manifests = list(dict.fromkeys(changes["manifests"]))
     if imported:
-        for name in ("endpoint_url", "region"):
-            if name in changes:
-                setattr(b, name, changes[name])
-        if changes.get("credentials") is not None:
-            b.credentials_enc = state.signer.encrypt(changes["credentials"])
+        _provider_changes(state, b, changes)
     _touch(b)
     _flush_name(s, new_name)
     return b
+
+
+def _provider_changes(state: AppState, b: Bucket, changes: dict[str, Any]) -> None:
+    """Endpoint (through the SSRF guard), region and credentials (checked, sealed; the bucket
+    keeps its id) of an imported bucket; its cached client and probe are dropped."""
+    from ..backends.remote import cache
+    from ..netguard import check_url
+    from .imports import replace_credentials
+
+    if changes.get("endpoint_url"):
+        check_url(changes["endpoint_url"], state.settings.allowed_networks)
+    for name in ("endpoint_url", "region"):
+        if name in changes:
+            setattr(b, name, changes[name])
+    if changes.get("credentials") is not None:
+        replace_credentials(state, b, changes["credentials"])
+    cache.forget(state, b.id)
 
 
 def _touch(b: Bucket) -> None:
@@ -278,14 +291,4 @@ async def delete_bucket(
         "dry_run": False,
         "blobs": deleted_blobs + late_blobs,
         "bytes": freed + late_bytes,
-    }
-
-
-def status_json(state: AppState, b: Bucket) -> dict[str, Any]:
-    """The bucket's status (``BucketStatus``) from its backend."""
-    probe = backend_for(state, b).status()
-    return {
-        "status": probe.status,
-        "checked_at": iso(probe.checked_at or utcnow()),
-        "detail": probe.detail,
     }

@@ -22,6 +22,7 @@ def bucket_etag(b: Bucket) -> str:
 def bucket_json(state: AppState, b: Bucket, owner: str, org: str | None) -> dict[str, Any]:
     """One bucket as the API's ``Bucket`` (status and actions from its backend)."""
     backend = backend_for(state, b)
+    probe = backend.status()
     return {
         "id": b.id,
         "name": b.name,
@@ -36,10 +37,10 @@ def bucket_json(state: AppState, b: Bucket, owner: str, org: str | None) -> dict
         "region": b.region,
         "credentials_set": b.credentials_enc is not None,
         "public": bool(b.public),
-        "status": b.status or "AVAILABLE",
-        "actions": list(backend.status().actions),
+        "status": probe.status,
+        "actions": list(probe.actions),
         "manifests": list(b.manifests or []),
-        "last_checked_at": iso(b.last_checked_at),
+        "last_checked_at": iso(probe.checked_at if backend.imported else b.last_checked_at),
         "created_at": iso(b.created_at),
         "updated_at": iso(b.updated_at),
     }

@@ -1,6 +1,6 @@
 """Buckets: CRUD, listing (filters, search, sort, JSON Logic), status, actions, folder browsing,
 preview, usage, public toggle and temporary credentials. HTTP only: the services are in
-:mod:`..buckets`. ``POST /buckets/import`` (external providers) comes with a later issue.
+:mod:`..buckets`. ``POST /buckets/import`` registers external provider buckets (:mod:`..buckets.imports`).
 """
 
 from __future__ import annotations
@@ -11,14 +11,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import bucket_for_read
+from ..accounts.principals import Principal
+from ..backends.base import Probe
 from ..backends.registry import backend_for
-from ..buckets import content, preview, service
+from ..buckets import content, imports, preview, service
 from ..buckets.filters import BucketQuery, count_buckets, list_buckets
 from ..buckets.usage import bucket_usage
 from ..buckets.views import bucket_etag, buckets_json, one_bucket_json
 from ..models import Bucket
+from ..state import AppState
+from ..timeutil import iso, utcnow
 from .deps import CurrentPrincipal, State
 from .params import Cursor, JsonInt, PageSize, no_null_body
 
@@ -144,6 +149,39 @@ def buckets_get(bucket: str, p: CurrentPrincipal, state: State) -> Response:
         return _json_with_etag(one_bucket_json(state, s, b), b)
 
 
+# ------------------------------------------------------------------------------ import
+class BucketImport(BaseModel):
+    model_config = ConfigDict(strict=True)
+    provider: Text = Field(max_length=32)
+    provider_bucket: Text = Field(min_length=1, max_length=1024)
+    name: str | None = Field(default=None, min_length=3, max_length=63, pattern=NAME_PATTERN)
+    prefix: Text | None = Field(default=None, max_length=1024)
+    endpoint_url: Text | None = Field(default=None, max_length=2048)
+    region: Text | None = Field(default=None, max_length=64)
+    credentials: dict[Text, Text] = Field(default_factory=dict)
+    description: Text | None = Field(default=None, max_length=1000)
+    org: Text | None = Field(default=None, max_length=64)
+    manifests: list[Annotated[str, Field(min_length=1, max_length=1024)]] = Field(
+        default_factory=list, max_length=100
+    )
+
+
+@router.post("/buckets/import", tags=["buckets"], status_code=201)
+async def buckets_import(
+    body: BucketImport, p: CurrentPrincipal, state: State, x_organization: XOrganization = None
+) -> Response:
+    req = imports.request_from(body)
+    if "org" not in body.model_fields_set:
+        req.org = x_organization
+    b = await imports.import_bucket(state, p, req)
+
+    def view() -> dict[str, Any]:
+        with state.db.session() as s:
+            return one_bucket_json(state, s, b)
+
+    return _json_with_etag(await run_in_threadpool(view), b, 201)
+
+
 # ------------------------------------------------------------------------------ update
 class BucketUpdate(BaseModel):
     model_config = ConfigDict(strict=True)
@@ -182,22 +220,48 @@ async def buckets_delete(
 
 # ------------------------------------------------------------------------------ status, actions, usage
 @router.get("/buckets/{bucket}/status", tags=["buckets"])
-def buckets_status(bucket: str, p: CurrentPrincipal, state: State) -> dict[str, Any]:
-    with state.db.session() as s:
-        return service.status_json(state, bucket_for_read(s, p, bucket))
+async def buckets_status(bucket: str, p: CurrentPrincipal, state: State) -> dict[str, Any]:
+    probe = await _probe(state, p, bucket)
+    return {
+        "status": probe.status,
+        "checked_at": iso(probe.checked_at or utcnow()),
+        "detail": probe.detail,
+    }
 
 
 @router.get("/buckets/{bucket}/actions", tags=["buckets"])
-def buckets_actions(bucket: str, p: CurrentPrincipal, state: State) -> dict[str, Any]:
-    with state.db.session() as s:
-        b = bucket_for_read(s, p, bucket)
-    return {"actions": list(backend_for(state, b).status().actions)}
+async def buckets_actions(bucket: str, p: CurrentPrincipal, state: State) -> dict[str, Any]:
+    probe = await _probe(state, p, bucket)
+    return {"actions": list(probe.actions), "checked_at": iso(probe.checked_at or utcnow())}
+
+
+async def _probe(state: AppState, p: Principal, ref: str) -> Probe:
+    """The bucket's probe through its backend (cached briefly, bounded in time)."""
+
+    def find() -> Bucket:
+        with state.db.session() as s:
+            return bucket_for_read(s, p, ref)
+
+    return await backend_for(state, await run_in_threadpool(find)).probe()
 
 
 @router.get("/buckets/{bucket}/usage", tags=["buckets"])
-def buckets_usage(bucket: str, p: CurrentPrincipal, state: State) -> dict[str, Any]:
-    with state.db.session() as s:
-        return bucket_usage(bucket_for_read(s, p, bucket))
+async def buckets_usage(bucket: str, p: CurrentPrincipal, state: State) -> dict[str, Any]:
+    def find() -> Bucket:
+        with state.db.session() as s:
+            return bucket_for_read(s, p, bucket)
+
+    b = await run_in_threadpool(find)
+    backend = backend_for(state, b)
+    if not backend.imported:
+        return bucket_usage(b)
+    usage = await backend.usage()  # computed by listing the provider, cached with its time
+    return {
+        "bucket_id": b.id,
+        "bytes": usage.bytes,
+        "objects": usage.objects,
+        "computed_at": iso(usage.computed_at or utcnow()),
+    }
 
 
 # ------------------------------------------------------------------------------ public, tmp credentials

@@ -98,7 +98,13 @@ def sync_detailed(
     """Register an external provider bucket (S3, Azure, GCS, S3-compatible, server folder).
 
      The credentials are write-only: they are encrypted at rest and never returned.
-    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators.
+    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators and
+    must lie inside one of the server's FILESYSTEM roots. An `endpoint_url` resolving to a
+    loopback, private, link-local or metadata address is refused (400 `invalid_endpoint`)
+    unless the server allows that network. Each credential field the provider needs is
+    checked (400 `missing_credential` naming it); a prefix with a `..` segment is refused.
+    The provider is probed once (bounded in time) and the answer recorded as the bucket's
+    `status`, `actions` and `last_checked_at`; nothing is stored when a check fails.
 
     Args:
         x_organization (str | Unset):
@@ -133,7 +139,13 @@ def sync(
     """Register an external provider bucket (S3, Azure, GCS, S3-compatible, server folder).
 
      The credentials are write-only: they are encrypted at rest and never returned.
-    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators.
+    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators and
+    must lie inside one of the server's FILESYSTEM roots. An `endpoint_url` resolving to a
+    loopback, private, link-local or metadata address is refused (400 `invalid_endpoint`)
+    unless the server allows that network. Each credential field the provider needs is
+    checked (400 `missing_credential` naming it); a prefix with a `..` segment is refused.
+    The provider is probed once (bounded in time) and the answer recorded as the bucket's
+    `status`, `actions` and `last_checked_at`; nothing is stored when a check fails.
 
     Args:
         x_organization (str | Unset):
@@ -163,7 +175,13 @@ async def asyncio_detailed(
     """Register an external provider bucket (S3, Azure, GCS, S3-compatible, server folder).
 
      The credentials are write-only: they are encrypted at rest and never returned.
-    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators.
+    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators and
+    must lie inside one of the server's FILESYSTEM roots. An `endpoint_url` resolving to a
+    loopback, private, link-local or metadata address is refused (400 `invalid_endpoint`)
+    unless the server allows that network. Each credential field the provider needs is
+    checked (400 `missing_credential` naming it); a prefix with a `..` segment is refused.
+    The provider is probed once (bounded in time) and the answer recorded as the bucket's
+    `status`, `actions` and `last_checked_at`; nothing is stored when a check fails.
 
     Args:
         x_organization (str | Unset):
@@ -196,7 +214,13 @@ async def asyncio(
     """Register an external provider bucket (S3, Azure, GCS, S3-compatible, server folder).
 
      The credentials are write-only: they are encrypted at rest and never returned.
-    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators.
+    `FILESYSTEM` buckets (a folder on the server host) are reserved to administrators and
+    must lie inside one of the server's FILESYSTEM roots. An `endpoint_url` resolving to a
+    loopback, private, link-local or metadata address is refused (400 `invalid_endpoint`)
+    unless the server allows that network. Each credential field the provider needs is
+    checked (400 `missing_credential` naming it); a prefix with a `..` segment is refused.
+    The provider is probed once (bounded in time) and the answer recorded as the bucket's
+    `status`, `actions` and `last_checked_at`; nothing is stored when a check fails.
 
     Args:
         x_organization (str | Unset):

@@ -1,0 +1,243 @@
+"""``FILESYSTEM``: a folder on the server host as a bucket (standard library only).
+
+The bucket's ``provider_bucket`` is an absolute folder inside one of the server's roots
+(checked at registration and again on every open). Keys are relative paths with ``/``; see
+:mod:`.remote.folders` for what may not escape. Writes go to a temporary file in the target
+folder and are renamed into place; the etag is ``<size>-<mtime_ns>`` in hex, so a replaced
+file has another etag and a read pinned to the old one fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import secrets
+import stat
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..models import Bucket
+from ..state import AppState
+from .remote.backend import RemoteBackend
+from .remote.client import (
+    ObjectInfo,
+    ProbeResult,
+    ProviderConfig,
+    ProviderError,
+    ProviderForbidden,
+    ProviderNotFound,
+    ProviderVersionChanged,
+)
+from .remote.config import provider_config
+from .remote.folders import TEMP_PREFIX, confine_folder, safe_path
+
+CHUNK = 1024 * 1024
+
+
+def _etag(st: os.stat_result) -> str:
+    return f"{st.st_size:x}-{st.st_mtime_ns:x}"
+
+
+def _info(key: str, st: os.stat_result) -> ObjectInfo:
+    return ObjectInfo(
+        key=key,
+        size=st.st_size,
+        etag=_etag(st),
+        modified_at=datetime.fromtimestamp(st.st_mtime, UTC).replace(tzinfo=None),
+        content_type=mimetypes.guess_type(key)[0] or "application/octet-stream",
+    )
+
+
+def _sort_name(entry: os.DirEntry[str]) -> bytes:
+    """Folders sort as ``name/`` so a depth-first walk yields keys in UTF-8 byte order."""
+    name = entry.name + ("/" if entry.is_dir(follow_symlinks=False) else "")
+    return name.encode("utf-8", "surrogateescape")
+
+
+class FolderClient:
+    """:class:`.remote.client.ObjectClient` over a server folder (``config.bucket``)."""
+
+    def __init__(self, config: ProviderConfig) -> None:
+        self.config = config
+        self.root = Path(config.bucket)
+
+    def _path(self, key: str, *, create_parents: bool = False) -> Path:
+        try:
+            return safe_path(self.root, key, create_parents=create_parents)
+        except FileNotFoundError:
+            raise ProviderNotFound(f"{key!r} not found in the folder") from None
+        except (ValueError, NotADirectoryError) as exc:
+            raise ProviderNotFound(str(exc)) from None
+
+    def probe(self) -> ProbeResult:
+        """AVAILABLE with READ (and WRITE if the server may write there), NOT_FOUND if the
+        folder is gone, FORBIDDEN if the server may not read it."""
+        try:
+            st = os.stat(self.root)
+        except FileNotFoundError:
+            return ProbeResult("NOT_FOUND", (), "the folder does not exist")
+        except OSError as exc:
+            return ProbeResult("FORBIDDEN", (), f"the folder cannot be read: {exc.strerror}")
+        if not stat.S_ISDIR(st.st_mode):
+            return ProbeResult("NOT_FOUND", (), "not a folder")
+        if not os.access(self.root, os.R_OK | os.X_OK):
+            return ProbeResult("FORBIDDEN", (), "the server may not read the folder")
+        actions = ["READ"] + (["WRITE"] if os.access(self.root, os.W_OK) else [])
+        return ProbeResult("AVAILABLE", actions)
+
+    def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
+        """Up to ``limit`` files in key order (links and temporary files are skipped)."""
+        out: list[ObjectInfo] = []
+        if limit > 0:
+            self._walk(self.root, "", prefix, start_after or "", limit, out)
+        return out
+
+    def _walk(
+        self, folder: Path, base: str, prefix: str, after: str, limit: int, out: list[ObjectInfo]
+    ) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=_sort_name)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            if len(out) >= limit:
+                return
+            if entry.name.startswith(TEMP_PREFIX) or entry.is_symlink():
+                continue
+            key = base + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                sub = key + "/"
+                inside = sub.startswith(prefix) or prefix.startswith(sub)
+                done = after >= sub and not after.startswith(sub)
+                if inside and not done:
+                    self._walk(Path(entry.path), sub, prefix, after, limit, out)
+            elif entry.is_file(follow_symlinks=False):
+                if key.startswith(prefix) and key > after:
+                    out.append(_info(key, entry.stat(follow_symlinks=False)))
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """The file of ``key`` (None if missing or not a regular file)."""
+        try:
+            st = os.lstat(self._path(key))
+        except (ProviderNotFound, FileNotFoundError, NotADirectoryError):
+            return None
+        return _info(key, st) if stat.S_ISREG(st.st_mode) else None
+
+    def read(
+        self, key: str, start: int = 0, end: int | None = None, *, etag: str | None = None
+    ) -> Iterator[bytes]:
+        """Bytes ``start..end`` of the file, pinned to ``etag`` when given (checked on the
+        opened file, so a rename replacing it later does not change what is read)."""
+        path = self._path(key)
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except FileNotFoundError:
+            raise ProviderNotFound(f"{key!r} not found in the folder") from None
+        except OSError as exc:
+            raise ProviderForbidden(f"{key!r} cannot be read: {exc.strerror}") from None
+        f = os.fdopen(fd, "rb")
+        st = os.fstat(fd)
+        if etag is not None and _etag(st) != etag:
+            f.close()
+            raise ProviderVersionChanged(f"{key!r} changed since it was listed")
+        return self._chunks(f, start, st.st_size - 1 if end is None else end)
+
+    @staticmethod
+    def _chunks(f: object, start: int, end: int) -> Iterator[bytes]:
+        with f:  # type: ignore[attr-defined]
+            f.seek(start)  # type: ignore[attr-defined]
+            left = end - start + 1
+            while left > 0:
+                data = f.read(min(CHUNK, left))  # type: ignore[attr-defined]
+                if not data:
+                    return
+                left -= len(data)
+                yield data
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterator[bytes],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+        size: int | None = None,
+    ) -> ObjectInfo:
+        """Stream into a temporary file beside the target, fsync, rename into place."""
+        try:
+            path = self._path(key, create_parents=True)
+        except ProviderNotFound as exc:
+            raise ProviderError(str(exc)) from None
+        if path.is_dir():
+            raise ProviderError(f"{key!r} is a folder in the folder bucket")
+        tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+        try:
+            with open(tmp, "xb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return _info(key, os.lstat(path))
+
+    def delete(self, keys: Sequence[str]) -> list[str]:
+        """Unlink the files of ``keys`` that exist; folders left empty go too."""
+        done: list[str] = []
+        for key in keys:
+            try:
+                path = self._path(key)
+                if not stat.S_ISREG(os.lstat(path).st_mode):
+                    continue
+                os.unlink(path)
+            except (ProviderNotFound, FileNotFoundError, NotADirectoryError):
+                continue
+            done.append(key)
+            parent = path.parent
+            while parent != self.root and self.root in parent.parents:
+                try:
+                    os.rmdir(parent)
+                except OSError:
+                    break
+                parent = parent.parent
+        return done
+
+    def copy(self, source_key: str, key: str) -> ObjectInfo:
+        """Copy a file within the folder (through a temporary file, then rename)."""
+        src = self._path(source_key)
+        try:
+            f = open(src, "rb")  # noqa: SIM115 - closed by the with below
+        except FileNotFoundError:
+            raise ProviderNotFound(f"{source_key!r} not found in the folder") from None
+        with f:
+            return self.write(
+                key,
+                iter(lambda: f.read(CHUNK), b""),
+                content_type=mimetypes.guess_type(key)[0] or "application/octet-stream",
+                metadata={},
+            )
+
+    def presign(self, key: str, method: str, expires_in: int) -> str | None:
+        """A folder cannot sign URLs (the server signs its own)."""
+        return None
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def open_client(config: ProviderConfig, roots: Sequence[Path]) -> FolderClient:
+    """A client of ``config.bucket`` once confined to ``roots`` (``Invalid`` if outside)."""
+    real = confine_folder(config.bucket, roots)
+    return FolderClient(ProviderConfig(**{**config.__dict__, "bucket": str(real)}))
+
+
+def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
+    """The registry's entry: a remote backend over the bucket's folder."""
+    config = provider_config(state, bucket)
+    return RemoteBackend(
+        state, bucket, lambda: open_client(config, state.settings.filesystem_roots)
+    )

@@ -1,0 +1,255 @@
+""":class:`RemoteBackend`: the :class:`..base.BucketBackend` of imported buckets, over the
+provider's :class:`.client.ObjectClient` (called in worker threads, every call bounded by the
+client's timeouts).
+
+Keys: the bucket's ``prefix`` scopes everything (added on the way in, stripped on the way
+out). Status and actions come from a probe cached for :data:`.cache.PROBE_TTL` seconds (else
+what the bucket row recorded at the last probe); writes are refused with 403 naming the
+missing ``WRITE`` action when the credentials only allow reading. Usage is computed by
+listing and cached with its age. Copies stay within one provider bucket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import replace
+
+import anyio.to_thread
+from sqlalchemy import delete as sql_delete
+
+from ...errors import Forbidden, Invalid
+from ...models import Bucket, ObjectLedger
+from ...state import AppState
+from ...storage.base import Hasher, ObjectMissingError
+from ...timeutil import utcnow
+from ..base import BatchWriter, BlobRecord, InTransaction, ListQuery, Probe, Usage, WriteSpec
+from ..conditions import check_preconditions
+from . import cache
+from .client import ObjectClient, ProviderNotFound, ProviderVersionChanged
+from .errors import run
+from .listing import list_page
+from .probing import probe_bucket, recorded_probe
+from .records import RemoteBlob, record
+from .streams import pull, push
+
+#: Objects a usage computation lists at most (beyond: the figures say "at least").
+USAGE_MAX_OBJECTS = 1_000_000
+LIST_BATCH = 1000
+
+
+class RemoteBackend:
+    """One imported bucket over its provider client (``opener`` makes the client)."""
+
+    imported = True
+
+    def __init__(self, state: AppState, bucket: Bucket, opener: Callable[[], ObjectClient]):
+        self.state = state
+        self.bucket_id = bucket.id
+        self.name = bucket.name
+        self.provider = bucket.provider
+        self.root = bucket.prefix or ""
+        self.origin = f"{bucket.provider}\0{bucket.endpoint_url or ''}\0{bucket.provider_bucket}"
+        self._version = (bucket.version, bucket.credentials_enc, bucket.endpoint_url)
+        self._recorded = recorded_probe(bucket)
+        self._opener = opener
+
+    @property
+    def client(self) -> ObjectClient:
+        """The bucket's open client (one per bucket version, kept between requests)."""
+        return cache.client(self.state, self.bucket_id, self._version, self._opener)
+
+    def _full(self, key: str) -> str:
+        return self.root + key
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> Probe:
+        """The last probe if recent, else what the bucket row recorded (no network)."""
+        entry = cache.get(self.state, "probe", self.bucket_id, cache.PROBE_TTL)
+        return entry.value if entry is not None else self._recorded
+
+    async def probe(self) -> Probe:
+        """Ask the provider (at most once per :data:`.cache.PROBE_TTL` seconds; bounded in
+        time; never raises for provider answers) and record the answer on the bucket."""
+        entry = cache.get(self.state, "probe", self.bucket_id, cache.PROBE_TTL)
+        if entry is not None:
+            value: Probe = entry.value
+            return value
+        result = await probe_bucket(self.state, self.bucket_id, lambda: self.client)
+        cache.put(self.state, "probe", self.bucket_id, result)
+        return result
+
+    def check_writable(self) -> None:
+        """403 ``missing_action`` naming WRITE if the credentials only allow reading."""
+        probe = self.status()
+        if "WRITE" not in probe.actions:
+            allowed = ", ".join(probe.actions) or "nothing"
+            raise Forbidden(
+                "missing_action",
+                f"bucket {self.name!r}: the provider credentials allow {allowed}; "
+                "the WRITE action is missing",
+            )
+
+    # ------------------------------------------------------------------ reads
+    async def usage(self) -> Usage:
+        """Bytes and objects, computed by listing the provider (cached with its time)."""
+        entry = cache.get(self.state, "usage", self.bucket_id, cache.USAGE_TTL)
+        if entry is not None:
+            value: Usage = entry.value
+            return value
+
+        def compute() -> Usage:
+            total = count = 0
+            after: str | None = None
+            while count < USAGE_MAX_OBJECTS:
+                page = self.client.list_page(self.root, after, LIST_BATCH)
+                total += sum(o.size for o in page)
+                count += len(page)
+                if len(page) < LIST_BATCH:
+                    break
+                after = page[-1].key
+            return Usage(total, count, utcnow())
+
+        usage = await run(compute)
+        cache.put(self.state, "usage", self.bucket_id, usage)
+        return usage
+
+    async def list_blobs(self, query: ListQuery) -> bytes:
+        """One page by name (see :mod:`.listing`)."""
+        q = replace(query, bucket_id=self.bucket_id)
+        return await run(lambda: list_page(self.client, self.root, self.origin, q))
+
+    async def stat(self, key: str) -> RemoteBlob | None:
+        """The provider object of ``key`` (a HEAD), or None."""
+        info = await run(lambda: self.client.head(self._full(key)))
+        return None if info is None else record(info, self.root, self.origin)
+
+    async def stat_many(self, keys: Sequence[str]) -> dict[str, BlobRecord]:
+        """The objects of those ``keys`` that exist (one HEAD each)."""
+        found: dict[str, BlobRecord] = {}
+        for key in keys:
+            blob = await self.stat(key)
+            if blob is not None:
+                found[key] = blob
+        return found
+
+    async def open_read(
+        self, blob: BlobRecord, start: int = 0, end: int | None = None
+    ) -> tuple[bytes, AsyncIterator[bytes]]:
+        """Start a ranged read pinned to the blob's etag; ``ObjectMissingError`` if that
+        version is gone (before any byte is sent)."""
+
+        def begin() -> tuple[bytes, Iterator[bytes]]:
+            try:
+                it = self.client.read(self._full(blob.key), start, end, etag=blob.etag)
+                return next(it, b""), it
+            except (ProviderVersionChanged, ProviderNotFound) as exc:
+                raise ObjectMissingError(f"{blob.key!r}: {exc}") from None
+
+        first, it = await run(begin)
+        return first, push(it)
+
+    async def read_range(self, blob: BlobRecord, start: int, length: int) -> bytes:
+        """``length`` bytes from ``start`` (small reads: zip directories, previews)."""
+        if length <= 0:
+            return b""
+        first, rest = await self.open_read(blob, start, start + length - 1)
+        parts = [first]
+        async for chunk in rest:
+            parts.append(chunk)
+        return b"".join(parts)
+
+    # ------------------------------------------------------------------ writes
+    async def _preconditions(self, key: str, spec: WriteSpec) -> None:
+        if spec.if_match is not None or spec.if_none_match is not None:
+            existing = await self.stat(key)
+            check_preconditions(
+                existing.etag if existing else None, spec.if_match, spec.if_none_match
+            )
+
+    async def write(self, key: str, chunks: AsyncIterator[bytes], spec: WriteSpec) -> RemoteBlob:
+        """Stream ``chunks`` into the provider object (checksums verified on the way; a
+        mismatch aborts the provider upload). Preconditions are checked just before (the
+        provider offers no atomic check: last writer wins)."""
+        self.check_writable()
+        await self._preconditions(key, spec)
+        hasher = Hasher(spec.expected)
+
+        def put() -> RemoteBlob:
+            info = self.client.write(
+                self._full(key),
+                pull(chunks, hasher),
+                content_type=spec.content_type,
+                metadata=spec.metadata,
+            )
+            return record(info, self.root, self.origin, hasher.finish().sha256_hex)
+
+        blob = await run(put)
+        cache.forget_usage(self.state, self.bucket_id)
+        return replace(blob, content_type=spec.content_type, meta=dict(spec.metadata))
+
+    def batch(self) -> BatchWriter:
+        """Members held in memory and written one by one at commit (tar batches of small
+        blobs; a provider has no multi-object commit)."""
+        from .batch import RemoteBatch
+
+        self.check_writable()
+        return RemoteBatch(self)
+
+    async def copy(self, source: BlobRecord, key: str, *, if_none_match: str | None) -> RemoteBlob:
+        """A server-side copy within the same provider bucket; ``Invalid``
+        (``cross_provider_copy``) for a source elsewhere."""
+        self.check_writable()
+        if not isinstance(source, RemoteBlob) or source.origin != self.origin:
+            raise Invalid(
+                "cross_provider_copy",
+                f"bucket {self.name!r}: copies into an imported bucket must come from the same "
+                "provider bucket (download and upload, or an operation, for others)",
+            )
+        await self._preconditions(key, WriteSpec("", {}, if_none_match=if_none_match))
+        info = await run(lambda: self.client.copy(self._full(source.key), self._full(key)))
+        cache.forget_usage(self.state, self.bucket_id)
+        return record(info, self.root, self.origin, source.sha256)
+
+    async def compose(
+        self,
+        key: str,
+        parts: Sequence[str],
+        sha256_hex: str | None,
+        spec: WriteSpec,
+        *,
+        object_id: str | None = None,
+        also: InTransaction | None = None,
+    ) -> RemoteBlob:
+        """Stream the stored parts (managed objects of the server's store) into the provider
+        object, then run ``also`` (and clear ``object_id``'s pending mark) in one
+        transaction."""
+        store = self.state.store
+
+        async def joined() -> AsyncIterator[bytes]:
+            for part in parts:
+                async for block in store.read(part):
+                    yield block
+
+        blob = await self.write(key, joined(), replace(spec, if_match=None))
+
+        def commit() -> None:
+            with self.state.db.session() as s:
+                if also is not None:
+                    also(s)
+                if object_id is not None:
+                    s.execute(sql_delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
+
+        await anyio.to_thread.run_sync(commit)
+        return blob
+
+    async def delete(self, keys: Sequence[str], *, if_match: str | None = None) -> list[RemoteBlob]:
+        """Delete those ``keys`` that exist; returns their records (``if_match`` is checked
+        just before, against the provider's current etag)."""
+        self.check_writable()
+        found = await self.stat_many(keys)
+        for blob in found.values():
+            check_preconditions(blob.etag, if_match, None)
+        full = [self._full(k) for k in found]
+        gone = set(await run(lambda: self.client.delete(full)))
+        cache.forget_usage(self.state, self.bucket_id)
+        return [b for k, b in found.items() if self._full(k) in gone and isinstance(b, RemoteBlob)]

@@ -1,0 +1,49 @@
+"""Provider errors as domain errors, and running client calls in worker threads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import anyio.to_thread
+
+from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
+from ...storage.base import ChecksumMismatchError, TooLargeError
+from .client import (
+    ProviderError,
+    ProviderForbidden,
+    ProviderNotFound,
+    ProviderUnreachable,
+    ProviderVersionChanged,
+)
+
+T = TypeVar("T")
+
+
+def domain_error(exc: ProviderError) -> DomainError:
+    """The domain error of a provider error (its message names provider and key, no secret):
+    404 ``provider_not_found``, 403 ``provider_forbidden``, 409 ``provider_unreachable`` /
+    ``version_changed`` / ``provider_error``."""
+    detail = str(exc) or exc.__class__.__name__
+    if isinstance(exc, ProviderNotFound):
+        return NotFound("provider_not_found", detail)
+    if isinstance(exc, ProviderForbidden):
+        return Forbidden("provider_forbidden", detail)
+    if isinstance(exc, ProviderUnreachable):
+        return Conflict("provider_unreachable", f"the provider did not answer: {detail}")
+    if isinstance(exc, ProviderVersionChanged):
+        return Conflict("version_changed", detail)
+    return Conflict("provider_error", detail)
+
+
+async def run(call: Callable[[], T]) -> T:
+    """``call()`` in a worker thread; provider errors become domain errors, checksum and size
+    failures of a streamed write ``Invalid`` (``checksum_mismatch``) / ``TooLarge``."""
+    try:
+        return await anyio.to_thread.run_sync(call)
+    except ProviderError as exc:
+        raise domain_error(exc) from None
+    except ChecksumMismatchError as exc:
+        raise Invalid("checksum_mismatch", str(exc)) from exc
+    except TooLargeError as exc:
+        raise TooLarge("payload_too_large", str(exc)) from exc

@@ -1,0 +1,144 @@
+"""Listings of imported buckets: the skip-scan of :mod:`..scan` over a provider's flat,
+key-ordered listing (``ObjectClient.list_page``), with the same cursors as managed buckets.
+
+Providers list by key only, ascending: ``order_by=name`` ascending is served (folders by
+delimiter, glob, prefix, cursors); size and time orders and descending name order would need
+the whole bucket listed per page and are refused with a 400 naming ``order_by`` (or
+``order``).
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring as json_str
+from typing import Any
+
+from ...errors import Invalid
+from ...globbing import Glob, GlobError, compile_glob, literal_prefix
+from ...jsontext import printable, printable_metadata
+from ...pagination import decode_cursor, encode_cursor
+from ...timeutil import iso
+from ..base import ListQuery
+from ..scan import Fetch, Page, name_position_ok, scan_by_name
+from .client import ObjectClient
+from .records import RemoteBlob, record
+
+#: Highest code point: a string padded with it sorts after every key sharing its start.
+_TOP = "\U0010ffff"
+
+
+def start_after_for(pos: list[Any] | None) -> tuple[str | None, str | None]:
+    """``(start_after, at_least)`` for a scan position: ``["gt", k]`` lists after ``k``;
+    ``["ge", k]`` lists from ``k`` on, expressed as an exclusive ``start_after`` just below
+    ``k`` plus a filter ``at_least`` for the few keys that could lie in between."""
+    if pos is None:
+        return None, None
+    key: str = pos[1]
+    if pos[0] == "gt":
+        return key, None
+    if not key:
+        return None, None
+    last = ord(key[-1])
+    if last == 0:
+        return key[:-1], key
+    below = last - 1 if last - 1 not in range(0xD800, 0xE000) else 0xD7FF
+    return key[:-1] + chr(below) + _TOP * 4, key
+
+
+def blob_json(b: RemoteBlob) -> str:
+    """One listed blob as JSON text (the fields of ``blobs.views.blob_json``)."""
+    meta = json.dumps(printable_metadata(b.meta or {}), ensure_ascii=False, separators=(",", ":"))
+    when = json_str(iso(b.modified_at) or "")
+    return (
+        f'{{"key":{json_str(b.key)},"size":{b.size},"etag":{json_str(b.etag)},'
+        f'"content_type":{json_str(printable(b.content_type))},"sha256":null,'
+        f'"metadata":{meta},"created_at":{when},"modified_at":{when}}}'
+    )
+
+
+def _compile(glob: str | None) -> Glob | None:
+    if glob is None:
+        return None
+    try:
+        return compile_glob(glob)
+    except GlobError as exc:
+        raise Invalid(
+            "invalid_parameter",
+            f"glob: {exc}",
+            errors=[{"loc": ["query", "glob"], "msg": str(exc), "type": "value_error"}],
+        ) from exc
+
+
+def _refuse_order(q: ListQuery) -> None:
+    if q.order_by != "name":
+        raise Invalid(
+            "invalid_parameter",
+            f"order_by: imported buckets list by name only (the provider lists keys in "
+            f"order; {q.order_by!r} would need the whole bucket listed for every page)",
+            errors=[{"loc": ["query", "order_by"], "msg": "name only", "type": "value_error"}],
+        )
+    if q.descending:
+        raise Invalid(
+            "invalid_parameter",
+            "order: imported buckets list in ascending key order only",
+            errors=[{"loc": ["query", "order"], "msg": "asc only", "type": "value_error"}],
+        )
+
+
+def _scope(prefix: str, glob: str | None) -> str | None:
+    if glob is None:
+        return prefix
+    lit = literal_prefix(glob)
+    if lit.startswith(prefix):
+        return lit
+    return prefix if prefix.startswith(lit) else None
+
+
+def _page_body(blobs: list[str], prefixes: list[str], next_cursor: str | None) -> bytes:
+    return (
+        f'{{"results":[{",".join(blobs)}],'
+        f'"prefixes":{json.dumps(prefixes, ensure_ascii=False)},'
+        f'"next_cursor":{json.dumps(next_cursor)}}}'
+    ).encode()
+
+
+def fetcher(client: ObjectClient, root: str, scope: str, origin: str) -> Fetch:
+    """A :data:`..scan.Fetch` over the provider keys ``root + scope...`` as bucket records."""
+
+    def fetch(after: list[Any] | None, limit: int) -> list[Any]:
+        start_after, at_least = start_after_for(after)
+        full_after = None if start_after is None else root + start_after
+        rows = []
+        for info in client.list_page(root + scope, full_after, limit):
+            blob = record(info, root, origin)
+            if at_least is None or blob.key >= at_least:
+                rows.append(blob)
+        return rows
+
+    return fetch
+
+
+def list_page(client: ObjectClient, root: str, origin: str, q: ListQuery) -> bytes:
+    """One listing page of an imported bucket whose keys live under ``root`` (the bucket
+    prefix) as the API's JSON body. Raises ``Invalid`` for an order the provider cannot
+    serve, a bad glob or a foreign cursor (``bad_cursor``); provider errors propagate."""
+    if q.delimiter and q.order_by != "name":
+        raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
+    _refuse_order(q)
+    pattern = _compile(q.glob)
+    pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (str, str))
+    if not name_position_ok(pos, False):
+        raise Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")
+    scope = _scope(q.prefix, q.glob)
+    if scope is None:
+        return _page_body([], [], None)
+    page = Page(q.page_size)
+    resume = scan_by_name(fetcher(client, root, scope, origin), q, scope, pattern, page, pos)
+    if page.more:
+        assert page.last_after is not None
+        next_cursor: str | None = encode_cursor(page.last_after, q.tag())
+    elif resume is not None:
+        next_cursor = encode_cursor(resume, q.tag())
+    else:
+        next_cursor = None
+    return _page_body([blob_json(b) for b in page.blobs], page.prefixes, next_cursor)

@@ -1,0 +1,123 @@
+"""Scenarios run against an imported bucket through the HTTP API (not a test module)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+import httpx
+
+
+def auth(token: str) -> dict[str, str]:
+    """Bearer header of ``token``."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def import_bucket(api: str, token: str, body: dict[str, Any]) -> httpx.Response:
+    """``POST /buckets/import``."""
+    return httpx.post(f"{api}/buckets/import", json=body, headers=auth(token), timeout=60)
+
+
+def list_all(api: str, token: str, bucket: str, **params: Any) -> tuple[list[str], list[str], int]:
+    """Every key and folder of a listing, following cursors; also the number of pages."""
+    keys: list[str] = []
+    folders: list[str] = []
+    pages = 0
+    cursor = None
+    while True:
+        q = dict(params, **({"cursor": cursor} if cursor else {}))
+        r = httpx.get(f"{api}/buckets/{bucket}/blobs", params=q, headers=auth(token), timeout=30)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        pages += 1
+        keys += [b["key"] for b in body["results"]]
+        folders += body["prefixes"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return keys, folders, pages
+
+
+def put(api: str, token: str, bucket: str, key: str, data: bytes) -> httpx.Response:
+    """``PUT /buckets/{bucket}/blob?key=``."""
+    return httpx.put(
+        f"{api}/buckets/{bucket}/blob",
+        params={"key": key},
+        content=data,
+        headers={**auth(token), "Content-Type": "application/octet-stream"},
+        timeout=60,
+    )
+
+
+def exercise_data_plane(api: str, token: str, bucket: str) -> None:
+    """Write, list across pages with folders, ranged read, multipart upload, delete."""
+    for i in range(7):
+        assert put(api, token, bucket, f"flat-{i}.txt", f"file {i}".encode()).status_code == 201
+    for folder in ("dir-a", "dir-b"):
+        for i in range(3):
+            assert put(api, token, bucket, f"{folder}/x{i}.txt", b"in folder").status_code == 201
+    keys, folders, pages = list_all(api, token, bucket, delimiter="/", page_size=3)
+    assert folders == ["dir-a/", "dir-b/"]
+    assert keys == [f"flat-{i}.txt" for i in range(7)]
+    assert pages >= 3
+    all_keys, _, _ = list_all(api, token, bucket, page_size=4)
+    assert len(all_keys) == 13 and all_keys == sorted(all_keys)
+    globbed, _, _ = list_all(api, token, bucket, glob="dir-*/x1.txt")
+    assert globbed == ["dir-a/x1.txt", "dir-b/x1.txt"]
+    r = httpx.get(
+        f"{api}/buckets/{bucket}/blob",
+        params={"key": "flat-3.txt"},
+        headers={**auth(token), "Range": "bytes=2-5"},
+    )
+    assert r.status_code == 206 and r.content == b"le 3"
+    refused = httpx.get(
+        f"{api}/buckets/{bucket}/blobs", params={"order_by": "size"}, headers=auth(token)
+    )
+    assert refused.status_code == 400 and "order_by" in refused.json()["detail"]
+    _multipart(api, token, bucket)
+    d = httpx.delete(
+        f"{api}/buckets/{bucket}/blob", params={"key": "flat-0.txt"}, headers=auth(token)
+    )
+    assert d.status_code == 204, d.text
+    g = httpx.get(f"{api}/buckets/{bucket}/blob", params={"key": "flat-0.txt"}, headers=auth(token))
+    assert g.status_code == 404
+    usage = httpx.get(f"{api}/buckets/{bucket}/usage", headers=auth(token)).json()
+    assert usage["objects"] == 13 and usage["computed_at"]
+
+
+def _multipart(api: str, token: str, bucket: str) -> None:
+    part = os.urandom(256 * 1024)
+    tail = b"tail bytes"
+    whole = part + part + tail
+    created = httpx.post(
+        f"{api}/buckets/{bucket}/uploads",
+        json={"key": "multi/big.bin", "size": len(whole)},
+        headers=auth(token),
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+    etags = []
+    for n, chunk in enumerate([part, part, tail], 1):
+        r = httpx.put(
+            f"{api}/buckets/{bucket}/uploads/{upload}/parts/{n}",
+            content=chunk,
+            headers=auth(token),
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text
+        etags.append({"part_number": n, "etag": r.headers["ETag"]})
+    done = httpx.post(
+        f"{api}/buckets/{bucket}/uploads/{upload}/complete",
+        json={"parts": etags},
+        headers=auth(token),
+        timeout=120,
+    )
+    assert done.status_code == 201, done.text
+    got = httpx.get(
+        f"{api}/buckets/{bucket}/blob",
+        params={"key": "multi/big.bin"},
+        headers=auth(token),
+        timeout=60,
+    )
+    assert got.status_code == 200
+    assert hashlib.sha256(got.content).hexdigest() == hashlib.sha256(whole).hexdigest()

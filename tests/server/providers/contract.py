@@ -1,0 +1,231 @@
+"""The reusable contract of :class:`bucketry_server.backends.remote.client.ObjectClient`.
+
+Every provider client (boto3 for S3/S3-compatible, Azure, GCS, server folders) must pass it.
+Use it by subclassing :class:`ObjectClientContract` in a test module and defining one fixture,
+``factory``, returning a :class:`ClientFactory` for the provider under test (usually built on a
+session fixture that started the emulator)::
+
+    class TestMyProvider(ObjectClientContract):
+        @pytest.fixture
+        def factory(self, my_emulator) -> ClientFactory:
+            return MyFactory(my_emulator)
+
+Each test works under its own random key prefix, so tests share one provider bucket.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Protocol
+
+import httpx
+import pytest
+
+from bucketry_server.backends.remote.client import (
+    ObjectClient,
+    ObjectInfo,
+    ProviderNotFound,
+    ProviderVersionChanged,
+)
+
+MiB = 1024 * 1024
+#: A dead endpoint must be reported within this many seconds.
+PROBE_BOUND = 20.0
+
+
+class ClientFactory(Protocol):
+    """How the contract gets clients of the provider under test."""
+
+    def good(self) -> ObjectClient:
+        """A client of an existing bucket with read/write credentials."""
+        ...
+
+    def wrong_secret(self) -> ObjectClient | None:
+        """A client of the same bucket with a wrong secret (None: the provider has none)."""
+        ...
+
+    def missing_bucket(self) -> ObjectClient:
+        """A client of a bucket that does not exist."""
+        ...
+
+    def dead_endpoint(self) -> ObjectClient | None:
+        """A client whose endpoint does not answer (None: the provider has no endpoint)."""
+        ...
+
+
+def _put(
+    client: ObjectClient, key: str, data: bytes, content_type: str = "text/plain"
+) -> ObjectInfo:
+    return client.write(key, iter([data]), content_type=content_type, metadata={}, size=len(data))
+
+
+def _get(
+    client: ObjectClient, key: str, start: int = 0, end: int | None = None, etag: str | None = None
+) -> bytes:
+    return b"".join(client.read(key, start, end, etag=etag))
+
+
+def _all_keys(client: ObjectClient, prefix: str, limit: int) -> list[str]:
+    keys: list[str] = []
+    after: str | None = None
+    while True:
+        page = client.list_page(prefix, after, limit)
+        assert len(page) <= limit
+        keys += [o.key for o in page]
+        if len(page) < limit:
+            return keys
+        after = page[-1].key
+
+
+class ObjectClientContract:
+    """The tests every ObjectClient passes; subclasses provide the ``factory`` fixture."""
+
+    @pytest.fixture
+    def factory(self) -> ClientFactory:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @pytest.fixture
+    def client(self, factory: ClientFactory) -> Iterator[ObjectClient]:
+        c = factory.good()
+        try:
+            yield c
+        finally:
+            c.close()
+
+    @pytest.fixture
+    def p(self) -> str:
+        """This test's own key prefix."""
+        return f"contract-{uuid.uuid4().hex[:10]}/"
+
+    def test_list_in_byte_order_with_pages_prefix_and_start_after(
+        self, client: ObjectClient, p: str
+    ) -> None:
+        names = ["b", "a/1", "a/2/x", "a0", "A", "a-b", "a.b", "\u00e9t\u00e9", "z/\u4e2d"]
+        for n in names:
+            _put(client, p + n, n.encode())
+        _put(client, p[:-1] + "-sibling", b"outside")
+        expected = sorted((p + n for n in names), key=lambda k: k.encode())
+        assert [o.key for o in client.list_page(p, None, 1000)] == expected
+        for limit in (1, 2, 3):
+            assert _all_keys(client, p, limit) == expected
+        assert [o.key for o in client.list_page(p, p + "a/2", 1000)] == expected[
+            expected.index(p + "a/2/x") :
+        ]  # start_after need not be a key
+        assert [o.key for o in client.list_page(p + "a/", None, 1000)] == [p + "a/1", p + "a/2/x"]
+        assert client.list_page(p + "nothing-here/", None, 10) == []
+        first = client.list_page(p, None, 1)[0]
+        assert first.size == len(first.key[len(p) :].encode()) and first.etag
+
+    def test_head(self, client: ObjectClient, p: str) -> None:
+        written = _put(client, p + "h.txt", b"hello", "text/plain")
+        info = client.head(p + "h.txt")
+        assert info is not None
+        assert (info.key, info.size) == (p + "h.txt", 5)
+        assert info.etag == written.etag
+        assert client.head(p + "missing") is None
+
+    def test_read_ranges_and_etag_pin(self, client: ObjectClient, p: str) -> None:
+        data = bytes(range(256)) * 40
+        first = _put(client, p + "r.bin", data)
+        assert _get(client, p + "r.bin") == data
+        assert _get(client, p + "r.bin", 10, 19) == data[10:20]
+        assert _get(client, p + "r.bin", 5000) == data[5000:]
+        assert _get(client, p + "r.bin", 0, 0) == data[:1]
+        assert _get(client, p + "r.bin", etag=first.etag) == data
+        time.sleep(0.01)
+        _put(client, p + "r.bin", b"another version, another length")
+        with pytest.raises(ProviderVersionChanged):
+            _get(client, p + "r.bin", etag=first.etag)
+        with pytest.raises(ProviderNotFound):
+            _get(client, p + "missing.bin")
+
+    def test_write_streamed_crosses_multipart(self, client: ObjectClient, p: str) -> None:
+        block = os.urandom(MiB)
+        count = 9  # > 8 MiB: above every provider's single-request threshold used here
+        digest = hashlib.sha256(block * count).hexdigest()
+
+        def chunks() -> Iterator[bytes]:
+            for _ in range(count):
+                yield block
+
+        info = client.write(
+            p + "big.bin", chunks(), content_type="application/octet-stream", metadata={}
+        )
+        assert info.size == count * MiB
+        head = client.head(p + "big.bin")
+        assert head is not None and head.size == count * MiB
+        h = hashlib.sha256()
+        for chunk in client.read(p + "big.bin"):
+            h.update(chunk)
+        assert h.hexdigest() == digest
+
+    def test_overwrite_replaces(self, client: ObjectClient, p: str) -> None:
+        _put(client, p + "o.txt", b"one")
+        _put(client, p + "o.txt", b"second")
+        assert _get(client, p + "o.txt") == b"second"
+        assert [o.key for o in client.list_page(p, None, 10)] == [p + "o.txt"]
+
+    def test_delete_returns_what_went(self, client: ObjectClient, p: str) -> None:
+        _put(client, p + "d/1", b"1")
+        _put(client, p + "d/2", b"2")
+        assert sorted(client.delete([p + "d/1", p + "d/missing"])) == [p + "d/1"]
+        assert client.head(p + "d/1") is None
+        assert [o.key for o in client.list_page(p, None, 10)] == [p + "d/2"]
+        assert client.delete([]) == []
+
+    def test_copy(self, client: ObjectClient, p: str) -> None:
+        _put(client, p + "src.txt", b"copied bytes")
+        info = client.copy(p + "src.txt", p + "dst/copy.txt")
+        assert info.key == p + "dst/copy.txt" and info.size == 12
+        assert _get(client, p + "dst/copy.txt") == b"copied bytes"
+        assert _get(client, p + "src.txt") == b"copied bytes"
+        with pytest.raises(ProviderNotFound):
+            client.copy(p + "no-such-source", p + "x")
+
+    def test_presign_get(self, client: ObjectClient, p: str) -> None:
+        _put(client, p + "signed.txt", b"signed content")
+        url = client.presign(p + "signed.txt", "GET", 120)
+        if url is None:
+            pytest.skip("this provider cannot sign URLs")
+        r = httpx.get(url, timeout=10)
+        assert r.status_code == 200 and r.content == b"signed content"
+
+    def test_probe_good(self, client: ObjectClient) -> None:
+        result = client.probe()
+        assert result.status == "AVAILABLE"
+        assert "READ" in result.actions and "WRITE" in result.actions
+
+    def test_probe_wrong_secret_is_forbidden(self, factory: ClientFactory) -> None:
+        c = factory.wrong_secret()
+        if c is None:
+            pytest.skip("no secret to get wrong")
+        try:
+            result = c.probe()
+        finally:
+            c.close()
+        assert result.status == "FORBIDDEN", result
+        assert not result.actions
+
+    def test_probe_missing_bucket(self, factory: ClientFactory) -> None:
+        c = factory.missing_bucket()
+        try:
+            result = c.probe()
+        finally:
+            c.close()
+        assert result.status == "NOT_FOUND", result
+
+    def test_probe_dead_endpoint_in_bounded_time(self, factory: ClientFactory) -> None:
+        c = factory.dead_endpoint()
+        if c is None:
+            pytest.skip("no endpoint")
+        t0 = time.monotonic()
+        try:
+            result = c.probe()
+        finally:
+            c.close()
+        assert result.status == "UNREACHABLE", result
+        assert time.monotonic() - t0 < PROBE_BOUND

@@ -1,0 +1,208 @@
+"""FILESYSTEM buckets end to end through the HTTP API: register, status, data plane, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bucketry_server.accounts.users import create_user
+from bucketry_server.models import Bucket
+from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket
+from tests.support.live_server import LiveServer, live_server
+
+
+@pytest.fixture(scope="module")
+def fs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveServer, Path, dict[str, str]]]:
+    root = tmp_path_factory.mktemp("fs-root")
+    with live_server(
+        tmp_path_factory.mktemp("fs-data"), filesystem_roots=[root], min_part_size=64 * 1024
+    ) as srv:
+        tokens = {}
+        for name, admin in (("root", True), ("eve", False)):
+            _, tokens[name] = create_user(srv.state.db, name, admin=admin)
+        yield srv, root, tokens
+
+
+def _count(srv: LiveServer) -> int:
+    with srv.state.db.session() as s:
+        return s.query(Bucket).count()
+
+
+def test_register_and_use_a_folder(fs: tuple[LiveServer, Path, dict[str, str]]) -> None:
+    srv, root, tokens = fs
+    folder = root / "photos"
+    folder.mkdir()
+    r = import_bucket(
+        srv.api, tokens["root"], {"provider": "FILESYSTEM", "provider_bucket": str(folder)}
+    )
+    assert r.status_code == 201, r.text
+    b = r.json()
+    assert (b["name"], b["provider"], b["imported"], b["status"]) == (
+        "photos",
+        "FILESYSTEM",
+        True,
+        "AVAILABLE",
+    )
+    assert sorted(b["actions"]) == ["READ", "WRITE"] and b["last_checked_at"]
+    st = httpx.get(f"{srv.api}/buckets/photos/status", headers=auth(tokens["root"])).json()
+    assert st["status"] == "AVAILABLE" and st["checked_at"]
+    exercise_data_plane(srv.api, tokens["root"], "photos")
+    assert (folder / "dir-a" / "x1.txt").read_bytes() == b"in folder"  # the keys are real files
+
+
+def test_prefix_scopes_the_folder(fs: tuple[LiveServer, Path, dict[str, str]]) -> None:
+    srv, root, tokens = fs
+    folder = root / "scoped"
+    (folder / "inside").mkdir(parents=True)
+    (folder / "inside" / "a.txt").write_bytes(b"a")
+    (folder / "outside.txt").write_bytes(b"o")
+    r = import_bucket(
+        srv.api,
+        tokens["root"],
+        {
+            "provider": "FILESYSTEM",
+            "provider_bucket": str(folder),
+            "prefix": "inside/",
+            "name": "scoped-in",
+        },
+    )
+    assert r.status_code == 201, r.text
+    listed = httpx.get(f"{srv.api}/buckets/scoped-in/blobs", headers=auth(tokens["root"])).json()
+    assert [x["key"] for x in listed["results"]] == ["a.txt"]
+
+
+def test_missing_folder_is_not_found_status(fs: tuple[LiveServer, Path, dict[str, str]]) -> None:
+    srv, root, tokens = fs
+    r = import_bucket(
+        srv.api,
+        tokens["root"],
+        {"provider": "FILESYSTEM", "provider_bucket": str(root / "gone"), "name": "gone-folder"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "NOT_FOUND"
+
+
+def test_read_only_folder_refuses_writes_naming_write(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    srv, root, tokens = fs
+    folder = root / "ro"
+    folder.mkdir()
+    (folder / "k.txt").write_bytes(b"k")
+    folder.chmod(0o555)
+    try:
+        r = import_bucket(
+            srv.api,
+            tokens["root"],
+            {"provider": "FILESYSTEM", "provider_bucket": str(folder), "name": "ro-folder"},
+        )
+        assert r.status_code == 201, r.text
+        if "WRITE" in r.json()["actions"]:
+            pytest.skip("running as root: the folder stays writable")
+        w = httpx.put(
+            f"{srv.api}/buckets/ro-folder/blob",
+            params={"key": "new.txt"},
+            content=b"x",
+            headers=auth(tokens["root"]),
+        )
+        assert w.status_code == 403 and "WRITE" in w.json()["detail"]
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "status", "field"),
+    [
+        ("root", {"provider": "DROPBOX", "provider_bucket": "x"}, 400, "provider"),
+        ("root", {"provider": "MANAGED", "provider_bucket": "x"}, 400, "provider"),
+        ("root", {"provider": "FILESYSTEM", "provider_bucket": "/etc"}, 400, "provider_bucket"),
+        ("root", {"provider": "FILESYSTEM", "provider_bucket": "relative"}, 400, "provider_bucket"),
+        ("eve", {"provider": "FILESYSTEM", "provider_bucket": "ROOT/x"}, 403, "FILESYSTEM"),
+        (
+            "root",
+            {"provider": "FILESYSTEM", "provider_bucket": "ROOT/p", "prefix": "a/../b"},
+            400,
+            "prefix",
+        ),
+        (
+            "root",
+            {
+                "provider": "S3_COMPATIBLE",
+                "provider_bucket": "bkt-x",
+                "endpoint_url": "http://10.0.0.1:9000",
+                "credentials": {"access_key_id": "a", "secret_access_key": "TOPSECRET"},
+            },
+            400,
+            "endpoint_url",
+        ),
+        (
+            "eve",
+            {
+                "provider": "S3_COMPATIBLE",
+                "provider_bucket": "bkt-x",
+                "endpoint_url": "http://127.0.0.1:9",
+                "credentials": {"access_key_id": "a"},
+            },
+            400,
+            "credentials.secret_access_key",
+        ),
+        (
+            "eve",
+            {
+                "provider": "S3_COMPATIBLE",
+                "provider_bucket": "bkt-x",
+                "credentials": {"access_key_id": "a", "secret_access_key": "TOPSECRET"},
+            },
+            400,
+            "endpoint_url",
+        ),
+        (
+            "eve",
+            {
+                "provider": "AWS_S3",
+                "provider_bucket": "bkt-x",
+                "credentials": {
+                    "access_key_id": "a",
+                    "secret_access_key": "TOPSECRET",
+                    "secret": "x",
+                },
+            },
+            400,
+            "credentials.secret",
+        ),
+        (
+            "eve",
+            {"provider": "GCS", "provider_bucket": "bkt-x", "credentials": {}},
+            400,
+            "credentials.service_account_json",
+        ),
+    ],
+)
+def test_bad_imports_store_nothing_and_echo_no_secret(
+    fs: tuple[LiveServer, Path, dict[str, str]], who: str, body: dict, status: int, field: str
+) -> None:
+    srv, root, tokens = fs
+    body = {k: v.replace("ROOT", str(root)) if isinstance(v, str) else v for k, v in body.items()}
+    (root / "p").mkdir(exist_ok=True)
+    before = _count(srv)
+    r = import_bucket(srv.api, tokens[who], body)
+    assert r.status_code == status, r.text
+    assert field in r.json()["detail"], r.text
+    assert "TOPSECRET" not in r.text
+    assert _count(srv) == before
+
+
+def test_symlink_escape_is_refused(
+    fs: tuple[LiveServer, Path, dict[str, str]], tmp_path: Path
+) -> None:
+    srv, root, tokens = fs
+    (root / "sneaky").symlink_to(tmp_path)
+    r = import_bucket(
+        srv.api, tokens["root"], {"provider": "FILESYSTEM", "provider_bucket": str(root / "sneaky")}
+    )
+    assert r.status_code == 400 and "provider_bucket" in r.json()["detail"]
