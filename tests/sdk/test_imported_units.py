@@ -15,6 +15,7 @@ from pytest_httpx import HTTPXMock
 
 from bucketry import (
     BadRequestError,
+    Bucket,
     Client,
     ContentEntry,
     NotFoundError,
@@ -22,6 +23,7 @@ from bucketry import (
     StatusReport,
 )
 from bucketry.errors import APIConnectionError
+from bucketry_api.models import Bucket as BucketModel
 
 API = "http://bucketry.test/api/v1"
 SECRET = "wJalrXUtnFEMI/K7MDENG-very-secret"
@@ -316,6 +318,14 @@ def test_preview_bytes_and_no_preview_names_the_bucket(
     with pytest.raises(NotFoundError, match="bucket 'empty' has no image to preview") as info:
         client.bucket("empty").preview()
     assert info.value.code == "no_preview" and info.value.request_id == "req_p"
+    httpx_mock.add_response(
+        url=f"{API}/buckets/bkt_1/preview",
+        status_code=404,
+        json=_problem(404, "no_preview", "no image found"),
+    )
+    by_id = Bucket(client, "bkt_1", BucketModel.from_dict(_bucket()))  # as import/list return
+    with pytest.raises(NotFoundError, match="bucket 'photos' has no image to preview"):
+        by_id.preview()
     httpx_mock.add_response(
         url=f"{API}/buckets/gone/preview",
         status_code=404,

@@ -314,8 +314,9 @@ class ImportedOps:
         except NotFoundError as exc:
             if exc.code != "no_preview":
                 raise
+            shown = self._model.name if self._model is not None else self.ref
             raise NotFoundError(
-                f"bucket {self.ref!r} has no image to preview",
+                f"bucket {shown!r} has no image to preview",
                 status_code=404,
                 problem=exc.problem,
                 request_id=exc.request_id,
