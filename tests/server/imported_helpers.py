@@ -74,6 +74,19 @@ def exercise_data_plane(api: str, token: str, bucket: str) -> None:
         f"{api}/buckets/{bucket}/blobs", params={"order_by": "size"}, headers=auth(token)
     )
     assert refused.status_code == 400 and "order_by" in refused.json()["detail"]
+    for params in ({"cursor": "not-a-cursor"}, {"order": "desc"}):
+        bad = httpx.get(f"{api}/buckets/{bucket}/blobs", params=params, headers=auth(token))
+        assert bad.status_code == 400, bad.text
+    _, _, _ = list_all(api, token, bucket, prefix="dir-a/", page_size=1)
+    other = httpx.get(
+        f"{api}/buckets/{bucket}/blobs", params={"page_size": 2}, headers=auth(token)
+    ).json()["next_cursor"]
+    foreign = httpx.get(
+        f"{api}/buckets/{bucket}/blobs",
+        params={"cursor": other, "prefix": "dir-a/"},
+        headers=auth(token),
+    )
+    assert foreign.status_code == 400 and foreign.json()["code"] == "bad_cursor"
     _multipart(api, token, bucket)
     d = httpx.delete(
         f"{api}/buckets/{bucket}/blob", params={"key": "flat-0.txt"}, headers=auth(token)

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from bucketry_server.backends import registry
 from bucketry_server.backends.managed import backend as managed_backend
 from bucketry_server.backends.managed.backend import ManagedBackend
+from bucketry_server.backends.remote.backend import RemoteBackend
 from bucketry_server.backends.unserved import UnservedBackend
 from bucketry_server.errors import Invalid
 from bucketry_server.models import Bucket
@@ -36,13 +37,17 @@ def test_backend_for_resolves_a_provider_by_its_module_name(
     managed = registry.backend_for(state, Bucket(id="bkt_1", provider="MANAGED"))
     assert isinstance(managed, ManagedBackend) and not managed.imported
     # A provider without a module is served by the unserved backend.
-    row = Bucket(id="bkt_2", provider="AWS_S3", status="FORBIDDEN", actions=["READ"])
+    # (TAPE_VAULT: a provider no module serves; AWS_S3, S3_COMPATIBLE, FILESYSTEM are live.)
+    row = Bucket(id="bkt_2", provider="TAPE_VAULT", status="FORBIDDEN", actions=["READ"])
     unserved = registry.backend_for(state, row)
     assert isinstance(unserved, UnservedBackend) and unserved.imported
     assert unserved.status().status == "FORBIDDEN" and unserved.status().actions == ["READ"]
     with pytest.raises(Invalid) as exc:
         unserved.check_writable()
-    assert exc.value.code == "not_managed" and "AWS_S3" in str(exc.value.detail)
+    assert exc.value.code == "not_managed" and "TAPE_VAULT" in str(exc.value.detail)
+    for live in ("AWS_S3", "S3_COMPATIBLE", "FILESYSTEM"):
+        backend = registry.backend_for(state, Bucket(id="bkt_3", provider=live, version=1))
+        assert isinstance(backend, RemoteBackend) and backend.imported
     # Adding a provider is adding a module named after it: nothing else changes.
     sentinel = object()
     module = types.ModuleType("bucketry_server.backends.fake_store")
@@ -106,7 +111,7 @@ def test_unserved_provider_keeps_todays_behaviour(
         s.execute(
             update(Bucket)
             .where(Bucket.id == b)
-            .values(provider="GCS", status="UNREACHABLE", actions=["READ"])
+            .values(provider="TAPE_VAULT", status="UNREACHABLE", actions=["READ"])
         )
     body = httpx.get(f"{api}/buckets/{b}", headers=alice).json()
     assert body["imported"] is True and body["actions"] == ["READ"]
@@ -114,6 +119,6 @@ def test_unserved_provider_keeps_todays_behaviour(
     assert httpx.get(f"{api}/buckets/{b}/actions", headers=alice).json()["actions"] == ["READ"]
     refused = httpx.put(f"{api}/buckets/{b}/blob", params={"key": "n"}, content=b"y", headers=alice)
     assert refused.status_code == 400 and refused.json()["code"] == "not_managed"
-    assert "GCS" in refused.json()["detail"]
+    assert "TAPE_VAULT" in refused.json()["detail"]
     # Reads still come from the catalogue.
     assert httpx.get(f"{api}/buckets/{b}/blob", params={"key": "k"}, headers=alice).content == b"x"

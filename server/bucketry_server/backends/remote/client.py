@@ -96,7 +96,11 @@ class ObjectClient(Protocol):
     def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
         """Up to ``limit`` objects whose key starts with ``prefix`` and sorts after
         ``start_after`` (None: from the start), in the provider's key order (S3, GCS and Azure
-        list by UTF-8 byte order; a folder client sorts the same way). Flat: no delimiter."""
+        list by UTF-8 byte order; a folder client sorts the same way). Flat: no delimiter.
+        ``start_after`` may be any string, not only an existing key (the remote backend skips
+        a folder by listing after a string just below the folder's successor, padded with
+        U+10FFFF); a client whose provider lists from an inclusive offset must exclude it.
+        Fewer than ``limit`` objects means the end of the listing."""
         ...
 
     def head(self, key: str) -> ObjectInfo | None:

@@ -38,10 +38,11 @@ def _ask(get_client: Callable[[], ObjectClient]) -> ProbeResult:
 
 
 async def ask_provider(
-    get_client: Callable[[], ObjectClient], bound: float = PROBE_BOUND
+    get_client: Callable[[], ObjectClient], bound: float | None = None
 ) -> ProbeResult:
-    """The provider's answer, or UNREACHABLE if none came within ``bound`` seconds (the worker
-    thread is abandoned; the client's own timeouts end it)."""
+    """The provider's answer, or UNREACHABLE if none came within ``bound`` seconds (default
+    :data:`PROBE_BOUND`; the worker thread is abandoned, the client's own timeouts end it)."""
+    bound = PROBE_BOUND if bound is None else bound
     result: ProbeResult | None = None
     with anyio.move_on_after(bound):
         result = await anyio.to_thread.run_sync(_ask, get_client, abandon_on_cancel=True)

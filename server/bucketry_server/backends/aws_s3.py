@@ -1,0 +1,312 @@
+"""``AWS_S3`` (and, through :mod:`.s3_compatible`, any S3-compatible store): one boto3
+:class:`.remote.client.ObjectClient`.
+
+Endpoint URL (checked by the SSRF guard when the client opens), region, path-style
+addressing for custom endpoints, session tokens, bounded connect/read timeouts and a couple of
+standard-mode retries. Writes stream: bodies below :data:`PART_SIZE` go in one PUT, larger
+ones as a multipart upload (aborted on any failure, so nothing partial becomes visible).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..models import Bucket
+from ..netguard import check_url
+from ..state import AppState
+from .remote.backend import RemoteBackend
+from .remote.client import (
+    ObjectInfo,
+    ProbeResult,
+    ProviderConfig,
+    ProviderError,
+    ProviderForbidden,
+    ProviderNotFound,
+    ProviderUnreachable,
+    ProviderVersionChanged,
+)
+from .remote.config import provider_config
+
+PART_SIZE = 8 * 1024 * 1024
+CHUNK = 1024 * 1024
+DELETE_BATCH = 1000
+PROBE_KEY = ".bucketry-probe"
+_NOT_FOUND = {"404", "NoSuchBucket", "NoSuchKey", "NotFound"}
+_FORBIDDEN = {
+    "403",
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "AllAccessDisabled",
+    "Forbidden",
+}
+_CHANGED = {"412", "PreconditionFailed"}
+
+
+def _code(exc: ClientError) -> str:
+    err = exc.response.get("Error", {})
+    return str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+
+
+def translate(exc: Exception, what: str) -> ProviderError:
+    """A provider error (no secret in it) for a boto3/botocore failure about ``what``."""
+    if isinstance(exc, ClientError):
+        code = _code(exc)
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        if code in _NOT_FOUND or status == "404":
+            return ProviderNotFound(f"{what}: not found ({code})")
+        if code in _FORBIDDEN or status == "403":
+            return ProviderForbidden(f"{what}: access denied ({code})")
+        if code in _CHANGED or status == "412":
+            return ProviderVersionChanged(f"{what}: the object changed ({code})")
+        return ProviderError(f"{what}: the provider answered {code}")
+    return ProviderUnreachable(f"{what}: {exc.__class__.__name__}")
+
+
+def _strip(etag: str | None) -> str:
+    return (etag or "").strip('"')
+
+
+class S3Client:
+    """:class:`.remote.client.ObjectClient` over one S3 bucket (boto3)."""
+
+    def __init__(self, config: ProviderConfig, *, path_style: bool) -> None:
+        self.config = config
+        self.bucket = config.bucket
+        creds = config.credentials
+        self.s3: Any = boto3.session.Session().client(
+            "s3",
+            endpoint_url=config.endpoint_url or None,
+            region_name=config.region or "us-east-1",
+            aws_access_key_id=creds.get("access_key_id"),
+            aws_secret_access_key=creds.get("secret_access_key"),
+            aws_session_token=creds.get("session_token") or None,
+            config=Config(
+                connect_timeout=config.connect_timeout,
+                read_timeout=config.read_timeout,
+                retries={"max_attempts": 2, "mode": "standard"},
+                signature_version="s3v4",
+                s3={"addressing_style": "path" if path_style else "auto"},
+            ),
+        )
+
+    def _call(self, what: str, method: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.s3, method)(Bucket=self.bucket, **kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, what) from None
+
+    def probe(self) -> ProbeResult:
+        """HEAD the bucket, list one key (READ), start and abort a multipart upload (WRITE:
+        leaves nothing behind)."""
+        try:
+            self._call(f"bucket {self.bucket!r}", "head_bucket")
+            self._call(f"bucket {self.bucket!r}", "list_objects_v2", MaxKeys=1)
+        except ProviderNotFound as exc:
+            return ProbeResult("NOT_FOUND", (), str(exc))
+        except ProviderForbidden as exc:
+            return ProbeResult("FORBIDDEN", (), str(exc))
+        except ProviderError as exc:
+            return ProbeResult("UNREACHABLE", (), str(exc))
+        actions = ["READ"]
+        try:
+            key = self.config.prefix + PROBE_KEY
+            up = self._call("write probe", "create_multipart_upload", Key=key)
+            self._call("write probe", "abort_multipart_upload", Key=key, UploadId=up["UploadId"])
+            actions.append("WRITE")
+        except ProviderError:
+            pass
+        return ProbeResult("AVAILABLE", actions)
+
+    def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
+        """ListObjectsV2 pages until ``limit`` objects or the end."""
+        out: list[ObjectInfo] = []
+        kwargs: dict[str, Any] = {"Prefix": prefix}
+        if start_after:
+            kwargs["StartAfter"] = start_after
+        while len(out) < limit:
+            page = self._call(
+                f"listing {prefix!r}",
+                "list_objects_v2",
+                MaxKeys=min(1000, limit - len(out)),
+                **kwargs,
+            )
+            for o in page.get("Contents", []):
+                out.append(
+                    ObjectInfo(
+                        o["Key"],
+                        int(o["Size"]),
+                        _strip(o.get("ETag")),
+                        _naive(o.get("LastModified")),
+                    )
+                )
+            if not page.get("IsTruncated"):
+                break
+            kwargs = {"Prefix": prefix, "ContinuationToken": page["NextContinuationToken"]}
+        return out[:limit]
+
+    def head(self, key: str) -> ObjectInfo | None:
+        """HEAD the object (None if missing)."""
+        try:
+            r = self._call(f"object {key!r}", "head_object", Key=key)
+        except ProviderNotFound:
+            return None
+        return ObjectInfo(
+            key,
+            int(r["ContentLength"]),
+            _strip(r.get("ETag")),
+            _naive(r.get("LastModified")),
+            r.get("ContentType"),
+            dict(r.get("Metadata") or {}),
+        )
+
+    def read(
+        self, key: str, start: int = 0, end: int | None = None, *, etag: str | None = None
+    ) -> Iterator[bytes]:
+        """GET with Range and If-Match (the etag pin)."""
+        kwargs: dict[str, Any] = {"Key": key}
+        if start or end is not None:
+            kwargs["Range"] = f"bytes={start}-{'' if end is None else end}"
+        if etag is not None:
+            kwargs["IfMatch"] = f'"{etag}"'
+        r = self._call(f"object {key!r}", "get_object", **kwargs)
+        return self._chunks(r["Body"], key)
+
+    @staticmethod
+    def _chunks(body: Any, key: str) -> Iterator[bytes]:
+        try:
+            yield from body.iter_chunks(CHUNK)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"object {key!r}") from None
+        finally:
+            body.close()
+
+    def write(
+        self,
+        key: str,
+        chunks: Iterator[bytes],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+        size: int | None = None,
+    ) -> ObjectInfo:
+        """One PUT below :data:`PART_SIZE`, else a multipart upload of 8 MiB parts."""
+        extra = {"ContentType": content_type, "Metadata": dict(metadata)}
+        buf = bytearray()
+        it = iter(chunks)
+        for chunk in it:
+            buf += chunk
+            if len(buf) >= PART_SIZE:
+                return self._multipart(key, buf, it, extra)
+        self._call(f"object {key!r}", "put_object", Key=key, Body=bytes(buf), **extra)
+        info = self.head(key)
+        if info is None:
+            raise ProviderError(f"object {key!r}: written but not found")
+        return info
+
+    def _multipart(
+        self, key: str, buf: bytearray, rest: Iterator[bytes], extra: dict[str, Any]
+    ) -> ObjectInfo:
+        what = f"object {key!r}"
+        upload = self._call(what, "create_multipart_upload", Key=key, **extra)["UploadId"]
+        parts: list[dict[str, Any]] = []
+        try:
+
+            def send(data: bytes) -> None:
+                r = self._call(
+                    what,
+                    "upload_part",
+                    Key=key,
+                    UploadId=upload,
+                    PartNumber=len(parts) + 1,
+                    Body=data,
+                )
+                parts.append({"PartNumber": len(parts) + 1, "ETag": r["ETag"]})
+
+            for chunk in rest:
+                buf += chunk
+                while len(buf) >= PART_SIZE:
+                    send(bytes(buf[:PART_SIZE]))
+                    del buf[:PART_SIZE]
+            if buf or not parts:
+                send(bytes(buf))
+            self._call(
+                what,
+                "complete_multipart_upload",
+                Key=key,
+                UploadId=upload,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            try:
+                self._call(what, "abort_multipart_upload", Key=key, UploadId=upload)
+            except ProviderError:
+                pass
+            raise
+        info = self.head(key)
+        if info is None:
+            raise ProviderError(f"{what}: written but not found")
+        return info
+
+    def delete(self, keys: Sequence[str]) -> list[str]:
+        """DeleteObjects in batches (only keys that exist are reported)."""
+        present = [k for k in keys if self.head(k) is not None]
+        for i in range(0, len(present), DELETE_BATCH):
+            batch = [{"Key": k} for k in present[i : i + DELETE_BATCH]]
+            r = self._call("delete", "delete_objects", Delete={"Objects": batch, "Quiet": True})
+            if r.get("Errors"):
+                first = r["Errors"][0]
+                raise ProviderError(f"delete {first.get('Key')!r}: {first.get('Code')}")
+        return present
+
+    def copy(self, source_key: str, key: str) -> ObjectInfo:
+        """Server-side copy (multipart copy for large objects, by s3transfer)."""
+        try:
+            self.s3.copy({"Bucket": self.bucket, "Key": source_key}, self.bucket, key)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"object {source_key!r}") from None
+        info = self.head(key)
+        if info is None:
+            raise ProviderError(f"object {key!r}: copied but not found")
+        return info
+
+    def presign(self, key: str, method: str, expires_in: int) -> str | None:
+        """A SigV4 presigned GET or PUT URL."""
+        op = {"GET": "get_object", "PUT": "put_object"}.get(method.upper())
+        if op is None:
+            return None
+        url: str = self.s3.generate_presigned_url(
+            op, Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+        )
+        return url
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.s3.close()
+
+
+def _naive(value: Any) -> Any:
+    return value.replace(tzinfo=None) if value is not None and value.tzinfo else value
+
+
+def open_client(config: ProviderConfig, allowed: Sequence[str], *, path_style: bool) -> S3Client:
+    """A client once the endpoint (if any) passed the SSRF guard (``Invalid`` otherwise)."""
+    if config.endpoint_url:
+        check_url(config.endpoint_url, allowed)
+    return S3Client(config, path_style=path_style)
+
+
+def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
+    """The registry's entry for ``AWS_S3``."""
+    config = provider_config(state, bucket)
+    allowed = state.settings.allowed_networks
+    return RemoteBackend(
+        state, bucket, lambda: open_client(config, allowed, path_style=bool(config.endpoint_url))
+    )

@@ -1,0 +1,56 @@
+"""AWS_S3 / S3_COMPATIBLE: the boto3 client passes the ObjectClient contract on SeaweedFS
+(real S3 signatures: a wrong secret is FORBIDDEN)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bucketry_server.backends.aws_s3 import S3Client, open_client
+from bucketry_server.backends.remote.client import ObjectClient, ProviderConfig
+from bucketry_server.errors import Invalid
+from tests.conftest import SEAWEED_BUCKET
+from tests.server.providers.contract import ClientFactory, ObjectClientContract
+from tests.support.live_server import free_port
+from tests.support.seaweed import SeaweedS3
+
+
+class SeaweedFactory:
+    def __init__(self, s3: SeaweedS3) -> None:
+        self.s3 = s3
+
+    def _client(self, bucket: str, secret: str, endpoint: str | None = None) -> ObjectClient:
+        config = ProviderConfig(
+            "S3_COMPATIBLE",
+            bucket,
+            endpoint_url=endpoint or self.s3.endpoint_url,
+            credentials={"access_key_id": self.s3.access_key, "secret_access_key": secret},
+            connect_timeout=2,
+            read_timeout=10,
+        )
+        return S3Client(config, path_style=True)
+
+    def good(self) -> ObjectClient:
+        return self._client(SEAWEED_BUCKET, self.s3.secret_key)
+
+    def wrong_secret(self) -> ObjectClient | None:
+        return self._client(SEAWEED_BUCKET, self.s3.secret_key + "-wrong")
+
+    def missing_bucket(self) -> ObjectClient:
+        return self._client("no-such-bucket-here", self.s3.secret_key)
+
+    def dead_endpoint(self) -> ObjectClient | None:
+        return self._client(SEAWEED_BUCKET, self.s3.secret_key, f"http://127.0.0.1:{free_port()}")
+
+
+class TestS3ClientContract(ObjectClientContract):
+    @pytest.fixture
+    def factory(self, seaweed: SeaweedS3) -> ClientFactory:
+        return SeaweedFactory(seaweed)
+
+
+def test_private_endpoint_is_refused_when_opening() -> None:
+    config = ProviderConfig("S3_COMPATIBLE", "b", endpoint_url="http://127.0.0.1:9000")
+    with pytest.raises(Invalid) as info:
+        open_client(config, [], path_style=True)
+    assert "endpoint_url" in (info.value.detail or "")
+    assert isinstance(open_client(config, ["127.0.0.0/8"], path_style=True), S3Client)

@@ -1,0 +1,119 @@
+"""S3_COMPATIBLE buckets end to end through the HTTP API on SeaweedFS: register, status for
+good / wrong secret / missing bucket / dead endpoint, the data plane, credential replacement,
+and no secret in any response or in the server's log."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import SEAWEED_BUCKET
+from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket
+from tests.support.live_server import LiveServer, free_port
+from tests.support.seaweed import SeaweedS3
+
+
+def _body(s3: SeaweedS3, name: str, **over: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "provider": "S3_COMPATIBLE",
+        "provider_bucket": SEAWEED_BUCKET,
+        "endpoint_url": s3.endpoint_url,
+        "region": "us-east-1",
+        "name": name,
+        "prefix": f"{name}/",
+        "credentials": {"access_key_id": s3.access_key, "secret_access_key": s3.secret_key},
+    }
+    body.update(over)
+    return body
+
+
+def test_s3_compatible_end_to_end(
+    server: LiveServer,
+    users: dict[str, str],
+    seaweed: SeaweedS3,
+    unique: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api, token = server.api, users["alice"]
+    seen: list[str] = []
+
+    def imported(name: str, **over: object) -> dict[str, object]:
+        r = import_bucket(api, token, _body(seaweed, name, **over))
+        seen.append(r.text)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    good = imported(f"sw-{unique}")
+    assert good["status"] == "AVAILABLE" and sorted(good["actions"]) == ["READ", "WRITE"]
+    assert good["credentials_set"] is True and "credentials" not in good
+    wrong = imported(
+        f"sw-wrong-{unique}",
+        credentials={"access_key_id": seaweed.access_key, "secret_access_key": "not-the-secret"},
+    )
+    assert wrong["status"] == "FORBIDDEN" and wrong["actions"] == []
+    missing = imported(f"sw-missing-{unique}", provider_bucket="no-such-bucket-anywhere")
+    assert missing["status"] == "NOT_FOUND"
+    t0 = time.monotonic()
+    dead = imported(f"sw-dead-{unique}", endpoint_url=f"http://127.0.0.1:{free_port()}")
+    assert dead["status"] == "UNREACHABLE" and time.monotonic() - t0 < 20
+    for b, expected in ((good, "AVAILABLE"), (wrong, "FORBIDDEN"), (missing, "NOT_FOUND")):
+        st = httpx.get(f"{api}/buckets/{b['id']}/status", headers=auth(token), timeout=30)
+        seen.append(st.text)
+        assert st.json()["status"] == expected and st.json()["checked_at"]
+    acts = httpx.get(f"{api}/buckets/{wrong['id']}/actions", headers=auth(token)).json()
+    assert acts["actions"] == []
+    w = httpx.put(
+        f"{api}/buckets/{wrong['id']}/blob", params={"key": "k"}, content=b"x", headers=auth(token)
+    )
+    assert w.status_code == 403 and "WRITE" in w.json()["detail"]
+
+    exercise_data_plane(api, token, good["id"])
+
+    # Replacing the credentials keeps the bucket (same id) and the next probe sees them.
+    fixed = httpx.patch(
+        f"{api}/buckets/{wrong['id']}",
+        json={
+            "credentials": {
+                "access_key_id": seaweed.access_key,
+                "secret_access_key": seaweed.secret_key,
+            }
+        },
+        headers=auth(token),
+    )
+    seen.append(fixed.text)
+    assert fixed.status_code == 200 and fixed.json()["id"] == wrong["id"]
+    st = httpx.get(f"{api}/buckets/{wrong['id']}/status", headers=auth(token)).json()
+    assert st["status"] == "AVAILABLE"
+    bad_patch = httpx.patch(
+        f"{api}/buckets/{wrong['id']}",
+        json={"credentials": {"access_key_id": "only-the-id"}},
+        headers=auth(token),
+    )
+    assert bad_patch.status_code == 400 and "secret_access_key" in bad_patch.json()["detail"]
+    listed = httpx.get(f"{api}/buckets", params={"page_size": 1000}, headers=auth(token))
+    seen.append(listed.text)
+    for text in [*seen, caplog.text]:
+        assert seaweed.secret_key not in text
+
+
+def test_private_endpoint_refused_without_the_setting(
+    server: LiveServer,
+    users: dict[str, str],
+    seaweed: SeaweedS3,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server.settings, "allowed_networks", [])
+    r = import_bucket(server.api, users["alice"], _body(seaweed, f"sw-priv-{unique}"))
+    assert r.status_code == 400 and r.json()["code"] == "invalid_endpoint"
+    assert "endpoint_url" in r.json()["detail"] and seaweed.secret_key not in r.text
+    assert (
+        httpx.get(
+            f"{server.api}/buckets/sw-priv-{unique}", headers=auth(users["alice"])
+        ).status_code
+        == 404
+    )
