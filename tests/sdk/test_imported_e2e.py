@@ -108,7 +108,7 @@ def s3_bucket(
         yield Imported(bucket, c, seaweed.secret_key, "S3_COMPATIBLE")
 
 
-@pytest.fixture(params=["fs_bucket"])
+@pytest.fixture(params=["fs_bucket", "s3_bucket"])
 def imported(request: pytest.FixtureRequest) -> Imported:
     value: Imported = request.getfixturevalue(request.param)
     return value
@@ -180,6 +180,22 @@ def test_delete_unregisters(imported: Imported) -> None:
         client.buckets.get(bucket.name)
 
 
+def test_wrong_secret_is_forbidden_and_fixed_by_update_credentials(
+    s3_bucket: Imported, seaweed: SeaweedS3
+) -> None:
+    bucket = s3_bucket.bucket
+    wrong = "not-the-" + seaweed.secret_key
+    bucket.update_credentials({"access_key_id": seaweed.access_key, "secret_access_key": wrong})
+    report = bucket.status(refresh=True)
+    assert report.status == "FORBIDDEN" and not report.available
+    assert wrong not in repr(bucket.to_dict()) and wrong not in (report.detail or "")
+    bucket.update_credentials(
+        {"access_key_id": seaweed.access_key, "secret_access_key": seaweed.secret_key}
+    )
+    assert bucket.status(refresh=True).available
+    assert bucket.blob("c.txt").read_bytes() == b"c" * 10
+
+
 def test_bad_input_is_refused_naming_the_parameter(
     imports_server: LiveServer, imports_users: dict[str, str], tmp_path: Path, unique: str
 ) -> None:
@@ -245,3 +261,48 @@ def test_demo_tour_imported_step(
         "Tour complete: 10 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
+
+
+def test_cli_import_status_content_on_seaweedfs(
+    imports_server: LiveServer,
+    imports_users: dict[str, str],
+    seaweed: SeaweedS3,
+    tmp_path: Path,
+    unique: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from bucketry.cli import main
+
+    monkeypatch.setenv("BUCKETRY_URL", imports_server.url)
+    monkeypatch.setenv("BUCKETRY_TOKEN", imports_users["alice"])
+    monkeypatch.setenv("BUCKETRY_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("BUCKETRY_DEBUG", raising=False)
+    creds = tmp_path / "creds.json"
+    creds.write_text(
+        json.dumps({"access_key_id": seaweed.access_key, "secret_access_key": seaweed.secret_key})
+    )
+    name = f"cli-s3-{unique}"
+    argv = ["buckets", "import", "s3_compatible", SEAWEED_BUCKET, "--name", name]
+    argv += ["--prefix", f"cli-{unique}/", "--endpoint-url", seaweed.endpoint_url]
+    argv += ["--region", "us-east-1", "--credentials-file", str(creds)]
+    outputs = []
+    assert main(argv) == 0
+    outputs.append(capsys.readouterr())
+    assert outputs[-1].out.startswith(f"imported bucket {name} (bkt_")
+    (tmp_path / "note.txt").write_text("hello")
+    assert main(["cp", str(tmp_path / "note.txt"), f"bkt://{name}/dir/note.txt"]) == 0
+    outputs.append(capsys.readouterr())
+    assert main(["buckets", "status", name]) == 0
+    outputs.append(capsys.readouterr())
+    assert outputs[-1].out.splitlines()[0].startswith("AVAILABLE  (checked ")
+    assert main(["buckets", "content", name, "--json"]) == 0
+    outputs.append(capsys.readouterr())
+    assert [(e["key"], e["type"]) for e in json.loads(outputs[-1].out)] == [("dir/", "folder")]
+    assert main(["buckets", "info", name, "--json"]) == 0
+    outputs.append(capsys.readouterr())
+    assert main(["buckets", "delete", name, "--force"]) == 0
+    outputs.append(capsys.readouterr())
+    assert all(seaweed.secret_key not in o.out + o.err for o in outputs)
