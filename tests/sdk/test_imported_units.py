@@ -113,6 +113,14 @@ def test_import_sends_every_field_once_and_keeps_no_secret(
     assert SECRET not in pickle.dumps(bucket.to_dict()).decode("latin-1")
 
 
+def test_to_dict_drops_credentials_a_server_wrongly_echoed(
+    client: Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=f"{API}/buckets/photos", json=_bucket(credentials=CREDS))
+    data = client.buckets.get("photos").to_dict()
+    assert "credentials" not in data and SECRET not in repr(data)
+
+
 def test_import_omits_what_is_not_given(client: Client, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         method="POST", url=f"{API}/buckets/import", status_code=201, json=_bucket()

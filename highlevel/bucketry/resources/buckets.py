@@ -154,6 +154,9 @@ class Bucket(ImportedOps, Entity[BucketModel]):
     """A bucket. Built lazily from a name or id (``client.bucket("x")``) or from a model;
     attribute access fetches the model on first use. ``.model`` is the generated model."""
 
+    #: provider credentials are write-only; should a server ever echo them, ``to_dict`` drops them
+    _secret_fields = ("credentials",)
+
     def __init__(self, client: Session, ref: str, model: BucketModel | None = None) -> None:
         super().__init__(client, model)
         self.ref = ref
