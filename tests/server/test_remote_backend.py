@@ -162,6 +162,29 @@ def test_listing_skips_a_folder_with_one_seek(server: LiveServer) -> None:
     assert client.list_calls <= 6  # not one call per key of big/
 
 
+def test_keys_between_the_seek_point_and_the_next_folder_do_not_end_the_listing(
+    server: LiveServer,
+) -> None:
+    client = MemoryClient()
+    for i in range(3):  # inside big/, above the padded seek point "big/" + U+10FFFF * 4
+        client.objects["root/big/" + "\U0010ffff" * 5 + str(i)] = b"x"
+    client.objects["root/big/1"] = b"x"
+    client.objects["root/big0"] = b"next"
+    backend = _backend(server, client, prefix="root/")
+    import json
+
+    seen: list[str] = []
+    cursor = None
+    while True:
+        q = ListQuery(delimiter="/", page_size=1, cursor=cursor)
+        body = json.loads(asyncio.run(backend.list_blobs(q)))
+        seen += body["prefixes"] + [b["key"] for b in body["results"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["big/", "big0"]
+
+
 def test_orders_other_than_name_are_refused(server: LiveServer) -> None:
     backend = _backend(server, MemoryClient())
     for q in (

@@ -108,12 +108,17 @@ def fetcher(client: ObjectClient, root: str, scope: str, origin: str) -> Fetch:
     def fetch(after: list[Any] | None, limit: int) -> list[Any]:
         start_after, at_least = start_after_for(after)
         full_after = None if start_after is None else root + start_after
-        rows = []
-        for info in client.list_page(root + scope, full_after, limit):
-            blob = record(info, root, origin)
-            if at_least is None or blob.key >= at_least:
-                rows.append(blob)
-        return rows
+        rows: list[RemoteBlob] = []
+        while True:  # rows below ``at_least`` are dropped: fetch on so a short page means the end
+            want = limit - len(rows)
+            infos = client.list_page(root + scope, full_after, want)
+            for info in infos:
+                blob = record(info, root, origin)
+                if at_least is None or blob.key >= at_least:
+                    rows.append(blob)
+            if len(rows) >= limit or len(infos) < want:
+                return rows
+            full_after = infos[-1].key
 
     return fetch
 
