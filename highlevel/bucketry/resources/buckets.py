@@ -100,7 +100,16 @@ class BucketsRepo(ImportOps, Repo["Bucket"]):
         first: int | None = None,
         skip: int = 0,
     ) -> Pager[Bucket]:
-        """Lazily list visible buckets; ``filter`` is a JSON Logic expression (dict or string)."""
+        """Lazily list the buckets you can see, as a :class:`~bucketry.Pager` of ``Bucket``.
+
+        Filters: ``name``, ``owner``, ``org``; ``provider`` (``MANAGED``, ``AWS_S3``,
+        ``S3_COMPATIBLE``, ``AZURE_BLOB``, ``GCS``, ``FILESYSTEM``); ``status`` (``AVAILABLE``,
+        ``NOT_FOUND``, ``FORBIDDEN``, ``UNREACHABLE``, ``CHECKING``: the last recorded probe);
+        ``imported`` (``True``: only imported buckets, ``False``: only managed ones);
+        ``search`` (a case-insensitive substring of name or description); ``filter``: a JSON Logic expression (dict or
+        string) over the listed fields. ``sort``, ``page_size``, ``first`` and ``skip`` as in
+        :class:`~bucketry.Pager`; ``.count()`` counts on the server. A bad filter raises
+        ``BadRequestError`` naming it (on iteration: nothing is fetched before)."""
         session = self._session
         filters = _filters(
             name=name,
