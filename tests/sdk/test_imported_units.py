@@ -165,6 +165,7 @@ def test_import_error_never_contains_a_secret(
     )
     assert SECRET not in shown and KEY_ID not in shown
     assert "<redacted>" in str(err)
+    assert str(err).startswith("import of AWS_S3 bucket 'b' as 'x': ")
     assert err.request_id == "req_9" and err.code == code  # type: ignore[attr-defined]
     assert err.response is None  # type: ignore[attr-defined]  # its request holds the body
 

@@ -132,18 +132,20 @@ def _scrub(value: Any, secrets: Sequence[str]) -> Any:
 
 
 @contextlib.contextmanager
-def _scrubbed(credentials: Mapping[str, Any] | None) -> Iterator[None]:
+def _scrubbed(credentials: Mapping[str, Any] | None, subject: str = "") -> Iterator[None]:
     """Re-raise an SDK error of a request that carried ``credentials`` with every credential
     value redacted from its message and problem, and without its response (whose request
-    holds the body), so neither a traceback nor a log of the exception can show a secret."""
+    holds the body), so neither a traceback nor a log of the exception can show a secret.
+    ``subject`` (what the request was about) prefixes an API error's message."""
     from ..errors import ApiError, BucketryError
 
     secrets = _secrets_of(credentials)
     try:
         yield
     except ApiError as exc:
+        message = f"{subject}: {exc}" if subject else str(exc)
         raise type(exc)(
-            _scrub(str(exc), secrets),
+            _scrub(message, secrets),
             status_code=exc.status_code,
             problem=_scrub(exc.problem, secrets),
             request_id=exc.request_id,
@@ -190,7 +192,8 @@ class ImportOps:
         credential fields, a prefix with ``..``, an endpoint on a private network, a folder
         outside the allowed roots), ``PermissionDeniedError`` (e.g. FILESYSTEM as a non-admin),
         ``ConflictError`` when the name is taken, ``TypeError`` for non-string credential
-        values. No error message contains a credential value."""
+        values. API errors name the import (``import of S3_COMPATIBLE bucket 'raw' as 'x'``);
+        no error message contains a credential value."""
         if isinstance(manifests, str):
             raise TypeError("manifests must be a list of keys, not one string")
         body = BucketImport(
@@ -205,7 +208,10 @@ class ImportOps:
             org=arg(org),
             manifests=list(manifests) if manifests is not None else arg(None),
         )
-        with _scrubbed(credentials):
+        subject = f"import of {body.provider} bucket {provider_bucket!r}"
+        if name is not None:
+            subject += f" as {name!r}"
+        with _scrubbed(credentials, subject):
             model = self._session.call(self._session.api.buckets.import_, body=body)
         from .buckets import Bucket
 
