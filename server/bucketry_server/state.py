@@ -12,6 +12,7 @@ from .backends.managed.rolling import RollingHashes
 from .config import Settings
 from .db import Database
 from .keyring import KeyRing
+from .netguard import parse_networks
 from .security import Signer
 from .storage.base import ObjectStore
 
@@ -42,6 +43,7 @@ class AppState:
 
     def __post_init__(self) -> None:
         self.rolling = RollingHashes(self.store)
+        parse_networks(self.settings.allowed_networks)  # a bad CIDR fails at start, not later
         if self.keyring is None:
             self.keyring = KeyRing.load(self.settings.data_dir, self.settings.secret_keys)
 

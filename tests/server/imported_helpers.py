@@ -88,6 +88,7 @@ def exercise_data_plane(api: str, token: str, bucket: str) -> None:
     )
     assert foreign.status_code == 400 and foreign.json()["code"] == "bad_cursor"
     _multipart(api, token, bucket)
+    _copy_sign_batch(api, token, bucket)
     d = httpx.delete(
         f"{api}/buckets/{bucket}/blob", params={"key": "flat-0.txt"}, headers=auth(token)
     )
@@ -96,6 +97,40 @@ def exercise_data_plane(api: str, token: str, bucket: str) -> None:
     assert g.status_code == 404
     usage = httpx.get(f"{api}/buckets/{bucket}/usage", headers=auth(token)).json()
     assert usage["objects"] == 13 and usage["computed_at"]
+
+
+def _copy_sign_batch(api: str, token: str, bucket: str) -> None:
+    """Copy within the bucket, a server-signed GET fetched with plain httpx, a tar batch."""
+    from tests.server.test_batch import make_tar
+
+    c = httpx.post(
+        f"{api}/buckets/{bucket}/blob/copy",
+        json={"source_key": "flat-1.txt", "key": "copies/flat-1.txt"},
+        headers=auth(token),
+    )
+    assert c.status_code == 201, c.text
+    signed = httpx.post(
+        f"{api}/buckets/{bucket}/signed-urls",
+        json={"items": [{"key": "copies/flat-1.txt", "method": "GET"}]},
+        headers=auth(token),
+    )
+    assert signed.status_code in (200, 201), signed.text
+    url = signed.json()["results"][0]["url"]
+    root = api.rsplit("/api/v1", 1)[0]
+    got = httpx.get(url if url.startswith("http") else root + url)
+    assert got.status_code == 200 and got.content == b"file 1"
+    tar = make_tar([("batch/t1", b"one"), ("batch/t2", b"two")])
+    b = httpx.post(f"{api}/buckets/{bucket}/blobs/batch", content=tar, headers=auth(token))
+    assert b.status_code == 200 and b.json()["stored"] == 2, b.text
+    assert (
+        httpx.get(
+            f"{api}/buckets/{bucket}/blob", params={"key": "batch/t2"}, headers=auth(token)
+        ).content
+        == b"two"
+    )
+    for key in ("copies/flat-1.txt", "batch/t1", "batch/t2"):
+        r = httpx.delete(f"{api}/buckets/{bucket}/blob", params={"key": key}, headers=auth(token))
+        assert r.status_code == 204, r.text
 
 
 def _multipart(api: str, token: str, bucket: str) -> None:

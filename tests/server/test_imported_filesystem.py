@@ -53,6 +53,11 @@ def test_register_and_use_a_folder(fs: tuple[LiveServer, Path, dict[str, str]]) 
     assert st["status"] == "AVAILABLE" and st["checked_at"]
     exercise_data_plane(srv.api, tokens["root"], "photos")
     assert (folder / "dir-a" / "x1.txt").read_bytes() == b"in folder"  # the keys are real files
+    content = httpx.get(f"{srv.api}/buckets/photos/content", headers=auth(tokens["root"]))
+    assert content.status_code == 200, content.text
+    gone = httpx.delete(f"{srv.api}/buckets/photos", headers=auth(tokens["root"]))
+    assert gone.status_code == 200 and gone.json()["deleted"] is True, gone.text
+    assert (folder / "dir-a" / "x1.txt").exists()  # forgetting the bucket leaves the data
 
 
 def test_prefix_scopes_the_folder(fs: tuple[LiveServer, Path, dict[str, str]]) -> None:
@@ -206,3 +211,38 @@ def test_symlink_escape_is_refused(
         srv.api, tokens["root"], {"provider": "FILESYSTEM", "provider_bucket": str(root / "sneaky")}
     )
     assert r.status_code == 400 and "provider_bucket" in r.json()["detail"]
+
+
+def test_unreadable_credentials_fail_the_bucket_not_the_listing(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    srv, _, tokens = fs
+    from bucketry_server.models import User
+    from bucketry_server.timeutil import utcnow
+
+    with srv.state.db.session() as s:
+        owner = s.query(User).filter(User.name == "root").one()
+        s.add(
+            Bucket(
+                id="bkt_unreadable",
+                name="unreadable",
+                owner_id=owner.id,
+                provider="S3_COMPATIBLE",
+                provider_bucket="b",
+                endpoint_url="http://127.0.0.1:9",
+                credentials_enc="v1.gone.AAAA",
+                status="AVAILABLE",
+                actions=["READ"],
+                manifests=[],
+                version=1,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+        )
+    h = auth(tokens["root"])
+    listed = httpx.get(f"{srv.api}/buckets", headers=h)
+    assert listed.status_code == 200, listed.text
+    st = httpx.get(f"{srv.api}/buckets/bkt_unreadable/status", headers=h).json()
+    assert st["status"] == "UNREACHABLE" and "credentials" in st["detail"]
+    blobs = httpx.get(f"{srv.api}/buckets/bkt_unreadable/blobs", headers=h)
+    assert blobs.status_code == 400 and blobs.json()["code"] == "credentials_unreadable"

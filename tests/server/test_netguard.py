@@ -105,3 +105,11 @@ def test_cli_flags(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: 
     s = _settings(args)
     assert s.allowed_networks == ["127.0.0.0/8", "10.0.0.0/8"]
     assert s.filesystem_roots == [tmp_path / "x", tmp_path / "y"]
+
+
+def test_a_bad_allowed_network_fails_at_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bucketry_server.app import build_state
+
+    settings = Settings(data_dir=tmp_path, allowed_networks=["not-a-cidr"])
+    with pytest.raises(ValueError, match="not a CIDR"):
+        build_state(settings)

@@ -36,6 +36,7 @@ from .bucket_content_entry import BucketContentEntry
 from .bucket_create import BucketCreate
 from .bucket_delete_result import BucketDeleteResult
 from .bucket_import import BucketImport
+from .bucket_import_provider import BucketImportProvider
 from .bucket_page import BucketPage
 from .bucket_status import BucketStatus
 from .bucket_status_report import BucketStatusReport
@@ -151,6 +152,7 @@ __all__ = (
     "BucketCreate",
     "BucketDeleteResult",
     "BucketImport",
+    "BucketImportProvider",
     "BucketPage",
     "BucketStatus",
     "BucketStatusReport",

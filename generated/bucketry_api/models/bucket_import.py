@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.provider import Provider, check_provider
+from ..models.bucket_import_provider import BucketImportProvider, check_bucket_import_provider
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -20,8 +20,7 @@ T = TypeVar("T", bound="BucketImport")
 class BucketImport:
     """
     Attributes:
-        provider (Provider): Where a bucket's data lives. MANAGED is the service's own storage; the others are
-            imported external buckets. FILESYSTEM is a folder on the server host (administrators only).
+        provider (BucketImportProvider): The external provider (any provider but MANAGED).
         provider_bucket (str): Provider bucket/container, or an absolute server folder for FILESYSTEM.
         name (None | str | Unset): Defaults to the provider bucket name.
         prefix (None | str | Unset): Expose only keys under this prefix.
@@ -36,7 +35,7 @@ class BucketImport:
         manifests (list[str] | Unset): Keys of manifest files (key rules).
     """
 
-    provider: Provider
+    provider: BucketImportProvider
     provider_bucket: str
     name: None | str | Unset = UNSET
     prefix: None | str | Unset = UNSET
@@ -129,7 +128,7 @@ class BucketImport:
         from ..models.provider_credentials import ProviderCredentials
 
         d = dict(src_dict)
-        provider = check_provider(d.pop("provider"))
+        provider = check_bucket_import_provider(d.pop("provider"))
 
         provider_bucket = d.pop("provider_bucket")
 

@@ -304,9 +304,12 @@ def open_client(config: ProviderConfig, allowed: Sequence[str], *, path_style: b
 
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
-    """The registry's entry for ``AWS_S3``."""
-    config = provider_config(state, bucket)
+    """The registry's entry for ``AWS_S3`` (credentials decrypted when the client opens, so
+    unreadable ones fail the bucket's calls, not every listing of buckets)."""
     allowed = state.settings.allowed_networks
-    return RemoteBackend(
-        state, bucket, lambda: open_client(config, allowed, path_style=bool(config.endpoint_url))
-    )
+
+    def opener() -> S3Client:
+        config = provider_config(state, bucket)
+        return open_client(config, allowed, path_style=bool(config.endpoint_url))
+
+    return RemoteBackend(state, bucket, opener)

@@ -17,6 +17,7 @@ import stat
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from ..models import Bucket
 from ..state import AppState
@@ -145,12 +146,12 @@ class FolderClient:
         return self._chunks(f, start, st.st_size - 1 if end is None else end)
 
     @staticmethod
-    def _chunks(f: object, start: int, end: int) -> Iterator[bytes]:
-        with f:  # type: ignore[attr-defined]
-            f.seek(start)  # type: ignore[attr-defined]
+    def _chunks(f: BinaryIO, start: int, end: int) -> Iterator[bytes]:
+        with f:
+            f.seek(start)
             left = end - start + 1
             while left > 0:
-                data = f.read(min(CHUNK, left))  # type: ignore[attr-defined]
+                data = f.read(min(CHUNK, left))
                 if not data:
                     return
                 left -= len(data)
@@ -237,7 +238,5 @@ def open_client(config: ProviderConfig, roots: Sequence[Path]) -> FolderClient:
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
     """The registry's entry: a remote backend over the bucket's folder."""
-    config = provider_config(state, bucket)
-    return RemoteBackend(
-        state, bucket, lambda: open_client(config, state.settings.filesystem_roots)
-    )
+    roots = state.settings.filesystem_roots
+    return RemoteBackend(state, bucket, lambda: open_client(provider_config(state, bucket), roots))

@@ -12,6 +12,9 @@ from .remote.config import provider_config
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
     """The registry's entry for ``S3_COMPATIBLE`` (path-style, endpoint required)."""
-    config = provider_config(state, bucket)
     allowed = state.settings.allowed_networks
-    return RemoteBackend(state, bucket, lambda: open_client(config, allowed, path_style=True))
+    return RemoteBackend(
+        state,
+        bucket,
+        lambda: open_client(provider_config(state, bucket), allowed, path_style=True),
+    )

@@ -17,6 +17,7 @@ from ..backends.base import MANAGED, READ_WRITE
 from ..backends.conditions import etag_matches
 from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
+from ..backends.remote import cache as remote_cache
 from ..errors import Conflict, PreconditionFailed, Unprocessable, forbidden, not_found
 from ..ids import new_id
 from ..keys import key_error
@@ -286,6 +287,7 @@ async def delete_bucket(
                 break  # rows the backend cannot delete go with the bucket row
     doomed, late_blobs, late_bytes = await run_in_threadpool(_drop_bucket, state, b.id, force)
     await discard_objects(state, doomed)
+    remote_cache.forget(state, b.id)  # an imported bucket's client and probe (provider untouched)
     return {
         "deleted": True,
         "dry_run": False,
