@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bucketry_api.models import Bucket as BucketModel
 from bucketry_api.models import BucketContent, BucketImport, BucketUpdate, ProviderCredentials
-from bucketry_api.models.provider import check_provider
+from bucketry_api.models.bucket_import_provider import check_bucket_import_provider
 
 from ..pagination import Pager
 from ..types import Session, arg, opt
@@ -197,7 +197,7 @@ class ImportOps:
         if isinstance(manifests, str):
             raise TypeError("manifests must be a list of keys, not one string")
         body = BucketImport(
-            provider=check_provider(provider.strip().upper().replace("-", "_")),
+            provider=check_bucket_import_provider(provider.strip().upper().replace("-", "_")),
             provider_bucket=provider_bucket,
             name=arg(name),
             prefix=arg(prefix),
