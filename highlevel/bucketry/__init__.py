@@ -38,6 +38,7 @@ from .progress import (  # noqa: E402
 from .resources.blobs import Blob, BlobInfo, BlobReader  # noqa: E402
 from .resources.buckets import Bucket, BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
+from .resources.imported import ContentEntry, StatusReport  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
 from .transfer.options import TransferOptions  # noqa: E402
 
@@ -56,6 +57,7 @@ __all__ = [
     "Client",
     "ConfigurationError",
     "ConflictError",
+    "ContentEntry",
     "Credential",
     "IntegrityError",
     "NotFoundError",
@@ -71,6 +73,7 @@ __all__ = [
     "RangeNotSatisfiableError",
     "RateLimitError",
     "ServerError",
+    "StatusReport",
     "Token",
     "TransferOptions",
     "UnprocessableEntityError",

@@ -4,7 +4,8 @@ Remote locations are ``bkt://BUCKET[/KEY]`` URIs (:mod:`bucketry.uri`); anything
 path. The server and token come from ``--url``/``--token``, else ``BUCKETRY_URL``/
 ``BUCKETRY_TOKEN``, else the config file. Errors print one line on stderr and exit with 1; usage
 errors exit with 2. ``--json`` prints machine-readable output where a command has some.
-``cp`` and ``sync`` live in :mod:`.copying`, shared helpers in :mod:`.common`.
+``cp`` and ``sync`` live in :mod:`.copying`, ``buckets`` in :mod:`.buckets`, shared helpers in
+:mod:`.common`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._version import __version__
-from ..uri import is_bucket_uri
+from .buckets import add_buckets_parser, cmd_buckets
 from .common import (
     UsageError,
     _client,
@@ -125,49 +126,6 @@ def cmd_du(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_buckets(args: argparse.Namespace) -> int:
-    """``bucketry buckets create|delete|list|info``. Returns the exit code."""
-    client = _client(args)
-    action = args.action
-    if action == "list":
-        args.target, args.long = None, True
-        return cmd_ls(args)
-    if not args.name:
-        raise UsageError(f"buckets {action} needs a NAME")
-    name = args.name[len("bkt://") :].rstrip("/") if is_bucket_uri(args.name) else args.name
-    if action == "create":
-        bucket = client.buckets.create(
-            name, description=args.description, org=args.org, public=args.public
-        )
-        if args.json:
-            _print_json(bucket.to_dict())
-        else:
-            print(f"created bucket {bucket.name} ({bucket.id})")
-    elif action == "info":
-        bucket = client.buckets.get(name)
-        info = bucket.to_dict()
-        if args.json:
-            _print_json(info)
-        else:
-            for key, value in info.items():
-                print(f"{key}: {value}")
-    elif action == "delete":
-        result = client.bucket(name).delete(force=args.force, dry_run=args.dry_run)
-        if args.json:
-            _print_json(result)
-        else:
-            verb = "would delete" if args.dry_run else "deleted"
-            print(f"{verb} bucket {name}" + _details(result))
-    return 0
-
-
-def _details(result: dict[str, Any]) -> str:
-    parts = [
-        f"{k}={v}" for k, v in result.items() if k in ("deleted_blobs", "blobs", "bytes", "objects")
-    ]
-    return f" ({', '.join(parts)})" if parts else ""
-
-
 # ---------------------------------------------------------------------------- parser
 
 
@@ -245,14 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
 
-    p = add("buckets", cmd_buckets, "create, delete, list or describe buckets")
-    p.add_argument("action", choices=["create", "delete", "list", "info"])
-    p.add_argument("name", nargs="?", metavar="NAME")
-    p.add_argument("--description", help="(create) a description")
-    p.add_argument("--org", help="(create) owning organization")
-    p.add_argument("--public", action="store_true", help="(create) allow anonymous reads")
-    p.add_argument("--force", action="store_true", help="(delete) also delete the blobs")
-    p.add_argument("--dry-run", action="store_true", help="(delete) only report")
+    add_buckets_parser(sub, common, cmd_buckets)
     return parser
 
 

@@ -30,6 +30,7 @@ from ..transfer.options import TransferOptions, TransferSettings, resolve_option
 from ..types import Session, arg, model_dict, opt
 from ._base import Entity, Repo, paged
 from .blobs import Blob, BlobInfo
+from .imported import ImportedOps, ImportOps
 from .uploads import UploadsRepo
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ def _filters(**kwargs: Any) -> dict[str, Any]:
     return out
 
 
-class BucketsRepo(Repo["Bucket"]):
-    """``client.buckets``: create, get, list and count buckets."""
+class BucketsRepo(ImportOps, Repo["Bucket"]):
+    """``client.buckets``: create, import, get, list and count buckets."""
 
     def create(
         self,
@@ -99,7 +100,16 @@ class BucketsRepo(Repo["Bucket"]):
         first: int | None = None,
         skip: int = 0,
     ) -> Pager[Bucket]:
-        """Lazily list visible buckets; ``filter`` is a JSON Logic expression (dict or string)."""
+        """Lazily list the buckets you can see, as a :class:`~bucketry.Pager` of ``Bucket``.
+
+        Filters: ``name``, ``owner``, ``org``; ``provider`` (``MANAGED``, ``AWS_S3``,
+        ``S3_COMPATIBLE``, ``AZURE_BLOB``, ``GCS``, ``FILESYSTEM``); ``status`` (``AVAILABLE``,
+        ``NOT_FOUND``, ``FORBIDDEN``, ``UNREACHABLE``, ``CHECKING``: the last recorded probe);
+        ``imported`` (``True``: only imported buckets, ``False``: only managed ones);
+        ``search`` (a case-insensitive substring of name or description); ``filter``: a JSON Logic expression (dict or
+        string) over the listed fields. ``sort``, ``page_size``, ``first`` and ``skip`` as in
+        :class:`~bucketry.Pager`; ``.count()`` counts on the server. A bad filter raises
+        ``BadRequestError`` naming it (on iteration: nothing is fetched before)."""
         session = self._session
         filters = _filters(
             name=name,
@@ -122,14 +132,39 @@ class BucketsRepo(Repo["Bucket"]):
             **filters,
         )
 
-    def count(self, **filters: Any) -> int:
-        """How many buckets match the same filters as :meth:`list`."""
-        return self._session.call(self._session.api.buckets.count, **_filters(**filters)).count
+    def count(
+        self,
+        *,
+        name: str | None = None,
+        owner: str | None = None,
+        org: str | None = None,
+        provider: str | None = None,
+        status: str | None = None,
+        imported: bool | None = None,
+        search: str | None = None,
+        filter: str | dict[str, Any] | None = None,
+    ) -> int:
+        """How many buckets match the filters of :meth:`list` (one request). Raises
+        ``BadRequestError`` naming a bad filter."""
+        filters = _filters(
+            name=name,
+            owner=owner,
+            org=org,
+            provider=provider,
+            status=status,
+            imported=imported,
+            search=search,
+            filter=filter,
+        )
+        return self._session.call(self._session.api.buckets.count, **filters).count
 
 
-class Bucket(Entity[BucketModel]):
+class Bucket(ImportedOps, Entity[BucketModel]):
     """A bucket. Built lazily from a name or id (``client.bucket("x")``) or from a model;
     attribute access fetches the model on first use. ``.model`` is the generated model."""
+
+    #: provider credentials are write-only; should a server ever echo them, ``to_dict`` drops them
+    _secret_fields = ("credentials",)
 
     def __init__(self, client: Session, ref: str, model: BucketModel | None = None) -> None:
         super().__init__(client, model)
@@ -237,16 +272,6 @@ class Bucket(Entity[BucketModel]):
     def usage(self) -> dict[str, Any]:
         """Bytes and objects, computed by the server."""
         return model_dict(self._client.call(self._client.api.buckets.usage, self.ref))
-
-    def status(self) -> str:
-        """The result of the server's last check of the bucket's storage: ``"AVAILABLE"``,
-        ``"NOT_FOUND"``, ``"FORBIDDEN"``, ``"UNREACHABLE"`` or ``"CHECKING"``."""
-        return self._client.call(self._client.api.buckets.status, self.ref).status
-
-    def actions(self) -> builtins.list[str]:
-        """What the bucket's storage allows at the last check: ``"READ"``, ``"WRITE"`` (a
-        future value arrives as its string)."""
-        return list(self._client.call(self._client.api.buckets.actions, self.ref).actions)
 
     def tmp_credentials(
         self, mode: Literal["READ", "READ_WRITE"] = "READ", expires_in: int = 3600

@@ -1,0 +1,309 @@
+"""Imported buckets end to end through the SDK, on a live server: a FILESYSTEM bucket (a folder
+under the server's allowed root) and an S3_COMPATIBLE bucket on SeaweedFS. Register, status,
+actions, content pages, then the SAME transfer calls as on a managed bucket (a folder uploaded
+and synced back with identical sha256, glob, delete), and the secret nowhere. Preview is not
+asserted here: the server's preview (buckets/preview.py) looks only at managed blob rows."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bucketry import (
+    BadRequestError,
+    Bucket,
+    Client,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from tests.conftest import SEAWEED_BUCKET
+from tests.support.live_server import LiveServer
+from tests.support.seaweed import SeaweedS3
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(out, "JPEG")
+    return out.getvalue()
+
+
+#: What the provider holds before the import: 5 root entries, so 3 pages of 2.
+SEED = {
+    "a/1.txt": b"one",
+    "a/2.txt": b"two",
+    "b/pic.jpg": _jpeg(),
+    "c.txt": b"c" * 10,
+    "d.bin": os.urandom(100),
+    "e/f/g.txt": b"deep",
+}
+
+
+@dataclass
+class Imported:
+    bucket: Bucket
+    client: Client
+    secret: str | None
+    provider: str
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def fs_bucket(
+    imports_server: LiveServer, imports_users: dict[str, str], imports_root: Path, unique: str
+) -> Iterator[Imported]:
+    folder = imports_root / f"data-{unique}"
+    for key, data in SEED.items():
+        (folder / key).parent.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_bytes(data)
+    with Client(url=imports_server.url, token=imports_users["admin"], progress=False) as c:
+        bucket = c.buckets.import_external(
+            provider="FILESYSTEM", provider_bucket=str(folder), name=f"fs-{unique}"
+        )
+        yield Imported(bucket, c, None, "FILESYSTEM")
+
+
+@pytest.fixture
+def s3_bucket(
+    imports_server: LiveServer, imports_users: dict[str, str], seaweed: SeaweedS3, unique: str
+) -> Iterator[Imported]:
+    import boto3
+
+    prefix = f"imported-{unique}/"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=seaweed.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=seaweed.access_key,
+        aws_secret_access_key=seaweed.secret_key,
+    )
+    for key, data in SEED.items():
+        s3.put_object(Bucket=SEAWEED_BUCKET, Key=prefix + key, Body=data)
+    with Client(url=imports_server.url, token=imports_users["alice"], progress=False) as c:
+        bucket = c.buckets.import_external(
+            provider="S3_COMPATIBLE",
+            provider_bucket=SEAWEED_BUCKET,
+            prefix=prefix,
+            endpoint_url=seaweed.endpoint_url,
+            region="us-east-1",
+            credentials={
+                "access_key_id": seaweed.access_key,
+                "secret_access_key": seaweed.secret_key,
+            },
+            name=f"s3-{unique}",
+        )
+        yield Imported(bucket, c, seaweed.secret_key, "S3_COMPATIBLE")
+
+
+@pytest.fixture(params=["fs_bucket", "s3_bucket"])
+def imported(request: pytest.FixtureRequest) -> Imported:
+    value: Imported = request.getfixturevalue(request.param)
+    return value
+
+
+def test_register_status_actions_content(imported: Imported) -> None:
+    bucket, client = imported.bucket, imported.client
+    assert bucket.imported and bucket.provider == imported.provider
+    if imported.secret:
+        assert bucket.credentials_set
+        shown = repr(bucket) + repr(bucket.to_dict()) + repr(client.buckets.get(bucket.id).model)
+        assert imported.secret not in shown
+    report = bucket.status()
+    assert report.status == "AVAILABLE" and report.available and report.checked_at is not None
+    assert sorted(bucket.actions()) == ["READ", "WRITE"]
+
+    pager = bucket.content(page_size=2)
+    pages = list(pager.pages())
+    assert len(pages) == 3
+    entries = [e for page in pages for e in page]
+    assert [(e.key, e.type) for e in entries] == [
+        ("a/", "folder"),
+        ("b/", "folder"),
+        ("c.txt", "file"),
+        ("d.bin", "file"),
+        ("e/", "folder"),
+    ]
+    assert entries[2].size == 10 and entries[2].modified_at is not None
+    assert [e.key for e in bucket.content("e/")] == ["e/f/"]
+    assert [e.name for e in bucket.content("a/", first=1)] == ["1.txt"]
+
+    found = client.buckets.list(imported=True, provider=imported.provider)
+    assert bucket.id in {b.id for b in found}
+    assert client.buckets.count(imported=True, provider=imported.provider) >= 1
+    assert bucket.id not in {b.id for b in client.buckets.list(imported=False)}
+
+
+def test_same_transfer_calls_as_a_managed_bucket(imported: Imported, tmp_path: Path) -> None:
+    bucket = imported.bucket
+    src = tmp_path / "src"
+    for rel, size in [("x/1.bin", 1000), ("x/y/2.bin", 300_000), ("top.txt", 5), ("z.bin", 70)]:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_bytes(os.urandom(size))
+    report = bucket.upload(src, "up/", part_size=64 * 1024, multipart_threshold=128 * 1024)
+    assert report.ok
+    assert bucket.blob("up/x/y/2.bin").stat().size == 300_000
+
+    back = tmp_path / "back"
+    plan = bucket.sync(back, "up/", direction="download")
+    assert plan.summary()
+    assert _tree(back) == _tree(src)
+
+    assert sorted(b.key for b in bucket.glob("up/**/*.bin")) == [
+        "up/x/1.bin",
+        "up/x/y/2.bin",
+        "up/z.bin",
+    ]
+    assert bucket.blob("a/1.txt").read_bytes() == b"one"  # what the provider held before
+
+    assert bucket.rm("up/", recursive=True) == 4
+    assert not bucket.exists("up/top.txt")
+    assert [e.key for e in bucket.list("up/")] == []
+
+
+def test_delete_unregisters(imported: Imported) -> None:
+    bucket, client = imported.bucket, imported.client
+    bucket.delete(force=True)
+    with pytest.raises(NotFoundError, match=bucket.name):
+        client.buckets.get(bucket.name)
+
+
+def test_wrong_secret_is_forbidden_and_fixed_by_update_credentials(
+    s3_bucket: Imported, seaweed: SeaweedS3
+) -> None:
+    bucket = s3_bucket.bucket
+    wrong = "not-the-" + seaweed.secret_key
+    bucket.update_credentials({"access_key_id": seaweed.access_key, "secret_access_key": wrong})
+    report = bucket.status(refresh=True)
+    assert report.status == "FORBIDDEN" and not report.available
+    assert wrong not in repr(bucket.to_dict()) and wrong not in (report.detail or "")
+    bucket.update_credentials(
+        {"access_key_id": seaweed.access_key, "secret_access_key": seaweed.secret_key}
+    )
+    assert bucket.status(refresh=True).available
+    assert bucket.blob("c.txt").read_bytes() == b"c" * 10
+
+
+def test_bad_input_is_refused_naming_the_parameter(
+    imports_server: LiveServer, imports_users: dict[str, str], tmp_path: Path, unique: str
+) -> None:
+    with Client(url=imports_server.url, token=imports_users["admin"], progress=False) as admin:
+        with pytest.raises(BadRequestError, match="provider"):
+            admin.buckets.import_external(provider="DROPBOX", provider_bucket="x")
+        with pytest.raises((BadRequestError, PermissionDeniedError)):
+            admin.buckets.import_external(  # outside the allowed roots
+                provider="FILESYSTEM", provider_bucket=str(tmp_path), name=f"out-{unique}"
+            )
+    with Client(url=imports_server.url, token=imports_users["alice"], progress=False) as alice:
+        with pytest.raises(PermissionDeniedError):
+            alice.buckets.import_external(
+                provider="FILESYSTEM", provider_bucket=str(tmp_path), name=f"na-{unique}"
+            )
+        secret = "sEcReT-" + unique * 4
+        with pytest.raises(BadRequestError) as info:
+            alice.buckets.import_external(
+                provider="S3_COMPATIBLE",
+                provider_bucket="b",
+                endpoint_url="http://127.0.0.1:9",
+                credentials={"secret_access_key": secret},  # no access_key_id
+                name=f"bad-{unique}",
+            )
+        assert secret not in str(info.value) and secret not in repr(info.value.problem)
+        names = {b.name for b in alice.buckets.list()}
+        assert not {f"na-{unique}", f"bad-{unique}"} & names
+
+
+@pytest.mark.slow
+def test_demo_tour_imported_step(
+    imports_server: LiveServer, imports_users: dict[str, str], imports_root: Path, tmp_path: Path
+) -> None:
+    """scripts/demo's tenth step (BUCKETRY_DEMO_IMPORTS: a FILESYSTEM root of the server)."""
+    import subprocess
+    import sys
+
+    tour = Path(__file__).resolve().parents[2] / "scripts" / "demo_tour.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUCKETRY_")}
+    env.update(
+        BUCKETRY_URL=imports_server.url,
+        BUCKETRY_TOKEN=imports_users["admin"],
+        BUCKETRY_CONFIG=str(tmp_path / "no-config.toml"),
+        BUCKETRY_DEMO_IMPORTS=str(imports_root),
+        TMPDIR=str(tmp_path),
+    )
+    proc = subprocess.run(
+        [sys.executable, str(tour)],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, f"tour failed:\n{out[-6000:]}\n{proc.stderr[-6000:]}"
+    for expected in [
+        "[10/10] An imported bucket",
+        "bucket.status(): AVAILABLE",
+        "bucket.actions(): ['READ', 'WRITE']",
+        "sha256 of 9 files match",
+        "Tour complete: 10 steps",
+    ]:
+        assert expected in out, f"missing {expected!r} in:\n{out}"
+
+
+def test_cli_import_status_content_on_seaweedfs(
+    imports_server: LiveServer,
+    imports_users: dict[str, str],
+    seaweed: SeaweedS3,
+    tmp_path: Path,
+    unique: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from bucketry.cli import main
+
+    monkeypatch.setenv("BUCKETRY_URL", imports_server.url)
+    monkeypatch.setenv("BUCKETRY_TOKEN", imports_users["alice"])
+    monkeypatch.setenv("BUCKETRY_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("BUCKETRY_DEBUG", raising=False)
+    creds = tmp_path / "creds.json"
+    creds.write_text(
+        json.dumps({"access_key_id": seaweed.access_key, "secret_access_key": seaweed.secret_key})
+    )
+    name = f"cli-s3-{unique}"
+    argv = ["buckets", "import", "s3_compatible", SEAWEED_BUCKET, "--name", name]
+    argv += ["--prefix", f"cli-{unique}/", "--endpoint-url", seaweed.endpoint_url]
+    argv += ["--region", "us-east-1", "--credentials-file", str(creds)]
+    outputs = []
+    assert main(argv) == 0
+    outputs.append(capsys.readouterr())
+    assert outputs[-1].out.startswith(f"imported bucket {name} (bkt_")
+    (tmp_path / "note.txt").write_text("hello")
+    assert main(["cp", str(tmp_path / "note.txt"), f"bkt://{name}/dir/note.txt"]) == 0
+    outputs.append(capsys.readouterr())
+    assert main(["buckets", "status", name]) == 0
+    outputs.append(capsys.readouterr())
+    assert outputs[-1].out.splitlines()[0].startswith("AVAILABLE  (checked ")
+    assert main(["buckets", "content", name, "--json"]) == 0
+    outputs.append(capsys.readouterr())
+    assert [(e["key"], e["type"]) for e in json.loads(outputs[-1].out)] == [("dir/", "folder")]
+    assert main(["buckets", "info", name, "--json"]) == 0
+    outputs.append(capsys.readouterr())
+    assert main(["buckets", "delete", name, "--force"]) == 0
+    outputs.append(capsys.readouterr())
+    assert all(seaweed.secret_key not in o.out + o.err for o in outputs)
