@@ -25,7 +25,7 @@ from ..models import Bucket
 from ..netguard import check_url
 from ..state import AppState
 from ..timeutil import utcnow
-from .service import _flush_name, check_bucket_name, ensure_name_free
+from .names import check_bucket_name, ensure_name_free, flush_name
 
 #: Providers a bucket can be imported from.
 IMPORTABLE = ("AWS_S3", "S3_COMPATIBLE", "AZURE_BLOB", "GCS", "FILESYSTEM")
@@ -193,7 +193,7 @@ def _insert(state: AppState, b: Bucket) -> Bucket:
     with state.db.session() as s:
         ensure_name_free(s, b.name, b.owner_id, b.org_id)
         s.add(b)
-        _flush_name(s, b.name)
+        flush_name(s, b.name)
     return b
 
 

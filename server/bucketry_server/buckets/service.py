@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -24,10 +23,9 @@ from ..keys import key_error
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
 from ..timeutil import iso, utcnow
+from .names import check_bucket_name, ensure_name_free, flush_name
 from .views import bucket_etag
 
-#: Names that would shadow a fixed route under ``/buckets/``.
-RESERVED_NAMES = frozenset({"count"})
 DELETE_BATCH = 500
 #: Fields of a bucket update that may be absent but never null.
 NOT_NULL = ("name", "credentials", "manifests")
@@ -41,39 +39,6 @@ def unprocessable(field: str, msg: str, code: str = "validation_error") -> Unpro
         f"{field}: {msg}",
         errors=[{"loc": ["body", field], "msg": msg, "type": "value_error"}],
     )
-
-
-def check_bucket_name(name: str) -> None:
-    """Refuse reserved names (422 ``reserved_name``)."""
-    if name in RESERVED_NAMES:
-        raise Unprocessable(
-            "reserved_name",
-            f"bucket name {name!r} is reserved",
-            errors=[
-                {"loc": ["body", "name"], "msg": "this name is reserved", "type": "value_error"}
-            ],
-        )
-
-
-def ensure_name_free(
-    s: Session, name: str, owner_id: str, org_id: str | None, exclude: str | None = None
-) -> None:
-    """Names are unique per owner, and within an organization (409 ``name_taken``)."""
-    same_place = Bucket.owner_id == owner_id
-    if org_id is not None:
-        same_place = or_(same_place, Bucket.org_id == org_id)
-    stmt = select(Bucket.id).where(Bucket.name == name, same_place)
-    if exclude is not None:
-        stmt = stmt.where(Bucket.id != exclude)
-    if s.scalar(stmt.limit(1)) is not None:
-        raise Conflict("name_taken", f"a bucket named {name!r} already exists")
-
-
-def _flush_name(s: Session, name: str) -> None:
-    try:
-        s.flush()
-    except IntegrityError as exc:  # a concurrent create or rename to the same name won
-        raise Conflict("name_taken", f"a bucket named {name!r} already exists") from exc
 
 
 def create_bucket(
@@ -107,7 +72,7 @@ def create_bucket(
         updated_at=now,
     )
     s.add(bucket)
-    _flush_name(s, name)
+    flush_name(s, name)
     return bucket
 
 
@@ -160,7 +125,7 @@ def update_bucket(
     if imported:
         _provider_changes(state, b, changes)
     _touch(b)
-    _flush_name(s, new_name)
+    flush_name(s, new_name)
     return b
 
 

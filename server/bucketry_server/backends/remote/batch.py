@@ -5,13 +5,23 @@ become visible one after another."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ...errors import TooLarge
 from ..base import BlobRecord, WriteSpec
 
-if TYPE_CHECKING:
-    from .backend import RemoteBackend
+
+class BatchTarget(Protocol):
+    """What a batch needs of its backend (the remote backend): stat and write one blob."""
+
+    async def stat(self, key: str) -> BlobRecord | None:
+        """The blob of ``key``, or None."""
+        ...
+
+    async def write(self, key: str, chunks: AsyncIterator[bytes], spec: WriteSpec) -> BlobRecord:
+        """Store ``key`` from ``chunks``."""
+        ...
+
 
 #: Bytes one batch may hold before its commit.
 MAX_BATCH_BYTES = 256 * 1024 * 1024
@@ -24,7 +34,7 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
 class RemoteBatch:
     """The :class:`..base.BatchWriter` of imported buckets."""
 
-    def __init__(self, backend: RemoteBackend) -> None:
+    def __init__(self, backend: BatchTarget) -> None:
         self.backend = backend
         self.items: list[tuple[str, bytes, WriteSpec]] = []
         self.size = 0
