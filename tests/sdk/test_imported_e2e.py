@@ -255,11 +255,11 @@ def test_demo_tour_imported_step(
     out = proc.stdout
     assert proc.returncode == 0, f"tour failed:\n{out[-6000:]}\n{proc.stderr[-6000:]}"
     for expected in [
-        "[10/10] An imported bucket",
+        "[11/11] An imported bucket",
         "bucket.status(): AVAILABLE",
         "bucket.actions(): ['READ', 'WRITE']",
         "sha256 of 9 files match",
-        "Tour complete: 10 steps",
+        "Tour complete: 11 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
 
