@@ -273,7 +273,13 @@ def test_content_pages_lazily_with_tokens(client: Client, httpx_mock: HTTPXMock)
             "prefix": "a/",
             "content": [
                 {"name": "b/", "type": "DIR"},
-                {"name": "c.jpg", "type": "FILE", "size": 3, "modified_at": "2026-01-01T00:00:00Z"},
+                {
+                    "name": "c.jpg",
+                    "type": "FILE",
+                    "size": 3,
+                    "modified_at": "2026-01-01T00:00:00Z",
+                    "mime_type": "image/jpeg",
+                },
             ],
             "next_token": "tok1",
         },
@@ -289,6 +295,7 @@ def test_content_pages_lazily_with_tokens(client: Client, httpx_mock: HTTPXMock)
     assert entries[0] == ContentEntry(name="b/", key="a/b/", type="folder")
     assert entries[0].is_dir and not entries[1].is_dir
     assert entries[1].size == 3 and entries[1].modified_at is not None
+    assert entries[1].mime_type == "image/jpeg" and entries[2].mime_type is None
     assert entries[2].size is None and entries[2].to_dict()["type"] == "file"
     assert len(httpx_mock.get_requests()) == 2
 
