@@ -367,3 +367,17 @@ def test_list_and_count_filters(client: Client, httpx_mock: HTTPXMock) -> None:
     assert client.buckets.count(imported=True, provider="S3_COMPATIBLE", status="FORBIDDEN") == 1
     with pytest.raises(TypeError):
         client.buckets.count(improted=True)  # type: ignore[call-arg]
+
+
+def test_list_and_count_by_resource_and_credentials_type(
+    client: Client, httpx_mock: HTTPXMock
+) -> None:
+    query = "resource=raw&credentials_type=SAS_TOKEN"
+    httpx_mock.add_response(
+        url=f"{API}/buckets?{query}&sort=-resource&page_size=100",
+        json={"results": [_bucket()], "next_cursor": None},
+    )
+    httpx_mock.add_response(url=f"{API}/buckets/count?{query}", json={"count": 1})
+    found = client.buckets.list(resource="raw", credentials_type="SAS_TOKEN", sort="-resource")
+    assert [b.name for b in found] == ["photos"]
+    assert client.buckets.count(resource="raw", credentials_type="SAS_TOKEN") == 1
