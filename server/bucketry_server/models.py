@@ -94,6 +94,9 @@ class Bucket(Base):
     endpoint_url: Mapped[str | None] = mapped_column(String(2048))
     region: Mapped[str | None] = mapped_column(String(64))
     credentials_enc: Mapped[str | None] = mapped_column(Text)
+    #: The kind of credentials sealed in ``credentials_enc`` (never the secret), e.g.
+    #: ``KEY_SECRET_KEY_PAIR``; None for managed buckets.
+    credentials_type: Mapped[str | None] = mapped_column(String(32))
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="AVAILABLE")
     actions: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -1,8 +1,8 @@
 """Imported buckets end to end through the SDK, on a live server: a FILESYSTEM bucket (a folder
 under the server's allowed root) and an S3_COMPATIBLE bucket on SeaweedFS. Register, status,
 actions, content pages, then the SAME transfer calls as on a managed bucket (a folder uploaded
-and synced back with identical sha256, glob, delete), and the secret nowhere. Preview is not
-asserted here: the server's preview (buckets/preview.py) looks only at managed blob rows."""
+and synced back with identical sha256, glob, delete), and the secret nowhere; the preview, MIME
+types in the content view and a manifest-driven view."""
 
 from __future__ import annotations
 
@@ -145,6 +145,35 @@ def test_register_status_actions_content(imported: Imported) -> None:
     assert bucket.id in {b.id for b in found}
     assert client.buckets.count(imported=True, provider=imported.provider) >= 1
     assert bucket.id not in {b.id for b in client.buckets.list(imported=False)}
+
+
+def test_content_mime_types_manifest_and_preview(imported: Imported) -> None:
+    from PIL import Image
+
+    bucket = imported.bucket
+    pages = list(bucket.content(page_size=2).pages())
+    assert len(pages) == 3
+    assert {e.key: e.mime_type for page in pages for e in page} == {
+        "a/": None,
+        "b/": None,
+        "c.txt": "text/plain",
+        "d.bin": "application/octet-stream",
+        "e/": None,
+    }
+    assert [(e.key, e.mime_type) for e in bucket.content("b/")] == [("b/pic.jpg", "image/jpeg")]
+    manifest = "\n".join(["a/1.txt", "m/x.png", "m/y.json", "m/z.noext", "n/", "c.txt"]) + "\n"
+    bucket.blob("index/manifest.txt").write_bytes(manifest.encode())
+    via = list(bucket.content(page_size=1, manifest_path="index/manifest.txt"))
+    assert [(e.key, e.type) for e in via] == [("a/", "folder"), ("c.txt", "file"), ("m/", "folder")]
+    assert via[1].size == 10 and via[1].mime_type == "text/plain"  # exists: size from the bucket
+    inner = list(bucket.content("m/", manifest_path="index/manifest.txt"))
+    assert [(e.name, e.mime_type, e.size) for e in inner] == [
+        ("x.png", "image/png", None),
+        ("y.json", "application/json", None),
+        ("z.noext", None, None),
+    ]
+    thumb = Image.open(io.BytesIO(bucket.preview()))  # b/pic.jpg, read from the provider
+    assert thumb.format == "JPEG" and thumb.size == (64, 48)
 
 
 def test_same_transfer_calls_as_a_managed_bucket(imported: Imported, tmp_path: Path) -> None:

@@ -273,7 +273,13 @@ def test_content_pages_lazily_with_tokens(client: Client, httpx_mock: HTTPXMock)
             "prefix": "a/",
             "content": [
                 {"name": "b/", "type": "DIR"},
-                {"name": "c.jpg", "type": "FILE", "size": 3, "modified_at": "2026-01-01T00:00:00Z"},
+                {
+                    "name": "c.jpg",
+                    "type": "FILE",
+                    "size": 3,
+                    "modified_at": "2026-01-01T00:00:00Z",
+                    "mime_type": "image/jpeg",
+                },
             ],
             "next_token": "tok1",
         },
@@ -289,6 +295,7 @@ def test_content_pages_lazily_with_tokens(client: Client, httpx_mock: HTTPXMock)
     assert entries[0] == ContentEntry(name="b/", key="a/b/", type="folder")
     assert entries[0].is_dir and not entries[1].is_dir
     assert entries[1].size == 3 and entries[1].modified_at is not None
+    assert entries[1].mime_type == "image/jpeg" and entries[2].mime_type is None
     assert entries[2].size is None and entries[2].to_dict()["type"] == "file"
     assert len(httpx_mock.get_requests()) == 2
 
@@ -360,3 +367,17 @@ def test_list_and_count_filters(client: Client, httpx_mock: HTTPXMock) -> None:
     assert client.buckets.count(imported=True, provider="S3_COMPATIBLE", status="FORBIDDEN") == 1
     with pytest.raises(TypeError):
         client.buckets.count(improted=True)  # type: ignore[call-arg]
+
+
+def test_list_and_count_by_resource_and_credentials_type(
+    client: Client, httpx_mock: HTTPXMock
+) -> None:
+    query = "resource=raw&credentials_type=SAS_TOKEN"
+    httpx_mock.add_response(
+        url=f"{API}/buckets?{query}&sort=-resource&page_size=100",
+        json={"results": [_bucket()], "next_cursor": None},
+    )
+    httpx_mock.add_response(url=f"{API}/buckets/count?{query}", json={"count": 1})
+    found = client.buckets.list(resource="raw", credentials_type="SAS_TOKEN", sort="-resource")
+    assert [b.name for b in found] == ["photos"]
+    assert client.buckets.count(resource="raw", credentials_type="SAS_TOKEN") == 1

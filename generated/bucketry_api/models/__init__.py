@@ -58,6 +58,7 @@ from .credential import Credential
 from .credential_create import CredentialCreate
 from .credential_created import CredentialCreated
 from .credential_page import CredentialPage
+from .credentials_type import CredentialsType
 from .diff_add import DiffAdd
 from .diff_remove import DiffRemove
 from .entry_type import EntryType
@@ -174,6 +175,7 @@ __all__ = (
     "CredentialCreate",
     "CredentialCreated",
     "CredentialPage",
+    "CredentialsType",
     "DiffAdd",
     "DiffRemove",
     "EntryType",

@@ -21,12 +21,15 @@ class BucketContentEntry:
         type_ (EntryType):
         size (int | None | Unset):
         modified_at (datetime.datetime | None | Unset):
+        mime_type (None | str | Unset): Media type guessed from a file's name (e.g. `image/jpeg`); null for folders and
+            unknown extensions.
     """
 
     name: str
     type_: EntryType
     size: int | None | Unset = UNSET
     modified_at: datetime.datetime | None | Unset = UNSET
+    mime_type: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -48,6 +51,12 @@ class BucketContentEntry:
         else:
             modified_at = self.modified_at
 
+        mime_type: None | str | Unset
+        if isinstance(self.mime_type, Unset):
+            mime_type = UNSET
+        else:
+            mime_type = self.mime_type
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -60,6 +69,8 @@ class BucketContentEntry:
             field_dict["size"] = size
         if modified_at is not UNSET:
             field_dict["modified_at"] = modified_at
+        if mime_type is not UNSET:
+            field_dict["mime_type"] = mime_type
 
         return field_dict
 
@@ -96,11 +107,21 @@ class BucketContentEntry:
 
         modified_at = _parse_modified_at(d.pop("modified_at", UNSET))
 
+        def _parse_mime_type(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        mime_type = _parse_mime_type(d.pop("mime_type", UNSET))
+
         bucket_content_entry = cls(
             name=name,
             type_=type_,
             size=size,
             modified_at=modified_at,
+            mime_type=mime_type,
         )
 
         bucket_content_entry.additional_properties = d

@@ -1,17 +1,36 @@
 from typing import Literal, cast
 
 BucketsListSort = Literal[
-    "-created_at", "-name", "-provider", "-updated_at", "created_at", "name", "provider", "updated_at"
+    "-created_at",
+    "-id",
+    "-name",
+    "-owner",
+    "-provider",
+    "-resource",
+    "-updated_at",
+    "created_at",
+    "id",
+    "name",
+    "owner",
+    "provider",
+    "resource",
+    "updated_at",
 ]
 
 BUCKETS_LIST_SORT_VALUES: set[BucketsListSort] = {
     "-created_at",
+    "-id",
     "-name",
+    "-owner",
     "-provider",
+    "-resource",
     "-updated_at",
     "created_at",
+    "id",
     "name",
+    "owner",
     "provider",
+    "resource",
     "updated_at",
 }
 

@@ -93,6 +93,8 @@ class BucketsRepo(ImportOps, Repo["Bucket"]):
         provider: str | None = None,
         status: str | None = None,
         imported: bool | None = None,
+        resource: str | None = None,
+        credentials_type: str | None = None,
         search: str | None = None,
         sort: str | None = None,
         filter: str | dict[str, Any] | None = None,
@@ -106,8 +108,14 @@ class BucketsRepo(ImportOps, Repo["Bucket"]):
         ``S3_COMPATIBLE``, ``AZURE_BLOB``, ``GCS``, ``FILESYSTEM``); ``status`` (``AVAILABLE``,
         ``NOT_FOUND``, ``FORBIDDEN``, ``UNREACHABLE``, ``CHECKING``: the last recorded probe);
         ``imported`` (``True``: only imported buckets, ``False``: only managed ones);
-        ``search`` (a case-insensitive substring of name or description); ``filter``: a JSON Logic expression (dict or
-        string) over the listed fields. ``sort``, ``page_size``, ``first`` and ``skip`` as in
+        ``resource`` (a case-insensitive substring of the provider's bucket name);
+        ``credentials_type`` (the kind of stored credentials: ``KEY_SECRET_KEY_PAIR``,
+        ``ACCOUNT_NAME_TOKEN_PAIR``, ``CONNECTION_STRING``, ``SAS_TOKEN``, ``KEY_FILE_PATH``,
+        ``ANONYMOUS_ACCESS``); ``search`` (a case-insensitive substring of name or
+        description); ``filter``: a JSON Logic expression (dict or string) over the listed
+        fields. ``sort``: ``name``, ``created_at``, ``updated_at``, ``provider``, ``owner``,
+        ``id`` or ``resource``, ``-`` prefixed for descending. ``page_size``, ``first`` and
+        ``skip`` as in
         :class:`~bucketry.Pager`; ``.count()`` counts on the server. A bad filter raises
         ``BadRequestError`` naming it (on iteration: nothing is fetched before)."""
         session = self._session
@@ -118,6 +126,8 @@ class BucketsRepo(ImportOps, Repo["Bucket"]):
             provider=provider,
             status=status,
             imported=imported,
+            resource=resource,
+            credentials_type=credentials_type,
             search=search,
             filter=filter,
         )
@@ -141,6 +151,8 @@ class BucketsRepo(ImportOps, Repo["Bucket"]):
         provider: str | None = None,
         status: str | None = None,
         imported: bool | None = None,
+        resource: str | None = None,
+        credentials_type: str | None = None,
         search: str | None = None,
         filter: str | dict[str, Any] | None = None,
     ) -> int:
@@ -153,6 +165,8 @@ class BucketsRepo(ImportOps, Repo["Bucket"]):
             provider=provider,
             status=status,
             imported=imported,
+            resource=resource,
+            credentials_type=credentials_type,
             search=search,
             filter=filter,
         )

@@ -65,13 +65,15 @@ class ContentEntry:
     """One entry of a bucket's folder view (:meth:`ImportedOps.content`): ``name`` relative to
     the browsed prefix (folders end with ``/``), ``key`` the full key (prefix + name), ``type``
     ``"file"`` or ``"folder"``, ``size`` in bytes and ``modified_at`` for files (``None`` when
-    the provider does not say, and for folders)."""
+    the provider does not say, and for folders), ``mime_type`` guessed by the server from a
+    file's name (``None`` for folders, unknown extensions and older servers)."""
 
     name: str
     key: str
     type: Literal["file", "folder"]
     size: int | None = None
     modified_at: datetime | None = None
+    mime_type: str | None = None
 
     @property
     def is_dir(self) -> bool:
@@ -86,6 +88,7 @@ class ContentEntry:
             "type": self.type,
             "size": self.size,
             "modified_at": self.modified_at,
+            "mime_type": self.mime_type,
         }
 
 
@@ -227,6 +230,7 @@ def _entry(prefix: str, m: Any) -> ContentEntry:
         type="folder" if kind == "DIR" else "file",
         size=opt(m.size),
         modified_at=opt(m.modified_at),
+        mime_type=opt(m.mime_type),
     )
 
 

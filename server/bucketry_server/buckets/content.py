@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import mimetypes
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -114,7 +115,19 @@ async def _file_details(backend: BucketBackend, prefix: str, entries: list[dict[
 
 
 def _dir(name: str) -> dict[str, Any]:
-    return {"name": name, "type": "DIR", "size": None, "modified_at": None}
+    return {"name": name, "type": "DIR", "size": None, "modified_at": None, "mime_type": None}
+
+
+def _file(name: str, size: int | None, modified_at: str | None) -> dict[str, Any]:
+    """A file entry; its ``mime_type`` is guessed from the name (None if unknown)."""
+    mime, _ = mimetypes.guess_type(name, strict=False)
+    return {
+        "name": name,
+        "type": "FILE",
+        "size": size,
+        "modified_at": modified_at,
+        "mime_type": mime,
+    }
 
 
 async def _from_listing(
@@ -127,12 +140,7 @@ async def _from_listing(
     files = [
         (
             b["key"],
-            {
-                "name": b["key"][len(prefix) :],
-                "type": "FILE",
-                "size": b["size"],
-                "modified_at": b["modified_at"],
-            },
+            _file(b["key"][len(prefix) :], b["size"], b["modified_at"]),
         )
         for b in page["results"]
     ]
@@ -176,9 +184,7 @@ async def _from_manifest(
     query = ListQuery(prefix=prefix, delimiter="/", page_size=page_size)
     resume = scan_by_name(list_fetch(keys, prefix), query, prefix, None, page, pos)
     entries = [
-        _dir(item[len(prefix) :])
-        if is_dir
-        else {"name": item.key[len(prefix) :], "type": "FILE", "size": None, "modified_at": None}
+        _dir(item[len(prefix) :]) if is_dir else _file(item.key[len(prefix) :], None, None)
         for is_dir, item in page.entries
     ]
     await _file_details(backend, prefix, entries)

@@ -46,6 +46,23 @@ CREDENTIAL_EXTRAS: dict[str, tuple[str, ...]] = {
     "GCS": (),
     "FILESYSTEM": (),
 }
+#: The kinds of credentials a bucket can hold (``Bucket.credentials_type``), by the field
+#: that identifies each accepted set.
+CREDENTIAL_TYPES = (
+    "KEY_SECRET_KEY_PAIR",
+    "ACCOUNT_NAME_TOKEN_PAIR",
+    "CONNECTION_STRING",
+    "SAS_TOKEN",
+    "KEY_FILE_PATH",
+    "ANONYMOUS_ACCESS",
+)
+_KIND_BY_FIELD = {
+    "secret_access_key": "KEY_SECRET_KEY_PAIR",
+    "account_key": "ACCOUNT_NAME_TOKEN_PAIR",
+    "connection_string": "CONNECTION_STRING",
+    "sas_token": "SAS_TOKEN",
+    "service_account_json": "KEY_FILE_PATH",
+}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 
 
@@ -103,6 +120,15 @@ def check_credentials(provider: str, credentials: Mapping[str, str]) -> dict[str
     if provider == "GCS" and credentials.get("anonymous") not in (None, "true"):
         raise bad("credentials.anonymous", 'must be "true" when given')
     return dict(credentials)
+
+
+def credentials_type(credentials: Mapping[str, str]) -> str:
+    """The kind of checked ``credentials`` (one of :data:`CREDENTIAL_TYPES`): the first
+    identifying field given, else ``ANONYMOUS_ACCESS`` (public GCS, a server folder)."""
+    for name, kind in _KIND_BY_FIELD.items():
+        if credentials.get(name):
+            return kind
+    return "ANONYMOUS_ACCESS"
 
 
 def check_import_prefix(prefix: str | None) -> str:
@@ -186,6 +212,7 @@ def _new_bucket(state: AppState, p: Principal, req: ImportRequest) -> Bucket:
         object_count=0,
     )
     b.credentials_enc = state.keys.seal(b.id, credentials) if credentials else None
+    b.credentials_type = credentials_type(credentials)
     return b
 
 
@@ -215,6 +242,7 @@ def replace_credentials(state: AppState, b: Bucket, credentials: Mapping[str, st
 
     checked = check_credentials(check_provider(b.provider), credentials)
     b.credentials_enc = state.keys.seal(b.id, checked) if checked else None
+    b.credentials_type = credentials_type(checked)
     cache.forget(state, b.id)
 
 

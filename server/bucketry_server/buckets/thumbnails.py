@@ -5,8 +5,8 @@ uploader chose: a 10 KB PNG can declare 80 million palette pixels. Only the head
 before deciding (``Image.open`` is lazy): images above ``max_pixels`` (or whose decoded form
 would exceed ``max_pixels * 4`` bytes) are skipped undecoded; JPEGs decode at a reduced scale
 (``draft``), others are reduced before any full-size conversion. At most ``concurrency``
-decodes run at once, and each blob version (object id) is thumbnailed once: the result, or
-the fact that it has none, is kept in a small LRU cache.
+decodes run at once, and each blob version (named by the caller: bucket id, key and etag) is
+thumbnailed once: the result, or the fact that it has none, is kept in a small LRU cache.
 """
 
 from __future__ import annotations

@@ -42,6 +42,20 @@ SortName = Literal[
     "-updated_at",
     "provider",
     "-provider",
+    "owner",
+    "-owner",
+    "id",
+    "-id",
+    "resource",
+    "-resource",
+]
+CredentialsTypeName = Literal[
+    "KEY_SECRET_KEY_PAIR",
+    "ACCOUNT_NAME_TOKEN_PAIR",
+    "CONNECTION_STRING",
+    "SAS_TOKEN",
+    "KEY_FILE_PATH",
+    "ANONYMOUS_ACCESS",
 ]
 
 
@@ -71,6 +85,8 @@ class BucketFilters:
     provider: ProviderName | None = None
     status: StatusName | None = None
     imported: bool | None = None
+    resource: SearchText = None
+    credentials_type: CredentialsTypeName | None = None
     search: SearchText = None
     filter_: Annotated[Text | None, Query(alias="filter", max_length=4096)] = None
 
@@ -83,6 +99,8 @@ class BucketFilters:
             provider=self.provider,
             status=self.status,
             imported=self.imported,
+            resource=self.resource,
+            credentials_type=self.credentials_type,
             search=self.search,
             filter=self.filter_,
         )

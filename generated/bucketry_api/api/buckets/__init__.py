@@ -30,6 +30,7 @@ from ...models.bucket_update import BucketUpdate
 from ...models.bucket_usage import BucketUsage
 from ...models.buckets_list_sort import BucketsListSort, check_buckets_list_sort
 from ...models.count import Count
+from ...models.credentials_type import CredentialsType, check_credentials_type
 from ...models.problem import Problem
 from ...models.provider import Provider, check_provider
 from ...models.public_access import PublicAccess
@@ -75,6 +76,8 @@ class BucketsApi:
         provider: Provider | Unset = UNSET,
         status: BucketStatus | Unset = UNSET,
         imported: bool | Unset = UNSET,
+        resource: str | Unset = UNSET,
+        credentials_type: CredentialsType | Unset = UNSET,
         search: str | Unset = UNSET,
         sort: BucketsListSort | Unset = "name",
         filter_: str | Unset = UNSET,
@@ -100,6 +103,8 @@ class BucketsApi:
                 provider=provider,
                 status=status,
                 imported=imported,
+                resource=resource,
+                credentials_type=credentials_type,
                 search=search,
                 sort=sort,
                 filter_=filter_,
@@ -147,6 +152,8 @@ class BucketsApi:
         provider: Provider | Unset = UNSET,
         status: BucketStatus | Unset = UNSET,
         imported: bool | Unset = UNSET,
+        resource: str | Unset = UNSET,
+        credentials_type: CredentialsType | Unset = UNSET,
         search: str | Unset = UNSET,
         filter_: str | Unset = UNSET,
         x_organization: str | Unset = UNSET,
@@ -169,6 +176,8 @@ class BucketsApi:
                 provider=provider,
                 status=status,
                 imported=imported,
+                resource=resource,
+                credentials_type=credentials_type,
                 search=search,
                 filter_=filter_,
                 x_organization=x_organization,

@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.bucket_status import BucketStatus
 from ...models.count import Count
+from ...models.credentials_type import CredentialsType
 from ...models.problem import Problem
 from ...models.provider import Provider
 from ...types import UNSET, Response, Unset
@@ -20,6 +21,8 @@ def _get_kwargs(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     filter_: str | Unset = UNSET,
     x_organization: str | Unset = UNSET,
@@ -49,6 +52,14 @@ def _get_kwargs(
     params["status"] = json_status
 
     params["imported"] = imported
+
+    params["resource"] = resource
+
+    json_credentials_type: str | Unset = UNSET
+    if not isinstance(credentials_type, Unset):
+        json_credentials_type = credentials_type
+
+    params["credentials_type"] = json_credentials_type
 
     params["search"] = search
 
@@ -111,6 +122,8 @@ def sync_detailed(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     filter_: str | Unset = UNSET,
     x_organization: str | Unset = UNSET,
@@ -127,6 +140,11 @@ def sync_detailed(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         filter_ (str | Unset):
         x_organization (str | Unset):
@@ -146,6 +164,8 @@ def sync_detailed(
         provider=provider,
         status=status,
         imported=imported,
+        resource=resource,
+        credentials_type=credentials_type,
         search=search,
         filter_=filter_,
         x_organization=x_organization,
@@ -167,6 +187,8 @@ def sync(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     filter_: str | Unset = UNSET,
     x_organization: str | Unset = UNSET,
@@ -183,6 +205,11 @@ def sync(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         filter_ (str | Unset):
         x_organization (str | Unset):
@@ -203,6 +230,8 @@ def sync(
         provider=provider,
         status=status,
         imported=imported,
+        resource=resource,
+        credentials_type=credentials_type,
         search=search,
         filter_=filter_,
         x_organization=x_organization,
@@ -218,6 +247,8 @@ async def asyncio_detailed(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     filter_: str | Unset = UNSET,
     x_organization: str | Unset = UNSET,
@@ -234,6 +265,11 @@ async def asyncio_detailed(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         filter_ (str | Unset):
         x_organization (str | Unset):
@@ -253,6 +289,8 @@ async def asyncio_detailed(
         provider=provider,
         status=status,
         imported=imported,
+        resource=resource,
+        credentials_type=credentials_type,
         search=search,
         filter_=filter_,
         x_organization=x_organization,
@@ -272,6 +310,8 @@ async def asyncio(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     filter_: str | Unset = UNSET,
     x_organization: str | Unset = UNSET,
@@ -288,6 +328,11 @@ async def asyncio(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         filter_ (str | Unset):
         x_organization (str | Unset):
@@ -309,6 +354,8 @@ async def asyncio(
             provider=provider,
             status=status,
             imported=imported,
+            resource=resource,
+            credentials_type=credentials_type,
             search=search,
             filter_=filter_,
             x_organization=x_organization,

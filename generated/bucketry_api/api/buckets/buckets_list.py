@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.bucket_page import BucketPage
 from ...models.bucket_status import BucketStatus
 from ...models.buckets_list_sort import BucketsListSort
+from ...models.credentials_type import CredentialsType
 from ...models.problem import Problem
 from ...models.provider import Provider
 from ...types import UNSET, Response, Unset
@@ -21,6 +22,8 @@ def _get_kwargs(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     sort: BucketsListSort | Unset = "name",
     filter_: str | Unset = UNSET,
@@ -53,6 +56,14 @@ def _get_kwargs(
     params["status"] = json_status
 
     params["imported"] = imported
+
+    params["resource"] = resource
+
+    json_credentials_type: str | Unset = UNSET
+    if not isinstance(credentials_type, Unset):
+        json_credentials_type = credentials_type
+
+    params["credentials_type"] = json_credentials_type
 
     params["search"] = search
 
@@ -127,6 +138,8 @@ def sync_detailed(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     sort: BucketsListSort | Unset = "name",
     filter_: str | Unset = UNSET,
@@ -146,6 +159,11 @@ def sync_detailed(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         sort (BucketsListSort | Unset):  Default: 'name'.
         filter_ (str | Unset):
@@ -168,6 +186,8 @@ def sync_detailed(
         provider=provider,
         status=status,
         imported=imported,
+        resource=resource,
+        credentials_type=credentials_type,
         search=search,
         sort=sort,
         filter_=filter_,
@@ -192,6 +212,8 @@ def sync(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     sort: BucketsListSort | Unset = "name",
     filter_: str | Unset = UNSET,
@@ -211,6 +233,11 @@ def sync(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         sort (BucketsListSort | Unset):  Default: 'name'.
         filter_ (str | Unset):
@@ -234,6 +261,8 @@ def sync(
         provider=provider,
         status=status,
         imported=imported,
+        resource=resource,
+        credentials_type=credentials_type,
         search=search,
         sort=sort,
         filter_=filter_,
@@ -252,6 +281,8 @@ async def asyncio_detailed(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     sort: BucketsListSort | Unset = "name",
     filter_: str | Unset = UNSET,
@@ -271,6 +302,11 @@ async def asyncio_detailed(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         sort (BucketsListSort | Unset):  Default: 'name'.
         filter_ (str | Unset):
@@ -293,6 +329,8 @@ async def asyncio_detailed(
         provider=provider,
         status=status,
         imported=imported,
+        resource=resource,
+        credentials_type=credentials_type,
         search=search,
         sort=sort,
         filter_=filter_,
@@ -315,6 +353,8 @@ async def asyncio(
     provider: Provider | Unset = UNSET,
     status: BucketStatus | Unset = UNSET,
     imported: bool | Unset = UNSET,
+    resource: str | Unset = UNSET,
+    credentials_type: CredentialsType | Unset = UNSET,
     search: str | Unset = UNSET,
     sort: BucketsListSort | Unset = "name",
     filter_: str | Unset = UNSET,
@@ -334,6 +374,11 @@ async def asyncio(
             only).
         status (BucketStatus | Unset): Result of the last check against the provider.
         imported (bool | Unset):
+        resource (str | Unset):
+        credentials_type (CredentialsType | Unset): The kind of credentials stored with an
+            imported bucket (never the secret itself):
+            access key pair (S3), account name + key or connection string or SAS token (Azure),
+            service account key (GCS), or none (public GCS, a server folder).
         search (str | Unset):
         sort (BucketsListSort | Unset):  Default: 'name'.
         filter_ (str | Unset):
@@ -358,6 +403,8 @@ async def asyncio(
             provider=provider,
             status=status,
             imported=imported,
+            resource=resource,
+            credentials_type=credentials_type,
             search=search,
             sort=sort,
             filter_=filter_,
