@@ -52,11 +52,12 @@ def model_dict(model: Any) -> dict[str, Any]:
 
 class Session(Protocol):
     """What the resources and the transfer engine use of a client (``bucketry.Client`` is
-    one): the generated API, calls translated to SDK errors, the retry policy, progress
+    one): the generated API and its HTTP client (base URL ``…/api/v1``), calls translated to SDK errors, the retry policy, progress
     default, and the server's clock offset."""
 
     url: str
     api: ApiClient
+    http: httpx.Client
     retry_policy: RetryPolicy
     progress: bool | ProgressCallback | None
 

@@ -94,6 +94,7 @@ from .public_access import PublicAccess
 from .signed_url import SignedUrl
 from .signed_url_item import SignedUrlItem
 from .signed_url_item_method import SignedUrlItemMethod
+from .signed_url_kind import SignedUrlKind
 from .signed_url_list import SignedUrlList
 from .signed_url_request import SignedUrlRequest
 from .sort_direction import SortDirection
@@ -211,6 +212,7 @@ __all__ = (
     "SignedUrl",
     "SignedUrlItem",
     "SignedUrlItemMethod",
+    "SignedUrlKind",
     "SignedUrlList",
     "SignedUrlRequest",
     "SortDirection",

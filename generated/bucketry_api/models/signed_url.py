@@ -7,6 +7,9 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.signed_url_kind import SignedUrlKind, check_signed_url_kind
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="SignedUrl")
 
 
@@ -16,14 +19,21 @@ class SignedUrl:
     Attributes:
         key (str):
         method (str):
-        url (str): Path (`/api/v1/signed/…`) or absolute URL when the server knows its public address.
+        url (str): Path (`/api/v1/signed/…`) or absolute URL when the server knows its public address; for `kind:
+            provider`, the provider's own presigned URL.
         expires_at (datetime.datetime):
+        kind (SignedUrlKind | Unset): `provider`: the URL is the provider's own presigned URL (imported buckets whose
+            provider can sign: S3 with keys, Azure with an account key, GCS with a service account; same expiry cap; the
+            bytes do not pass through the server, an Azure PUT needs `x-ms-blob-type: BlockBlob`, and it stays valid until
+            it expires even if the token that made it is deleted). `server`: the server's signed URL (`/signed/…`), which
+            stops working once the access behind it is gone.
     """
 
     key: str
     method: str
     url: str
     expires_at: datetime.datetime
+    kind: SignedUrlKind | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,6 +45,10 @@ class SignedUrl:
 
         expires_at = self.expires_at.isoformat()
 
+        kind: str | Unset = UNSET
+        if not isinstance(self.kind, Unset):
+            kind = self.kind
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -45,6 +59,8 @@ class SignedUrl:
                 "expires_at": expires_at,
             }
         )
+        if kind is not UNSET:
+            field_dict["kind"] = kind
 
         return field_dict
 
@@ -59,11 +75,19 @@ class SignedUrl:
 
         expires_at = datetime.datetime.fromisoformat(d.pop("expires_at"))
 
+        _kind = d.pop("kind", UNSET)
+        kind: SignedUrlKind | Unset
+        if isinstance(_kind, Unset):
+            kind = UNSET
+        else:
+            kind = check_signed_url_kind(_kind)
+
         signed_url = cls(
             key=key,
             method=method,
             url=url,
             expires_at=expires_at,
+            kind=kind,
         )
 
         signed_url.additional_properties = d

@@ -61,7 +61,12 @@ def plan_batches(
     """Split ``items`` into batches (lists of indexes, in order) and the files that go by
     themselves: those above the batch threshold (or the multipart threshold), keys not under
     ``prefix`` or not encodable as member names, and batches of one."""
-    if not opts.batch or opts.if_none_match not in (None, "*") or len(prefix) > MAX_PREFIX:
+    if (
+        not opts.batch
+        or opts.direct
+        or opts.if_none_match not in (None, "*")
+        or len(prefix) > MAX_PREFIX
+    ):
         return [], list(range(len(items)))
     limit = min(opts.batch_threshold, opts.multipart_threshold, MAX_BATCH_MEMBER)
     byte_budget = min(opts.batch_bytes, MAX_REQUEST // 2)

@@ -33,6 +33,7 @@ from ..types import BlobInfo, arg
 from .bodies import TransferCancelled
 from .checksums import ThreadedHasher
 from .context import TransferContext
+from .direct import open_direct
 from .filters import PARTIAL_SUFFIX, PathFilter
 from .folders import UnsafeKeyError, failed, local_path_for, remote_index, remote_one, run_all
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
@@ -56,10 +57,15 @@ def partial_path(path: Path) -> Path:
 
 @contextlib.contextmanager
 def open_stream(
-    client: Session, ref: str, key: str, offset: int, etag: str | None
+    client: Session, ref: str, key: str, offset: int, etag: str | None, *, direct: bool = False
 ) -> Iterator[httpx.Response]:
     """``GET`` the blob from ``offset``, with SDK errors (also for a connection lost while
-    reading the body)."""
+    reading the body). ``direct``: from the provider of an imported bucket when the server
+    redirects there (see :mod:`.direct`; not pinned to ``etag`` then)."""
+    if direct:
+        with open_direct(client, ref, key, offset) as response:
+            yield response
+        return
     with client.stream(
         client.api.blobs.get_stream,
         ref,
@@ -169,7 +175,9 @@ def _receive(ctx: TransferContext, state: _Fetch, f: BinaryIO, counter: PartCoun
     byte written even when the connection drops midway. Raises ``IntegrityError`` when the
     body ends early."""
     info = state.info
-    with open_stream(ctx.client, ctx.ref, info.key, state.offset, info.etag) as response:
+    with open_stream(
+        ctx.client, ctx.ref, info.key, state.offset, info.etag, direct=ctx.options.direct
+    ) as response:
         if state.offset and response.status_code == 200:  # the server ignored Range
             state.offset = 0
             f.seek(0)

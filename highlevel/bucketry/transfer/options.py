@@ -45,6 +45,13 @@ class TransferOptions:
         batch_threshold: files up to this size go in batches. Default 1 MiB.
         batch_files: at most this many files per batch. Default 1000.
         batch_bytes: at most this many bytes per batch. Default 64 MiB.
+        direct: on imported buckets whose provider can sign, move the bytes between this
+            machine and the provider (presigned URLs; the bearer token is never sent there)
+            instead of through the server: downloads follow the server's 307, uploads of files
+            up to 5000 MiB go as one PUT to a provider-signed URL (no tar batches; the source
+            mtime and ``metadata`` are not stored, and downloads are not pinned to the listed
+            version). Managed buckets, providers that cannot sign and larger files are
+            proxied as usual. Default off.
     """
 
     part_size: int = DEFAULT_PART_SIZE
@@ -59,6 +66,7 @@ class TransferOptions:
     batch_threshold: int = DEFAULT_BATCH_THRESHOLD
     batch_files: int = DEFAULT_BATCH_FILES
     batch_bytes: int = DEFAULT_BATCH_BYTES
+    direct: bool = False
 
     def __post_init__(self) -> None:
         if self.part_size < 1 or self.multipart_threshold < 0:
@@ -86,6 +94,7 @@ class TransferSettings(TypedDict, total=False):
     batch_threshold: int
     batch_files: int
     batch_bytes: int
+    direct: bool
 
 
 def resolve_options(

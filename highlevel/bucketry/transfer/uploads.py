@@ -12,6 +12,7 @@ from ..progress import ProgressCallback, resolve_progress
 from ..types import BlobInfo
 from .batches import Item, plan_batches, send_batch
 from .context import TransferContext
+from .direct import put_direct
 from .filters import IGNORE_FILE, PathFilter
 from .folders import (
     LocalFile,
@@ -175,11 +176,14 @@ def upload_files(ctx: TransferContext, items: Sequence[Item], prefix: str) -> li
 
 
 def upload_one(ctx: TransferContext, lf: LocalFile, key: str) -> FileResult:
-    """Upload one local file to ``key`` (single PUT, or multipart above the threshold,
-    resuming an open upload of the same file); errors become a failed ``FileResult``."""
+    """Upload one local file to ``key`` (with ``direct``, one PUT to the provider when it
+    can take it; else a single PUT, or multipart above the threshold, resuming an open upload
+    of the same file); errors become a failed ``FileResult``."""
     started = time.monotonic()
     try:
-        if lf.size > ctx.options.multipart_threshold:
+        if ctx.options.direct and put_direct(ctx, lf, key, PartCounter(ctx.progress)):
+            sent, resumed = lf.size, False
+        elif lf.size > ctx.options.multipart_threshold:
             outcome = upload_multipart(ctx, lf, key)
             sent, resumed = outcome.sent, outcome.resumed
         else:

@@ -14,7 +14,7 @@ so deleting the credential, its expiry, or a public bucket turning private ends 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Literal
@@ -45,12 +45,15 @@ class SignRequest:
 
 @dataclass(frozen=True)
 class SignedGrant:
-    """A minted token and when it expires (unix seconds, capped at the minting token's)."""
+    """A minted token and when it expires (unix seconds, capped at the minting token's);
+    ``provider_url``: the provider's own signed URL for an imported bucket whose provider can
+    sign (same expiry), to be handed out instead of the server's."""
 
     key: str
     method: Method
     token: str
     expiry: int
+    provider_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,26 @@ def mint(
                 raise forbidden("upload URLs need write access to the bucket")
             backend_for(state, b).check_writable()
         bucket_id = b.id
+        presign = provider_signer(backend_for(state, b))
     now = int(time.time())
     grants = []
     for item in requests:
         expiry = min(now + item.expires_in, expiry_cap(p))
         payload = {"m": item.method, "b": bucket_id, "k": item.key, "e": expiry, "t": p.token_id}
-        grants.append(
-            SignedGrant(item.key, item.method, state.signer.sign(PURPOSE, payload), expiry)
-        )
+        url = presign(item.key, item.method, max(1, expiry - now)) if presign else None
+        token = state.signer.sign(PURPOSE, payload)
+        grants.append(SignedGrant(item.key, item.method, token, expiry, url))
     return grants
+
+
+def provider_signer(backend: object) -> Callable[[str, str, int], str | None] | None:
+    """The backend's ``presign(key, method, expires_in)`` if it is an imported bucket's
+    (its provider's own signed URLs; each call may still answer None when the provider or
+    its credentials cannot sign), else None (managed buckets: the server signs)."""
+    if not getattr(backend, "imported", False):
+        return None
+    presign = getattr(backend, "presign", None)
+    return presign if callable(presign) else None
 
 
 def expiry_cap(p: Principal) -> int:

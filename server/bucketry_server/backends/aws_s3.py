@@ -278,9 +278,10 @@ class S3Client:
         return info
 
     def presign(self, key: str, method: str, expires_in: int) -> str | None:
-        """A SigV4 presigned GET or PUT URL."""
+        """A SigV4 presigned GET or PUT URL, or None without an access key (anonymous
+        access cannot sign)."""
         op = {"GET": "get_object", "PUT": "put_object"}.get(method.upper())
-        if op is None:
+        if op is None or not self.config.credentials.get("access_key_id"):
             return None
         url: str = self.s3.generate_presigned_url(
             op, Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in

@@ -18,6 +18,7 @@ from ..blobs.views import blob_json
 from ..errors import Invalid
 from ..keys import check_key, check_prefix
 from ..state import AppState
+from . import direct as direct_path
 from . import http_bodies
 from .deps import CurrentPrincipal, State
 from .params import BucketRef, ChecksumSHA256, ContentMD5, Text
@@ -54,7 +55,12 @@ async def blobs_put(
     content_md5: ContentMD5 = None,
     x_checksum_sha256: ChecksumSHA256 = None,
     x_blob_metadata: Annotated[str | None, Header(alias="X-Blob-Metadata", max_length=2048)] = None,
+    direct: bool = False,
 ) -> Response:
+    if direct_path.wants_direct(request, direct):
+        redirect = await direct_path.redirect_put(request, state, p, bucket, key)
+        if redirect is not None:
+            return redirect
     return await http_bodies.upload(
         request,
         state,
@@ -79,7 +85,12 @@ async def blobs_get(
     range_: Annotated[str | None, Header(alias="Range", max_length=100)] = None,
     if_match: IfMatch = None,
     if_none_match: IfNoneMatch = None,
+    direct: bool = False,
 ) -> Response:
+    if direct_path.wants_direct(request, direct):
+        redirect = await direct_path.redirect_get(request, state, p, bucket, key)
+        if redirect is not None:
+            return redirect
     return await http_bodies.download(
         lambda: _readable_blob(request, state, p, bucket, key),
         range_header=range_,

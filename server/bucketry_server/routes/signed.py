@@ -67,7 +67,9 @@ def blobs_sign(
             {
                 "key": g.key,
                 "method": g.method,
-                "url": base + str(request.app.url_path_for("blobs_signed_get", token=g.token)),
+                "url": g.provider_url
+                or base + str(request.app.url_path_for("blobs_signed_get", token=g.token)),
+                "kind": "provider" if g.provider_url else "server",
                 "expires_at": iso(datetime.fromtimestamp(g.expiry, UTC)),
             }
             for g in grants

@@ -161,10 +161,12 @@ class BlobsApi:
         self,
         bucket: str,
         *,
+        direct: bool | Unset = UNSET,
         key: str,
         range_: str | Unset = UNSET,
         if_match: str | Unset = UNSET,
         if_none_match: str | Unset = UNSET,
+        prefer: str | Unset = UNSET,
     ) -> tuple[File, httpx.Response]:
         """Download a blob (streamed; `Range` for a part; resumable).
 
@@ -179,10 +181,12 @@ class BlobsApi:
         response = self._client.get_httpx_client().request(
             **_blobs_get._get_kwargs(
                 bucket=bucket,
+                direct=direct,
                 key=key,
                 range_=range_,
                 if_match=if_match,
                 if_none_match=if_none_match,
+                prefer=prefer,
             )
         )
         raise_for_status(response)
@@ -194,10 +198,12 @@ class BlobsApi:
         self,
         bucket: str,
         *,
+        direct: bool | Unset = UNSET,
         key: str,
         range_: str | Unset = UNSET,
         if_match: str | Unset = UNSET,
         if_none_match: str | Unset = UNSET,
+        prefer: str | Unset = UNSET,
     ) -> Iterator[httpx.Response]:
         """Download a blob (streamed; `Range` for a part; resumable).
 
@@ -213,10 +219,12 @@ class BlobsApi:
         with self._client.get_httpx_client().stream(
             **_blobs_get._get_kwargs(
                 bucket=bucket,
+                direct=direct,
                 key=key,
                 range_=range_,
                 if_match=if_match,
                 if_none_match=if_none_match,
+                prefer=prefer,
             )
         ) as response:
             raise_for_status(response)
@@ -227,6 +235,7 @@ class BlobsApi:
         bucket: str,
         *,
         body: File | IO[bytes] | bytes | Iterable[bytes],
+        direct: bool | Unset = UNSET,
         content_type: str | Unset = UNSET,
         key: str,
         if_match: str | Unset = UNSET,
@@ -234,6 +243,7 @@ class BlobsApi:
         content_md5: str | Unset = UNSET,
         x_checksum_sha256: str | Unset = UNSET,
         x_blob_metadata: str | Unset = UNSET,
+        prefer: str | Unset = UNSET,
     ) -> tuple[Blob, httpx.Response]:
         """Create or replace a blob from a streamed body.
 
@@ -250,6 +260,7 @@ class BlobsApi:
             **_blobs_put._get_kwargs(
                 bucket=bucket,
                 body=body,
+                direct=direct,
                 content_type=content_type,
                 key=key,
                 if_match=if_match,
@@ -257,6 +268,7 @@ class BlobsApi:
                 content_md5=content_md5,
                 x_checksum_sha256=x_checksum_sha256,
                 x_blob_metadata=x_blob_metadata,
+                prefer=prefer,
             )
         )
         raise_for_status(response)

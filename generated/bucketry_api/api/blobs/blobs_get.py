@@ -14,10 +14,12 @@ from ...types import UNSET, File, Response, Unset
 def _get_kwargs(
     bucket: str,
     *,
+    direct: bool | Unset = UNSET,
     key: str,
     range_: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(range_, Unset):
@@ -29,7 +31,12 @@ def _get_kwargs(
     if not isinstance(if_none_match, Unset):
         headers["If-None-Match"] = if_none_match
 
+    if not isinstance(prefer, Unset):
+        headers["Prefer"] = prefer
+
     params: dict[str, Any] = {}
+
+    params["direct"] = direct
 
     params["key"] = key
 
@@ -61,6 +68,10 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     if response.status_code == 304:
         response_304 = cast(Any, None)
         return response_304
+
+    if response.status_code == 307:
+        response_307 = cast(Any, None)
+        return response_307
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -108,19 +119,23 @@ def sync_detailed(
     bucket: str,
     *,
     client: AuthenticatedClient,
+    direct: bool | Unset = UNSET,
     key: str,
     range_: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
 ) -> Response[Any | File | Problem]:
     """Download a blob (streamed; `Range` for a part; resumable).
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         key (str):
         range_ (str | Unset):
         if_match (str | Unset):
         if_none_match (str | Unset):
+        prefer (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,10 +147,12 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         bucket=bucket,
+        direct=direct,
         key=key,
         range_=range_,
         if_match=if_match,
         if_none_match=if_none_match,
+        prefer=prefer,
     )
 
     response = client.get_httpx_client().request(
@@ -149,19 +166,23 @@ def sync(
     bucket: str,
     *,
     client: AuthenticatedClient,
+    direct: bool | Unset = UNSET,
     key: str,
     range_: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
 ) -> Any | File | Problem | None:
     """Download a blob (streamed; `Range` for a part; resumable).
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         key (str):
         range_ (str | Unset):
         if_match (str | Unset):
         if_none_match (str | Unset):
+        prefer (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -174,10 +195,12 @@ def sync(
     return sync_detailed(
         bucket=bucket,
         client=client,
+        direct=direct,
         key=key,
         range_=range_,
         if_match=if_match,
         if_none_match=if_none_match,
+        prefer=prefer,
     ).parsed
 
 
@@ -185,19 +208,23 @@ async def asyncio_detailed(
     bucket: str,
     *,
     client: AuthenticatedClient,
+    direct: bool | Unset = UNSET,
     key: str,
     range_: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
 ) -> Response[Any | File | Problem]:
     """Download a blob (streamed; `Range` for a part; resumable).
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         key (str):
         range_ (str | Unset):
         if_match (str | Unset):
         if_none_match (str | Unset):
+        prefer (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,10 +236,12 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         bucket=bucket,
+        direct=direct,
         key=key,
         range_=range_,
         if_match=if_match,
         if_none_match=if_none_match,
+        prefer=prefer,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -224,19 +253,23 @@ async def asyncio(
     bucket: str,
     *,
     client: AuthenticatedClient,
+    direct: bool | Unset = UNSET,
     key: str,
     range_: str | Unset = UNSET,
     if_match: str | Unset = UNSET,
     if_none_match: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
 ) -> Any | File | Problem | None:
     """Download a blob (streamed; `Range` for a part; resumable).
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         key (str):
         range_ (str | Unset):
         if_match (str | Unset):
         if_none_match (str | Unset):
+        prefer (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -250,9 +283,11 @@ async def asyncio(
         await asyncio_detailed(
             bucket=bucket,
             client=client,
+            direct=direct,
             key=key,
             range_=range_,
             if_match=if_match,
             if_none_match=if_none_match,
+            prefer=prefer,
         )
     ).parsed

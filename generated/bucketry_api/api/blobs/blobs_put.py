@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -15,6 +15,7 @@ def _get_kwargs(
     bucket: str,
     *,
     body: File,
+    direct: bool | Unset = UNSET,
     content_type: str | Unset = UNSET,
     key: str,
     if_match: str | Unset = UNSET,
@@ -22,6 +23,7 @@ def _get_kwargs(
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
+    prefer: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(if_match, Unset):
@@ -39,7 +41,12 @@ def _get_kwargs(
     if not isinstance(x_blob_metadata, Unset):
         headers["X-Blob-Metadata"] = x_blob_metadata
 
+    if not isinstance(prefer, Unset):
+        headers["Prefer"] = prefer
+
     params: dict[str, Any] = {}
+
+    params["direct"] = direct
 
     params["content_type"] = content_type
 
@@ -62,11 +69,15 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Blob | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Blob | Problem | None:
     if response.status_code == 201:
         response_201 = Blob.from_dict(response.json())
 
         return response_201
+
+    if response.status_code == 307:
+        response_307 = cast(Any, None)
+        return response_307
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -104,7 +115,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Blob | Problem]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Blob | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -118,6 +131,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: File,
+    direct: bool | Unset = UNSET,
     content_type: str | Unset = UNSET,
     key: str,
     if_match: str | Unset = UNSET,
@@ -125,7 +139,8 @@ def sync_detailed(
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
-) -> Response[Blob | Problem]:
+    prefer: str | Unset = UNSET,
+) -> Response[Any | Blob | Problem]:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
@@ -135,6 +150,7 @@ def sync_detailed(
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         content_type (str | Unset):
         key (str):
         if_match (str | Unset):
@@ -142,6 +158,7 @@ def sync_detailed(
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
         x_blob_metadata (str | Unset):
+        prefer (str | Unset):
         body (File):
 
     Raises:
@@ -149,12 +166,13 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Blob | Problem]
+        Response[Any | Blob | Problem]
     """
 
     kwargs = _get_kwargs(
         bucket=bucket,
         body=body,
+        direct=direct,
         content_type=content_type,
         key=key,
         if_match=if_match,
@@ -162,6 +180,7 @@ def sync_detailed(
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
         x_blob_metadata=x_blob_metadata,
+        prefer=prefer,
     )
 
     response = client.get_httpx_client().request(
@@ -176,6 +195,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: File,
+    direct: bool | Unset = UNSET,
     content_type: str | Unset = UNSET,
     key: str,
     if_match: str | Unset = UNSET,
@@ -183,7 +203,8 @@ def sync(
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
-) -> Blob | Problem | None:
+    prefer: str | Unset = UNSET,
+) -> Any | Blob | Problem | None:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
@@ -193,6 +214,7 @@ def sync(
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         content_type (str | Unset):
         key (str):
         if_match (str | Unset):
@@ -200,6 +222,7 @@ def sync(
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
         x_blob_metadata (str | Unset):
+        prefer (str | Unset):
         body (File):
 
     Raises:
@@ -207,13 +230,14 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Blob | Problem
+        Any | Blob | Problem
     """
 
     return sync_detailed(
         bucket=bucket,
         client=client,
         body=body,
+        direct=direct,
         content_type=content_type,
         key=key,
         if_match=if_match,
@@ -221,6 +245,7 @@ def sync(
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
         x_blob_metadata=x_blob_metadata,
+        prefer=prefer,
     ).parsed
 
 
@@ -229,6 +254,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: File,
+    direct: bool | Unset = UNSET,
     content_type: str | Unset = UNSET,
     key: str,
     if_match: str | Unset = UNSET,
@@ -236,7 +262,8 @@ async def asyncio_detailed(
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
-) -> Response[Blob | Problem]:
+    prefer: str | Unset = UNSET,
+) -> Response[Any | Blob | Problem]:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
@@ -246,6 +273,7 @@ async def asyncio_detailed(
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         content_type (str | Unset):
         key (str):
         if_match (str | Unset):
@@ -253,6 +281,7 @@ async def asyncio_detailed(
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
         x_blob_metadata (str | Unset):
+        prefer (str | Unset):
         body (File):
 
     Raises:
@@ -260,12 +289,13 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Blob | Problem]
+        Response[Any | Blob | Problem]
     """
 
     kwargs = _get_kwargs(
         bucket=bucket,
         body=body,
+        direct=direct,
         content_type=content_type,
         key=key,
         if_match=if_match,
@@ -273,6 +303,7 @@ async def asyncio_detailed(
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
         x_blob_metadata=x_blob_metadata,
+        prefer=prefer,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -285,6 +316,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: File,
+    direct: bool | Unset = UNSET,
     content_type: str | Unset = UNSET,
     key: str,
     if_match: str | Unset = UNSET,
@@ -292,7 +324,8 @@ async def asyncio(
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
-) -> Blob | Problem | None:
+    prefer: str | Unset = UNSET,
+) -> Any | Blob | Problem | None:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
@@ -302,6 +335,7 @@ async def asyncio(
 
     Args:
         bucket (str):
+        direct (bool | Unset):
         content_type (str | Unset):
         key (str):
         if_match (str | Unset):
@@ -309,6 +343,7 @@ async def asyncio(
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
         x_blob_metadata (str | Unset):
+        prefer (str | Unset):
         body (File):
 
     Raises:
@@ -316,7 +351,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Blob | Problem
+        Any | Blob | Problem
     """
 
     return (
@@ -324,6 +359,7 @@ async def asyncio(
             bucket=bucket,
             client=client,
             body=body,
+            direct=direct,
             content_type=content_type,
             key=key,
             if_match=if_match,
@@ -331,5 +367,6 @@ async def asyncio(
             content_md5=content_md5,
             x_checksum_sha256=x_checksum_sha256,
             x_blob_metadata=x_blob_metadata,
+            prefer=prefer,
         )
     ).parsed

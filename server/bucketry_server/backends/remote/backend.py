@@ -25,7 +25,7 @@ from ...timeutil import utcnow
 from ..base import BatchWriter, BlobRecord, InTransaction, ListQuery, Probe, Usage, WriteSpec
 from ..conditions import check_preconditions
 from . import cache
-from .client import ObjectClient, ProviderNotFound, ProviderVersionChanged
+from .client import ObjectClient, ProviderError, ProviderNotFound, ProviderVersionChanged
 from .errors import run
 from .listing import list_page
 from .probing import probe_bucket, recorded_probe
@@ -157,6 +157,16 @@ class RemoteBackend:
         async for chunk in rest:
             parts.append(chunk)
         return b"".join(parts)
+
+    def presign(self, key: str, method: str, expires_in: int) -> str | None:
+        """The provider's own signed URL for ``method`` (GET or PUT) of ``key``, valid
+        ``expires_in`` seconds, or None when the provider or these credentials cannot sign
+        (a folder, Azure without an account key, GCS without a service account, S3 without
+        keys). Signing is local (no network); blocking all the same: call from a thread."""
+        try:
+            return self.client.presign(self._full(key), method, expires_in)
+        except (ProviderError, ValueError):
+            return None
 
     # ------------------------------------------------------------------ writes
     async def _preconditions(self, key: str, spec: WriteSpec) -> None:

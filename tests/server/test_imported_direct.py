@@ -1,0 +1,209 @@
+"""Provider-signed URLs and the direct data path of imported buckets, over HTTP.
+
+SeaweedFS (S3_COMPATIBLE) is reached through a recording TCP forwarder used as the bucket's
+endpoint, so the tests see every byte that went to the provider; Azurite (AZURE_BLOB) directly.
+Signed URLs of imported buckets whose provider can sign are the provider's own (``kind:
+provider``) and work with plain httpx; ``?direct=true`` / ``Prefer: redirect`` answer 307 to
+the provider after the usual authorization; managed buckets and requests needing the server
+are proxied as before.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from tests.conftest import SEAWEED_BUCKET
+from tests.server.imported_helpers import auth, import_bucket, put
+from tests.support.azurite import Azurite
+from tests.support.live_server import LiveServer
+from tests.support.recording_proxy import RecordingProxy, recording_proxy
+from tests.support.seaweed import SeaweedS3
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.fixture
+def s3_direct(
+    server: LiveServer, users: dict[str, str], seaweed: SeaweedS3, unique: str
+) -> Iterator[tuple[str, RecordingProxy]]:
+    """An S3_COMPATIBLE bucket of alice whose endpoint is a recording proxy to SeaweedFS."""
+    with recording_proxy(urlsplit(seaweed.endpoint_url).port or 80) as proxy:
+        name = f"sw-direct-{unique}"
+        r = import_bucket(
+            server.api,
+            users["alice"],
+            {
+                "provider": "S3_COMPATIBLE",
+                "provider_bucket": SEAWEED_BUCKET,
+                "endpoint_url": proxy.url,
+                "region": "us-east-1",
+                "name": name,
+                "prefix": f"{name}/",
+                "credentials": {
+                    "access_key_id": seaweed.access_key,
+                    "secret_access_key": seaweed.secret_key,
+                },
+            },
+        )
+        assert r.status_code == 201 and r.json()["status"] == "AVAILABLE", r.text
+        yield name, proxy
+
+
+def _sign(api: str, token: str, bucket: str, key: str, method: str) -> dict[str, str]:
+    r = httpx.post(
+        f"{api}/buckets/{bucket}/signed-urls",
+        json={"items": [{"key": key, "method": method, "expires_in": 600}]},
+        headers=auth(token),
+    )
+    assert r.status_code == 200, r.text
+    result: dict[str, str] = r.json()["results"][0]
+    return result
+
+
+def _direct(
+    api: str, token: str, bucket: str, key: str, method: str, **headers: str
+) -> httpx.Response:
+    return httpx.request(
+        method,
+        f"{api}/buckets/{bucket}/blob",
+        params={"key": key, **({} if "Prefer" in headers else {"direct": "true"})},
+        headers={**auth(token), **headers},
+        follow_redirects=False,
+    )
+
+
+def _proxied_get(api: str, token: str, bucket: str, key: str) -> bytes:
+    r = httpx.get(f"{api}/buckets/{bucket}/blob", params={"key": key}, headers=auth(token))
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+def test_s3_signed_urls_are_the_providers(
+    server: LiveServer, users: dict[str, str], s3_direct: tuple[str, RecordingProxy]
+) -> None:
+    bucket, proxy = s3_direct
+    api, token = server.api, users["alice"]
+    data = os.urandom(70_000)
+    up = _sign(api, token, bucket, "signed/up.bin", "PUT")
+    assert up["kind"] == "provider" and up["url"].startswith(proxy.url), up
+    assert "X-Amz-Signature" in up["url"] and token not in up["url"]
+    assert httpx.put(up["url"], content=data).status_code == 200
+    assert data in proxy.sent  # the body went to the provider itself
+    assert _proxied_get(api, token, bucket, "signed/up.bin") == data
+    down = _sign(api, token, bucket, "signed/up.bin", "GET")
+    assert down["kind"] == "provider" and down["url"].startswith(proxy.url)
+    got = httpx.get(down["url"])
+    assert got.status_code == 200 and got.content == data
+
+
+def test_s3_direct_get_and_put_redirect_to_the_provider(
+    server: LiveServer, users: dict[str, str], s3_direct: tuple[str, RecordingProxy]
+) -> None:
+    bucket, proxy = s3_direct
+    api, token = server.api, users["alice"]
+    data = os.urandom(90_000)
+    r = _direct(api, token, bucket, "d/one.bin", "PUT")
+    assert r.status_code == 307, r.text
+    location = r.headers["location"]
+    assert location.startswith(proxy.url) and "X-Amz-Expires=300" in location
+    before = len(proxy.sent)
+    assert httpx.put(location, content=data).status_code == 200
+    assert data in proxy.sent[before:]
+    for how in ({}, {"Prefer": "redirect"}):
+        g = _direct(api, token, bucket, "d/one.bin", "GET", **how)
+        assert g.status_code == 307, g.text
+        assert g.content == b"" and g.headers["location"].startswith(proxy.url)
+        fetched = httpx.get(g.headers["location"])
+        assert fetched.status_code == 200 and fetched.content == data
+    assert token.encode() not in proxy.sent  # the bearer token never reached the provider
+    missing = _direct(api, token, bucket, "d/none.bin", "GET")
+    assert missing.status_code == 404, missing.text
+    # A header only the server can honour keeps the request proxied.
+    cond = _direct(api, token, bucket, "d/one.bin", "GET", **{"If-Match": "*"})
+    assert cond.status_code == 200 and cond.content == data
+
+
+def test_direct_put_needs_write_access(
+    server: LiveServer, users: dict[str, str], s3_direct: tuple[str, RecordingProxy]
+) -> None:
+    bucket, _ = s3_direct
+    api = server.api
+    assert put(api, users["alice"], bucket, "ro/k.txt", b"k").status_code == 201
+    pub = httpx.put(
+        f"{api}/buckets/{bucket}/public", json={"public": True}, headers=auth(users["alice"])
+    )
+    assert pub.status_code == 200, pub.text
+    refused = _direct(api, users["bob"], bucket, "ro/new.txt", "PUT")
+    assert refused.status_code == 403 and "location" not in refused.headers, refused.text
+    signed = httpx.post(
+        f"{api}/buckets/{bucket}/signed-urls",
+        json={"items": [{"key": "ro/new.txt", "method": "PUT"}]},
+        headers=auth(users["bob"]),
+    )
+    assert signed.status_code == 403, signed.text
+    read = _direct(api, users["bob"], bucket, "ro/k.txt", "GET")
+    assert read.status_code == 307 and httpx.get(read.headers["location"]).content == b"k"
+    anonymous = httpx.put(
+        f"{api}/buckets/{bucket}/blob", params={"key": "ro/x", "direct": "true"}, content=b""
+    )
+    assert anonymous.status_code == 401, anonymous.text
+
+
+def test_managed_buckets_ignore_the_preference(server: LiveServer, users: dict[str, str]) -> None:
+    api, token = server.api, users["alice"]
+    name = f"managed-direct-{uuid.uuid4().hex[:8]}"
+    assert httpx.post(f"{api}/buckets", json={"name": name}, headers=auth(token)).is_success
+    w = httpx.put(
+        f"{api}/buckets/{name}/blob",
+        params={"key": "m.txt", "direct": "true"},
+        content=b"managed",
+        headers=auth(token),
+    )
+    assert w.status_code == 201, w.text
+    r = _direct(api, token, name, "m.txt", "GET")
+    assert r.status_code == 200 and r.content == b"managed"
+    signed = _sign(api, token, name, "m.txt", "GET")
+    assert signed["kind"] == "server" and "/signed/" in signed["url"]
+
+
+def test_azure_signed_and_direct(
+    server: LiveServer, users: dict[str, str], azurite: Azurite, unique: str
+) -> None:
+    container = f"direct-{uuid.uuid4().hex[:10]}"
+    BlobServiceClient.from_connection_string(azurite.connection_string).create_container(container)
+    api, token, bucket = server.api, users["alice"], f"az-direct-{unique}"
+    r = import_bucket(
+        api,
+        token,
+        {
+            "provider": "AZURE_BLOB",
+            "provider_bucket": container,
+            "name": bucket,
+            "endpoint_url": azurite.endpoint_url,
+            "credentials": {
+                "account_name": azurite.account_name,
+                "account_key": azurite.account_key,
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    blob_type = {"x-ms-blob-type": "BlockBlob"}
+    up = _sign(api, token, bucket, "s/a.bin", "PUT")
+    assert up["kind"] == "provider" and up["url"].startswith(azurite.endpoint_url)
+    assert httpx.put(up["url"], content=b"via sas", headers=blob_type).status_code == 201
+    down = _sign(api, token, bucket, "s/a.bin", "GET")
+    assert down["kind"] == "provider" and httpx.get(down["url"]).content == b"via sas"
+    d = _direct(api, token, bucket, "s/b.bin", "PUT")
+    assert d.status_code == 307 and d.headers["location"].startswith(azurite.endpoint_url)
+    data = os.urandom(50_000)
+    assert httpx.put(d.headers["location"], content=data, headers=blob_type).status_code == 201
+    assert _proxied_get(api, token, bucket, "s/b.bin") == data
+    g = _direct(api, token, bucket, "s/b.bin", "GET", Prefer="redirect")
+    assert g.status_code == 307 and httpx.get(g.headers["location"]).content == data
