@@ -37,6 +37,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import (
     BlobBlock,
     BlobProperties,
@@ -49,6 +50,7 @@ from azure.storage.blob import (
 
 from ..models import Bucket
 from ..state import AppState
+from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -61,6 +63,7 @@ from .remote.client import (
     ProviderVersionChanged,
 )
 from .remote.config import provider_config
+from .remote.pinning import guarded_session
 
 BLOCK_SIZE = 4 * 1024 * 1024  # staged block size, also the single-request threshold
 READ_CHUNK = 1024 * 1024
@@ -161,6 +164,13 @@ class AzureBlobClient:
             "max_single_put_size": BLOCK_SIZE,
             "max_block_size": BLOCK_SIZE,
         }
+        if config.allowed_networks is not None:  # every connection's peer is checked
+            options["transport"] = RequestsTransport(
+                session=guarded_session(config.allowed_networks),
+                session_owner=True,
+                connection_timeout=config.connect_timeout,
+                read_timeout=config.read_timeout,
+            )
         conn = creds.get("connection_string")
         if conn:
             fields = _connection_fields(conn)
@@ -448,6 +458,13 @@ class AzureBlobClient:
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
     """The registry's entry: a remote backend over the bucket's Azure container. Raises
-    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted."""
+    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted;
+    the client opens once every address passed the SSRF guard (``Invalid`` otherwise)."""
     config = provider_config(state, bucket)
-    return RemoteBackend(state, bucket, lambda: AzureBlobClient(config))
+
+    def opener() -> AzureBlobClient:
+        allowed = state.settings.allowed_networks
+        check_addresses(config.provider, config.credentials, config.endpoint_url, allowed)
+        return AzureBlobClient(config)
+
+    return RemoteBackend(state, bucket, opener)

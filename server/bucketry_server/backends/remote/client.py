@@ -39,6 +39,10 @@ class ProviderConfig:
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    #: The server's allowed networks (CIDR text) when every connection must pass the SSRF
+    #: guard (:mod:`.pinning`: its peer public or in one of them); None: no connect-time
+    #: check (a trusted configuration, e.g. a test of the client alone).
+    allowed_networks: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
