@@ -18,6 +18,7 @@ from bucketry_server.backends.aws_s3 import S3Client
 from bucketry_server.backends.azure_blob import AzureBlobClient
 from bucketry_server.backends.gcs import GcsClient
 from bucketry_server.backends.remote.client import ObjectClient, ProviderConfig, ProviderError
+from tests.support.secret_scan import remember
 
 REBOUND = "rebound.bucketry.test"  # resolves to 127.0.0.1 (the resolver is patched below)
 
@@ -70,6 +71,7 @@ def service_account_key(token_uri: str) -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
+    remember("GCS private key", pem)
     return json.dumps(
         {
             "type": "service_account",
