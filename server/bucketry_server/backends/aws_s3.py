@@ -14,7 +14,12 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+)
 
 from ..models import Bucket
 from ..state import AppState
@@ -27,6 +32,7 @@ from .remote.client import (
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
 )
@@ -68,6 +74,8 @@ def translate(exc: Exception, what: str) -> ProviderError:
         if code in _CHANGED or status == "412":
             return ProviderVersionChanged(f"{what}: the object changed ({code})")
         return ProviderError(f"{what}: the provider answered {code}")
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        return ProviderTimeout(f"{what}: {exc.__class__.__name__}")
     return ProviderUnreachable(f"{what}: {exc.__class__.__name__}")
 
 

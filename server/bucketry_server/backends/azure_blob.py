@@ -35,7 +35,9 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
     ServiceRequestError,
+    ServiceRequestTimeoutError,
     ServiceResponseError,
+    ServiceResponseTimeoutError,
 )
 from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import (
@@ -59,6 +61,7 @@ from .remote.client import (
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
 )
@@ -221,6 +224,10 @@ class AzureBlobClient:
             raise ProviderForbidden(f"{where}: access denied ({code or status})") from None
         if isinstance(exc, ResourceModifiedError) or status == 412:
             raise ProviderVersionChanged(f"{where}: the object changed") from None
+        if isinstance(exc, ServiceRequestTimeoutError | ServiceResponseTimeoutError):
+            raise ProviderTimeout(
+                f"{where}: the endpoint did not answer in time ({type(exc).__name__})"
+            ) from None
         if isinstance(exc, ServiceRequestError | ServiceResponseError):
             raise ProviderUnreachable(
                 f"{where}: the endpoint did not answer ({type(exc).__name__})"

@@ -40,6 +40,7 @@ from .remote.client import (
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
 )
@@ -114,6 +115,10 @@ class GcsClient:
             raise ProviderForbidden(f"{where}: access denied ({type(exc).__name__})") from None
         if isinstance(exc, gexc.PreconditionFailed):
             raise ProviderVersionChanged(f"{where}: the object changed") from None
+        if isinstance(exc, requests.exceptions.Timeout | gexc.GatewayTimeout):
+            raise ProviderTimeout(
+                f"{where}: the endpoint did not answer in time ({type(exc).__name__})"
+            ) from None
         if isinstance(exc, _UNREACHABLE):
             raise ProviderUnreachable(
                 f"{where}: the endpoint did not answer ({type(exc).__name__})"

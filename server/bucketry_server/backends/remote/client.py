@@ -82,7 +82,12 @@ class ProviderForbidden(ProviderError):
 
 
 class ProviderUnreachable(ProviderError):
-    """The endpoint did not answer in time, or the connection failed."""
+    """The endpoint could not be reached, or the connection failed or was dropped (a
+    timeout is the subclass :class:`ProviderTimeout`)."""
+
+
+class ProviderTimeout(ProviderUnreachable):
+    """The endpoint did not answer within the configured timeouts (connect or read)."""
 
 
 class ProviderVersionChanged(ProviderError):
