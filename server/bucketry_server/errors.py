@@ -88,6 +88,20 @@ class Unprocessable(DomainError):
     default_code = "validation_error"
 
 
+class BadGateway(DomainError):
+    """A provider the server contacted for the request failed (unreachable, connection
+    refused or dropped): the request itself was fine, a retry may succeed."""
+
+    default_code = "bad_gateway"
+
+
+class GatewayTimeout(DomainError):
+    """A provider the server contacted for the request did not answer within the bounded
+    wait: the request itself was fine, a retry may succeed."""
+
+    default_code = "gateway_timeout"
+
+
 class NotServed(DomainError):
     """An operation of the contract that this server does not serve yet."""
 

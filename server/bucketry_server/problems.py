@@ -10,9 +10,11 @@ from starlette.responses import JSONResponse
 
 from .context import current_request_id
 from .errors import (
+    BadGateway,
     Conflict,
     DomainError,
     Forbidden,
+    GatewayTimeout,
     Invalid,
     NotFound,
     NotServed,
@@ -35,6 +37,8 @@ STATUS: dict[type[DomainError], int] = {
     RangeNotSatisfiable: 416,
     Unprocessable: 422,
     NotServed: 501,
+    BadGateway: 502,
+    GatewayTimeout: 504,
 }
 
 

@@ -11,9 +11,11 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from bucketry import (
+    BadGatewayError,
     Client,
     ConfigurationError,
     ConflictError,
+    GatewayTimeoutError,
     NotFoundError,
     Pager,
     PermissionDeniedError,
@@ -80,6 +82,8 @@ def test_token_never_in_repr_or_logs(
         (409, ConflictError, FileExistsError),
         (412, PreconditionFailedError, FileExistsError),
         (503, ServerError, Exception),
+        (502, BadGatewayError, ServerError),
+        (504, GatewayTimeoutError, TimeoutError),
     ],
 )
 def test_error_tree(status: int, cls: type[Exception], builtin: type[Exception]) -> None:

@@ -14,11 +14,16 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+)
 
 from ..models import Bucket
-from ..netguard import check_url
 from ..state import AppState
+from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -27,10 +32,12 @@ from .remote.client import (
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
 )
 from .remote.config import provider_config
+from .remote.pinning import guard_botocore
 
 PART_SIZE = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -67,6 +74,8 @@ def translate(exc: Exception, what: str) -> ProviderError:
         if code in _CHANGED or status == "412":
             return ProviderVersionChanged(f"{what}: the object changed ({code})")
         return ProviderError(f"{what}: the provider answered {code}")
+    if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
+        return ProviderTimeout(f"{what}: {exc.__class__.__name__}")
     return ProviderUnreachable(f"{what}: {exc.__class__.__name__}")
 
 
@@ -96,6 +105,8 @@ class S3Client:
                 s3={"addressing_style": "path" if path_style else "auto"},
             ),
         )
+        if config.allowed_networks is not None:  # every connection's peer is checked
+            guard_botocore(self.s3, config.allowed_networks)
 
     def _call(self, what: str, method: str, **kwargs: Any) -> Any:
         try:
@@ -299,8 +310,7 @@ def _naive(value: Any) -> Any:
 
 def open_client(config: ProviderConfig, allowed: Sequence[str], *, path_style: bool) -> S3Client:
     """A client once the endpoint (if any) passed the SSRF guard (``Invalid`` otherwise)."""
-    if config.endpoint_url:
-        check_url(config.endpoint_url, allowed)
+    check_addresses(config.provider, config.credentials, config.endpoint_url, allowed)
     return S3Client(config, path_style=path_style)
 
 

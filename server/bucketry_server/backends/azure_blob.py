@@ -35,8 +35,11 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
     ServiceRequestError,
+    ServiceRequestTimeoutError,
     ServiceResponseError,
+    ServiceResponseTimeoutError,
 )
+from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import (
     BlobBlock,
     BlobProperties,
@@ -49,6 +52,7 @@ from azure.storage.blob import (
 
 from ..models import Bucket
 from ..state import AppState
+from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -57,10 +61,12 @@ from .remote.client import (
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
 )
 from .remote.config import provider_config
+from .remote.pinning import guarded_session
 
 BLOCK_SIZE = 4 * 1024 * 1024  # staged block size, also the single-request threshold
 READ_CHUNK = 1024 * 1024
@@ -161,6 +167,13 @@ class AzureBlobClient:
             "max_single_put_size": BLOCK_SIZE,
             "max_block_size": BLOCK_SIZE,
         }
+        if config.allowed_networks is not None:  # every connection's peer is checked
+            options["transport"] = RequestsTransport(
+                session=guarded_session(config.allowed_networks),
+                session_owner=True,
+                connection_timeout=config.connect_timeout,
+                read_timeout=config.read_timeout,
+            )
         conn = creds.get("connection_string")
         if conn:
             fields = _connection_fields(conn)
@@ -211,6 +224,10 @@ class AzureBlobClient:
             raise ProviderForbidden(f"{where}: access denied ({code or status})") from None
         if isinstance(exc, ResourceModifiedError) or status == 412:
             raise ProviderVersionChanged(f"{where}: the object changed") from None
+        if isinstance(exc, ServiceRequestTimeoutError | ServiceResponseTimeoutError):
+            raise ProviderTimeout(
+                f"{where}: the endpoint did not answer in time ({type(exc).__name__})"
+            ) from None
         if isinstance(exc, ServiceRequestError | ServiceResponseError):
             raise ProviderUnreachable(
                 f"{where}: the endpoint did not answer ({type(exc).__name__})"
@@ -448,6 +465,13 @@ class AzureBlobClient:
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
     """The registry's entry: a remote backend over the bucket's Azure container. Raises
-    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted."""
+    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted;
+    the client opens once every address passed the SSRF guard (``Invalid`` otherwise)."""
     config = provider_config(state, bucket)
-    return RemoteBackend(state, bucket, lambda: AzureBlobClient(config))
+
+    def opener() -> AzureBlobClient:
+        allowed = state.settings.allowed_networks
+        check_addresses(config.provider, config.credentials, config.endpoint_url, allowed)
+        return AzureBlobClient(config)
+
+    return RemoteBackend(state, bucket, opener)

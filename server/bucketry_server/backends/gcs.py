@@ -23,12 +23,15 @@ from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials, Credentials
 from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
+from google.auth.transport.requests import AuthorizedSession
+from google.auth.transport.requests import Request as GoogleAuthRequest
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 from google.oauth2 import service_account
 
 from ..models import Bucket
 from ..state import AppState
+from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -37,10 +40,12 @@ from .remote.client import (
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
 )
 from .remote.config import provider_config
+from .remote.pinning import guard_session, guarded_session
 
 CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
 READ_CHUNK = 1024 * 1024
@@ -83,8 +88,13 @@ class GcsClient:
             raise self._error('service_account_json or anonymous: "true" is required')
         self._anonymous = not self._can_sign
         options = {"api_endpoint": config.endpoint_url} if config.endpoint_url else None
+        http: AuthorizedSession | None = None
+        if config.allowed_networks is not None:  # every connection's peer is checked,
+            token = GoogleAuthRequest(guarded_session(config.allowed_networks))  # token_uri too
+            http = AuthorizedSession(credentials, auth_request=token)
+            guard_session(http, config.allowed_networks)
         self._client = storage.Client(
-            project=project, credentials=credentials, client_options=options
+            project=project, credentials=credentials, client_options=options, _http=http
         )
         self._bucket = self._client.bucket(config.bucket)
         self._timeout = (config.connect_timeout, config.read_timeout)
@@ -105,6 +115,10 @@ class GcsClient:
             raise ProviderForbidden(f"{where}: access denied ({type(exc).__name__})") from None
         if isinstance(exc, gexc.PreconditionFailed):
             raise ProviderVersionChanged(f"{where}: the object changed") from None
+        if isinstance(exc, requests.exceptions.Timeout | gexc.GatewayTimeout):
+            raise ProviderTimeout(
+                f"{where}: the endpoint did not answer in time ({type(exc).__name__})"
+            ) from None
         if isinstance(exc, _UNREACHABLE):
             raise ProviderUnreachable(
                 f"{where}: the endpoint did not answer ({type(exc).__name__})"
@@ -350,6 +364,13 @@ class GcsClient:
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
     """The registry's entry: a remote backend over the bucket's GCS bucket. Raises
-    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted."""
+    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted;
+    the client opens once every address passed the SSRF guard (``Invalid`` otherwise)."""
     config = provider_config(state, bucket)
-    return RemoteBackend(state, bucket, lambda: GcsClient(config))
+
+    def opener() -> GcsClient:
+        allowed = state.settings.allowed_networks
+        check_addresses(config.provider, config.credentials, config.endpoint_url, allowed)
+        return GcsClient(config)
+
+    return RemoteBackend(state, bucket, opener)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts.access import resolve_org
 from ..accounts.principals import Principal
 from ..backends.registry import backend_for
+from ..backends.remote.addresses import check_addresses
 from ..backends.remote.folders import confine_folder
 from ..errors import Forbidden, Invalid
 from ..ids import new_id
@@ -186,6 +187,9 @@ def _new_bucket(state: AppState, p: Principal, req: ImportRequest) -> Bucket:
     name = default_name(req)
     check_bucket_name(name)
     folder, endpoint = check_location(state, p, req)
+    check_addresses(
+        provider, credentials, endpoint, state.settings.allowed_networks, endpoint=False
+    )
     with state.db.session() as s:
         org_row = resolve_org(s, p, req.org) if req.org else None
         ensure_name_free(s, name, uid, org_row.id if org_row else None)
@@ -237,10 +241,13 @@ async def import_bucket(state: AppState, p: Principal, req: ImportRequest) -> Bu
 
 def replace_credentials(state: AppState, b: Bucket, credentials: Mapping[str, str]) -> None:
     """Seal new credentials on an imported bucket (same id) after checking them like an
-    import does (400 naming the missing field); the cached client and probe are dropped."""
+    import does (400 naming the missing field, or an address they name that the SSRF guard
+    refuses); the cached client and probe are dropped."""
     from ..backends.remote import cache
 
     checked = check_credentials(check_provider(b.provider), credentials)
+    allowed = state.settings.allowed_networks
+    check_addresses(b.provider, checked, b.endpoint_url, allowed, endpoint=False)
     b.credentials_enc = state.keys.seal(b.id, checked) if checked else None
     b.credentials_type = credentials_type(checked)
     cache.forget(state, b.id)

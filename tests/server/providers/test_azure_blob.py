@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -26,10 +27,12 @@ from bucketry_server.backends.remote.client import (
 )
 from tests.server.providers.contract import ClientFactory, ObjectClientContract
 from tests.support.azurite import Azurite
+from tests.support.secret_scan import remember
 
 pytestmark = pytest.mark.emulator
 
 WRONG_KEY = "V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3JvbmdLZXk0Mg=="
+remember("wrong Azure account key", WRONG_KEY)
 
 
 def _config(az: Azurite, container: str, **creds: str) -> ProviderConfig:
@@ -216,13 +219,15 @@ def test_sas_token_credentials(azurite: Azurite, container: str) -> None:
     from azure.storage.blob import ContainerSasPermissions, generate_container_sas
 
     def sas(permission: str) -> str:
-        return generate_container_sas(
+        token: str = generate_container_sas(
             azurite.account_name,
             container,
             account_key=azurite.account_key,
             permission=ContainerSasPermissions.from_string(permission),
             expiry=datetime.now(UTC) + timedelta(minutes=5),
         )
+        remember("Azure SAS signature", parse_qs(token).get("sig", [""])[0])
+        return token
 
     read_only = AzureBlobClient(
         _config(azurite, container, account_name=azurite.account_name, sas_token=sas("rl"))

@@ -34,6 +34,7 @@ from bucketry_server.backends.remote.client import (
 )
 from tests.server.providers.contract import ClientFactory, ObjectClientContract
 from tests.support.fake_gcs import FakeGcs
+from tests.support.secret_scan import remember
 
 pytestmark = pytest.mark.emulator
 
@@ -72,6 +73,7 @@ def _service_account(token_uri: str) -> tuple[str, str]:
         "client_id": "1",
         "token_uri": token_uri,
     }
+    remember("GCS private key", pem)
     return json.dumps(info), pem
 
 

@@ -45,6 +45,12 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     if response.status_code == 404:
         return None
 
+    if response.status_code == 502:
+        return None
+
+    if response.status_code == 504:
+        return None
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:

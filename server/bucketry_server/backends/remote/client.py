@@ -39,6 +39,10 @@ class ProviderConfig:
     credentials: Mapping[str, str] = field(default_factory=dict, repr=False)
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    #: The server's allowed networks (CIDR text) when every connection must pass the SSRF
+    #: guard (:mod:`.pinning`: its peer public or in one of them); None: no connect-time
+    #: check (a trusted configuration, e.g. a test of the client alone).
+    allowed_networks: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,12 @@ class ProviderForbidden(ProviderError):
 
 
 class ProviderUnreachable(ProviderError):
-    """The endpoint did not answer in time, or the connection failed."""
+    """The endpoint could not be reached, or the connection failed or was dropped (a
+    timeout is the subclass :class:`ProviderTimeout`)."""
+
+
+class ProviderTimeout(ProviderUnreachable):
+    """The endpoint did not answer within the configured timeouts (connect or read)."""
 
 
 class ProviderVersionChanged(ProviderError):

@@ -36,4 +36,5 @@ def provider_config(state: AppState, bucket: Bucket) -> ProviderConfig:
         credentials=credentials,
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
+        allowed_networks=tuple(state.settings.allowed_networks),
     )

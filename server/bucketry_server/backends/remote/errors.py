@@ -7,12 +7,22 @@ from typing import TypeVar
 
 import anyio.to_thread
 
-from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
+from ...errors import (
+    BadGateway,
+    Conflict,
+    DomainError,
+    Forbidden,
+    GatewayTimeout,
+    Invalid,
+    NotFound,
+    TooLarge,
+)
 from ...storage.base import ChecksumMismatchError, TooLargeError
 from .client import (
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
+    ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
 )
@@ -22,15 +32,17 @@ T = TypeVar("T")
 
 def domain_error(exc: ProviderError) -> DomainError:
     """The domain error of a provider error (its message names provider and key, no secret):
-    404 ``provider_not_found``, 403 ``provider_forbidden``, 409 ``provider_unreachable`` /
-    ``version_changed`` / ``provider_error``."""
+    404 ``provider_not_found``, 403 ``provider_forbidden``, 504 ``provider_timeout``, 502
+    ``provider_unreachable``, 409 ``version_changed`` / ``provider_error``."""
     detail = str(exc) or exc.__class__.__name__
     if isinstance(exc, ProviderNotFound):
         return NotFound("provider_not_found", detail)
     if isinstance(exc, ProviderForbidden):
         return Forbidden("provider_forbidden", detail)
+    if isinstance(exc, ProviderTimeout):
+        return GatewayTimeout("provider_timeout", f"the provider did not answer in time: {detail}")
     if isinstance(exc, ProviderUnreachable):
-        return Conflict("provider_unreachable", f"the provider did not answer: {detail}")
+        return BadGateway("provider_unreachable", f"the provider could not be reached: {detail}")
     if isinstance(exc, ProviderVersionChanged):
         return Conflict("version_changed", detail)
     return Conflict("provider_error", detail)

@@ -13,7 +13,7 @@ from ...models import Bucket
 from ...state import AppState
 from ...timeutil import utcnow
 from ..base import Probe
-from .client import ObjectClient, ProbeResult
+from .client import ObjectClient, ProbeResult, ProviderError
 
 #: A probe answers within this many seconds (UNREACHABLE otherwise), whatever the provider does.
 PROBE_BOUND = 12.0
@@ -33,6 +33,8 @@ def _ask(get_client: Callable[[], ObjectClient]) -> ProbeResult:
         return get_client().probe()
     except DomainError as exc:  # e.g. the endpoint now resolves to a refused address
         return ProbeResult("UNREACHABLE", (), exc.detail or exc.code)
+    except ProviderError as exc:  # e.g. the client refused incomplete credentials
+        return ProbeResult("UNREACHABLE", (), str(exc))  # secret-free by the seam's contract
     except Exception as exc:  # a client bug must not become a 500 on /status
         return ProbeResult("UNREACHABLE", (), f"probe failed ({exc.__class__.__name__})")
 
