@@ -10,11 +10,14 @@ ones as a multipart upload (aborted on any failure, so nothing partial becomes v
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.utils import parse_timestamp
 
 from ..models import Bucket
 from ..netguard import check_url
@@ -74,6 +77,30 @@ def _strip(etag: str | None) -> str:
     return (etag or "").strip('"')
 
 
+def fast_timestamp(value: str) -> datetime:
+    """A response timestamp as an aware datetime: ISO 8601 (every ``LastModified`` of a
+    listing) by :meth:`datetime.fromisoformat`, anything else (HTTP dates of HEAD answers,
+    epoch numbers) by botocore's own parser. botocore's default goes through dateutil for
+    every value, which was most of the CPU time of a 1000-key listing page."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        slow: datetime = parse_timestamp(value)
+        return slow
+    return parsed
+
+
+def _session() -> boto3.session.Session:
+    """A boto3 session whose responses parse timestamps with :func:`fast_timestamp`."""
+    core = botocore.session.get_session()
+    core.get_component("response_parser_factory").set_parser_defaults(
+        timestamp_parser=fast_timestamp
+    )
+    return boto3.session.Session(botocore_session=core)
+
+
 class S3Client:
     """:class:`.remote.client.ObjectClient` over one S3 bucket (boto3)."""
 
@@ -81,7 +108,7 @@ class S3Client:
         self.config = config
         self.bucket = config.bucket
         creds = config.credentials
-        self.s3: Any = boto3.session.Session().client(
+        self.s3: Any = _session().client(
             "s3",
             endpoint_url=config.endpoint_url or None,
             region_name=config.region or "us-east-1",

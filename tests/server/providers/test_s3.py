@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import dateutil.parser
 import pytest
 
-from bucketry_server.backends.aws_s3 import S3Client, open_client
+from bucketry_server.backends.aws_s3 import S3Client, fast_timestamp, open_client
 from bucketry_server.backends.remote.client import ObjectClient, ProviderConfig
 from bucketry_server.errors import Invalid
 from tests.conftest import SEAWEED_BUCKET
@@ -54,3 +58,30 @@ def test_private_endpoint_is_refused_when_opening() -> None:
         open_client(config, [], path_style=True)
     assert "endpoint_url" in (info.value.detail or "")
     assert isinstance(open_client(config, ["127.0.0.0/8"], path_style=True), S3Client)
+
+
+def test_fast_timestamp_reads_iso_and_http_dates() -> None:
+    iso = fast_timestamp("2026-11-29T20:01:04.123Z")
+    assert iso == datetime(2026, 11, 29, 20, 1, 4, 123000, tzinfo=UTC)
+    assert fast_timestamp("Sun, 29 Nov 2026 20:01:04 GMT") == datetime(
+        2026, 11, 29, 20, 1, 4, tzinfo=UTC
+    )
+    assert fast_timestamp("1795464064") == datetime(2026, 11, 23, 20, 1, 4, tzinfo=UTC)
+
+
+def test_listing_parses_last_modified_without_dateutil(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dateutil was most of the CPU time of a 1000-key page: listings must not call it."""
+    client = SeaweedFactory(seaweed).good()
+    prefix = f"fast-ts-{uuid.uuid4().hex}/"
+    client.write(prefix + "a", iter([b"x"]), content_type="text/plain", metadata={}, size=1)
+    before = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=5)
+
+    def no_dateutil(*args: object, **kwargs: object) -> None:
+        raise AssertionError("dateutil.parser.parse called for a listing")
+
+    monkeypatch.setattr(dateutil.parser, "parse", no_dateutil)
+    (info,) = client.list_page(prefix, None, 10)
+    assert info.key == prefix + "a"
+    assert info.modified_at is not None and info.modified_at > before
