@@ -34,6 +34,7 @@ from .remote.client import (
     ProviderVersionChanged,
 )
 from .remote.config import provider_config
+from .remote.lookahead import Lookahead
 
 PART_SIZE = 8 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -51,6 +52,7 @@ _FORBIDDEN = {
     "Forbidden",
 }
 _CHANGED = {"412", "PreconditionFailed"}
+_READS = {"list_objects_v2", "head_object", "head_bucket", "get_object"}
 
 
 def _code(exc: ClientError) -> str:
@@ -104,9 +106,13 @@ def _session() -> boto3.session.Session:
 class S3Client:
     """:class:`.remote.client.ObjectClient` over one S3 bucket (boto3)."""
 
+    #: Keys per ListObjectsV2 request (the S3 maximum).
+    page_keys = 1000
+
     def __init__(self, config: ProviderConfig, *, path_style: bool) -> None:
         self.config = config
         self.bucket = config.bucket
+        self._ahead = Lookahead()
         creds = config.credentials
         self.s3: Any = _session().client(
             "s3",
@@ -129,6 +135,9 @@ class S3Client:
             return getattr(self.s3, method)(Bucket=self.bucket, **kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, what) from None
+        finally:
+            if method not in _READS:
+                self._ahead.clear()  # no kept listing segment may hide this change
 
     def probe(self) -> ProbeResult:
         """HEAD the bucket, list one key (READ), start and abort a multipart upload (WRITE:
@@ -153,31 +162,44 @@ class S3Client:
         return ProbeResult("AVAILABLE", actions)
 
     def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
-        """ListObjectsV2 pages until ``limit`` objects or the end."""
+        """ListObjectsV2 pages until ``limit`` objects or the end. A continuation asks for a
+        whole page (not the few keys still missing) and keeps the surplus for the call that
+        lists on from there (:mod:`.remote.lookahead`): one request per 1000-key page."""
         out: list[ObjectInfo] = []
-        kwargs: dict[str, Any] = {"Prefix": prefix}
-        if start_after:
-            kwargs["StartAfter"] = start_after
+        token: str | None = None
+        ahead = None if start_after is None else self._ahead.take(prefix, start_after)
+        if ahead is not None:
+            out, token = ahead
+            if token is None or len(out) >= limit:
+                return self._keep_surplus(prefix, start_after, out, limit, token)
         while len(out) < limit:
-            page = self._call(
-                f"listing {prefix!r}",
-                "list_objects_v2",
-                MaxKeys=min(1000, limit - len(out)),
-                **kwargs,
-            )
-            for o in page.get("Contents", []):
-                out.append(
-                    ObjectInfo(
-                        o["Key"],
-                        int(o["Size"]),
-                        _strip(o.get("ETag")),
-                        _naive(o.get("LastModified")),
-                    )
+            kwargs: dict[str, Any] = {"Prefix": prefix}
+            if token is not None:
+                kwargs["ContinuationToken"] = token
+            elif start_after:
+                kwargs["StartAfter"] = start_after
+            max_keys = self.page_keys if out else min(self.page_keys, limit)
+            page = self._call(f"listing {prefix!r}", "list_objects_v2", MaxKeys=max_keys, **kwargs)
+            out += [
+                ObjectInfo(
+                    o["Key"], int(o["Size"]), _strip(o.get("ETag")), _naive(o.get("LastModified"))
                 )
-            if not page.get("IsTruncated"):
+                for o in page.get("Contents", [])
+            ]
+            token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
+            if token is None:
                 break
-            kwargs = {"Prefix": prefix, "ContinuationToken": page["NextContinuationToken"]}
-        return out[:limit]
+        return self._keep_surplus(prefix, start_after, out, limit, token)
+
+    def _keep_surplus(
+        self, prefix: str, after: str | None, rows: list[ObjectInfo], limit: int, token: str | None
+    ) -> list[ObjectInfo]:
+        """``rows[:limit]``; if there are more (or the listing ended right there), all of
+        ``rows`` (listed after ``after``) are kept with ``token`` for a call that lists on
+        from any of them."""
+        if len(rows) > limit or (token is None and rows and len(rows) == limit):
+            self._ahead.keep(prefix, after or "", rows, token)
+        return rows[:limit]
 
     def head(self, key: str) -> ObjectInfo | None:
         """HEAD the object (None if missing)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import dateutil.parser
 import pytest
@@ -85,3 +86,55 @@ def test_listing_parses_last_modified_without_dateutil(
     (info,) = client.list_page(prefix, None, 10)
     assert info.key == prefix + "a"
     assert info.modified_at is not None and info.modified_at > before
+
+
+def _seeded(seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch, n: int) -> tuple[Any, str, list]:
+    """A client listing by pages of 4 keys, ``n`` keys under a fresh prefix, and a list that
+    records the ListObjectsV2 calls."""
+    client: Any = SeaweedFactory(seaweed).good()
+    monkeypatch.setattr(client, "page_keys", 4)
+    prefix = f"ahead-{uuid.uuid4().hex}/"
+    for i in range(n):
+        client.write(f"{prefix}{i:02d}", iter([b"x"]), content_type="text/plain", metadata={})
+    calls: list[dict[str, Any]] = []
+    real = client.s3.list_objects_v2
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(client.s3, "list_objects_v2", counted)
+    return client, prefix, calls
+
+
+def test_listing_pages_of_page_plus_one_cost_one_request_each(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing page asks for one key more than it shows: the client keeps the surplus of a
+    whole provider page instead of asking for that one key in a second request."""
+    client, prefix, calls = _seeded(seaweed, monkeypatch, 13)
+    keys = [f"{prefix}{i:02d}" for i in range(13)]
+    seen: list[str] = []
+    after: str | None = None
+    while True:  # pages of 4 shown + 1 proving a next one, as the scan asks
+        rows = client.list_page(prefix, after, 5)
+        seen += [r.key for r in rows[:4]]
+        if len(rows) < 5:
+            break
+        after = rows[3].key
+    assert seen == keys
+    assert len(calls) == 4  # 13 keys by 4: one request per provider page (was 2 per page)
+
+
+def test_kept_listing_segment_does_not_hide_a_write(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, prefix, _ = _seeded(seaweed, monkeypatch, 10)
+    first = client.list_page(prefix, None, 5)
+    assert [r.key for r in first] == [f"{prefix}{i:02d}" for i in range(5)]
+    client.write(prefix + "04a", iter([b"y"]), content_type="text/plain", metadata={})
+    rest = client.list_page(prefix, first[3].key, 100)
+    assert [r.key for r in rest] == [
+        prefix + k for k in ("04", "04a", "05", "06", "07", "08", "09")
+    ]
+    assert client.list_page(prefix, first[3].key, 2)[0].key == prefix + "04"
