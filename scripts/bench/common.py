@@ -60,13 +60,15 @@ def process(
 
 
 @contextmanager
-def bucketry_server(data_dir: Path) -> Iterator[tuple[str, str, int]]:
-    """(root url, admin token, pid) of a real server subprocess (SQLite + local folder)."""
+def bucketry_server(
+    data_dir: Path, extra: list[str] | None = None
+) -> Iterator[tuple[str, str, int]]:
+    """(root url, admin token, pid) of a real server subprocess (SQLite + local folder);
+    ``extra``: more ``serve`` arguments (e.g. ``--allowed-networks 127.0.0.0/8``)."""
     port = free_port()
     exe = str(Path(sys.executable).with_name("bucketry-server"))
-    with process(
-        [exe, "serve", "--data-dir", str(data_dir), "--port", str(port), "--log-level", "warning"]
-    ) as proc:
+    args = [exe, "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    with process([*args, "--log-level", "warning", *(extra or [])]) as proc:
         url = f"http://127.0.0.1:{port}"
         wait_http(url + "/api/v1/health")
         token = (data_dir / "admin.token").read_text().strip()

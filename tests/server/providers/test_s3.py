@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dateutil.parser
 import pytest
 
-from bucketry_server.backends.aws_s3 import S3Client, open_client
+from bucketry_server.backends.aws_s3 import S3Client, fast_timestamp, open_client
 from bucketry_server.backends.remote.client import ObjectClient, ProviderConfig
 from bucketry_server.errors import Invalid
 from tests.conftest import SEAWEED_BUCKET
@@ -54,3 +59,82 @@ def test_private_endpoint_is_refused_when_opening() -> None:
         open_client(config, [], path_style=True)
     assert "endpoint_url" in (info.value.detail or "")
     assert isinstance(open_client(config, ["127.0.0.0/8"], path_style=True), S3Client)
+
+
+def test_fast_timestamp_reads_iso_and_http_dates() -> None:
+    iso = fast_timestamp("2026-11-29T20:01:04.123Z")
+    assert iso == datetime(2026, 11, 29, 20, 1, 4, 123000, tzinfo=UTC)
+    assert fast_timestamp("Sun, 29 Nov 2026 20:01:04 GMT") == datetime(
+        2026, 11, 29, 20, 1, 4, tzinfo=UTC
+    )
+    assert fast_timestamp("1795464064") == datetime(2026, 11, 23, 20, 1, 4, tzinfo=UTC)
+
+
+def test_listing_parses_last_modified_without_dateutil(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dateutil was most of the CPU time of a 1000-key page: listings must not call it."""
+    client = SeaweedFactory(seaweed).good()
+    prefix = f"fast-ts-{uuid.uuid4().hex}/"
+    client.write(prefix + "a", iter([b"x"]), content_type="text/plain", metadata={}, size=1)
+    before = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=5)
+
+    def no_dateutil(*args: object, **kwargs: object) -> None:
+        raise AssertionError("dateutil.parser.parse called for a listing")
+
+    monkeypatch.setattr(dateutil.parser, "parse", no_dateutil)
+    (info,) = client.list_page(prefix, None, 10)
+    assert info.key == prefix + "a"
+    assert info.modified_at is not None and info.modified_at > before
+
+
+def _seeded(seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch, n: int) -> tuple[Any, str, list]:
+    """A client listing by pages of 4 keys, ``n`` keys under a fresh prefix, and a list that
+    records the ListObjectsV2 calls."""
+    client: Any = SeaweedFactory(seaweed).good()
+    monkeypatch.setattr(client, "page_keys", 4)
+    prefix = f"ahead-{uuid.uuid4().hex}/"
+    for i in range(n):
+        client.write(f"{prefix}{i:02d}", iter([b"x"]), content_type="text/plain", metadata={})
+    calls: list[dict[str, Any]] = []
+    real = client.s3.list_objects_v2
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(client.s3, "list_objects_v2", counted)
+    return client, prefix, calls
+
+
+def test_listing_pages_of_page_plus_one_cost_one_request_each(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing page asks for one key more than it shows: the client keeps the surplus of a
+    whole provider page instead of asking for that one key in a second request."""
+    client, prefix, calls = _seeded(seaweed, monkeypatch, 13)
+    keys = [f"{prefix}{i:02d}" for i in range(13)]
+    seen: list[str] = []
+    after: str | None = None
+    while True:  # pages of 4 shown + 1 proving a next one, as the scan asks
+        rows = client.list_page(prefix, after, 5)
+        seen += [r.key for r in rows[:4]]
+        if len(rows) < 5:
+            break
+        after = rows[3].key
+    assert seen == keys
+    assert len(calls) == 4  # 13 keys by 4: one request per provider page (was 2 per page)
+
+
+def test_kept_listing_segment_does_not_hide_a_write(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, prefix, _ = _seeded(seaweed, monkeypatch, 10)
+    first = client.list_page(prefix, None, 5)
+    assert [r.key for r in first] == [f"{prefix}{i:02d}" for i in range(5)]
+    client.write(prefix + "04a", iter([b"y"]), content_type="text/plain", metadata={})
+    rest = client.list_page(prefix, first[3].key, 100)
+    assert [r.key for r in rest] == [
+        prefix + k for k in ("04", "04a", "05", "06", "07", "08", "09")
+    ]
+    assert client.list_page(prefix, first[3].key, 2)[0].key == prefix + "04"
