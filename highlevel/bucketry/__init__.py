@@ -38,7 +38,8 @@ from .progress import (  # noqa: E402
     ProgressStart,
 )
 from .resources.blobs import Blob, BlobInfo, BlobReader  # noqa: E402
-from .resources.buckets import Bucket, BucketsRepo  # noqa: E402
+from .resources.buckets import Bucket  # noqa: E402
+from .resources.buckets_repo import BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.imported import ContentEntry, StatusReport  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402

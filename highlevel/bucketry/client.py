@@ -23,7 +23,8 @@ from .errors import from_generated, from_transport
 from .progress import ProgressCallback, resolve_progress
 
 if TYPE_CHECKING:
-    from .resources.buckets import Bucket, BucketsRepo
+    from .resources.buckets import Bucket
+    from .resources.buckets_repo import BucketsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
     from .sync import SyncPlan, SyncResult
     from .transfer.options import TransferOptions
@@ -96,7 +97,7 @@ class Client:
         self.api = ApiClient(client=generated)
         self._clock_offset: float | None = None
 
-        from .resources.buckets import BucketsRepo
+        from .resources.buckets_repo import BucketsRepo
         from .resources.credentials import CredentialsRepo, TokensRepo
 
         self.buckets: BucketsRepo = BucketsRepo(self)
