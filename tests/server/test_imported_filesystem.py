@@ -213,8 +213,9 @@ def test_symlink_escape_is_refused(
     assert r.status_code == 400 and "provider_bucket" in r.json()["detail"]
 
 
+@pytest.mark.parametrize("provider", ["S3_COMPATIBLE", "AZURE_BLOB", "GCS"])
 def test_unreadable_credentials_fail_the_bucket_not_the_listing(
-    fs: tuple[LiveServer, Path, dict[str, str]],
+    fs: tuple[LiveServer, Path, dict[str, str]], provider: str
 ) -> None:
     srv, _, tokens = fs
     from bucketry_server.models import User
@@ -224,10 +225,10 @@ def test_unreadable_credentials_fail_the_bucket_not_the_listing(
         owner = s.query(User).filter(User.name == "root").one()
         s.add(
             Bucket(
-                id="bkt_unreadable",
-                name="unreadable",
+                id=f"bkt_unreadable_{provider.lower()}",
+                name=f"unreadable-{provider.lower()}",
                 owner_id=owner.id,
-                provider="S3_COMPATIBLE",
+                provider=provider,
                 provider_bucket="b",
                 endpoint_url="http://127.0.0.1:9",
                 credentials_enc="v1.gone.AAAA",
@@ -242,7 +243,7 @@ def test_unreadable_credentials_fail_the_bucket_not_the_listing(
     h = auth(tokens["root"])
     listed = httpx.get(f"{srv.api}/buckets", headers=h)
     assert listed.status_code == 200, listed.text
-    st = httpx.get(f"{srv.api}/buckets/bkt_unreadable/status", headers=h).json()
+    st = httpx.get(f"{srv.api}/buckets/bkt_unreadable_{provider.lower()}/status", headers=h).json()
     assert st["status"] == "UNREACHABLE" and "credentials" in st["detail"]
-    blobs = httpx.get(f"{srv.api}/buckets/bkt_unreadable/blobs", headers=h)
+    blobs = httpx.get(f"{srv.api}/buckets/bkt_unreadable_{provider.lower()}/blobs", headers=h)
     assert blobs.status_code == 400 and blobs.json()["code"] == "credentials_unreadable"

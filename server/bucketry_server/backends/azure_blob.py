@@ -52,7 +52,6 @@ from azure.storage.blob import (
 
 from ..models import Bucket
 from ..state import AppState
-from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -65,7 +64,7 @@ from .remote.client import (
     ProviderUnreachable,
     ProviderVersionChanged,
 )
-from .remote.config import provider_config
+from .remote.config import checked_config
 from .remote.pinning import guarded_session
 
 BLOCK_SIZE = 4 * 1024 * 1024  # staged block size, also the single-request threshold
@@ -464,14 +463,7 @@ class AzureBlobClient:
 
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
-    """The registry's entry: a remote backend over the bucket's Azure container. Raises
-    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted;
-    the client opens once every address passed the SSRF guard (``Invalid`` otherwise)."""
-    config = provider_config(state, bucket)
-
-    def opener() -> AzureBlobClient:
-        allowed = state.settings.allowed_networks
-        check_addresses(config.provider, config.credentials, config.endpoint_url, allowed)
-        return AzureBlobClient(config)
-
-    return RemoteBackend(state, bucket, opener)
+    """The registry's entry: a remote backend over the bucket's Azure container; the client opens
+    (credentials decrypted, addresses checked: :func:`.remote.config.checked_config`) on first
+    use."""
+    return RemoteBackend(state, bucket, lambda: AzureBlobClient(checked_config(state, bucket)))

@@ -31,7 +31,6 @@ from google.oauth2 import service_account
 
 from ..models import Bucket
 from ..state import AppState
-from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -44,7 +43,7 @@ from .remote.client import (
     ProviderUnreachable,
     ProviderVersionChanged,
 )
-from .remote.config import provider_config
+from .remote.config import checked_config
 from .remote.pinning import guard_session, guarded_session
 
 CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
@@ -363,14 +362,7 @@ class GcsClient:
 
 
 def open_backend(state: AppState, bucket: Bucket) -> RemoteBackend:
-    """The registry's entry: a remote backend over the bucket's GCS bucket. Raises
-    ``Invalid`` (``credentials_unreadable``) when the stored credentials cannot be decrypted;
-    the client opens once every address passed the SSRF guard (``Invalid`` otherwise)."""
-    config = provider_config(state, bucket)
-
-    def opener() -> GcsClient:
-        allowed = state.settings.allowed_networks
-        check_addresses(config.provider, config.credentials, config.endpoint_url, allowed)
-        return GcsClient(config)
-
-    return RemoteBackend(state, bucket, opener)
+    """The registry's entry: a remote backend over the bucket's GCS bucket; the client opens
+    (credentials decrypted, addresses checked: :func:`.remote.config.checked_config`) on first
+    use."""
+    return RemoteBackend(state, bucket, lambda: GcsClient(checked_config(state, bucket)))

@@ -7,6 +7,7 @@ from ...errors import Invalid
 from ...keyring import SealedUnreadable
 from ...models import Bucket
 from ...state import AppState
+from .addresses import check_addresses
 from .client import ProviderConfig
 
 #: Bounded waits of every provider call the server makes for a request.
@@ -38,3 +39,15 @@ def provider_config(state: AppState, bucket: Bucket) -> ProviderConfig:
         read_timeout=READ_TIMEOUT,
         allowed_networks=tuple(state.settings.allowed_networks),
     )
+
+
+def checked_config(state: AppState, bucket: Bucket) -> ProviderConfig:
+    """:func:`provider_config`, with every address the client will contact (endpoint, a GCS
+    key's ``token_uri``, an Azure connection string's endpoint) through the SSRF guard.
+    Provider modules call it when their client opens, never when the backend is built, so
+    unreadable credentials fail that bucket's calls and not every listing of buckets. Raises
+    ``Invalid`` (``credentials_unreadable``, ``invalid_endpoint``)."""
+    config = provider_config(state, bucket)
+    allowed = state.settings.allowed_networks
+    check_addresses(config.provider, config.credentials, config.endpoint_url, allowed)
+    return config
