@@ -56,10 +56,12 @@ def s3_direct(
         yield name, proxy
 
 
-def _sign(api: str, token: str, bucket: str, key: str, method: str) -> dict[str, str]:
+def _sign(
+    api: str, token: str, bucket: str, key: str, method: str, expires_in: int = 600
+) -> dict[str, str]:
     r = httpx.post(
         f"{api}/buckets/{bucket}/signed-urls",
-        json={"items": [{"key": key, "method": method, "expires_in": 600}]},
+        json={"items": [{"key": key, "method": method, "expires_in": expires_in}]},
         headers=auth(token),
     )
     assert r.status_code == 200, r.text
@@ -101,6 +103,18 @@ def test_s3_signed_urls_are_the_providers(
     assert down["kind"] == "provider" and down["url"].startswith(proxy.url)
     got = httpx.get(down["url"])
     assert got.status_code == 200 and got.content == data
+
+
+def test_long_lived_signed_urls_are_the_servers(
+    server: LiveServer, users: dict[str, str], s3_direct: tuple[str, RecordingProxy]
+) -> None:
+    """A provider URL cannot be revoked: beyond 900 s the URL is the server's, which dies
+    with the token that made it."""
+    bucket, _ = s3_direct
+    api, token = server.api, users["alice"]
+    long = _sign(api, token, bucket, "signed/long.bin", "GET", expires_in=86_400)
+    assert long["kind"] == "server" and "/signed/" in long["url"], long
+    assert _sign(api, token, bucket, "signed/long.bin", "GET", 900)["kind"] == "provider"
 
 
 def test_s3_direct_get_and_put_redirect_to_the_provider(

@@ -25,8 +25,8 @@ class SignedUrl:
         kind (SignedUrlKind | Unset): `provider`: the URL is the provider's own presigned URL (imported buckets whose
             provider can sign: S3 with keys, Azure with an account key, GCS with a service account; same expiry cap; the
             bytes do not pass through the server, an Azure PUT needs `x-ms-blob-type: BlockBlob`, and it stays valid until
-            it expires even if the token that made it is deleted). `server`: the server's signed URL (`/signed/…`), which
-            stops working once the access behind it is gone.
+            it expires even if the token that made it is deleted, so it is only given for lifetimes of at most 900 s).
+            `server`: the server's signed URL (`/signed/…`), which stops working once the access behind it is gone.
     """
 
     key: str

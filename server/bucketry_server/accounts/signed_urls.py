@@ -94,10 +94,18 @@ def mint(
     for item in requests:
         expiry = min(now + item.expires_in, expiry_cap(p))
         payload = {"m": item.method, "b": bucket_id, "k": item.key, "e": expiry, "t": p.token_id}
-        url = presign(item.key, item.method, max(1, expiry - now)) if presign else None
+        lifetime = max(1, expiry - now)
+        # A provider URL cannot be revoked: only short ones, so none outlives its grant long.
+        short = lifetime <= PROVIDER_URL_MAX_SECONDS
+        url = presign(item.key, item.method, lifetime) if presign and short else None
         token = state.signer.sign(PURPOSE, payload)
         grants.append(SignedGrant(item.key, item.method, token, expiry, url))
     return grants
+
+
+#: The longest lifetime of a provider-signed URL (the provider cannot revoke it when the token
+#: that made it is deleted); longer URLs are the server's, checked at every use.
+PROVIDER_URL_MAX_SECONDS = 900
 
 
 def provider_signer(backend: object) -> Callable[[str, str, int], str | None] | None:
