@@ -1,0 +1,52 @@
+"""What a running operation sees: the protocol every kind is written against.
+
+A kind's code runs without a request (in the engine's worker, in the server process or another
+instance sharing the database). It gets an :class:`OpContext` and reports through it; it never
+touches the operations table itself.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..accounts.principals import Principal
+from ..state import AppState
+
+
+class OperationCancelled(Exception):
+    """Raised by :meth:`OpContext.check` when the operation was cancelled or its lease was lost;
+    a kind lets it propagate after cleaning up anything half-written (never a domain error: it
+    is not an outcome a caller sees as a problem, the engine records CANCELLED)."""
+
+
+class OpContext(Protocol):
+    """The running operation, as a kind sees it.
+
+    ``state`` is the server's state (database, store, settings, key ring); ``operation_id`` the
+    ``op_…`` id; ``params`` the validated parameters recorded at creation.
+    """
+
+    state: AppState
+    operation_id: str
+    params: dict[str, object]
+
+    def principal(self) -> Principal:
+        """The owner as a principal, reloaded now: access revoked since the operation started
+        is refused like in a request (raises ``Forbidden``/``NotFound``/``Unauthenticated``)."""
+        ...
+
+    def set_totals(self, *, items: int | None = None, bytes_total: int | None = None) -> None:
+        """Record the totals once known (``None`` leaves a total unknown)."""
+        ...
+
+    def add_progress(self, *, items: int = 0, bytes_done: int = 0) -> None:
+        """Count finished items and moved bytes (increments; persisted by the heartbeat)."""
+        ...
+
+    async def check(self) -> None:
+        """Raise :class:`OperationCancelled` if the operation was cancelled or the lease lost.
+
+        Call it between items and at least once per MiB moved, so a cancel stops the work
+        within a second.
+        """
+        ...
