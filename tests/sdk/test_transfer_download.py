@@ -250,3 +250,25 @@ def test_ctrl_c_after_the_file_is_complete_is_absorbed(
     assert (tmp_path / "k.bin").read_bytes() == b"x" * 5000
     assert plan.results is not None and plan.results.ok
     assert (tmp_path / "back" / "k.bin").read_bytes() == b"x" * 5000
+
+
+def test_fsync_only_when_durable(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like aws-cli, rclone and curl, a download does not wait for the disk by default (the
+    file is still complete under its final name); ``durable=True`` fsyncs the file and its
+    folder."""
+    data = random_file(tmp_path / "src.bin", 64 * KiB)
+    bucket.upload(tmp_path / "src.bin", "durable/file.bin")
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
+    bucket.download("durable/file.bin", tmp_path / "fast.bin")
+    assert (tmp_path / "fast.bin").read_bytes() == data and synced == []
+    bucket.download("durable/file.bin", tmp_path / "safe.bin", durable=True)
+    assert (tmp_path / "safe.bin").read_bytes() == data and len(synced) == 2  # file, folder

@@ -3,7 +3,8 @@
 Each blob streams (``iter_raw``) into ``.<name>.bucketry-partial`` next to its destination,
 pinned to the listed ETag with ``If-Match``; a dropped connection resumes at the byte reached
 (``Range``). The bytes are hashed as they arrive and checked against the blob's SHA-256, then
-fsynced, given the blob's mtime and renamed over the destination: a file under its final name
+given the blob's mtime and renamed over the destination (fsynced first, with the folder after
+the rename, only with ``durable=True``): a file under its final name
 is always complete. ``continue_=True`` resumes from an existing partial file (and keeps the
 partial after a retryable failure for the next run); otherwise a failed download deletes its
 partial. A blob replaced mid-download (412) starts over once from its new version.
@@ -241,9 +242,11 @@ def _commit(
     offset_ns: int,
 ) -> None:
     """Check the partial file (size, SHA-256), give it the blob's mtime and rename it over
-    ``path``: a file under its final name is always complete."""
+    ``path``: a file under its final name is always complete. With ``durable`` the file is
+    fsynced before the rename and its folder after it."""
     f.flush()
-    os.fsync(f.fileno())
+    if ctx.options.durable:
+        os.fsync(f.fileno())
     f.close()
     where = f"bkt://{ctx.ref}/{info.key}"
     if offset != info.size:
@@ -256,6 +259,22 @@ def _commit(
     if mtime_ns is not None:
         os.utime(part, ns=(time.time_ns(), mtime_ns))
     os.replace(part, path)
+    if ctx.options.durable:
+        _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Persist a rename in ``folder`` (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def download(

@@ -52,6 +52,10 @@ class TransferOptions:
             mtime and ``metadata`` are not stored, and downloads are not pinned to the listed
             version). Managed buckets, providers that cannot sign and larger files are
             proxied as usual. Default off.
+        durable: downloads fsync each file (and its folder after the rename) before
+            returning, so a power cut cannot lose a completed download. Default off, as
+            aws-cli, rclone and curl: the file is still complete under its final name (written
+            aside and renamed), only the kernel's write-back is not awaited.
     """
 
     part_size: int = DEFAULT_PART_SIZE
@@ -67,6 +71,7 @@ class TransferOptions:
     batch_files: int = DEFAULT_BATCH_FILES
     batch_bytes: int = DEFAULT_BATCH_BYTES
     direct: bool = False
+    durable: bool = False
 
     def __post_init__(self) -> None:
         if self.part_size < 1 or self.multipart_threshold < 0:
@@ -95,6 +100,7 @@ class TransferSettings(TypedDict, total=False):
     batch_files: int
     batch_bytes: int
     direct: bool
+    durable: bool
 
 
 def resolve_options(
