@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder under which admins may register FILESYSTEM buckets (repeatable; "
         "BUCKETRY_FILESYSTEM_ROOTS, os.pathsep-separated; none by default)",
     )
+    serve.add_argument(
+        "--remote-sort-limit",
+        type=int,
+        help="objects one page of an imported bucket may list when sorted by size, time or "
+        "descending name (BUCKETRY_REMOTE_SORT_LIMIT, default 100000)",
+    )
 
     cu = sub.add_parser("create-user", help="create a user and print a token for them")
     _common(cu)
@@ -76,6 +82,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         log_level=getattr(args, "log_level", None),
         allowed_networks=getattr(args, "allowed_networks", None),
         filesystem_roots=getattr(args, "filesystem_roots", None),
+        remote_sort_limit=getattr(args, "remote_sort_limit", None),
     )
 
 
