@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder under which admins may register FILESYSTEM buckets (repeatable; "
         "BUCKETRY_FILESYSTEM_ROOTS, os.pathsep-separated; none by default)",
     )
+    serve.add_argument(
+        "--remote-sort-limit",
+        type=int,
+        help="objects one page of an imported bucket may list when sorted by size, time or "
+        "descending name (BUCKETRY_REMOTE_SORT_LIMIT, default 100000)",
+    )
 
     cu = sub.add_parser("create-user", help="create a user and print a token for them")
     _common(cu)
@@ -57,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     cu.add_argument("--org", help="organization slug to join (created if missing)")
     cu.add_argument("--admin", action="store_true", help="make the user an administrator")
     cu.add_argument("--email")
+
+    rk = sub.add_parser(
+        "rekey",
+        help="re-encrypt imported buckets' stored credentials under the first key of the ring",
+    )
+    _common(rk)
 
     ct = sub.add_parser("create-token", help="print a new personal access token for a user")
     _common(ct)
@@ -76,6 +88,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         log_level=getattr(args, "log_level", None),
         allowed_networks=getattr(args, "allowed_networks", None),
         filesystem_roots=getattr(args, "filesystem_roots", None),
+        remote_sort_limit=getattr(args, "remote_sort_limit", None),
     )
 
 
@@ -114,6 +127,41 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def rekey_command(settings: Settings) -> int:
+    """``bucketry-server rekey``: re-seal every imported bucket's credentials under the first
+    key of the ring (``BUCKETRY_SECRET_KEYS`` or the data dir's key file, which must exist)
+    and print the counts. Returns 0, or 1 if some bucket's credentials no key opens (their
+    ids are printed; they are left unchanged), or 2 without a key ring."""
+    from .buckets.rekey import rekey
+    from .keyring import KEY_FILE, KeyRing, KeyRingError
+
+    if not settings.secret_keys and not (settings.data_dir / KEY_FILE).exists():
+        print(
+            f"bucketry-server: error: no key ring (BUCKETRY_SECRET_KEYS or "
+            f"{settings.data_dir / KEY_FILE})",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        ring = KeyRing.load(settings.data_dir, settings.secret_keys)
+    except (KeyRingError, OSError) as exc:
+        print(f"bucketry-server: error: {exc}", file=sys.stderr)
+        return 2
+    db = _database(settings)
+    try:
+        report = rekey(db, ring)
+    finally:
+        db.dispose()
+    print(
+        f"re-sealed {report.resealed}, already current {report.current}, "
+        f"changed meanwhile {report.changed}, unreadable {len(report.unreadable)} "
+        f"(first key {ring.primary_id!r})"
+    )
+    for bucket_id in report.unreadable:
+        print(f"unreadable: {bucket_id} (left unchanged)")
+    return 1 if report.unreadable else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -124,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(settings)
+        if args.command == "rekey":
+            return rekey_command(settings)
         from .accounts.users import create_token, create_user
 
         db = _database(settings)

@@ -41,6 +41,9 @@ class Settings:
     #: Server key ring for provider credentials ("id:base64key,..."; the first encrypts).
     #: Default: the key file in the data dir, created 0600 on first start.
     secret_keys: str | None = None
+    #: Objects one page of an imported bucket may list when sorted by size, time or descending
+    #: name (providers list by key only); beyond it: 400 ``sort_too_large``.
+    remote_sort_limit: int = 100_000
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -60,6 +63,8 @@ class Settings:
         s.allowed_networks = split_list(_env("ALLOWED_NETWORKS", "") or "", ",")
         s.filesystem_roots = [Path(p) for p in split_list(_env("FILESYSTEM_ROOTS", "") or "")]
         s.secret_keys = _env("SECRET_KEYS")
+        if (v := _env("REMOTE_SORT_LIMIT")) is not None:
+            s.remote_sort_limit = int(v)
         for key, value in overrides.items():
             if value is None or value == []:
                 continue

@@ -2,7 +2,8 @@
 
 Keys have ids; the first key of the ring encrypts, every key decrypts, so a key is rotated by
 putting a new one first and keeping the old ones until every bucket's credentials were
-re-encrypted (a ``PATCH`` with credentials, or :meth:`KeyRing.reencrypt`). The ring comes from
+re-encrypted (a ``PATCH`` with credentials, or ``bucketry-server rekey``:
+:mod:`.buckets.rekey` over :meth:`KeyRing.reencrypt`). The ring comes from
 the setting ``BUCKETRY_SECRET_KEYS`` (``id:base64url-key,...``, 32-byte keys) or from the file
 ``credentials.keys`` in the data dir (same text, one key per line), created with mode 0600
 holding one fresh key on first start.

@@ -185,15 +185,55 @@ def test_keys_between_the_seek_point_and_the_next_folder_do_not_end_the_listing(
     assert seen == ["big/", "big0"]
 
 
-def test_orders_other_than_name_are_refused(server: LiveServer) -> None:
-    backend = _backend(server, MemoryClient())
-    for q in (
-        ListQuery(order_by="size"),
-        ListQuery(order_by="created_at"),
-        ListQuery(descending=True),
-    ):
-        with pytest.raises(Invalid):
-            asyncio.run(backend.list_blobs(q))
+def test_sorted_listings_hold_one_page_of_records(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Size, time and descending name orders scan the whole range but keep only one page (plus
+    the entry proving a next page) of records alive, whatever the bucket holds."""
+    import gc
+    import json
+    import weakref
+
+    from bucketry_server.backends.remote import sorting
+
+    client = MemoryClient()
+    for i in range(3000):
+        client.objects[f"root/k{(i * 7919) % 3000:05d}"] = b"x" * (i % 13)
+    alive = most = 0
+    made = sorting.record
+
+    def freed() -> None:
+        nonlocal alive
+        alive -= 1
+
+    def counted(*args: object, **kwargs: object) -> sorting.RemoteBlob:
+        nonlocal alive, most
+        blob = made(*args, **kwargs)  # type: ignore[arg-type]
+        weakref.finalize(blob, freed)
+        alive += 1
+        most = max(most, alive)
+        return blob
+
+    monkeypatch.setattr(sorting, "record", counted)
+    backend = _backend(server, client, prefix="root/")
+    gc.disable()  # records die by reference counting alone, or they were kept
+    try:
+        for q in (
+            ListQuery(order_by="size", page_size=10),
+            ListQuery(order_by="created_at", descending=True, page_size=10),
+            ListQuery(descending=True, page_size=10),
+        ):
+            most = 0
+            body = json.loads(asyncio.run(backend.list_blobs(q)))
+            assert len(body["results"]) == 10 and body["next_cursor"]
+            assert most <= 10 + 4, (q, most)  # page, one more, the scan's loop variables
+    finally:
+        gc.enable()
+    first = json.loads(asyncio.run(backend.list_blobs(ListQuery(order_by="size", page_size=10))))
+    sizes = [(b["size"], b["key"]) for b in first["results"]]
+    assert sizes == sorted(sizes) and {s for s, _ in sizes} == {0}
+    with pytest.raises(Invalid):  # folders are listed by name only, as in managed buckets
+        asyncio.run(backend.list_blobs(ListQuery(order_by="size", delimiter="/")))
 
 
 def test_copy_from_elsewhere_is_refused(server: LiveServer) -> None:

@@ -33,6 +33,7 @@ from .remote.client import (
     ProbeResult,
     ProviderConfig,
     ProviderError,
+    ProviderFailed,
     ProviderForbidden,
     ProviderNotFound,
     ProviderTimeout,
@@ -59,6 +60,18 @@ _FORBIDDEN = {
     "Forbidden",
 }
 _CHANGED = {"412", "PreconditionFailed"}
+#: Failures on the provider's side (server errors, throttling): 502, retried by clients.
+_FAILED = {
+    "InternalError",
+    "ServiceUnavailable",
+    "SlowDown",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "TooManyRequests",
+    "RequestTimeout",
+}
 _READS = {"list_objects_v2", "head_object", "head_bucket", "get_object"}
 
 
@@ -78,6 +91,8 @@ def translate(exc: Exception, what: str) -> ProviderError:
             return ProviderForbidden(f"{what}: access denied ({code})")
         if code in _CHANGED or status == "412":
             return ProviderVersionChanged(f"{what}: the object changed ({code})")
+        if code in _FAILED or status.startswith("5") or status == "429":
+            return ProviderFailed(f"{what}: the provider failed ({code}, HTTP {status})")
         return ProviderError(f"{what}: the provider answered {code}")
     if isinstance(exc, ConnectTimeoutError | ReadTimeoutError):
         return ProviderTimeout(f"{what}: {exc.__class__.__name__}")

@@ -58,6 +58,7 @@ from .remote.client import (
     ProbeResult,
     ProviderConfig,
     ProviderError,
+    ProviderFailed,
     ProviderForbidden,
     ProviderNotFound,
     ProviderTimeout,
@@ -127,6 +128,16 @@ def _account_url(endpoint_url: str, account_name: str | None) -> str:
         if path_style:
             return f"{base}/{account_name}"
     return base
+
+
+def _failed(status: object, code: object) -> bool:
+    """Whether an Azure answer is a failure on Azure's side: 5xx or throttling (429,
+    ``ServerBusy``)."""
+    return (isinstance(status, int) and (status >= 500 or status == 429)) or code in (
+        "ServerBusy",
+        "InternalError",
+        "OperationTimedOut",
+    )
 
 
 def _sas_permissions(sas: str) -> str:
@@ -231,6 +242,8 @@ class AzureBlobClient:
             raise ProviderUnreachable(
                 f"{where}: the endpoint did not answer ({type(exc).__name__})"
             ) from None
+        if isinstance(exc, HttpResponseError) and _failed(status, code):
+            raise ProviderFailed(f"{where}: the provider failed: HTTP {status} ({code})") from None
         if isinstance(exc, HttpResponseError):
             raise ProviderError(f"{where}: HTTP {status} ({code})") from None
         raise ProviderError(f"{where}: {type(exc).__name__}") from None
@@ -407,6 +420,11 @@ class AzureBlobClient:
                     deleted.append(key)
                 elif response.status_code in (401, 403):
                     raise ProviderForbidden(f"Azure Blob {self.config.bucket}/{key}: access denied")
+                elif _failed(response.status_code, None):
+                    raise ProviderFailed(
+                        f"Azure Blob {self.config.bucket}/{key}: the provider failed: "
+                        f"delete answered HTTP {response.status_code}"
+                    )
                 elif response.status_code != 404:
                     raise self._error(f"delete answered HTTP {response.status_code}", key)
         return deleted

@@ -37,6 +37,7 @@ from .remote.client import (
     ProbeResult,
     ProviderConfig,
     ProviderError,
+    ProviderFailed,
     ProviderForbidden,
     ProviderNotFound,
     ProviderTimeout,
@@ -55,7 +56,6 @@ _UNREACHABLE = (
     requests.exceptions.Timeout,
     TransportError,
     gexc.RetryError,
-    gexc.ServiceUnavailable,
     gexc.GatewayTimeout,
 )
 
@@ -121,6 +121,10 @@ class GcsClient:
         if isinstance(exc, _UNREACHABLE):
             raise ProviderUnreachable(
                 f"{where}: the endpoint did not answer ({type(exc).__name__})"
+            ) from None
+        if isinstance(exc, gexc.ServerError | gexc.TooManyRequests):
+            raise ProviderFailed(
+                f"{where}: the provider failed: HTTP {exc.code} ({type(exc).__name__})"
             ) from None
         if isinstance(exc, gexc.GoogleAPICallError):
             raise ProviderError(f"{where}: HTTP {exc.code} ({type(exc).__name__})") from None

@@ -92,10 +92,12 @@ class ScanBudget:
     """What one page's scan may spend, for every scan (by name here, by size or time in the
     catalogue): :data:`MAX_SCAN_ROWS` rows examined (charged by :func:`scan_cost`), fetched in
     batches of ``batch`` rows that start at one page (at most 64 rows when rows are filtered)
-    and double up to :data:`MAX_BATCH`. The one place that reads those limits."""
+    and double up to :data:`MAX_BATCH`. The one place that reads those limits. ``rows``
+    replaces the row budget for a scan that must see a whole range (an imported bucket's
+    listing sorted by size or time: the server's sort limit)."""
 
-    def __init__(self, page_size: int, filtered: bool) -> None:
-        self.left = MAX_SCAN_ROWS
+    def __init__(self, page_size: int, filtered: bool, rows: int = MAX_SCAN_ROWS) -> None:
+        self.left = rows
         self.batch = min(page_size + 1, 64 if filtered else MAX_BATCH, MAX_BATCH)
 
     @property

@@ -131,7 +131,9 @@ def sync_detailed(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. On an imported bucket (providers list by key only) any other
+      order than ascending names lists the whole range for each page: past the server's
+      limit of listed objects it answers 400 `sort_too_large`.
 
     Args:
         bucket (str):
@@ -191,7 +193,9 @@ def sync(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. On an imported bucket (providers list by key only) any other
+      order than ascending names lists the whole range for each page: past the server's
+      limit of listed objects it answers 400 `sort_too_large`.
 
     Args:
         bucket (str):
@@ -246,7 +250,9 @@ async def asyncio_detailed(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. On an imported bucket (providers list by key only) any other
+      order than ascending names lists the whole range for each page: past the server's
+      limit of listed objects it answers 400 `sort_too_large`.
 
     Args:
         bucket (str):
@@ -304,7 +310,9 @@ async def asyncio(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. On an imported bucket (providers list by key only) any other
+      order than ascending names lists the whole range for each page: past the server's
+      limit of listed objects it answers 400 `sort_too_large`.
 
     Args:
         bucket (str):

@@ -114,9 +114,11 @@ class RemoteBackend:
         return usage
 
     async def list_blobs(self, query: ListQuery) -> bytes:
-        """One page by name (see :mod:`.listing`)."""
+        """One page (see :mod:`.listing`; orders other than ascending names list at most the
+        server's ``remote_sort_limit`` objects, see :mod:`.sorting`)."""
         q = replace(query, bucket_id=self.bucket_id)
-        return await run(lambda: list_page(self.client, self.root, self.origin, q))
+        limit = self.state.settings.remote_sort_limit
+        return await run(lambda: list_page(self.client, self.root, self.origin, q, limit))
 
     async def stat(self, key: str) -> RemoteBlob | None:
         """The provider object of ``key`` (a HEAD), or None."""

@@ -90,6 +90,12 @@ class ProviderTimeout(ProviderUnreachable):
     """The endpoint did not answer within the configured timeouts (connect or read)."""
 
 
+class ProviderFailed(ProviderError):
+    """The provider answered with a failure on its own side: a server error (HTTP 5xx: S3
+    ``InternalError``, Azure ``InternalError``, GCS 500/503) or throttling (S3 ``SlowDown``,
+    Azure ``ServerBusy``, HTTP 429). Nothing about the request is wrong; a retry may succeed."""
+
+
 class ProviderVersionChanged(ProviderError):
     """A read pinned to an etag found another version (the object changed under it)."""
 

@@ -20,6 +20,7 @@ from ...errors import (
 from ...storage.base import ChecksumMismatchError, TooLargeError
 from .client import (
     ProviderError,
+    ProviderFailed,
     ProviderForbidden,
     ProviderNotFound,
     ProviderTimeout,
@@ -33,7 +34,9 @@ T = TypeVar("T")
 def domain_error(exc: ProviderError) -> DomainError:
     """The domain error of a provider error (its message names provider and key, no secret):
     404 ``provider_not_found``, 403 ``provider_forbidden``, 504 ``provider_timeout``, 502
-    ``provider_unreachable``, 409 ``version_changed`` / ``provider_error``."""
+    ``provider_unreachable``, 502 ``provider_error`` (the provider failed on its side: 5xx or
+    throttling, retried by the SDK), 409 ``version_changed`` / ``provider_error`` (any other
+    refusal, e.g. the object already exists)."""
     detail = str(exc) or exc.__class__.__name__
     if isinstance(exc, ProviderNotFound):
         return NotFound("provider_not_found", detail)
@@ -43,6 +46,8 @@ def domain_error(exc: ProviderError) -> DomainError:
         return GatewayTimeout("provider_timeout", f"the provider did not answer in time: {detail}")
     if isinstance(exc, ProviderUnreachable):
         return BadGateway("provider_unreachable", f"the provider could not be reached: {detail}")
+    if isinstance(exc, ProviderFailed):
+        return BadGateway("provider_error", f"the provider failed: {detail}")
     if isinstance(exc, ProviderVersionChanged):
         return Conflict("version_changed", detail)
     return Conflict("provider_error", detail)

@@ -1,10 +1,9 @@
 """Listings of imported buckets: the skip-scan of :mod:`..scan` over a provider's flat,
 key-ordered listing (``ObjectClient.list_page``), with the same cursors as managed buckets.
 
-Providers list by key only, ascending: ``order_by=name`` ascending is served (folders by
-delimiter, glob, prefix, cursors); size and time orders and descending name order would need
-the whole bucket listed per page and are refused with a 400 naming ``order_by`` (or
-``order``).
+Providers list by key only, ascending: ``order_by=name`` ascending is served here at any size
+(folders by delimiter, glob, prefix, cursors); size and time orders and descending name order
+are a bounded scan of the range per page (:mod:`.sorting`).
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ from ..base import ListQuery
 from ..scan import Fetch, Page, name_position_ok, scan_by_name
 from .client import ObjectClient
 from .records import RemoteBlob, record
+from .sorting import DEFAULT_SORT_LIMIT, sorted_page
 
 #: Highest code point: a string padded with it sorts after every key sharing its start.
 _TOP = "\U0010ffff"
@@ -69,22 +69,6 @@ def _compile(glob: str | None) -> Glob | None:
         ) from exc
 
 
-def _refuse_order(q: ListQuery) -> None:
-    if q.order_by != "name":
-        raise Invalid(
-            "invalid_parameter",
-            f"order_by: imported buckets list by name only (the provider lists keys in "
-            f"order; {q.order_by!r} would need the whole bucket listed for every page)",
-            errors=[{"loc": ["query", "order_by"], "msg": "name only", "type": "value_error"}],
-        )
-    if q.descending:
-        raise Invalid(
-            "invalid_parameter",
-            "order: imported buckets list in ascending key order only",
-            errors=[{"loc": ["query", "order"], "msg": "asc only", "type": "value_error"}],
-        )
-
-
 def _scope(prefix: str, glob: str | None) -> str | None:
     if glob is None:
         return prefix
@@ -123,14 +107,26 @@ def fetcher(client: ObjectClient, root: str, scope: str, origin: str) -> Fetch:
     return fetch
 
 
-def list_page(client: ObjectClient, root: str, origin: str, q: ListQuery) -> bytes:
+def list_page(
+    client: ObjectClient,
+    root: str,
+    origin: str,
+    q: ListQuery,
+    sort_limit: int = DEFAULT_SORT_LIMIT,
+) -> bytes:
     """One listing page of an imported bucket whose keys live under ``root`` (the bucket
-    prefix) as the API's JSON body. Raises ``Invalid`` for an order the provider cannot
-    serve, a bad glob or a foreign cursor (``bad_cursor``); provider errors propagate."""
+    prefix) as the API's JSON body; orders other than ascending names list at most
+    ``sort_limit`` objects per page (:mod:`.sorting`). Raises ``Invalid`` for a bad glob, a
+    foreign cursor (``bad_cursor``), a delimiter with a size or time order, or a sorted range
+    past the limit (``sort_too_large``); provider errors propagate."""
     if q.delimiter and q.order_by != "name":
         raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
-    _refuse_order(q)
     pattern = _compile(q.glob)
+    if q.order_by != "name" or q.descending:
+        found, folders, cursor = sorted_page(
+            client, root, origin, q, _scope(q.prefix, q.glob), pattern, sort_limit
+        )
+        return _page_body([blob_json(b) for b in found], folders, cursor)
     pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (str, str))
     if not name_position_ok(pos, False):
         raise Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")

@@ -1,0 +1,174 @@
+"""Listings of imported buckets in orders providers do not keep: name descending (with or
+without folders), size and time in both directions.
+
+Providers list by key only, ascending. Such a page is a bounded scan of the listing's key range
+(the prefix, or the glob's literal start) through the client's ``list_page``: every listed object
+that matches the glob and lies beyond the cursor is offered to a selection that keeps only one
+page plus one entry (a heap for size and time, a bounded deque for names, which arrive in
+order), so memory is O(page) whatever the bucket holds. Every page re-scans the range. The scan
+spends a :class:`..scan.ScanBudget` whose row budget is the server's sort limit
+(``BUCKETRY_REMOTE_SORT_LIMIT``, charged per listed object as every scan charges); a range
+holding more answers 400 ``sort_too_large`` naming the limit (``order_by=name`` ascending
+works at any size).
+
+Cursors carry the sort value and the key (``[size|time, key]``, ties ordered by key), or the
+descending name scan's ``["lt", key]`` position, as managed buckets' cursors do; results equal
+a managed bucket's with the same keys (providers keep no creation time: ``created_at`` is the
+object's last modification).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from ...errors import Invalid
+from ...globbing import Glob
+from ...pagination import decode_cursor, encode_cursor
+from ..base import ListQuery
+from ..scan import ScanBudget, name_position_ok
+from .client import ObjectClient
+from .records import RemoteBlob, record
+
+#: Default of ``Settings.remote_sort_limit``: objects one sorted page may list.
+DEFAULT_SORT_LIMIT = 100_000
+
+#: One selected entry: (sort value, key, folder or None, record or None).
+Entry = tuple[Any, str, str | None, RemoteBlob | None]
+
+
+def naive_utc(value: datetime | None) -> datetime:
+    """A provider time as naive UTC (how cursors and the catalogue hold times)."""
+    if value is None:
+        return datetime.min
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _too_large(q: ListQuery, limit: int) -> Invalid:
+    return Invalid(
+        "sort_too_large",
+        f"order_by={q.order_by}&order={'desc' if q.descending else 'asc'}: an imported "
+        f"bucket's provider lists by key only, so this order lists every object of the range "
+        f"for each page, and this range holds more than the server's limit of {limit} listed "
+        f"objects (BUCKETRY_REMOTE_SORT_LIMIT; with a glob, keys over 64 characters count "
+        f"more than once); narrow the prefix or glob, or use order_by=name (ascending), which "
+        f"works at any size",
+        errors=[{"loc": ["query", "order_by"], "msg": "too many objects", "type": "value_error"}],
+    )
+
+
+def scan_range(
+    client: ObjectClient,
+    root: str,
+    origin: str,
+    scope: str,
+    q: ListQuery,
+    limit: int,
+    pattern: Glob | None,
+    stop_at: str | None = None,
+) -> Iterator[RemoteBlob]:
+    """The records of the provider keys ``root + scope...`` in key order (up to ``stop_at``,
+    exclusive) that match ``pattern``, listed in the budget's growing batches. Raises
+    ``Invalid`` (``sort_too_large``) before examining an object past ``limit``."""
+    budget = ScanBudget(q.page_size, filtered=pattern is not None, rows=limit)
+    after: str | None = None
+    while True:
+        infos = client.list_page(root + scope, after, budget.batch)
+        for info in infos:
+            blob = record(info, root, origin)
+            if stop_at is not None and blob.key >= stop_at:
+                return
+            if budget.spent:
+                raise _too_large(q, limit)
+            budget.charge(blob.key, pattern)
+            if pattern is None or pattern.matches(blob.key):
+                yield blob
+        if len(infos) < budget.batch:
+            return
+        after = infos[-1].key
+        budget.grow()
+
+
+def _names_descending(blobs: Iterator[RemoteBlob], q: ListQuery, keep: int) -> list[Entry]:
+    """The ``keep`` greatest names (folders with a delimiter) of ascending ``blobs``,
+    greatest first: a folder is one entry however many keys it holds."""
+    last: deque[Entry] = deque(maxlen=keep)
+    for blob in blobs:
+        if q.delimiter:
+            cut = blob.key.find(q.delimiter, len(q.prefix))
+            if cut != -1:
+                folder = blob.key[: cut + 1]
+                if not (last and last[-1][2] == folder):  # a folder's keys are contiguous
+                    last.append((folder, folder, folder, None))
+                continue
+        last.append((blob.key, blob.key, None, blob))
+    return list(reversed(last))
+
+
+def _by_column(
+    blobs: Iterator[RemoteBlob], q: ListQuery, pos: list[Any] | None, keep: int
+) -> list[Entry]:
+    """The first ``keep`` of ``blobs`` in ``(size|time, key)`` order after ``pos``."""
+    by_size = q.order_by == "size"
+    desc = q.descending
+    after = None if pos is None else (pos[0], pos[1])
+
+    def entries() -> Iterator[Entry]:
+        for blob in blobs:
+            value = blob.size if by_size else naive_utc(blob.modified_at)
+            if after is not None and (
+                (value, blob.key) >= after if desc else (value, blob.key) <= after
+            ):
+                continue
+            yield (value, blob.key, None, blob)
+
+    select = heapq.nlargest if desc else heapq.nsmallest
+    return select(keep, entries(), key=lambda e: (e[0], e[1]))
+
+
+def sorted_page(
+    client: ObjectClient,
+    root: str,
+    origin: str,
+    q: ListQuery,
+    scope: str | None,
+    pattern: Glob | None,
+    limit: int,
+) -> tuple[list[RemoteBlob], list[str], str | None]:
+    """One page of an imported bucket in an order other than ascending names: its blobs, its
+    folders (name order with a delimiter) and the next cursor. ``scope`` is the key range's
+    literal prefix (None: nothing can match). Raises ``Invalid``: ``bad_cursor`` for a
+    malformed or foreign cursor, ``sort_too_large`` past ``limit`` listed objects; provider
+    errors propagate."""
+    if q.order_by == "name":
+        pos = decode_cursor(q.cursor, 2, q.tag(), (str, str))
+        if not name_position_ok(pos, True):
+            raise Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")
+    else:
+        kind = int if q.order_by == "size" else datetime
+        pos = decode_cursor(q.cursor, 2, q.tag(), (kind, str))
+    if scope is None:
+        return [], [], None
+    keep = q.page_size + 1
+    if q.order_by == "name":
+        stop = None if pos is None else pos[1]
+        blobs = scan_range(client, root, origin, scope, q, limit, pattern, stop_at=stop)
+        chosen = _names_descending(blobs, q, keep)
+    else:
+        chosen = _by_column(
+            scan_range(client, root, origin, scope, q, limit, pattern), q, pos, keep
+        )
+    page = chosen[: q.page_size]
+    next_cursor = None
+    if len(chosen) > q.page_size:
+        last = page[-1]
+        at = ["lt", last[1]] if q.order_by == "name" else [last[0], last[1]]
+        next_cursor = encode_cursor(at, q.tag())
+    blobs_out = [e[3] for e in page if e[3] is not None]
+    folders = [e[2] for e in page if e[2] is not None]
+    return blobs_out, folders, next_cursor

@@ -1,0 +1,94 @@
+"""``bucketry-server rekey``: after a key rotation, every imported bucket's credentials are
+re-sealed under the first key, so the old key can leave the ring and the bucket still works;
+unreadable values are reported by bucket id and left alone; a second run changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bucketry_server import cli
+from bucketry_server.accounts.users import create_user
+from bucketry_server.buckets.rekey import rekey
+from bucketry_server.keyring import KeyRing, new_key_entry, parse_keys
+from bucketry_server.models import Bucket
+from tests.conftest import SEAWEED_BUCKET
+from tests.server.imported_helpers import auth, import_bucket, put
+from tests.support.live_server import live_server
+from tests.support.seaweed import SeaweedS3
+
+
+def _run_rekey(
+    capsys: pytest.CaptureFixture[str], data_dir: Path, url: str, keys: str
+) -> tuple[int, str]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BUCKETRY_SECRET_KEYS", keys)
+        code = cli.main(["rekey", "--data-dir", str(data_dir), "--database-url", url])
+    return code, capsys.readouterr().out
+
+
+def test_rekey_lets_the_old_key_leave_the_ring(
+    tmp_path: Path, seaweed: SeaweedS3, capsys: pytest.CaptureFixture[str]
+) -> None:
+    k1, k2, lost = new_key_entry("k1"), new_key_entry("k2"), new_key_entry("k0")
+    with live_server(tmp_path / "one", secret_keys=k1) as one:
+        url = one.state.settings.effective_database_url
+        _, token = create_user(one.state.db, "keeper")
+        body = {
+            "provider": "S3_COMPATIBLE",
+            "provider_bucket": SEAWEED_BUCKET,
+            "endpoint_url": seaweed.endpoint_url,
+            "region": "us-east-1",
+            "name": "rekeyed",
+            "prefix": "rekeyed/",
+            "credentials": {
+                "access_key_id": seaweed.access_key,
+                "secret_access_key": seaweed.secret_key,
+            },
+        }
+        r = import_bucket(one.api, token, body)
+        assert r.status_code == 201 and r.json()["status"] == "AVAILABLE", r.text
+        bucket_id = r.json()["id"]
+        assert put(one.api, token, "rekeyed", "kept.txt", b"still here").status_code == 201
+        other = import_bucket(one.api, token, dict(body, name="orphaned", prefix="orphaned/"))
+        assert other.status_code == 201, other.text
+        orphan_id = other.json()["id"]
+        with one.state.db.session() as s:  # sealed under a key no ring will hold
+            row = s.get(Bucket, orphan_id)
+            assert row is not None and row.credentials_enc
+            assert row.credentials_enc.split(".")[1] == "k1"
+            row.credentials_enc = KeyRing(parse_keys(lost)).seal(orphan_id, {"x": "y"})
+
+        code, out = _run_rekey(capsys, tmp_path / "one", url, f"{k2},{k1}")
+        assert code == 1, out
+        assert "re-sealed 1, already current 0" in out and "unreadable 1" in out, out
+        assert f"unreadable: {orphan_id}" in out and bucket_id not in out
+        with one.state.db.session() as s:
+            moved = s.get(Bucket, bucket_id)
+            assert moved is not None and moved.credentials_enc
+            assert moved.credentials_enc.split(".")[1] == "k2"
+            assert seaweed.secret_key not in moved.credentials_enc
+
+        again = rekey(one.state.db, KeyRing(parse_keys(f"{k2},{k1}")), batch=1)
+        assert (again.resealed, again.current, again.unreadable) == (0, 1, [orphan_id])
+
+        with live_server(tmp_path / "two", secret_keys=k2, database_url=url) as two:
+            st = httpx.get(f"{two.api}/buckets/{bucket_id}/status", headers=auth(token))
+            assert st.status_code == 200 and st.json()["status"] == "AVAILABLE", st.text
+            got = httpx.get(
+                f"{two.api}/buckets/{bucket_id}/blob",
+                params={"key": "kept.txt"},
+                headers=auth(token),
+            )
+            assert got.status_code == 200 and got.content == b"still here", got.text
+
+
+def test_rekey_without_a_ring_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BUCKETRY_SECRET_KEYS", raising=False)
+    assert cli.main(["rekey", "--data-dir", str(tmp_path / "empty")]) == 2
+    assert "no key ring" in capsys.readouterr().err
+    assert not (tmp_path / "empty" / "credentials.keys").exists()

@@ -1,0 +1,190 @@
+"""Imported buckets listed by size, time and descending name: page for page the same as a
+managed bucket holding the same keys (FILESYSTEM and SeaweedFS), and the sort limit."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bucketry_server.accounts.users import create_user
+from bucketry_server.backends.base import ListQuery
+from bucketry_server.backends.filesystem import FolderClient
+from bucketry_server.backends.remote.client import ProviderConfig
+from bucketry_server.backends.remote.listing import list_page
+from bucketry_server.errors import Invalid
+from tests.conftest import SEAWEED_BUCKET
+from tests.server.imported_helpers import auth, import_bucket, put
+from tests.support.live_server import LiveServer, live_server
+from tests.support.seaweed import SeaweedS3
+
+FOLDERS = ["", "b/", "d/", "b/c/"]
+KEYS = [
+    f"{FOLDERS[i % 4]}f{(i * 5) % 24:02d}.{('txt', 'png', 'bin')[i % 3]}" for i in range(24)
+] + ["é.txt", "Z.png", "b.png"]
+#: SeaweedFS lists a folder's keys before a sibling that sorts below ``/`` ("b/..." before
+#: "b.png"), which S3 does not; its bucket leaves that key out.
+SEAWEED_KEYS = [k for k in KEYS if k != "b.png"]
+#: Sizes with many ties, so ties must be ordered by key.
+SIZES = {key: (i * 7) % 5 for i, key in enumerate(KEYS)}
+
+QUERIES: list[dict[str, Any]] = [
+    {"order_by": order_by, "order": order, **extra}
+    for order_by in ("size", "created_at", "name")
+    for order in ("asc", "desc")
+    for extra in ({}, {"prefix": "b/"}, {"glob": "**/*.png"}, {"glob": "b/*"})
+    if (order_by, order) != ("name", "asc")
+] + [
+    {"order": "desc", "delimiter": "/"},
+    {"order": "desc", "delimiter": "/", "prefix": "b/"},
+    {"order": "desc", "delimiter": "/", "glob": "**/*.png"},
+    {"order": "desc", "delimiter": "/", "glob": "*/f*"},
+]
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Path, str]]:
+    root = tmp_path_factory.mktemp("sort-root")
+    with live_server(tmp_path_factory.mktemp("sort-data"), filesystem_roots=[root]) as s:
+        _, token = create_user(s.state.db, "sorter", admin=True)
+        yield s, root, token
+
+
+def _pages(api: str, token: str, bucket: str, params: dict[str, Any]) -> list[Any]:
+    """Every page of a listing (keys with their times, and folders), following cursors."""
+    pages: list[Any] = []
+    cursor = None
+    while True:
+        q = dict(params, page_size=4, **({"cursor": cursor} if cursor else {}))
+        r = httpx.get(f"{api}/buckets/{bucket}/blobs", params=q, headers=auth(token), timeout=30)
+        assert r.status_code == 200, (params, r.text)
+        body = r.json()
+        pages.append(([b["key"] for b in body["results"]], body["prefixes"]))
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return pages
+        assert len(pages) < 50
+
+
+def _managed(api: str, token: str, name: str, keys: list[str]) -> dict[str, datetime]:
+    """A managed bucket holding ``keys``; the creation time of each key."""
+    r = httpx.post(f"{api}/buckets", json={"name": name}, headers=auth(token))
+    assert r.status_code == 201, r.text
+    for key in keys:
+        assert put(api, token, name, key, b"x" * SIZES[key]).status_code == 201
+    listed = httpx.get(
+        f"{api}/buckets/{name}/blobs", params={"page_size": 100}, headers=auth(token)
+    ).json()["results"]
+    return {b["key"]: datetime.fromisoformat(b["created_at"]) for b in listed}
+
+
+def _expected_order(listed: list[dict[str, Any]], field: str, desc: bool) -> list[str]:
+    rows = [(b[field], b["key"]) for b in listed]
+    return [k for _, k in sorted(rows, reverse=desc)]
+
+
+def test_filesystem_listings_equal_managed_ones(srv: tuple[LiveServer, Path, str]) -> None:
+    s, root, token = srv
+    created = _managed(s.api, token, "sort-managed", KEYS)
+    folder = root / "sorted"
+    for key in KEYS:  # the same bytes, and as times the managed bucket's creation times
+        path = folder / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * SIZES[key])
+        stamp = int(created[key].timestamp() * 1_000_000) * 1000
+        os.utime(path, ns=(stamp, stamp))
+    r = import_bucket(
+        s.api, token, {"provider": "FILESYSTEM", "provider_bucket": str(folder), "name": "fs-sort"}
+    )
+    assert r.status_code == 201, r.text
+    for params in QUERIES:
+        managed = _pages(s.api, token, "sort-managed", params)
+        assert _pages(s.api, token, "fs-sort", params) == managed, params
+        assert sum(len(k) + len(f) for k, f in managed) > 0, params
+    flat = [k for page in _pages(s.api, token, "fs-sort", {"order_by": "size"}) for k in page[0]]
+    assert flat == sorted(KEYS, key=lambda k: (SIZES[k], k))
+
+
+def test_seaweedfs_listings_equal_managed_ones(
+    srv: tuple[LiveServer, Path, str], seaweed: SeaweedS3
+) -> None:
+    s, _, token = srv
+    _managed(s.api, token, "sort-managed-sw", SEAWEED_KEYS)
+    body = {
+        "provider": "S3_COMPATIBLE",
+        "provider_bucket": SEAWEED_BUCKET,
+        "endpoint_url": seaweed.endpoint_url,
+        "region": "us-east-1",
+        "name": "sw-sort",
+        "prefix": "sw-sort/",
+        "credentials": {
+            "access_key_id": seaweed.access_key,
+            "secret_access_key": seaweed.secret_key,
+        },
+    }
+    r = import_bucket(s.api, token, body)
+    assert r.status_code == 201, r.text
+    for key in SEAWEED_KEYS:
+        assert put(s.api, token, "sw-sort", key, b"x" * SIZES[key]).status_code == 201
+    for params in QUERIES:
+        if params.get("order_by") == "created_at":
+            continue  # SeaweedFS keeps its own (whole-second) times: checked below
+        managed = _pages(s.api, token, "sort-managed-sw", params)
+        assert _pages(s.api, token, "sw-sort", params) == managed, params
+    listed = httpx.get(
+        f"{s.api}/buckets/sw-sort/blobs", params={"page_size": 100}, headers=auth(token)
+    ).json()["results"]
+    for order in ("asc", "desc"):
+        for extra in ({}, {"glob": "**/*.png"}):
+            pages = _pages(
+                s.api, token, "sw-sort", {"order_by": "created_at", "order": order, **extra}
+            )
+            got = [k for keys, _ in pages for k in keys]
+            rows = [b for b in listed if not extra or b["key"].endswith(".png")]
+            assert got == _expected_order(rows, "created_at", order == "desc")
+
+
+def test_sort_limit_is_a_clear_400(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(30):
+        (folder / f"k{i:02d}").write_bytes(b"x" * (i % 3))
+    client = FolderClient(ProviderConfig(provider="FILESYSTEM", bucket=str(folder)))
+    sized = ListQuery(order_by="size", page_size=5, bucket_id="b")
+    assert b'"k00"' in list_page(client, "", "o", sized, 30)  # exactly at the limit
+    for q in (sized, ListQuery(descending=True, page_size=5), ListQuery(order_by="created_at")):
+        with pytest.raises(Invalid) as info:
+            list_page(client, "", "o", q, 29)
+        assert info.value.code == "sort_too_large"
+        assert "29" in info.value.detail and "order_by=name" in info.value.detail
+    # A prefix narrows the range under the limit; ascending names need no limit.
+    assert b'"k1' in list_page(client, "", "o", ListQuery(order_by="size", prefix="k1"), 29)
+    assert b'"k29"' in list_page(client, "", "o", ListQuery(page_size=100), 1)
+
+
+def test_sort_limit_through_the_api(srv: tuple[LiveServer, Path, str]) -> None:
+    s, root, token = srv
+    folder = root / "limited"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"k{i:02d}").write_bytes(b"x")
+    r = import_bucket(
+        s.api, token, {"provider": "FILESYSTEM", "provider_bucket": str(folder), "name": "lim"}
+    )
+    assert r.status_code == 201, r.text
+    s.state.settings.remote_sort_limit = 10
+    try:
+        too = httpx.get(
+            f"{s.api}/buckets/lim/blobs", params={"order_by": "size"}, headers=auth(token)
+        )
+        assert too.status_code == 400 and too.json()["code"] == "sort_too_large", too.text
+        assert "10" in too.json()["detail"] and "order_by=name" in too.json()["detail"]
+        ok = httpx.get(f"{s.api}/buckets/lim/blobs", headers=auth(token))
+        assert ok.status_code == 200 and len(ok.json()["results"]) == 12
+    finally:
+        s.state.settings.remote_sort_limit = 100_000
