@@ -44,7 +44,7 @@ def direct(
         name = f"sdk-direct-{unique}"
         bucket = client.buckets.import_external(
             provider="S3_COMPATIBLE",
-            provider_bucket=SEAWEED_BUCKET,
+            provider_bucket_name=SEAWEED_BUCKET,
             name=name,
             prefix=f"{name}/",
             endpoint_url=provider.url,
@@ -134,7 +134,7 @@ def test_azure_direct_upload_and_download(
     with recording_proxy(urlsplit(azurite.endpoint_url).port or 80) as provider:
         bucket = client.buckets.import_external(
             provider="AZURE_BLOB",
-            provider_bucket=container,
+            provider_bucket_name=container,
             name=f"az-sdk-direct-{unique}",
             endpoint_url=provider.url,
             credentials={"account_name": azurite.account_name, "account_key": azurite.account_key},
