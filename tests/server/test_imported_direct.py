@@ -28,6 +28,7 @@ from tests.support.gcs_keys import granting_token_endpoint, service_account
 from tests.support.live_server import LiveServer
 from tests.support.recording_proxy import RecordingProxy, recording_proxy
 from tests.support.seaweed import SeaweedS3
+from tests.support.secret_scan import remember
 
 pytestmark = pytest.mark.emulator
 
@@ -214,6 +215,7 @@ def test_azure_signed_and_direct(
     blob_type = {"x-ms-blob-type": "BlockBlob"}
     up = _sign(api, token, bucket, "s/a.bin", "PUT")
     assert up["kind"] == "provider" and up["url"].startswith(azurite.endpoint_url)
+    remember("Azure SAS signature", parse_qs(urlsplit(up["url"]).query)["sig"][0])
     assert httpx.put(up["url"], content=b"via sas", headers=blob_type).status_code == 201
     down = _sign(api, token, bucket, "s/a.bin", "GET")
     assert down["kind"] == "provider" and httpx.get(down["url"]).content == b"via sas"
@@ -274,6 +276,7 @@ def _assert_gcs_url(url: str, fake_gcs: FakeGcs, path: str, expires: int, pem: s
     assert query["X-Goog-Algorithm"] == ["GOOG4-RSA-SHA256"]
     assert query["X-Goog-Expires"] == [str(expires)] and len(query["X-Goog-Signature"][0]) == 512
     assert query["X-Goog-SignedHeaders"] == ["host"]
+    remember("GCS V4 signature", query["X-Goog-Signature"][0])  # a bearer credential too
     assert not any(line in url for line in pem.splitlines()[1:-1])
 
 
