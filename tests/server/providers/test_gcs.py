@@ -5,6 +5,7 @@ keys: signing, a rejected key)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -223,7 +224,34 @@ def test_streamed_resumable_write(client: GcsClient) -> None:
     assert client.write("empty", iter([]), content_type="text/plain", metadata={}).size == 0
 
 
-def test_presign_needs_aservice_account(fake_gcs: FakeGcs, gcs_bucket: str) -> None:
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [("http://127.0.0.1:9", ["READ", "WRITE"]), (None, ["READ"])],
+)
+def test_write_without_an_iam_api_only_on_an_emulator_endpoint(
+    endpoint: str | None, expected: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 404 from ``testIamPermissions`` for a bucket just listed means an endpoint without
+    IAM: WRITE on an ``endpoint_url`` (an emulator), never on Google's own endpoint."""
+    from google.api_core import exceptions as gexc
+
+    key_file, _ = service_account("http://127.0.0.1:9/token")
+    config = _config("", "b", service_account_json=key_file)
+    client = GcsClient(dataclasses.replace(config, endpoint_url=endpoint))
+
+    class _Listing:
+        pages: Iterator[object] = iter([])
+
+    def no_iam(*args: object, **kwargs: object) -> list[str]:
+        raise gexc.NotFound("no IAM API")
+
+    monkeypatch.setattr(client._client, "list_blobs", lambda *a, **k: _Listing())
+    monkeypatch.setattr(client._bucket, "test_iam_permissions", no_iam)
+    result = client.probe()
+    assert (result.status, result.actions) == ("AVAILABLE", expected)
+
+
+def test_presign_needs_a_service_account(fake_gcs: FakeGcs, gcs_bucket: str) -> None:
     anonymous = GcsClient(_config(fake_gcs.endpoint_url, gcs_bucket))
     assert anonymous.presign("k", "GET", 60) is None
     key_file, _ = service_account("http://127.0.0.1:9/token")
