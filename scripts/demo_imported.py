@@ -48,11 +48,11 @@ def imported_step(
         shutil.copyfile(path, folder / rel)
     name = folder.name
     bucket = client.buckets.import_external(
-        provider="FILESYSTEM", provider_bucket=str(folder), name=name
+        provider="FILESYSTEM", provider_bucket_name=str(folder), name=name
     )
     try:
         say(
-            f"client.buckets.import_external(provider='FILESYSTEM', provider_bucket=...) -> "
+            f"client.buckets.import_external(provider='FILESYSTEM', provider_bucket_name=...) -> "
             f"{bucket.id} ({len(seeded)} files already in {folder})"
         )
         report = bucket.status()

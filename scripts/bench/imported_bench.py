@@ -155,7 +155,7 @@ def import_bucket(url: str, token: str, conf: dict[str, str]) -> None:
     with Client(url, token, progress=False) as client:
         client.buckets.import_external(
             provider="S3_COMPATIBLE",
-            provider_bucket=S3_BUCKET,
+            provider_bucket_name=S3_BUCKET,
             endpoint_url=conf["endpoint"],
             region="us-east-1",
             credentials={"access_key_id": conf["access"], "secret_access_key": conf["secret"]},

@@ -17,6 +17,8 @@ from bucketry import Bucket, Client, TransferOptions
 from bucketry.errors import PermissionDeniedError
 from tests.conftest import SEAWEED_BUCKET
 from tests.support.azurite import Azurite
+from tests.support.fake_gcs import FakeGcs
+from tests.support.gcs_keys import granting_token_endpoint, service_account
 from tests.support.live_server import LiveServer
 from tests.support.recording_proxy import RecordingProxy, recording_proxy
 from tests.support.seaweed import SeaweedS3
@@ -44,7 +46,7 @@ def direct(
         name = f"sdk-direct-{unique}"
         bucket = client.buckets.import_external(
             provider="S3_COMPATIBLE",
-            provider_bucket=SEAWEED_BUCKET,
+            provider_bucket_name=SEAWEED_BUCKET,
             name=name,
             prefix=f"{name}/",
             endpoint_url=provider.url,
@@ -134,7 +136,7 @@ def test_azure_direct_upload_and_download(
     with recording_proxy(urlsplit(azurite.endpoint_url).port or 80) as provider:
         bucket = client.buckets.import_external(
             provider="AZURE_BLOB",
-            provider_bucket=container,
+            provider_bucket_name=container,
             name=f"az-sdk-direct-{unique}",
             endpoint_url=provider.url,
             credentials={"account_name": azurite.account_name, "account_key": azurite.account_key},
@@ -149,6 +151,77 @@ def test_azure_direct_upload_and_download(
         dst = tmp_path / "b.bin"
         assert bucket.blob("d/a.bin").download(dst, direct=True).ok
         assert dst.read_bytes() == data and data in provider.received
+
+
+@pytest.fixture(scope="module")
+def gcs_token_uri() -> Iterator[str]:
+    """A loopback OAuth endpoint granting every service-account key a token."""
+    with granting_token_endpoint() as uri:
+        yield uri
+
+
+def test_gcs_direct_upload_and_download(
+    server: LiveServer,
+    users: dict[str, str],
+    fake_gcs: FakeGcs,
+    gcs_token_uri: str,
+    unique: str,
+    tmp_path: Path,
+) -> None:
+    """A GCS bucket with a service account (its key made here, so the server signs V4 URLs
+    locally): one file and a folder (with an empty file) go up and come back with
+    ``direct=True``, their bytes never through the server. (fake-gcs-server serves signed
+    paths only on its own host, so only the server is behind a recording proxy here.)"""
+    import uuid
+
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    name = f"sdk-direct-{uuid.uuid4().hex[:10]}"
+    gcs = storage.Client(
+        project="test",
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options={"api_endpoint": fake_gcs.endpoint_url},
+    )
+    gcs.create_bucket(name)
+    key_file, pem = service_account(gcs_token_uri)
+    token = users["alice"]
+    with (
+        recording_proxy(urlsplit(server.url).port or 80) as front,
+        Client(url=front.url, token=token, progress=False) as client,
+    ):
+        bucket = client.buckets.import_external(
+            provider="GCS",
+            provider_bucket_name=name,
+            name=f"gcs-sdk-direct-{unique}",
+            endpoint_url=fake_gcs.endpoint_url,
+            credentials={"service_account_json": key_file},
+        )
+        assert sorted(bucket.actions()) == ["READ", "WRITE"]
+        data = os.urandom(123_456)
+        (tmp_path / "a.bin").write_bytes(data)
+        assert bucket.blob("d/a.bin").upload(tmp_path / "a.bin", direct=True).ok
+        assert data not in front.sent
+        assert gcs.bucket(name).blob("d/a.bin").download_as_bytes() == data
+        assert bucket.blob("d/a.bin").download(tmp_path / "b.bin", direct=True).ok
+        assert (tmp_path / "b.bin").read_bytes() == data
+        assert data not in front.received
+
+        files = {"x.bin": os.urandom(40_000), "sub/y.bin": os.urandom(20_000), "empty": b""}
+        for rel, content in files.items():
+            (tmp_path / "tree" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / "tree" / rel).write_bytes(content)
+        options = TransferOptions(direct=True)
+        assert bucket.upload(tmp_path / "tree", "tree/", options=options).ok
+        assert bucket.download("tree/", tmp_path / "out", options=options).ok
+        for rel, content in files.items():
+            assert (tmp_path / "out" / rel).read_bytes() == content
+            assert gcs.bucket(name).blob(f"tree/{rel}").download_as_bytes() == content
+            if content:
+                assert content not in front.sent and content not in front.received
+        assert b"X-Goog-Signature=" in front.received  # the 307s to provider-signed URLs
+        key_lines = [line.encode() for line in pem.splitlines()[1:-1]]
+        assert not any(line in front.received for line in key_lines)
 
 
 def test_files_above_the_single_put_limit_go_through_the_server(

@@ -83,7 +83,7 @@ def test_import_sends_every_field_once_and_keeps_no_secret(
     with caplog.at_level(logging.DEBUG):
         bucket = client.buckets.import_external(
             provider="s3-compatible",
-            provider_bucket="raw-photos",
+            provider_bucket_name="raw-photos",
             credentials=CREDS,
             name="photos",
             prefix="2026/",
@@ -106,7 +106,7 @@ def test_import_sends_every_field_once_and_keeps_no_secret(
         "org": "acme",
         "manifests": ["manifest.jsonl"],
     }
-    assert bucket.id == "bkt_1" and bucket.imported and bucket.provider_bucket == "raw-photos"
+    assert bucket.id == "bkt_1" and bucket.imported and bucket.provider_bucket_name == "raw-photos"
     assert bucket.credentials_set
     seen = repr(bucket) + repr(bucket.to_dict()) + repr(vars(bucket)) + caplog.text
     assert SECRET not in seen and KEY_ID not in seen
@@ -125,11 +125,36 @@ def test_import_omits_what_is_not_given(client: Client, httpx_mock: HTTPXMock) -
     httpx_mock.add_response(
         method="POST", url=f"{API}/buckets/import", status_code=201, json=_bucket()
     )
-    client.buckets.import_external(provider="FILESYSTEM", provider_bucket="datasets/a")
+    client.buckets.import_external(provider="FILESYSTEM", provider_bucket_name="datasets/a")
     assert json.loads(httpx_mock.get_request().content) == {
         "provider": "FILESYSTEM",
         "provider_bucket": "datasets/a",
     }
+
+
+def test_provider_bucket_is_a_deprecated_alias_of_provider_bucket_name(
+    client: Client, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{API}/buckets/import", status_code=201, json=_bucket()
+    )
+    with pytest.warns(DeprecationWarning, match="provider_bucket_name") as caught:
+        bucket = client.buckets.import_external(provider="FILESYSTEM", provider_bucket="d/a")
+    assert caught[0].filename == __file__  # the warning points at the caller
+    assert json.loads(httpx_mock.get_request().content)["provider_bucket"] == "d/a"
+    assert bucket.provider_bucket_name == bucket.provider_bucket == "raw-photos"
+
+
+def test_provider_bucket_name_twice_or_missing_is_a_type_error(
+    client: Client, httpx_mock: HTTPXMock
+) -> None:
+    with pytest.raises(TypeError, match=r"both provider_bucket_name and .* provider_bucket"):
+        client.buckets.import_external(
+            provider="FILESYSTEM", provider_bucket_name="a", provider_bucket="a"
+        )
+    with pytest.raises(TypeError, match=r"missing .*'provider_bucket_name'"):
+        client.buckets.import_external(provider="FILESYSTEM")
+    assert httpx_mock.get_requests() == []
 
 
 @pytest.mark.parametrize(
@@ -154,7 +179,7 @@ def test_import_error_never_contains_a_secret(
     )
     with pytest.raises(cls) as info:
         client.buckets.import_external(
-            provider="AWS_S3", provider_bucket="b", credentials=CREDS, name="x"
+            provider="AWS_S3", provider_bucket_name="b", credentials=CREDS, name="x"
         )
     err = info.value
     shown = (
@@ -181,7 +206,7 @@ def test_import_error_scrubs_a_json_escaped_service_account(
     )
     with pytest.raises(BadRequestError) as info:
         client.buckets.import_external(
-            provider="GCS", provider_bucket="b", credentials={"service_account_json": SA_JSON}
+            provider="GCS", provider_bucket_name="b", credentials={"service_account_json": SA_JSON}
         )
     assert "AbC123x" not in str(info.value) and "BEGIN KEY" not in str(info.value)
 
@@ -191,7 +216,9 @@ def test_import_connection_error_keeps_no_secret(client: Client, httpx_mock: HTT
 
     httpx_mock.add_exception(httpx.ConnectError("refused"), url=f"{API}/buckets/import")
     with pytest.raises(APIConnectionError) as info:
-        client.buckets.import_external(provider="AWS_S3", provider_bucket="b", credentials=CREDS)
+        client.buckets.import_external(
+            provider="AWS_S3", provider_bucket_name="b", credentials=CREDS
+        )
     assert "buckets/import" in str(info.value)
     assert info.value.__cause__ is None and info.value.__suppress_context__
     assert SECRET not in "".join(traceback.format_exception(info.value))
@@ -203,14 +230,14 @@ def test_import_refuses_non_string_credentials_without_echoing(
     with pytest.raises(TypeError, match="'secret_access_key'") as info:
         client.buckets.import_external(
             provider="AWS_S3",
-            provider_bucket="b",
+            provider_bucket_name="b",
             credentials={"secret_access_key": 12345678},  # type: ignore[dict-item]
         )
     assert "12345678" not in str(info.value)
     with pytest.raises(TypeError, match="manifests"):
         client.buckets.import_external(
             provider="AWS_S3",
-            provider_bucket="b",
+            provider_bucket_name="b",
             manifests="m.jsonl",
         )
     assert httpx_mock.get_requests() == []

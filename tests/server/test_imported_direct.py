@@ -1,7 +1,8 @@
 """Provider-signed URLs and the direct data path of imported buckets, over HTTP.
 
 SeaweedFS (S3_COMPATIBLE) is reached through a recording TCP forwarder used as the bucket's
-endpoint, so the tests see every byte that went to the provider; Azurite (AZURE_BLOB) directly.
+endpoint, so the tests see every byte that went to the provider; Azurite (AZURE_BLOB) and
+fake-gcs-server (GCS, with a service-account key made by the test) directly.
 Signed URLs of imported buckets whose provider can sign are the provider's own (``kind:
 provider``) and work with plain httpx; ``?direct=true`` / ``Prefer: redirect`` answer 307 to
 the provider after the usual authorization; managed buckets and requests needing the server
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -22,9 +23,12 @@ from azure.storage.blob import BlobServiceClient
 from tests.conftest import SEAWEED_BUCKET
 from tests.server.imported_helpers import auth, import_bucket, put
 from tests.support.azurite import Azurite
+from tests.support.fake_gcs import FakeGcs
+from tests.support.gcs_keys import granting_token_endpoint, service_account
 from tests.support.live_server import LiveServer
 from tests.support.recording_proxy import RecordingProxy, recording_proxy
 from tests.support.seaweed import SeaweedS3
+from tests.support.secret_scan import remember
 
 pytestmark = pytest.mark.emulator
 
@@ -211,6 +215,7 @@ def test_azure_signed_and_direct(
     blob_type = {"x-ms-blob-type": "BlockBlob"}
     up = _sign(api, token, bucket, "s/a.bin", "PUT")
     assert up["kind"] == "provider" and up["url"].startswith(azurite.endpoint_url)
+    remember("Azure SAS signature", parse_qs(urlsplit(up["url"]).query)["sig"][0])
     assert httpx.put(up["url"], content=b"via sas", headers=blob_type).status_code == 201
     down = _sign(api, token, bucket, "s/a.bin", "GET")
     assert down["kind"] == "provider" and httpx.get(down["url"]).content == b"via sas"
@@ -221,3 +226,85 @@ def test_azure_signed_and_direct(
     assert _proxied_get(api, token, bucket, "s/b.bin") == data
     g = _direct(api, token, bucket, "s/b.bin", "GET", Prefer="redirect")
     assert g.status_code == 307 and httpx.get(g.headers["location"]).content == data
+
+
+@pytest.fixture(scope="module")
+def gcs_token_uri() -> Iterator[str]:
+    """A loopback OAuth endpoint granting every service-account key a token."""
+    with granting_token_endpoint() as uri:
+        yield uri
+
+
+def _gcs_signer_bucket(
+    api: str, token: str, fake_gcs: FakeGcs, token_uri: str, name: str
+) -> tuple[str, str]:
+    """A fake-gcs-server bucket registered with a service account whose key was made here
+    (google-auth signs V4 URLs with it, locally); returns the provider bucket and the key."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    provider_bucket = f"direct-{uuid.uuid4().hex[:10]}"
+    storage.Client(
+        project="test",
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options={"api_endpoint": fake_gcs.endpoint_url},
+    ).create_bucket(provider_bucket)
+    key_file, pem = service_account(token_uri)
+    r = import_bucket(
+        api,
+        token,
+        {
+            "provider": "GCS",
+            "provider_bucket": provider_bucket,
+            "name": name,
+            "endpoint_url": fake_gcs.endpoint_url,
+            "credentials": {"service_account_json": key_file},
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["status"], sorted(r.json()["actions"])) == ("AVAILABLE", ["READ", "WRITE"])
+    assert not any(line in r.text for line in pem.splitlines()[1:-1])
+    return provider_bucket, pem
+
+
+def _assert_gcs_url(url: str, fake_gcs: FakeGcs, path: str, expires: int, pem: str) -> None:
+    """A V4 URL signed for the emulator's host (not storage.googleapis.com)."""
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == fake_gcs.endpoint_url, url
+    assert "googleapis.com" not in url and parts.path == path
+    query = parse_qs(parts.query)
+    assert query["X-Goog-Algorithm"] == ["GOOG4-RSA-SHA256"]
+    assert query["X-Goog-Expires"] == [str(expires)] and len(query["X-Goog-Signature"][0]) == 512
+    assert query["X-Goog-SignedHeaders"] == ["host"]
+    remember("GCS V4 signature", query["X-Goog-Signature"][0])  # a bearer credential too
+    assert not any(line in url for line in pem.splitlines()[1:-1])
+
+
+def test_gcs_signed_and_direct(
+    server: LiveServer, users: dict[str, str], fake_gcs: FakeGcs, gcs_token_uri: str, unique: str
+) -> None:
+    """fake-gcs-server does not check signatures, so the URLs' shape is asserted too."""
+    api, token, bucket = server.api, users["alice"], f"gcs-direct-{unique}"
+    provider_bucket, pem = _gcs_signer_bucket(api, token, fake_gcs, gcs_token_uri, bucket)
+    up = _sign(api, token, bucket, "s/a.bin", "PUT", expires_in=600)
+    assert up["kind"] == "provider", up
+    _assert_gcs_url(up["url"], fake_gcs, f"/{provider_bucket}/s/a.bin", 600, pem)
+    assert httpx.put(up["url"], content=b"via v4").status_code == 200
+    assert _proxied_get(api, token, bucket, "s/a.bin") == b"via v4"
+    down = _sign(api, token, bucket, "s/a.bin", "GET", expires_in=120)
+    assert down["kind"] == "provider", down
+    _assert_gcs_url(down["url"], fake_gcs, f"/{provider_bucket}/s/a.bin", 120, pem)
+    assert httpx.get(down["url"]).content == b"via v4"
+
+    d = _direct(api, token, bucket, "d/b.bin", "PUT")
+    assert d.status_code == 307, d.text
+    _assert_gcs_url(d.headers["location"], fake_gcs, f"/{provider_bucket}/d/b.bin", 300, pem)
+    data = os.urandom(50_000)
+    assert httpx.put(d.headers["location"], content=data).status_code == 200
+    assert _proxied_get(api, token, bucket, "d/b.bin") == data
+    for how in ({}, {"Prefer": "redirect"}):
+        g = _direct(api, token, bucket, "d/b.bin", "GET", **how)
+        assert g.status_code == 307, g.text
+        _assert_gcs_url(g.headers["location"], fake_gcs, f"/{provider_bucket}/d/b.bin", 300, pem)
+        assert httpx.get(g.headers["location"]).content == data
+    assert token not in d.headers["location"]

@@ -118,7 +118,7 @@ def _import(args: argparse.Namespace) -> int:
     credentials = read_credentials(args.credentials_file, args.credential)
     bucket = _client(args).buckets.import_external(
         provider=args.provider,
-        provider_bucket=args.provider_bucket,
+        provider_bucket_name=args.provider_bucket_name,
         credentials=credentials,
         name=args.name,
         prefix=args.prefix,
@@ -134,7 +134,7 @@ def _import(args: argparse.Namespace) -> int:
     else:
         print(
             f"imported bucket {bucket.name} ({bucket.id}) from "
-            f"{bucket.provider}:{bucket.provider_bucket}"
+            f"{bucket.provider}:{bucket.provider_bucket_name}"
         )
     return 0
 
@@ -242,9 +242,11 @@ def _add_import(add: Callable[..., Any]) -> None:
         help="AWS_S3, S3_COMPATIBLE, AZURE_BLOB, GCS or FILESYSTEM (case-insensitive)",
     )
     a.add_argument(
-        "provider_bucket", metavar="PROVIDER_BUCKET", help="the provider's bucket or folder"
+        "provider_bucket_name",
+        metavar="PROVIDER_BUCKET_NAME",
+        help="the provider's bucket, container or folder",
     )
-    a.add_argument("--name", help="the Bucketry name (default: PROVIDER_BUCKET)")
+    a.add_argument("--name", help="the Bucketry name (default: PROVIDER_BUCKET_NAME)")
     a.add_argument("--prefix", help="only keys under this prefix")
     a.add_argument("--endpoint-url", help="S3-compatible or emulator endpoint")
     a.add_argument("--region", help="provider region")

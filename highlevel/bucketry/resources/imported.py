@@ -17,6 +17,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import json
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,6 +158,29 @@ def _scrubbed(credentials: Mapping[str, Any] | None, subject: str = "") -> Itera
         raise type(exc)(_scrub(str(exc), secrets)) from None
 
 
+def _bucket_name_argument(name: str | None, alias: str | None) -> str:
+    """The provider bucket name given as ``provider_bucket_name`` or by its deprecated alias
+    ``provider_bucket`` (which warns with ``DeprecationWarning``). Raises ``TypeError`` when
+    neither or both are given."""
+    if alias is not None:
+        if name is not None:
+            raise TypeError(
+                "import_external() got both provider_bucket_name and its deprecated alias "
+                "provider_bucket; pass provider_bucket_name only"
+            )
+        warnings.warn(
+            "import_external(provider_bucket=...) is deprecated; use provider_bucket_name=...",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        name = alias
+    if name is None:
+        raise TypeError(
+            "import_external() missing required keyword argument: 'provider_bucket_name'"
+        )
+    return name
+
+
 class ImportOps:
     """``client.buckets.import_external``: the registering side of imported buckets."""
 
@@ -167,7 +191,7 @@ class ImportOps:
         self,
         *,
         provider: str,
-        provider_bucket: str,
+        provider_bucket_name: str | None = None,
         credentials: Mapping[str, str] | None = None,
         name: str | None = None,
         prefix: str | None = None,
@@ -176,13 +200,15 @@ class ImportOps:
         description: str | None = None,
         org: str | None = None,
         manifests: Sequence[str] | None = None,
+        provider_bucket: str | None = None,
     ) -> Bucket:
         """Register a provider's bucket as a Bucketry bucket (``POST /buckets/import``); every
         blob, transfer, glob and sync call then works on it as on a managed bucket.
 
         ``provider``: ``AWS_S3``, ``S3_COMPATIBLE``, ``AZURE_BLOB``, ``GCS`` or ``FILESYSTEM``
         (a folder on the server host under a root the server allows; administrators only).
-        ``provider_bucket``: the provider's bucket, container or folder. ``credentials``: the
+        ``provider_bucket_name`` (required): the provider's bucket, container or folder
+        (``provider_bucket`` is its deprecated alias). ``credentials``: the
         provider's fields (S3: ``access_key_id``, ``secret_access_key``, optional
         ``session_token``; Azure: ``connection_string``, or ``account_name`` + ``account_key``,
         or ``sas_token``; GCS: ``service_account_json`` or ``anonymous="true"``): sent once,
@@ -195,13 +221,16 @@ class ImportOps:
         credential fields, a prefix with ``..``, an endpoint on a private network, a folder
         outside the allowed roots), ``PermissionDeniedError`` (e.g. FILESYSTEM as a non-admin),
         ``ConflictError`` when the name is taken, ``TypeError`` for non-string credential
-        values. API errors name the import (``import of S3_COMPATIBLE bucket 'raw' as 'x'``);
-        no error message contains a credential value."""
+        values, and when ``provider_bucket_name`` is missing or given twice (by its name and
+        by the alias); the alias alone works with a ``DeprecationWarning``. API errors name the
+        import (``import of S3_COMPATIBLE bucket 'raw' as 'x'``); no error message contains a
+        credential value."""
+        provider_bucket_name = _bucket_name_argument(provider_bucket_name, provider_bucket)
         if isinstance(manifests, str):
             raise TypeError("manifests must be a list of keys, not one string")
         body = BucketImport(
             provider=check_bucket_import_provider(provider.strip().upper().replace("-", "_")),
-            provider_bucket=provider_bucket,
+            provider_bucket=provider_bucket_name,
             name=arg(name),
             prefix=arg(prefix),
             endpoint_url=arg(endpoint_url),
@@ -211,7 +240,7 @@ class ImportOps:
             org=arg(org),
             manifests=list(manifests) if manifests is not None else arg(None),
         )
-        subject = f"import of {body.provider} bucket {provider_bucket!r}"
+        subject = f"import of {body.provider} bucket {provider_bucket_name!r}"
         if name is not None:
             subject += f" as {name!r}"
         with _scrubbed(credentials, subject):
@@ -252,9 +281,14 @@ class ImportedOps:
         return bool(self.model.imported)
 
     @property
-    def provider_bucket(self) -> str | None:
+    def provider_bucket_name(self) -> str | None:
         """The provider's own bucket (or container, or folder) name; ``None`` if managed."""
         return opt(self.model.provider_bucket)
+
+    @property
+    def provider_bucket(self) -> str | None:
+        """The same as :attr:`provider_bucket_name` (the API field's name)."""
+        return self.provider_bucket_name
 
     @property
     def credentials_set(self) -> bool:

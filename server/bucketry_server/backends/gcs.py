@@ -146,9 +146,10 @@ class GcsClient:
     def probe(self) -> ProbeResult:
         """List one object (one try, bounded), then ask which permissions the credentials
         hold (``testIamPermissions``). AVAILABLE with READ, and WRITE if
-        ``storage.objects.create`` is held (anonymous access to an emulator without IAM:
-        WRITE); NOT_FOUND, FORBIDDEN (also a rejected key) or UNREACHABLE. Never raises for
-        provider answers."""
+        ``storage.objects.create`` is held; an endpoint without that API (404 for a bucket it
+        just listed: an emulator, which has no access control) gives WRITE to anonymous access
+        and, on an ``endpoint_url`` (never Google's own), to a service account. NOT_FOUND,
+        FORBIDDEN (also a rejected key) or UNREACHABLE. Never raises for provider answers."""
         timeout = (
             min(self.config.connect_timeout, PROBE_CONNECT),
             min(self.config.read_timeout, PROBE_READ),
@@ -167,8 +168,8 @@ class GcsClient:
             )
             if "storage.objects.create" in held:
                 actions.append("WRITE")
-        except gexc.NotFound:
-            if self._anonymous:  # an emulator without IAM has no access control
+        except gexc.NotFound:  # the bucket was just listed: the endpoint has no IAM API
+            if self._anonymous or self.config.endpoint_url:  # (an emulator): no access control
                 actions.append("WRITE")
         except Exception:
             pass  # READ only: WRITE is not proven

@@ -1,9 +1,11 @@
 """GCS: the google-cloud-storage ObjectClient against a real fake-gcs-server passes the
-ObjectClient contract, plus GCS's own cases (generations, resumable uploads, service-account
+ObjectClient contract (anonymous, and with a service account whose key the test makes), plus
+GCS's own cases (generations, resumable uploads, service-account
 keys: signing, a rejected key)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -17,8 +19,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
@@ -34,7 +34,7 @@ from bucketry_server.backends.remote.client import (
 )
 from tests.server.providers.contract import ClientFactory, ObjectClientContract
 from tests.support.fake_gcs import FakeGcs
-from tests.support.secret_scan import remember
+from tests.support.gcs_keys import granting_token_endpoint, service_account
 
 pytestmark = pytest.mark.emulator
 
@@ -54,27 +54,6 @@ def _dead_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])  # closed when the block ends: connection refused
-
-
-def _service_account(token_uri: str) -> tuple[str, str]:
-    """A service-account key file (JSON text) with a fresh RSA key, and its private key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    info = {
-        "type": "service_account",
-        "project_id": "bucketry-test",
-        "private_key_id": uuid.uuid4().hex,
-        "private_key": pem,
-        "client_email": "tester@bucketry-test.iam.gserviceaccount.com",
-        "client_id": "1",
-        "token_uri": token_uri,
-    }
-    remember("GCS private key", pem)
-    return json.dumps(info), pem
 
 
 class _RejectingTokenEndpoint(BaseHTTPRequestHandler):
@@ -119,17 +98,26 @@ def gcs_bucket(fake_gcs: FakeGcs) -> str:
 
 
 class FakeGcsFactory:
-    def __init__(self, fake_gcs: FakeGcs, bucket: str, token_uri: str) -> None:
+    """Clients of fake-gcs-server: anonymous, or with ``key_file`` (a service account whose
+    token endpoint grants tokens) for :meth:`good`."""
+
+    def __init__(
+        self, fake_gcs: FakeGcs, bucket: str, token_uri: str, key_file: str | None = None
+    ) -> None:
         self.endpoint = fake_gcs.endpoint_url
         self.bucket = bucket
         self.token_uri = token_uri
+        self.key_file = key_file
 
     def good(self) -> ObjectClient:
+        if self.key_file is not None:
+            creds = {"service_account_json": self.key_file}
+            return GcsClient(_config(self.endpoint, self.bucket, **creds))
         return GcsClient(_config(self.endpoint, self.bucket))
 
     def wrong_secret(self) -> ObjectClient | None:
         # The emulator has no authentication: the key is refused by the token endpoint.
-        key_file, _ = _service_account(self.token_uri)
+        key_file, _ = service_account(self.token_uri)
         return GcsClient(_config(self.endpoint, self.bucket, service_account_json=key_file))
 
     def missing_bucket(self) -> ObjectClient:
@@ -145,6 +133,29 @@ class TestGcsContract(ObjectClientContract):
         self, fake_gcs: FakeGcs, gcs_bucket: str, rejecting_token_uri: str
     ) -> ClientFactory:
         return FakeGcsFactory(fake_gcs, gcs_bucket, rejecting_token_uri)
+
+
+@pytest.fixture(scope="module")
+def granting_token_uri() -> Iterator[str]:
+    """The token URI of a loopback endpoint granting every service-account key a token."""
+    with granting_token_endpoint() as uri:
+        yield uri
+
+
+class TestGcsContractWithServiceAccount(ObjectClientContract):
+    """The contract again with a service account (bearer tokens, V4 signed URLs): on an
+    emulator endpoint without IAM, its probe also says WRITE."""
+
+    @pytest.fixture
+    def factory(
+        self,
+        fake_gcs: FakeGcs,
+        gcs_bucket: str,
+        rejecting_token_uri: str,
+        granting_token_uri: str,
+    ) -> ClientFactory:
+        key_file, _ = service_account(granting_token_uri)
+        return FakeGcsFactory(fake_gcs, gcs_bucket, rejecting_token_uri, key_file)
 
 
 @pytest.fixture
@@ -213,10 +224,37 @@ def test_streamed_resumable_write(client: GcsClient) -> None:
     assert client.write("empty", iter([]), content_type="text/plain", metadata={}).size == 0
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "expected"),
+    [("http://127.0.0.1:9", ["READ", "WRITE"]), (None, ["READ"])],
+)
+def test_write_without_an_iam_api_only_on_an_emulator_endpoint(
+    endpoint: str | None, expected: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 404 from ``testIamPermissions`` for a bucket just listed means an endpoint without
+    IAM: WRITE on an ``endpoint_url`` (an emulator), never on Google's own endpoint."""
+    from google.api_core import exceptions as gexc
+
+    key_file, _ = service_account("http://127.0.0.1:9/token")
+    config = _config("", "b", service_account_json=key_file)
+    client = GcsClient(dataclasses.replace(config, endpoint_url=endpoint))
+
+    class _Listing:
+        pages: Iterator[object] = iter([])
+
+    def no_iam(*args: object, **kwargs: object) -> list[str]:
+        raise gexc.NotFound("no IAM API")
+
+    monkeypatch.setattr(client._client, "list_blobs", lambda *a, **k: _Listing())
+    monkeypatch.setattr(client._bucket, "test_iam_permissions", no_iam)
+    result = client.probe()
+    assert (result.status, result.actions) == ("AVAILABLE", expected)
+
+
 def test_presign_needs_a_service_account(fake_gcs: FakeGcs, gcs_bucket: str) -> None:
     anonymous = GcsClient(_config(fake_gcs.endpoint_url, gcs_bucket))
     assert anonymous.presign("k", "GET", 60) is None
-    key_file, _ = _service_account("http://127.0.0.1:9/token")
+    key_file, _ = service_account("http://127.0.0.1:9/token")
     signer = GcsClient(_config(fake_gcs.endpoint_url, gcs_bucket, service_account_json=key_file))
     url = signer.presign("dir/k.txt", "GET", 60)
     assert url is not None and url.startswith(fake_gcs.endpoint_url)
@@ -233,7 +271,7 @@ def test_presign_needs_a_service_account(fake_gcs: FakeGcs, gcs_bucket: str) -> 
 def test_rejected_key_is_forbidden_and_never_echoed(
     fake_gcs: FakeGcs, gcs_bucket: str, rejecting_token_uri: str
 ) -> None:
-    key_file, pem = _service_account(rejecting_token_uri)
+    key_file, pem = service_account(rejecting_token_uri)
     client = GcsClient(_config(fake_gcs.endpoint_url, gcs_bucket, service_account_json=key_file))
     result = client.probe()
     assert result.status == "FORBIDDEN" and not result.actions
