@@ -43,7 +43,15 @@ from .resources.buckets_repo import BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.imported import ContentEntry, StatusReport  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
+from .resources.zips import (  # noqa: E402
+    ZipArchive,
+    ZipListing,
+    ZipMember,
+    ZipMemberReader,
+    ZipUnsupportedError,
+)
 from .transfer.options import TransferOptions  # noqa: E402
+from .transfer.unzip import UnsafeArchiveError  # noqa: E402
 
 __all__ = [
     "APIConnectionError",
@@ -82,6 +90,12 @@ __all__ = [
     "Token",
     "TransferOptions",
     "UnprocessableEntityError",
+    "UnsafeArchiveError",
     "Upload",
+    "ZipArchive",
+    "ZipListing",
+    "ZipMember",
+    "ZipMemberReader",
+    "ZipUnsupportedError",
     "__version__",
 ]

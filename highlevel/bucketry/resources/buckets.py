@@ -26,6 +26,7 @@ from ..transfer.deletes import delete_keys
 from ..transfer.filters import IGNORE_FILE
 from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import Session, arg, model_dict, opt
+from ..uri import is_bucket_uri, parse_uri
 from ._base import Entity, paged
 from .blobs import Blob, BlobInfo
 from .imported import ImportedOps
@@ -167,9 +168,21 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         return UploadsRepo(self)
 
     # -- blobs ---------------------------------------------------------------------------
+    def _key_of(self, path: str) -> str:
+        """``path`` as a key of this bucket: a plain key, or a ``bkt://BUCKET/KEY`` URI
+        naming this bucket (by the name or id it was opened with, else its name or id, which
+        fetches it). Raises ``ValueError`` for a URI of another bucket."""
+        if not is_bucket_uri(path):
+            return path
+        uri = parse_uri(path)
+        if uri.bucket != self.ref and uri.bucket not in (self.name, self.id):
+            raise ValueError(f"{path} is not in bucket {self.ref!r}")
+        return uri.key
+
     def blob(self, key: str) -> Blob:
-        """A local handle on one blob; no request is made."""
-        return Blob(self, key)
+        """A local handle on one blob (``key`` or a ``bkt://`` URI of this bucket); no
+        request is made for a plain key."""
+        return Blob(self, self._key_of(key))
 
     def list(
         self,
@@ -201,7 +214,7 @@ class Bucket(ImportedOps, Entity[BucketModel]):
             self._session.api.blobs.list,
             items,
             self.ref,
-            prefix=prefix,
+            prefix=self._key_of(prefix),
             recursive=recursive,
             delimiter=arg(delimiter),
             glob=arg(glob),
@@ -227,6 +240,10 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         """Delete one key, a list of keys, or (``recursive=True``) everything under a prefix.
         Returns how many blobs were (or, in a dry run, would be) deleted."""
         api = self._client.api
+        if isinstance(prefix_or_keys, str):
+            prefix_or_keys = self._key_of(prefix_or_keys)
+        else:
+            prefix_or_keys = [self._key_of(k) for k in prefix_or_keys]
         if isinstance(prefix_or_keys, str) and not recursive:
             if dry_run:
                 return 1 if self.blob(prefix_or_keys).exists() else 0
@@ -288,7 +305,7 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         return upload(
             self,
             Path(src),
-            dst,
+            self._key_of(dst),
             update=update,
             continue_=continue_,
             include=include,
@@ -307,18 +324,32 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         continue_: bool = False,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        decompress: bool = False,
         progress: bool | ProgressCallback | None = None,
         options: TransferOptions | None = None,
         **settings: Unpack[TransferSettings],
     ) -> TransferReport:
         """Download a key to a file (into it when ``dst`` is a folder), or a prefix (ending
-        in ``/``) to a folder. ``update``: only blobs newer than the local file;
-        ``continue_``: skip files of the same size and resume partial ones. ``options``
-        and/or keywords: :class:`~bucketry.TransferOptions` fields (``file_concurrency``,
-        ``checksum``...; an unknown one raises ``TypeError``)."""
+        in ``/``) to a folder. ``src`` may be a ``bkt://`` URI of this bucket. ``update``:
+        only blobs newer than the local file; ``continue_``: skip files of the same size and
+        resume partial ones. ``options`` and/or keywords: :class:`~bucketry.TransferOptions`
+        fields (``file_concurrency``, ``checksum``...; an unknown one raises ``TypeError``).
+
+        ``decompress``: each downloaded ``NAME.zip`` is extracted into the folder ``NAME``
+        beside it and removed (member names that would leave that folder, and symbolic
+        links, raise ``UnsafeArchiveError`` before anything is written), and a path inside a
+        zip blob (``out.zip/logs/stdout.txt``, or a folder ``out.zip/logs/``) downloads just
+        those members without downloading the archive."""
         from ..transfer import download
 
-        return download(
+        src = self._key_of(src)
+        if decompress:
+            from .zipdownload import archive_member_of, download_members, extract_downloaded
+
+            found = archive_member_of(self, src)
+            if found is not None:
+                return download_members(found[0], found[1], Path(dst))
+        report = download(
             self,
             src,
             Path(dst),
@@ -329,6 +360,9 @@ class Bucket(ImportedOps, Entity[BucketModel]):
             progress=progress,
             options=resolve_options(options, settings),
         )
+        if decompress:
+            extract_downloaded(report)
+        return report
 
     def sync(
         self,
@@ -360,7 +394,7 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         return sync(
             self,
             Path(local),
-            prefix,
+            self._key_of(prefix),
             direction=direction,
             delete=delete,
             compare=compare,

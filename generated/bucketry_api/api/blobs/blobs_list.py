@@ -131,7 +131,9 @@ def sync_detailed(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob).
 
     Args:
         bucket (str):
@@ -191,7 +193,9 @@ def sync(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob).
 
     Args:
         bucket (str):
@@ -246,7 +250,9 @@ async def asyncio_detailed(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob).
 
     Args:
         bucket (str):
@@ -304,7 +310,9 @@ async def asyncio(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob).
 
     Args:
         bucket (str):
