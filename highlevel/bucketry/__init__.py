@@ -43,6 +43,7 @@ from .resources.buckets_repo import BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.imported import ContentEntry, StatusReport  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
+from .resources.usage import BucketUsage, Usage  # noqa: E402
 from .resources.zips import (  # noqa: E402
     ZipArchive,
     ZipListing,
@@ -64,6 +65,7 @@ __all__ = [
     "BlobInfo",
     "BlobReader",
     "Bucket",
+    "BucketUsage",
     "BucketryError",
     "BucketsRepo",
     "Client",
@@ -92,6 +94,7 @@ __all__ = [
     "UnprocessableEntityError",
     "UnsafeArchiveError",
     "Upload",
+    "Usage",
     "ZipArchive",
     "ZipListing",
     "ZipMember",

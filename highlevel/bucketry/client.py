@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .resources.buckets import Bucket
     from .resources.buckets_repo import BucketsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
+    from .resources.usage import Usage
     from .sync import SyncPlan, SyncResult
     from .transfer.options import TransferOptions
 
@@ -176,9 +177,13 @@ class Client:
         user = self.call(self.api.users.get_self)
         return user.to_dict()
 
-    def usage(self) -> dict[str, Any]:
-        """Space used by the caller, in total and per bucket."""
-        return self.call(self.api.usage.get).to_dict()
+    def usage(self) -> Usage:
+        """Space used by the caller's buckets (owned or shared through an organization), in
+        total and per bucket, as a :class:`~bucketry.Usage` (``usage["bytes"]`` still works).
+        Raises ``AuthenticationError`` without a token."""
+        from .resources.usage import Usage
+
+        return Usage.from_model(self.call(self.api.usage.get))
 
     def bucket(self, ref: str) -> Bucket:
         """A lazy handle on a bucket by id, name or ``bkt://BUCKET`` URI (no request until

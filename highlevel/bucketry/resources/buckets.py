@@ -31,6 +31,7 @@ from ._base import Entity, paged
 from .blobs import Blob, BlobInfo
 from .imported import ImportedOps
 from .uploads import UploadsRepo
+from .usage import BucketUsage
 
 if TYPE_CHECKING:
     from ..sync import SyncPlan
@@ -149,9 +150,11 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         )
         return self
 
-    def usage(self) -> dict[str, Any]:
-        """Bytes and objects, computed by the server."""
-        return model_dict(self._client.call(self._client.api.buckets.usage, self.ref))
+    def usage(self) -> BucketUsage:
+        """Bytes and objects, computed by the server (imported buckets: by listing the
+        provider, cached with its ``computed_at``), as a :class:`~bucketry.BucketUsage`
+        (``usage["bytes"]`` still works). Raises ``NotFoundError`` naming the bucket."""
+        return BucketUsage.from_model(self._client.call(self._client.api.buckets.usage, self.ref))
 
     def tmp_credentials(
         self, mode: Literal["READ", "READ_WRITE"] = "READ", expires_in: int = 3600
@@ -198,15 +201,28 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         skip: int = 0,
         prefetch: bool = False,
     ) -> Pager[BlobInfo]:
-        """Lazily list blobs under ``prefix``. With ``recursive=False`` folders come back as
-        ``BlobInfo`` entries with ``is_dir=True``. ``prefetch=True`` fetches the next page
-        while you process the current one (long scans)."""
+        """Lazily list blobs under ``prefix`` (a key prefix or a ``bkt://`` URI of this
+        bucket). With ``recursive=False`` folders come back as ``BlobInfo`` entries with
+        ``is_dir=True`` carrying their total ``size``, ``count`` and latest time (managed
+        buckets), ordered among the blobs by ``order_by``. ``prefetch=True`` fetches the next
+        page while you process the current one (long scans)."""
+
+        def sort_key(b: BlobInfo) -> tuple[Any, str]:
+            if order_by == "size":
+                return (b.size, b.key)
+            if order_by == "created_at":
+                return (b.created_at.timestamp() if b.created_at else 0.0, b.key)
+            return ("", b.key)
 
         def items(page: Any) -> builtins.list[BlobInfo]:
             found = [BlobInfo.from_model(m) for m in page.results]
-            found += [BlobInfo.folder(p) for p in page.prefixes]
-            if page.prefixes:  # folders interleave with blobs in key order
-                found.sort(key=lambda b: b.key, reverse=order == "desc")
+            entries = opt(page.folders) or []
+            if [f.prefix for f in entries] == list(page.prefixes):
+                found += [BlobInfo.folder(f.prefix, f) for f in entries]
+            else:
+                found += [BlobInfo.folder(p) for p in page.prefixes]
+            if page.prefixes:  # folders interleave with blobs in the listing's order
+                found.sort(key=sort_key, reverse=order == "desc")
             return found
 
         return paged(
@@ -224,6 +240,37 @@ class Bucket(ImportedOps, Entity[BucketModel]):
             first=first,
             skip=skip,
             prefetch=prefetch,
+        )
+
+    def listdir(
+        self,
+        prefix: str = "",
+        *,
+        order_by: Literal["name", "size", "time", "created_at"] = "name",
+        descending: bool = False,
+        max_results: int | None = None,
+    ) -> builtins.list[BlobInfo]:
+        """One level below ``prefix`` (a folder: ``""``, ``"runs/"``, or a ``bkt://`` URI):
+        blobs and folders, the folders with their total ``size``, blob ``count`` and latest
+        time, ordered by ``name``, ``size`` or ``time`` (creation; ``created_at`` is the
+        same), ``descending`` or not, at most ``max_results`` entries. Raises
+        ``BadRequestError`` when the server cannot order that listing (an imported bucket by
+        size or time, or more blobs below the prefix than it sorts: ``too_many_to_sort``)."""
+        key = self._key_of(prefix)
+        if key and not key.endswith("/"):
+            key += "/"
+        column: Literal["name", "size", "created_at"] = (
+            "created_at" if order_by == "time" else order_by
+        )
+        return builtins.list(
+            self.list(
+                key,
+                recursive=False,
+                order_by=column,
+                order="desc" if descending else "asc",
+                page_size=min(max_results or 1000, 1000),
+                first=max_results,
+            )
         )
 
     def glob(self, pattern: str, *, page_size: int = 1000) -> Pager[BlobInfo]:
