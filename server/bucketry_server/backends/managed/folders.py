@@ -140,14 +140,19 @@ def _sorted_page(session: Session, q: ListQuery) -> bytes:
             "ordered by size or time below fewer; use order_by=name or a longer prefix",
             errors=[{"loc": ["query", "order_by"], "msg": "too many blobs", "type": "value_error"}],
         )
-    entry = _entry_column(session, q).label("entry")
-    stmt = (
-        select(
-            entry, func.count(), func.coalesce(func.sum(Blob.size), 0), func.max(Blob.created_at)
-        )
+    # The entry expression is computed in a subquery and grouped by its column: grouping by
+    # the expression itself would repeat its bound parameters, which PostgreSQL cannot match.
+    rows = (
+        select(_entry_column(session, q).label("entry"), Blob.size, Blob.created_at)
         .where(*scope)
-        .group_by(entry)
+        .subquery()
     )
+    stmt = select(
+        rows.c.entry,
+        func.count(),
+        func.coalesce(func.sum(rows.c.size), 0),
+        func.max(rows.c.created_at),
+    ).group_by(rows.c.entry)
     entries: list[tuple[Any, str, Aggregate]] = []
     for name, count, size, latest in session.execute(stmt):
         agg = Aggregate(int(count), int(size or 0), _naive(latest))
