@@ -22,7 +22,9 @@ from bucketry import (
     UnsafeArchiveError,
     ZipUnsupportedError,
 )
+from bucketry.cli import main
 from bucketry.transfer.unzip import safe_member_path
+from tests.support.live_server import LiveServer
 
 BIG = os.urandom(16 * 1024) * 160  # 2.5 MiB that deflate shrinks (repeats within its window)
 FILES = {
@@ -195,3 +197,22 @@ def test_member_path_cannot_escape(bucket: Bucket, tmp_path: Path) -> None:
     assert not (tmp_path / "up.txt").exists()
     with pytest.raises(UnsafeArchiveError):
         safe_member_path(tmp_path, "../x")
+
+
+def test_cli_cp_decompress(
+    archive: Bucket,
+    tmp_path: Path,
+    server: LiveServer,
+    users: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("BUCKETRY_URL", server.url)
+    monkeypatch.setenv("BUCKETRY_TOKEN", users["alice"])
+    monkeypatch.setenv("BUCKETRY_NO_PROGRESS", "1")
+    src = f"bkt://{archive.ref}/out.zip/logs/stdout.txt"
+    assert main(["cp", "--decompress", src, str(tmp_path) + "/"]) == 0
+    assert (tmp_path / "stdout.txt").read_bytes() == FILES["logs/stdout.txt"]
+    assert main(["cp", "--decompress", f"bkt://{archive.ref}/out.zip", str(tmp_path) + "/"]) == 0
+    assert (tmp_path / "out" / "big.bin").read_bytes() == BIG
+    capsys.readouterr()

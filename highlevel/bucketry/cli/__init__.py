@@ -205,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src", metavar="SRC", help="a path, a bkt:// URI, or - for stdin")
     p.add_argument("dst", metavar="DST", help="a path, a bkt:// URI, or - for stdout")
     p.add_argument("-r", "--recursive", action="store_true", help="copy folders / prefixes")
+    p.add_argument(
+        "--decompress",
+        action="store_true",
+        help="downloads: extract NAME.zip into NAME/ (safely); SRC may be a path inside a zip "
+        "blob (bkt://B/out.zip/logs/stdout.txt)",
+    )
 
     p = add("sync", cmd_sync, "make DST mirror SRC (one local folder, one bkt:// prefix)")
     p.add_argument("src", metavar="SRC")
