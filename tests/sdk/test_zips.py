@@ -216,3 +216,35 @@ def test_cli_cp_decompress(
     assert main(["cp", "--decompress", f"bkt://{archive.ref}/out.zip", str(tmp_path) + "/"]) == 0
     assert (tmp_path / "out" / "big.bin").read_bytes() == BIG
     capsys.readouterr()
+
+
+def test_member_larger_than_declared_is_cut_and_refused(bucket: Bucket, tmp_path: Path) -> None:
+    data = build({"bomb.txt": b"A" * 200_000})  # deflated (index 0)
+    lying = patch_central(data, b"bomb.txt", 24, "<L", 1000)  # declares 1000 bytes
+    bucket.blob("bomb.zip").write_bytes(lying)
+    reader = bucket.blob("bomb.zip").zip().open("bomb.txt")
+    got = 0
+    with pytest.raises(IntegrityError):
+        while chunk := reader.read(4096):
+            got += len(chunk)
+    assert got <= 1000  # never more than the declared size reached the caller
+    reader.close()
+    with pytest.raises(IntegrityError):  # local extraction stops at 1000 bytes: CRC fails
+        bucket.download("bomb.zip", tmp_path, decompress=True)
+    assert not (tmp_path / "bomb" / "bomb.txt").exists()
+
+
+def test_zip64_member_streams(bucket: Bucket) -> None:
+    saved = zipfile.ZIP64_LIMIT
+    setattr(zipfile, "ZIP64_LIMIT", 1000)  # noqa: B010 - true ZIP64 records without gigabytes
+    try:
+        buf = io.BytesIO()
+        with (
+            zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
+            zf.open("z.bin", "w", force_zip64=True) as f,
+        ):
+            f.write(BIG[:50_000])
+    finally:
+        setattr(zipfile, "ZIP64_LIMIT", saved)  # noqa: B010
+    bucket.blob("z64.zip").write_bytes(buf.getvalue())
+    assert bucket.blob("z64.zip").zip().read("z.bin") == BIG[:50_000]

@@ -92,8 +92,8 @@ def _stream_member(archive: ZipArchive, member: str, target: Path) -> int:
 def extract_downloaded(report: TransferReport) -> list[Path]:
     """Extract every downloaded ``*.zip`` file of ``report`` into the folder named after it
     (``out.zip`` -> ``out/``) and remove the archive; returns the files extracted. Raises
-    ``UnsafeArchiveError`` (nothing extracted from that archive, which is kept) or
-    ``zipfile.BadZipFile``."""
+    ``UnsafeArchiveError`` (nothing extracted from that archive, which is kept),
+    ``IntegrityError`` (a damaged member) or ``zipfile.BadZipFile``."""
     import zipfile
 
     extracted: list[Path] = []

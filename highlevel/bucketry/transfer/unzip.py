@@ -16,7 +16,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from ..errors import BucketryError
+from ..errors import BucketryError, IntegrityError
 
 __all__ = ["UnsafeArchiveError", "extract_zip", "safe_member_path"]
 
@@ -90,7 +90,8 @@ def extract_zip(
     """Extract the members of ``archive_path`` under ``prefix`` (``""``: all, names taken
     relative to it) into the folder ``root``; returns the files written. Raises
     :class:`UnsafeArchiveError` (nothing written), ``zipfile.BadZipFile`` for a damaged
-    archive or a member whose CRC-32 does not match (its file is not left behind)."""
+    archive, ``IntegrityError`` for a member whose CRC-32 or size does not match (its file is
+    not left behind)."""
     written: list[Path] = []
     with zipfile.ZipFile(archive_path) as archive:
         plan = plan_extraction(archive, root, prefix=prefix, max_total=max_total)
@@ -102,7 +103,12 @@ def extract_zip(
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.parent.resolve() != target.resolve().parent:  # a link appeared meanwhile
                 raise UnsafeArchiveError(f"refusing archive member {info.filename!r}")
-            write_member(archive, info, target)
+            try:
+                write_member(archive, info, target)
+            except zipfile.BadZipFile as exc:  # CRC-32 or size does not match
+                raise IntegrityError(
+                    f"{archive_path}: member {info.filename!r} is damaged ({exc})"
+                ) from None
             written.append(target)
     return written
 
