@@ -41,7 +41,7 @@ __all__ = ["MAX_FOLDER_ROWS", "MIN_FOLDER_ROWS", "list_with_folders"]
 #: entries are sorted by size or time.
 MAX_FOLDER_ROWS = 200_000
 #: Rows each folder of a by-name page may read even once the page's budget is spent.
-MIN_FOLDER_ROWS = 1_000
+MIN_FOLDER_ROWS = 100
 
 
 @dataclass(frozen=True)
