@@ -43,7 +43,16 @@ from .resources.buckets_repo import BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.imported import ContentEntry, StatusReport  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
+from .resources.usage import BucketUsage, Usage  # noqa: E402
+from .resources.zips import (  # noqa: E402
+    ZipArchive,
+    ZipListing,
+    ZipMember,
+    ZipMemberReader,
+    ZipUnsupportedError,
+)
 from .transfer.options import TransferOptions  # noqa: E402
+from .transfer.unzip import UnsafeArchiveError  # noqa: E402
 
 __all__ = [
     "APIConnectionError",
@@ -56,6 +65,7 @@ __all__ = [
     "BlobInfo",
     "BlobReader",
     "Bucket",
+    "BucketUsage",
     "BucketryError",
     "BucketsRepo",
     "Client",
@@ -82,6 +92,13 @@ __all__ = [
     "Token",
     "TransferOptions",
     "UnprocessableEntityError",
+    "UnsafeArchiveError",
     "Upload",
+    "Usage",
+    "ZipArchive",
+    "ZipListing",
+    "ZipMember",
+    "ZipMemberReader",
+    "ZipUnsupportedError",
     "__version__",
 ]

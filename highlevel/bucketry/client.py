@@ -21,11 +21,14 @@ from ._version import __version__
 from .config import resolve
 from .errors import from_generated, from_transport
 from .progress import ProgressCallback, resolve_progress
+from .uri import is_bucket_uri, parse_uri
 
 if TYPE_CHECKING:
+    from .resources.blobs import Blob
     from .resources.buckets import Bucket
     from .resources.buckets_repo import BucketsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
+    from .resources.usage import Usage
     from .sync import SyncPlan, SyncResult
     from .transfer.options import TransferOptions
 
@@ -174,15 +177,33 @@ class Client:
         user = self.call(self.api.users.get_self)
         return user.to_dict()
 
-    def usage(self) -> dict[str, Any]:
-        """Space used by the caller, in total and per bucket."""
-        return self.call(self.api.usage.get).to_dict()
+    def usage(self) -> Usage:
+        """Space used by the caller's buckets (owned or shared through an organization), in
+        total and per bucket, as a :class:`~bucketry.Usage` (``usage["bytes"]`` still works).
+        Raises ``AuthenticationError`` without a token."""
+        from .resources.usage import Usage
+
+        return Usage.from_model(self.call(self.api.usage.get))
 
     def bucket(self, ref: str) -> Bucket:
-        """A lazy handle on a bucket by id or name (no request until you use it)."""
+        """A lazy handle on a bucket by id, name or ``bkt://BUCKET`` URI (no request until
+        you use it). Raises ``ValueError`` for a URI that names a key (use :meth:`blob`)."""
         from .resources.buckets import Bucket
 
+        if is_bucket_uri(ref):
+            uri = parse_uri(ref)
+            if uri.key:
+                raise ValueError(f"{ref} names a key, not a bucket (use client.blob)")
+            ref = uri.bucket
         return Bucket(self, ref)
+
+    def blob(self, uri: str) -> Blob:
+        """A lazy handle on the blob ``bkt://BUCKET/KEY`` (no request). Raises
+        ``ValueError`` for anything else, or a URI without a key."""
+        parsed = parse_uri(uri)
+        if not parsed.key:
+            raise ValueError(f"{uri} names a bucket, not a blob (expected bkt://BUCKET/KEY)")
+        return self.bucket(parsed.bucket).blob(parsed.key)
 
     def apply(
         self,

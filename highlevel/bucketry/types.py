@@ -89,7 +89,13 @@ class Session(Protocol):
 
 @dataclass(frozen=True)
 class BlobInfo:
-    """What the server knows about a blob (or a folder, when ``is_dir``)."""
+    """What the server knows about a blob (or a folder, when ``is_dir``).
+
+    A folder from a managed bucket's listing carries aggregates of everything below it:
+    ``size`` (total bytes), ``count`` (blobs) and ``created_at``/``modified_at`` (the latest
+    creation time of a blob below it); ``complete`` is False when the server counted only the
+    first of its blobs (the figures are then lower bounds). Folders of imported buckets have
+    ``count=None`` and no times."""
 
     key: str
     size: int = 0
@@ -100,6 +106,8 @@ class BlobInfo:
     created_at: datetime | None = None
     modified_at: datetime | None = None
     is_dir: bool = False
+    count: int | None = None
+    complete: bool = True
 
     @classmethod
     def from_model(cls, m: BlobModel) -> BlobInfo:
@@ -117,9 +125,22 @@ class BlobInfo:
         )
 
     @classmethod
-    def folder(cls, prefix: str) -> BlobInfo:
-        """A folder entry (``is_dir``) for a listing's common ``prefix``."""
-        return cls(key=prefix, is_dir=True)
+    def folder(cls, prefix: str, entry: Any = None) -> BlobInfo:
+        """A folder entry (``is_dir``) for a listing's common ``prefix``, with the
+        aggregates of its generated ``FolderEntry`` model ``entry`` when the server gave
+        them."""
+        if entry is None:
+            return cls(key=prefix, is_dir=True)
+        latest = opt(entry.latest_at)
+        return cls(
+            key=prefix,
+            size=entry.size,
+            created_at=latest,
+            modified_at=latest,
+            is_dir=True,
+            count=entry.count,
+            complete=entry.complete,
+        )
 
     @property
     def name(self) -> str:
@@ -139,4 +160,6 @@ class BlobInfo:
             "created_at": self.created_at,
             "modified_at": self.modified_at,
             "is_dir": self.is_dir,
+            "count": self.count,
+            "complete": self.complete,
         }

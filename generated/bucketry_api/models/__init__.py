@@ -63,6 +63,7 @@ from .diff_add import DiffAdd
 from .diff_remove import DiffRemove
 from .entry_type import EntryType
 from .field_error import FieldError
+from .folder_entry import FolderEntry
 from .health import Health
 from .input_type import InputType
 from .label import Label
@@ -181,6 +182,7 @@ __all__ = (
     "DiffRemove",
     "EntryType",
     "FieldError",
+    "FolderEntry",
     "Health",
     "InputType",
     "Label",

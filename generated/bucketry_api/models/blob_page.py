@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.blob import Blob
+    from ..models.folder_entry import FolderEntry
 
 
 T = TypeVar("T", bound="BlobPage")
@@ -21,11 +24,16 @@ class BlobPage:
         prefixes (list[str]): Common prefixes ("folders") when a delimiter is used, each ending with it.
         next_cursor (None | str): Cursor of the next page; null only at the end. A sparse glob may return a short (even
             empty) page with a non-null cursor: keep going until the cursor is null.
+        folders (list[FolderEntry] | Unset): The same folders as `prefixes`, in the same order, with their aggregates
+            (total size,
+            blob count, latest creation time). Given by managed buckets; absent when the backend
+            cannot compute them (imported buckets).
     """
 
     results: list[Blob]
     prefixes: list[str]
     next_cursor: None | str
+    folders: list[FolderEntry] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,6 +47,13 @@ class BlobPage:
         next_cursor: None | str
         next_cursor = self.next_cursor
 
+        folders: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.folders, Unset):
+            folders = []
+            for folders_item_data in self.folders:
+                folders_item = folders_item_data.to_dict()
+                folders.append(folders_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -48,12 +63,15 @@ class BlobPage:
                 "next_cursor": next_cursor,
             }
         )
+        if folders is not UNSET:
+            field_dict["folders"] = folders
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.blob import Blob
+        from ..models.folder_entry import FolderEntry
 
         d = dict(src_dict)
         results = []
@@ -72,10 +90,20 @@ class BlobPage:
 
         next_cursor = _parse_next_cursor(d.pop("next_cursor"))
 
+        _folders = d.pop("folders", UNSET)
+        folders: list[FolderEntry] | Unset = UNSET
+        if _folders is not UNSET:
+            folders = []
+            for folders_item_data in _folders:
+                folders_item = FolderEntry.from_dict(folders_item_data)
+
+                folders.append(folders_item)
+
         blob_page = cls(
             results=results,
             prefixes=prefixes,
             next_cursor=next_cursor,
+            folders=folders,
         )
 
         blob_page.additional_properties = d

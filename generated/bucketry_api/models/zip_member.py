@@ -24,6 +24,8 @@ class ZipMember:
         is_dir (bool):
         crc32 (int | None | Unset):
         modified_at (datetime.datetime | None | Unset):
+        encrypted (bool | Unset): The member is encrypted (general purpose flag bit 0); its data cannot be read without
+            the password. Default: False.
     """
 
     name: str
@@ -34,6 +36,7 @@ class ZipMember:
     is_dir: bool
     crc32: int | None | Unset = UNSET
     modified_at: datetime.datetime | None | Unset = UNSET
+    encrypted: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +66,8 @@ class ZipMember:
         else:
             modified_at = self.modified_at
 
+        encrypted = self.encrypted
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -79,6 +84,8 @@ class ZipMember:
             field_dict["crc32"] = crc32
         if modified_at is not UNSET:
             field_dict["modified_at"] = modified_at
+        if encrypted is not UNSET:
+            field_dict["encrypted"] = encrypted
 
         return field_dict
 
@@ -123,6 +130,8 @@ class ZipMember:
 
         modified_at = _parse_modified_at(d.pop("modified_at", UNSET))
 
+        encrypted = d.pop("encrypted", UNSET)
+
         zip_member = cls(
             name=name,
             size=size,
@@ -132,6 +141,7 @@ class ZipMember:
             is_dir=is_dir,
             crc32=crc32,
             modified_at=modified_at,
+            encrypted=encrypted,
         )
 
         zip_member.additional_properties = d

@@ -22,6 +22,7 @@ class ZipRange:
         size (int):
         method (int): 0 stored (bytes are the file), 8 raw deflate.
         crc32 (int | None | Unset):
+        encrypted (bool | Unset): The member is encrypted (its data is not the plain or deflated file). Default: False.
     """
 
     member: str
@@ -31,6 +32,7 @@ class ZipRange:
     size: int
     method: int
     crc32: int | None | Unset = UNSET
+    encrypted: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,6 +54,8 @@ class ZipRange:
         else:
             crc32 = self.crc32
 
+        encrypted = self.encrypted
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,6 +70,8 @@ class ZipRange:
         )
         if crc32 is not UNSET:
             field_dict["crc32"] = crc32
+        if encrypted is not UNSET:
+            field_dict["encrypted"] = encrypted
 
         return field_dict
 
@@ -93,6 +99,8 @@ class ZipRange:
 
         crc32 = _parse_crc32(d.pop("crc32", UNSET))
 
+        encrypted = d.pop("encrypted", UNSET)
+
         zip_range = cls(
             member=member,
             start=start,
@@ -101,6 +109,7 @@ class ZipRange:
             size=size,
             method=method,
             crc32=crc32,
+            encrypted=encrypted,
         )
 
         zip_range.additional_properties = d

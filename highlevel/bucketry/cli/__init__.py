@@ -1,4 +1,4 @@
-"""The ``bucketry`` command line: ls, cp, sync, rm, du and buckets.
+"""The ``bucketry`` command line: ls, cp, sync, rm, du (or usage) and buckets.
 
 Remote locations are ``bkt://BUCKET[/KEY]`` URIs (:mod:`bucketry.uri`); anything else is a local
 path. The server and token come from ``--url``/``--token``, else ``BUCKETRY_URL``/
@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._version import __version__
 from .buckets import add_buckets_parser, cmd_buckets
@@ -53,7 +53,13 @@ def cmd_ls(args: argparse.Namespace) -> int:
         return 0
     uri = _remote(args.target)
     bucket = client.bucket(uri.bucket)
-    entries = bucket.list(uri.key, recursive=args.recursive)
+    order_by = _SORTS[args.sort] if args.sort else None
+    entries = bucket.list(
+        uri.key,
+        recursive=args.recursive,
+        order_by=order_by,
+        order="desc" if args.reverse else None,
+    )
     if args.json:
         _print_json([e.to_dict() for e in entries])
         return 0
@@ -62,12 +68,25 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
+#: ``ls --sort`` choices -> the listing's ``order_by``.
+_SORTS: dict[str, Literal["name", "size", "created_at"]] = {
+    "name": "name",
+    "size": "size",
+    "time": "created_at",
+}
+
+
 def _ls_line(e: BlobInfo, long: bool) -> str:
+    """One ``ls`` line: the key, or with ``-l`` the exact size, the size in human units, the
+    blob count (folders), the time (a blob's last change, a folder's latest blob) and the key;
+    ``-`` where the server gave no figure (folders of imported buckets)."""
     if not long:
         return e.key
-    if e.is_dir:
-        return f"{'DIR':>10}  {'':19}  {e.key}"
-    return f"{e.size:>10}  {_when(e.modified_at)}  {e.key}"
+    known = not e.is_dir or e.count is not None
+    exact = str(e.size) if known else "-"
+    human = _size(e.size) if known else "-"
+    count = "-" if e.count is None else f"{e.count}{'' if e.complete else '+'}"
+    return f"{exact:>14}  {human:>7}  {count:>8}  {_when(e.modified_at)}  {e.key}"
 
 
 def cmd_rm(args: argparse.Namespace) -> int:
@@ -101,13 +120,13 @@ def cmd_du(args: argparse.Namespace) -> int:
     """``bucketry du``: space used by a bucket, a prefix or all of yours. Returns the exit code."""
     client = _client(args)
     if args.target is None:
-        data = client.usage()
+        usage = client.usage()
         if args.json:
-            _print_json(data)
-        else:
-            print(
-                f"{_size(int(data.get('bytes', 0)))}\t{data.get('objects', 0)} objects\t(all your buckets)"
-            )
+            _print_json(usage)
+            return 0
+        for b in usage.buckets:
+            print(f"{b.bytes:>14}  {_size(b.bytes):>7}  {b.objects:>9} objects  {b.name}")
+        print(f"{usage.bytes:>14}  {_size(usage.bytes):>7}  {usage.objects:>9} objects  (total)")
         return 0
     uri = _remote(args.target)
     bucket = client.bucket(uri.bucket)
@@ -116,9 +135,14 @@ def cmd_du(args: argparse.Namespace) -> int:
         for info in bucket.list(uri.key, recursive=True):
             size += info.size
             objects += 1
-        data = {"bucket": uri.bucket, "prefix": uri.key, "bytes": size, "objects": objects}
+        data: dict[str, Any] = {
+            "bucket": uri.bucket,
+            "prefix": uri.key,
+            "bytes": size,
+            "objects": objects,
+        }
     else:
-        data = bucket.usage()
+        data = bucket.usage().to_dict()
     if args.json:
         _print_json(data)
     else:
@@ -162,7 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ls", cmd_ls, "list buckets, or the blobs and folders under bkt://BUCKET/PREFIX")
     p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
     p.add_argument("-r", "--recursive", action="store_true", help="list every key below the prefix")
-    p.add_argument("-l", "--long", action="store_true", help="show sizes and times")
+    p.add_argument(
+        "-l",
+        "--long",
+        action="store_true",
+        help="a table: size (exact and human), blob count of folders, time, key",
+    )
+    p.add_argument(
+        "--sort",
+        choices=sorted(_SORTS),
+        help="order by name, size or time (folders by their total size / latest blob)",
+    )
+    p.add_argument("--reverse", action="store_true", help="reverse the order")
 
     p = add(
         "cp", cmd_cp, "copy files to, from or between buckets (bkt:// to bkt:// copies server-side)"
@@ -170,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src", metavar="SRC", help="a path, a bkt:// URI, or - for stdin")
     p.add_argument("dst", metavar="DST", help="a path, a bkt:// URI, or - for stdout")
     p.add_argument("-r", "--recursive", action="store_true", help="copy folders / prefixes")
+    p.add_argument(
+        "--decompress",
+        action="store_true",
+        help="downloads: extract NAME.zip into NAME/ (safely); SRC may be a path inside a zip "
+        "blob (bkt://B/out.zip/logs/stdout.txt)",
+    )
 
     p = add("sync", cmd_sync, "make DST mirror SRC (one local folder, one bkt:// prefix)")
     p.add_argument("src", metavar="SRC")
@@ -201,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "du", cmd_du, "space used by a bucket (computed by the server), a prefix, or all of yours"
     )
+    p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
+    p = add("usage", cmd_du, "space used by all your buckets, or one bucket or prefix (= du)")
     p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
 
     add_buckets_parser(sub, common, cmd_buckets)

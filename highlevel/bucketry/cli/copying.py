@@ -58,13 +58,13 @@ def cmd_cp(args: argparse.Namespace) -> int:
         target = Path(args.dst)
         if args.recursive:
             prefix = uri.key if uri.is_prefix else uri.key + "/"
-            report = bucket.download(prefix, target)
+            report = bucket.download(prefix, target, decompress=args.decompress)
         else:
             if uri.is_prefix:
                 raise UsageError(f"{args.src} is a prefix (use -r)")
             if target.is_dir() or args.dst.endswith(("/", os.sep)):
                 target = target / uri.key.rsplit("/", 1)[-1]
-            report = bucket.download(uri.key, target)
+            report = bucket.download(uri.key, target, decompress=args.decompress)
     if args.json:
         _print_json(report.to_dict())
     else:

@@ -13,6 +13,7 @@ from bucketry_api.models import BlobCopy, SignedUrlItem, SignedUrlRequest
 from ..errors import ApiError, NotFoundError, about
 from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import BlobInfo, Session, arg
+from ..uri import is_bucket_uri, parse_uri
 
 __all__ = ["Blob", "BlobInfo", "BlobReader"]
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from ..progress import ProgressCallback
     from ..transfer import BlobWriter, TransferReport
     from ..transfer.target import Target
+    from .zips import ZipArchive
 
 
 class Blob:
@@ -175,13 +177,20 @@ class Blob:
         self, dst: Target | Blob | str, key: str | None = None, *, overwrite: bool = True
     ) -> Blob:
         """Server-side copy: ``blob.copy_to(other_bucket, "k")``, ``blob.copy_to("new/key")``
-        (same bucket) or ``blob.copy_to(other_blob)``; ``overwrite=False`` keeps an existing
+        (same bucket), ``blob.copy_to("bkt://other/k")`` or ``blob.copy_to(other_blob)``; ``overwrite=False`` keeps an existing
         destination. Returns the destination blob. Raises the API error (``NotFoundError``
         for a missing source, ``PreconditionFailedError`` for an existing destination
         without ``overwrite``), its message naming both ``bkt://bucket/key``."""
         target_bucket: Target
         if isinstance(dst, Blob):
             target_bucket, target_key = dst.bucket, dst.key
+        elif isinstance(dst, str) and is_bucket_uri(dst):
+            uri = parse_uri(dst)
+            if not uri.key:
+                raise ValueError(f"{dst} names a bucket; give bkt://BUCKET/KEY")
+            from .buckets import Bucket
+
+            target_bucket, target_key = Bucket(self._client, uri.bucket), uri.key
         elif isinstance(dst, str):
             target_bucket, target_key = self.bucket, dst
         else:
@@ -198,6 +207,14 @@ class Blob:
             )
             raise about(exc, what) from None
         return Blob(target_bucket, target_key)
+
+    def zip(self) -> ZipArchive:
+        """This blob as a zip archive: ``.list(path, recursive=...)`` its members and
+        ``.open(member)`` / ``.read(member)`` one of them, without downloading the archive
+        (no request until you call one)."""
+        from .zips import ZipArchive
+
+        return ZipArchive(self)
 
     def signed_url(self, expires_in: int = 3600, method: Literal["GET", "PUT"] = "GET") -> str:
         """An absolute URL that works without a token until it expires."""

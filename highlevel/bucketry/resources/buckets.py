@@ -26,10 +26,12 @@ from ..transfer.deletes import delete_keys
 from ..transfer.filters import IGNORE_FILE
 from ..transfer.options import TransferOptions, TransferSettings, resolve_options
 from ..types import Session, arg, model_dict, opt
+from ..uri import is_bucket_uri, parse_uri
 from ._base import Entity, paged
 from .blobs import Blob, BlobInfo
 from .imported import ImportedOps
 from .uploads import UploadsRepo
+from .usage import BucketUsage
 
 if TYPE_CHECKING:
     from ..sync import SyncPlan
@@ -148,9 +150,11 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         )
         return self
 
-    def usage(self) -> dict[str, Any]:
-        """Bytes and objects, computed by the server."""
-        return model_dict(self._client.call(self._client.api.buckets.usage, self.ref))
+    def usage(self) -> BucketUsage:
+        """Bytes and objects, computed by the server (imported buckets: by listing the
+        provider, cached with its ``computed_at``), as a :class:`~bucketry.BucketUsage`
+        (``usage["bytes"]`` still works). Raises ``NotFoundError`` naming the bucket."""
+        return BucketUsage.from_model(self._client.call(self._client.api.buckets.usage, self.ref))
 
     def tmp_credentials(
         self, mode: Literal["READ", "READ_WRITE"] = "READ", expires_in: int = 3600
@@ -167,9 +171,21 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         return UploadsRepo(self)
 
     # -- blobs ---------------------------------------------------------------------------
+    def _key_of(self, path: str) -> str:
+        """``path`` as a key of this bucket: a plain key, or a ``bkt://BUCKET/KEY`` URI
+        naming this bucket (by the name or id it was opened with, else its name or id, which
+        fetches it). Raises ``ValueError`` for a URI of another bucket."""
+        if not is_bucket_uri(path):
+            return path
+        uri = parse_uri(path)
+        if uri.bucket != self.ref and uri.bucket not in (self.name, self.id):
+            raise ValueError(f"{path} is not in bucket {self.ref!r}")
+        return uri.key
+
     def blob(self, key: str) -> Blob:
-        """A local handle on one blob; no request is made."""
-        return Blob(self, key)
+        """A local handle on one blob (``key`` or a ``bkt://`` URI of this bucket); no
+        request is made for a plain key."""
+        return Blob(self, self._key_of(key))
 
     def list(
         self,
@@ -185,15 +201,28 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         skip: int = 0,
         prefetch: bool = False,
     ) -> Pager[BlobInfo]:
-        """Lazily list blobs under ``prefix``. With ``recursive=False`` folders come back as
-        ``BlobInfo`` entries with ``is_dir=True``. ``prefetch=True`` fetches the next page
-        while you process the current one (long scans)."""
+        """Lazily list blobs under ``prefix`` (a key prefix or a ``bkt://`` URI of this
+        bucket). With ``recursive=False`` folders come back as ``BlobInfo`` entries with
+        ``is_dir=True`` carrying their total ``size``, ``count`` and latest time (managed
+        buckets), ordered among the blobs by ``order_by``. ``prefetch=True`` fetches the next
+        page while you process the current one (long scans)."""
+
+        def sort_key(b: BlobInfo) -> tuple[Any, str]:
+            if order_by == "size":
+                return (b.size, b.key)
+            if order_by == "created_at":
+                return (b.created_at.timestamp() if b.created_at else 0.0, b.key)
+            return ("", b.key)
 
         def items(page: Any) -> builtins.list[BlobInfo]:
             found = [BlobInfo.from_model(m) for m in page.results]
-            found += [BlobInfo.folder(p) for p in page.prefixes]
-            if page.prefixes:  # folders interleave with blobs in key order
-                found.sort(key=lambda b: b.key, reverse=order == "desc")
+            entries = opt(page.folders) or []
+            if [f.prefix for f in entries] == list(page.prefixes):
+                found += [BlobInfo.folder(f.prefix, f) for f in entries]
+            else:
+                found += [BlobInfo.folder(p) for p in page.prefixes]
+            if page.prefixes:  # folders interleave with blobs in the listing's order
+                found.sort(key=sort_key, reverse=order == "desc")
             return found
 
         return paged(
@@ -201,7 +230,7 @@ class Bucket(ImportedOps, Entity[BucketModel]):
             self._session.api.blobs.list,
             items,
             self.ref,
-            prefix=prefix,
+            prefix=self._key_of(prefix),
             recursive=recursive,
             delimiter=arg(delimiter),
             glob=arg(glob),
@@ -211,6 +240,37 @@ class Bucket(ImportedOps, Entity[BucketModel]):
             first=first,
             skip=skip,
             prefetch=prefetch,
+        )
+
+    def listdir(
+        self,
+        prefix: str = "",
+        *,
+        order_by: Literal["name", "size", "time", "created_at"] = "name",
+        descending: bool = False,
+        max_results: int | None = None,
+    ) -> builtins.list[BlobInfo]:
+        """One level below ``prefix`` (a folder: ``""``, ``"runs/"``, or a ``bkt://`` URI):
+        blobs and folders, the folders with their total ``size``, blob ``count`` and latest
+        time, ordered by ``name``, ``size`` or ``time`` (creation; ``created_at`` is the
+        same), ``descending`` or not, at most ``max_results`` entries. Raises
+        ``BadRequestError`` when the server cannot order that listing (an imported bucket by
+        size or time, or more blobs below the prefix than it sorts: ``too_many_to_sort``)."""
+        key = self._key_of(prefix)
+        if key and not key.endswith("/"):
+            key += "/"
+        column: Literal["name", "size", "created_at"] = (
+            "created_at" if order_by == "time" else order_by
+        )
+        return builtins.list(
+            self.list(
+                key,
+                recursive=False,
+                order_by=column,
+                order="desc" if descending else "asc",
+                page_size=min(max_results or 1000, 1000),
+                first=max_results,
+            )
         )
 
     def glob(self, pattern: str, *, page_size: int = 1000) -> Pager[BlobInfo]:
@@ -227,6 +287,10 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         """Delete one key, a list of keys, or (``recursive=True``) everything under a prefix.
         Returns how many blobs were (or, in a dry run, would be) deleted."""
         api = self._client.api
+        if isinstance(prefix_or_keys, str):
+            prefix_or_keys = self._key_of(prefix_or_keys)
+        else:
+            prefix_or_keys = [self._key_of(k) for k in prefix_or_keys]
         if isinstance(prefix_or_keys, str) and not recursive:
             if dry_run:
                 return 1 if self.blob(prefix_or_keys).exists() else 0
@@ -288,7 +352,7 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         return upload(
             self,
             Path(src),
-            dst,
+            self._key_of(dst),
             update=update,
             continue_=continue_,
             include=include,
@@ -307,18 +371,32 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         continue_: bool = False,
         include: Sequence[str] | None = None,
         exclude: Sequence[str] | None = None,
+        decompress: bool = False,
         progress: bool | ProgressCallback | None = None,
         options: TransferOptions | None = None,
         **settings: Unpack[TransferSettings],
     ) -> TransferReport:
         """Download a key to a file (into it when ``dst`` is a folder), or a prefix (ending
-        in ``/``) to a folder. ``update``: only blobs newer than the local file;
-        ``continue_``: skip files of the same size and resume partial ones. ``options``
-        and/or keywords: :class:`~bucketry.TransferOptions` fields (``file_concurrency``,
-        ``checksum``...; an unknown one raises ``TypeError``)."""
+        in ``/``) to a folder. ``src`` may be a ``bkt://`` URI of this bucket. ``update``:
+        only blobs newer than the local file; ``continue_``: skip files of the same size and
+        resume partial ones. ``options`` and/or keywords: :class:`~bucketry.TransferOptions`
+        fields (``file_concurrency``, ``checksum``...; an unknown one raises ``TypeError``).
+
+        ``decompress``: each downloaded ``NAME.zip`` is extracted into the folder ``NAME``
+        beside it and removed (member names that would leave that folder, and symbolic
+        links, raise ``UnsafeArchiveError`` before anything is written), and a path inside a
+        zip blob (``out.zip/logs/stdout.txt``, or a folder ``out.zip/logs/``) downloads just
+        those members without downloading the archive."""
         from ..transfer import download
 
-        return download(
+        src = self._key_of(src)
+        if decompress:
+            from .zipdownload import archive_member_of, download_members, extract_downloaded
+
+            found = archive_member_of(self, src)
+            if found is not None:
+                return download_members(found[0], found[1], Path(dst))
+        report = download(
             self,
             src,
             Path(dst),
@@ -329,6 +407,9 @@ class Bucket(ImportedOps, Entity[BucketModel]):
             progress=progress,
             options=resolve_options(options, settings),
         )
+        if decompress:
+            extract_downloaded(report)
+        return report
 
     def sync(
         self,
@@ -360,7 +441,7 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         return sync(
             self,
             Path(local),
-            prefix,
+            self._key_of(prefix),
             direction=direction,
             delete=delete,
             compare=compare,

@@ -57,6 +57,7 @@ def member_json(e: zipinfo.ZipEntry) -> dict[str, Any]:
         "crc32": e.crc32,
         "modified_at": iso(e.modified_at),
         "is_dir": e.is_dir,
+        "encrypted": bool(e.flags & 1),
     }
 
 
@@ -100,4 +101,5 @@ async def member_range(
         "size": entry.size,
         "method": entry.method,
         "crc32": entry.crc32,
+        "encrypted": bool(entry.flags & 1),
     }

@@ -131,9 +131,12 @@ def sync_detailed(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses. On an imported bucket (providers list by key only) any other
-      order than ascending names lists the whole range for each page: past the server's
-      limit of listed objects it answers 400 `sort_too_large`.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      (providers list by key only) any other order than ascending names lists the whole
+      range for each page: past the server's limit of listed objects it answers 400
+      `sort_too_large`.
 
     Args:
         bucket (str):
@@ -193,9 +196,12 @@ def sync(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses. On an imported bucket (providers list by key only) any other
-      order than ascending names lists the whole range for each page: past the server's
-      limit of listed objects it answers 400 `sort_too_large`.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      (providers list by key only) any other order than ascending names lists the whole
+      range for each page: past the server's limit of listed objects it answers 400
+      `sort_too_large`.
 
     Args:
         bucket (str):
@@ -250,9 +256,12 @@ async def asyncio_detailed(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses. On an imported bucket (providers list by key only) any other
-      order than ascending names lists the whole range for each page: past the server's
-      limit of listed objects it answers 400 `sort_too_large`.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      (providers list by key only) any other order than ascending names lists the whole
+      range for each page: past the server's limit of listed objects it answers 400
+      `sort_too_large`.
 
     Args:
         bucket (str):
@@ -310,9 +319,12 @@ async def asyncio(
     - `glob` matches whole keys: `*` and `?` stay within one path segment, `**` spans any
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
-      `order=desc` reverses. On an imported bucket (providers list by key only) any other
-      order than ascending names lists the whole range for each page: past the server's
-      limit of listed objects it answers 400 `sort_too_large`.
+      `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
+      size or latest creation time (managed buckets; at most 200,000 blobs below the
+      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      (providers list by key only) any other order than ascending names lists the whole
+      range for each page: past the server's limit of listed objects it answers 400
+      `sort_too_large`.
 
     Args:
         bucket (str):

@@ -29,6 +29,7 @@ from ..base import (
     WriteSpec,
 )
 from .catalogue import NewBlob, commit_blobs, delete_blob_rows, find_blob, write_object
+from .folders import list_with_folders
 from .listing import list_blobs as list_page
 from .objects import discard_objects
 
@@ -75,11 +76,13 @@ class ManagedBackend:
         return await run_in_threadpool(read)
 
     async def list_blobs(self, query: ListQuery) -> bytes:
-        """One page from the catalogue (see :mod:`.listing`)."""
+        """One page from the catalogue (see :mod:`.listing`; with a delimiter, folders carry
+        their aggregates: :mod:`.folders`)."""
 
         def page() -> bytes:
             with self.state.db.session() as s:
-                return list_page(s, replace(query, bucket_id=self.bucket_id))
+                q = replace(query, bucket_id=self.bucket_id)
+                return list_with_folders(s, q) if q.delimiter else list_page(s, q)
 
         return await run_in_threadpool(page)
 

@@ -127,10 +127,15 @@ def _bad_cursor() -> DomainError:
     return Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")
 
 
-def _page_body(blobs: list[str], prefixes: list[str], next_cursor: str | None) -> bytes:
+def page_body(
+    blobs: list[str], prefixes: list[str], next_cursor: str | None, folders: list[str] | None = None
+) -> bytes:
+    """A ``BlobPage`` JSON body from blob entries (JSON text), folder names, the next cursor
+    and, when known, the folders' ``FolderEntry`` objects (JSON text)."""
+    extra = "" if folders is None else f'"folders":[{",".join(folders)}],'
     text = (
         f'{{"results":[{",".join(blobs)}],'
-        f'"prefixes":{json.dumps(prefixes, ensure_ascii=False)},'
+        f'"prefixes":{json.dumps(prefixes, ensure_ascii=False)},{extra}'
         f'"next_cursor":{json.dumps(next_cursor)}}}'
     )
     return text.encode("utf-8")
@@ -138,6 +143,14 @@ def _page_body(blobs: list[str], prefixes: list[str], next_cursor: str | None) -
 
 def list_blobs(session: Session, q: ListQuery) -> bytes:
     """One page as a JSON body: ``{"results": [...], "prefixes": [...], "next_cursor": ...}``."""
+    page, next_cursor = scan_page(session, q)
+    return page_body([blob_entry(row) for row in page.blobs], page.prefixes, next_cursor)
+
+
+def scan_page(session: Session, q: ListQuery) -> tuple[Page, str | None]:
+    """One page of rows (``LISTED_COLUMNS``) and folders, and the next page's cursor. Raises
+    ``Invalid`` for a delimiter with an order other than by name (see :mod:`.folders`), a bad
+    glob or cursor."""
     if q.delimiter and q.order_by != "name":
         raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
     pattern = _compile(q.glob)
@@ -145,7 +158,7 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
     page = Page(q.page_size)
     if scope is None:
         decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor
-        return _page_body([], [], None)
+        return page, None
     base = select(*LISTED_COLUMNS).where(Blob.bucket_id == q.bucket_id)
     if q.order_by == "name":
         resume = _scan_by_name(session, q, base, scope, pattern, page)
@@ -158,7 +171,7 @@ def list_blobs(session: Session, q: ListQuery) -> bytes:
         next_cursor = encode_cursor(resume, q.tag())
     else:
         next_cursor = None
-    return _page_body([blob_entry(row) for row in page.blobs], page.prefixes, next_cursor)
+    return page, next_cursor
 
 
 def _key_range(scope: str, pos: list[Any] | None) -> list[ColumnElement[bool]]:
