@@ -215,7 +215,7 @@ def test_folder_aggregates(
     assert not by_name["a/"].complete and by_name["a/"].count == 3  # read 2 + 1, cut short
     with pytest.raises(ClientError) as exc:
         api.blobs.list(bucket, recursive=False, order_by="size")
-    assert exc.value.status_code == 400 and exc.value.problem["code"] == "too_many_to_sort"
+    assert exc.value.status_code == 400 and exc.value.problem["code"] == "sort_too_large"
 
 
 def test_bad_parameters(tree: tuple[ApiClient, str], unique: str) -> None:

@@ -255,7 +255,7 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         time, ordered by ``name``, ``size`` or ``time`` (creation; ``created_at`` is the
         same), ``descending`` or not, at most ``max_results`` entries. Raises
         ``BadRequestError`` when the server cannot order that listing (an imported bucket by
-        size or time, or more blobs below the prefix than it sorts: ``too_many_to_sort``)."""
+        size or time, or more blobs below the prefix than it sorts: ``sort_too_large``)."""
         key = self._key_of(prefix)
         if key and not key.endswith("/"):
             key += "/"

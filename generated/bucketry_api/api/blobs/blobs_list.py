@@ -133,7 +133,7 @@ def sync_detailed(
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
       size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.
@@ -198,7 +198,7 @@ def sync(
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
       size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.
@@ -258,7 +258,7 @@ async def asyncio_detailed(
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
       size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.
@@ -321,7 +321,7 @@ async def asyncio(
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
       size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `too_many_to_sort`; not with a glob). On an imported bucket
+      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.

@@ -10,7 +10,7 @@ creation time of everything below them (``BlobPage.folders``).
   must be known to sort them: one ``GROUP BY`` over the prefix's key range (SQLite ``instr``,
   PostgreSQL ``strpos`` find the delimiter) gives each entry's count, total size and latest
   time, after a bounded count has checked that at most :data:`MAX_FOLDER_ROWS` blobs lie
-  below the prefix (else 400 ``too_many_to_sort``). Entries sort by ``(value, name)`` and
+  below the prefix (else 400 ``sort_too_large``). Entries sort by ``(value, name)`` and
   pages are keyset pages on that pair, so pages neither repeat nor skip entries; the blobs on
   the page are then read by key.
 
@@ -77,7 +77,7 @@ def folder_json(folder: str, agg: Aggregate) -> str:
 def list_with_folders(session: Session, q: ListQuery) -> bytes:
     """One page of a listing with ``q.delimiter`` set, as a ``BlobPage`` JSON body with
     ``folders``. Raises ``Invalid`` (``invalid_parameter`` for a glob with an order other than
-    by name, ``too_many_to_sort``, ``bad_cursor``)."""
+    by name, ``sort_too_large``, ``bad_cursor``)."""
     if q.order_by == "name":
         page, next_cursor = scan_page(session, q)
         blobs = [blob_entry(row) for row in page.blobs]
@@ -135,7 +135,7 @@ def _sorted_page(session: Session, q: ListQuery) -> bytes:
     below = select(Blob.key).where(*scope).limit(MAX_FOLDER_ROWS + 1).subquery()
     if session.execute(select(func.count()).select_from(below)).scalar_one() > MAX_FOLDER_ROWS:
         raise Invalid(
-            "too_many_to_sort",
+            "sort_too_large",
             f"more than {MAX_FOLDER_ROWS} blobs below prefix {q.prefix!r}: folders can only be "
             "ordered by size or time below fewer; use order_by=name or a longer prefix",
             errors=[{"loc": ["query", "order_by"], "msg": "too many blobs", "type": "value_error"}],
