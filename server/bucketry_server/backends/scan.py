@@ -96,8 +96,8 @@ class ScanBudget:
     replaces the row budget for a scan that must see a whole range (an imported bucket's
     listing sorted by size or time: the server's sort limit)."""
 
-    def __init__(self, page_size: int, filtered: bool, rows: int = MAX_SCAN_ROWS) -> None:
-        self.left = rows
+    def __init__(self, page_size: int, filtered: bool, rows: int | None = None) -> None:
+        self.left = MAX_SCAN_ROWS if rows is None else rows  # read now: settings/tests change it
         self.batch = min(page_size + 1, 64 if filtered else MAX_BATCH, MAX_BATCH)
 
     @property
