@@ -185,38 +185,37 @@ def test_keys_between_the_seek_point_and_the_next_folder_do_not_end_the_listing(
     assert seen == ["big/", "big0"]
 
 
-def test_sorted_listings_hold_one_page_of_records(
-    server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sorted_listings_hold_one_page_of_objects(server: LiveServer) -> None:
     """Size, time and descending name orders scan the whole range but keep only one page (plus
-    the entry proving a next page) of records alive, whatever the bucket holds."""
+    the entry proving a next page) of listed objects alive, besides the batch being read."""
     import gc
     import json
     import weakref
 
-    from bucketry_server.backends.remote import sorting
+    from bucketry_server.backends.scan import MAX_BATCH
 
     client = MemoryClient()
-    for i in range(3000):
-        client.objects[f"root/k{(i * 7919) % 3000:05d}"] = b"x" * (i % 13)
+    for i in range(6000):
+        client.objects[f"root/k{(i * 7919) % 6000:05d}"] = b"x" * (i % 13)
     alive = most = 0
-    made = sorting.record
+    listed = client.list_page
 
     def freed() -> None:
         nonlocal alive
         alive -= 1
 
-    def counted(*args: object, **kwargs: object) -> sorting.RemoteBlob:
+    def counted(prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
         nonlocal alive, most
-        blob = made(*args, **kwargs)  # type: ignore[arg-type]
-        weakref.finalize(blob, freed)
-        alive += 1
+        infos = listed(prefix, start_after, limit)
+        for info in infos:
+            weakref.finalize(info, freed)
+        alive += len(infos)
         most = max(most, alive)
-        return blob
+        return infos
 
-    monkeypatch.setattr(sorting, "record", counted)
+    client.list_page = counted  # type: ignore[method-assign]
     backend = _backend(server, client, prefix="root/")
-    gc.disable()  # records die by reference counting alone, or they were kept
+    gc.disable()  # objects die by reference counting alone, or they were kept
     try:
         for q in (
             ListQuery(order_by="size", page_size=10),
@@ -226,7 +225,8 @@ def test_sorted_listings_hold_one_page_of_records(
             most = 0
             body = json.loads(asyncio.run(backend.list_blobs(q)))
             assert len(body["results"]) == 10 and body["next_cursor"]
-            assert most <= 10 + 4, (q, most)  # page, one more, the scan's loop variables
+            # the batch just read, the one before it (until replaced) and the page
+            assert most <= 2 * MAX_BATCH + 11, (q, most)
     finally:
         gc.enable()
     first = json.loads(asyncio.run(backend.list_blobs(ListQuery(order_by="size", page_size=10))))

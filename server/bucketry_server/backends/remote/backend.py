@@ -200,8 +200,8 @@ class RemoteBackend:
         return replace(blob, content_type=spec.content_type, meta=dict(spec.metadata))
 
     def batch(self) -> BatchWriter:
-        """Members held in memory and written one by one at commit (tar batches of small
-        blobs; a provider has no multi-object commit)."""
+        """Members spooled to a temporary file and written one by one at commit (a provider
+        has no multi-object commit; see :mod:`.batch`)."""
         from .batch import RemoteBatch
 
         self.check_writable()

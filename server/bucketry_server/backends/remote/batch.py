@@ -1,11 +1,16 @@
-"""Tar batches into an imported bucket: members are held in memory (tar batches carry small
-blobs) and written one by one at commit; a provider has no multi-object commit, so members
-become visible one after another."""
+"""Tar batches into an imported bucket: accepted members are spooled to an anonymous temporary
+file (never held in memory together) and written one by one at commit; a provider has no
+multi-object commit, so members become visible one after another. Every member was validated
+by the tar parser before it reached the spool, so a bad member or archive stores nothing."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import IO, Protocol
+
+import anyio.to_thread
 
 from ...errors import TooLarge
 from ..base import BlobRecord, WriteSpec
@@ -23,44 +28,81 @@ class BatchTarget(Protocol):
         ...
 
 
-#: Bytes one batch may hold before its commit.
-MAX_BATCH_BYTES = 256 * 1024 * 1024
-
-
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    yield data
+#: Bytes one batch may spool before its commit: the tar request's own limit (1 GiB).
+MAX_BATCH_BYTES = 1 << 30
+#: Bytes read back from the spool per chunk at commit.
+READ_CHUNK = 1024 * 1024
 
 
 class RemoteBatch:
-    """The :class:`..base.BatchWriter` of imported buckets."""
+    """The :class:`..base.BatchWriter` of imported buckets. The spool is an unnamed temporary
+    file (mode 0600, already unlinked: a crash leaves nothing), in ``spool_dir`` or the
+    system's temporary folder."""
 
-    def __init__(self, backend: BatchTarget) -> None:
+    def __init__(self, backend: BatchTarget, spool_dir: str | None = None) -> None:
         self.backend = backend
-        self.items: list[tuple[str, bytes, WriteSpec]] = []
+        self.spool_dir = spool_dir
+        self.items: list[tuple[str, int, int, WriteSpec]] = []  # key, offset, length, spec
         self.size = 0
+        self._spool: IO[bytes] | None = None
 
     async def add(self, key: str, data: bytes, sha256_hex: str, spec: WriteSpec) -> None:
-        """Hold ``data`` for ``key`` until :meth:`commit`; ``TooLarge`` beyond
+        """Append ``data`` for ``key`` to the spool until :meth:`commit`; ``TooLarge`` beyond
         :data:`MAX_BATCH_BYTES`."""
-        self.size += len(data)
-        if self.size > MAX_BATCH_BYTES:
+        if self.size + len(data) > MAX_BATCH_BYTES:
             raise TooLarge(
                 "payload_too_large",
                 f"a batch into an imported bucket holds at most {MAX_BATCH_BYTES} bytes",
             )
-        self.items.append((key, data, spec))
+        if self._spool is None:
+            self._spool = await anyio.to_thread.run_sync(
+                lambda: tempfile.TemporaryFile(dir=self.spool_dir)
+            )
+        spool = self._spool
+        await anyio.to_thread.run_sync(lambda: spool.write(data))
+        self.items.append((key, self.size, len(data), spec))
+        self.size += len(data)
+
+    async def _chunks(self, offset: int, length: int) -> AsyncIterator[bytes]:
+        """The spooled bytes ``offset..offset+length`` in chunks of :data:`READ_CHUNK`."""
+        assert self._spool is not None
+        fd = self._spool.fileno()
+        end = offset + length
+        if length == 0:
+            yield b""
+        while offset < end:
+            chunk = await anyio.to_thread.run_sync(
+                os.pread, fd, min(READ_CHUNK, end - offset), offset
+            )
+            if not chunk:
+                raise OSError("the batch spool ended early")
+            offset += len(chunk)
+            yield chunk
 
     async def commit(self, *, overwrite: bool) -> list[BlobRecord | None]:
-        """Write every member (None for a member whose key exists when not ``overwrite``)."""
+        """Write every member (None for a member whose key exists when not ``overwrite``),
+        then drop the spool."""
         done: list[BlobRecord | None] = []
-        for key, data, spec in self.items:
-            if not overwrite and await self.backend.stat(key) is not None:
-                done.append(None)
-                continue
-            done.append(await self.backend.write(key, _once(data), spec))
-        self.items = []
+        try:
+            if self._spool is not None:
+                spool = self._spool
+                await anyio.to_thread.run_sync(spool.flush)
+            for key, offset, length, spec in self.items:
+                if not overwrite and await self.backend.stat(key) is not None:
+                    done.append(None)
+                    continue
+                done.append(await self.backend.write(key, self._chunks(offset, length), spec))
+        finally:
+            self._close()
         return done
 
     async def abandon(self) -> None:
-        """Drop what is held (nothing was written)."""
+        """Drop what is spooled (nothing was written)."""
+        self._close()
+
+    def _close(self) -> None:
         self.items = []
+        self.size = 0
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None

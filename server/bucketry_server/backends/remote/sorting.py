@@ -30,14 +30,14 @@ from ...globbing import Glob
 from ...pagination import decode_cursor, encode_cursor
 from ..base import ListQuery
 from ..scan import ScanBudget, name_position_ok
-from .client import ObjectClient
+from .client import ObjectClient, ObjectInfo
 from .records import RemoteBlob, record
 
 #: Default of ``Settings.remote_sort_limit``: objects one sorted page may list.
 DEFAULT_SORT_LIMIT = 100_000
 
-#: One selected entry: (sort value, key, folder or None, record or None).
-Entry = tuple[Any, str, str | None, RemoteBlob | None]
+#: One selected entry: (sort value, key, folder or None, provider object or None).
+Entry = tuple[Any, str, str | None, ObjectInfo | None]
 
 
 def naive_utc(value: datetime | None) -> datetime:
@@ -65,70 +65,71 @@ def _too_large(q: ListQuery, limit: int) -> Invalid:
 def scan_range(
     client: ObjectClient,
     root: str,
-    origin: str,
     scope: str,
     q: ListQuery,
     limit: int,
     pattern: Glob | None,
     stop_at: str | None = None,
-) -> Iterator[RemoteBlob]:
-    """The records of the provider keys ``root + scope...`` in key order (up to ``stop_at``,
-    exclusive) that match ``pattern``, listed in the budget's growing batches. Raises
-    ``Invalid`` (``sort_too_large``) before examining an object past ``limit``."""
+) -> Iterator[tuple[str, ObjectInfo]]:
+    """``(bucket key, object)`` of the provider keys ``root + scope...`` in key order (up to
+    ``stop_at``, exclusive) that match ``pattern``, listed in the budget's growing batches
+    (records are made only for the page shown). Raises ``Invalid`` (``sort_too_large``)
+    before examining an object past ``limit``."""
     budget = ScanBudget(q.page_size, filtered=pattern is not None, rows=limit)
+    cut = len(root)
     after: str | None = None
     while True:
         infos = client.list_page(root + scope, after, budget.batch)
         for info in infos:
-            blob = record(info, root, origin)
-            if stop_at is not None and blob.key >= stop_at:
+            key = info.key[cut:]
+            if stop_at is not None and key >= stop_at:
                 return
             if budget.spent:
                 raise _too_large(q, limit)
-            budget.charge(blob.key, pattern)
-            if pattern is None or pattern.matches(blob.key):
-                yield blob
+            budget.charge(key, pattern)
+            if pattern is None or pattern.matches(key):
+                yield key, info
         if len(infos) < budget.batch:
             return
         after = infos[-1].key
         budget.grow()
 
 
-def _names_descending(blobs: Iterator[RemoteBlob], q: ListQuery, keep: int) -> list[Entry]:
-    """The ``keep`` greatest names (folders with a delimiter) of ascending ``blobs``,
+def _names_descending(
+    found: Iterator[tuple[str, ObjectInfo]], q: ListQuery, keep: int
+) -> list[Entry]:
+    """The ``keep`` greatest names (folders with a delimiter) of the ascending ``found``,
     greatest first: a folder is one entry however many keys it holds."""
     last: deque[Entry] = deque(maxlen=keep)
-    for blob in blobs:
+    for key, info in found:
         if q.delimiter:
-            cut = blob.key.find(q.delimiter, len(q.prefix))
+            cut = key.find(q.delimiter, len(q.prefix))
             if cut != -1:
-                folder = blob.key[: cut + 1]
+                folder = key[: cut + 1]
                 if not (last and last[-1][2] == folder):  # a folder's keys are contiguous
                     last.append((folder, folder, folder, None))
                 continue
-        last.append((blob.key, blob.key, None, blob))
+        last.append((key, key, None, info))
     return list(reversed(last))
 
 
 def _by_column(
-    blobs: Iterator[RemoteBlob], q: ListQuery, pos: list[Any] | None, keep: int
+    found: Iterator[tuple[str, ObjectInfo]], q: ListQuery, pos: list[Any] | None, keep: int
 ) -> list[Entry]:
-    """The first ``keep`` of ``blobs`` in ``(size|time, key)`` order after ``pos``."""
+    """The first ``keep`` of ``found`` in ``(size|time, key)`` order after ``pos`` (keys are
+    unique, so entries compare by value and key alone)."""
     by_size = q.order_by == "size"
     desc = q.descending
     after = None if pos is None else (pos[0], pos[1])
 
     def entries() -> Iterator[Entry]:
-        for blob in blobs:
-            value = blob.size if by_size else naive_utc(blob.modified_at)
-            if after is not None and (
-                (value, blob.key) >= after if desc else (value, blob.key) <= after
-            ):
+        for key, info in found:
+            value = int(info.size) if by_size else naive_utc(info.modified_at)
+            if after is not None and ((value, key) >= after if desc else (value, key) <= after):
                 continue
-            yield (value, blob.key, None, blob)
+            yield (value, key, None, info)
 
-    select = heapq.nlargest if desc else heapq.nsmallest
-    return select(keep, entries(), key=lambda e: (e[0], e[1]))
+    return (heapq.nlargest if desc else heapq.nsmallest)(keep, entries())
 
 
 def sorted_page(
@@ -157,18 +158,16 @@ def sorted_page(
     keep = q.page_size + 1
     if q.order_by == "name":
         stop = None if pos is None else pos[1]
-        blobs = scan_range(client, root, origin, scope, q, limit, pattern, stop_at=stop)
-        chosen = _names_descending(blobs, q, keep)
+        found = scan_range(client, root, scope, q, limit, pattern, stop_at=stop)
+        chosen = _names_descending(found, q, keep)
     else:
-        chosen = _by_column(
-            scan_range(client, root, origin, scope, q, limit, pattern), q, pos, keep
-        )
+        chosen = _by_column(scan_range(client, root, scope, q, limit, pattern), q, pos, keep)
     page = chosen[: q.page_size]
     next_cursor = None
     if len(chosen) > q.page_size:
         last = page[-1]
         at = ["lt", last[1]] if q.order_by == "name" else [last[0], last[1]]
         next_cursor = encode_cursor(at, q.tag())
-    blobs_out = [e[3] for e in page if e[3] is not None]
+    blobs_out = [record(e[3], root, origin) for e in page if e[3] is not None]
     folders = [e[2] for e in page if e[2] is not None]
     return blobs_out, folders, next_cursor
