@@ -41,6 +41,8 @@ class Settings:
     #: Server key ring for provider credentials ("id:base64key,..."; the first encrypts).
     #: Default: the key file in the data dir, created 0600 on first start.
     secret_keys: str | None = None
+    #: Largest body an ``import_url`` operation fetches (Content-Length and streamed bytes).
+    import_url_max_bytes: int = 5 * 1024**3  # 5 GiB
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -60,6 +62,8 @@ class Settings:
         s.allowed_networks = split_list(_env("ALLOWED_NETWORKS", "") or "", ",")
         s.filesystem_roots = [Path(p) for p in split_list(_env("FILESYSTEM_ROOTS", "") or "")]
         s.secret_keys = _env("SECRET_KEYS")
+        if (v := _env("IMPORT_URL_MAX_BYTES")) is not None:
+            s.import_url_max_bytes = int(v)
         for key, value in overrides.items():
             if value is None or value == []:
                 continue
