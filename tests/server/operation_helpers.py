@@ -4,10 +4,14 @@ it into the test module), buckets made through the HTTP API."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -92,9 +96,10 @@ class Source:
     seen: list[tuple[str, dict[str, str]]]
 
 
-@pytest.fixture(scope="module", name="source")
-def source_fixture() -> Iterator[Source]:
-    """An HTTP/1.0 server on 127.0.0.1 answering ``routes`` and recording every request."""
+@contextmanager
+def serving(tls: ssl.SSLContext | None = None) -> Iterator[Source]:
+    """An HTTP/1.0 server on 127.0.0.1 (over TLS with ``tls``) answering its ``routes`` and
+    recording every request."""
     routes: dict[str, Route] = {}
     seen: list[tuple[str, dict[str, str]]] = []
 
@@ -119,13 +124,57 @@ def source_fixture() -> Iterator[Source]:
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
+    scheme = "https" if tls is not None else "http"
     try:
-        yield Source(f"http://127.0.0.1:{httpd.server_address[1]}", routes, seen)
+        yield Source(f"{scheme}://127.0.0.1:{httpd.server_address[1]}", routes, seen)
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(scope="module", name="source")
+def source_fixture() -> Iterator[Source]:
+    """The plain-HTTP source of a test module (see :func:`serving`)."""
+    with serving() as source:
+        yield source
+
+
+def self_signed(name: str, folder: Path) -> Path:
+    """A key and a self-signed certificate for the DNS name ``name`` in one PEM file."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = folder / f"{name}.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
+    return pem
 
 
 def make_bucket(server: LiveServer, token: str, name: str) -> str:

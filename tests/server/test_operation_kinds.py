@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import ssl
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +23,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
 from bucketry_server.accounts.principals import resolve_principal
+from bucketry_server.operations import url_import
 from bucketry_server.operations.context import OperationCancelled
 from bucketry_server.operations.export import run_export, validate_export
 from bucketry_server.operations.url_import import run_import_url, validate_import_url
@@ -39,6 +42,8 @@ from tests.server.operation_helpers import (
     s3_client,
     s3_head,
     seaweed_bucket,
+    self_signed,
+    serving,
     source_fixture,  # noqa: F401 - the fixture "source"
 )
 from tests.support.azurite import Azurite
@@ -450,3 +455,37 @@ def test_export_into_azure_and_gcs_with_part_size(
     assert run(run_export, Ctx(server.state, token, params))["exported"] == 1
     got = get_blob(server, token, f"exgcs-{unique}", "o/big.bin").content
     assert hashlib.sha256(got).hexdigest() == digest
+
+
+def test_import_url_over_tls_checks_the_name_on_the_pinned_address(
+    server: LiveServer,
+    users: dict[str, str],
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The connection goes to the checked IP, but TLS sends the URL's name (SNI) and the
+    certificate must be valid for that name: another name on the same address fails."""
+    token = users["alice"]
+    bucket = make_bucket(server, token, f"imp-{unique}")
+    pem = self_signed("tls.bucketry.test", tmp_path)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(pem)
+    monkeypatch.setattr(url_import, "tls_context", lambda: ssl.create_default_context(cafile=pem))
+    for name in ("tls.bucketry.test", "other.bucketry.test"):
+        _resolver(monkeypatch, name, [], "127.0.0.1")
+    with serving(served) as tls:
+        tls.routes["/t"] = Route(body=b"over tls")
+        port = tls.url.rsplit(":", 1)[1]
+        ctx = prepare_import(
+            server, token, f"https://tls.bucketry.test:{port}/t", f"bkt://{bucket}/t"
+        )
+        assert run(run_import_url, ctx)["size"] == len(b"over tls")
+        assert tls.seen[-1][1]["Host"] == f"tls.bucketry.test:{port}"
+        for url in (f"https://other.bucketry.test:{port}/t", f"{tls.url}/t"):
+            ctx = prepare_import(server, token, url, f"bkt://{bucket}/bad")
+            err = failure(run_import_url, ctx)
+            assert err.code == "source_unreachable", err
+        assert len(tls.seen) == 1  # the mismatching handshakes sent no request
+    assert get_blob(server, token, bucket, "t").content == b"over tls"
+    assert get_blob(server, token, bucket, "bad").status_code == 404

@@ -156,6 +156,8 @@ async def _export_one(
         try:
             async for chunk in _metered(ctx, first, rest):
                 yield chunk
+        except GeneratorExit:  # closed by the consumer: its own error is the one to report
+            raise
         except BaseException as exc:  # a client library may wrap it on its way out of write
             failure.append(exc)
             raise

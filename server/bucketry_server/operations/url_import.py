@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import ssl
 from collections.abc import AsyncIterator
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 import anyio.to_thread
+import certifi
 import httpx
 
 from .. import netguard
@@ -60,6 +62,12 @@ def safe_url(url: str) -> str:
     except ValueError:
         pass
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def tls_context() -> ssl.SSLContext:
+    """How https sources are verified: certificate chain against the certifi CA bundle (as
+    httpx does by default) and the certificate's name against the URL's host."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def check_source_url(
@@ -215,6 +223,8 @@ class _Body:
             detail = f"url: reading the body failed ({exc.__class__.__name__})"
             self.failure = BadGateway("source_unreachable", detail)
             raise self.failure from None
+        except GeneratorExit:  # closed by the consumer: its own error is the one to report
+            raise
         except BaseException as exc:
             self.failure = exc
             raise
@@ -267,7 +277,11 @@ async def run_import_url(ctx: OpContext) -> dict[str, object]:
     )
     key = str(params["key"])
     client = httpx.AsyncClient(
-        timeout=TIMEOUT, trust_env=False, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        verify=tls_context(),
+        timeout=TIMEOUT,
+        trust_env=False,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
     )
     async with client:
         try:
