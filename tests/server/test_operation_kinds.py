@@ -369,6 +369,16 @@ def test_export_validation(
         err = failure(validate_export, server.state, alice, {**good, **over})
         assert err.code == code and str(err.detail).startswith(f"{name}: "), (over, err.detail)
     assert failure(validate_export, server.state, bob, good).code == "not_found"
+    # A key that the destination prefix makes too long is refused before anything is sent.
+    long_key = "long/" + "x" * 1000
+    assert put(server.api, token, f"exsrc-{unique}", long_key, b"l").status_code == 201
+    deep = {
+        "source": f"bkt://exsrc-{unique}/long/",
+        "destination": f"bkt://{dest_name}/{'p' * 60}/",
+    }
+    ctx = Ctx(server.state, token, run(validate_export, server.state, alice, deep))
+    err = failure(run_export, ctx)
+    assert err.code == "invalid_key" and str(err.detail).startswith("destination: ")
 
 
 # --------------------------------------------------------------------------- imported buckets

@@ -29,6 +29,7 @@ from ..backends.base import BlobRecord, BucketBackend, ListQuery, WriteSpec
 from ..backends.remote.backend import RemoteBackend
 from ..blobs.validation import check_metadata, header_content_type
 from ..errors import Invalid, NotFound
+from ..keys import key_error
 from ..state import AppState
 from ..storage.base import Expected, ObjectMissingError
 from .context import OpContext
@@ -141,7 +142,11 @@ async def _metered(
 async def _export_one(
     ctx: OpContext, source: BucketBackend, dest: RemoteBackend, blob: BlobRecord, key: str
 ) -> None:
-    """Stream ``blob`` into ``key`` of ``dest`` (sha256 verified when known)."""
+    """Stream ``blob`` into ``key`` of ``dest`` (sha256 verified when known). Raises
+    ``Invalid`` naming ``destination`` if ``key`` breaks the key rules (too long)."""
+    problem = key_error(key)
+    if problem:
+        raise bad("destination", f"{key!r}: {problem}", "invalid_key")
     part_mb = ctx.params.get("part_size_mb")
     part_size = (part_mb if isinstance(part_mb, int) else DEFAULT_PART_MB) * MIB
     spec = WriteSpec(

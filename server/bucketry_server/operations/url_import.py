@@ -234,7 +234,8 @@ async def _store(
     ctx: OpContext, backend: BucketBackend, key: str, response: httpx.Response, url: str
 ) -> dict[str, object]:
     """Stream ``response`` into ``key``; the result values. Nothing is stored on failure."""
-    limit = ctx.state.settings.import_url_max_bytes
+    settings = ctx.state.settings
+    limit = min(settings.import_url_max_bytes, settings.max_blob_bytes)
     length = response.headers.get("content-length")
     if length is not None and length.isdigit():
         if int(length) > limit:
