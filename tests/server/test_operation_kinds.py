@@ -118,6 +118,8 @@ def test_import_url_guesses_the_type_and_follows_at_most_five_redirects(
         "http://[fd00:ec2::254]/",
         "http://0.0.0.0/",
         "http://127.0.0.1/ x",
+        "http://[::1/",
+        "http://127.0.0.1:99999/",
         "http://127.0.0.1/" + "a" * 3000,
     ],
 )

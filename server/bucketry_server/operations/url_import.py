@@ -83,7 +83,11 @@ def check_source_url(
         raise bad(field, f"at most {MAX_URL_CHARS} characters", "invalid_url")
     if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in url):
         raise bad(field, "must not contain whitespace or control characters", "invalid_url")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        httpx.URL(url)  # what the fetch will parse must parse
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise bad(field, f"is not a valid URL ({exc})", "invalid_url") from None
     if parts.scheme.lower() not in ("http", "https"):
         scheme = parts.scheme or "none"
         raise bad(field, f"scheme {scheme!r} is not fetched: only http and https", "invalid_url")
