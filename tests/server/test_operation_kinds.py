@@ -23,7 +23,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
 from bucketry_server.accounts.principals import resolve_principal
-from bucketry_server.operations import url_import
+from bucketry_server.operations import export, url_import
 from bucketry_server.operations.context import OperationCancelled
 from bucketry_server.operations.export import run_export, validate_export
 from bucketry_server.operations.url_import import run_import_url, validate_import_url
@@ -295,9 +295,14 @@ def test_import_url_cancel_mid_stream_leaves_no_blob(
 
 # --------------------------------------------------------------------------- export
 def test_export_prefix_to_seaweedfs_multipart(
-    server: LiveServer, users: dict[str, str], seaweed: SeaweedS3, unique: str
+    server: LiveServer,
+    users: dict[str, str],
+    seaweed: SeaweedS3,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     token = users["alice"]
+    monkeypatch.setattr(export, "LIST_PAGE", 1)  # the prefix is listed over several pages
     managed = make_bucket(server, token, f"exsrc-{unique}")
     dest_name = f"exdst-{unique}"
     dest = seaweed_bucket(server, token, seaweed, dest_name)

@@ -101,16 +101,40 @@ def target_key(source_path: str, dest_prefix: str, key: str) -> str:
     return dest_prefix + key.rsplit("/", 1)[-1]
 
 
-async def _listed(backend: BucketBackend, prefix: str) -> list[tuple[str, int]]:
-    """Every blob under ``prefix`` (key, size) in key order, by listing pages."""
-    found: list[tuple[str, int]] = []
+async def _pages(backend: BucketBackend, prefix: str) -> AsyncIterator[list[tuple[str, int]]]:
+    """The blobs under ``prefix`` (key, size) in key order, one listing page at a time."""
     query = ListQuery(prefix=prefix, page_size=LIST_PAGE)
     while True:
         page = json.loads(await backend.list_blobs(query))
-        found += [(b["key"], int(b["size"])) for b in page["results"]]
+        yield [(b["key"], int(b["size"])) for b in page["results"]]
         if page["next_cursor"] is None:
-            return found
+            return
         query = replace(query, cursor=page["next_cursor"])
+
+
+async def _selection(
+    ctx: OpContext, source: BucketBackend, source_path: str, keys: Sequence[str] | None
+) -> AsyncIterator[str]:
+    """The source keys to export: the engine's chunk ``keys``, the one blob, or every blob of
+    the prefix (counted in a first listing pass for the totals, then listed again page by
+    page, so memory stays bounded whatever the prefix holds)."""
+    if keys is not None:
+        for key in _chosen(source_path, keys):
+            yield key
+        return
+    if source_path and not source_path.endswith("/"):
+        ctx.set_totals(items=1)
+        yield source_path
+        return
+    items = total = 0
+    async for page in _pages(source, source_path):
+        items += len(page)
+        total += sum(size for _, size in page)
+        await ctx.check()
+    ctx.set_totals(items=items, bytes_total=total)
+    async for page in _pages(source, source_path):
+        for key, _ in page:
+            yield key
 
 
 def _chosen(source_path: str, keys: Sequence[str]) -> list[str]:
@@ -192,16 +216,8 @@ async def run_export(ctx: OpContext, keys: Sequence[str] | None = None) -> dict[
     if not isinstance(dest, RemoteBackend):
         raise bad("destination", "is no longer an imported bucket", "invalid_destination")
     source_path, prefix = str(params["source_path"]), str(params["destination_prefix"])
-    folder = source_path == "" or source_path.endswith("/")
-    if keys is not None:
-        selection = _chosen(source_path, keys)
-    else:
-        listed = await _listed(source, source_path) if folder else []
-        selection = [k for k, _ in listed] if folder else [source_path]
-        sizes = sum(size for _, size in listed)
-        ctx.set_totals(items=len(selection), bytes_total=sizes if folder else None)
     exported = moved = skipped = 0
-    for key in selection:
+    async for key in _selection(ctx, source, source_path, keys):
         await ctx.check()
         blob = await source.stat(key)
         try:
