@@ -44,6 +44,8 @@ class Settings:
     #: Objects one page of an imported bucket may list when sorted by size, time or descending
     #: name (providers list by key only); beyond it: 400 ``sort_too_large``.
     remote_sort_limit: int = 100_000
+    #: Largest body an ``import_url`` operation fetches (Content-Length and streamed bytes).
+    import_url_max_bytes: int = 5 * 1024**3  # 5 GiB
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -65,6 +67,8 @@ class Settings:
         s.secret_keys = _env("SECRET_KEYS")
         if (v := _env("REMOTE_SORT_LIMIT")) is not None:
             s.remote_sort_limit = int(v)
+        if (v := _env("IMPORT_URL_MAX_BYTES")) is not None:
+            s.import_url_max_bytes = int(v)
         for key, value in overrides.items():
             if value is None or value == []:
                 continue

@@ -271,15 +271,18 @@ class S3Client:
         content_type: str,
         metadata: Mapping[str, str],
         size: int | None = None,
+        part_size: int | None = None,
     ) -> ObjectInfo:
-        """One PUT below :data:`PART_SIZE`, else a multipart upload of 8 MiB parts."""
+        """One PUT below :data:`PART_SIZE` (or ``part_size``), else a multipart upload of
+        parts of that size."""
         extra = {"ContentType": content_type, "Metadata": dict(metadata)}
+        part = part_size or PART_SIZE
         buf = bytearray()
         it = iter(chunks)
         for chunk in it:
             buf += chunk
-            if len(buf) >= PART_SIZE:
-                return self._multipart(key, buf, it, extra)
+            if len(buf) >= part:
+                return self._multipart(key, buf, it, extra, part)
         self._call(f"object {key!r}", "put_object", Key=key, Body=bytes(buf), **extra)
         info = self.head(key)
         if info is None:
@@ -287,7 +290,12 @@ class S3Client:
         return info
 
     def _multipart(
-        self, key: str, buf: bytearray, rest: Iterator[bytes], extra: dict[str, Any]
+        self,
+        key: str,
+        buf: bytearray,
+        rest: Iterator[bytes],
+        extra: dict[str, Any],
+        part: int = PART_SIZE,
     ) -> ObjectInfo:
         what = f"object {key!r}"
         upload = self._call(what, "create_multipart_upload", Key=key, **extra)["UploadId"]
@@ -307,9 +315,9 @@ class S3Client:
 
             for chunk in rest:
                 buf += chunk
-                while len(buf) >= PART_SIZE:
-                    send(bytes(buf[:PART_SIZE]))
-                    del buf[:PART_SIZE]
+                while len(buf) >= part:
+                    send(bytes(buf[:part]))
+                    del buf[:part]
             if buf or not parts:
                 send(bytes(buf))
             self._call(

@@ -69,6 +69,7 @@ from .remote.config import checked_config
 from .remote.pinning import guarded_session
 
 BLOCK_SIZE = 4 * 1024 * 1024  # staged block size, also the single-request threshold
+MAX_BLOCK_SIZE = 4000 * 1024 * 1024  # the largest block Azure stages (a write's part_size cap)
 READ_CHUNK = 1024 * 1024
 DELETE_BATCH = 256  # Azure's blob batch limit
 COPY_WAIT = 60.0  # seconds a pending server-side copy is polled
@@ -366,11 +367,13 @@ class AzureBlobClient:
         content_type: str,
         metadata: Mapping[str, str],
         size: int | None = None,
+        part_size: int | None = None,
     ) -> ObjectInfo:
-        """Store ``key`` from ``chunks``: one Put Blob up to 4 MiB, else 4 MiB staged blocks
-        committed at the end (one block in memory at a time; nothing visible before the
-        commit). ``metadata`` goes through :func:`encode_metadata`. Raises the provider
-        errors."""
+        """Store ``key`` from ``chunks``: one Put Blob up to 4 MiB (or ``part_size``, at most
+        :data:`MAX_BLOCK_SIZE`), else staged blocks of that size committed at the end (one
+        block in memory at a time; nothing visible before the commit). ``metadata`` goes
+        through :func:`encode_metadata`. Raises the provider errors."""
+        block = min(part_size or BLOCK_SIZE, MAX_BLOCK_SIZE)
         blob = self._container.get_blob_client(key)
         settings = ContentSettings(content_type=content_type)
         buffer = bytearray()
@@ -378,9 +381,9 @@ class AzureBlobClient:
         try:
             for chunk in chunks:
                 buffer += chunk
-                while len(buffer) >= BLOCK_SIZE and (block_ids or len(buffer) > BLOCK_SIZE):
-                    block_ids.append(self._stage(blob, len(block_ids), bytes(buffer[:BLOCK_SIZE])))
-                    del buffer[:BLOCK_SIZE]
+                while len(buffer) >= block and (block_ids or len(buffer) > block):
+                    block_ids.append(self._stage(blob, len(block_ids), bytes(buffer[:block])))
+                    del buffer[:block]
             if not block_ids:
                 blob.upload_blob(
                     bytes(buffer),

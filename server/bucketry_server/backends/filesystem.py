@@ -165,8 +165,10 @@ class FolderClient:
         content_type: str,
         metadata: Mapping[str, str],
         size: int | None = None,
+        part_size: int | None = None,
     ) -> ObjectInfo:
-        """Stream into a temporary file beside the target, fsync, rename into place."""
+        """Stream into a temporary file beside the target, fsync, rename into place
+        (``part_size`` has no meaning for a folder and is ignored)."""
         try:
             path = self._path(key, create_parents=True)
         except ProviderNotFound as exc:

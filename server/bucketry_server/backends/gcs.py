@@ -48,6 +48,7 @@ from .remote.config import checked_config
 from .remote.pinning import guard_session, guarded_session
 
 CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
+GRANULE = 256 * 1024  # resumable chunks are multiples of this
 READ_CHUNK = 1024 * 1024
 PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
 SCOPES = ["https://www.googleapis.com/auth/devstorage.read_write"]
@@ -273,10 +274,12 @@ class GcsClient:
         content_type: str,
         metadata: Mapping[str, str],
         size: int | None = None,
+        part_size: int | None = None,
     ) -> ObjectInfo:
-        """Store ``key`` from ``chunks``: one request up to 8 MiB, else a resumable upload in
-        8 MiB chunks (one chunk in memory; the object appears when the last one is in).
-        Raises the provider errors."""
+        """Store ``key`` from ``chunks``: one request up to 8 MiB (or ``part_size``, rounded
+        up to 256 KiB), else a resumable upload in chunks of that size (one chunk in memory;
+        the object appears when the last one is in). Raises the provider errors."""
+        chunk_size = -(-(part_size or CHUNK_SIZE) // GRANULE) * GRANULE
         blob = self._bucket.blob(key)
         blob.metadata = dict(metadata) or None
         buffer = bytearray()
@@ -284,8 +287,8 @@ class GcsClient:
         try:
             for chunk in iterator:
                 buffer += chunk
-                if len(buffer) > CHUNK_SIZE:
-                    self._resumable(blob, content_type, bytes(buffer), iterator)
+                if len(buffer) > chunk_size:
+                    self._resumable(blob, content_type, bytes(buffer), iterator, chunk_size)
                     break
             else:
                 blob.upload_from_string(
@@ -301,10 +304,17 @@ class GcsClient:
             self._raise(exc, key)
         return self._info(blob)
 
-    def _resumable(self, blob: Any, content_type: str, head: bytes, rest: Iterator[bytes]) -> None:
+    def _resumable(
+        self,
+        blob: Any,
+        content_type: str,
+        head: bytes,
+        rest: Iterator[bytes],
+        chunk_size: int = CHUNK_SIZE,
+    ) -> None:
         writer = blob.open(
             "wb",
-            chunk_size=CHUNK_SIZE,
+            chunk_size=chunk_size,
             ignore_flush=True,
             content_type=content_type,
             timeout=self._timeout,

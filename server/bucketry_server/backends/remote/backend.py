@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 
 import anyio.to_thread
 from sqlalchemy import delete as sql_delete
@@ -178,16 +179,31 @@ class RemoteBackend:
                 existing.etag if existing else None, spec.if_match, spec.if_none_match
             )
 
-    async def write(self, key: str, chunks: AsyncIterator[bytes], spec: WriteSpec) -> RemoteBlob:
+    async def write(
+        self,
+        key: str,
+        chunks: AsyncIterator[bytes],
+        spec: WriteSpec,
+        *,
+        part_size: int | None = None,
+    ) -> RemoteBlob:
         """Stream ``chunks`` into the provider object (checksums verified on the way; a
         mismatch aborts the provider upload). Preconditions are checked just before (the
-        provider offers no atomic check: last writer wins)."""
+        provider offers no atomic check: last writer wins). ``part_size`` (bytes; None: the
+        provider client's default) sets the multipart part / staged block / resumable chunk
+        size (:meth:`.client.ObjectClient.write`)."""
         self.check_writable()
         await self._preconditions(key, spec)
         hasher = Hasher(spec.expected)
+        # Only passed when chosen, so a client written before the keyword still serves.
+        send = (
+            self.client.write
+            if part_size is None
+            else partial(self.client.write, part_size=part_size)
+        )
 
         def put() -> RemoteBlob:
-            info = self.client.write(
+            info = send(
                 self._full(key),
                 pull(chunks, hasher),
                 content_type=spec.content_type,

@@ -137,10 +137,13 @@ class ObjectClient(Protocol):
         content_type: str,
         metadata: Mapping[str, str],
         size: int | None = None,
+        part_size: int | None = None,
     ) -> ObjectInfo:
         """Store ``key`` from ``chunks`` (streamed: multipart / staged blocks / resumable
         upload above the provider's single-request size; never the whole body in memory);
-        visible only once complete."""
+        visible only once complete. ``part_size`` (bytes; None: the client's default) is the
+        S3 multipart part size, the Azure staged block size or the GCS resumable chunk size,
+        also the single-request threshold; a folder client ignores it."""
         ...
 
     def delete(self, keys: Sequence[str]) -> list[str]:
