@@ -41,6 +41,19 @@ class Settings:
     #: Server key ring for provider credentials ("id:base64key,..."; the first encrypts).
     #: Default: the key file in the data dir, created 0600 on first start.
     secret_keys: str | None = None
+    #: Operation engine (``operations/``): async workers in this process (0: run none, e.g.
+    #: an instance that only serves requests), running chunks per owner across all instances,
+    #: a worker's lease (a dead worker's chunk is re-run after it), the heartbeat that renews
+    #: it and persists progress, runs of one chunk before the operation fails, the idle poll.
+    operation_workers: int = 4
+    operation_owner_concurrency: int = 2
+    operation_lease_seconds: float = 30.0
+    operation_heartbeat_seconds: float = 0.5
+    operation_max_attempts: int = 3
+    operation_poll_seconds: float = 2.0
+    #: Planners cut a prefix operation's chunk after this many keys or bytes.
+    operation_chunk_items: int = 1000
+    operation_chunk_bytes: int = 1024**3
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -60,6 +73,12 @@ class Settings:
         s.allowed_networks = split_list(_env("ALLOWED_NETWORKS", "") or "", ",")
         s.filesystem_roots = [Path(p) for p in split_list(_env("FILESYSTEM_ROOTS", "") or "")]
         s.secret_keys = _env("SECRET_KEYS")
+        for name in ("workers", "owner_concurrency", "max_attempts", "chunk_items", "chunk_bytes"):
+            if (v := _env(f"OPERATION_{name.upper()}")) is not None:
+                setattr(s, f"operation_{name}", int(v))
+        for name in ("lease_seconds", "heartbeat_seconds", "poll_seconds"):
+            if (v := _env(f"OPERATION_{name.upper()}")) is not None:
+                setattr(s, f"operation_{name}", float(v))
         for key, value in overrides.items():
             if value is None or value == []:
                 continue
