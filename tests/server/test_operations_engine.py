@@ -21,7 +21,7 @@ from bucketry_server.accounts.users import create_user
 from bucketry_server.operations import queue
 from bucketry_server.operations.engine import Engine, RunningContext
 from bucketry_server.operations.kinds import ChunkRange, get_kind
-from bucketry_server.operations.leases import Claim, LeaseConfig, claim_chunk
+from bucketry_server.operations.leases import Claim, LeaseConfig, claim_chunk, claim_planner
 from tests.server.imported_helpers import auth, put
 from tests.support.live_server import LiveServer, live_server
 
@@ -221,10 +221,13 @@ def test_per_owner_bound(eng: tuple[LiveServer, dict[str, str]]) -> None:
     third = claim_chunk(db, "w3", cfg)  # ada is at her bound: bo's newer operation goes first
     assert third is not None and third.operation_id == other
     assert claim_chunk(db, "w4", cfg) is None
+    later = _copy_op(srv, tokens["ada"], "bound-c", 1)
+    assert claim_planner(db, "p1", cfg) is None  # planners count against the bound too
     for claim, worker in ((first, "w1"), (second, "w2"), (third, "w3")):
         queue.release(db, worker, claim, queue.Live())
-    _drain(srv, engine, tokens["ada"], busy)
-    _drain(srv, engine, tokens["bo"], other)
+    for op_id, who in ((busy, "ada"), (other, "bo"), (later, "ada")):
+        _drain(srv, engine, tokens[who], op_id)
+        assert _get(srv, tokens[who], op_id)["status"] == "SUCCEEDED"
 
 
 def test_errors_become_problems_and_access_is_checked_again(

@@ -20,6 +20,7 @@ from typing import Any
 from ..accounts.principals import Principal
 from ..backends.base import BlobRecord, BucketBackend, WriteSpec
 from ..errors import Invalid, NotFound
+from ..faults import crash_point
 from ..state import AppState
 from ..storage.base import ObjectMissingError
 from .context import OpContext
@@ -103,6 +104,7 @@ async def _stream(ctx: OpContext, source: BucketBackend, blob: BlobRecord) -> As
         since_check += len(block)
         if since_check >= MiB:
             await ctx.check()
+            crash_point("operation.copy.streaming")  # durability tests: killed mid-stream
             since_check = 0
         ctx.add_progress(bytes_done=len(block))
         yield block

@@ -141,7 +141,9 @@ class Engine:
         if self.workers <= 0:
             return
         for n in range(self.workers):
-            self._tasks.append(asyncio.create_task(self._work(f"{self.worker_id}-{n}")))
+            # Idle workers poll in turn (worker n every (n+1) polls): new local work wakes all.
+            idle = self.poll * (n + 1)
+            self._tasks.append(asyncio.create_task(self._work(f"{self.worker_id}-{n}", idle)))
         self._tasks.append(asyncio.create_task(self._sweep()))
 
     async def stop(self) -> None:
@@ -157,7 +159,7 @@ class Engine:
         """Tell idle workers there is new work (an operation was just created here)."""
         self._wake.set()
 
-    async def _work(self, worker: str) -> None:
+    async def _work(self, worker: str, idle: float) -> None:
         while True:
             try:
                 found = await self.run_once(worker)
@@ -171,7 +173,7 @@ class Engine:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll)
+                await asyncio.wait_for(self._wake.wait(), idle)
 
     async def _sweep(self) -> None:
         while True:
@@ -182,7 +184,8 @@ class Engine:
                 raise
             except Exception:
                 log.exception("operation sweep failed")
-            await asyncio.sleep(max(self.heartbeat, 0.2))
+            # Exhausted leases are found within a quarter of a lease after they expire.
+            await asyncio.sleep(min(max(self.cfg.lease_seconds / 4, 0.2), 10.0))
 
     async def run_once(self, worker: str | None = None) -> bool:
         """Claim one planner or chunk and run it to its end; False if there was no work."""

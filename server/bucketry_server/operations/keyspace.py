@@ -46,9 +46,8 @@ class BucketPath:
 
 
 def _bad(field: str, why: str) -> Invalid:
-    return Invalid(
-        "invalid_parameter", f"{field}: {why}", errors=[{"field": field, "message": why}]
-    )
+    error = {"loc": ["body", field], "msg": why, "type": "value_error"}
+    return Invalid("invalid_parameter", f"{field}: {why}", errors=[error])
 
 
 def parse_path(value: object, field: str) -> BucketPath:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, union_all, update
 from sqlalchemy.orm import Session
 
 from ..db import Database
@@ -76,7 +76,8 @@ def _postgres(s: Session) -> bool:
 
 def claim_planner(db: Database, worker: str, cfg: LeaseConfig) -> Claim | None:
     """Take the lease of an operation whose chunks are not all known yet (new, or its planner's
-    lease expired); None if there is none. Marks it RUNNING."""
+    lease expired) of an owner below the per-owner bound (planners count as running units);
+    None if there is none. Marks it RUNNING."""
     now = utcnow()
     with _serial(db), db.session() as s:
         stmt = (
@@ -87,6 +88,7 @@ def claim_planner(db: Database, worker: str, cfg: LeaseConfig) -> Claim | None:
                 Operation.cancel_requested.is_(False),
                 Operation.attempts < cfg.max_attempts,
                 or_(Operation.lease_expires_at.is_(None), Operation.lease_expires_at < now),
+                Operation.owner_id.not_in(_busy(now, cfg)),
             )
             .order_by(Operation.created_at, Operation.id)
             .limit(1)
@@ -95,6 +97,8 @@ def claim_planner(db: Database, worker: str, cfg: LeaseConfig) -> Claim | None:
             stmt = stmt.with_for_update(skip_locked=True)
         op = s.scalar(stmt)
         if op is None:
+            return None
+        if _postgres(s) and not _below_bound(s, op.owner_id, now, cfg):
             return None
         taken = s.execute(
             update(Operation)
@@ -128,13 +132,30 @@ def claim_planner(db: Database, worker: str, cfg: LeaseConfig) -> Claim | None:
         )
 
 
-def _candidates(now: datetime, cfg: LeaseConfig) -> Any:
-    busy = (
-        select(OperationChunk.owner_id)
-        .where(OperationChunk.status == "RUNNING", OperationChunk.lease_expires_at >= now)
-        .group_by(OperationChunk.owner_id)
+def _leased_owners(now: datetime) -> Any:
+    """One row per unit an owner has running: live chunk leases and live planner leases."""
+    chunks = select(OperationChunk.owner_id.label("owner_id")).where(
+        OperationChunk.status == "RUNNING", OperationChunk.lease_expires_at >= now
+    )
+    planners = select(Operation.owner_id.label("owner_id")).where(
+        Operation.status.in_(ACTIVE),
+        Operation.planned.is_(False),
+        Operation.lease_expires_at >= now,
+    )
+    return union_all(chunks, planners).subquery()
+
+
+def _busy(now: datetime, cfg: LeaseConfig) -> Any:
+    """Owners at their bound of running units (chunks and planners)."""
+    leased = _leased_owners(now)
+    return (
+        select(leased.c.owner_id)
+        .group_by(leased.c.owner_id)
         .having(func.count() >= cfg.owner_limit)
     )
+
+
+def _candidates(now: datetime, cfg: LeaseConfig) -> Any:
     return (
         select(OperationChunk)
         .join(Operation, Operation.id == OperationChunk.operation_id)
@@ -149,7 +170,7 @@ def _candidates(now: datetime, cfg: LeaseConfig) -> Any:
                     OperationChunk.attempts < cfg.max_attempts,
                 ),
             ),
-            OperationChunk.owner_id.not_in(busy),
+            OperationChunk.owner_id.not_in(_busy(now, cfg)),
         )
         .order_by(Operation.created_at, OperationChunk.operation_id, OperationChunk.idx)
         .limit(1)
@@ -157,16 +178,17 @@ def _candidates(now: datetime, cfg: LeaseConfig) -> Any:
 
 
 def _running_for(s: Session, owner_id: str, now: datetime) -> int:
+    leased = _leased_owners(now)
     return int(
-        s.scalar(
-            select(func.count()).where(
-                OperationChunk.owner_id == owner_id,
-                OperationChunk.status == "RUNNING",
-                OperationChunk.lease_expires_at >= now,
-            )
-        )
-        or 0
+        s.scalar(select(func.count()).select_from(leased).where(leased.c.owner_id == owner_id)) or 0
     )
+
+
+def _below_bound(s: Session, owner_id: str, now: datetime, cfg: LeaseConfig) -> bool:
+    """PostgreSQL: two instances may pick two units of one owner at once; under a transaction
+    advisory lock on the owner, count again."""
+    s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:o))"), {"o": owner_id})
+    return _running_for(s, owner_id, now) < cfg.owner_limit
 
 
 def claim_chunk(db: Database, worker: str, cfg: LeaseConfig) -> Claim | None:
@@ -180,10 +202,8 @@ def claim_chunk(db: Database, worker: str, cfg: LeaseConfig) -> Claim | None:
         chunk: OperationChunk | None = s.scalar(stmt)
         if chunk is None:
             return None
-        if _postgres(s):  # two instances may have picked two chunks of one owner at once
-            s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:o))"), {"o": chunk.owner_id})
-            if _running_for(s, chunk.owner_id, now) >= cfg.owner_limit:
-                return None
+        if _postgres(s) and not _below_bound(s, chunk.owner_id, now, cfg):
+            return None
         taken = s.execute(
             update(OperationChunk)
             .where(
