@@ -14,7 +14,9 @@ from pytest_httpx import HTTPXMock
 
 import bucketry.resources.operations as ops_module
 from bucketry import (
+    BadRequestError,
     Client,
+    NotFoundError,
     OperationCancelledError,
     OperationFailed,
     OperationTimeoutError,
@@ -287,3 +289,41 @@ def test_list_sends_filters_and_pages_lazily(client: Client, httpx_mock: HTTPXMo
     assert [op.id for op in pager] == ["op_1", "op_2", "op_3"]
     with pytest.raises(ValueError, match="status"):
         client.operations.list(status="DONE")
+
+
+def test_a_refused_start_names_the_kind_and_its_locations(
+    client: Client, httpx_mock: HTTPXMock
+) -> None:
+    """``POST /operations`` names no bucket in its URL: the error says what was asked."""
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{API}/operations",
+        status_code=404,
+        json={
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "code": "not_found",
+            "detail": "bucket not found",
+        },
+        headers={"X-Request-ID": "req_1"},
+    )
+    with pytest.raises(NotFoundError) as info:
+        client.operations.copy("bkt://a/x/", "bkt://nope/y/")
+    assert str(info.value).startswith("COPY bkt://a/x/ -> bkt://nope/y/: ")
+    assert info.value.code == "not_found" and info.value.request_id == "req_1"
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{API}/operations",
+        status_code=400,
+        json={
+            "type": "about:blank",
+            "title": "Bad Request",
+            "status": 400,
+            "code": "invalid_parameter",
+            "detail": "url: refused",
+        },
+    )
+    with pytest.raises(BadRequestError) as bad:
+        client.operations.import_url("http://10.0.0.1/x?token=s3cret", "bkt://a/k")
+    assert str(bad.value).startswith("IMPORT_URL bkt://a/k: ") and "s3cret" not in str(bad.value)

@@ -24,7 +24,13 @@ from bucketry_api.models import OperationCreate
 from bucketry_api.models.operation_kind import OPERATION_KIND_VALUES
 from bucketry_api.models.operation_status import OPERATION_STATUS_VALUES
 
-from ..errors import OperationCancelledError, OperationFailed, OperationTimeoutError
+from ..errors import (
+    ApiError,
+    OperationCancelledError,
+    OperationFailed,
+    OperationTimeoutError,
+    about,
+)
 from ..pagination import Pager
 from ..progress import ProgressCallback, Reporter, resolve_progress
 from ..types import Session, arg, model_dict, opt
@@ -306,9 +312,17 @@ class OperationsRepo(Repo[Operation]):
     """``client.operations``: start server-side operations, list them, get one by id."""
 
     def _start(self, body: OperationCreate, idempotency_key: str | None) -> Operation:
-        model = self._session.call(
-            self._session.api.operations.create, body=body, idempotency_key=arg(idempotency_key)
-        )
+        """Create the operation; an error names the kind and its locations (the request URL
+        names none; a URL to import is left out, it may carry a secret)."""
+        try:
+            model = self._session.call(
+                self._session.api.operations.create,
+                body=body,
+                idempotency_key=arg(idempotency_key),
+            )
+        except ApiError as exc:
+            where = [opt(body.source), opt(body.destination)]
+            raise about(exc, f"{body.kind} {' -> '.join(w for w in where if w)}") from None
         return Operation(self._session, model)
 
     def copy(
