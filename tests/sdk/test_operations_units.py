@@ -327,3 +327,34 @@ def test_a_refused_start_names_the_kind_and_its_locations(
     with pytest.raises(BadRequestError) as bad:
         client.operations.import_url("http://10.0.0.1/x?token=s3cret", "bkt://a/k")
     assert str(bad.value).startswith("IMPORT_URL bkt://a/k: ") and "s3cret" not in str(bad.value)
+
+
+def test_progress_true_draws_one_tqdm_bar_sized_by_the_byte_total(
+    client: Client, httpx_mock: HTTPXMock, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bars: list[FakeBar] = []
+
+    class FakeBar:
+        def __init__(self, **kw: Any) -> None:
+            self.kw, self.n, self.closed = kw, 0, False
+            bars.append(self)
+
+        def update(self, amount: int) -> None:
+            self.n += amount
+
+        def close(self) -> None:
+            self.closed = True
+
+    import tqdm.auto
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", FakeBar)
+    op = _started(client, httpx_mock)
+    for status, progress in [
+        ("RUNNING", _progress(1, 3, 2048, 3072)),
+        ("SUCCEEDED", _progress(3, 3, 3072, 3072)),
+    ]:
+        httpx_mock.add_response(method="GET", url=OP, json=_op(status, progress=progress))
+    op.wait(progress=True)
+    assert len(bars) == 1 and bars[0].kw["total"] == 3072 and bars[0].kw["unit"] == "B"
+    assert bars[0].n == 3072 and bars[0].closed
+    assert "copy op_1" in bars[0].kw["desc"]
