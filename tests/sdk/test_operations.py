@@ -20,6 +20,10 @@ from bucketry import (
     Operation,
     OperationCancelledError,
     OperationFailed,
+    ProgressAdvance,
+    ProgressEvent,
+    ProgressFinish,
+    ProgressStart,
 )
 from bucketry.cli import main
 from tests.support.live_server import LiveServer
@@ -67,8 +71,13 @@ def test_copy_a_prefix_between_buckets_and_wait(
     _fill(bucket, {**tree, "outside.txt": b"not copied"})
     op = client.operations.copy(f"bkt://{bucket.name}/x/", (other, "y/"))
     assert op.kind == "COPY" and op.status in ("PENDING", "RUNNING", "SUCCEEDED")
-    assert op.wait(timeout=30) is op
+    events: list[ProgressEvent] = []
+    assert op.wait(timeout=30, progress=events.append) is op
     assert op.status == "SUCCEEDED" and op.finished_at is not None
+    size = sum(map(len, tree.values()))
+    assert events[0] == ProgressStart("copy", op.id, size, "B")  # sized by the server's totals
+    assert sum(e.amount for e in events if isinstance(e, ProgressAdvance)) == size
+    assert events[-1] == ProgressFinish("copy", op.id)
     assert op.result == {"copied": 5, "skipped": 0, "bytes": sum(map(len, tree.values()))}
     assert (op.progress.done, op.progress.bytes_done) == (5, sum(map(len, tree.values())))
     assert _keys(other) == [k.replace("x/", "y/", 1) for k in sorted(tree)]
@@ -111,8 +120,8 @@ def test_cancel_stops_a_running_copy(
     tree = _tree(30)
     _fill(bucket, tree)
 
-    async def slow(operation_id: str) -> None:  # ~0.1 s per key copied
-        await asyncio.sleep(0.05)
+    async def slow(operation_id: str) -> None:  # >= 0.1 s per key: 3 s for the whole copy
+        await asyncio.sleep(0.1)
 
     hook(slow)
     op = client.operations.copy(f"bkt://{bucket.name}/x/", f"bkt://{other.name}/x/")
