@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from bucketry_server.accounts.users import create_user
-from bucketry_server.operations import queue
+from bucketry_server.operations import copying, queue
 from bucketry_server.operations.engine import Engine, RunningContext
 from bucketry_server.operations.kinds import ChunkRange, get_kind
 from bucketry_server.operations.leases import Claim, LeaseConfig, claim_chunk, claim_planner
@@ -109,9 +109,10 @@ class Killed(Exception):
 
 
 def test_dead_worker_chunk_resumes_from_its_checkpoint(
-    eng: tuple[LiveServer, dict[str, str]],
+    eng: tuple[LiveServer, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     srv, tokens = eng
+    monkeypatch.setattr(copying, "GROUP", 1)  # one commit per blob: a checkpoint per blob
     engine = Engine(srv.state)
     op_id = _copy_op(srv, tokens["ada"], "resume", 9)
     _plan(srv, engine)
@@ -123,7 +124,7 @@ def test_dead_worker_chunk_resumes_from_its_checkpoint(
     async def dies_on_the_third_key(_: str) -> None:
         nonlocal checks
         checks += 1
-        if checks == 4:  # the page, keys 1 and 2 done, then death before key 3
+        if checks == 4:  # the page, groups 1 and 2 done, then death before group 3
             raise Killed
 
     ctx = RunningContext(srv.state, claim, dies_on_the_third_key)
@@ -283,3 +284,31 @@ def _single(srv: LiveServer, token: str, bucket: str, key: str) -> str:
     assert r.status_code == 202, r.text
     op_id: str = r.json()["id"]
     return op_id
+
+
+def test_managed_copy_many_commits_together_and_refuses_existing_keys(
+    eng: tuple[LiveServer, dict[str, str]],
+) -> None:
+    srv, tokens = eng
+    from bucketry_server.backends.registry import backend_for
+    from bucketry_server.models import Bucket
+
+    h = auth(tokens["bo"])
+    assert httpx.post(f"{srv.api}/buckets", json={"name": "many"}, headers=h).status_code == 201
+    for key in ("a", "b", "taken"):
+        assert put(srv.api, tokens["bo"], "many", key, key.encode() * 3).status_code == 201
+    with srv.state.db.session() as s:
+        bucket = s.query(Bucket).filter_by(name="many").one()
+    backend = backend_for(srv.state, bucket)
+
+    async def copy() -> list[Any]:
+        a, b = await backend.stat("a"), await backend.stat("b")
+        assert a is not None and b is not None
+        return await backend.copy_many([(a, "c"), (b, "taken")], overwrite=False)
+
+    copied = on_loop(srv, copy())
+    assert copied[0] is not None and copied[0].key == "c" and copied[1] is None
+    r = httpx.get(f"{srv.api}/buckets/many/blob", params={"key": "c"}, headers=h)
+    assert r.content == b"aaa"
+    r = httpx.get(f"{srv.api}/buckets/many/blob", params={"key": "taken"}, headers=h)
+    assert r.content == b"takentakentaken"  # left alone

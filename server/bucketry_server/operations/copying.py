@@ -28,6 +28,8 @@ from .keyspace import BucketPath, listed, open_bucket, parse_path, plan_prefix
 from .kinds import ChunkRange, Kind, register
 
 MiB = 1024 * 1024
+#: Blobs copied between managed buckets per commit (a cancel is seen between two groups).
+GROUP = 100
 
 
 async def validate(state: AppState, p: Principal, request: dict[str, Any]) -> dict[str, Any]:
@@ -131,6 +133,39 @@ async def _copy_one(
     await target.write(key, _stream(ctx, source, blob), spec)
 
 
+def _settled(ctx: OpContext, blob: BlobRecord, existing: BlobRecord | None) -> bool:
+    """Count a blob that needs no copy (skipped, or already there); False if it must be
+    copied."""
+    if existing is not None and not ctx.params.get("overwrite", True):
+        if ctx.attempt > 1 and _same(blob, existing):
+            ctx.count(copied=1, bytes=blob.size)  # most likely our own interrupted run
+        else:
+            ctx.count(skipped=1)
+    elif existing is not None and _same(blob, existing):
+        ctx.count(copied=1, bytes=blob.size)  # already there: nothing to move
+    else:
+        return False
+    ctx.add_progress(bytes_done=blob.size)
+    return True
+
+
+async def _copy_counted(
+    ctx: OpContext, source: BucketBackend, target: BucketBackend, blob: BlobRecord, key: str
+) -> None:
+    """Copy one blob and count it; a source replaced meanwhile is copied in its new version
+    (once), one deleted meanwhile is passed over."""
+    for attempt in (1, 2):
+        try:
+            await _copy_one(ctx, source, target, blob, key)
+            ctx.count(copied=1, bytes=blob.size)
+            return
+        except ObjectMissingError:
+            fresh = await source.stat(blob.key)
+            if fresh is None or attempt == 2:
+                return
+            blob = fresh
+
+
 async def _one(
     ctx: OpContext,
     source: BucketBackend,
@@ -140,29 +175,38 @@ async def _one(
     existing: BlobRecord | None,
 ) -> None:
     """Copy one blob or skip it; counts it and checkpoints after it."""
-    if existing is not None and not ctx.params.get("overwrite", True):
-        if ctx.attempt > 1 and _same(blob, existing):
-            ctx.count(copied=1, bytes=blob.size)  # most likely our own interrupted run
-        else:
-            ctx.count(skipped=1)
-        ctx.add_progress(bytes_done=blob.size)
-    elif existing is not None and _same(blob, existing):
-        ctx.count(copied=1, bytes=blob.size)  # already there: nothing to move
-        ctx.add_progress(bytes_done=blob.size)
-    else:
-        for attempt in (1, 2):
-            try:
-                await _copy_one(ctx, source, target, blob, key)
-                break
-            except ObjectMissingError:  # replaced meanwhile: copy the new version once
-                fresh = await source.stat(blob.key)
-                if fresh is None or attempt == 2:
-                    ctx.checkpoint(blob.key)
-                    return
-                blob = fresh
-        ctx.count(copied=1, bytes=blob.size)
+    if not _settled(ctx, blob, existing):
+        await _copy_counted(ctx, source, target, blob, key)
     ctx.add_progress(items=1)
     ctx.checkpoint(blob.key)
+
+
+async def _group(
+    ctx: OpContext,
+    source: BucketBackend,
+    target: BucketBackend,
+    group: list[tuple[BlobRecord, str, BlobRecord | None]],
+) -> None:
+    """Copy a group of blobs between managed buckets with one commit; counts them and
+    checkpoints after the last."""
+    todo = [(blob, key) for blob, key, existing in group if not _settled(ctx, blob, existing)]
+    if todo:
+        overwrite = bool(ctx.params.get("overwrite", True))
+        try:
+            copied = await target.copy_many(todo, overwrite=overwrite)
+        except ObjectMissingError:  # a source changed meanwhile: one at a time
+            for blob, key in todo:
+                await ctx.check()
+                await _copy_counted(ctx, source, target, blob, key)
+        else:
+            for (blob, _), record in zip(todo, copied, strict=True):
+                if record is None:
+                    ctx.count(skipped=1)
+                else:
+                    ctx.count(copied=1, bytes=blob.size)
+                ctx.add_progress(bytes_done=blob.size)
+    ctx.add_progress(items=len(group))
+    ctx.checkpoint(group[-1][0].key)
 
 
 async def run_chunk(ctx: OpContext, chunk: ChunkRange) -> None:
@@ -179,16 +223,22 @@ async def run_chunk(ctx: OpContext, chunk: ChunkRange) -> None:
         key = _target_key(src, dst, src.key)
         await _one(ctx, source, target, blob, key, await target.stat(key))
         return
+    grouped = not source.imported and not target.imported  # one store: links, one commit
     async for page in listed(source, src.key, chunk.start(), chunk.last):
         await ctx.check()
         keys = [entry["key"] for entry in page]
         blobs = await source.stat_many(keys)
         targets = {k: _target_key(src, dst, k) for k in keys}
         existing = await target.stat_many(list(targets.values()))
-        for k in keys:
+        found = [(blobs[k], targets[k], existing.get(targets[k])) for k in keys if k in blobs]
+        if grouped:
+            for start in range(0, len(found), GROUP):
+                await ctx.check()
+                await _group(ctx, source, target, found[start : start + GROUP])
+            continue
+        for blob, key, there in found:
             await ctx.check()
-            if (blob := blobs.get(k)) is not None:
-                await _one(ctx, source, target, blob, targets[k], existing.get(targets[k]))
+            await _one(ctx, source, target, blob, key, there)
 
 
 def finish(params: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from dataclasses import replace
 import anyio.to_thread
 from sqlalchemy import delete as sql_delete
 
-from ...errors import Forbidden, Invalid
+from ...errors import Forbidden, Invalid, PreconditionFailed
 from ...models import Bucket, ObjectLedger
 from ...state import AppState
 from ...storage.base import Hasher, ObjectMissingError
@@ -219,6 +219,21 @@ class RemoteBackend:
         info = await run(lambda: self.client.copy(self._full(source.key), self._full(key)))
         cache.forget_usage(self.state, self.bucket_id)
         return record(info, self.root, self.origin, source.sha256)
+
+    async def copy_many(
+        self, pairs: Sequence[tuple[BlobRecord, str]], *, overwrite: bool
+    ) -> list[RemoteBlob | None]:
+        """One :meth:`copy` after the other (a provider has no multi-object commit); None
+        for keys that existed when ``overwrite`` is False."""
+        copied: list[RemoteBlob | None] = []
+        for source, key in pairs:
+            try:
+                copied.append(
+                    await self.copy(source, key, if_none_match=None if overwrite else "*")
+                )
+            except PreconditionFailed:
+                copied.append(None)
+        return copied
 
     async def compose(
         self,
