@@ -9,6 +9,8 @@ import json
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -47,17 +49,16 @@ def other(client: Client, unique: str) -> Iterator[Bucket]:
     b.delete(force=True)
 
 
-@pytest.fixture
-def hook(server: LiveServer) -> Iterator[Callable[[Hook], None]]:
-    """Install a check hook on the session server's operation engine (run by a worker at
-    every cancel check, in the server's event loop); removed after the test."""
-    engine = server.server.config.app.state.operations  # type: ignore[attr-defined]
-
-    def install(fn: Hook) -> None:
-        engine.check_hook = fn
-
-    yield install
-    engine.check_hook = None
+@contextmanager
+def check_hook(srv: LiveServer, fn: Hook) -> Iterator[None]:
+    """Run ``fn`` at every cancel check of ``srv``'s operation workers (in the server's event
+    loop) while the block runs."""
+    engine = srv.server.config.app.state.operations  # type: ignore[attr-defined]
+    engine.check_hook = fn
+    try:
+        yield
+    finally:
+        engine.check_hook = None
 
 
 def _keys(bucket: Bucket, prefix: str = "") -> list[str]:
@@ -90,7 +91,7 @@ def test_copy_a_prefix_between_buckets_and_wait(
 
 
 def test_a_failure_surfaces_as_operation_failed_with_the_code(
-    client: Client, bucket: Bucket, other: Bucket, hook: Callable[[Hook], None]
+    server: LiveServer, client: Client, bucket: Bucket, other: Bucket
 ) -> None:
     """The source blob vanishes after the operation was accepted (checked) and before a
     worker copies it: the operation ends FAILED and ``wait`` raises the server's problem."""
@@ -101,12 +102,12 @@ def test_a_failure_surfaces_as_operation_failed_with_the_code(
         while not gate.is_set():
             await asyncio.sleep(0.02)
 
-    hook(hold)
-    op = client.operations.copy(bucket.blob("gone.txt"), (other, "copy.txt"))
-    bucket.blob("gone.txt").delete()
-    gate.set()
-    with pytest.raises(OperationFailed) as info:
-        op.wait(timeout=30)
+    with check_hook(server, hold):
+        op = client.operations.copy(bucket.blob("gone.txt"), (other, "copy.txt"))
+        bucket.blob("gone.txt").delete()
+        gate.set()
+        with pytest.raises(OperationFailed) as info:
+            op.wait(timeout=30)
     err = info.value
     assert (err.code, err.status_code) == ("not_found", 404), err.problem
     assert "gone.txt" in (err.detail or "") and op.id in str(err)
@@ -114,31 +115,49 @@ def test_a_failure_surfaces_as_operation_failed_with_the_code(
     assert op.result is None and _keys(other) == []
 
 
-def test_cancel_stops_a_running_copy(
-    client: Client, bucket: Bucket, other: Bucket, hook: Callable[[Hook], None]
+def test_cancel_stops_a_running_copy_mid_way(
+    imports_server: LiveServer, imports_users: dict[str, str], imports_root: Path, unique: str
 ) -> None:
+    """Managed to an imported FILESYSTEM bucket (streamed blob by blob, a cancel check
+    before each): cancelled after two blobs, the copy ends CANCELLED within about a second,
+    some blobs copied, each of them whole."""
+    folder = imports_root / f"ops-{unique}"
+    folder.mkdir()
     tree = _tree(30)
-    _fill(bucket, tree)
+    with Client(imports_server.url, token=imports_users["admin"], progress=False) as admin:
+        source = admin.buckets.create(f"ops-src-{unique}")
+        target = admin.buckets.import_external(
+            provider="FILESYSTEM", provider_bucket=str(folder), name=f"ops-fs-{unique}"
+        )
+        try:
+            _fill(source, tree)
 
-    async def slow(operation_id: str) -> None:  # >= 0.1 s per key: 3 s for the whole copy
-        await asyncio.sleep(0.1)
+            async def slow(operation_id: str) -> None:  # >= 0.1 s per blob: 3 s in all
+                await asyncio.sleep(0.1)
 
-    hook(slow)
-    op = client.operations.copy(f"bkt://{bucket.name}/x/", f"bkt://{other.name}/x/")
-    deadline = time.monotonic() + 20
-    while op.refresh().progress.done < 2:
-        assert time.monotonic() < deadline and not op.done, op
-        time.sleep(0.05)
-    asked = time.monotonic()
-    assert op.cancel() is op and op.cancel_requested
-    with pytest.raises(OperationCancelledError) as info:
-        op.wait(timeout=10, poll=0.05)
-    took = time.monotonic() - asked
-    assert info.value.operation_id == op.id and op.status == "CANCELLED"
+            with check_hook(imports_server, slow):
+                op = admin.operations.copy((source, "x/"), (target, "x/"))
+                deadline = time.monotonic() + 20
+                while op.refresh().progress.done < 2:
+                    assert time.monotonic() < deadline and not op.done, op
+                    time.sleep(0.05)
+                asked = time.monotonic()
+                assert op.cancel() is op and op.cancel_requested
+                with pytest.raises(OperationCancelledError) as info:
+                    op.wait(timeout=10, poll=0.05)
+                took = time.monotonic() - asked
+            with pytest.raises(ConflictError):
+                op.cancel()  # it has ended
+        finally:
+            source.delete(force=True)
+            target.delete()
+    assert info.value.operation_id == op.id and op.status == "CANCELLED" and op.result is None
     assert took < 3, took
-    assert 2 <= len(_keys(other)) < len(tree)  # stopped mid-way
-    with pytest.raises(ConflictError):
-        op.cancel()  # it has ended
+    copied = {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+    assert 2 <= len(copied) < len(tree), sorted(copied)  # stopped mid-way
+    assert all(tree[key] == data for key, data in copied.items())  # whole blobs, no temp file
 
 
 def test_delete_prefix_dry_run_then_for_real(client: Client, bucket: Bucket) -> None:
@@ -261,10 +280,10 @@ def test_cli_rm_r_is_a_delete_prefix_operation_with_dry_run(
 
 def test_cli_ops_wait_fails_with_the_server_code(
     env: None,
+    server: LiveServer,
     capsys: pytest.CaptureFixture[str],
     client: Client,
     bucket: Bucket,
-    hook: Callable[[Hook], None],
 ) -> None:
     bucket.blob("a.txt").write_bytes(b"a")
     gate = threading.Event()
@@ -273,13 +292,13 @@ def test_cli_ops_wait_fails_with_the_server_code(
         while not gate.is_set():
             await asyncio.sleep(0.02)
 
-    hook(hold)
     code, _, err = run(
         capsys, "cp", "-r", "--no-wait", f"bkt://{bucket.name}/", f"bkt://{bucket.name}-nope/"
     )
     assert code == 1 and "-nope" in err  # no such destination: refused before it starts
-    op = client.operations.copy(bucket.blob("a.txt"), (bucket, "b.txt"))
-    bucket.blob("a.txt").delete()
-    gate.set()
-    code, _, err = run(capsys, "ops", "wait", op.id)
+    with check_hook(server, hold):
+        op = client.operations.copy(bucket.blob("a.txt"), (bucket, "b.txt"))
+        bucket.blob("a.txt").delete()
+        gate.set()
+        code, _, err = run(capsys, "ops", "wait", op.id)
     assert code == 1 and "not_found" in err and op.id in err and err.count("\n") == 1
