@@ -255,6 +255,10 @@ def test_cli_cp_r_is_one_operation_and_ops_list_shows_it(
     code, out, _ = run(capsys, "ops", "wait", op_id, "--json")
     assert code == 0 and json.loads(out)["copied"] == 3 and json.loads(out)["status"] == "SUCCEEDED"
 
+    for argv in (["cp", "--no-wait", src + "/00.txt", dst], ["cp", "-r", "--no-wait", ".", dst]):
+        code, _, err = run(capsys, *argv)  # no operation to leave running: a usage error
+        assert code == 2 and "--no-wait applies to -r copies between buckets" in err
+
     code, _, err = run(capsys, "ops", "cancel", op_id)  # ended: 409, one line, exit 1
     assert code == 1 and op_id in err and err.count("\n") == 1
 

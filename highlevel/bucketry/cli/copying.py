@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 def cmd_cp(args: argparse.Namespace) -> int:
     """``bucketry cp SRC DST``: upload, download or copy server-side; ``-`` as SRC reads
     stdin, as DST writes stdout. Returns the exit code (1 when a file failed)."""
+    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
+    if args.no_wait and not (src_remote and dst_remote and args.recursive):
+        raise UsageError("--no-wait applies to -r copies between buckets (one operation)")
     if args.src == "-" or args.dst == "-":
         return _copy_stdio(args)
-    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
     if not src_remote and not dst_remote:
         raise UsageError(
             "one of SRC and DST must be a bkt:// URI (use your shell's cp for local copies)"
@@ -108,8 +110,6 @@ def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.
         return copy_prefix(
             client, format_uri(src.bucket, src_prefix), format_uri(dst.bucket, dst_prefix), args
         )
-    if args.no_wait:
-        raise UsageError("--no-wait applies to -r copies between buckets (one operation)")
     if src.is_prefix:
         raise UsageError(f"{src} is a prefix (use -r)")
     source = client.bucket(src.bucket)
