@@ -54,6 +54,8 @@ class Settings:
     #: Planners cut a prefix operation's chunk after this many keys or bytes.
     operation_chunk_items: int = 1000
     operation_chunk_bytes: int = 1024**3
+    #: PENDING or RUNNING operations one user may have at once (more: 429).
+    operation_max_active: int = 100
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -73,7 +75,14 @@ class Settings:
         s.allowed_networks = split_list(_env("ALLOWED_NETWORKS", "") or "", ",")
         s.filesystem_roots = [Path(p) for p in split_list(_env("FILESYSTEM_ROOTS", "") or "")]
         s.secret_keys = _env("SECRET_KEYS")
-        for name in ("workers", "owner_concurrency", "max_attempts", "chunk_items", "chunk_bytes"):
+        for name in (
+            "workers",
+            "owner_concurrency",
+            "max_attempts",
+            "chunk_items",
+            "chunk_bytes",
+            "max_active",
+        ):
             if (v := _env(f"OPERATION_{name.upper()}")) is not None:
                 setattr(s, f"operation_{name}", int(v))
         for name in ("lease_seconds", "heartbeat_seconds", "poll_seconds"):

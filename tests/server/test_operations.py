@@ -15,8 +15,10 @@ import pytest
 
 from bucketry_server.accounts.users import create_user
 from bucketry_server.operations.engine import Engine
+from tests.conftest import SEAWEED_BUCKET
 from tests.server.imported_helpers import auth, import_bucket, list_all, put
 from tests.support.live_server import LiveServer, live_server
+from tests.support.seaweed import SeaweedS3
 
 
 @dataclass
@@ -354,3 +356,55 @@ def test_cancel_stops_a_streamed_copy_within_a_second(ops: Ops) -> None:
     assert end["status"] == "CANCELLED" and took < 1.0, (end, took)
     assert end["result"] is None and end["finished_at"]
     assert list(folder.rglob("*")) == []  # no half-written blob, not even a temp file
+
+
+def test_copy_and_delete_on_seaweedfs(ops: Ops, seaweed: SeaweedS3) -> None:
+    """Managed -> S3 (streamed), S3 -> S3 in one provider bucket (the provider copies), then a
+    recursive delete there, dry and real."""
+    for name in ("sw-ops-a", "sw-ops-b"):
+        body = {
+            "provider": "S3_COMPATIBLE",
+            "provider_bucket": SEAWEED_BUCKET,
+            "endpoint_url": seaweed.endpoint_url,
+            "region": "us-east-1",
+            "name": name,
+            "prefix": f"ops-{name}/",
+            "credentials": {
+                "access_key_id": seaweed.access_key,
+                "secret_access_key": seaweed.secret_key,
+            },
+        }
+        r = import_bucket(ops.api, ops.tokens["ann"], body)
+        assert r.status_code == 201 and r.json()["status"] == "AVAILABLE", r.text
+    ops.bucket("ann", "sw-src")
+    files = _tree(6, "p/")
+    ops.fill("ann", "sw-src", files)
+    size = sum(len(v) for v in files.values())
+    r = ops.start(
+        "ann", {"kind": "COPY", "source": "bkt://sw-src/p/", "destination": "bkt://sw-ops-a/q/"}
+    )
+    out = ops.wait("ann", r.json()["id"])
+    assert out["result"] == {"copied": 6, "skipped": 0, "bytes": size}, out
+    r = ops.start(
+        "ann", {"kind": "COPY", "source": "bkt://sw-ops-a/q/", "destination": "bkt://sw-ops-b/r/"}
+    )
+    across = ops.wait("ann", r.json()["id"])
+    assert across["result"] == out["result"], across["error"]
+    assert ops.read("ann", "sw-ops-b", "r/003.bin") == files["p/003.bin"]
+    r = ops.start("ann", {"kind": "DELETE_PREFIX", "source": "bkt://sw-ops-b/r/", "dry_run": True})
+    dry = ops.wait("ann", r.json()["id"])
+    assert dry["result"] == {"dry_run": True, "matched": 6, "deleted": 0, "bytes": size}, dry
+    r = ops.start("ann", {"kind": "DELETE_PREFIX", "source": "bkt://sw-ops-b/r/"})
+    real = ops.wait("ann", r.json()["id"])
+    assert real["result"] == {"dry_run": False, "matched": 6, "deleted": 6, "bytes": size}, real
+    assert ops.keys("ann", "sw-ops-b", "r/") == []
+    assert len(ops.keys("ann", "sw-ops-a", "q/")) == 6
+    # the blob copy route takes the same provider-side path (it used the target's prefix
+    # for the source key, so a copy between two imports of one provider bucket was a 404)
+    r = httpx.post(
+        f"{ops.api}/buckets/sw-ops-b/blob/copy",
+        json={"source_bucket": "sw-ops-a", "source_key": "q/001.bin", "key": "one.bin"},
+        headers=auth(ops.tokens["ann"]),
+    )
+    assert r.status_code == 201, r.text
+    assert ops.read("ann", "sw-ops-b", "one.bin") == files["p/001.bin"]

@@ -110,3 +110,66 @@ def test_sigkill_mid_copy_then_restart_completes(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+def test_clean_shutdown_gives_running_chunks_back(tmp_path: Path) -> None:
+    """A server stopped mid-copy releases its chunks (PENDING, checkpoint kept, the run not
+    counted as an attempt); the next start resumes them at once (no lease to wait for)."""
+    import asyncio
+
+    from bucketry_server.accounts.users import create_user
+    from bucketry_server.models import Operation, OperationChunk
+    from tests.support.live_server import live_server
+
+    data = tmp_path / "data"
+    settings: dict[str, Any] = {
+        "database_url": f"sqlite:///{data / 'ops.db'}",  # the same database after the restart
+        "operation_workers": 1,
+        "operation_chunk_items": 2,
+        "operation_lease_seconds": 600.0,  # a restart that had to wait for it would time out
+    }
+    with live_server(data, **settings) as srv:
+        _, token = create_user(srv.state.db, "stopper")
+        auth = {"Authorization": f"Bearer {token}"}
+        engine = srv.server.config.app.state.operations  # type: ignore[attr-defined]
+
+        async def slow(_: str) -> None:
+            await asyncio.sleep(0.2)
+
+        engine.check_hook = slow
+        assert (
+            httpx.post(f"{srv.api}/buckets", json={"name": "stop-src"}, headers=auth).status_code
+            == 201
+        )
+        for i in range(8):
+            r = httpx.put(
+                f"{srv.api}/buckets/stop-src/blob",
+                params={"key": f"k{i}"},
+                content=b"v",
+                headers=auth,
+            )
+            assert r.status_code == 201
+        copy = {"kind": "COPY", "source": "bkt://stop-src/", "destination": "bkt://stop-dst/"}
+        assert (
+            httpx.post(f"{srv.api}/buckets", json={"name": "stop-dst"}, headers=auth).status_code
+            == 201
+        )
+        op_id = httpx.post(f"{srv.api}/operations", json=copy, headers=auth).json()["id"]
+        deadline = time.monotonic() + 20
+        while _op(srv.api, auth, op_id)["progress"]["done"] < 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    with srv.state.db.session() as s:
+        op = s.get(Operation, op_id)
+        assert op is not None and op.status == "RUNNING"
+        chunks = s.query(OperationChunk).filter_by(operation_id=op_id).all()
+        assert chunks and all(c.status in ("PENDING", "DONE") for c in chunks)
+        assert all(c.lease_owner is None for c in chunks)
+        assert all(c.attempts == (1 if c.status == "DONE" else 0) for c in chunks)
+    with live_server(data, **{**settings, "operation_workers": 2}) as srv:
+        deadline = time.monotonic() + 20
+        while (op_json := _op(srv.api, auth, op_id))["status"] == "RUNNING":
+            assert time.monotonic() < deadline, op_json
+            time.sleep(0.05)
+        assert op_json["status"] == "SUCCEEDED", op_json
+        assert op_json["result"] == {"copied": 8, "skipped": 0, "bytes": 8}

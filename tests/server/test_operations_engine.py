@@ -312,3 +312,23 @@ def test_managed_copy_many_commits_together_and_refuses_existing_keys(
     assert r.content == b"aaa"
     r = httpx.get(f"{srv.api}/buckets/many/blob", params={"key": "taken"}, headers=h)
     assert r.content == b"takentakentaken"  # left alone
+
+
+def test_active_operations_per_user_are_bounded(eng: tuple[LiveServer, dict[str, str]]) -> None:
+    srv, tokens = eng
+    h = auth(tokens["bo"])
+    assert httpx.post(f"{srv.api}/buckets", json={"name": "lots"}, headers=h).status_code == 201
+    assert put(srv.api, tokens["bo"], "lots", "k", b"k").status_code == 201
+    body = {"kind": "COPY", "source": "bkt://lots/k", "destination": "bkt://lots/c/"}
+    settings = srv.state.settings
+    saved = settings.operation_max_active
+    settings.operation_max_active = 2
+    try:
+        made = [httpx.post(f"{srv.api}/operations", json=body, headers=h) for _ in range(3)]
+    finally:
+        settings.operation_max_active = saved
+    assert [r.status_code for r in made] == [202, 202, 429], [r.text for r in made]
+    assert made[2].json()["code"] == "too_many_operations" and made[2].headers["Retry-After"]
+    for r in made[:2]:  # nothing runs them here: a cancel ends them at once
+        c = httpx.post(f"{srv.api}/operations/{r.json()['id']}/cancel", headers=h)
+        assert c.status_code == 200 and c.json()["status"] == "CANCELLED", c.text

@@ -22,7 +22,7 @@ from ..backends.base import BlobRecord, BucketBackend, WriteSpec
 from ..errors import Invalid, NotFound
 from ..faults import crash_point
 from ..state import AppState
-from ..storage.base import ObjectMissingError
+from ..storage.base import Expected, ObjectMissingError
 from .context import OpContext
 from .keyspace import BucketPath, listed, open_bucket, parse_path, plan_prefix
 from .kinds import ChunkRange, Kind, register
@@ -129,7 +129,11 @@ async def _copy_one(
         except Invalid as exc:
             if exc.code != "cross_provider_copy":
                 raise
-    spec = WriteSpec(blob.content_type, dict(blob.meta or {}), if_none_match=if_none_match)
+    # A managed source's SHA-256 is the server's own: the write verifies the copy against it.
+    expected = Expected(sha256_hex=blob.sha256) if not source.imported else Expected()
+    spec = WriteSpec(
+        blob.content_type, dict(blob.meta or {}), expected, if_none_match=if_none_match
+    )
     await target.write(key, _stream(ctx, source, blob), spec)
 
 

@@ -9,14 +9,14 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import resolve_org
 from ..accounts.principals import Principal
-from ..errors import Conflict, NotFound, forbidden
+from ..errors import Conflict, NotFound, TooManyRequests, forbidden
 from ..ids import new_id
 from ..models import Operation
 from ..pagination import keyset_page
@@ -24,7 +24,7 @@ from ..state import AppState
 from ..timeutil import utcnow
 from . import builtin  # noqa: F401  (registers the kinds)
 from .kinds import get_kind
-from .leases import FINAL, finalize, live_leases, lock_operation
+from .leases import ACTIVE, FINAL, finalize, live_leases, lock_operation
 from .views import operation_json
 
 
@@ -65,6 +65,20 @@ def _replay(s: Session, owner_id: str, key: str, digest: str) -> dict[str, Any] 
     return operation_json(op)
 
 
+def _check_active(s: Session, owner_id: str, limit: int) -> None:
+    """``TooManyRequests`` if the owner already has ``limit`` operations not yet ended."""
+    active = s.scalar(
+        select(func.count()).where(Operation.owner_id == owner_id, Operation.status.in_(ACTIVE))
+    )
+    if (active or 0) >= limit:
+        raise TooManyRequests(
+            "too_many_operations",
+            f"you have {active} operations pending or running (at most {limit}); wait for some "
+            "to end or cancel them",
+            headers={"Retry-After": "10"},
+        )
+
+
 async def create_operation(
     state: AppState, p: Principal, request: dict[str, Any], idempotency_key: str | None = None
 ) -> tuple[dict[str, Any], bool]:
@@ -72,7 +86,8 @@ async def create_operation(
     operation; returns its JSON and whether it is new (False: replayed for a repeated
     ``Idempotency-Key``). Raises the kind's domain errors (404 bucket, 403 write, 400 bad
     parameter), ``NotServed`` for a kind this server does not run, ``Conflict`` for a reused
-    key, ``Unauthenticated`` without a user."""
+    key, ``TooManyRequests`` over ``operation_max_active``, ``Unauthenticated`` without a
+    user."""
     owner_id = p.require_user()
     kind = get_kind(str(request.get("kind")))
     digest = _request_hash(request)
@@ -81,7 +96,10 @@ async def create_operation(
         with state.db.session() as s:
             org_id = resolve_org(s, p, p.org_slug).id if p.org_slug else None
             if idempotency_key is not None:
-                return _replay(s, owner_id, idempotency_key, digest), org_id
+                earlier = _replay(s, owner_id, idempotency_key, digest)
+                if earlier is not None:
+                    return earlier, org_id
+            _check_active(s, owner_id, state.settings.operation_max_active)
             return None, org_id
 
     earlier, org_id = await run_in_threadpool(prepare)

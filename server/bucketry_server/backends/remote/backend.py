@@ -216,7 +216,9 @@ class RemoteBackend:
                 "provider bucket (download and upload, or an operation, for others)",
             )
         await self._preconditions(key, WriteSpec("", {}, if_none_match=if_none_match))
-        info = await run(lambda: self.client.copy(self._full(source.key), self._full(key)))
+        # The source's own prefix: it may come through another import of this provider bucket.
+        source_key = source.root + source.key
+        info = await run(lambda: self.client.copy(source_key, self._full(key)))
         cache.forget_usage(self.state, self.bucket_id)
         return record(info, self.root, self.origin, source.sha256)
 
