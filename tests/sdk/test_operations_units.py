@@ -358,3 +358,27 @@ def test_progress_true_draws_one_tqdm_bar_sized_by_the_byte_total(
     assert len(bars) == 1 and bars[0].kw["total"] == 3072 and bars[0].kw["unit"] == "B"
     assert bars[0].n == 3072 and bars[0].closed
     assert "copy op_1" in bars[0].kw["desc"]
+
+
+def test_cli_ops_list_hides_the_secrets_of_an_import_url_and_checks_filters(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bucketry.cli import main
+
+    monkeypatch.setenv("BUCKETRY_URL", "http://bucketry.test")
+    monkeypatch.setenv("BUCKETRY_TOKEN", "t")
+    url = "https://user:pw@example.com:8443/data.csv?X-Amz-Signature=s3cret#frag"
+    imported = _op(
+        "RUNNING", kind="IMPORT_URL", params={"url": url, "destination": "bkt://a/data.csv"}
+    )
+    httpx_mock.add_response(
+        url=f"{API}/operations?status=RUNNING&page_size=50",
+        json={"results": [imported], "next_cursor": None},
+    )
+    assert main(["ops", "list", "--status", "running"]) == 0
+    out = capsys.readouterr().out
+    assert "https://example.com:8443/data.csv -> bkt://a/data.csv" in out
+    assert "s3cret" not in out and "pw" not in out and "IMPORT_URL" in out
+
+    assert main(["ops", "list", "--kind", "bogus"]) == 2  # a usage error naming the choices
+    assert "invalid choice: 'BOGUS'" in capsys.readouterr().err

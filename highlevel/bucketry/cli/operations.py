@@ -8,8 +8,13 @@ import argparse
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from .common import UsageError, _client, _print_json, _size, _when
+
+#: ``ops list`` filters (any case on the command line).
+STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]
+KINDS = ["COPY", "IMPORT_URL", "EXPORT", "DELETE_PREFIX", "CONNECTION_SYNC"]
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -22,9 +27,23 @@ def _progress_cell(op: Operation) -> str:
     return f"{items} {_size(p.bytes_done)}"
 
 
+def _shown_url(url: object) -> str | None:
+    """A URL to import without its user info, query and fragment (they may hold secrets)."""
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 def _what(op: Operation) -> str:
     params = op.params
-    source, target = params.get("source") or params.get("url"), params.get("destination")
+    source, target = (
+        params.get("source") or _shown_url(params.get("url")),
+        params.get("destination"),
+    )
     if source and target:
         return f"{source} -> {target}"
     return str(source or target or params.get("connection_id") or "")
@@ -147,8 +166,8 @@ def add_ops_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         return a
 
     a = add("list", _list, "your operations, newest first")
-    a.add_argument("--status", help="only this status (PENDING, RUNNING, SUCCEEDED, ...)")
-    a.add_argument("--kind", help="only this kind (COPY, DELETE_PREFIX, IMPORT_URL, ...)")
+    a.add_argument("--status", type=str.upper, choices=STATUSES, help="only this status")
+    a.add_argument("--kind", type=str.upper, choices=KINDS, help="only this kind")
     a.add_argument("--limit", type=int, default=50, help="show at most N (default 50)")
 
     a = add("get", _get, "one operation: status, progress, result or error")
