@@ -18,6 +18,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,19 +73,27 @@ def main() -> None:
             body = {"provider": "FILESYSTEM", "provider_bucket": str(root / "folder")}
             httpx.post(f"{api}/buckets/import", json=body, headers=auth).raise_for_status()
             size = args.file_kib * 1024
-            files = {f"small/{i:06d}.bin": os.urandom(size) for i in range(args.files)}
-            for start in range(0, len(files), 500):
-                _batch(api, auth, "src", dict(list(files.items())[start : start + 500]))
-            big = os.urandom(args.big_mib * MiB)
+            for start in range(0, args.files, 500):
+                batch = {
+                    f"small/{i:06d}.bin": os.urandom(size)
+                    for i in range(start, min(start + 500, args.files))
+                }
+                _batch(api, auth, "src", batch)
+            block = os.urandom(MiB)
+
+            def big() -> Iterator[bytes]:
+                for _ in range(args.big_mib):
+                    yield block
+
             r = httpx.put(
                 f"{api}/buckets/src/blob",
                 params={"key": "big/one.bin"},
-                content=big,
+                content=big(),
                 headers=auth,
                 timeout=600,
             )
             r.raise_for_status()
-            small_mib = len(files) * size / MiB
+            small_mib = args.files * size / MiB
             for label, src, dst, mib in (
                 ("prefix managed->managed", "bkt://src/small/", "bkt://dst/small/", small_mib),
                 ("prefix managed->folder", "bkt://src/small/", "bkt://folder/small/", small_mib),
