@@ -107,7 +107,6 @@ NOT_YET_SERVED = {
         )
     ),
     *(f"connections_{v}" for v in ("list", "create", "get", "delete", "diff", "sync")),
-    *(f"operations_{v}" for v in ("list", "create", "get", "cancel")),
 }
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import batch, blobs, buckets, credentials, signed, system, uploads, users, zips
+from . import (
+    batch,
+    blobs,
+    buckets,
+    credentials,
+    operations,
+    signed,
+    system,
+    uploads,
+    users,
+    zips,
+)
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -16,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     signed.router,
     uploads.router,
     zips.router,
+    operations.router,
 ]
