@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from .resources.buckets import Bucket
     from .resources.buckets_repo import BucketsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
-    from .resources.usage import Usage
     from .resources.operations import OperationsRepo
+    from .resources.usage import Usage
     from .sync import SyncPlan, SyncResult
     from .transfer.options import TransferOptions
 
