@@ -188,8 +188,10 @@ class Engine:
             await asyncio.sleep(min(max(self.cfg.lease_seconds / 4, 0.2), 10.0))
 
     async def run_once(self, worker: str | None = None) -> bool:
-        """Claim one planner or chunk and run it to its end; False if there was no work."""
-        worker = worker or f"{self.worker_id}-x"
+        """Claim one planner or chunk and run it to its end; False if there was no work.
+        ``worker`` names the lease holder (default: a new name per call, so concurrent calls
+        never share a lease)."""
+        worker = worker or f"{self.worker_id}-{secrets.token_hex(3)}"
         db = self.state.db
         claim = await run_in_threadpool(claim_planner, db, worker, self.cfg)
         if claim is None:
