@@ -91,6 +91,10 @@ class RunningContext:
         for name, n in counts.items():
             self.pending[name] = self.pending.get(name, 0) + n
 
+    def set_result(self, result: dict[str, object]) -> None:
+        """The operation's result as the kind computed it (persisted when the chunk ends)."""
+        self.live.result = dict(result)
+
     def checkpoint(self, after: str) -> None:
         """Everything up to ``after`` is done: a re-run resumes after it."""
         self._commit_counts()

@@ -59,7 +59,9 @@ async def operations_create(
     ``Idempotency-Key`` answers the operation the first request created (409 if the request
     differs)."""
     key = idempotency_key or None
-    created, _ = await service.create_operation(state, p, body.model_dump(), key)
+    # Only the fields the client gave: a kind refuses parameters it does not take.
+    fields = body.model_dump(exclude_unset=True, exclude_none=True) | {"kind": body.kind}
+    created, _ = await service.create_operation(state, p, fields, key)
     return JSONResponse(created, status_code=202)
 
 
