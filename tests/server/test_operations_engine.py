@@ -381,3 +381,47 @@ def test_single_and_keyed_adapters_run_through_the_engine(
     ranges = [keys for keys in seen if keys is not None]
     assert sorted(k for keys in ranges for k in keys) == [f"in/{i}" for i in range(7)]
     assert len(ranges) == 3 and None in seen  # 3 + 3 + 1 keys; the single blob: keys=None
+
+
+def test_kinds_get_only_the_fields_that_say_something(
+    eng: tuple[LiveServer, dict[str, str]],
+) -> None:
+    """Clients send every default of ``OperationCreate`` (the generated client does); a kind
+    that refuses parameters it does not take must see only the meaningful ones."""
+    from bucketry_server.operations import kinds
+    from bucketry_server.operations.adapters import single
+
+    srv, tokens = eng
+    got: list[dict[str, Any]] = []
+
+    async def validate(state: Any, principal: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        got.append(dict(fields))
+        return dict(fields)
+
+    async def run(ctx: Any) -> dict[str, Any]:
+        return {}
+
+    kinds.register(single("CONNECTION_SYNC", validate, run))  # a kind the server lacks today
+    try:
+        body = {
+            "kind": "CONNECTION_SYNC",
+            "connection_id": "con_1",
+            "source": None,
+            "overwrite": True,
+            "dry_run": False,
+            "delete_extraneous_files": False,
+        }
+        for extra in ({}, {"delete_extraneous_files": True}):
+            r = httpx.post(
+                f"{srv.api}/operations", json={**body, **extra}, headers=auth(tokens["bo"])
+            )
+            assert r.status_code == 202, r.text
+            op_id = r.json()["id"]
+            c = httpx.post(f"{srv.api}/operations/{op_id}/cancel", headers=auth(tokens["bo"]))
+            assert c.status_code == 200  # nothing runs here: ended at once
+    finally:
+        kinds._KINDS.pop("CONNECTION_SYNC")
+    assert got == [
+        {"connection_id": "con_1"},
+        {"connection_id": "con_1", "delete_extraneous_files": True},
+    ]

@@ -59,8 +59,9 @@ async def operations_create(
     ``Idempotency-Key`` answers the operation the first request created (409 if the request
     differs)."""
     key = idempotency_key or None
-    # Only the fields the client gave: a kind refuses parameters it does not take.
-    fields = body.model_dump(exclude_unset=True, exclude_none=True) | {"kind": body.kind}
+    # Only the fields that say something: a kind refuses parameters it does not take, and
+    # clients (the generated one too) send every default (overwrite=true, dry_run=false...).
+    fields = body.model_dump(exclude_none=True, exclude_defaults=True) | {"kind": body.kind}
     created, _ = await service.create_operation(state, p, fields, key)
     return JSONResponse(created, status_code=202)
 

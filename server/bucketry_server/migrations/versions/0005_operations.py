@@ -84,7 +84,6 @@ def upgrade() -> None:
         *_progress(),
         sa.Column("checkpoint", _key(), nullable=True),
         sa.Column("counts", sa.JSON(), nullable=False),
-        sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("saved_items", sa.BigInteger(), nullable=False),
         sa.Column("saved_bytes", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(["operation_id"], ["operations.id"], ondelete="CASCADE"),
