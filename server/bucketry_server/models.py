@@ -252,6 +252,8 @@ class OperationChunk(Base):
     #: The last key fully done (a re-run resumes after it), with the counters at that point.
     checkpoint: Mapped[str | None] = mapped_column(KeyString)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: What a kind that computes its own result (one chunk) returned (``ctx.set_result``).
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     saved_items: Mapped[int] = mapped_column(BigInteger, default=0)
     saved_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     __table_args__ = (
