@@ -178,16 +178,17 @@ class RemoteBackend:
 
     async def write(self, key: str, chunks: AsyncIterator[bytes], spec: WriteSpec) -> RemoteBlob:
         """Stream ``chunks`` into the provider object (checksums verified on the way; a
-        mismatch aborts the provider upload). Preconditions are checked just before (the
-        provider offers no atomic check: last writer wins)."""
+        mismatch aborts the provider upload). Preconditions are checked just before (the provider offers no atomic check: last
+        writer wins)."""
         self.check_writable()
         await self._preconditions(key, spec)
         hasher = Hasher(spec.expected)
+        body = pull(chunks, hasher)
 
         def put() -> RemoteBlob:
             info = self.client.write(
                 self._full(key),
-                pull(chunks, hasher),
+                body,
                 content_type=spec.content_type,
                 metadata=spec.metadata,
             )
