@@ -51,7 +51,7 @@ def test_register_and_use_a_folder(fs: tuple[LiveServer, Path, dict[str, str]]) 
     assert sorted(b["actions"]) == ["READ", "WRITE"] and b["last_checked_at"]
     st = httpx.get(f"{srv.api}/buckets/photos/status", headers=auth(tokens["root"])).json()
     assert st["status"] == "AVAILABLE" and st["checked_at"]
-    exercise_data_plane(srv.api, tokens["root"], "photos")
+    exercise_data_plane(srv.api, tokens["root"], "photos", store=srv.state)
     assert (folder / "dir-a" / "x1.txt").read_bytes() == b"in folder"  # the keys are real files
     content = httpx.get(f"{srv.api}/buckets/photos/content", headers=auth(tokens["root"]))
     assert content.status_code == 200, content.text

@@ -126,6 +126,9 @@ def _session() -> boto3.session.Session:
 class S3Client:
     """:class:`.remote.client.ObjectClient` over one S3 bucket (boto3)."""
 
+    #: S3 refuses smaller parts (but the last) with EntityTooSmall.
+    min_part_size = 5 * 1024 * 1024
+
     #: Keys per ListObjectsV2 request (the S3 maximum).
     page_keys = 1000
 

@@ -88,6 +88,9 @@ class AzureBlobClient:
     incomplete: a missing ``account_key``/``sas_token``, or no way to know the account URL.
     """
 
+    #: blocks of any size.
+    min_part_size = 0
+
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         creds = config.credentials

@@ -80,6 +80,9 @@ def _sort_name(entry: os.DirEntry[str]) -> bytes:
 class FolderClient:
     """:class:`.remote.client.ObjectClient` over a server folder (``config.bucket``)."""
 
+    #: files of any size.
+    min_part_size = 0
+
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         self.root = Path(config.bucket)

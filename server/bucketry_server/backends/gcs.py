@@ -72,6 +72,9 @@ class GcsClient:
     """An :class:`ObjectClient` over one GCS bucket. Raises :class:`ProviderError` when the
     credentials are incomplete or the service account JSON is not valid (no secret in it)."""
 
+    #: compose takes objects of any size.
+    min_part_size = 0
+
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         creds = config.credentials

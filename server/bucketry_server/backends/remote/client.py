@@ -108,6 +108,9 @@ class ProviderVersionChanged(ProviderError):
 class ObjectClient(Protocol):
     """One provider bucket, seen as key-ordered objects."""
 
+    #: The smallest part (every part but the last) the provider's multipart upload takes.
+    min_part_size: int
+
     def probe(self) -> ProbeResult:
         """Check the bucket and what the credentials allow, within the configured timeouts;
         never raises for provider answers (they become the result's status)."""
