@@ -9,13 +9,16 @@ import binascii
 import ipaddress
 import json
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from azure.storage.blob import BlobBlock
 
 BLOCK_SIZE = 4 * 1024 * 1024  # staged block size, also the single-request threshold
+STAGE_CONCURRENCY = 4  # blocks of one write staged at the same time
 
 #: Metadata Azure cannot hold as such travels base64url-encoded (compact JSON) in this entry.
 ENCODED_METADATA = "bucketry_metadata_b64"
@@ -113,21 +116,39 @@ def connection_fields(conn: str) -> dict[str, str]:
 
 def stage_all(blob: Any, tag: str, chunks: Iterable[bytes]) -> int:
     """Stage ``chunks`` on ``blob`` (a BlobClient) as blocks of :data:`BLOCK_SIZE` named by
-    ``tag``; returns how many (one block in memory at a time)."""
+    ``tag``, :data:`STAGE_CONCURRENCY` at a time (at most that many blocks, plus the one being
+    filled, in memory); returns how many. A failure (of a block or of ``chunks``) raises once
+    the blocks in flight are done; blocks staged but never committed are Azure's to drop."""
     count = 0
-    pending: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        pending.append(chunk)
-        size += len(chunk)
-        while size >= BLOCK_SIZE:
-            data = b"".join(pending)
-            block, rest = data[:BLOCK_SIZE], data[BLOCK_SIZE:]
-            blob.stage_block(block_id(tag, count), block, length=len(block))
+    inflight: deque[Future[Any]] = deque()
+    with ThreadPoolExecutor(STAGE_CONCURRENCY, thread_name_prefix="azure-stage") as pool:
+
+        def send(data: bytes) -> None:
+            nonlocal count
+            if len(inflight) >= STAGE_CONCURRENCY:
+                inflight.popleft().result()
+            inflight.append(
+                pool.submit(blob.stage_block, block_id(tag, count), data, length=len(data))
+            )
             count += 1
-            pending, size = ([rest] if rest else []), len(rest)
-    if pending:
-        data = b"".join(pending)
-        blob.stage_block(block_id(tag, count), data, length=len(data))
-        count += 1
+
+        try:
+            pending: list[bytes] = []
+            size = 0
+            for chunk in chunks:
+                pending.append(chunk)
+                size += len(chunk)
+                while size >= BLOCK_SIZE:
+                    data = b"".join(pending)
+                    send(data[:BLOCK_SIZE])
+                    rest = data[BLOCK_SIZE:]
+                    pending, size = ([rest] if rest else []), len(rest)
+            if pending:
+                send(b"".join(pending))
+            while inflight:
+                inflight.popleft().result()
+        except BaseException:
+            for future in inflight:
+                future.cancel()
+            raise
     return count
