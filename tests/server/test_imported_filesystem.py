@@ -281,3 +281,29 @@ def test_expired_provider_upload_is_aborted_at_the_provider(
     assert anyio.run(expire_uploads, srv.state) == 1
     assert not hidden[0].exists()
     assert list(folder.iterdir()) == []
+
+
+def test_unregistering_a_bucket_aborts_its_provider_uploads(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    """Deleting (unregistering) an imported bucket with an upload in progress drops the upload
+    and its parts at the provider; the provider's objects stay."""
+    srv, root, tokens = fs
+    folder = root / "leaving"
+    folder.mkdir()
+    (folder / "kept.txt").write_bytes(b"stays")
+    token = tokens["root"]
+    r = import_bucket(srv.api, token, {"provider": "FILESYSTEM", "provider_bucket": str(folder)})
+    assert r.status_code == 201, r.text
+    created = httpx.post(
+        f"{srv.api}/buckets/leaving/uploads", json={"key": "open.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+    part = httpx.put(
+        f"{srv.api}/buckets/leaving/uploads/{upload}/parts/1", content=b"x", headers=auth(token)
+    )
+    assert part.status_code == 200, part.text
+    gone = httpx.delete(f"{srv.api}/buckets/leaving", headers=auth(token))
+    assert gone.status_code == 200 and gone.json()["deleted"] is True, gone.text
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.txt"]

@@ -6,6 +6,13 @@ Every part is an object of its own, written with the managed-blob protocol (``pe
 mark, bytes, then one transaction that records the part row and drops the mark). Completion
 composes the listed part objects into a new object and commits it as the blob.
 
+Imported buckets map uploads onto the provider's own multipart (``NativeMultipart`` of the
+backend) unless the upload declares the whole blob's ``sha256`` (checked while the store's parts
+are composed, as before): create opens the provider upload and keeps its handle on the row
+(``provider_upload``), each part streams straight to the provider and only its token is kept
+(``provider_part``; ``object_id`` is "": no store object), abort and expiry abort the provider
+upload. The rows, the locking and the completion claim below are the same for both kinds.
+
 Concurrency. Each transaction that changes an upload starts with a no-op ``UPDATE`` of the
 upload row: on PostgreSQL it takes the row lock, on SQLite (whose driver opens the write
 transaction at the first DML statement) it takes the database write lock, so the reads that
