@@ -54,6 +54,8 @@ def _pull(chunks: AsyncIterator[bytes], hasher: Hasher | None, token: Any) -> It
         data, done = anyio.from_thread.run(gather, token=token)
         if hasher is not None:
             hasher.update(data)
+        if not data:  # the end (gather returns less than a batch only there)
+            continue
         if held:
             yield held
         held = data
