@@ -1,8 +1,8 @@
 """uploads.provider_upload, upload_parts.provider_part: multipart uploads of imported buckets
 on the provider's own (its upload handle, each part's token for the completion)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
