@@ -8,6 +8,8 @@ from .asset_input_json_content_type_0 import AssetInputJsonContentType0
 from .asset_input_json_metadata_type_0 import AssetInputJsonMetadataType0
 from .asset_json_content_type_0 import AssetJsonContentType0
 from .asset_json_metadata import AssetJsonMetadata
+from .asset_listed import AssetListed
+from .asset_listed_labels_item import AssetListedLabelsItem
 from .asset_page import AssetPage
 from .asset_selection import AssetSelection
 from .asset_status import AssetStatus
@@ -127,6 +129,8 @@ __all__ = (
     "AssetInputJsonMetadataType0",
     "AssetJsonContentType0",
     "AssetJsonMetadata",
+    "AssetListed",
+    "AssetListedLabelsItem",
     "AssetPage",
     "AssetSelection",
     "AssetStatus",

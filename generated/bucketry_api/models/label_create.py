@@ -23,11 +23,15 @@ class LabelCreate:
         json_response (LabelCreateJsonResponse):
         label_type (LabelType | Unset): Origin of a label.
         seconds_to_label (float | None | Unset):
+        consensus_mark (float | None | Unset):
+        honeypot_mark (float | None | Unset):
     """
 
     json_response: LabelCreateJsonResponse
     label_type: LabelType | Unset = UNSET
     seconds_to_label: float | None | Unset = UNSET
+    consensus_mark: float | None | Unset = UNSET
+    honeypot_mark: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +47,18 @@ class LabelCreate:
         else:
             seconds_to_label = self.seconds_to_label
 
+        consensus_mark: float | None | Unset
+        if isinstance(self.consensus_mark, Unset):
+            consensus_mark = UNSET
+        else:
+            consensus_mark = self.consensus_mark
+
+        honeypot_mark: float | None | Unset
+        if isinstance(self.honeypot_mark, Unset):
+            honeypot_mark = UNSET
+        else:
+            honeypot_mark = self.honeypot_mark
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -54,6 +70,10 @@ class LabelCreate:
             field_dict["label_type"] = label_type
         if seconds_to_label is not UNSET:
             field_dict["seconds_to_label"] = seconds_to_label
+        if consensus_mark is not UNSET:
+            field_dict["consensus_mark"] = consensus_mark
+        if honeypot_mark is not UNSET:
+            field_dict["honeypot_mark"] = honeypot_mark
 
         return field_dict
 
@@ -80,10 +100,30 @@ class LabelCreate:
 
         seconds_to_label = _parse_seconds_to_label(d.pop("seconds_to_label", UNSET))
 
+        def _parse_consensus_mark(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        consensus_mark = _parse_consensus_mark(d.pop("consensus_mark", UNSET))
+
+        def _parse_honeypot_mark(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        honeypot_mark = _parse_honeypot_mark(d.pop("honeypot_mark", UNSET))
+
         label_create = cls(
             json_response=json_response,
             label_type=label_type,
             seconds_to_label=seconds_to_label,
+            consensus_mark=consensus_mark,
+            honeypot_mark=honeypot_mark,
         )
 
         label_create.additional_properties = d

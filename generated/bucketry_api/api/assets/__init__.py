@@ -86,6 +86,7 @@ class AssetsApi:
         label_created_at_gt: datetime.datetime | Unset = UNSET,
         label_created_at_lt: datetime.datetime | Unset = UNSET,
         label_category_search: str | Unset = UNSET,
+        fields: list[str] | Unset = UNSET,
         page_size: int | Unset = 100,
         cursor: str | Unset = UNSET,
     ) -> tuple[AssetPage, httpx.Response]:
@@ -125,6 +126,7 @@ class AssetsApi:
                 label_created_at_gt=label_created_at_gt,
                 label_created_at_lt=label_created_at_lt,
                 label_category_search=label_category_search,
+                fields=fields,
                 page_size=page_size,
                 cursor=cursor,
             )

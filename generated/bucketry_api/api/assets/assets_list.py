@@ -40,6 +40,7 @@ def _get_kwargs(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[str] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -133,6 +134,12 @@ def _get_kwargs(
 
     params["label_category_search"] = label_category_search
 
+    json_fields: list[str] | Unset = UNSET
+    if not isinstance(fields, Unset):
+        json_fields = fields
+
+    params["fields"] = json_fields
+
     params["page_size"] = page_size
 
     params["cursor"] = cursor
@@ -218,6 +225,7 @@ def sync_detailed(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[str] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> Response[AssetPage | Problem]:
@@ -248,6 +256,7 @@ def sync_detailed(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[str] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -284,6 +293,7 @@ def sync_detailed(
         label_created_at_gt=label_created_at_gt,
         label_created_at_lt=label_created_at_lt,
         label_category_search=label_category_search,
+        fields=fields,
         page_size=page_size,
         cursor=cursor,
     )
@@ -322,6 +332,7 @@ def sync(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[str] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> AssetPage | Problem | None:
@@ -352,6 +363,7 @@ def sync(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[str] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -389,6 +401,7 @@ def sync(
         label_created_at_gt=label_created_at_gt,
         label_created_at_lt=label_created_at_lt,
         label_category_search=label_category_search,
+        fields=fields,
         page_size=page_size,
         cursor=cursor,
     ).parsed
@@ -421,6 +434,7 @@ async def asyncio_detailed(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[str] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> Response[AssetPage | Problem]:
@@ -451,6 +465,7 @@ async def asyncio_detailed(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[str] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -487,6 +502,7 @@ async def asyncio_detailed(
         label_created_at_gt=label_created_at_gt,
         label_created_at_lt=label_created_at_lt,
         label_category_search=label_category_search,
+        fields=fields,
         page_size=page_size,
         cursor=cursor,
     )
@@ -523,6 +539,7 @@ async def asyncio(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[str] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> AssetPage | Problem | None:
@@ -553,6 +570,7 @@ async def asyncio(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[str] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -591,6 +609,7 @@ async def asyncio(
             label_created_at_gt=label_created_at_gt,
             label_created_at_lt=label_created_at_lt,
             label_category_search=label_category_search,
+            fields=fields,
             page_size=page_size,
             cursor=cursor,
         )
