@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import batch, blobs, buckets, credentials, signed, system, uploads, users, zips
+from . import (
+    assets,
+    batch,
+    blobs,
+    buckets,
+    credentials,
+    projects,
+    signed,
+    system,
+    uploads,
+    users,
+    zips,
+)
 
 ROUTERS: list[APIRouter] = [
     system.router,
@@ -16,4 +28,6 @@ ROUTERS: list[APIRouter] = [
     signed.router,
     uploads.router,
     zips.router,
+    projects.router,
+    assets.router,
 ]
