@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.label_type import LabelType, check_label_type
 from ..types import UNSET, Unset
@@ -32,7 +31,6 @@ class LabelCreate:
     seconds_to_label: float | None | Unset = UNSET
     consensus_mark: float | None | Unset = UNSET
     honeypot_mark: float | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         json_response = self.json_response.to_dict()
@@ -60,7 +58,7 @@ class LabelCreate:
             honeypot_mark = self.honeypot_mark
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "json_response": json_response,
@@ -126,21 +124,4 @@ class LabelCreate:
             honeypot_mark=honeypot_mark,
         )
 
-        label_create.additional_properties = d
         return label_create
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
