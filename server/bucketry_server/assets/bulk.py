@@ -233,7 +233,7 @@ def update_assets(
                 and item.get("external_id")
                 and asset.external_id != item["external_id"]
             ):
-                name = item.get("asset_id") or item.get("external_id")
+                name = item.get("asset_id") or item.get("external_id") or "(unnamed)"
                 out.append(
                     failed(
                         index,

@@ -201,15 +201,8 @@ def assets_append(
 def assets_update_many(
     project_id: IdPath, body: AssetUpdateMany, p: CurrentPrincipal, state: State
 ) -> dict[str, Any]:
-    """Update many assets by id or external id; every item is reported."""
-    for index, item in enumerate(body.items):
-        if not item.asset_id and not item.external_id:
-            msg = "name the asset by asset_id or external_id"
-            raise Invalid(
-                "validation_error",
-                f"items.{index}: {msg}",
-                errors=[{"loc": ["body", "items", str(index)], "msg": msg, "type": "missing"}],
-            )
+    """Update many assets by id or external id; every item is reported (an item naming no
+    asset is a 404 item)."""
     items = [i.model_dump(exclude_unset=True) for i in body.items]
     return bulk.summary(bulk.update_assets(state.db, p, project_id, items))
 
