@@ -155,12 +155,12 @@ def append_batch(
         try:
             with session.begin_nested():
                 if rows:
-                    session.execute(insert(Asset), list(rows.values()))
+                    session.connection().execute(insert(Asset.__table__), list(rows.values()))
                     meta = [
                         m for r in rows.values() for m in meta_rows(r["id"], r["json_metadata"])
                     ]
                     if meta:
-                        session.execute(insert(AssetMeta), meta)
+                        session.connection().execute(insert(AssetMeta.__table__), meta)
             break
         except IntegrityError:
             if attempt == 1:  # a concurrent writer keeps taking the same ids: report the rest

@@ -77,7 +77,7 @@ def replace_meta(session: Session, asset_id: str, metadata: dict[str, Any] | Non
     session.execute(delete(AssetMeta).where(AssetMeta.asset_id == asset_id))
     rows = meta_rows(asset_id, metadata)
     if rows:
-        session.execute(insert(AssetMeta), rows)
+        session.connection().execute(insert(AssetMeta.__table__), rows)
 
 
 def _names(items: Any) -> list[str]:
@@ -115,4 +115,4 @@ def replace_categories(session: Session, asset_id: str, json_response: dict[str,
         for (job, cat), n in category_counts(json_response).items()
     ]
     if rows:
-        session.execute(insert(AssetCategory), rows)
+        session.connection().execute(insert(AssetCategory.__table__), rows)
