@@ -9,9 +9,9 @@ Duplicates are reported per item (never silently dropped).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -155,12 +155,16 @@ def append_batch(
         try:
             with session.begin_nested():
                 if rows:
-                    session.connection().execute(insert(Asset.__table__), list(rows.values()))
+                    session.connection().execute(
+                        cast(Table, Asset.__table__).insert(), list(rows.values())
+                    )
                     meta = [
                         m for r in rows.values() for m in meta_rows(r["id"], r["json_metadata"])
                     ]
                     if meta:
-                        session.connection().execute(insert(AssetMeta.__table__), meta)
+                        session.connection().execute(
+                            cast(Table, AssetMeta.__table__).insert(), meta
+                        )
             break
         except IntegrityError:
             if attempt == 1:  # a concurrent writer keeps taking the same ids: report the rest

@@ -14,9 +14,9 @@ import secrets
 import threading
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
 from ..models import AssetCategory, AssetMeta
@@ -77,7 +77,7 @@ def replace_meta(session: Session, asset_id: str, metadata: dict[str, Any] | Non
     session.execute(delete(AssetMeta).where(AssetMeta.asset_id == asset_id))
     rows = meta_rows(asset_id, metadata)
     if rows:
-        session.connection().execute(insert(AssetMeta.__table__), rows)
+        session.connection().execute(cast(Table, AssetMeta.__table__).insert(), rows)
 
 
 def _names(items: Any) -> list[str]:
@@ -115,4 +115,4 @@ def replace_categories(session: Session, asset_id: str, json_response: dict[str,
         for (job, cat), n in category_counts(json_response).items()
     ]
     if rows:
-        session.connection().execute(insert(AssetCategory.__table__), rows)
+        session.connection().execute(cast(Table, AssetCategory.__table__).insert(), rows)
