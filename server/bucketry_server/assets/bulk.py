@@ -159,7 +159,9 @@ def append_batch(
                         cast(Table, Asset.__table__).insert(), list(rows.values())
                     )
                     meta = [
-                        m for r in rows.values() for m in meta_rows(r["id"], r["json_metadata"])
+                        m
+                        for r in rows.values()
+                        for m in meta_rows(project_id, r["id"], r["json_metadata"])
                     ]
                     if meta:
                         session.connection().execute(

@@ -59,7 +59,9 @@ def meta_scalar(value: Any) -> tuple[str | None, float | None] | None:
     return None
 
 
-def meta_rows(asset_id: str, metadata: dict[str, Any] | None) -> list[dict[str, Any]]:
+def meta_rows(
+    project_id: str, asset_id: str, metadata: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """The ``asset_meta`` rows of one asset's metadata (keys up to 200 characters)."""
     rows = []
     for key, value in (metadata or {}).items():
@@ -67,15 +69,23 @@ def meta_rows(asset_id: str, metadata: dict[str, Any] | None) -> list[dict[str, 
         if scalar is None or len(key) > MAX_META_KEY:
             continue
         rows.append(
-            {"asset_id": asset_id, "key": key, "text_value": scalar[0], "num_value": scalar[1]}
+            {
+                "asset_id": asset_id,
+                "project_id": project_id,
+                "key": key,
+                "text_value": scalar[0],
+                "num_value": scalar[1],
+            }
         )
     return rows
 
 
-def replace_meta(session: Session, asset_id: str, metadata: dict[str, Any] | None) -> None:
+def replace_meta(
+    session: Session, project_id: str, asset_id: str, metadata: dict[str, Any] | None
+) -> None:
     """Rewrite the ``asset_meta`` rows of one asset after its metadata changed."""
     session.execute(delete(AssetMeta).where(AssetMeta.asset_id == asset_id))
-    rows = meta_rows(asset_id, metadata)
+    rows = meta_rows(project_id, asset_id, metadata)
     if rows:
         session.connection().execute(cast(Table, AssetMeta.__table__).insert(), rows)
 
