@@ -232,6 +232,11 @@ def test_single_update_and_if_match(alice: httpx.Client) -> None:
     assert r.status_code == 409 and r.json()["code"] == "external_id_taken"
     r = alice.patch(f"/assets/{a}", json={"content": "javascript:alert(1)"})
     assert r.status_code == 400 and r.json()["code"] == "bad_content"
+    for field in ("status", "priority", "external_id", "json_metadata", "skipped"):
+        r = alice.patch(f"/assets/{a}", json={field: None})
+        assert r.status_code == 422 and field in r.json()["detail"], (field, r.text)
+    r = alice.patch(f"/assets/{a}", json={"json_content": None, "consensus_mark": None})
+    assert r.status_code == 200 and r.json()["json_content"] is None
     r = alice.post(f"/assets/{a}/labels", json={"json_response": {}, "consensus_mark": 2})
     assert r.status_code == 422 and "consensus_mark" in r.text
     assert alice.get(f"/assets/{a}").json()["priority"] == 0

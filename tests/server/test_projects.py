@@ -45,6 +45,8 @@ def test_project_crud(alice: httpx.Client, unique: str) -> None:
     assert got["number_of_assets"] == 1 and got["title"] == f"Cats {unique}"
     r = alice.patch(f"/projects/{pid}", json={"title": "Dogs", "description": None})
     assert r.status_code == 200 and r.json()["title"] == "Dogs" and r.json()["description"] is None
+    r = alice.patch(f"/projects/{pid}", json={"title": None})
+    assert r.status_code == 422 and "title" in r.json()["detail"]
     listed = alice.get("/projects", params={"search": "dogs"}).json()["results"]
     assert pid in [p["id"] for p in listed]
     assert alice.delete(f"/projects/{pid}").status_code == 204
