@@ -211,6 +211,41 @@ def test_state_machine(alice: httpx.Client) -> None:
     assert len(only) == 1 and only[0]["author"] == "alice" and only[0]["id"].startswith("lbl_")
 
 
+def test_nul_in_json_is_stored_not_indexed(alice: httpx.Client) -> None:
+    """NUL inside JSON strings (metadata, answers) is kept in the JSON but never reaches the
+    derived text columns (a 500 on PostgreSQL before); a NUL in a filter is a 400."""
+    pid = new_project(alice)
+    res = append(
+        alice,
+        pid,
+        [
+            {
+                "content": "https://e.com/1",
+                "external_id": "a",
+                "json_metadata": {"k": "a\x00b", "n\x00": 1, "ok": "v"},
+            }
+        ],
+    )
+    aid = res["results"][0]["id"]
+    assert res["succeeded"] == 1, res
+    r = alice.post(
+        f"/assets/{aid}/labels",
+        json={
+            "json_response": {
+                "J\x00": {"categories": [{"name": "C"}]},
+                "J": {"categories": [{"name": "C\x00"}, {"name": "D"}]},
+            }
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert alice.get(f"/assets/{aid}").json()["json_metadata"]["k"] == "a\x00b"
+    assert count(alice, pid, metadata_where=json.dumps({"ok": "v"})) == 1
+    assert count(alice, pid, label_category_search="J.D.count == 1") == 1
+    for spec in ({"k": "a\x00b"}, {"n\x00": 1}):
+        r = alice.get(f"/projects/{pid}/assets/count", params={"metadata_where": json.dumps(spec)})
+        assert r.status_code == 400 and r.json()["code"] == "bad_metadata_where", r.text
+
+
 def test_single_update_and_if_match(alice: httpx.Client) -> None:
     pid = new_project(alice)
     res = append(

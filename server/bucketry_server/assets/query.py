@@ -22,7 +22,7 @@ from ..errors import Invalid
 from ..models import Asset, AssetMeta, Label, User
 from ..pagination import decode_cursor, encode_cursor
 from .category import compile_search
-from .rows import MAX_META_KEY, MAX_META_TEXT, meta_scalar
+from .rows import MAX_META_KEY, MAX_META_TEXT, indexable, meta_scalar
 from .views import Fields, asset_json, load_labels, load_latest
 
 MAX_METADATA_KEYS = 20
@@ -77,7 +77,7 @@ def _meta_equals(key: str, value: Any) -> ColumnElement[bool]:
     if scalar is None or (not _number(value) and scalar[0] is None):
         raise _bad(
             "metadata_where",
-            f"value of {key!r} must be a string (up to {MAX_META_TEXT} characters), a number "
+            f"value of {key!r} must be a string (up to {MAX_META_TEXT} characters, no NUL), a number "
             "or a boolean, a list of those, or a [low, high] numeric range",
             "bad_metadata_where",
         )
@@ -104,10 +104,10 @@ def metadata_condition(text: str, project_id: str, *, driving: bool) -> ColumnEl
         raise _bad("metadata_where", f"at most {MAX_METADATA_KEYS} keys", "bad_metadata_where")
     conditions: list[ColumnElement[bool]] = []
     for key, value in spec.items():
-        if not key or len(key) > MAX_META_KEY:
+        if not key or not indexable(key, MAX_META_KEY):
             raise _bad(
                 "metadata_where",
-                f"keys must have 1 to {MAX_META_KEY} characters",
+                f"keys must have 1 to {MAX_META_KEY} characters and no NUL",
                 "bad_metadata_where",
             )
         if isinstance(value, list):

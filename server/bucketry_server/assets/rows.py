@@ -37,6 +37,12 @@ def ordered_id(prefix: str) -> str:
     return f"{prefix}_{time.time_ns() // 1_000_000:012x}{seq:06x}{secrets.token_hex(8)}"
 
 
+def indexable(text: str, limit: int = MAX_NAME) -> bool:
+    """Whether ``text`` fits a derived-table column: at most ``limit`` characters and no NUL
+    (PostgreSQL text cannot hold it). Other names and values stay in the JSON, unindexed."""
+    return len(text) <= limit and "\x00" not in text
+
+
 def meta_scalar(value: Any) -> tuple[str | None, float | None] | None:
     """``(text, number)`` for a metadata scalar (None for lists, objects and null).
 
@@ -48,7 +54,7 @@ def meta_scalar(value: Any) -> tuple[str | None, float | None] | None:
         as_float = float(value)
         return json.dumps(value), as_float if math.isfinite(as_float) else None
     if isinstance(value, str):
-        text = value if len(value) <= MAX_META_TEXT else None
+        text = value if len(value) <= MAX_META_TEXT and "\x00" not in value else None
         try:
             parsed: float | None = float(value)
         except ValueError:
@@ -66,7 +72,7 @@ def meta_rows(
     rows = []
     for key, value in (metadata or {}).items():
         scalar = meta_scalar(value)
-        if scalar is None or len(key) > MAX_META_KEY:
+        if scalar is None or not indexable(key, MAX_META_KEY):
             continue
         rows.append(
             {
@@ -96,7 +102,7 @@ def _names(items: Any) -> list[str]:
     return [
         c["name"]
         for c in items
-        if isinstance(c, dict) and isinstance(c.get("name"), str) and len(c["name"]) <= MAX_NAME
+        if isinstance(c, dict) and isinstance(c.get("name"), str) and indexable(c["name"])
     ]
 
 
@@ -105,7 +111,7 @@ def category_counts(json_response: dict[str, Any]) -> Counter[tuple[str, str]]:
     classification) plus the categories of each of its ``annotations`` (objects, entities)."""
     counts: Counter[tuple[str, str]] = Counter()
     for job, answer in json_response.items():
-        if not isinstance(answer, dict) or len(job) > MAX_NAME:
+        if not isinstance(answer, dict) or not indexable(job):
             continue
         for name in _names(answer.get("categories")):
             counts[(job, name)] += 1
