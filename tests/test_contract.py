@@ -89,23 +89,6 @@ POST /operations/{operation_id}/cancel
 # projects/assets, connections, operations). Each issue that implements one removes it here;
 # the parity test fails both if one of these gains a route and if any other lacks one.
 NOT_YET_SERVED = {
-    *(f"projects_{v}" for v in ("list", "create", "get", "update", "delete")),
-    *(
-        f"assets_{v}"
-        for v in (
-            "list",
-            "count",
-            "append",
-            "update_many",
-            "delete_many",
-            "review",
-            "queue",
-            "get",
-            "update",
-            "labels_list",
-            "labels_create",
-        )
-    ),
     *(f"connections_{v}" for v in ("list", "create", "get", "delete", "diff", "sync")),
 }
 

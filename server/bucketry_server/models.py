@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -266,3 +267,103 @@ class OperationChunk(Base):
         Index("ix_operation_chunks_status", "status", "lease_expires_at"),
         Index("ix_operation_chunks_owner_status", "owner_id", "status"),
     )
+
+
+class Project(Base):
+    """A labelling project (Kili's project): visible to its owner and its org's members."""
+
+    __tablename__ = "projects"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    input_type: Mapped[str] = mapped_column(String(20), default="IMAGE")
+    json_interface: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_projects_created_id", "created_at", "id"),)
+
+
+class Asset(Base):
+    """One asset of a project. Ids are time-ordered (``assets.ids``), so the keyset order
+    ``(project_id, id)`` is the order of creation. ``connection_id`` and ``source_key`` are set
+    for assets a connection created (the blob key they mirror)."""
+
+    __tablename__ = "assets"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    content: Mapped[str] = mapped_column(Text, default="")
+    json_content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    external_id: Mapped[str] = mapped_column(KeyString)
+    json_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="TODO")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    consensus_mark: Mapped[float | None] = mapped_column(Float)
+    honeypot_mark: Mapped[float | None] = mapped_column(Float)
+    is_honeypot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_used_for_consensus: Mapped[bool] = mapped_column(Boolean, default=False)
+    to_be_labeled_by: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The newest label (any type); ``label_category_search`` reads its categories.
+    latest_label_id: Mapped[str | None] = mapped_column(String(40))
+    connection_id: Mapped[str | None] = mapped_column(String(40))
+    source_key: Mapped[str | None] = mapped_column(KeyString)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("project_id", "external_id", name="uq_assets_project_external_id"),
+        Index("ix_assets_project_id", "project_id", "id"),
+        Index("ix_assets_project_status", "project_id", "status", "id"),
+        Index("ix_assets_project_updated", "project_id", "updated_at"),
+        Index("ix_assets_project_connection_source", "project_id", "connection_id", "source_key"),
+    )
+
+
+class AssetMeta(Base):
+    """One top-level scalar of an asset's ``json_metadata``, kept beside the JSON so that
+    ``metadata_where`` is the same indexed SQL on SQLite and PostgreSQL (no JSON functions)."""
+
+    __tablename__ = "asset_meta"
+    asset_id: Mapped[str] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: The asset's project, so a count is driven by the index of one project's key/value.
+    project_id: Mapped[str] = mapped_column(String(40))
+    #: The value as JSON text (``"a"`` -> ``a``, numbers and booleans in JSON spelling).
+    text_value: Mapped[str | None] = mapped_column(String(500))
+    num_value: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (
+        Index("ix_asset_meta_text", "project_id", "key", "text_value", "asset_id"),
+        Index("ix_asset_meta_num", "project_id", "key", "num_value", "asset_id"),
+    )
+
+
+class AssetCategory(Base):
+    """How many times the asset's latest label names ``category`` in ``job`` (the table
+    ``label_category_search`` compiles to)."""
+
+    __tablename__ = "asset_categories"
+    asset_id: Mapped[str] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    job: Mapped[str] = mapped_column(String(200), primary_key=True)
+    category: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Label(Base):
+    """A label on an asset: its author is the caller who created it."""
+
+    __tablename__ = "labels"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"))
+    author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    label_type: Mapped[str] = mapped_column(String(12), default="DEFAULT")
+    json_response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    consensus_mark: Mapped[float | None] = mapped_column(Float)
+    honeypot_mark: Mapped[float | None] = mapped_column(Float)
+    seconds_to_label: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_labels_asset_id", "asset_id", "id"),)

@@ -8,6 +8,8 @@ from .asset_input_json_content_type_0 import AssetInputJsonContentType0
 from .asset_input_json_metadata_type_0 import AssetInputJsonMetadataType0
 from .asset_json_content_type_0 import AssetJsonContentType0
 from .asset_json_metadata import AssetJsonMetadata
+from .asset_listed import AssetListed
+from .asset_listed_labels_item import AssetListedLabelsItem
 from .asset_page import AssetPage
 from .asset_selection import AssetSelection
 from .asset_status import AssetStatus
@@ -18,6 +20,7 @@ from .asset_update_item_json_metadata_type_0 import AssetUpdateItemJsonMetadataT
 from .asset_update_json_content_type_0 import AssetUpdateJsonContentType0
 from .asset_update_json_metadata import AssetUpdateJsonMetadata
 from .asset_update_many import AssetUpdateMany
+from .assets_list_fields_item import AssetsListFieldsItem
 from .blob import Blob
 from .blob_batch_item import BlobBatchItem
 from .blob_batch_result import BlobBatchResult
@@ -127,6 +130,8 @@ __all__ = (
     "AssetInputJsonMetadataType0",
     "AssetJsonContentType0",
     "AssetJsonMetadata",
+    "AssetListed",
+    "AssetListedLabelsItem",
     "AssetPage",
     "AssetSelection",
     "AssetStatus",
@@ -137,6 +142,7 @@ __all__ = (
     "AssetUpdateJsonContentType0",
     "AssetUpdateJsonMetadata",
     "AssetUpdateMany",
+    "AssetsListFieldsItem",
     "Blob",
     "BlobBatchItem",
     "BlobBatchResult",

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.asset_status import AssetStatus, check_asset_status
 from ..types import UNSET, Unset
@@ -39,7 +38,6 @@ class AssetInput:
     priority: int | Unset = 0
     is_honeypot: bool | Unset = False
     to_be_labeled_by: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.asset_input_json_content_type_0 import AssetInputJsonContentType0
@@ -86,7 +84,7 @@ class AssetInput:
             to_be_labeled_by = self.to_be_labeled_by
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if content is not UNSET:
             field_dict["content"] = content
@@ -190,21 +188,4 @@ class AssetInput:
             to_be_labeled_by=to_be_labeled_by,
         )
 
-        asset_input.additional_properties = d
         return asset_input
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -7,7 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.asset import Asset
+    from ..models.asset_listed import AssetListed
 
 
 T = TypeVar("T", bound="AssetPage")
@@ -17,11 +17,11 @@ T = TypeVar("T", bound="AssetPage")
 class AssetPage:
     """
     Attributes:
-        results (list[Asset]):
+        results (list[AssetListed]):
         next_cursor (None | str):
     """
 
-    results: list[Asset]
+    results: list[AssetListed]
     next_cursor: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -47,13 +47,13 @@ class AssetPage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.asset import Asset
+        from ..models.asset_listed import AssetListed
 
         d = dict(src_dict)
         results = []
         _results = d.pop("results")
         for results_item_data in _results:
-            results_item = Asset.from_dict(results_item_data)
+            results_item = AssetListed.from_dict(results_item_data)
 
             results.append(results_item)
 

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.asset_status import AssetStatus, check_asset_status
 from ..types import UNSET, Unset
@@ -50,7 +49,6 @@ class AssetUpdateItem:
     is_honeypot: bool | None | Unset = UNSET
     is_used_for_consensus: bool | None | Unset = UNSET
     to_be_labeled_by: list[str] | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.asset_update_item_json_content_type_0 import AssetUpdateItemJsonContentType0
@@ -140,7 +138,7 @@ class AssetUpdateItem:
             to_be_labeled_by = self.to_be_labeled_by
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if asset_id is not UNSET:
             field_dict["asset_id"] = asset_id
@@ -333,21 +331,4 @@ class AssetUpdateItem:
             to_be_labeled_by=to_be_labeled_by,
         )
 
-        asset_update_item.additional_properties = d
         return asset_update_item
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

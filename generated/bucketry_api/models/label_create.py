@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.label_type import LabelType, check_label_type
 from ..types import UNSET, Unset
@@ -23,12 +22,15 @@ class LabelCreate:
         json_response (LabelCreateJsonResponse):
         label_type (LabelType | Unset): Origin of a label.
         seconds_to_label (float | None | Unset):
+        consensus_mark (float | None | Unset):
+        honeypot_mark (float | None | Unset):
     """
 
     json_response: LabelCreateJsonResponse
     label_type: LabelType | Unset = UNSET
     seconds_to_label: float | None | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    consensus_mark: float | None | Unset = UNSET
+    honeypot_mark: float | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         json_response = self.json_response.to_dict()
@@ -43,8 +45,20 @@ class LabelCreate:
         else:
             seconds_to_label = self.seconds_to_label
 
+        consensus_mark: float | None | Unset
+        if isinstance(self.consensus_mark, Unset):
+            consensus_mark = UNSET
+        else:
+            consensus_mark = self.consensus_mark
+
+        honeypot_mark: float | None | Unset
+        if isinstance(self.honeypot_mark, Unset):
+            honeypot_mark = UNSET
+        else:
+            honeypot_mark = self.honeypot_mark
+
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "json_response": json_response,
@@ -54,6 +68,10 @@ class LabelCreate:
             field_dict["label_type"] = label_type
         if seconds_to_label is not UNSET:
             field_dict["seconds_to_label"] = seconds_to_label
+        if consensus_mark is not UNSET:
+            field_dict["consensus_mark"] = consensus_mark
+        if honeypot_mark is not UNSET:
+            field_dict["honeypot_mark"] = honeypot_mark
 
         return field_dict
 
@@ -80,27 +98,30 @@ class LabelCreate:
 
         seconds_to_label = _parse_seconds_to_label(d.pop("seconds_to_label", UNSET))
 
+        def _parse_consensus_mark(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        consensus_mark = _parse_consensus_mark(d.pop("consensus_mark", UNSET))
+
+        def _parse_honeypot_mark(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        honeypot_mark = _parse_honeypot_mark(d.pop("honeypot_mark", UNSET))
+
         label_create = cls(
             json_response=json_response,
             label_type=label_type,
             seconds_to_label=seconds_to_label,
+            consensus_mark=consensus_mark,
+            honeypot_mark=honeypot_mark,
         )
 
-        label_create.additional_properties = d
         return label_create
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..models.input_type import InputType, check_input_type
 from ..types import UNSET, Unset
@@ -32,7 +31,6 @@ class ProjectCreate:
     input_type: InputType | Unset = UNSET
     json_interface: None | ProjectCreateJsonInterfaceType0 | Unset = UNSET
     org: None | str | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.project_create_json_interface_type_0 import ProjectCreateJsonInterfaceType0
@@ -64,7 +62,7 @@ class ProjectCreate:
             org = self.org
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "title": title,
@@ -138,21 +136,4 @@ class ProjectCreate:
             org=org,
         )
 
-        project_create.additional_properties = d
         return project_create
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from . import (
+    assets,
     batch,
     blobs,
     buckets,
     credentials,
     operations,
+    projects,
     signed,
     system,
     uploads,
@@ -27,5 +29,7 @@ ROUTERS: list[APIRouter] = [
     signed.router,
     uploads.router,
     zips.router,
+    projects.router,
+    assets.router,
     operations.router,
 ]

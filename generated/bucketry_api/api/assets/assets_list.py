@@ -9,6 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.asset_page import AssetPage
 from ...models.asset_status import AssetStatus
+from ...models.assets_list_fields_item import AssetsListFieldsItem
 from ...models.label_type import LabelType
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -40,6 +41,7 @@ def _get_kwargs(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -133,6 +135,15 @@ def _get_kwargs(
 
     params["label_category_search"] = label_category_search
 
+    json_fields: list[str] | Unset = UNSET
+    if not isinstance(fields, Unset):
+        json_fields = []
+        for fields_item_data in fields:
+            fields_item: str = fields_item_data
+            json_fields.append(fields_item)
+
+    params["fields"] = json_fields
+
     params["page_size"] = page_size
 
     params["cursor"] = cursor
@@ -218,6 +229,7 @@ def sync_detailed(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> Response[AssetPage | Problem]:
@@ -248,6 +260,7 @@ def sync_detailed(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -284,6 +297,7 @@ def sync_detailed(
         label_created_at_gt=label_created_at_gt,
         label_created_at_lt=label_created_at_lt,
         label_category_search=label_category_search,
+        fields=fields,
         page_size=page_size,
         cursor=cursor,
     )
@@ -322,6 +336,7 @@ def sync(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> AssetPage | Problem | None:
@@ -352,6 +367,7 @@ def sync(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -389,6 +405,7 @@ def sync(
         label_created_at_gt=label_created_at_gt,
         label_created_at_lt=label_created_at_lt,
         label_category_search=label_category_search,
+        fields=fields,
         page_size=page_size,
         cursor=cursor,
     ).parsed
@@ -421,6 +438,7 @@ async def asyncio_detailed(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> Response[AssetPage | Problem]:
@@ -451,6 +469,7 @@ async def asyncio_detailed(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -487,6 +506,7 @@ async def asyncio_detailed(
         label_created_at_gt=label_created_at_gt,
         label_created_at_lt=label_created_at_lt,
         label_category_search=label_category_search,
+        fields=fields,
         page_size=page_size,
         cursor=cursor,
     )
@@ -523,6 +543,7 @@ async def asyncio(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> AssetPage | Problem | None:
@@ -553,6 +574,7 @@ async def asyncio(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -591,6 +613,7 @@ async def asyncio(
             label_created_at_gt=label_created_at_gt,
             label_created_at_lt=label_created_at_lt,
             label_category_search=label_category_search,
+            fields=fields,
             page_size=page_size,
             cursor=cursor,
         )

@@ -1,0 +1,262 @@
+"""Asset queries with every filter of Kili's ``assets()``/``count_assets()``.
+
+Each filter becomes a SQL condition on ``Asset`` with bound parameters; the same SQL runs on
+SQLite and PostgreSQL (``metadata_where`` reads ``asset_meta``, ``label_category_search``
+reads ``asset_categories``, so no JSON function is needed). Label filters (``label_*``) hold
+when ONE label of the asset satisfies all of them. Pages are keyset pages on the time-ordered
+asset id.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..errors import Invalid
+from ..models import Asset, AssetMeta, Label, User
+from ..pagination import decode_cursor, encode_cursor
+from .category import compile_search
+from .rows import MAX_META_KEY, MAX_META_TEXT, indexable, meta_scalar
+from .views import Fields, asset_json, load_labels, load_latest
+
+MAX_METADATA_KEYS = 20
+MAX_ANY_OF = 100
+
+
+@dataclass
+class AssetFilters:
+    """Every filter of the query; None (or empty) means "not filtered"."""
+
+    asset_id_in: list[str] | None = None
+    external_id_in: list[str] | None = None
+    external_id_contains: str | None = None
+    status_in: list[str] | None = None
+    metadata_where: str | None = None
+    skipped: bool | None = None
+    is_honeypot: bool | None = None
+    consensus_mark_gt: float | None = None
+    consensus_mark_lt: float | None = None
+    honeypot_mark_gt: float | None = None
+    honeypot_mark_lt: float | None = None
+    updated_at_gte: datetime | None = None
+    updated_at_lte: datetime | None = None
+    label_type_in: list[str] | None = None
+    label_author_in: list[str] | None = None
+    label_consensus_mark_gt: float | None = None
+    label_consensus_mark_lt: float | None = None
+    label_honeypot_mark_gt: float | None = None
+    label_honeypot_mark_lt: float | None = None
+    label_created_at: date | None = None
+    label_created_at_gt: datetime | None = None
+    label_created_at_lt: datetime | None = None
+    label_category_search: str | None = None
+
+
+def _bad(param: str, msg: str, code: str = "invalid_parameter") -> Invalid:
+    return Invalid(
+        code, f"{param}: {msg}", errors=[{"loc": ["query", param], "msg": msg, "type": code}]
+    )
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _meta_equals(key: str, value: Any) -> ColumnElement[bool]:
+    scalar = meta_scalar(value)
+    if scalar is None or (not _number(value) and scalar[0] is None):
+        raise _bad(
+            "metadata_where",
+            f"value of {key!r} must be a string (up to {MAX_META_TEXT} characters, no NUL), a number "
+            "or a boolean, a list of those, or a [low, high] numeric range",
+            "bad_metadata_where",
+        )
+    if _number(value):
+        return AssetMeta.num_value == float(value)
+    return AssetMeta.text_value == scalar[0]
+
+
+def metadata_condition(text: str, project_id: str, *, driving: bool) -> ColumnElement[bool]:
+    """SQL for ``metadata_where`` (JSON text): ``{k: v}`` equality, ``{k: [v1, v2]}`` any of,
+    ``{k: [lo, hi]}`` inclusive numeric range when both bounds are numbers. Raises ``Invalid``
+    (``bad_metadata_where``) naming the key or the JSON error.
+
+    ``driving``: ``Asset.id IN (ids from the project's key/value index)`` — a count then costs
+    the matching rows only; otherwise a correlated ``EXISTS`` probe per asset, which lets a
+    page stop as soon as it is full. Both select the same assets."""
+    try:
+        spec = json.loads(text)
+    except ValueError as exc:
+        raise _bad("metadata_where", f"not JSON: {exc}", "bad_metadata_where") from exc
+    if not isinstance(spec, dict) or not spec:
+        raise _bad("metadata_where", "must be a non-empty JSON object", "bad_metadata_where")
+    if len(spec) > MAX_METADATA_KEYS:
+        raise _bad("metadata_where", f"at most {MAX_METADATA_KEYS} keys", "bad_metadata_where")
+    conditions: list[ColumnElement[bool]] = []
+    for key, value in spec.items():
+        if not key or not indexable(key, MAX_META_KEY):
+            raise _bad(
+                "metadata_where",
+                f"keys must have 1 to {MAX_META_KEY} characters and no NUL",
+                "bad_metadata_where",
+            )
+        if isinstance(value, list):
+            if not value or len(value) > MAX_ANY_OF:
+                raise _bad(
+                    "metadata_where",
+                    f"list of {key!r} must hold 1 to {MAX_ANY_OF} values",
+                    "bad_metadata_where",
+                )
+            if len(value) == 2 and all(_number(v) for v in value):
+                match: ColumnElement[bool] = AssetMeta.num_value.between(
+                    float(value[0]), float(value[1])
+                )
+            else:
+                match = or_(*[_meta_equals(key, v) for v in value])
+        else:
+            match = _meta_equals(key, value)
+        if driving:
+            ids = select(AssetMeta.asset_id).where(
+                AssetMeta.project_id == project_id, AssetMeta.key == key, match
+            )
+            conditions.append(Asset.id.in_(ids))
+        else:
+            conditions.append(
+                exists().where(AssetMeta.asset_id == Asset.id, AssetMeta.key == key, match)
+            )
+    return and_(*conditions)
+
+
+def _label_condition(f: AssetFilters) -> ColumnElement[bool] | None:
+    conds: list[ColumnElement[bool]] = []
+    if f.label_type_in:
+        conds.append(Label.label_type.in_(f.label_type_in))
+    if f.label_author_in:
+        authors = select(User.id).where(
+            or_(User.id.in_(f.label_author_in), User.name.in_(f.label_author_in))
+        )
+        conds.append(Label.author_id.in_(authors))
+    for value, column, above in (
+        (f.label_consensus_mark_gt, Label.consensus_mark, True),
+        (f.label_consensus_mark_lt, Label.consensus_mark, False),
+        (f.label_honeypot_mark_gt, Label.honeypot_mark, True),
+        (f.label_honeypot_mark_lt, Label.honeypot_mark, False),
+    ):
+        if value is not None:
+            conds.append(column > value if above else column < value)
+    if f.label_created_at is not None:
+        day = datetime.combine(f.label_created_at, datetime.min.time())
+        conds.append(and_(Label.created_at >= day, Label.created_at < day + timedelta(days=1)))
+    if f.label_created_at_gt is not None:
+        conds.append(Label.created_at > f.label_created_at_gt)
+    if f.label_created_at_lt is not None:
+        conds.append(Label.created_at < f.label_created_at_lt)
+    if not conds:
+        return None
+    return exists().where(Label.asset_id == Asset.id, *conds)
+
+
+def conditions(
+    project_id: str, f: AssetFilters, *, counting: bool = False
+) -> list[ColumnElement[bool]]:
+    """The SQL conditions of ``f`` on the assets of ``project_id`` (``counting``: shaped for a
+    count, see :func:`metadata_condition`); raises ``Invalid`` naming the bad parameter
+    (metadata_where, label_category_search, a NaN bound)."""
+    conds: list[ColumnElement[bool]] = [Asset.project_id == project_id]
+    if f.asset_id_in:
+        conds.append(Asset.id.in_(f.asset_id_in))
+    if f.external_id_in:
+        conds.append(Asset.external_id.in_(f.external_id_in))
+    if f.external_id_contains:
+        conds.append(Asset.external_id.like(_like(f.external_id_contains), escape="\\"))
+    if f.status_in:
+        conds.append(Asset.status.in_(f.status_in))
+    if f.metadata_where:
+        conds.append(metadata_condition(f.metadata_where, project_id, driving=counting))
+    if f.skipped is not None:
+        conds.append(Asset.skipped == f.skipped)
+    if f.is_honeypot is not None:
+        conds.append(Asset.is_honeypot == f.is_honeypot)
+    for name, column, above in (
+        ("consensus_mark_gt", Asset.consensus_mark, True),
+        ("consensus_mark_lt", Asset.consensus_mark, False),
+        ("honeypot_mark_gt", Asset.honeypot_mark, True),
+        ("honeypot_mark_lt", Asset.honeypot_mark, False),
+        ("label_consensus_mark_gt", None, True),
+        ("label_consensus_mark_lt", None, False),
+        ("label_honeypot_mark_gt", None, True),
+        ("label_honeypot_mark_lt", None, False),
+    ):
+        value = getattr(f, name)
+        if value is not None and not math.isfinite(value):
+            raise _bad(name, "must be a finite number")
+        if value is not None and column is not None:
+            conds.append(column > value if above else column < value)
+    if f.updated_at_gte is not None:
+        conds.append(Asset.updated_at >= f.updated_at_gte)
+    if f.updated_at_lte is not None:
+        conds.append(Asset.updated_at <= f.updated_at_lte)
+    label = _label_condition(f)
+    if label is not None:
+        conds.append(label)
+    if f.label_category_search:
+        conds.append(compile_search(f.label_category_search))
+    return conds
+
+
+def count_assets(session: Session, project_id: str, f: AssetFilters) -> int:
+    """How many assets of the project match ``f``."""
+    stmt = select(func.count()).select_from(Asset).where(*conditions(project_id, f, counting=True))
+    return int(session.scalar(stmt) or 0)
+
+
+def list_assets(
+    session: Session,
+    project_id: str,
+    f: AssetFilters,
+    fields: Fields,
+    cursor: str | None,
+    page_size: int,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One keyset page (creation order) of the matching assets, each with only ``fields``.
+
+    Only the selected columns are read; labels are read in one query per page when asked.
+    Raises ``Invalid`` for a bad filter or cursor."""
+    after = decode_cursor(cursor, 1, "assets", [str])
+    names = set(fields.asset) | {"id"}
+    if fields.latest_label is not None:
+        names.add("latest_label_id")
+    columns = [getattr(Asset, n) for n in sorted(names)]
+    stmt = select(*columns).where(*conditions(project_id, f))
+    if after is not None:
+        stmt = stmt.where(Asset.id > after[0])
+    rows = list(session.execute(stmt.order_by(Asset.id).limit(page_size + 1)).mappings())
+    nxt = None
+    if len(rows) > page_size:
+        rows = rows[:page_size]
+        nxt = encode_cursor([rows[-1]["id"]], "assets")
+    labels = (
+        load_labels(session, [r["id"] for r in rows], fields.labels)
+        if fields.labels is not None
+        else None
+    )
+    latest = (
+        load_latest(
+            session,
+            [r["latest_label_id"] for r in rows if r["latest_label_id"]],
+            fields.latest_label,
+        )
+        if fields.latest_label is not None
+        else None
+    )
+    return [asset_json(r, fields, labels, latest) for r in rows], nxt

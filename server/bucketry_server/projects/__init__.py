@@ -1,0 +1,1 @@
+"""Projects: creation, visibility (owner and org members), updates, deletion."""
