@@ -11,6 +11,7 @@ from fastapi import Request
 from .config import Settings
 from .db import Database
 from .keyring import KeyRing
+from .leader import Leadership
 from .netguard import parse_networks
 from .security import Signer
 from .storage.base import ObjectStore
@@ -61,6 +62,9 @@ class AppState:
     #: Short-lived per-bucket state of imported buckets (open clients, last probe, last
     #: usage), by ``(kind, bucket id)``; see ``backends.remote.cache``.
     remote: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: Which worker process runs the singletons (:mod:`.leader`); None: this process is the
+    #: only one serving its data folder, so it leads.
+    leadership: Leadership | None = None
 
     def __post_init__(self) -> None:
         parse_networks(self.settings.allowed_networks)  # a bad CIDR fails at start, not later
