@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,7 +25,7 @@ from bucketry_server import maintenance
 from bucketry_server.accounts.principals import PRINCIPALS
 from bucketry_server.config import Settings
 from bucketry_server.leader import Leadership, may_run_operation_workers
-from tests.support.live_server import free_port
+from tests.support.live_server import POSTGRES_ENV, free_port, fresh_postgres_database
 
 BIN = Path(sys.executable).parent
 
@@ -94,7 +95,16 @@ def test_settings_travel_to_the_workers_through_the_environment(
 # -- a live server with two workers -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, int]]:
-    data = tmp_path_factory.mktemp("workers") / "data"
+    """``serve --workers 2`` on SQLite, or on a fresh PostgreSQL database when the suite runs
+    on PostgreSQL: (API url, data folder, parent pid)."""
+    with ExitStack() as stack:
+        env = dict(os.environ)
+        if postgres := os.environ.get(POSTGRES_ENV):
+            env["BUCKETRY_DATABASE_URL"] = stack.enter_context(fresh_postgres_database(postgres))
+        yield from _serve_two(tmp_path_factory.mktemp("workers") / "data", env)
+
+
+def _serve_two(data: Path, env: dict[str, str]) -> Iterator[tuple[str, Path, int]]:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -104,6 +114,7 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        env=env,
     )
     api = f"http://127.0.0.1:{port}/api/v1"
     try:
