@@ -6,10 +6,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bucketry_server import __version__
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -148,12 +152,30 @@ def serve(settings: Settings) -> int:
     _sweep_before_workers(settings)
     os.environ.update({**settings.to_env(), "BUCKETRY_START_SWEEP": "0"})
     uvicorn.run(
-        "bucketry_server.app:create_app",
+        "bucketry_server.cli:worker_app",
         factory=True,
         workers=workers,
         **options,  # type: ignore[arg-type]
     )
     return 0
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers`` process (uvicorn's factory): settings from the
+    ``BUCKETRY_*`` variables the parent set. On Linux the worker asks the kernel for a SIGTERM
+    when its parent dies, so a killed server leaves no worker holding the port."""
+    from .app import create_app
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+    return create_app()
 
 
 def _sweep_before_workers(settings: Settings) -> None:

@@ -5,6 +5,7 @@ through one worker is refused by every worker within the principal cache's TTL."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -124,7 +125,8 @@ def _serve_two(data: Path, env: dict[str, str]) -> Iterator[tuple[str, Path, int
             time.sleep(0.2)
         yield api, data, proc.pid
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed them all
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
@@ -196,3 +198,19 @@ def test_revoked_token_is_refused_by_every_worker(two_workers: tuple[str, Path, 
     time.sleep(PRINCIPALS.ttl + 0.5)  # the documented bound
     codes = {httpx.get(api + "/users/self", headers=mine).status_code for _ in range(20)}
     assert codes == {401}
+
+
+def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
+    """SIGKILL of the parent (no chance to stop its workers) leaves no worker on the port."""
+    with ExitStack() as stack:
+        env = dict(os.environ)
+        if postgres := os.environ.get(POSTGRES_ENV):
+            env["BUCKETRY_DATABASE_URL"] = stack.enter_context(fresh_postgres_database(postgres))
+        serving = _serve_two(tmp_path / "data", env)
+        api, _, pid = next(serving)
+        workers = _workers(pid)
+        os.kill(pid, signal.SIGKILL)
+        _, alive = psutil.wait_procs(workers, timeout=20)
+        assert not alive, f"workers still running: {alive}"
+        assert not _up(api)
+        serving.close()
