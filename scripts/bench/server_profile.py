@@ -125,7 +125,19 @@ def serve(argv: list[str]) -> None:
     sampler = Sampler(float(interval), Path(phase_file))
     sampler.start()
     assert Path(out) == Path(phase_file).with_name("profile.json")
-    server_main(["serve", "--data-dir", data_dir, "--port", port, "--log-level", "warning"])
+    server_main(
+        [
+            "serve",
+            "--data-dir",
+            data_dir,
+            "--port",
+            port,
+            "--log-level",
+            "warning",
+            "--workers",
+            "1",
+        ]
+    )
 
 
 # -- the driver ------------------------------------------------------------------------------------

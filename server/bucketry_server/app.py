@@ -28,6 +28,7 @@ from .buckets.thumbnails import Thumbnails
 from .config import Settings
 from .db import Database, migrate
 from .errors import DomainError, Invalid
+from .leader import Leadership, may_run_operation_workers
 from .middleware import (
     HeaderLimitMiddleware,
     JsonBodyLimitMiddleware,
@@ -64,7 +65,9 @@ def build_state(settings: Settings) -> AppState:
     store = open_store(settings.effective_storage)
     thumbnails = Thumbnails(settings.preview_max_pixels, settings.preview_concurrency)
     signer = Signer(load_server_key(settings.data_dir))
-    return AppState(settings, db, store, signer, thumbnails, RollingHashes(store))
+    state = AppState(settings, db, store, signer, thumbnails, RollingHashes(store))
+    state.leadership = Leadership(settings.data_dir)
+    return state
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -76,9 +79,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.bucketry = state
-        await maintenance.sweep_at_start(state)
+        if settings.start_sweep:  # with --workers, the parent swept before forking them
+            await maintenance.sweep_at_start(state)
         janitor = asyncio.create_task(maintenance.run_periodically(state))
-        engine = Engine(state)
+        # On SQLite only the leading worker process runs operations (one writer); on
+        # PostgreSQL every process does (chunks are claimed with SKIP LOCKED).
+        runs = may_run_operation_workers(settings.effective_database_url, state.leadership)
+        engine = Engine(state, workers=None if runs else 0)
         app.state.operations = engine
         state.wake_operations = engine.wake
         await engine.start()
@@ -89,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await janitor
+            if state.leadership is not None:
+                state.leadership.release()
             await state.rolling.close()
             await state.store.close()
             state.db.dispose()

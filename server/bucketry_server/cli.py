@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bucketry_server import __version__
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -51,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
         "BUCKETRY_FILESYSTEM_ROOTS, os.pathsep-separated; none by default)",
     )
     serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes sharing the port (BUCKETRY_WORKERS, default: one per CPU)",
+    )
+    serve.add_argument(
         "--remote-sort-limit",
         type=int,
         help="objects one page of an imported bucket may list when sorted by size, time or "
@@ -89,6 +99,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         allowed_networks=getattr(args, "allowed_networks", None),
         filesystem_roots=getattr(args, "filesystem_roots", None),
         remote_sort_limit=getattr(args, "remote_sort_limit", None),
+        workers=getattr(args, "workers", None),
     )
 
 
@@ -103,28 +114,88 @@ def _database(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def serve(settings: Settings) -> int:
+    """``bucketry-server serve``: create the admin on first start, then serve the API with
+    ``settings.effective_workers`` processes. With more than one, this process sweeps what
+    interrupted writes left (once, before any worker writes) and hands the settings to the
+    workers through ``BUCKETRY_*`` variables; uvicorn restarts a worker that dies. Returns the
+    exit status; raises ``ValueError`` for bad settings."""
     import uvicorn
 
     from .accounts.users import ensure_admin
-    from .app import create_app
     from .protocol import BoundedHttpToolsProtocol
 
+    if settings.workers < 0:
+        raise ValueError("--workers must be at least 1 (or 0: one per CPU)")
     db = _database(settings)
     secret = ensure_admin(db, settings.data_dir)
     db.dispose()
     if secret:
         print(f"Created user 'admin'. Token (also in {settings.data_dir / 'admin.token'}):")
         print(f"  {secret}")
-    print(f"Bucketry API on http://{settings.host}:{settings.port}/api/v1", flush=True)
+    workers = settings.effective_workers
+    print(
+        f"Bucketry API on http://{settings.host}:{settings.port}/api/v1 ({workers} workers)",
+        flush=True,
+    )
+    options: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "http": BoundedHttpToolsProtocol,  # httptools with bounded request heads
+        "loop": "uvloop",
+    }
+    if workers == 1:
+        from .app import create_app
+
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return 0
+    _sweep_before_workers(settings)
+    os.environ.update({**settings.to_env(), "BUCKETRY_START_SWEEP": "0"})
     uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        http=BoundedHttpToolsProtocol,  # httptools with bounded request heads
-        loop="uvloop",
+        "bucketry_server.cli:worker_app",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
     )
     return 0
+
+
+def worker_app() -> FastAPI:
+    """The app of one ``serve --workers`` process (uvicorn's factory): settings from the
+    ``BUCKETRY_*`` variables the parent set. On Linux the worker asks the kernel for a SIGTERM
+    when its parent dies, so a killed server leaves no worker holding the port."""
+    from .app import create_app
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() == 1:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGTERM)
+    return create_app()
+
+
+def _sweep_before_workers(settings: Settings) -> None:
+    """The start-up sweep, run once by the parent of the workers: a worker sweeping while
+    another one writes would take the other's uncommitted objects for orphans."""
+    import asyncio
+
+    from .app import build_state
+    from .maintenance import sweep_at_start
+
+    async def sweep() -> None:
+        state = build_state(settings)
+        try:
+            await sweep_at_start(state)
+        finally:
+            await state.rolling.close()
+            await state.store.close()
+            state.db.dispose()
+
+    asyncio.run(sweep())
 
 
 def rekey_command(settings: Settings) -> int:

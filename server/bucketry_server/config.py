@@ -61,6 +61,11 @@ class Settings:
     operation_chunk_bytes: int = 1024**3
     #: PENDING or RUNNING operations one user may have at once (more: 429).
     operation_max_active: int = 100
+    #: Worker processes of ``serve`` (0: one per CPU).
+    workers: int = 0
+    #: Sweep interrupted writes at start-up (off in the workers of ``serve --workers N``,
+    #: whose parent sweeps once before starting them).
+    start_sweep: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -97,6 +102,9 @@ class Settings:
         for name in ("lease_seconds", "heartbeat_seconds", "poll_seconds"):
             if (v := _env(f"OPERATION_{name.upper()}")) is not None:
                 setattr(s, f"operation_{name}", float(v))
+        if (v := _env("WORKERS")) is not None:
+            s.workers = int(v)
+        s.start_sweep = (_env("START_SWEEP", "1") or "1") != "0"
         for key, value in overrides.items():
             if value is None or value == []:
                 continue
@@ -108,6 +116,34 @@ class Settings:
                 value = split_list(value, ",")
             setattr(s, key, value)
         return s
+
+    @property
+    def effective_workers(self) -> int:
+        """Worker processes to serve with: ``workers``, or one per CPU when 0."""
+        return self.workers if self.workers > 0 else max(1, os.cpu_count() or 1)
+
+    def to_env(self) -> dict[str, str]:
+        """The ``BUCKETRY_*`` variables that rebuild these settings with :meth:`from_env` (the
+        command-line ones): how ``serve --workers`` hands them to its worker processes."""
+        env = {
+            "HOST": self.host,
+            "PORT": str(self.port),
+            "DATA_DIR": str(self.data_dir),
+            "LOG_LEVEL": self.log_level,
+            "ALLOWED_NETWORKS": ",".join(self.allowed_networks),
+            "FILESYSTEM_ROOTS": os.pathsep.join(str(p) for p in self.filesystem_roots),
+            "REMOTE_SORT_LIMIT": str(self.remote_sort_limit),
+            "WORKERS": str(self.workers),
+            "START_SWEEP": "1" if self.start_sweep else "0",
+        }
+        optional = {
+            "DATABASE_URL": self.database_url,
+            "STORAGE": self.storage,
+            "PUBLIC_URL": self.public_url,
+            "SECRET_KEYS": self.secret_keys,
+        }
+        env.update({k: v for k, v in optional.items() if v is not None})
+        return {f"BUCKETRY_{k}": v for k, v in env.items()}
 
     @property
     def effective_database_url(self) -> str:

@@ -6,13 +6,15 @@ object id, then in one transaction point the blob row at it while marking any re
 a ``dead`` ledger entry, never a visible partial blob; the start-up sweep removes both (and the
 ``pending`` marks that multipart completion uses while it composes, whose claimed uploads it
 makes usable again). The sweep assumes no other instance is writing to the same store while
-this one starts.
+this one starts: with ``serve --workers N`` the parent process sweeps once before it starts the
+workers, and only the worker holding the data folder's leader lock runs the janitor.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -144,13 +146,24 @@ async def run_once(state: AppState) -> None:
     await discard_objects(state, await run_in_threadpool(_stale_dead_objects, state))
 
 
+def leads(state: AppState) -> bool:
+    """Whether this process runs the janitor: the only process, or the leader among the
+    ``--workers`` serving one data folder (:mod:`.leader`; a follower takes over when the
+    leader exits). Blocking only for a lock file open: cheap enough for the loop."""
+    return state.leadership is None or state.leadership.try_acquire()
+
+
 async def run_periodically(state: AppState) -> None:
-    """The janitor: :func:`run_once` every :data:`PERIOD_SECONDS` until cancelled. A failing
-    round is logged with its traceback and the next round runs as planned."""
+    """The janitor: :func:`run_once` every :data:`PERIOD_SECONDS` until cancelled, in the
+    leading worker process only (the others keep asking, to take over if it exits). A
+    failing round is logged with its traceback and the next round runs as planned."""
+    if leads(state):
+        log.info("janitor: process %d leads", os.getpid())
     while True:
         period = PERIOD_SECONDS
         await asyncio.sleep(period)
         try:
-            await run_once(state)
+            if leads(state):
+                await run_once(state)
         except Exception:
             log.exception("janitor round failed; retrying in %s s", period)

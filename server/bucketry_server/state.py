@@ -11,6 +11,7 @@ from fastapi import Request
 from .config import Settings
 from .db import Database
 from .keyring import KeyRing
+from .leader import Leadership
 from .netguard import parse_networks
 from .security import Signer
 from .storage.base import ObjectStore
@@ -64,6 +65,9 @@ class AppState:
     #: Wakes this process's idle operation workers at once (set by the app when its engine
     #: starts; other instances find new operations at their next poll).
     wake_operations: Callable[[], None] = field(default=lambda: None)
+    #: Which worker process runs the singletons (:mod:`.leader`); None: this process is the
+    #: only one serving its data folder, so it leads.
+    leadership: Leadership | None = None
 
     def __post_init__(self) -> None:
         parse_networks(self.settings.allowed_networks)  # a bad CIDR fails at start, not later

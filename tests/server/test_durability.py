@@ -22,7 +22,11 @@ from tests.support.live_server import free_port
 BIN = Path(sys.executable).parent
 
 
-def _serve(data_dir: Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def _serve(
+    data_dir: Path, port: int, env: dict[str, str] | None = None, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """``bucketry-server serve`` in a session of its own; one worker by default, so a crash
+    point's SIGKILL ends the server (with more, uvicorn would restart the worker)."""
     proc = subprocess.Popen(
         [
             str(BIN / "bucketry-server"),
@@ -33,6 +37,8 @@ def _serve(data_dir: Path, port: int, env: dict[str, str] | None = None) -> subp
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -172,8 +178,10 @@ def test_crash_during_completion_keeps_the_upload(tmp_path: Path, point: str) ->
         proc.wait(10)
 
 
-def test_orphan_objects_are_swept_at_start(tmp_path: Path) -> None:
-    """Bytes renamed into place whose row never committed (crash between the two) go away."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_orphan_objects_are_swept_at_start(tmp_path: Path, workers: int) -> None:
+    """Bytes renamed into place whose row never committed (crash between the two) go away,
+    also when several workers serve (their parent sweeps once before starting them)."""
     data = tmp_path / "data"
     port = free_port()
     proc = _serve(data, port)
@@ -182,7 +190,7 @@ def test_orphan_objects_are_swept_at_start(tmp_path: Path) -> None:
     orphan = data / "blobs" / "objects" / "ab" / "cd" / ("obj_abcd" + "0" * 28)
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"orphan")
-    proc = _serve(data, port)
+    proc = _serve(data, port, workers=workers)
     try:
         assert not orphan.exists()
     finally:

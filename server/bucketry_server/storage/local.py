@@ -185,20 +185,26 @@ class LocalStore(ObjectStore):
                     await submit(b"".join(pending))
                     pending.clear()
                     pending_size = 0
-            if pending:
-                await submit(b"".join(pending))
+            tail = b"".join(pending)
+            if tail and in_flight is not None:
+                await submit(tail)
+                tail = b""
             if in_flight is not None:
                 await in_flight
                 in_flight = None
-            result = hasher.finish()
 
-            def commit() -> None:
+            def commit() -> WriteResult:
+                # A small body (one block, nothing in flight) is hashed, written, checked and
+                # committed in this one worker-thread hop instead of two.
                 nonlocal committed
+                if tail:
+                    flush(tail)
+                result = hasher.finish()  # raises on a checksum or size mismatch
                 self._commit(tmp, final, fd)
                 committed = True
+                return result
 
-            await anyio.to_thread.run_sync(commit)
-            return result
+            return await anyio.to_thread.run_sync(commit)
         except BaseException:
             if in_flight is not None:  # let the worker finish with the fd before closing it
                 with contextlib.suppress(BaseException):

@@ -165,12 +165,15 @@ def _commit_transaction(
     if_match, if_none_match = preconditions
     now = utcnow()
     blobs = cast(Table, Blob.__table__)
+    buckets = cast(Table, Bucket.__table__)
     with state.db.session() as s:
         # Lock the bucket row first: on SQLite this takes the write lock before the reads
         # below, on PostgreSQL it serialises writers of one bucket, so two racing creates of
         # one key cannot both miss the existing row (and trip the unique constraint).
+        # Core statements on the tables, not ORM-enabled ones: the ORM's bulk UPDATE/DELETE
+        # machinery cost a third of a small PUT's server CPU (profiled).
         locked = s.execute(
-            update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version)
+            buckets.update().where(buckets.c.id == bucket_id).values(version=buckets.c.version)
         )
         if not getattr(locked, "rowcount", 1):
             raise NotFound("not_found", "bucket not found")
@@ -208,11 +211,11 @@ def _commit_transaction(
         _forget_pending(s, [item.object_id for item in items if not item.refused])
         if inserts or updates:
             s.execute(
-                update(Bucket)
-                .where(Bucket.id == bucket_id)
+                buckets.update()
+                .where(buckets.c.id == bucket_id)
                 .values(
-                    bytes_used=Bucket.bytes_used + delta_bytes,
-                    object_count=Bucket.object_count + len(inserts),
+                    bytes_used=buckets.c.bytes_used + delta_bytes,
+                    object_count=buckets.c.object_count + len(inserts),
                 )
             )
     return replaced
@@ -271,7 +274,8 @@ def _forget_pending(s: Session, object_ids: list[str]) -> None:
     """Drop the ``pending`` marks of objects that are now committed (multipart completion)."""
     for start in range(0, len(object_ids), KEYS_PER_QUERY):
         chunk = object_ids[start : start + KEYS_PER_QUERY]
-        s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(chunk)))
+        ledger = cast(Table, ObjectLedger.__table__)
+        s.execute(ledger.delete().where(ledger.c.object_id.in_(chunk)))
 
 
 async def delete_blob_rows(

@@ -1,0 +1,216 @@
+"""``bucketry-server serve --workers N``: several processes on one port and one data folder;
+the singletons (janitor, SQLite operation workers) run in the leader only; a token revoked
+through one worker is refused by every worker within the principal cache's TTL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from bucketry_server import maintenance
+from bucketry_server.accounts.principals import PRINCIPALS
+from bucketry_server.config import Settings
+from bucketry_server.leader import Leadership, may_run_operation_workers
+from tests.support.live_server import POSTGRES_ENV, free_port, fresh_postgres_database
+
+BIN = Path(sys.executable).parent
+
+
+def test_leadership_is_exclusive_until_released(tmp_path: Path) -> None:
+    first, second = Leadership(tmp_path), Leadership(tmp_path)
+    assert first.try_acquire() and first.try_acquire()  # idempotent for the holder
+    assert not second.try_acquire()
+    assert (tmp_path / "leader.lock").read_text().strip() == str(os.getpid())
+    first.release()
+    assert second.try_acquire() and not first.try_acquire()
+    second.release()
+
+
+def test_operation_workers_run_in_the_sqlite_leader_only(tmp_path: Path) -> None:
+    sqlite = f"sqlite:///{tmp_path / 'bucketry.db'}"
+    first, second = Leadership(tmp_path), Leadership(tmp_path)
+    assert may_run_operation_workers(sqlite, first)
+    assert not may_run_operation_workers(sqlite, second)
+    assert may_run_operation_workers(sqlite, None)  # a lone process
+    postgres = "postgresql+psycopg://u@127.0.0.1/db"
+    assert may_run_operation_workers(postgres, first)
+    assert may_run_operation_workers(postgres, second)
+    first.release()
+
+
+def test_janitor_rounds_run_in_the_leader_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes' janitors on one data folder: only the lock holder does rounds."""
+    rounds: dict[str, int] = {"a": 0, "b": 0}
+
+    async def fake_round(state: Any) -> None:
+        rounds[state.name] += 1
+
+    monkeypatch.setattr(maintenance, "PERIOD_SECONDS", 0.01)
+    monkeypatch.setattr(maintenance, "run_once", fake_round)
+    states = [SimpleNamespace(name=n, leadership=Leadership(tmp_path)) for n in ("a", "b")]
+
+    async def run() -> None:
+        tasks = [asyncio.create_task(maintenance.run_periodically(s)) for s in states]  # type: ignore[arg-type]
+        await asyncio.sleep(0.3)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(run())
+    assert rounds["a"] > 3 and rounds["b"] == 0
+    for s in states:
+        s.leadership.release()
+
+
+def test_settings_travel_to_the_workers_through_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = Settings(port=9999, data_dir=tmp_path, allowed_networks=["10.0.0.0/8"], workers=3)
+    s.filesystem_roots = [tmp_path / "a", tmp_path / "b"]
+    s.remote_sort_limit = 77
+    for key, value in s.to_env().items():
+        monkeypatch.setenv(key, value)
+    again = Settings.from_env()
+    for name in ("port", "data_dir", "allowed_networks", "filesystem_roots", "workers"):
+        assert getattr(again, name) == getattr(s, name), name
+    assert again.remote_sort_limit == 77 and again.start_sweep
+
+
+# -- a live server with two workers -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, int]]:
+    """``serve --workers 2`` on SQLite, or on a fresh PostgreSQL database when the suite runs
+    on PostgreSQL: (API url, data folder, parent pid)."""
+    with ExitStack() as stack:
+        env = dict(os.environ)
+        if postgres := os.environ.get(POSTGRES_ENV):
+            env["BUCKETRY_DATABASE_URL"] = stack.enter_context(fresh_postgres_database(postgres))
+        yield from _serve_two(tmp_path_factory.mktemp("workers") / "data", env)
+
+
+def _serve_two(data: Path, env: dict[str, str]) -> Iterator[tuple[str, Path, int]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            *(str(BIN / "bucketry-server"), "serve", "--data-dir", str(data)),
+            *("--port", str(port), "--log-level", "warning", "--workers", "2"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
+    )
+    api = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while len(_workers(proc.pid)) < 2 or not _up(api):
+            assert time.monotonic() < deadline, "server with 2 workers did not start"
+            time.sleep(0.2)
+        yield api, data, proc.pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed them all
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+
+
+def _up(api: str) -> bool:
+    try:
+        return httpx.get(api + "/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _workers(pid: int) -> list[psutil.Process]:
+    """The worker processes (multiprocessing's resource tracker is a child too)."""
+    return [
+        c
+        for c in psutil.Process(pid).children()
+        if not any("resource_tracker" in part for part in c.cmdline())
+    ]
+
+
+def _cpu(p: psutil.Process) -> float:
+    t = p.cpu_times()
+    return t.user + t.system
+
+
+def test_both_workers_serve_concurrent_requests(two_workers: tuple[str, Path, int]) -> None:
+    api, data, pid = two_workers
+    auth = {"Authorization": f"Bearer {(data / 'admin.token').read_text().strip()}"}
+    assert httpx.post(api + "/buckets", json={"name": "both"}, headers=auth).status_code == 201
+    workers = _workers(pid)
+    assert len(workers) == 2
+    before = [_cpu(w) for w in workers]
+    body = os.urandom(4096)
+
+    def put(i: int) -> int:  # a fresh connection each: the kernel spreads them over workers
+        r = httpx.put(
+            api + "/buckets/both/blob", params={"key": f"k{i:04d}"}, content=body, headers=auth
+        )
+        return r.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(put, range(300))) == {201}
+    used = [_cpu(w) - b for w, b in zip(workers, before, strict=True)]
+    assert min(used) > 0.05, f"CPU seconds per worker: {used}"
+    listed = httpx.get(api + "/buckets/both/blobs", params={"page_size": 1000}, headers=auth)
+    assert len(listed.json()["results"]) == 300
+    usage = httpx.get(api + "/buckets/both/usage", headers=auth).json()
+    assert usage["objects"] == 300 and usage["bytes"] == 300 * 4096
+
+
+def test_one_worker_leads(two_workers: tuple[str, Path, int]) -> None:
+    _, data, pid = two_workers
+    leader = int((data / "leader.lock").read_text())
+    assert leader in {w.pid for w in _workers(pid)}
+    assert not Leadership(data).try_acquire()  # held by that worker
+
+
+def test_revoked_token_is_refused_by_every_worker(two_workers: tuple[str, Path, int]) -> None:
+    api, data, _ = two_workers
+    auth = {"Authorization": f"Bearer {(data / 'admin.token').read_text().strip()}"}
+    made = httpx.post(api + "/tokens", json={"name": "short"}, headers=auth).json()
+    mine = {"Authorization": f"Bearer {made['secret']}"}
+    for _ in range(20):  # fresh connections: both workers cache the principal
+        assert httpx.get(api + "/users/self", headers=mine).status_code == 200
+    assert httpx.delete(f"{api}/tokens/{made['id']}", headers=auth).status_code == 204
+    time.sleep(PRINCIPALS.ttl + 0.5)  # the documented bound
+    codes = {httpx.get(api + "/users/self", headers=mine).status_code for _ in range(20)}
+    assert codes == {401}
+
+
+def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
+    """SIGKILL of the parent (no chance to stop its workers) leaves no worker on the port."""
+    with ExitStack() as stack:
+        env = dict(os.environ)
+        if postgres := os.environ.get(POSTGRES_ENV):
+            env["BUCKETRY_DATABASE_URL"] = stack.enter_context(fresh_postgres_database(postgres))
+        serving = _serve_two(tmp_path / "data", env)
+        api, _, pid = next(serving)
+        workers = _workers(pid)
+        os.kill(pid, signal.SIGKILL)
+        _, alive = psutil.wait_procs(workers, timeout=20)
+        assert not alive, f"workers still running: {alive}"
+        assert not _up(api)
+        serving.close()
