@@ -9,6 +9,7 @@ from . import (
     batch,
     blobs,
     buckets,
+    connections,
     credentials,
     projects,
     signed,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     zips.router,
     projects.router,
     assets.router,
+    connections.router,
 ]
