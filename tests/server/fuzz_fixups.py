@@ -101,9 +101,21 @@ def _import_body(body: dict[str, object]) -> None:
         body["name"] = f"fuzz-import-{next(_IMPORTS)}"
 
 
+def _connection_body(body: dict[str, object]) -> None:
+    """A schema-valid connection made acceptable: folder segments that are not empty, ``.``
+    or ``..`` and globs without a reversed class range (rules JSON Schema cannot say) keep
+    their number of items."""
+    for name, make in (("selected_folders", "f{}"), ("include", "**/*.x{}"), ("exclude", "z{}/**")):
+        items = body.get(name)
+        if isinstance(items, list):
+            body[name] = [make.format(i) for i in range(len(items))]
+
+
 def _body(case: schemathesis.Case) -> None:
     if case.operation.path == "/buckets/import" and isinstance(case.body, dict):
         _import_body(case.body)
+    if case.operation.path == "/connections" and isinstance(case.body, dict):
+        _connection_body(case.body)
     if case.operation.path.endswith("/complete") and isinstance(case.body, dict):
         parts = case.body.get("parts")
         if isinstance(parts, list) and all(isinstance(p, dict) for p in parts):
