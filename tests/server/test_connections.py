@@ -211,3 +211,37 @@ def test_small_pages_never_read_back_new_assets(
     assert result["plan"]["unchanged"] == 10 and result["plan"]["to_remove_count"] == 0
     assert len(asset_keys(alice, project)) == 20
     assert result["connection"]["number_of_assets"] == 20
+
+
+def test_concurrent_syncs_never_duplicate(
+    server: LiveServer, users: dict[str, str], unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two syncs of one connection at once (pages of 5, so they interleave): each answers 200
+    or 409 ``sync_conflict``, no asset is created twice and a third sync completes the set."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bucketry_server.connections import diff
+
+    monkeypatch.setattr(diff, "PAGE", 5)
+    with client_for(server, users["alice"]) as api:
+        bucket = new_bucket(api, f"con-{unique}")
+        put(api, bucket, *[f"k{i:03}" for i in range(60)])
+        project = new_project(api)
+        con = connect(api, project, bucket)
+
+        def run() -> int:
+            with client_for(server, users["alice"]) as c:
+                r = c.post(f"/connections/{con['id']}/sync", json={})
+                assert r.status_code in (200, 409), r.text
+                if r.status_code == 409:
+                    assert r.json()["code"] == "sync_conflict"
+                return r.status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = list(pool.map(lambda _: run(), range(2)))
+        assert 200 in statuses
+        final = sync(api, con["id"], delete_extraneous_files=True)
+        assert final["removed"] == 0
+        assets = asset_keys(api, project)
+        assert sorted(assets) == [f"k{i:03}" for i in range(60)]
+        assert final["connection"]["number_of_assets"] == 60
