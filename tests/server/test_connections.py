@@ -245,3 +245,23 @@ def test_concurrent_syncs_never_duplicate(
         assets = asset_keys(api, project)
         assert sorted(assets) == [f"k{i:03}" for i in range(60)]
         assert final["connection"]["number_of_assets"] == 60
+
+
+def test_non_ascii_keys_merge_in_one_order(
+    alice: httpx.Client, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listing and asset side agree on byte order for keys beyond ASCII (upper case, accents,
+    CJK, an emoji), across page boundaries: a re-sync finds every key unchanged."""
+    from bucketry_server.connections import diff
+
+    monkeypatch.setattr(diff, "PAGE", 3)
+    keys = ["Z", "a", "a b", "a-b", "a/b", "é.txt", "ä/1", "z", "日本/x", "\U0001f600.png", "~"]
+    bucket = new_bucket(alice, f"con-{unique}")
+    put(alice, bucket, *keys)
+    project = new_project(alice)
+    con = connect(alice, project, bucket)
+    assert sync(alice, con["id"])["added"] == len(keys)
+    again = sync(alice, con["id"], delete_extraneous_files=True)
+    assert (again["added"], again["removed"]) == (0, 0), again["plan"]
+    assert again["plan"]["unchanged"] == len(keys)
+    assert sorted(asset_keys(alice, project)) == sorted(keys)
