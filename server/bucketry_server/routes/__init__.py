@@ -11,6 +11,7 @@ from . import (
     buckets,
     connections,
     credentials,
+    operations,
     projects,
     signed,
     system,
@@ -32,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     projects.router,
     assets.router,
     connections.router,
+    operations.router,
 ]
