@@ -5,7 +5,9 @@ deleting a connection (assets stay, unlinked) and bad input."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -265,3 +267,60 @@ def test_non_ascii_keys_merge_in_one_order(
     assert (again["added"], again["removed"]) == (0, 0), again["plan"]
     assert again["plan"]["unchanged"] == len(keys)
     assert sorted(asset_keys(alice, project)) == sorted(keys)
+
+
+def _finished(api: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
+    """Poll an operation until it ends (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while operation["status"] not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+        assert time.monotonic() < deadline, operation
+        time.sleep(0.05)
+        operation = api.get(f"/operations/{operation['id']}").json()
+    return operation
+
+
+def test_large_or_asked_sync_runs_as_operation(
+    alice: httpx.Client, unique: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the threshold (lowered to 5 objects) a sync answers 202 with a CONNECTION_SYNC
+    operation whose result and progress tell what it did; ``as_operation`` asks for one on a
+    small bucket; a dry run never becomes one."""
+    from bucketry_server.connections import sync as sync_module
+
+    monkeypatch.setattr(sync_module, "OPERATION_THRESHOLD", 5)
+    bucket = new_bucket(alice, f"con-{unique}")
+    put(alice, bucket, *[f"k{i}" for i in range(8)])
+    project = new_project(alice)
+    con = connect(alice, project, bucket)
+    dry = sync(alice, con["id"], dry_run=True)
+    assert dry["plan"]["to_add_count"] == 8
+    r = alice.post(f"/connections/{con['id']}/sync", json={})
+    assert r.status_code == 202, r.text
+    assert r.json()["kind"] == "CONNECTION_SYNC"
+    assert r.json()["params"]["connection_id"] == con["id"]
+    done = _finished(alice, r.json())
+    assert done["status"] == "SUCCEEDED", done
+    assert done["result"]["added"] == 8 and done["result"]["number_of_assets"] == 8
+    assert done["progress"]["done"] == 8
+    assert len(asset_keys(alice, project)) == 8
+
+    remove(alice, bucket, "k0", "k1", "k2", "k3")
+    small = connect(alice, project, bucket, selected_folders=["none"])
+    r = alice.post(f"/connections/{small['id']}/sync", json={"as_operation": True})
+    assert r.status_code == 202 and _finished(alice, r.json())["status"] == "SUCCEEDED"
+    r = alice.post(
+        "/operations",
+        json={
+            "kind": "CONNECTION_SYNC",
+            "connection_id": con["id"],
+            "delete_extraneous_files": True,
+        },
+    )
+    assert r.status_code == 202, r.text
+    done = _finished(alice, r.json())
+    assert done["result"]["removed"] == 4 and done["result"]["unchanged"] == 4
+    assert sorted(asset_keys(alice, project)) == ["k4", "k5", "k6", "k7"]
+    r = alice.post("/operations", json={"kind": "CONNECTION_SYNC", "connection_id": "con_nope"})
+    assert r.status_code == 404
+    r = alice.post("/operations", json={"kind": "CONNECTION_SYNC", "source": "bkt://x/y"})
+    assert r.status_code == 400 and "source" in r.json()["detail"]

@@ -17,11 +17,14 @@ class ConnectionSyncRequest:
         dry_run (bool | Unset): Return the plan and change nothing. Default: False.
         delete_extraneous_files (bool | Unset): Remove assets whose files are gone. Default: False.
         plan_limit (int | Unset): Items listed on each side of the returned plan. Default: 100.
+        as_operation (bool | Unset): Run the sync as a CONNECTION_SYNC operation (202) even for a small bucket; ignored
+            for a dry run. Default: False.
     """
 
     dry_run: bool | Unset = False
     delete_extraneous_files: bool | Unset = False
     plan_limit: int | Unset = 100
+    as_operation: bool | Unset = False
 
     def to_dict(self) -> dict[str, Any]:
         dry_run = self.dry_run
@@ -29,6 +32,8 @@ class ConnectionSyncRequest:
         delete_extraneous_files = self.delete_extraneous_files
 
         plan_limit = self.plan_limit
+
+        as_operation = self.as_operation
 
         field_dict: dict[str, Any] = {}
 
@@ -39,6 +44,8 @@ class ConnectionSyncRequest:
             field_dict["delete_extraneous_files"] = delete_extraneous_files
         if plan_limit is not UNSET:
             field_dict["plan_limit"] = plan_limit
+        if as_operation is not UNSET:
+            field_dict["as_operation"] = as_operation
 
         return field_dict
 
@@ -51,10 +58,13 @@ class ConnectionSyncRequest:
 
         plan_limit = d.pop("plan_limit", UNSET)
 
+        as_operation = d.pop("as_operation", UNSET)
+
         connection_sync_request = cls(
             dry_run=dry_run,
             delete_extraneous_files=delete_extraneous_files,
             plan_limit=plan_limit,
+            as_operation=as_operation,
         )
 
         return connection_sync_request

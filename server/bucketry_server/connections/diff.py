@@ -213,12 +213,14 @@ async def run_diff(
     on_add: AddBatch | None = None,
     on_remove: RemoveBatch | None = None,
     check: Callable[[], Awaitable[None]] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Plan:
     """Merge the bucket listing with the connection's assets and return the plan.
 
     ``below`` bounds the asset side (an id from :func:`..assets.rows.ordered_id` taken at the
     start). ``on_add``/``on_remove`` receive batches to apply (None: a pure diff that writes
-    nothing); ``check`` is awaited between pages (an operation's cancel check). ``limit``
+    nothing); ``check`` is awaited between pages (an operation's cancel check) and
+    ``progress`` called with the number of keys listed since its last call. ``limit``
     caps the items listed in the plan, never its counts. Raises what the backend raises."""
     plan = Plan(limit=limit)
     selection = Selection.of(con.selected_folders, con.include, con.exclude)
@@ -227,8 +229,11 @@ async def run_diff(
     held = await anext(held_iter, None)
     async for key, size in listed_files(backend, selection):
         plan.listed += 1
-        if check is not None and plan.listed % PAGE == 0:
-            await check()
+        if plan.listed % PAGE == 0:
+            if check is not None:
+                await check()
+            if progress is not None:
+                progress(PAGE)
         while held is not None and held.key < key:
             await batcher.remove(held)
             held = await anext(held_iter, None)
@@ -242,4 +247,6 @@ async def run_diff(
         held = await anext(held_iter, None)
     await batcher.flush_adds()
     await batcher.flush_removes()
+    if progress is not None and plan.listed % PAGE:
+        progress(plan.listed % PAGE)
     return plan

@@ -15,6 +15,7 @@ same read-only diff, and the connection is not even re-read for update.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -33,8 +34,21 @@ from ..timeutil import utcnow
 from .diff import Held, Plan, run_diff
 from .service import connection_bucket, connection_json, get_connection
 
+#: A sync of a bucket known to hold more objects than this runs as a CONNECTION_SYNC operation.
+OPERATION_THRESHOLD = 5000
 
-def _load(db: Database, p: Principal, connection_id: str) -> tuple[Connection, Bucket]:
+
+def runs_as_operation(state: AppState, p: Principal, connection_id: str, asked: bool) -> bool:
+    """Whether a (real) sync of ``connection_id`` runs as an operation: when ``asked``, or
+    when its bucket's recorded object count is over :data:`OPERATION_THRESHOLD`. Raises
+    ``NotFound`` as :func:`diff_connection`."""
+    _, bucket = load_checked(state.db, p, connection_id)
+    return asked or bucket.object_count > OPERATION_THRESHOLD
+
+
+def load_checked(db: Database, p: Principal, connection_id: str) -> tuple[Connection, Bucket]:
+    """The connection (visible to ``p``) and its bucket (still readable by ``p``); raises
+    ``NotFound`` otherwise."""
     with db.session() as s:
         con = get_connection(s, p, connection_id)
         return con, connection_bucket(s, p, con)
@@ -44,7 +58,7 @@ async def diff_connection(state: AppState, p: Principal, connection_id: str, *, 
     """The plan of connection ``connection_id`` (read only). Raises ``NotFound`` for a
     connection whose project the caller cannot see or whose bucket it can no longer read,
     and the backend's errors (e.g. 502 ``provider_unreachable``)."""
-    con, bucket = await anyio.to_thread.run_sync(_load, state.db, p, connection_id)
+    con, bucket = await anyio.to_thread.run_sync(load_checked, state.db, p, connection_id)
     backend = backend_for(state, bucket)
     return await run_diff(state.db, con, backend, below=ordered_id("ast"), limit=limit)
 
@@ -141,14 +155,17 @@ async def sync_connection(
     dry_run: bool,
     delete_extraneous_files: bool,
     limit: int,
+    check: Callable[[], Awaitable[None]] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Synchronise connection ``connection_id``; returns the spec's ``ConnectionSyncResult``.
 
     ``dry_run`` computes the plan and writes nothing; otherwise new files become assets and,
     with ``delete_extraneous_files``, assets whose files are gone are deleted. ``limit`` caps
-    the plan's listed items. Raises ``NotFound`` as :func:`diff_connection`, ``Conflict``
+    the plan's listed items; ``check`` and ``progress`` are an operation's hooks (see
+    :func:`.diff.run_diff`). Raises ``NotFound`` as :func:`diff_connection`, ``Conflict``
     (``sync_conflict``) when a concurrent writer created the same assets, and backend errors."""
-    con, bucket = await anyio.to_thread.run_sync(_load, state.db, p, connection_id)
+    con, bucket = await anyio.to_thread.run_sync(load_checked, state.db, p, connection_id)
     backend = backend_for(state, bucket)
     if dry_run:
         plan = await run_diff(state.db, con, backend, below=ordered_id("ast"), limit=limit)
@@ -168,6 +185,8 @@ async def sync_connection(
         limit=limit,
         on_add=writer.on_add,
         on_remove=writer.on_remove,
+        check=check,
+        progress=progress,
     )
     stored = await anyio.to_thread.run_sync(writer.finish)
     return {

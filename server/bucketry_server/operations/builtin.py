@@ -3,6 +3,6 @@ kind module is added here (one import line)."""
 
 from __future__ import annotations
 
-from . import copying, deleting
+from . import connection_sync, copying, deleting
 
-__all__ = ["copying", "deleting"]
+__all__ = ["connection_sync", "copying", "deleting"]

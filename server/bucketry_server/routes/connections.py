@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from ..connections import service
-from ..connections.sync import diff_connection, sync_connection
+from ..connections.sync import diff_connection, runs_as_operation, sync_connection
+from ..operations.service import create_operation
 from .deps import CurrentPrincipal, State
 from .params import Cursor, IdPath, JsonInt, PageSize, Text, no_null_body
 
@@ -34,6 +37,7 @@ class ConnectionSyncRequest(BaseModel):
     dry_run: bool = False
     delete_extraneous_files: bool = False
     plan_limit: Annotated[JsonInt, Field(ge=0, le=10000)] = 100
+    as_operation: bool = False
 
 
 @router.get("/connections", tags=["connections"])
@@ -93,16 +97,28 @@ async def connections_diff(
     return plan.json()
 
 
-@router.post("/connections/{connection_id}/sync", tags=["connections"])
+@router.post("/connections/{connection_id}/sync", tags=["connections"], response_model=None)
 async def connections_sync(
     connection_id: IdPath,
     p: CurrentPrincipal,
     state: State,
     body: Annotated[ConnectionSyncRequest | None, Body()] = None,
     _: Annotated[None, Depends(no_null_body)] = None,
-) -> dict[str, Any]:
-    """Apply the diff (or, with ``dry_run``, return it and change nothing)."""
+) -> dict[str, Any] | JSONResponse:
+    """Apply the diff (or, with ``dry_run``, return it and change nothing). A real sync of a
+    large bucket, or one with ``as_operation``, is started as a CONNECTION_SYNC operation
+    (202 with the operation to poll)."""
     req = body or ConnectionSyncRequest()
+    if not req.dry_run and await run_in_threadpool(
+        runs_as_operation, state, p, connection_id, req.as_operation
+    ):
+        request = {
+            "kind": "CONNECTION_SYNC",
+            "connection_id": connection_id,
+            "delete_extraneous_files": req.delete_extraneous_files,
+        }
+        created, _new = await create_operation(state, p, request)
+        return JSONResponse(created, status_code=202)
     return await sync_connection(
         state,
         p,

@@ -22,6 +22,7 @@ from ...models.connection_diff import ConnectionDiff
 from ...models.connection_page import ConnectionPage
 from ...models.connection_sync_request import ConnectionSyncRequest
 from ...models.connection_sync_result import ConnectionSyncResult
+from ...models.operation import Operation
 from ...models.problem import Problem
 from ...types import UNSET, File, Unset
 from . import connections_create as _connections_create
@@ -177,7 +178,7 @@ class ConnectionsApi:
         connection_id: str,
         *,
         body: ConnectionSyncRequest | Unset = UNSET,
-    ) -> tuple[ConnectionSyncResult, httpx.Response]:
+    ) -> tuple[ConnectionSyncResult | Operation, httpx.Response]:
         """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
 
         ``POST /connections/{connection_id}/sync`` (operation ``connections_sync``).
@@ -196,7 +197,7 @@ class ConnectionsApi:
         )
         raise_for_status(response)
         data = _connections_sync._parse_response(client=self._client, response=response)
-        return cast("ConnectionSyncResult", data), response
+        return cast("ConnectionSyncResult | Operation", data), response
 
 
 __all__ = ["ConnectionsApi"]
