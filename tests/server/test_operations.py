@@ -235,7 +235,8 @@ def test_delete_prefix_dry_run_then_real(ops: Ops) -> None:
         ),
         ({"kind": "DELETE_PREFIX", "source": "bkt://checks/"}, 400, "empty_prefix"),
         ({"kind": "DELETE_PREFIX", "source": "bkt://checks/a"}, 400, "invalid_parameter"),
-        ({"kind": "CONNECTION_SYNC", "connection_id": "con_x"}, 501, "not_implemented"),
+        ({"kind": "CONNECTION_SYNC", "connection_id": "con_x"}, 404, "not_found"),
+        ({"kind": "CONNECTION_SYNC"}, 400, "invalid_parameter"),
     ],
 )
 def test_bad_requests_store_nothing(ops: Ops, body: dict[str, Any], status: int, code: str) -> None:

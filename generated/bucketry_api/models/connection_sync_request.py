@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -17,24 +16,36 @@ class ConnectionSyncRequest:
     Attributes:
         dry_run (bool | Unset): Return the plan and change nothing. Default: False.
         delete_extraneous_files (bool | Unset): Remove assets whose files are gone. Default: False.
+        plan_limit (int | Unset): Items listed on each side of the returned plan. Default: 100.
+        as_operation (bool | Unset): Run the sync as a CONNECTION_SYNC operation (202) even for a small bucket; ignored
+            for a dry run. Default: False.
     """
 
     dry_run: bool | Unset = False
     delete_extraneous_files: bool | Unset = False
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    plan_limit: int | Unset = 100
+    as_operation: bool | Unset = False
 
     def to_dict(self) -> dict[str, Any]:
         dry_run = self.dry_run
 
         delete_extraneous_files = self.delete_extraneous_files
 
+        plan_limit = self.plan_limit
+
+        as_operation = self.as_operation
+
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if dry_run is not UNSET:
             field_dict["dry_run"] = dry_run
         if delete_extraneous_files is not UNSET:
             field_dict["delete_extraneous_files"] = delete_extraneous_files
+        if plan_limit is not UNSET:
+            field_dict["plan_limit"] = plan_limit
+        if as_operation is not UNSET:
+            field_dict["as_operation"] = as_operation
 
         return field_dict
 
@@ -45,26 +56,15 @@ class ConnectionSyncRequest:
 
         delete_extraneous_files = d.pop("delete_extraneous_files", UNSET)
 
+        plan_limit = d.pop("plan_limit", UNSET)
+
+        as_operation = d.pop("as_operation", UNSET)
+
         connection_sync_request = cls(
             dry_run=dry_run,
             delete_extraneous_files=delete_extraneous_files,
+            plan_limit=plan_limit,
+            as_operation=as_operation,
         )
 
-        connection_sync_request.additional_properties = d
         return connection_sync_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import copying, deleting, export, url_import
+from . import connection_sync, copying, deleting, export, url_import
 from .adapters import keyed, single
 from .kinds import register
 
@@ -23,4 +23,4 @@ IMPORT_URL = register(
 )
 EXPORT = register(keyed("EXPORT", export.validate_export, export.run_export, _export_source))
 
-__all__ = ["EXPORT", "IMPORT_URL", "copying", "deleting"]
+__all__ = ["EXPORT", "IMPORT_URL", "connection_sync", "copying", "deleting"]

@@ -9,6 +9,7 @@ from . import (
     batch,
     blobs,
     buckets,
+    connections,
     credentials,
     operations,
     projects,
@@ -31,5 +32,6 @@ ROUTERS: list[APIRouter] = [
     zips.router,
     projects.router,
     assets.router,
+    connections.router,
     operations.router,
 ]

@@ -22,6 +22,7 @@ from ...models.connection_diff import ConnectionDiff
 from ...models.connection_page import ConnectionPage
 from ...models.connection_sync_request import ConnectionSyncRequest
 from ...models.connection_sync_result import ConnectionSyncResult
+from ...models.operation import Operation
 from ...models.problem import Problem
 from ...types import UNSET, File, Unset
 from . import connections_create as _connections_create
@@ -149,6 +150,8 @@ class ConnectionsApi:
     def diff(
         self,
         connection_id: str,
+        *,
+        plan_limit: int | Unset = 100,
     ) -> tuple[ConnectionDiff, httpx.Response]:
         """Compute the differences between the bucket's files and the project's assets.
 
@@ -163,6 +166,7 @@ class ConnectionsApi:
         response = self._client.get_httpx_client().request(
             **_connections_diff._get_kwargs(
                 connection_id=connection_id,
+                plan_limit=plan_limit,
             )
         )
         raise_for_status(response)
@@ -174,7 +178,7 @@ class ConnectionsApi:
         connection_id: str,
         *,
         body: ConnectionSyncRequest | Unset = UNSET,
-    ) -> tuple[ConnectionSyncResult, httpx.Response]:
+    ) -> tuple[ConnectionSyncResult | Operation, httpx.Response]:
         """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
 
         ``POST /connections/{connection_id}/sync`` (operation ``connections_sync``).
@@ -193,7 +197,7 @@ class ConnectionsApi:
         )
         raise_for_status(response)
         data = _connections_sync._parse_response(client=self._client, response=response)
-        return cast("ConnectionSyncResult", data), response
+        return cast("ConnectionSyncResult | Operation", data), response
 
 
 __all__ = ["ConnectionsApi"]

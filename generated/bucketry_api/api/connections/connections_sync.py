@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.connection_sync_request import ConnectionSyncRequest
 from ...models.connection_sync_result import ConnectionSyncResult
+from ...models.operation import Operation
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -37,11 +38,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ConnectionSyncResult | Problem | None:
+) -> ConnectionSyncResult | Operation | Problem | None:
     if response.status_code == 200:
         response_200 = ConnectionSyncResult.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 202:
+        response_202 = Operation.from_dict(response.json())
+
+        return response_202
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -78,10 +84,25 @@ def _parse_response(
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 501:
         response_501 = Problem.from_dict(response.json())
 
         return response_501
+
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 504:
+        response_504 = Problem.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -91,7 +112,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ConnectionSyncResult | Problem]:
+) -> Response[ConnectionSyncResult | Operation | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -105,8 +126,17 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ConnectionSyncRequest | Unset = UNSET,
-) -> Response[ConnectionSyncResult | Problem]:
+) -> Response[ConnectionSyncResult | Operation | Problem]:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
@@ -117,7 +147,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConnectionSyncResult | Problem]
+        Response[ConnectionSyncResult | Operation | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -137,8 +167,17 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: ConnectionSyncRequest | Unset = UNSET,
-) -> ConnectionSyncResult | Problem | None:
+) -> ConnectionSyncResult | Operation | Problem | None:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
@@ -149,7 +188,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConnectionSyncResult | Problem
+        ConnectionSyncResult | Operation | Problem
     """
 
     return sync_detailed(
@@ -164,8 +203,17 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: ConnectionSyncRequest | Unset = UNSET,
-) -> Response[ConnectionSyncResult | Problem]:
+) -> Response[ConnectionSyncResult | Operation | Problem]:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
@@ -176,7 +224,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ConnectionSyncResult | Problem]
+        Response[ConnectionSyncResult | Operation | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -194,8 +242,17 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: ConnectionSyncRequest | Unset = UNSET,
-) -> ConnectionSyncResult | Problem | None:
+) -> ConnectionSyncResult | Operation | Problem | None:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
@@ -206,7 +263,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ConnectionSyncResult | Problem
+        ConnectionSyncResult | Operation | Problem
     """
 
     return (
