@@ -57,10 +57,14 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
         "X-Request-ID req_",
         "sha256 of all 10 files match the originals and the server",
         "again with update=True: 0 downloaded, 10 skipped, 0 failed",
-        "Tour complete: 10 steps",
+        # step 11: one server-side COPY operation of the whole prefix, waited on
+        "copied 10 blobs, 80.1 MiB, skipped 0",
+        "all 10 blobs under backup/ match their sources (size and sha256)",
+        "dry run matched 10, then deleted 10",
+        "Tour complete: 11 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
-    assert out.count(" ok (") == 10
+    assert out.count(" ok (") == 11
 
     resumed = re.search(
         r"rerun of the same call: sent (\d+) parts .* reused (\d+), resumed=True", out

@@ -21,6 +21,10 @@ from .errors import (  # noqa: E402
     GatewayTimeoutError,
     IntegrityError,
     NotFoundError,
+    OperationCancelledError,
+    OperationError,
+    OperationFailed,
+    OperationTimeoutError,
     PayloadTooLargeError,
     PermissionDeniedError,
     PreconditionFailedError,
@@ -42,6 +46,7 @@ from .resources.buckets import Bucket  # noqa: E402
 from .resources.buckets_repo import BucketsRepo  # noqa: E402
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.imported import ContentEntry, StatusReport  # noqa: E402
+from .resources.operations import Operation, OperationProgress, OperationsRepo  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
 from .resources.usage import BucketUsage, Usage  # noqa: E402
 from .resources.zips import (  # noqa: E402
@@ -76,6 +81,13 @@ __all__ = [
     "GatewayTimeoutError",
     "IntegrityError",
     "NotFoundError",
+    "Operation",
+    "OperationCancelledError",
+    "OperationError",
+    "OperationFailed",
+    "OperationProgress",
+    "OperationTimeoutError",
+    "OperationsRepo",
     "Pager",
     "PayloadTooLargeError",
     "PermissionDeniedError",

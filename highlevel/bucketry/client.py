@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .resources.buckets import Bucket
     from .resources.buckets_repo import BucketsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
+    from .resources.operations import OperationsRepo
     from .resources.usage import Usage
     from .sync import SyncPlan, SyncResult
     from .transfer.options import TransferOptions
@@ -102,10 +103,13 @@ class Client:
 
         from .resources.buckets_repo import BucketsRepo
         from .resources.credentials import CredentialsRepo, TokensRepo
+        from .resources.operations import OperationsRepo
 
         self.buckets: BucketsRepo = BucketsRepo(self)
         self.credentials: CredentialsRepo = CredentialsRepo(self)
         self.tokens: TokensRepo = TokensRepo(self)
+        #: Server-side operations: copy, import from a URL, export, delete a prefix.
+        self.operations: OperationsRepo = OperationsRepo(self)
 
     def __repr__(self) -> str:  # never shows the token
         return f"Client(url={self.url!r}, organization={self.organization!r})"

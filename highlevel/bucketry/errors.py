@@ -162,6 +162,75 @@ class GatewayTimeoutError(ServerError, TimeoutError):
     status_code = 504
 
 
+class OperationError(BucketryError):
+    """A server-side operation (``client.operations``) did not succeed. ``operation_id`` names
+    it; ``operation`` is the :class:`~bucketry.Operation` as last seen (``None`` after
+    unpickling)."""
+
+    def __init__(self, message: str, *, operation_id: str, operation: Any = None) -> None:
+        super().__init__(message)
+        self.operation_id = operation_id
+        self.operation = operation
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_operation, (type(self), str(self), self.operation_id, {}))
+
+
+class OperationFailed(OperationError):
+    """The operation ended FAILED; ``problem`` is the server's problem details (``code``,
+    ``detail``, ``status``), e.g. ``code == "not_found"`` when its source vanished."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation_id: str,
+        problem: dict[str, Any] | None = None,
+        operation: Any = None,
+    ) -> None:
+        super().__init__(message, operation_id=operation_id, operation=operation)
+        self.problem: dict[str, Any] = dict(problem or {})
+
+    @property
+    def code(self) -> str | None:
+        """The problem's machine-readable ``code`` (e.g. ``"not_found"``), if any."""
+        value = self.problem.get("code")
+        return value if isinstance(value, str) else None
+
+    @property
+    def detail(self) -> str | None:
+        """The problem's human-readable ``detail``, if any."""
+        value = self.problem.get("detail")
+        return value if isinstance(value, str) else None
+
+    @property
+    def status_code(self) -> int | None:
+        """The HTTP status the server gives the failure (404, 403, 500...), if any."""
+        value = self.problem.get("status")
+        return value if isinstance(value, int) else None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_operation,
+            (type(self), str(self), self.operation_id, {"problem": self.problem}),
+        )
+
+
+class OperationCancelledError(OperationError):
+    """The operation ended CANCELLED (someone called ``cancel()``, here or elsewhere)."""
+
+
+class OperationTimeoutError(OperationError, TimeoutError):
+    """``Operation.wait(timeout=...)`` gave up; the operation itself goes on (also a
+    ``TimeoutError``): wait again, or ``cancel()`` it."""
+
+
+def _rebuild_operation(
+    cls: type[OperationError], message: str, operation_id: str, extra: dict[str, Any]
+) -> OperationError:
+    return cls(message, operation_id=operation_id, **extra)
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     cls.status_code: cls
     for cls in (

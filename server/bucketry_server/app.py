@@ -35,6 +35,7 @@ from .middleware import (
     RequestIdMiddleware,
     UnhandledErrorMiddleware,
 )
+from .operations.engine import Engine
 from .problems import problem_response, status_of
 from .routes import ROUTERS
 from .routes.deps import State, get_principal
@@ -77,9 +78,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.bucketry = state
         await maintenance.sweep_at_start(state)
         janitor = asyncio.create_task(maintenance.run_periodically(state))
+        engine = Engine(state)
+        app.state.operations = engine
+        state.wake_operations = engine.wake
+        await engine.start()
         try:
             yield
         finally:
+            await engine.stop()
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await janitor

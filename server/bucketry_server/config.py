@@ -46,6 +46,21 @@ class Settings:
     remote_sort_limit: int = 100_000
     #: Largest body an ``import_url`` operation fetches (Content-Length and streamed bytes).
     import_url_max_bytes: int = 5 * 1024**3  # 5 GiB
+    #: Operation engine (``operations/``): async workers in this process (0: run none, e.g.
+    #: an instance that only serves requests), running chunks per owner across all instances,
+    #: a worker's lease (a dead worker's chunk is re-run after it), the heartbeat that renews
+    #: it and persists progress, runs of one chunk before the operation fails, the idle poll.
+    operation_workers: int = 4
+    operation_owner_concurrency: int = 2
+    operation_lease_seconds: float = 30.0
+    operation_heartbeat_seconds: float = 0.5
+    operation_max_attempts: int = 3
+    operation_poll_seconds: float = 2.0
+    #: Planners cut a prefix operation's chunk after this many keys or bytes.
+    operation_chunk_items: int = 1000
+    operation_chunk_bytes: int = 1024**3
+    #: PENDING or RUNNING operations one user may have at once (more: 429).
+    operation_max_active: int = 100
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -69,6 +84,19 @@ class Settings:
             s.remote_sort_limit = int(v)
         if (v := _env("IMPORT_URL_MAX_BYTES")) is not None:
             s.import_url_max_bytes = int(v)
+        for name in (
+            "workers",
+            "owner_concurrency",
+            "max_attempts",
+            "chunk_items",
+            "chunk_bytes",
+            "max_active",
+        ):
+            if (v := _env(f"OPERATION_{name.upper()}")) is not None:
+                setattr(s, f"operation_{name}", int(v))
+        for name in ("lease_seconds", "heartbeat_seconds", "poll_seconds"):
+            if (v := _env(f"OPERATION_{name.upper()}")) is not None:
+                setattr(s, f"operation_{name}", float(v))
         for key, value in overrides.items():
             if value is None or value == []:
                 continue

@@ -102,6 +102,13 @@ class GatewayTimeout(DomainError):
     default_code = "gateway_timeout"
 
 
+class TooManyRequests(DomainError):
+    """The caller is over a rate or a bound (e.g. active operations); ``headers`` may carry a
+    ``Retry-After``."""
+
+    default_code = "too_many_requests"
+
+
 class NotServed(DomainError):
     """An operation of the contract that this server does not serve yet."""
 

@@ -280,3 +280,80 @@ class Label(Base):
     seconds_to_label: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (Index("ix_labels_asset_id", "asset_id", "id"),)
+
+
+class Operation(Base):
+    """A storage operation that outlives a request (``operations/``): what it does, whose it
+    is, where it stands. The operation's own lease is its planner's (splitting the work into
+    chunks); the chunks carry the leases of the workers that run them."""
+
+    __tablename__ = "operations"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"))
+    #: The token it was started with: chunks re-check access through it (None: gone).
+    token_id: Mapped[str | None] = mapped_column(String(40))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="PENDING")
+    items_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    items_total: Mapped[int | None] = mapped_column(BigInteger)
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_total: Mapped[int | None] = mapped_column(BigInteger)
+    error_status: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: All chunks are known (the planner finished); ``plan_after`` is where it resumes.
+    planned: Mapped[bool] = mapped_column(Boolean, default=False)
+    plan_after: Mapped[str | None] = mapped_column(KeyString)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        Index("ix_operations_owner_created", "owner_id", "created_at", "id"),
+        Index("ix_operations_org_created", "org_id", "created_at", "id"),
+        Index("ix_operations_status_planned", "status", "planned"),
+        UniqueConstraint("owner_id", "idempotency_key", name="uq_operations_owner_idem"),
+    )
+
+
+class OperationChunk(Base):
+    """One key range of an operation, run by one worker at a time under a lease; re-run from
+    ``checkpoint`` when the lease expires (up to the engine's attempt limit)."""
+
+    __tablename__ = "operation_chunks"
+    operation_id: Mapped[str] = mapped_column(
+        ForeignKey("operations.id", ondelete="CASCADE"), primary_key=True
+    )
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Copied from the operation: the per-owner concurrency bound counts running chunks.
+    owner_id: Mapped[str] = mapped_column(String(40))
+    range_after: Mapped[str | None] = mapped_column(KeyString)
+    range_last: Mapped[str | None] = mapped_column(KeyString)
+    status: Mapped[str] = mapped_column(String(12), default="PENDING")
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    items_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    items_total: Mapped[int | None] = mapped_column(BigInteger)
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_total: Mapped[int | None] = mapped_column(BigInteger)
+    #: The last key fully done (a re-run resumes after it), with the counters at that point.
+    checkpoint: Mapped[str | None] = mapped_column(KeyString)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    saved_items: Mapped[int] = mapped_column(BigInteger, default=0)
+    saved_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    __table_args__ = (
+        Index("ix_operation_chunks_status", "status", "lease_expires_at"),
+        Index("ix_operation_chunks_owner_status", "owner_id", "status"),
+    )

@@ -21,6 +21,7 @@ from .errors import (
     PreconditionFailed,
     RangeNotSatisfiable,
     TooLarge,
+    TooManyRequests,
     Unauthenticated,
     Unprocessable,
 )
@@ -36,6 +37,7 @@ STATUS: dict[type[DomainError], int] = {
     TooLarge: 413,
     RangeNotSatisfiable: 416,
     Unprocessable: 422,
+    TooManyRequests: 429,
     NotServed: 501,
     BadGateway: 502,
     GatewayTimeout: 504,

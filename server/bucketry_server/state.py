@@ -61,6 +61,9 @@ class AppState:
     #: Short-lived per-bucket state of imported buckets (open clients, last probe, last
     #: usage), by ``(kind, bucket id)``; see ``backends.remote.cache``.
     remote: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: Wakes this process's idle operation workers at once (set by the app when its engine
+    #: starts; other instances find new operations at their next poll).
+    wake_operations: Callable[[], None] = field(default=lambda: None)
 
     def __post_init__(self) -> None:
         parse_networks(self.settings.allowed_networks)  # a bad CIDR fails at start, not later

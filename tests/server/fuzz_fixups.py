@@ -11,6 +11,8 @@ rules below cannot be expressed, so a generated value can only satisfy them by l
 - blob listings: a delimiter (or ``recursive=false``) needs ``order_by=name``, and
   ``recursive=false`` means ``delimiter=/``;
 - completed parts are listed once each, by ascending part number;
+- an operation's ``source``/``destination`` are ``bkt://`` addresses of buckets that exist
+  (the seed), and only the kinds this server runs are accepted (others: 501);
 - zip member listings need a blob that is a zip archive (any other blob is a 422 ``not_a_zip``,
   which depends on the data, not on the request): they read the seeded ``ZIP_KEY``.
 
@@ -101,9 +103,23 @@ def _import_body(body: dict[str, object]) -> None:
         body["name"] = f"fuzz-import-{next(_IMPORTS)}"
 
 
+def _operation_body(body: dict[str, object]) -> None:
+    """A schema-valid operation made acceptable: a kind this server runs, with addresses in
+    the seed bucket that leave the seeded blobs alone (a copy of one of them, a delete of a
+    prefix that holds nothing)."""
+    if body.get("kind") == "DELETE_PREFIX":
+        body["source"] = "bkt://seed/fuzz-nothing/"
+    else:
+        body["kind"] = "COPY"
+        body["source"] = "bkt://seed/a/b.txt"
+        body["destination"] = "bkt://seed/fuzz-copies/"
+
+
 def _body(case: schemathesis.Case) -> None:
     if case.operation.path == "/buckets/import" and isinstance(case.body, dict):
         _import_body(case.body)
+    if case.operation.path == "/operations" and isinstance(case.body, dict):
+        _operation_body(case.body)
     if case.operation.path.endswith("/complete") and isinstance(case.body, dict):
         parts = case.body.get("parts")
         if isinstance(parts, list) and all(isinstance(p, dict) for p in parts):

@@ -32,7 +32,11 @@ class Operation:
         created_at (datetime.datetime):
         params (OperationParams | Unset): The request that started it.
         error (None | Problem | Unset):
-        result (None | OperationResultType0 | Unset): Kind-specific outcome.
+        result (None | OperationResultType0 | Unset): Kind-specific outcome, set when SUCCEEDED:
+            COPY `{copied, skipped, bytes}` (`bytes`: of the copied blobs);
+            DELETE_PREFIX `{dry_run, matched, deleted, bytes}` (`deleted` is 0 in a dry run;
+            `bytes`: deleted, or matched in a dry run).
+        cancel_requested (bool | Unset): A cancel was asked; the operation ends CANCELLED unless it finished first.
         started_at (datetime.datetime | None | Unset):
         finished_at (datetime.datetime | None | Unset):
     """
@@ -45,6 +49,7 @@ class Operation:
     params: OperationParams | Unset = UNSET
     error: None | Problem | Unset = UNSET
     result: None | OperationResultType0 | Unset = UNSET
+    cancel_requested: bool | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     finished_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -83,6 +88,8 @@ class Operation:
         else:
             result = self.result
 
+        cancel_requested = self.cancel_requested
+
         started_at: None | str | Unset
         if isinstance(self.started_at, Unset):
             started_at = UNSET
@@ -116,6 +123,8 @@ class Operation:
             field_dict["error"] = error
         if result is not UNSET:
             field_dict["result"] = result
+        if cancel_requested is not UNSET:
+            field_dict["cancel_requested"] = cancel_requested
         if started_at is not UNSET:
             field_dict["started_at"] = started_at
         if finished_at is not UNSET:
@@ -182,6 +191,8 @@ class Operation:
 
         result = _parse_result(d.pop("result", UNSET))
 
+        cancel_requested = d.pop("cancel_requested", UNSET)
+
         def _parse_started_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
@@ -225,6 +236,7 @@ class Operation:
             params=params,
             error=error,
             result=result,
+            cancel_requested=cancel_requested,
             started_at=started_at,
             finished_at=finished_at,
         )

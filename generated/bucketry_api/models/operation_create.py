@@ -18,8 +18,12 @@ class OperationCreate:
     COPY `source` and `destination` (`bkt://bucket/key` or `bkt://bucket/prefix/`);
     IMPORT_URL `url` (http/https; private and loopback addresses refused) and `destination`;
     EXPORT `source`, `destination` (an imported bucket, `bkt://…`) and `part_size_mb`;
-    DELETE_PREFIX `source` (`bkt://bucket/prefix/`);
+    DELETE_PREFIX `source` (`bkt://bucket/prefix/`, non-empty, ending in `/`) and `dry_run`;
     CONNECTION_SYNC `connection_id` and `delete_extraneous_files`.
+    A `source` or `destination` ending in `/` (or naming only a bucket) is a prefix: COPY
+    copies every key under it (a prefix goes to a prefix; a blob copied to a prefix keeps
+    its name). Everything is checked before the operation exists (buckets, access, keys);
+    a kind this server does not run answers 501.
 
         Attributes:
             kind (OperationKind): What an operation does.
@@ -29,7 +33,8 @@ class OperationCreate:
             part_size_mb (int | None | Unset):
             connection_id (None | str | Unset):
             delete_extraneous_files (bool | Unset):  Default: False.
-            overwrite (bool | Unset):  Default: True.
+            overwrite (bool | Unset): COPY: replace existing keys (false: skip them, counted in `skipped`). Default: True.
+            dry_run (bool | Unset): DELETE_PREFIX: count what would be deleted, delete nothing. Default: False.
     """
 
     kind: OperationKind
@@ -40,6 +45,7 @@ class OperationCreate:
     connection_id: None | str | Unset = UNSET
     delete_extraneous_files: bool | Unset = False
     overwrite: bool | Unset = True
+    dry_run: bool | Unset = False
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,6 +85,8 @@ class OperationCreate:
 
         overwrite = self.overwrite
 
+        dry_run = self.dry_run
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -100,6 +108,8 @@ class OperationCreate:
             field_dict["delete_extraneous_files"] = delete_extraneous_files
         if overwrite is not UNSET:
             field_dict["overwrite"] = overwrite
+        if dry_run is not UNSET:
+            field_dict["dry_run"] = dry_run
 
         return field_dict
 
@@ -157,6 +167,8 @@ class OperationCreate:
 
         overwrite = d.pop("overwrite", UNSET)
 
+        dry_run = d.pop("dry_run", UNSET)
+
         operation_create = cls(
             kind=kind,
             source=source,
@@ -166,6 +178,7 @@ class OperationCreate:
             connection_id=connection_id,
             delete_extraneous_files=delete_extraneous_files,
             overwrite=overwrite,
+            dry_run=dry_run,
         )
 
         operation_create.additional_properties = d

@@ -11,7 +11,12 @@ T = TypeVar("T", bound="OperationResultType0")
 
 @_attrs_define
 class OperationResultType0:
-    """Kind-specific outcome."""
+    """Kind-specific outcome, set when SUCCEEDED:
+    COPY `{copied, skipped, bytes}` (`bytes`: of the copied blobs);
+    DELETE_PREFIX `{dry_run, matched, deleted, bytes}` (`deleted` is 0 in a dry run;
+    `bytes`: deleted, or matched in a dry run).
+
+    """
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -1,11 +1,12 @@
-"""The ``bucketry`` command line: ls, cp, sync, rm, du (or usage) and buckets.
+"""The ``bucketry`` command line: ls, cp, sync, rm, du (or usage), buckets and ops.
 
 Remote locations are ``bkt://BUCKET[/KEY]`` URIs (:mod:`bucketry.uri`); anything else is a local
 path. The server and token come from ``--url``/``--token``, else ``BUCKETRY_URL``/
 ``BUCKETRY_TOKEN``, else the config file. Errors print one line on stderr and exit with 1; usage
 errors exit with 2. ``--json`` prints machine-readable output where a command has some.
-``cp`` and ``sync`` live in :mod:`.copying`, ``buckets`` in :mod:`.buckets`, shared helpers in
-:mod:`.common`.
+``cp`` and ``sync`` live in :mod:`.copying`, ``buckets`` in :mod:`.buckets`, ``ops`` (and the
+server-side operation behind ``cp -r`` between buckets and ``rm -r``) in :mod:`.operations`,
+shared helpers in :mod:`.common`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._version import __version__
+from ..uri import format_uri
 from .buckets import add_buckets_parser, cmd_buckets
 from .common import (
     UsageError,
@@ -28,6 +30,7 @@ from .common import (
     _when,
 )
 from .copying import cmd_cp, cmd_sync
+from .operations import add_ops_parser, delete_prefix
 
 if TYPE_CHECKING:
     from ..types import BlobInfo
@@ -96,17 +99,19 @@ def cmd_rm(args: argparse.Namespace) -> int:
         raise UsageError(
             "refusing to delete a whole bucket; use: bucketry buckets delete NAME --force"
         )
+    if args.recursive:  # one server-side DELETE_PREFIX operation
+        prefix = uri.key if uri.is_prefix else uri.key + "/"
+        return delete_prefix(_client(args), format_uri(uri.bucket, prefix), args)
+    if args.no_wait:
+        raise UsageError("--no-wait applies to rm -r (one server-side operation)")
     bucket = _client(args).bucket(uri.bucket)
-    if args.recursive:
-        count = bucket.rm(uri.key, recursive=True, dry_run=args.dry_run)
+    if uri.is_prefix:
+        raise UsageError(f"{args.target} is a prefix (use -r)")
+    if args.dry_run:
+        count = bucket.rm(uri.key, dry_run=True)
     else:
-        if uri.is_prefix:
-            raise UsageError(f"{args.target} is a prefix (use -r)")
-        if args.dry_run:
-            count = bucket.rm(uri.key, dry_run=True)
-        else:
-            bucket.blob(uri.key).delete()
-            count = 1
+        bucket.blob(uri.key).delete()
+        count = 1
     if args.json:
         _print_json({"deleted": count, "dry_run": args.dry_run})
     elif args.dry_run:
@@ -211,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="downloads: extract NAME.zip into NAME/ (safely); SRC may be a path inside a zip "
         "blob (bkt://B/out.zip/logs/stdout.txt)",
     )
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="bkt:// to bkt:// with -r: print the operation id, do not wait for it",
+    )
 
     p = add("sync", cmd_sync, "make DST mirror SRC (one local folder, one bkt:// prefix)")
     p.add_argument("src", metavar="SRC")
@@ -238,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-r", "--recursive", action="store_true", help="delete every key under the prefix"
     )
     p.add_argument("--dry-run", action="store_true", help="count what would be deleted")
+    p.add_argument(
+        "--no-wait", action="store_true", help="with -r: print the operation id, do not wait"
+    )
 
     p = add(
         "du", cmd_du, "space used by a bucket (computed by the server), a prefix, or all of yours"
@@ -247,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
 
     add_buckets_parser(sub, common, cmd_buckets)
+    add_ops_parser(sub, common)
     return parser
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..uri import BucketURI, is_bucket_uri
+from ..uri import BucketURI, format_uri, is_bucket_uri
 from .common import (
     UsageError,
     _client,
@@ -20,6 +20,7 @@ from .common import (
     _report_failed,
     _size,
 )
+from .operations import copy_prefix
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -28,9 +29,11 @@ if TYPE_CHECKING:
 def cmd_cp(args: argparse.Namespace) -> int:
     """``bucketry cp SRC DST``: upload, download or copy server-side; ``-`` as SRC reads
     stdin, as DST writes stdout. Returns the exit code (1 when a file failed)."""
+    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
+    if args.no_wait and not (src_remote and dst_remote and args.recursive):
+        raise UsageError("--no-wait applies to -r copies between buckets (one operation)")
     if args.src == "-" or args.dst == "-":
         return _copy_stdio(args)
-    src_remote, dst_remote = is_bucket_uri(args.src), is_bucket_uri(args.dst)
     if not src_remote and not dst_remote:
         raise UsageError(
             "one of SRC and DST must be a bkt:// URI (use your shell's cp for local copies)"
@@ -99,23 +102,20 @@ def _copy_stdio(args: argparse.Namespace) -> int:
 
 
 def _copy_remote(client: Client, src: BucketURI, dst: BucketURI, args: argparse.Namespace) -> int:
-    """Server-side copies (no bytes through this machine)."""
-    source = client.bucket(src.bucket)
-    target = client.bucket(dst.bucket)
-    pairs: list[tuple[str, str]]
+    """Server-side copies (no bytes through this machine): ``-r`` copies the prefix with one
+    COPY operation (:func:`.operations.copy_prefix`), else the one blob directly."""
     if args.recursive:
         src_prefix = src.key if src.is_prefix else src.key + "/"
         dst_prefix = dst.key if dst.is_prefix else dst.key + "/"
-        pairs = [
-            (info.key, dst_prefix + info.key[len(src_prefix) :])
-            for info in source.list(src_prefix, recursive=True)
-            if not info.key.endswith("/")
-        ]
-    else:
-        if src.is_prefix:
-            raise UsageError(f"{src} is a prefix (use -r)")
-        key = dst.child(src.key.rsplit("/", 1)[-1]).key if dst.is_prefix else dst.key
-        pairs = [(src.key, key)]
+        return copy_prefix(
+            client, format_uri(src.bucket, src_prefix), format_uri(dst.bucket, dst_prefix), args
+        )
+    if src.is_prefix:
+        raise UsageError(f"{src} is a prefix (use -r)")
+    source = client.bucket(src.bucket)
+    target = client.bucket(dst.bucket)
+    key = dst.child(src.key.rsplit("/", 1)[-1]).key if dst.is_prefix else dst.key
+    pairs = [(src.key, key)]
     failures = 0
     for src_key, dst_key in pairs:
         try:

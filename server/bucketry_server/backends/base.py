@@ -192,6 +192,16 @@ class BucketBackend(Protocol):
         """Copy ``source`` (a blob of this or another bucket of the same backend) to ``key``."""
         ...
 
+    async def copy_many(
+        self, pairs: Sequence[tuple[BlobRecord, str]], *, overwrite: bool
+    ) -> list[BlobRecord | None]:
+        """Copy each ``(source, key)`` (sources of this or another bucket of the same backend)
+        as :meth:`copy` does, committed together where the backend can (one transaction for
+        a managed bucket); per pair its record, or None if the key existed and ``overwrite``
+        is False. Raises ``ObjectMissingError`` if a source vanished (nothing committed, for
+        a backend that commits together)."""
+        ...
+
     async def compose(
         self,
         key: str,

@@ -55,6 +55,12 @@ class UnservedBackend(ManagedBackend):
         """Refused (``not_managed``)."""
         self._refuse()
 
+    async def copy_many(
+        self, pairs: Sequence[tuple[BlobRecord, str]], *, overwrite: bool
+    ) -> NoReturn:
+        """Refused (``not_managed``)."""
+        self._refuse()
+
     async def compose(
         self,
         key: str,

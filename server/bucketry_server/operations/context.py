@@ -29,6 +29,8 @@ class OpContext(Protocol):
     state: AppState
     operation_id: str
     params: dict[str, object]
+    #: 1 on the first run of the current chunk, 2+ when it is re-run after a lost lease.
+    attempt: int
 
     def principal(self) -> Principal:
         """The owner as a principal, reloaded now: access revoked since the operation started
@@ -49,4 +51,16 @@ class OpContext(Protocol):
         Call it between items and at least once per MiB moved, so a cancel stops the work
         within a second.
         """
+        ...
+
+    def count(self, **counts: int) -> None:
+        """Add to the kind's result counters (``copied=1, bytes=n``...): kept in memory and
+        persisted with the next :meth:`checkpoint` (and when the chunk ends), so a re-run chunk neither loses nor
+        double-counts them. The operation's result sums them over its chunks."""
+        ...
+
+    def checkpoint(self, after: str) -> None:
+        """Everything of the current chunk up to key ``after`` is done (and counted): a re-run
+        of the chunk resumes after it (``ChunkRange.resume_after``). Persisted by the
+        heartbeat, at most ~1 s later."""
         ...

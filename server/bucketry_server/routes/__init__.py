@@ -10,6 +10,7 @@ from . import (
     blobs,
     buckets,
     credentials,
+    operations,
     projects,
     signed,
     system,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     zips.router,
     projects.router,
     assets.router,
+    operations.router,
 ]

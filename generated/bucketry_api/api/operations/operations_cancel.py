@@ -83,6 +83,8 @@ def sync_detailed(
 ) -> Response[Operation | Problem]:
     """Ask a pending or running operation to stop.
 
+     It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
+
     Args:
         operation_id (str):
 
@@ -112,6 +114,8 @@ def sync(
 ) -> Operation | Problem | None:
     """Ask a pending or running operation to stop.
 
+     It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
+
     Args:
         operation_id (str):
 
@@ -135,6 +139,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Operation | Problem]:
     """Ask a pending or running operation to stop.
+
+     It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
 
     Args:
         operation_id (str):
@@ -162,6 +168,8 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Operation | Problem | None:
     """Ask a pending or running operation to stop.
+
+     It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
 
     Args:
         operation_id (str):

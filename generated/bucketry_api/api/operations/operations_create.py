@@ -59,6 +59,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = Problem.from_dict(response.json())
 
@@ -108,8 +113,12 @@ def sync_detailed(
             COPY `source` and `destination` (`bkt://bucket/key` or `bkt://bucket/prefix/`);
             IMPORT_URL `url` (http/https; private and loopback addresses refused) and `destination`;
             EXPORT `source`, `destination` (an imported bucket, `bkt://…`) and `part_size_mb`;
-            DELETE_PREFIX `source` (`bkt://bucket/prefix/`);
+            DELETE_PREFIX `source` (`bkt://bucket/prefix/`, non-empty, ending in `/`) and `dry_run`;
             CONNECTION_SYNC `connection_id` and `delete_extraneous_files`.
+            A `source` or `destination` ending in `/` (or naming only a bucket) is a prefix: COPY
+            copies every key under it (a prefix goes to a prefix; a blob copied to a prefix keeps
+            its name). Everything is checked before the operation exists (buckets, access, keys);
+            a kind this server does not run answers 501.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,8 +154,12 @@ def sync(
             COPY `source` and `destination` (`bkt://bucket/key` or `bkt://bucket/prefix/`);
             IMPORT_URL `url` (http/https; private and loopback addresses refused) and `destination`;
             EXPORT `source`, `destination` (an imported bucket, `bkt://…`) and `part_size_mb`;
-            DELETE_PREFIX `source` (`bkt://bucket/prefix/`);
+            DELETE_PREFIX `source` (`bkt://bucket/prefix/`, non-empty, ending in `/`) and `dry_run`;
             CONNECTION_SYNC `connection_id` and `delete_extraneous_files`.
+            A `source` or `destination` ending in `/` (or naming only a bucket) is a prefix: COPY
+            copies every key under it (a prefix goes to a prefix; a blob copied to a prefix keeps
+            its name). Everything is checked before the operation exists (buckets, access, keys);
+            a kind this server does not run answers 501.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,8 +190,12 @@ async def asyncio_detailed(
             COPY `source` and `destination` (`bkt://bucket/key` or `bkt://bucket/prefix/`);
             IMPORT_URL `url` (http/https; private and loopback addresses refused) and `destination`;
             EXPORT `source`, `destination` (an imported bucket, `bkt://…`) and `part_size_mb`;
-            DELETE_PREFIX `source` (`bkt://bucket/prefix/`);
+            DELETE_PREFIX `source` (`bkt://bucket/prefix/`, non-empty, ending in `/`) and `dry_run`;
             CONNECTION_SYNC `connection_id` and `delete_extraneous_files`.
+            A `source` or `destination` ending in `/` (or naming only a bucket) is a prefix: COPY
+            copies every key under it (a prefix goes to a prefix; a blob copied to a prefix keeps
+            its name). Everything is checked before the operation exists (buckets, access, keys);
+            a kind this server does not run answers 501.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -212,8 +229,12 @@ async def asyncio(
             COPY `source` and `destination` (`bkt://bucket/key` or `bkt://bucket/prefix/`);
             IMPORT_URL `url` (http/https; private and loopback addresses refused) and `destination`;
             EXPORT `source`, `destination` (an imported bucket, `bkt://…`) and `part_size_mb`;
-            DELETE_PREFIX `source` (`bkt://bucket/prefix/`);
+            DELETE_PREFIX `source` (`bkt://bucket/prefix/`, non-empty, ending in `/`) and `dry_run`;
             CONNECTION_SYNC `connection_id` and `delete_extraneous_files`.
+            A `source` or `destination` ending in `/` (or naming only a bucket) is a prefix: COPY
+            copies every key under it (a prefix goes to a prefix; a blob copied to a prefix keeps
+            its name). Everything is checked before the operation exists (buckets, access, keys);
+            a kind this server does not run answers 501.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

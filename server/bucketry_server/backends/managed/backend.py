@@ -175,6 +175,32 @@ class ManagedBackend:
         spec = WriteSpec(source.content_type, dict(source.meta or {}), if_none_match=if_none_match)
         return await self._commit_one(key, oid, result, spec)
 
+    async def copy_many(
+        self, pairs: Sequence[tuple[BlobRecord, str]], *, overwrite: bool
+    ) -> list[NewBlob | None]:
+        """Copy many source objects (links in the store, like :meth:`copy`) and commit them
+        all in one transaction; None for keys that existed when ``overwrite`` is False.
+        Raises ``ObjectMissingError`` if a source version vanished (nothing is committed)."""
+        oids = [new_id("obj") for _ in pairs]
+        try:
+            for (source, _), oid in zip(pairs, oids, strict=True):
+                await self.state.store.copy(_object_id(source), oid)
+        except BaseException:
+            await discard_objects(self.state, oids)
+            raise
+        items = [
+            NewBlob.written(
+                key,
+                oid,
+                WriteResult(source.size, cast(Blob, source).md5, source.sha256 or ""),
+                source.content_type,
+                dict(source.meta or {}),
+            )
+            for (source, key), oid in zip(pairs, oids, strict=True)
+        ]
+        await commit_blobs(self.state, self.bucket_id, items, overwrite=overwrite)
+        return [None if item.refused else item for item in items]
+
     async def compose(
         self,
         key: str,

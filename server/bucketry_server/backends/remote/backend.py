@@ -18,7 +18,7 @@ from functools import partial
 import anyio.to_thread
 from sqlalchemy import delete as sql_delete
 
-from ...errors import Forbidden, Invalid
+from ...errors import Forbidden, Invalid, PreconditionFailed
 from ...models import Bucket, ObjectLedger
 from ...state import AppState
 from ...storage.base import Hasher, ObjectMissingError
@@ -234,9 +234,26 @@ class RemoteBackend:
                 "provider bucket (download and upload, or an operation, for others)",
             )
         await self._preconditions(key, WriteSpec("", {}, if_none_match=if_none_match))
-        info = await run(lambda: self.client.copy(self._full(source.key), self._full(key)))
+        # The source's own prefix: it may come through another import of this provider bucket.
+        source_key = source.root + source.key
+        info = await run(lambda: self.client.copy(source_key, self._full(key)))
         cache.forget_usage(self.state, self.bucket_id)
         return record(info, self.root, self.origin, source.sha256)
+
+    async def copy_many(
+        self, pairs: Sequence[tuple[BlobRecord, str]], *, overwrite: bool
+    ) -> list[RemoteBlob | None]:
+        """One :meth:`copy` after the other (a provider has no multi-object commit); None
+        for keys that existed when ``overwrite`` is False."""
+        copied: list[RemoteBlob | None] = []
+        for source, key in pairs:
+            try:
+                copied.append(
+                    await self.copy(source, key, if_none_match=None if overwrite else "*")
+                )
+            except PreconditionFailed:
+                copied.append(None)
+        return copied
 
     async def compose(
         self,

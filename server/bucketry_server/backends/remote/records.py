@@ -28,6 +28,9 @@ class RemoteBlob:
     meta: dict[str, str] | None = None
     sha256: str | None = None
     md5: str | None = None
+    #: The prefix of the imported bucket it was read through: ``root + key`` is the provider
+    #: key (two imported buckets may share a provider bucket under different prefixes).
+    root: str = ""
 
     @property
     def created_at(self) -> datetime | None:
@@ -52,4 +55,5 @@ def record(info: ObjectInfo, prefix: str, origin: str, sha256: str | None = None
         origin=origin,
         meta=dict(info.metadata) if info.metadata else {},
         sha256=sha256,
+        root=prefix,
     )

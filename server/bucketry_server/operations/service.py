@@ -1,0 +1,203 @@
+"""Operation services for the routes: create (validated by its kind before the row exists),
+get, list, cancel. Only the owner, or members of the organization it was started in, see an
+operation; anyone else gets the same 404 as for one that does not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ..accounts.access import resolve_org
+from ..accounts.principals import Principal
+from ..errors import Conflict, NotFound, TooManyRequests, forbidden
+from ..ids import new_id
+from ..models import Operation
+from ..pagination import keyset_page
+from ..state import AppState
+from ..timeutil import utcnow
+from . import builtin  # noqa: F401  (registers the kinds)
+from .kinds import get_kind
+from .leases import ACTIVE, FINAL, finalize, live_leases, lock_operation
+from .views import operation_json
+
+
+def _visible(p: Principal) -> ColumnElement[bool]:
+    """SQL: operations ``p`` may see (own or org's; scoped credentials: only their own)."""
+    if p.scoped:
+        return Operation.token_id == p.token_id
+    return or_(Operation.owner_id == p.user_id, Operation.org_id.in_(sorted(p.org_ids)))
+
+
+def _find(s: Session, p: Principal, operation_id: str) -> Operation:
+    op = None
+    if operation_id.startswith("op_") and "\x00" not in operation_id:
+        op = s.scalar(select(Operation).where(Operation.id == operation_id, _visible(p)))
+    if op is None:
+        raise NotFound("not_found", "operation not found")
+    return op
+
+
+def _request_hash(request: dict[str, Any]) -> str:
+    raw = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replay(s: Session, owner_id: str, key: str, digest: str) -> dict[str, Any] | None:
+    """The operation an earlier request with ``Idempotency-Key: key`` created, if any;
+    ``Conflict`` if that request was a different one."""
+    op = s.scalar(
+        select(Operation).where(Operation.owner_id == owner_id, Operation.idempotency_key == key)
+    )
+    if op is None:
+        return None
+    if op.request_hash != digest:
+        raise Conflict(
+            "idempotency_key_reused",
+            "Idempotency-Key: this key was used for a different request; use a new key",
+        )
+    return operation_json(op)
+
+
+def _check_active(s: Session, owner_id: str, limit: int) -> None:
+    """``TooManyRequests`` if the owner already has ``limit`` operations not yet ended."""
+    active = s.scalar(
+        select(func.count()).where(Operation.owner_id == owner_id, Operation.status.in_(ACTIVE))
+    )
+    if (active or 0) >= limit:
+        raise TooManyRequests(
+            "too_many_operations",
+            f"you have {active} operations pending or running (at most {limit}); wait for some "
+            "to end or cancel them",
+            headers={"Retry-After": "10"},
+        )
+
+
+async def create_operation(
+    state: AppState, p: Principal, request: dict[str, Any], idempotency_key: str | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Validate ``request`` (``OperationCreate`` fields) with its kind and record a PENDING
+    operation; returns its JSON and whether it is new (False: replayed for a repeated
+    ``Idempotency-Key``). Raises the kind's domain errors (404 bucket, 403 write, 400 bad
+    parameter), ``NotServed`` for a kind this server does not run, ``Conflict`` for a reused
+    key, ``TooManyRequests`` over ``operation_max_active``, ``Unauthenticated`` without a
+    user."""
+    owner_id = p.require_user()
+    kind = get_kind(str(request.get("kind")))
+    digest = _request_hash(request)
+
+    def prepare() -> tuple[dict[str, Any] | None, str | None]:
+        with state.db.session() as s:
+            org_id = resolve_org(s, p, p.org_slug).id if p.org_slug else None
+            if idempotency_key is not None:
+                earlier = _replay(s, owner_id, idempotency_key, digest)
+                if earlier is not None:
+                    return earlier, org_id
+            _check_active(s, owner_id, state.settings.operation_max_active)
+            return None, org_id
+
+    earlier, org_id = await run_in_threadpool(prepare)
+    if earlier is not None:
+        return earlier, False
+    params = await kind.validate(state, p, dict(request))
+
+    def insert() -> tuple[dict[str, Any], bool]:
+        now = utcnow()
+        op = Operation(
+            id=new_id("op"),
+            kind=kind.name,
+            params=params,
+            owner_id=owner_id,
+            org_id=org_id,
+            token_id=p.token_id,
+            idempotency_key=idempotency_key,
+            request_hash=digest,
+            status="PENDING",
+            items_done=0,
+            bytes_done=0,
+            attempts=0,
+            cancel_requested=False,
+            planned=False,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with state.db.session() as s:
+                s.add(op)
+        except IntegrityError:  # the same key, raced: answer with the winner
+            if idempotency_key is None:
+                raise
+            with state.db.session() as s:
+                winner = _replay(s, owner_id, idempotency_key, digest)
+            if winner is None:
+                raise
+            return winner, False
+        return operation_json(op), True
+
+    created, new = await run_in_threadpool(insert)
+    if new:
+        state.wake_operations()
+    return created, new
+
+
+def get_operation(state: AppState, p: Principal, operation_id: str) -> dict[str, Any]:
+    """The operation's JSON; ``NotFound`` unless the caller may see it."""
+    p.require_user()
+    with state.db.session() as s:
+        return operation_json(_find(s, p, operation_id))
+
+
+def list_operations(
+    state: AppState,
+    p: Principal,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    page_size: int = 100,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """One page (``OperationPage``) of the operations the caller may see, newest first,
+    optionally of one ``status`` and ``kind``; ``Invalid`` (``bad_cursor``) for a bad cursor."""
+    p.require_user()
+    where = [_visible(p)]
+    if status is not None:
+        where.append(Operation.status == status)
+    if kind is not None:
+        where.append(Operation.kind == kind)
+    tag = f"ops:{status or ''}:{kind or ''}"
+    with state.db.session() as s:
+        stmt = select(Operation).where(and_(*where))
+        keys = [Operation.created_at, Operation.id]
+        rows, nxt = keyset_page(s, stmt, keys, cursor, page_size, descending=True, tag=tag)
+        return {"results": [operation_json(op) for op in rows], "next_cursor": nxt}
+
+
+def cancel_operation(state: AppState, p: Principal, operation_id: str) -> dict[str, Any]:
+    """Ask the operation to stop: it ends CANCELLED at once if nothing of it is running, else
+    when its workers next check (within a second). ``NotFound`` unless visible, ``Forbidden``
+    for read-only credentials, ``Conflict`` (``operation_finished``) once it has ended."""
+    p.require_user()
+    if p.read_only:
+        raise forbidden("read-only credentials cannot cancel operations")
+    with state.db.session() as s:
+        op = _find(s, p, operation_id)
+        op = lock_operation(s, op.id) or op
+        if op.status in FINAL:
+            raise Conflict(
+                "operation_finished", f"operation {op.id} has already ended ({op.status})"
+            )
+        op.cancel_requested = True
+        now = utcnow()
+        op.updated_at = now
+        s.flush()
+        idle = op.lease_expires_at is None or op.lease_expires_at < now
+        if idle and live_leases(s, op.id, now) == 0:
+            finalize(s, op.id, "CANCELLED")
+    with state.db.session() as s:
+        return operation_json(_find(s, p, operation_id))

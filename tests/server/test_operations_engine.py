@@ -1,0 +1,334 @@
+"""The operation engine under failure and concurrency (issue 10): a dead worker's chunk is re-run
+from its checkpoint, attempts run out into FAILED, two engines on one database share the chunks
+of one operation without running one twice (on PostgreSQL: the SKIP LOCKED path), the per-owner
+bound, errors recorded as problems, access re-checked when a chunk runs.
+
+The server runs no workers of its own (``operation_workers=0``): each test drives engines and
+claims by hand on the server's event loop, so every step is deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from bucketry_server.accounts.users import create_user
+from bucketry_server.operations import copying, queue
+from bucketry_server.operations.engine import Engine, RunningContext
+from bucketry_server.operations.kinds import ChunkRange, get_kind
+from bucketry_server.operations.leases import Claim, LeaseConfig, claim_chunk, claim_planner
+from tests.server.imported_helpers import auth, put
+from tests.support.live_server import LiveServer, live_server
+
+T = TypeVar("T")
+LEASE = 1.0
+
+
+@pytest.fixture(scope="module")
+def eng(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+    with live_server(
+        tmp_path_factory.mktemp("engine-data"),
+        operation_workers=0,
+        operation_lease_seconds=LEASE,
+        operation_heartbeat_seconds=0.1,
+        operation_max_attempts=2,
+        operation_owner_concurrency=2,
+        operation_chunk_items=3,
+    ) as srv:
+        tokens = {}
+        for name in ("ada", "bo"):
+            _, tokens[name] = create_user(srv.state.db, name)
+        yield srv, tokens
+
+
+def _app_engine(srv: LiveServer) -> Engine:
+    engine: Engine = srv.server.config.app.state.operations  # type: ignore[attr-defined]
+    return engine
+
+
+def on_loop(srv: LiveServer, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+    """Run ``coro`` on the server's event loop (where the store and engine live)."""
+    loop = _app_engine(srv).loop
+    assert loop is not None
+    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
+
+
+def _cfg(srv: LiveServer) -> LeaseConfig:
+    return LeaseConfig(LEASE, 2, 2)
+
+
+def _copy_op(srv: LiveServer, token: str, bucket: str, n: int, **extra: Any) -> str:
+    h = auth(token)
+    assert httpx.post(f"{srv.api}/buckets", json={"name": bucket}, headers=h).status_code == 201
+    for i in range(n):
+        assert put(srv.api, token, bucket, f"src/{i:02d}", b"x" * (i + 1)).status_code == 201
+    body = {"kind": "COPY", "source": f"bkt://{bucket}/src/", "destination": f"bkt://{bucket}/dst/"}
+    r = httpx.post(f"{srv.api}/operations", json={**body, **extra}, headers=h)
+    assert r.status_code == 202, r.text
+    op_id: str = r.json()["id"]
+    return op_id
+
+
+def _get(srv: LiveServer, token: str, op_id: str) -> dict[str, Any]:
+    r = httpx.get(f"{srv.api}/operations/{op_id}", headers=auth(token))
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _plan(srv: LiveServer, engine: Engine) -> None:
+    """Run the planner of the oldest unplanned operation."""
+    assert on_loop(srv, engine.run_once("planner"))
+
+
+def _drain(srv: LiveServer, engine: Engine, token: str, op_id: str) -> None:
+    async def drain() -> None:
+        while _get_status(srv, token, op_id) in ("PENDING", "RUNNING"):
+            if not await engine.run_once():
+                await asyncio.sleep(0.05)
+
+    on_loop(srv, drain())
+
+
+def _get_status(srv: LiveServer, token: str, op_id: str) -> str:
+    from bucketry_server.models import Operation
+
+    with srv.state.db.session() as s:
+        op = s.get(Operation, op_id)
+        assert op is not None
+        return op.status
+
+
+class Killed(Exception):
+    """The simulated death of a worker."""
+
+
+def test_dead_worker_chunk_resumes_from_its_checkpoint(
+    eng: tuple[LiveServer, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srv, tokens = eng
+    monkeypatch.setattr(copying, "GROUP", 1)  # one commit per blob: a checkpoint per blob
+    engine = Engine(srv.state)
+    op_id = _copy_op(srv, tokens["ada"], "resume", 9)
+    _plan(srv, engine)
+    db, cfg = srv.state.db, _cfg(srv)
+    claim = claim_chunk(db, "doomed", cfg)
+    assert claim is not None and claim.operation_id == op_id and claim.idx == 0
+    checks = 0
+
+    async def dies_on_the_third_key(_: str) -> None:
+        nonlocal checks
+        checks += 1
+        if checks == 4:  # the page, groups 1 and 2 done, then death before group 3
+            raise Killed
+
+    ctx = RunningContext(srv.state, claim, dies_on_the_third_key)
+    rng = ChunkRange(claim.range_after, claim.range_last)
+    with pytest.raises(Killed):
+        on_loop(srv, get_kind("COPY").run_chunk(ctx, rng))
+    assert ctx.live.checkpoint == "src/01" and ctx.live.counts == {"copied": 2, "bytes": 3}
+    assert queue.beat_chunk(db, "doomed", claim, ctx.live, cfg) == queue.OK  # its last beat
+    # the other chunks run; chunk 0 stays leased by the dead worker until the lease expires
+    while on_loop(srv, engine.run_once()):
+        pass
+    assert _get_status(srv, tokens["ada"], op_id) == "RUNNING"
+    time.sleep(LEASE + 0.2)
+    _drain(srv, engine, tokens["ada"], op_id)
+    done = _get(srv, tokens["ada"], op_id)
+    assert done["status"] == "SUCCEEDED", done
+    # exact: the re-run started after the checkpoint (a re-run from scratch would count 11)
+    assert done["result"] == {"copied": 9, "skipped": 0, "bytes": sum(range(1, 10))}
+    from bucketry_server.models import OperationChunk
+
+    with db.session() as s:
+        chunk = s.get(OperationChunk, (op_id, 0))
+        assert chunk is not None and chunk.attempts == 2 and chunk.status == "DONE"
+
+
+def test_attempts_exhausted_fail_the_operation(eng: tuple[LiveServer, dict[str, str]]) -> None:
+    srv, tokens = eng
+    engine = Engine(srv.state)
+    op_id = _copy_op(srv, tokens["ada"], "exhaust", 2)
+    _plan(srv, engine)
+    db, cfg = srv.state.db, _cfg(srv)
+    for worker in ("dead-1", "dead-2"):
+        claim = claim_chunk(db, worker, cfg)
+        assert claim is not None and claim.operation_id == op_id
+        time.sleep(LEASE + 0.2)
+    assert _get_status(srv, tokens["ada"], op_id) == "RUNNING"
+    assert claim_chunk(db, "late", cfg) is None  # no attempt left
+    assert queue.sweep(db, cfg) == 1
+    failed = _get(srv, tokens["ada"], op_id)
+    assert failed["status"] == "FAILED" and failed["finished_at"], failed
+    assert failed["error"]["code"] == "worker_lost" and failed["error"]["status"] == 500
+    assert "2 times" in failed["error"]["detail"]
+
+
+class Recording(Engine):
+    """An engine that records the chunks it runs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ran: list[tuple[str, int | None]] = []
+
+    async def run_claim(self, worker: str, claim: Claim) -> None:
+        self.ran.append((claim.operation_id, claim.idx))
+        await super().run_claim(worker, claim)
+
+
+def test_two_engines_share_one_operation(eng: tuple[LiveServer, dict[str, str]]) -> None:
+    srv, tokens = eng
+    op_id = _copy_op(srv, tokens["bo"], "shared", 12)
+    one, two = Recording(srv.state), Recording(srv.state)
+
+    async def slow(_: str) -> None:
+        await asyncio.sleep(0.02)
+
+    one.check_hook = two.check_hook = slow
+
+    async def both() -> None:
+        async def drain(engine: Engine) -> None:
+            while _get_status(srv, tokens["bo"], op_id) in ("PENDING", "RUNNING"):
+                if not await engine.run_once():
+                    await asyncio.sleep(0.02)
+
+        await asyncio.gather(drain(one), drain(two))
+
+    on_loop(srv, both())
+    done = _get(srv, tokens["bo"], op_id)
+    assert done["result"] == {"copied": 12, "skipped": 0, "bytes": sum(range(1, 13))}, done
+    chunks = [
+        idx for ran in (one.ran, two.ran) for op, idx in ran if op == op_id and idx is not None
+    ]
+    assert sorted(chunks) == list(range(5))  # 4 ranges of 3 keys and the open tail, each once
+    assert any(i is not None for _, i in one.ran) and any(i is not None for _, i in two.ran)
+
+
+def test_per_owner_bound(eng: tuple[LiveServer, dict[str, str]]) -> None:
+    srv, tokens = eng
+    engine = Engine(srv.state)
+    busy = _copy_op(srv, tokens["ada"], "bound-a", 9)
+    _plan(srv, engine)
+    other = _copy_op(srv, tokens["bo"], "bound-b", 1)
+    _plan(srv, engine)
+    db, cfg = srv.state.db, _cfg(srv)
+    first, second = claim_chunk(db, "w1", cfg), claim_chunk(db, "w2", cfg)
+    assert first and second and {first.operation_id, second.operation_id} == {busy}
+    third = claim_chunk(db, "w3", cfg)  # ada is at her bound: bo's newer operation goes first
+    assert third is not None and third.operation_id == other
+    assert claim_chunk(db, "w4", cfg) is None
+    later = _copy_op(srv, tokens["ada"], "bound-c", 1)
+    assert claim_planner(db, "p1", cfg) is None  # planners count against the bound too
+    for claim, worker in ((first, "w1"), (second, "w2"), (third, "w3")):
+        queue.release(db, worker, claim, queue.Live())
+    for op_id, who in ((busy, "ada"), (other, "bo"), (later, "ada")):
+        _drain(srv, engine, tokens[who], op_id)
+        assert _get(srv, tokens[who], op_id)["status"] == "SUCCEEDED"
+
+
+def test_errors_become_problems_and_access_is_checked_again(
+    eng: tuple[LiveServer, dict[str, str]],
+) -> None:
+    srv, tokens = eng
+    engine = Engine(srv.state)
+    h = auth(tokens["ada"])
+    # the source blob goes between creation and run: the kind's NotFound is the problem
+    op_id = _copy_op(srv, tokens["ada"], "errs", 1)
+    httpx.delete(f"{srv.api}/buckets/errs/blob", params={"key": "src/00"}, headers=h)
+    _drain(srv, engine, tokens["ada"], op_id)
+    assert _get(srv, tokens["ada"], op_id)["status"] == "SUCCEEDED"  # a prefix: nothing left
+    single = _single(srv, tokens["ada"], "errs", "one")
+    httpx.delete(f"{srv.api}/buckets/errs/blob", params={"key": "one"}, headers=h)
+    _drain(srv, engine, tokens["ada"], single)
+    failed = _get(srv, tokens["ada"], single)
+    assert failed["status"] == "FAILED" and failed["error"]["code"] == "not_found", failed
+    assert failed["error"]["status"] == 404 and "one" in failed["error"]["detail"]
+
+    # an unexpected exception: internal_error, no detail of it
+    async def boom(_: str) -> None:
+        raise RuntimeError("secret-looking text")
+
+    engine.check_hook = boom
+    crash = _single(srv, tokens["ada"], "errs", "two")
+    _drain(srv, engine, tokens["ada"], crash)
+    engine.check_hook = None
+    error = _get(srv, tokens["ada"], crash)["error"]
+    assert error["code"] == "internal_error" and "secret" not in error["detail"], error
+    # a credential deleted after creation: the chunk refuses to run with the access it lost
+    cred = httpx.post(
+        f"{srv.api}/credentials", json={"name": "c", "buckets": ["errs"]}, headers=h
+    ).json()
+    revoked = _single(srv, cred["token"], "errs", "three")
+    assert httpx.delete(f"{srv.api}/credentials/{cred['id']}", headers=h).status_code == 204
+    _drain(srv, engine, tokens["ada"], revoked)
+    error = _get(srv, tokens["ada"], revoked)["error"]
+    assert (error["code"], error["status"]) == ("token_revoked", 401), error
+
+
+def _single(srv: LiveServer, token: str, bucket: str, key: str) -> str:
+    assert put(srv.api, token, bucket, key, b"data").status_code == 201
+    r = httpx.post(
+        f"{srv.api}/operations",
+        json={
+            "kind": "COPY",
+            "source": f"bkt://{bucket}/{key}",
+            "destination": f"bkt://{bucket}/c/",
+        },
+        headers=auth(token),
+    )
+    assert r.status_code == 202, r.text
+    op_id: str = r.json()["id"]
+    return op_id
+
+
+def test_managed_copy_many_commits_together_and_refuses_existing_keys(
+    eng: tuple[LiveServer, dict[str, str]],
+) -> None:
+    srv, tokens = eng
+    from bucketry_server.backends.registry import backend_for
+    from bucketry_server.models import Bucket
+
+    h = auth(tokens["bo"])
+    assert httpx.post(f"{srv.api}/buckets", json={"name": "many"}, headers=h).status_code == 201
+    for key in ("a", "b", "taken"):
+        assert put(srv.api, tokens["bo"], "many", key, key.encode() * 3).status_code == 201
+    with srv.state.db.session() as s:
+        bucket = s.query(Bucket).filter_by(name="many").one()
+    backend = backend_for(srv.state, bucket)
+
+    async def copy() -> list[Any]:
+        a, b = await backend.stat("a"), await backend.stat("b")
+        assert a is not None and b is not None
+        return await backend.copy_many([(a, "c"), (b, "taken")], overwrite=False)
+
+    copied = on_loop(srv, copy())
+    assert copied[0] is not None and copied[0].key == "c" and copied[1] is None
+    r = httpx.get(f"{srv.api}/buckets/many/blob", params={"key": "c"}, headers=h)
+    assert r.content == b"aaa"
+    r = httpx.get(f"{srv.api}/buckets/many/blob", params={"key": "taken"}, headers=h)
+    assert r.content == b"takentakentaken"  # left alone
+
+
+def test_active_operations_per_user_are_bounded(eng: tuple[LiveServer, dict[str, str]]) -> None:
+    srv, tokens = eng
+    h = auth(tokens["bo"])
+    assert httpx.post(f"{srv.api}/buckets", json={"name": "lots"}, headers=h).status_code == 201
+    assert put(srv.api, tokens["bo"], "lots", "k", b"k").status_code == 201
+    body = {"kind": "COPY", "source": "bkt://lots/k", "destination": "bkt://lots/c/"}
+    settings = srv.state.settings
+    saved = settings.operation_max_active
+    settings.operation_max_active = 2
+    try:
+        made = [httpx.post(f"{srv.api}/operations", json=body, headers=h) for _ in range(3)]
+    finally:
+        settings.operation_max_active = saved
+    assert [r.status_code for r in made] == [202, 202, 429], [r.text for r in made]
+    assert made[2].json()["code"] == "too_many_operations" and made[2].headers["Retry-After"]
+    for r in made[:2]:  # nothing runs them here: a cancel ends them at once
+        c = httpx.post(f"{srv.api}/operations/{r.json()['id']}/cancel", headers=h)
+        assert c.status_code == 200 and c.json()["status"] == "CANCELLED", c.text
