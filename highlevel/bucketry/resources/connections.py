@@ -252,6 +252,10 @@ class ConnectionsRepo(Repo[Connection]):
         """Fetch a connection by id (raises ``NotFoundError`` naming it)."""
         return Connection(self._session, connection_id).refresh()
 
+    def __call__(self, connection_id: str) -> Connection:
+        """A lazy handle (no request): ``client.connections("con_…").sync(dry_run=True)``."""
+        return Connection(self._session, connection_id)
+
     def list(self, *, bucket: str | None = None, page_size: int = 100) -> Pager[Connection]:
         """Lazily list the connections you can see: of this repo's project (if any) and of
         ``bucket`` (id or name) when given."""
