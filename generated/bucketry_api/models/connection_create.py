@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -17,8 +16,10 @@ class ConnectionCreate:
     Attributes:
         project_id (str):
         bucket (str): Bucket id or name.
-        selected_folders (list[str] | Unset):
-        include (list[str] | Unset):
+        selected_folders (list[str] | Unset): Folders to synchronise (`raw/` or `raw`; a trailing `/` is added); empty
+            or absent = the whole bucket.
+        include (list[str] | Unset): Globs over whole keys (`**/*.jpg`); a key is taken if it matches any (empty = every
+            key).
         exclude (list[str] | Unset):
     """
 
@@ -27,7 +28,6 @@ class ConnectionCreate:
     selected_folders: list[str] | Unset = UNSET
     include: list[str] | Unset = UNSET
     exclude: list[str] | Unset = UNSET
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         project_id = self.project_id
@@ -47,7 +47,7 @@ class ConnectionCreate:
             exclude = self.exclude
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "project_id": project_id,
@@ -84,21 +84,4 @@ class ConnectionCreate:
             exclude=exclude,
         )
 
-        connection_create.additional_properties = d
         return connection_create
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

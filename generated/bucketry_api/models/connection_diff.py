@@ -18,14 +18,20 @@ T = TypeVar("T", bound="ConnectionDiff")
 class ConnectionDiff:
     """
     Attributes:
-        to_add (list[DiffAdd]):
-        to_remove (list[DiffRemove]):
+        to_add (list[DiffAdd]): The first `plan_limit` files to add, by key.
+        to_remove (list[DiffRemove]): The first `plan_limit` assets whose files are gone, by key.
         unchanged (int): Files already present as assets.
+        to_add_count (int): Files to add in all.
+        to_remove_count (int): Assets whose files are gone in all.
+        conflicting (int): Files whose key is the external id of another asset of the project (left alone).
     """
 
     to_add: list[DiffAdd]
     to_remove: list[DiffRemove]
     unchanged: int
+    to_add_count: int
+    to_remove_count: int
+    conflicting: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +47,12 @@ class ConnectionDiff:
 
         unchanged = self.unchanged
 
+        to_add_count = self.to_add_count
+
+        to_remove_count = self.to_remove_count
+
+        conflicting = self.conflicting
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -48,6 +60,9 @@ class ConnectionDiff:
                 "to_add": to_add,
                 "to_remove": to_remove,
                 "unchanged": unchanged,
+                "to_add_count": to_add_count,
+                "to_remove_count": to_remove_count,
+                "conflicting": conflicting,
             }
         )
 
@@ -75,10 +90,19 @@ class ConnectionDiff:
 
         unchanged = d.pop("unchanged")
 
+        to_add_count = d.pop("to_add_count")
+
+        to_remove_count = d.pop("to_remove_count")
+
+        conflicting = d.pop("conflicting")
+
         connection_diff = cls(
             to_add=to_add,
             to_remove=to_remove,
             unchanged=unchanged,
+            to_add_count=to_add_count,
+            to_remove_count=to_remove_count,
+            conflicting=conflicting,
         )
 
         connection_diff.additional_properties = d

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
@@ -17,24 +16,29 @@ class ConnectionSyncRequest:
     Attributes:
         dry_run (bool | Unset): Return the plan and change nothing. Default: False.
         delete_extraneous_files (bool | Unset): Remove assets whose files are gone. Default: False.
+        plan_limit (int | Unset): Items listed on each side of the returned plan. Default: 100.
     """
 
     dry_run: bool | Unset = False
     delete_extraneous_files: bool | Unset = False
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    plan_limit: int | Unset = 100
 
     def to_dict(self) -> dict[str, Any]:
         dry_run = self.dry_run
 
         delete_extraneous_files = self.delete_extraneous_files
 
+        plan_limit = self.plan_limit
+
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update({})
         if dry_run is not UNSET:
             field_dict["dry_run"] = dry_run
         if delete_extraneous_files is not UNSET:
             field_dict["delete_extraneous_files"] = delete_extraneous_files
+        if plan_limit is not UNSET:
+            field_dict["plan_limit"] = plan_limit
 
         return field_dict
 
@@ -45,26 +49,12 @@ class ConnectionSyncRequest:
 
         delete_extraneous_files = d.pop("delete_extraneous_files", UNSET)
 
+        plan_limit = d.pop("plan_limit", UNSET)
+
         connection_sync_request = cls(
             dry_run=dry_run,
             delete_extraneous_files=delete_extraneous_files,
+            plan_limit=plan_limit,
         )
 
-        connection_sync_request.additional_properties = d
         return connection_sync_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

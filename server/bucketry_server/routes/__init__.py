@@ -9,6 +9,7 @@ from . import (
     batch,
     blobs,
     buckets,
+    connections,
     credentials,
     operations,
     projects,
@@ -32,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     projects.router,
     assets.router,
     operations.router,
+    connections.router,
 ]

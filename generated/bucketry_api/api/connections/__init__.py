@@ -149,6 +149,8 @@ class ConnectionsApi:
     def diff(
         self,
         connection_id: str,
+        *,
+        plan_limit: int | Unset = 100,
     ) -> tuple[ConnectionDiff, httpx.Response]:
         """Compute the differences between the bucket's files and the project's assets.
 
@@ -163,6 +165,7 @@ class ConnectionsApi:
         response = self._client.get_httpx_client().request(
             **_connections_diff._get_kwargs(
                 connection_id=connection_id,
+                plan_limit=plan_limit,
             )
         )
         raise_for_status(response)

@@ -76,6 +76,10 @@ def sync_detailed(
 ) -> Response[Any | Problem]:
     """Remove a connection (assets stay).
 
+     The assets the connection created stay in the project, unlinked: their `connection_id`
+    becomes null (their `external_id` and content are unchanged), so a later connection of
+    the same bucket reports their keys as `conflicting` rather than adding them twice.
+
     Args:
         connection_id (str):
 
@@ -105,6 +109,10 @@ def sync(
 ) -> Any | Problem | None:
     """Remove a connection (assets stay).
 
+     The assets the connection created stay in the project, unlinked: their `connection_id`
+    becomes null (their `external_id` and content are unchanged), so a later connection of
+    the same bucket reports their keys as `conflicting` rather than adding them twice.
+
     Args:
         connection_id (str):
 
@@ -128,6 +136,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
     """Remove a connection (assets stay).
+
+     The assets the connection created stay in the project, unlinked: their `connection_id`
+    becomes null (their `external_id` and content are unchanged), so a later connection of
+    the same bucket reports their keys as `conflicting` rather than adding them twice.
 
     Args:
         connection_id (str):
@@ -155,6 +167,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
     """Remove a connection (assets stay).
+
+     The assets the connection created stay in the project, unlinked: their `connection_id`
+    becomes null (their `external_id` and content are unchanged), so a later connection of
+    the same bucket reports their keys as `conflicting` rather than adding them twice.
 
     Args:
         connection_id (str):

@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.connection_diff import ConnectionDiff
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     connection_id: str,
+    *,
+    plan_limit: int | Unset = 100,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["plan_limit"] = plan_limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/connections/{connection_id}/diff".format(
             connection_id=quote(str(connection_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -79,11 +88,17 @@ def sync_detailed(
     connection_id: str,
     *,
     client: AuthenticatedClient | Client,
+    plan_limit: int | Unset = 100,
 ) -> Response[ConnectionDiff | Problem]:
     """Compute the differences between the bucket's files and the project's assets.
 
+     A streaming sorted merge of the bucket listing (below the selected folders, filtered by
+    the globs) against the connection's assets ordered by key; reads only, writes nothing.
+    Counts are complete; the item lists stop after `plan_limit` items each.
+
     Args:
         connection_id (str):
+        plan_limit (int | Unset):  Default: 100.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -95,6 +110,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         connection_id=connection_id,
+        plan_limit=plan_limit,
     )
 
     response = client.get_httpx_client().request(
@@ -108,11 +124,17 @@ def sync(
     connection_id: str,
     *,
     client: AuthenticatedClient | Client,
+    plan_limit: int | Unset = 100,
 ) -> ConnectionDiff | Problem | None:
     """Compute the differences between the bucket's files and the project's assets.
 
+     A streaming sorted merge of the bucket listing (below the selected folders, filtered by
+    the globs) against the connection's assets ordered by key; reads only, writes nothing.
+    Counts are complete; the item lists stop after `plan_limit` items each.
+
     Args:
         connection_id (str):
+        plan_limit (int | Unset):  Default: 100.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,6 +147,7 @@ def sync(
     return sync_detailed(
         connection_id=connection_id,
         client=client,
+        plan_limit=plan_limit,
     ).parsed
 
 
@@ -132,11 +155,17 @@ async def asyncio_detailed(
     connection_id: str,
     *,
     client: AuthenticatedClient | Client,
+    plan_limit: int | Unset = 100,
 ) -> Response[ConnectionDiff | Problem]:
     """Compute the differences between the bucket's files and the project's assets.
 
+     A streaming sorted merge of the bucket listing (below the selected folders, filtered by
+    the globs) against the connection's assets ordered by key; reads only, writes nothing.
+    Counts are complete; the item lists stop after `plan_limit` items each.
+
     Args:
         connection_id (str):
+        plan_limit (int | Unset):  Default: 100.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,6 +177,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         connection_id=connection_id,
+        plan_limit=plan_limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -159,11 +189,17 @@ async def asyncio(
     connection_id: str,
     *,
     client: AuthenticatedClient | Client,
+    plan_limit: int | Unset = 100,
 ) -> ConnectionDiff | Problem | None:
     """Compute the differences between the bucket's files and the project's assets.
 
+     A streaming sorted merge of the bucket listing (below the selected folders, filtered by
+    the globs) against the connection's assets ordered by key; reads only, writes nothing.
+    Counts are complete; the item lists stop after `plan_limit` items each.
+
     Args:
         connection_id (str):
+        plan_limit (int | Unset):  Default: 100.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,5 +213,6 @@ async def asyncio(
         await asyncio_detailed(
             connection_id=connection_id,
             client=client,
+            plan_limit=plan_limit,
         )
     ).parsed

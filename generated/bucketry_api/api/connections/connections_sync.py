@@ -108,6 +108,13 @@ def sync_detailed(
 ) -> Response[ConnectionSyncResult | Problem]:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
 
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`.
+
     Args:
         connection_id (str):
         body (ConnectionSyncRequest | Unset):
@@ -140,6 +147,13 @@ def sync(
 ) -> ConnectionSyncResult | Problem | None:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
 
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`.
+
     Args:
         connection_id (str):
         body (ConnectionSyncRequest | Unset):
@@ -166,6 +180,13 @@ async def asyncio_detailed(
     body: ConnectionSyncRequest | Unset = UNSET,
 ) -> Response[ConnectionSyncResult | Problem]:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`.
 
     Args:
         connection_id (str):
@@ -196,6 +217,13 @@ async def asyncio(
     body: ConnectionSyncRequest | Unset = UNSET,
 ) -> ConnectionSyncResult | Problem | None:
     """Synchronise the project with the bucket (a dry run returns the plan, changes nothing).
+
+     Creates an asset (content `bkt://bucket/key`, external_id = key) for each new file, in
+    batches, and with `delete_extraneous_files` deletes the connection's assets whose files
+    are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
+    connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
+    Keys that are already the external id of another asset of the project (not of this
+    connection) are left alone and counted as `conflicting`.
 
     Args:
         connection_id (str):
