@@ -356,6 +356,7 @@ class OperationChunk(Base):
     __table_args__ = (
         Index("ix_operation_chunks_status", "status", "lease_expires_at"),
         Index("ix_operation_chunks_owner_status", "owner_id", "status"),
+    )
 
 
 class Connection(Base):

@@ -37,6 +37,9 @@ PLAN = {
         }
     ],
     "unchanged": 7,
+    "to_add_count": 1,
+    "to_remove_count": 1,
+    "conflicting": 0,
 }
 
 
@@ -62,7 +65,9 @@ def test_connect_sends_the_filters_and_diff_reads_the_plan(
     httpx_mock.add_response(
         method="POST", url=f"{API}/connections", status_code=201, json=CONNECTION
     )
-    httpx_mock.add_response(method="POST", url=f"{API}/connections/con_1/diff", json=PLAN)
+    httpx_mock.add_response(
+        method="POST", url=f"{API}/connections/con_1/diff?plan_limit=100", json=PLAN
+    )
     connection = client.projects("prj_1").connect(
         "photos", selected_folders=["raw/"], include=["**/*.jpg"]
     )
@@ -87,9 +92,11 @@ def test_dry_run_returns_the_plan(client: Client, httpx_mock: HTTPXMock) -> None
         url=f"{API}/connections/con_1/sync",
         json={"dry_run": True, "plan": PLAN, "added": 0, "removed": 0, "connection": CONNECTION},
     )
-    outcome = client.connections("con_1").sync(dry_run=True, delete_extraneous_files=True)
+    outcome = client.connections("con_1").sync(
+        dry_run=True, delete_extraneous_files=True, plan_limit=5
+    )
     body = json.loads(httpx_mock.get_request().content)  # type: ignore[union-attr]
-    assert body == {"dry_run": True, "delete_extraneous_files": True}
+    assert body == {"dry_run": True, "delete_extraneous_files": True, "plan_limit": 5}
     assert outcome.dry_run and outcome.operation is None and outcome.plan.unchanged == 7
     assert outcome.summary() == "dry run: +1 to add, -1 to remove, 7 unchanged (nothing changed)"
 

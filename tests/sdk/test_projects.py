@@ -132,8 +132,8 @@ def test_append_reports_duplicates_and_local_files_are_uploaded(
     assert bucket.blob("media/b.bin").read_bytes() == bytes(range(256)) * 40
     listed = {a.external_id: a.content for a in project.assets.list()}
     assert listed == {
-        "a": f"bkt://{bucket.name}/media/a.txt",
-        "b": f"bkt://{bucket.name}/media/b.bin",
+        "a": f"bkt://{bucket.id}/media/a.txt",
+        "b": f"bkt://{bucket.id}/media/b.bin",
     }
     with pytest.raises(ValueError, match="bucket="):
         project.assets.append([tmp_path / "a.txt"])
@@ -145,7 +145,7 @@ def test_append_reports_duplicates_and_local_files_are_uploaded(
     media = tmp_path / "media-out"
     got = project.assets.list(download_media=True, local_media_dir=media, fields=["external_id"])
     paths = {a.external_id: a.local_media_path for a in got}
-    assert paths["a"] == media / bucket.name / "media" / "a.txt"
+    assert paths["a"] == media / bucket.id / "media" / "a.txt"
     assert paths["a"] is not None and paths["a"].read_bytes() == b"alpha"
 
 

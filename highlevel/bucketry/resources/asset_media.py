@@ -209,7 +209,7 @@ def _upload(
         target, [(path, key) for _, path, key in uploads], progress=progress, options=options
     )
     failed: dict[int, ItemResult] = {}
-    name = target.name
+    name = target.id  # as connections do: a rename of the bucket keeps the reference valid
     for (row, _, key), outcome in zip(uploads, report.results, strict=True):
         if outcome.status == "failed":
             failed[row] = ItemResult(

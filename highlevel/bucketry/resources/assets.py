@@ -229,7 +229,8 @@ class AssetsRepo(Repo[Asset]):
         ``download_media=True`` downloads each asset's ``bkt://`` content through the
         transfer engine (streamed, verified, ``options`` of
         :class:`~bucketry.TransferOptions`) into ``local_media_dir`` (default: the current
-        folder) as ``BUCKET/KEY`` and sets ``asset.local_media_path``; other contents
+        folder) as ``BUCKET/KEY`` (``BUCKET`` as the content names it: the bucket id for
+        appended files and connections) and sets ``asset.local_media_path``; other contents
         (URLs, ``json_content``) are left alone. Raises ``TypeError``/``ValueError`` for a
         bad filter before any request; ``BadRequestError`` naming a filter the server
         refuses (on iteration: nothing is fetched before)."""
@@ -314,8 +315,8 @@ class AssetsRepo(Repo[Asset]):
         Local files are first uploaded into ``bucket`` under ``prefix`` + their name (the
         transfer engine: parallel, multipart, streamed from disk — never a whole file in
         memory; ``options``: :class:`~bucketry.TransferOptions`), then appended with their
-        ``bkt://`` content and the key as default external id; a file that fails to upload is
-        reported and not appended. Requests carry at most 1000 assets. Raises ``ValueError``
+        ``bkt://BUCKET_ID/KEY`` content and the key as default external id; a file that
+        fails to upload is reported and not appended. Requests carry at most 1000 assets. Raises ``ValueError``
         for lists of different lengths, a local file without ``bucket``, or two files with one
         key, before anything is sent."""
         return append_assets(

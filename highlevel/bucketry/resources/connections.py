@@ -158,10 +158,14 @@ class Connection(Entity[ConnectionModel]):
         value = self.model.last_checked
         return value if isinstance(value, datetime) else None
 
-    def diff(self) -> ConnectionPlan:
-        """The differences between the bucket's files and the project's assets (reads only).
-        Raises ``NotFoundError`` or ``PermissionDeniedError``."""
-        data = self._session.call(self._session.api.connections.diff, self.id)
+    def diff(self, *, plan_limit: int = 100) -> ConnectionPlan:
+        """The differences between the bucket's files and the project's assets (reads only,
+        changes nothing): complete counts, and at most ``plan_limit`` (up to 10,000) items
+        listed on each side. Raises ``NotFoundError``, ``PermissionDeniedError``, or
+        ``UnprocessableEntityError`` for a bad ``plan_limit``."""
+        data = self._session.call(
+            self._session.api.connections.diff, self.id, plan_limit=plan_limit
+        )
         return ConnectionPlan.from_dict(model_dict(data))
 
     def sync(
@@ -169,13 +173,15 @@ class Connection(Entity[ConnectionModel]):
         *,
         delete_extraneous_files: bool = False,
         dry_run: bool = False,
+        plan_limit: int = 100,
         wait: bool = True,
         timeout: float | None = None,
         progress: bool | ProgressCallback | None = None,
     ) -> SyncOutcome:
         """Synchronise: add an asset (``bkt://`` content, the key as external id) for each
         new file and, with ``delete_extraneous_files``, delete the assets whose file is gone.
-        ``dry_run=True`` returns the plan and changes nothing (not even ``last_checked``).
+        ``dry_run=True`` returns the plan and changes nothing (not even ``last_checked``);
+        the plan lists at most ``plan_limit`` items per side (its counts are complete).
         When the server runs the sync as an operation (202), it is waited on (``progress``: a
         bar on a TTY; ``timeout`` seconds at most) unless ``wait=False`` — then the outcome
         carries the running ``operation`` and an empty plan. Raises ``NotFoundError``,
@@ -184,7 +190,9 @@ class Connection(Entity[ConnectionModel]):
         from .operations import Operation
 
         body = ConnectionSyncRequest(
-            dry_run=dry_run, delete_extraneous_files=delete_extraneous_files
+            dry_run=dry_run,
+            delete_extraneous_files=delete_extraneous_files,
+            plan_limit=plan_limit,
         )
         data, response = self._session.call_raw(
             self._session.api.connections.sync, self.id, body=body
