@@ -152,9 +152,8 @@ def cmd_connections_list(args: argparse.Namespace) -> int:
         _print_json([c.to_dict() for c in connections])
         return 0
     for c in connections:
-        print(
-            f"{c.id}  {c.project_id}  {c.bucket_id}  {c.number_of_assets:>9}  {_when(c.last_checked)}"
-        )
+        when = _when(c.last_checked)
+        print(f"{c.id}  {c.project_id}  {c.bucket_id}  {c.number_of_assets:>9}  {when}")
     return 0
 
 

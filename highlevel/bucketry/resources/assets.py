@@ -316,9 +316,9 @@ class AssetsRepo(Repo[Asset]):
         transfer engine: parallel, multipart, streamed from disk — never a whole file in
         memory; ``options``: :class:`~bucketry.TransferOptions`), then appended with their
         ``bkt://BUCKET_ID/KEY`` content and the key as default external id; a file that
-        fails to upload is reported and not appended. Requests carry at most 1000 assets. Raises ``ValueError``
-        for lists of different lengths, a local file without ``bucket``, or two files with one
-        key, before anything is sent."""
+        fails to upload is reported and not appended. Requests carry at most 1000 assets.
+        Raises ``ValueError`` for lists of different lengths, a local file without
+        ``bucket``, or two files with one key, before anything is sent."""
         return append_assets(
             self._session,
             self.project_id,
