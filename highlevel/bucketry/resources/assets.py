@@ -216,14 +216,16 @@ class AssetsRepo(Repo[Asset]):
         download_media: bool = False,
         local_media_dir: str | Path | None = None,
         options: TransferOptions | None = None,
+        prefetch: bool = True,
         **filters: Unpack[AssetFilters],
     ) -> AssetPager:
         """Lazily list the assets matching ``filters`` (every filter of
         :class:`~bucketry.resources.asset_filters.AssetFilters`, combined with AND), oldest
         first, in keyset cursor pages of ``page_size`` (at most 1000). ``fields``: only
         these fields (``"external_id"``, ``"labels.author"``, ``"latest_label"``...; default
-        every field of ``Asset``). ``first``/``skip`` as in :class:`~bucketry.Pager`.
-        ``progress``: a bar sized by the count (default: on a terminal); a callback gets
+        every field of ``Asset``). ``first``/``skip`` as in :class:`~bucketry.Pager`;
+        ``prefetch`` (on by default; for listings without ``first``/``skip``) fetches the
+        next page while you work through one. ``progress``: a bar sized by the count (default: on a terminal); a callback gets
         ``list`` events in ``asset`` units.
 
         ``download_media=True`` downloads each asset's ``bkt://`` content through the
@@ -267,6 +269,7 @@ class AssetsRepo(Repo[Asset]):
             first=first,
             skip=skip,
             count=lambda: self.count(**filters),
+            prefetch=prefetch,
         )
 
     def count(self, **filters: Unpack[AssetFilters]) -> int:
