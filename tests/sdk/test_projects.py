@@ -176,6 +176,19 @@ def test_mutations_labels_and_state_machine(project: Project) -> None:
     assert assets.count() == 4
 
 
+def test_a_misspelt_field_fails_before_any_request(project: Project) -> None:
+    """The generated ``from_dict`` drops unknown keys; the SDK names them instead."""
+    with pytest.raises(TypeError, match="json_metdata"):
+        project.assets.append([{"content": "https://e.com/1", "json_metdata": {"k": 1}}])
+    assert project.assets.count() == 0
+    ids = _seed(project)
+    with pytest.raises(TypeError, match="priorty"):
+        project.assets.update([{"asset_id": ids[0], "priorty": 3}])
+    with pytest.raises(TypeError, match="stat"):
+        project.assets.get(ids[0]).update(stat="ONGOING")
+    assert project.assets.get(ids[0]).priority == 0
+
+
 def test_label_type_checked_before_any_request(project: Project) -> None:
     asset: Any = project.assets.get(_seed(project)[0])
     with pytest.raises(ValueError, match="label_type"):

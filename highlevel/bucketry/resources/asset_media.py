@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bucketry_api.models import AssetAppend, BulkItemResult
+from bucketry_api.models import AssetAppend, AssetInput, BulkItemResult
 
 from ..types import Session, opt
 from ..uri import is_bucket_uri, parse_uri
@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from ..transfer.options import TransferOptions
     from .buckets import Bucket
 
-__all__ = ["AppendResult", "BulkOutcome", "ItemResult", "append_assets", "download_media"]
+__all__ = [
+    "AppendResult",
+    "BulkOutcome",
+    "ItemResult",
+    "append_assets",
+    "checked_fields",
+    "download_media",
+]
 
 BATCH = 1000
 DUPLICATE = "duplicate_external_id"
@@ -102,7 +109,15 @@ class AppendResult(BulkOutcome):
         return [r for r in self.results if r.code == DUPLICATE]
 
 
-_COLUMNS = ("content", "external_id", "json_content", "json_metadata", "is_honeypot")
+def checked_fields(model: type, data: dict[str, Any], what: str) -> dict[str, Any]:
+    """``data`` unchanged when every key is a field of the generated ``model``; else a
+    ``TypeError`` naming the unknown ones (the generated ``from_dict`` would drop them
+    silently, so a misspelt ``json_metdata`` must fail here, before any request)."""
+    known = {a.name for a in getattr(model, "__attrs_attrs__", ())} - {"additional_properties"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise TypeError(f"{what}: unknown field(s) {unknown}; expected some of {sorted(known)}")
+    return data
 
 
 def _rows(
@@ -171,6 +186,8 @@ def append_assets(
     """``project.assets.append`` (documented there): upload the local files, then append
     every asset whose content is ready, in requests of at most 1000, reporting each item."""
     rows = _rows(items, columns)
+    for i, row in enumerate(rows):
+        checked_fields(AssetInput, row, f"asset {i}")
     uploads = _plan_uploads(rows, bucket, prefix)
     failed: dict[int, ItemResult] = {}
     if uploads:

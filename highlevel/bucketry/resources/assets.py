@@ -9,14 +9,28 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
-from bucketry_api.models import AssetListed, AssetSelection, AssetUpdateMany, LabelCreate
+from bucketry_api.models import (
+    AssetListed,
+    AssetSelection,
+    AssetUpdate,
+    AssetUpdateItem,
+    AssetUpdateMany,
+    LabelCreate,
+)
 
 from ..pagination import Pager
 from ..progress import NullReporter, ProgressCallback, resolve_progress
 from ..types import Session, arg, model_dict
 from ._base import Entity, Repo
 from .asset_filters import LABEL_TYPES, AssetFilters, matches_nothing, query_params
-from .asset_media import AppendResult, BulkOutcome, ItemResult, append_assets, download_media
+from .asset_media import (
+    AppendResult,
+    BulkOutcome,
+    ItemResult,
+    append_assets,
+    checked_fields,
+    download_media,
+)
 
 if TYPE_CHECKING:
     import pandas
@@ -97,10 +111,9 @@ class Asset(Entity[dict[str, Any]]):
         """Change fields of this asset (``status``, ``priority``, ``json_metadata``,
         ``external_id``, ``is_honeypot``, ``to_be_labeled_by``...); returns ``self`` with
         every field read back. Raises ``UnprocessableEntityError`` for a refused value or a
-        forbidden status change, ``ConflictError`` for an external id already used."""
-        from bucketry_api.models import AssetUpdate
-
-        body = AssetUpdate.from_dict(changes)
+        forbidden status change, ``ConflictError`` for an external id already used,
+        ``TypeError`` for an unknown field (before any request)."""
+        body = AssetUpdate.from_dict(checked_fields(AssetUpdate, changes, "asset.update"))
         model = self._session.call(self._session.api.assets.update, self.model["id"], body=body)
         self._model = model_dict(model)
         return self
@@ -321,7 +334,8 @@ class AssetsRepo(Repo[Asset]):
         ``bkt://BUCKET_ID/KEY`` content and the key as default external id; a file that
         fails to upload is reported and not appended. Requests carry at most 1000 assets.
         Raises ``ValueError`` for lists of different lengths, a local file without
-        ``bucket``, or two files with one key, before anything is sent."""
+        ``bucket``, or two files with one key, and ``TypeError`` for an unknown field,
+        before anything is sent."""
         return append_assets(
             self._session,
             self.project_id,
@@ -344,7 +358,9 @@ class AssetsRepo(Repo[Asset]):
         the fields to change (``new_external_id`` renames it; ``status``, ``priority``,
         ``json_metadata``, ``consensus_mark``...), in requests of at most 1000; each item is
         reported. Raises ``UnprocessableEntityError`` for a malformed item (nothing of that
-        request is applied)."""
+        request is applied), ``TypeError`` for an unknown field (before any request)."""
+        for i, item in enumerate(items):
+            checked_fields(AssetUpdateItem, item, f"item {i}")
         api = self._session.api.assets
         results: builtins.list[ItemResult] = []
         for start in range(0, len(items), BATCH):
