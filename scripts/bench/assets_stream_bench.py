@@ -6,12 +6,15 @@
 One real server subprocess (SQLite + local folder, 127.0.0.1, default settings). The assets
 are appended once through ``project.assets.append`` (1000 per request); half of them match the
 filter ``metadata_where={"shard": [0, 4]}``. Prints per run: the first page's latency, the
-stream's assets/s (every matching asset read as an ``Asset``), and the count's latency.
+stream's assets/s (every matching asset read as an ``Asset``), the same pages read with plain
+httpx and ``json()`` (the server's share: on a loaded machine compare the two, not the absolute
+figure), and the count's latency.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -21,6 +24,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import bucketry_server, median  # noqa: E402
 
 from bucketry import Client  # noqa: E402
+
+
+def raw_rate(client: Client, project_id: str, where: str, page_size: int) -> float:
+    """Assets/s of the same filtered listing read with plain httpx (no SDK objects)."""
+    t0, n, cursor = time.perf_counter(), 0, None
+    while True:
+        params: dict[str, str | int] = {"metadata_where": where, "page_size": page_size}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.http.get(f"/projects/{project_id}/assets", params=params).json()
+        n += len(page["results"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return n / (time.perf_counter() - t0)
 
 
 def main() -> int:
@@ -44,7 +61,7 @@ def main() -> int:
             ]
             assert project.assets.append(batch).ok
         print(f"appended {args.assets} assets in {time.perf_counter() - t0:.1f} s")
-        rates, firsts, counts = [], [], []
+        rates, raws, firsts, counts = [], [], [], []
         for run in range(args.runs):
             listing = project.assets.list(metadata_where=where, page_size=args.page_size)
             t0 = time.perf_counter()
@@ -59,14 +76,17 @@ def main() -> int:
             count_s = time.perf_counter() - t1
             assert counted == n, (counted, n)
             rates.append(n / took)
+            raws.append(raw_rate(client, project.id, json.dumps(where), args.page_size))
             firsts.append(first)
             counts.append(count_s)
             print(
-                f"run {run + 1}: {n} assets in {took:.2f} s = {n / took:,.0f} assets/s; "
+                f"run {run + 1}: {n} assets in {took:.2f} s = {n / took:,.0f} assets/s "
+                f"(plain httpx {raws[-1]:,.0f}/s); "
                 f"first page {first * 1000:.0f} ms; count {count_s * 1000:.0f} ms"
             )
         print(
-            f"median: {median(rates):,.0f} assets/s, first page {median(firsts) * 1000:.0f} ms, "
+            f"median: {median(rates):,.0f} assets/s (plain httpx {median(raws):,.0f}/s), "
+            f"first page {median(firsts) * 1000:.0f} ms, "
             f"count {median(counts) * 1000:.0f} ms"
         )
     return 0
