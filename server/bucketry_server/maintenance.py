@@ -22,6 +22,7 @@ from .backends.managed.objects import discard_objects
 from .models import Blob, ObjectLedger, Token, Upload, UploadPart
 from .state import AppState
 from .timeutil import utcnow
+from .uploads.service import abort_provider_uploads
 
 log = logging.getLogger("bucketry_server.maintenance")
 PERIOD_SECONDS = 300
@@ -73,35 +74,46 @@ def _referenced_objects(state: AppState) -> set[str]:
 async def expire_uploads(state: AppState) -> int:
     """Abort uploads past their expiry and reclaim their parts' space; returns how many.
     The transaction runs in a worker thread."""
-    expired, parts = await run_in_threadpool(_drop_expired_uploads, state)
+    expired, parts, native = await run_in_threadpool(_drop_expired_uploads, state)
     if not expired:
         return 0
     await discard_objects(state, parts)
+    await abort_provider_uploads(state, native)
     for upload_id in expired:
         state.rolling.forget(upload_id)
     log.info("expired %d abandoned uploads (%d parts)", len(expired), len(parts))
     return len(expired)
 
 
-def _drop_expired_uploads(state: AppState) -> tuple[list[str], list[str]]:
+def _drop_expired_uploads(
+    state: AppState,
+) -> tuple[list[str], list[str], list[tuple[str, str, str]]]:
+    """Expired upload ids, their parts' store objects, and their provider uploads
+    (``(bucket id, key, handle)``) to abort."""
     now = utcnow()
     with state.db.session() as s:
-        expired = list(
-            s.scalars(
-                # Not one a completion is composing right now: its commit deletes it.
-                select(Upload.id).where(Upload.expires_at <= now, Upload.completing.is_(None))
-            ).all()
-        )
+        rows = s.execute(
+            # Not one a completion is composing right now: its commit deletes it.
+            select(Upload.id, Upload.bucket_id, Upload.key, Upload.provider_upload).where(
+                Upload.expires_at <= now, Upload.completing.is_(None)
+            )
+        ).all()
+        expired = [row.id for row in rows]
+        native = [(r.bucket_id, r.key, r.provider_upload) for r in rows if r.provider_upload]
         if not expired:
-            return [], []
-        parts = list(
-            s.scalars(select(UploadPart.object_id).where(UploadPart.upload_id.in_(expired))).all()
-        )
+            return [], [], []
+        parts = [
+            oid
+            for oid in s.scalars(
+                select(UploadPart.object_id).where(UploadPart.upload_id.in_(expired))
+            ).all()
+            if oid  # a part stored at the provider has no object here
+        ]
         for oid in parts:
             s.merge(ObjectLedger(object_id=oid, state="dead", created_at=now))
         s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(expired)))
         s.execute(delete(Upload).where(Upload.id.in_(expired)))
-    return expired, parts
+    return expired, parts, native
 
 
 def purge_expired_tokens(state: AppState) -> int:

@@ -157,6 +157,9 @@ class Upload(Base):
     #: Set while a completion composes this upload: the id of the object being composed. The
     #: rows stay (a crash must not lose acknowledged parts); the start-up sweep clears it.
     completing: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: An imported bucket's upload on the provider's own multipart: the provider's handle
+    #: (None: parts are objects of the server's store).
+    provider_upload: Mapped[str | None] = mapped_column(String(1024), default=None)
     __table_args__ = (Index("ix_uploads_bucket_key", "bucket_id", "key", "created_at"),)
 
 
@@ -171,6 +174,9 @@ class UploadPart(Base):
     etag: Mapped[str] = mapped_column(String(80))
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: A part stored at the provider (its token for the completion); ``object_id`` is then
+    #: empty: the part is no object of the server's store.
+    provider_part: Mapped[str | None] = mapped_column(String(1024), default=None)
 
 
 class ObjectLedger(Base):
@@ -351,6 +357,8 @@ class OperationChunk(Base):
     #: The last key fully done (a re-run resumes after it), with the counters at that point.
     checkpoint: Mapped[str | None] = mapped_column(KeyString)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: What a kind that computes its own result (one chunk) returned (``ctx.set_result``).
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     saved_items: Mapped[int] = mapped_column(BigInteger, default=0)
     saved_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     __table_args__ = (

@@ -373,7 +373,7 @@ def test_bad_input_is_refused_naming_the_parameter(
 def test_demo_tour_imported_step(
     imports_server: LiveServer, imports_users: dict[str, str], imports_root: Path, tmp_path: Path
 ) -> None:
-    """scripts/demo's tenth step (BUCKETRY_DEMO_IMPORTS: a FILESYSTEM root of the server)."""
+    """scripts/demo's imported-bucket step (BUCKETRY_DEMO_IMPORTS: a FILESYSTEM root of the server)."""
     import subprocess
     import sys
 
@@ -398,11 +398,11 @@ def test_demo_tour_imported_step(
     out = proc.stdout
     assert proc.returncode == 0, f"tour failed:\n{out[-6000:]}\n{proc.stderr[-6000:]}"
     for expected in [
-        "[11/11] An imported bucket",
+        "[12/12] An imported bucket",
         "bucket.status(): AVAILABLE",
         "bucket.actions(): ['READ', 'WRITE']",
         "sha256 of 9 files match",
-        "Tour complete: 11 steps",
+        "Tour complete: 12 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
 

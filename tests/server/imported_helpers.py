@@ -6,7 +6,12 @@ import hashlib
 import os
 from typing import Any
 
+import anyio
 import httpx
+
+from bucketry_server.state import AppState
+
+MiB = 1024 * 1024
 
 
 def auth(token: str) -> dict[str, str]:
@@ -49,8 +54,11 @@ def put(api: str, token: str, bucket: str, key: str, data: bytes) -> httpx.Respo
     )
 
 
-def exercise_data_plane(api: str, token: str, bucket: str) -> None:
-    """Write, list across pages with folders, ranged read, multipart upload, delete."""
+def exercise_data_plane(
+    api: str, token: str, bucket: str, *, store: AppState | None = None
+) -> None:
+    """Write, list across pages with folders, ranged read, multipart upload, delete. With
+    ``store`` (the live server's state), also that no multipart part lands in its store."""
     for i in range(7):
         assert put(api, token, bucket, f"flat-{i}.txt", f"file {i}".encode()).status_code == 201
     for folder in ("dir-a", "dir-b"):
@@ -87,7 +95,7 @@ def exercise_data_plane(api: str, token: str, bucket: str) -> None:
         headers=auth(token),
     )
     assert foreign.status_code == 400 and foreign.json()["code"] == "bad_cursor"
-    _multipart(api, token, bucket)
+    _multipart(api, token, bucket, store)
     _copy_sign_batch(api, token, bucket)
     d = httpx.delete(
         f"{api}/buckets/{bucket}/blob", params={"key": "flat-0.txt"}, headers=auth(token)
@@ -133,39 +141,80 @@ def _copy_sign_batch(api: str, token: str, bucket: str) -> None:
         assert r.status_code == 204, r.text
 
 
-def _multipart(api: str, token: str, bucket: str) -> None:
-    part = os.urandom(256 * 1024)
-    tail = b"tail bytes"
-    whole = part + part + tail
+def _multipart(api: str, token: str, bucket: str, store: AppState | None) -> None:
+    """A 40 MiB multipart upload: parts in any order, one sent again, one refused for a wrong
+    checksum (the acknowledged one stays); with ``store``, no part (nor the assembled blob)
+    ever lands in the server's own store: the parts go to the provider's own multipart."""
+    before = _store_ids(store)
+    parts = [os.urandom(8 * MiB) for _ in range(5)]
+    whole = b"".join(parts)
     created = httpx.post(
         f"{api}/buckets/{bucket}/uploads",
-        json={"key": "multi/big.bin", "size": len(whole)},
+        json={"key": "multi/big.bin", "size": len(whole), "content_type": "application/x-big"},
         headers=auth(token),
     )
     assert created.status_code == 201, created.text
     upload = created.json()["id"]
-    etags = []
-    for n, chunk in enumerate([part, part, tail], 1):
-        r = httpx.put(
+
+    def send(n: int, data: bytes, **headers: str) -> httpx.Response:
+        return httpx.put(
             f"{api}/buckets/{bucket}/uploads/{upload}/parts/{n}",
-            content=chunk,
-            headers=auth(token),
-            timeout=60,
+            content=data,
+            headers={**auth(token), **headers},
+            timeout=120,
         )
+
+    etags: dict[int, str] = {}
+    for n in (2, 1, 5, 3, 4, 1):
+        r = send(n, parts[n - 1])
         assert r.status_code == 200, r.text
-        etags.append({"part_number": n, "etag": r.headers["ETag"]})
+        etags[n] = r.headers["ETag"]
+    refused = send(
+        3, os.urandom(8 * MiB), **{"X-Checksum-SHA256": hashlib.sha256(b"x").hexdigest()}
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "checksum_mismatch"
+    assert _store_ids(store) == before  # no part in the server's store
     done = httpx.post(
         f"{api}/buckets/{bucket}/uploads/{upload}/complete",
-        json={"parts": etags},
+        json={"parts": [{"part_number": n, "etag": etags[n]} for n in sorted(etags)]},
         headers=auth(token),
-        timeout=120,
+        timeout=300,
     )
     assert done.status_code == 201, done.text
+    assert done.json()["size"] == len(whole)
     got = httpx.get(
         f"{api}/buckets/{bucket}/blob",
         params={"key": "multi/big.bin"},
         headers=auth(token),
-        timeout=60,
+        timeout=120,
     )
     assert got.status_code == 200
     assert hashlib.sha256(got.content).hexdigest() == hashlib.sha256(whole).hexdigest()
+    assert _store_ids(store) == before
+    gone = httpx.get(f"{api}/buckets/{bucket}/uploads/{upload}", headers=auth(token))
+    assert gone.status_code == 404
+    _aborted(api, token, bucket)
+
+
+def _aborted(api: str, token: str, bucket: str) -> None:
+    """An aborted upload leaves nothing: no blob, no upload."""
+    created = httpx.post(
+        f"{api}/buckets/{bucket}/uploads", json={"key": "multi/aborted.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+    r = httpx.put(
+        f"{api}/buckets/{bucket}/uploads/{upload}/parts/1", content=b"abc", headers=auth(token)
+    )
+    assert r.status_code == 200, r.text
+    d = httpx.delete(f"{api}/buckets/{bucket}/uploads/{upload}", headers=auth(token))
+    assert d.status_code == 204, d.text
+    g = httpx.get(
+        f"{api}/buckets/{bucket}/blob", params={"key": "multi/aborted.bin"}, headers=auth(token)
+    )
+    assert g.status_code == 404
+
+
+def _store_ids(state: AppState | None) -> set[str] | None:
+    """The objects in the server's own store (None without a state)."""
+    return None if state is None else set(anyio.run(state.store.list_ids))

@@ -51,7 +51,7 @@ def test_azure_container_as_a_bucket(
     assert (body["provider"], body["status"]) == ("AZURE_BLOB", "AVAILABLE")
     assert sorted(body["actions"]) == ["READ", "WRITE"]
     assert azurite.account_key not in r.text
-    exercise_data_plane(server.api, token, f"az-{unique}")
+    exercise_data_plane(server.api, token, f"az-{unique}", store=server.state)
     wrong = import_bucket(
         server.api, token, _azure_body(azurite, container, f"az-wrong-{unique}", WRONG_KEY)
     )
@@ -86,7 +86,7 @@ def test_gcs_bucket_as_a_bucket(
     )
     assert r.status_code == 201, r.text
     assert (r.json()["status"], sorted(r.json()["actions"])) == ("AVAILABLE", ["READ", "WRITE"])
-    exercise_data_plane(server.api, token, f"gcs-{unique}")
+    exercise_data_plane(server.api, token, f"gcs-{unique}", store=server.state)
     st = httpx.get(f"{server.api}/buckets/gcs-{unique}/status", headers=auth(token)).json()
     assert st["status"] == "AVAILABLE"
     missing = import_bucket(

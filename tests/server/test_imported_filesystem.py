@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
+from sqlalchemy import update
 
 from bucketry_server.accounts.users import create_user
-from bucketry_server.models import Bucket
+from bucketry_server.backends.remote.folders import TEMP_PREFIX
+from bucketry_server.maintenance import expire_uploads
+from bucketry_server.models import Bucket, Upload
+from bucketry_server.timeutil import utcnow
 from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket
 from tests.support.live_server import LiveServer, live_server
 
@@ -51,7 +56,7 @@ def test_register_and_use_a_folder(fs: tuple[LiveServer, Path, dict[str, str]]) 
     assert sorted(b["actions"]) == ["READ", "WRITE"] and b["last_checked_at"]
     st = httpx.get(f"{srv.api}/buckets/photos/status", headers=auth(tokens["root"])).json()
     assert st["status"] == "AVAILABLE" and st["checked_at"]
-    exercise_data_plane(srv.api, tokens["root"], "photos")
+    exercise_data_plane(srv.api, tokens["root"], "photos", store=srv.state)
     assert (folder / "dir-a" / "x1.txt").read_bytes() == b"in folder"  # the keys are real files
     content = httpx.get(f"{srv.api}/buckets/photos/content", headers=auth(tokens["root"]))
     assert content.status_code == 200, content.text
@@ -247,3 +252,58 @@ def test_unreadable_credentials_fail_the_bucket_not_the_listing(
     assert st["status"] == "UNREACHABLE" and "credentials" in st["detail"]
     blobs = httpx.get(f"{srv.api}/buckets/bkt_unreadable_{provider.lower()}/blobs", headers=h)
     assert blobs.status_code == 400 and blobs.json()["code"] == "credentials_unreadable"
+
+
+def test_expired_provider_upload_is_aborted_at_the_provider(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    """The janitor's expiry of an upload on the provider's own multipart drops its rows and
+    the provider's parts (a folder's hidden parts folder here)."""
+    srv, root, tokens = fs
+    folder = root / "expiring"
+    folder.mkdir()
+    token = tokens["root"]
+    r = import_bucket(srv.api, token, {"provider": "FILESYSTEM", "provider_bucket": str(folder)})
+    assert r.status_code == 201, r.text
+    created = httpx.post(
+        f"{srv.api}/buckets/expiring/uploads", json={"key": "late.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+    part = httpx.put(
+        f"{srv.api}/buckets/expiring/uploads/{upload}/parts/1", content=b"x", headers=auth(token)
+    )
+    assert part.status_code == 200, part.text
+    hidden = [p for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    assert len(hidden) == 1 and len(list(hidden[0].iterdir())) == 1  # the part, at the provider
+    with srv.state.db.session() as s:
+        s.execute(update(Upload).where(Upload.id == upload).values(expires_at=utcnow()))
+    assert anyio.run(expire_uploads, srv.state) == 1
+    assert not hidden[0].exists()
+    assert list(folder.iterdir()) == []
+
+
+def test_unregistering_a_bucket_aborts_its_provider_uploads(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    """Deleting (unregistering) an imported bucket with an upload in progress drops the upload
+    and its parts at the provider; the provider's objects stay."""
+    srv, root, tokens = fs
+    folder = root / "leaving"
+    folder.mkdir()
+    (folder / "kept.txt").write_bytes(b"stays")
+    token = tokens["root"]
+    r = import_bucket(srv.api, token, {"provider": "FILESYSTEM", "provider_bucket": str(folder)})
+    assert r.status_code == 201, r.text
+    created = httpx.post(
+        f"{srv.api}/buckets/leaving/uploads", json={"key": "open.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+    part = httpx.put(
+        f"{srv.api}/buckets/leaving/uploads/{upload}/parts/1", content=b"x", headers=auth(token)
+    )
+    assert part.status_code == 200, part.text
+    gone = httpx.delete(f"{srv.api}/buckets/leaving", headers=auth(token))
+    assert gone.status_code == 200 and gone.json()["deleted"] is True, gone.text
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.txt"]

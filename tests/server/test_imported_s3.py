@@ -71,7 +71,7 @@ def test_s3_compatible_end_to_end(
     )
     assert w.status_code == 403 and "WRITE" in w.json()["detail"]
 
-    exercise_data_plane(api, token, good["id"])
+    exercise_data_plane(api, token, good["id"], store=server.state)
 
     # Replacing the credentials keeps the bucket (same id) and the next probe sees them.
     fixed = httpx.patch(
@@ -117,3 +117,48 @@ def test_private_endpoint_refused_without_the_setting(
         ).status_code
         == 404
     )
+
+
+def test_s3_parts_below_the_provider_minimum_are_refused_by_the_server(
+    server: LiveServer, users: dict[str, str], seaweed: SeaweedS3, unique: str
+) -> None:
+    """S3 multipart refuses parts (but the last) under 5 MiB: an upload on it says so in
+    ``min_part_size`` and its completion answers 400 ``part_too_small``, not a provider
+    error; the upload stays usable."""
+    api, token = server.api, users["alice"]
+    r = import_bucket(api, token, _body(seaweed, f"sw-min-{unique}"))
+    assert r.status_code == 201, r.text
+    bucket = r.json()["id"]
+    created = httpx.post(
+        f"{api}/buckets/{bucket}/uploads", json={"key": "small-parts.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["min_part_size"] == 5 * 1024 * 1024
+    upload = created.json()["id"]
+    etags = []
+    for n in (1, 2):
+        part = httpx.put(
+            f"{api}/buckets/{bucket}/uploads/{upload}/parts/{n}",
+            content=b"small part",
+            headers=auth(token),
+        )
+        assert part.status_code == 200, part.text
+        etags.append({"part_number": n, "etag": part.headers["ETag"]})
+    listed = httpx.get(f"{api}/buckets/{bucket}/uploads", headers=auth(token)).json()
+    assert [u["min_part_size"] for u in listed["results"]] == [5 * 1024 * 1024]
+    done = httpx.post(
+        f"{api}/buckets/{bucket}/uploads/{upload}/complete",
+        json={"parts": etags},
+        headers=auth(token),
+    )
+    assert done.status_code == 400 and done.json()["code"] == "part_too_small", done.text
+    last_only = httpx.post(
+        f"{api}/buckets/{bucket}/uploads/{upload}/complete",
+        json={"parts": etags[1:]},
+        headers=auth(token),
+    )
+    assert last_only.status_code == 201, last_only.text
+    got = httpx.get(
+        f"{api}/buckets/{bucket}/blob", params={"key": "small-parts.bin"}, headers=auth(token)
+    )
+    assert got.content == b"small part"

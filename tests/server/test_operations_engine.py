@@ -332,3 +332,96 @@ def test_active_operations_per_user_are_bounded(eng: tuple[LiveServer, dict[str,
     for r in made[:2]:  # nothing runs them here: a cancel ends them at once
         c = httpx.post(f"{srv.api}/operations/{r.json()['id']}/cancel", headers=h)
         assert c.status_code == 200 and c.json()["status"] == "CANCELLED", c.text
+
+
+def test_single_and_keyed_adapters_run_through_the_engine(
+    eng: tuple[LiveServer, dict[str, str]],
+) -> None:
+    """The wrappers other kind modules are wired with: a one-call kind's result becomes the
+    operation's; a keyed kind gets each planned range's keys once and its counters summed."""
+    from bucketry_server.accounts.principals import resolve_principal
+    from bucketry_server.operations import kinds, service
+    from bucketry_server.operations.adapters import keyed, single
+
+    srv, tokens = eng
+    engine = Engine(srv.state)
+    h = auth(tokens["ada"])
+    assert httpx.post(f"{srv.api}/buckets", json={"name": "adapt"}, headers=h).status_code == 201
+    for i in range(7):
+        assert put(srv.api, tokens["ada"], "adapt", f"in/{i}", b"x" * i).status_code == 201
+    seen: list[list[str] | None] = []
+
+    async def validate(state: Any, principal: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        assert "kind" not in fields
+        return {"bucket": "adapt", **fields}
+
+    async def once(ctx: Any) -> dict[str, Any]:
+        return {"fetched": "yes", "size": 3}
+
+    async def per_keys(ctx: Any, keys: Any) -> dict[str, Any]:
+        seen.append(None if keys is None else list(keys))
+        return {"handled": len(keys or []), "note": "ignored"}
+
+    kinds.register(single("TEST_SINGLE", validate, once))
+    kinds.register(keyed("TEST_KEYED", validate, per_keys, lambda p: ("adapt", p.get("prefix"))))
+    with srv.state.db.session() as s:
+        principal = resolve_principal(s, tokens["ada"])
+    made = [
+        on_loop(srv, service.create_operation(srv.state, principal, body))[0]["id"]
+        for body in (
+            {"kind": "TEST_SINGLE"},
+            {"kind": "TEST_KEYED", "prefix": "in/"},
+            {"kind": "TEST_KEYED"},
+        )
+    ]
+    for op_id in made:
+        _drain(srv, engine, tokens["ada"], op_id)
+    results = [_get(srv, tokens["ada"], op_id)["result"] for op_id in made]
+    assert results == [{"fetched": "yes", "size": 3}, {"handled": 7}, {"handled": 0}]
+    ranges = [keys for keys in seen if keys is not None]
+    assert sorted(k for keys in ranges for k in keys) == [f"in/{i}" for i in range(7)]
+    assert len(ranges) == 3 and None in seen  # 3 + 3 + 1 keys; the single blob: keys=None
+
+
+def test_kinds_get_only_the_fields_that_say_something(
+    eng: tuple[LiveServer, dict[str, str]],
+) -> None:
+    """Clients send every default of ``OperationCreate`` (the generated client does); a kind
+    that refuses parameters it does not take must see only the meaningful ones."""
+    from bucketry_server.operations import kinds
+    from bucketry_server.operations.adapters import single
+
+    srv, tokens = eng
+    got: list[dict[str, Any]] = []
+
+    async def validate(state: Any, principal: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        got.append(dict(fields))
+        return dict(fields)
+
+    async def run(ctx: Any) -> dict[str, Any]:
+        return {}
+
+    kinds.register(single("CONNECTION_SYNC", validate, run))  # a kind the server lacks today
+    try:
+        body = {
+            "kind": "CONNECTION_SYNC",
+            "connection_id": "con_1",
+            "source": None,
+            "overwrite": True,
+            "dry_run": False,
+            "delete_extraneous_files": False,
+        }
+        for extra in ({}, {"delete_extraneous_files": True}):
+            r = httpx.post(
+                f"{srv.api}/operations", json={**body, **extra}, headers=auth(tokens["bo"])
+            )
+            assert r.status_code == 202, r.text
+            op_id = r.json()["id"]
+            c = httpx.post(f"{srv.api}/operations/{op_id}/cancel", headers=auth(tokens["bo"]))
+            assert c.status_code == 200  # nothing runs here: ended at once
+    finally:
+        kinds._KINDS.pop("CONNECTION_SYNC")
+    assert got == [
+        {"connection_id": "con_1"},
+        {"connection_id": "con_1", "delete_extraneous_files": True},
+    ]

@@ -3,18 +3,23 @@
 
 Endpoint URL (checked by the SSRF guard when the client opens), region, path-style
 addressing for custom endpoints, session tokens, bounded connect/read timeouts and a couple of
-standard-mode retries. Writes stream: bodies below :data:`PART_SIZE` go in one PUT, larger
-ones as a multipart upload (aborted on any failure, so nothing partial becomes visible).
+standard-mode retries. Writes stream through s3transfer: bodies up to :data:`PART_SIZE` in one
+PUT, larger ones as a multipart upload with parts in parallel (aborted on any failure, so nothing
+partial becomes visible). Multipart uploads of the API map onto S3's own (one UploadPart per
+part, CompleteMultipartUpload at completion).
 """
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import boto3
 import botocore.session
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -30,6 +35,7 @@ from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
+    PartInfo,
     ProbeResult,
     ProviderConfig,
     ProviderError,
@@ -43,8 +49,13 @@ from .remote.client import (
 from .remote.config import provider_config
 from .remote.lookahead import Lookahead
 from .remote.pinning import guard_botocore
+from .remote.streams import IterReader
 
-PART_SIZE = 8 * 1024 * 1024
+#: Part size of a streamed write (s3transfer's chunk size, also its single-PUT threshold).
+PART_SIZE = 16 * 1024 * 1024
+#: Parts of one streamed write in flight at once, and parts read ahead into memory.
+CONCURRENCY = 4
+IN_MEMORY_PARTS = 6
 CHUNK = 1024 * 1024
 DELETE_BATCH = 1000
 PROBE_KEY = ".bucketry-probe"
@@ -127,8 +138,25 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session(botocore_session=core)
 
 
+def _sized(part_size: int) -> TransferConfig:
+    """A transfer config for parts of ``part_size`` bytes: as many in flight as fit in about
+    :data:`IN_MEMORY_PARTS` default parts of memory (at least one, at most
+    :data:`CONCURRENCY`)."""
+    fit = max(1, IN_MEMORY_PARTS * PART_SIZE // part_size)
+    config = TransferConfig(
+        multipart_threshold=part_size,
+        multipart_chunksize=part_size,
+        max_concurrency=min(CONCURRENCY, fit),
+    )
+    config.max_in_memory_upload_chunks = max(1, min(IN_MEMORY_PARTS, fit))
+    return config
+
+
 class S3Client:
     """:class:`.remote.client.ObjectClient` over one S3 bucket (boto3)."""
+
+    #: S3 refuses smaller parts (but the last) with EntityTooSmall.
+    min_part_size = 5 * 1024 * 1024
 
     #: Keys per ListObjectsV2 request (the S3 maximum).
     page_keys = 1000
@@ -150,11 +178,24 @@ class S3Client:
                 read_timeout=config.read_timeout,
                 retries={"max_attempts": 2, "mode": "standard"},
                 signature_version="s3v4",
-                s3={"addressing_style": "path" if path_style else "auto"},
+                # Neither a SHA-256 (plain-http endpoints) nor a CRC32 pass over every body:
+                # parts stream from the request (unseekable), the server verifies its own
+                # checksums on the way, and the hashing was CPU the proxied upload lacked.
+                s3={
+                    "addressing_style": "path" if path_style else "auto",
+                    "payload_signing_enabled": False,
+                },
+                request_checksum_calculation="when_required",
             ),
         )
         if config.allowed_networks is not None:  # every connection's peer is checked
             guard_botocore(self.s3, config.allowed_networks)
+        self._transfer = TransferConfig(
+            multipart_threshold=PART_SIZE,
+            multipart_chunksize=PART_SIZE,
+            max_concurrency=CONCURRENCY,
+        )
+        self._transfer.max_in_memory_upload_chunks = IN_MEMORY_PARTS
 
     def _call(self, what: str, method: str, **kwargs: Any) -> Any:
         try:
@@ -273,70 +314,104 @@ class S3Client:
         size: int | None = None,
         part_size: int | None = None,
     ) -> ObjectInfo:
-        """One PUT below :data:`PART_SIZE` (or ``part_size``), else a multipart upload of
-        parts of that size."""
-        extra = {"ContentType": content_type, "Metadata": dict(metadata)}
-        part = part_size or PART_SIZE
-        buf = bytearray()
-        it = iter(chunks)
-        for chunk in it:
-            buf += chunk
-            if len(buf) >= part:
-                return self._multipart(key, buf, it, extra, part)
-        self._call(f"object {key!r}", "put_object", Key=key, Body=bytes(buf), **extra)
-        info = self.head(key)
-        if info is None:
-            raise ProviderError(f"object {key!r}: written but not found")
-        return info
-
-    def _multipart(
-        self,
-        key: str,
-        buf: bytearray,
-        rest: Iterator[bytes],
-        extra: dict[str, Any],
-        part: int = PART_SIZE,
-    ) -> ObjectInfo:
+        """Stream ``chunks`` through s3transfer (``upload_fileobj``): one PUT up to
+        :data:`PART_SIZE`, else a multipart upload of :data:`PART_SIZE` parts sent
+        :data:`CONCURRENCY` at a time (at most :data:`IN_MEMORY_PARTS` parts in memory),
+        aborted on any failure, so nothing partial becomes visible. ``part_size`` (bytes)
+        replaces :data:`PART_SIZE` for this write (an export's chosen part size), with fewer
+        parts in flight when parts are large (:func:`_sized`)."""
         what = f"object {key!r}"
-        upload = self._call(what, "create_multipart_upload", Key=key, **extra)["UploadId"]
-        parts: list[dict[str, Any]] = []
+        extra = {"ContentType": content_type, "Metadata": dict(metadata)}
         try:
-
-            def send(data: bytes) -> None:
-                r = self._call(
-                    what,
-                    "upload_part",
-                    Key=key,
-                    UploadId=upload,
-                    PartNumber=len(parts) + 1,
-                    Body=data,
-                )
-                parts.append({"PartNumber": len(parts) + 1, "ETag": r["ETag"]})
-
-            for chunk in rest:
-                buf += chunk
-                while len(buf) >= part:
-                    send(bytes(buf[:part]))
-                    del buf[:part]
-            if buf or not parts:
-                send(bytes(buf))
-            self._call(
-                what,
-                "complete_multipart_upload",
-                Key=key,
-                UploadId=upload,
-                MultipartUpload={"Parts": parts},
-            )
-        except BaseException:
-            try:
-                self._call(what, "abort_multipart_upload", Key=key, UploadId=upload)
-            except ProviderError:
-                pass
-            raise
+            config = self._transfer if part_size is None else _sized(part_size)
+            with IterReader(chunks, size).reraise() as body:
+                self.s3.upload_fileobj(body, self.bucket, key, ExtraArgs=extra, Config=config)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, what) from None
+        finally:
+            self._ahead.clear()
         info = self.head(key)
         if info is None:
             raise ProviderError(f"{what}: written but not found")
         return info
+
+    # ---------------------------------------------------------------- multipart
+
+    def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
+        """CreateMultipartUpload; the handle is the UploadId."""
+        r = self._call(
+            f"object {key!r}",
+            "create_multipart_upload",
+            Key=key,
+            ContentType=content_type,
+            Metadata=dict(metadata),
+        )
+        return str(r["UploadId"])
+
+    def write_part(
+        self,
+        key: str,
+        upload: str,
+        number: int,
+        chunks: Iterator[bytes],
+        *,
+        size: int | None = None,
+    ) -> PartInfo:
+        """UploadPart, streamed when ``size`` is known (else the part is spooled to a
+        temporary file first: S3 needs the length up front)."""
+        what = f"object {key!r} part {number}"
+        with contextlib.ExitStack() as stack:
+            body: Any
+            if size is None:
+                body = stack.enter_context(tempfile.SpooledTemporaryFile(PART_SIZE))
+                for chunk in chunks:
+                    body.write(chunk)
+                size = body.tell()
+                body.seek(0)
+            else:
+                body = stack.enter_context(IterReader(chunks, size).reraise())
+            r = self._call(
+                what,
+                "upload_part",
+                Key=key,
+                UploadId=upload,
+                PartNumber=number,
+                Body=body,
+                ContentLength=size,
+            )
+        return PartInfo(number, size, _strip(r["ETag"]))
+
+    def complete_multipart(
+        self,
+        key: str,
+        upload: str,
+        parts: Sequence[PartInfo],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+    ) -> ObjectInfo:
+        """CompleteMultipartUpload of ``parts`` (content type and metadata were given at the
+        start)."""
+        what = f"object {key!r}"
+        listed = [{"PartNumber": p.number, "ETag": f'"{p.token}"'} for p in parts]
+        self._call(
+            what,
+            "complete_multipart_upload",
+            Key=key,
+            UploadId=upload,
+            MultipartUpload={"Parts": listed},
+        )
+        info = self.head(key)
+        if info is None:
+            raise ProviderError(f"{what}: completed but not found")
+        return info
+
+    def abort_multipart(self, key: str, upload: str) -> None:
+        """AbortMultipartUpload (an unknown upload is not an error)."""
+        try:
+            self._call(f"object {key!r}", "abort_multipart_upload", Key=key, UploadId=upload)
+        except ProviderNotFound:
+            pass
 
     def delete(self, keys: Sequence[str]) -> list[str]:
         """DeleteObjects in batches (only keys that exist are reported)."""

@@ -16,16 +16,12 @@ with a SAS signature), and the library's exception is not chained.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
-import json
-import re
+import itertools
+import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
-from urllib.parse import parse_qs, urlsplit
 
 from azure.core import MatchConditions
 from azure.core.exceptions import (
@@ -52,9 +48,21 @@ from azure.storage.blob import (
 
 from ..models import Bucket
 from ..state import AppState
+from .azure_support import (
+    BLOCK_SIZE,
+    Counted,
+    account_url,
+    block_ids,
+    connection_fields,
+    decode_metadata,
+    encode_metadata,
+    sas_permissions,
+    stage_all,
+)
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
+    PartInfo,
     ProbeResult,
     ProviderConfig,
     ProviderError,
@@ -68,67 +76,11 @@ from .remote.client import (
 from .remote.config import checked_config
 from .remote.pinning import guarded_session
 
-BLOCK_SIZE = 4 * 1024 * 1024  # staged block size, also the single-request threshold
 MAX_BLOCK_SIZE = 4000 * 1024 * 1024  # the largest block Azure stages (a write's part_size cap)
 READ_CHUNK = 1024 * 1024
 DELETE_BATCH = 256  # Azure's blob batch limit
 COPY_WAIT = 60.0  # seconds a pending server-side copy is polled
 PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
-
-
-#: Metadata Azure cannot hold as such travels base64url-encoded (compact JSON) in this entry.
-ENCODED_METADATA = "bucketry_metadata_b64"
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?\Z")
-
-
-def encode_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
-    """User metadata as Azure metadata: as it is when every name is a C# identifier (unique
-    ignoring case) and every value printable ASCII without edge spaces; otherwise all of it
-    in one :data:`ENCODED_METADATA` entry, so any Unicode name or value survives."""
-    names = [k.lower() for k in metadata]
-    native = len(set(names)) == len(names) and ENCODED_METADATA not in names
-    native = native and all(
-        _IDENTIFIER.match(k) and _HEADER_VALUE.match(v) for k, v in metadata.items()
-    )
-    if native:
-        return dict(metadata)
-    text = json.dumps(dict(metadata), ensure_ascii=False, separators=(",", ":"))
-    return {ENCODED_METADATA: base64.urlsafe_b64encode(text.encode()).decode()}
-
-
-def decode_metadata(stored: Mapping[str, str]) -> dict[str, str]:
-    """The user metadata of stored Azure metadata (see :func:`encode_metadata`); an entry
-    that does not decode is returned as it is."""
-    raw = {k.lower(): v for k, v in stored.items()}.get(ENCODED_METADATA)
-    if raw is None or len(stored) != 1:
-        return dict(stored)
-    try:
-        value = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
-    except (ValueError, binascii.Error):
-        return dict(stored)
-    if isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        return value
-    return dict(stored)
-
-
-def _account_url(endpoint_url: str, account_name: str | None) -> str:
-    """The account URL for ``endpoint_url``: an emulator's bare ``http://host:port`` (IP or
-    localhost) gets the account as its first path segment."""
-    parts = urlsplit(endpoint_url)
-    base = endpoint_url.rstrip("/")
-    if account_name and parts.path.strip("/") == "":
-        host = parts.hostname or ""
-        try:
-            ipaddress.ip_address(host)
-            path_style = True
-        except ValueError:
-            path_style = host == "localhost"
-        if path_style:
-            return f"{base}/{account_name}"
-    return base
 
 
 def _failed(status: object, code: object) -> bool:
@@ -141,27 +93,15 @@ def _failed(status: object, code: object) -> bool:
     )
 
 
-def _sas_permissions(sas: str) -> str:
-    """The ``sp`` (permissions) field of a SAS token, or "" when it has none."""
-    return "".join(parse_qs(sas.lstrip("?")).get("sp", [""]))
-
-
-def _connection_fields(conn: str) -> dict[str, str]:
-    """``Key=Value;`` fields of a connection string (values may contain ``=``)."""
-    fields: dict[str, str] = {}
-    for part in conn.split(";"):
-        name, sep, value = part.partition("=")
-        if sep:
-            fields[name.strip().lower()] = value.strip()
-    return fields
-
-
 class AzureBlobClient:
     """An :class:`ObjectClient` over one Azure container.
 
     Raises :class:`ProviderError` (``ValueError`` is not used) when the credentials are
     incomplete: a missing ``account_key``/``sas_token``, or no way to know the account URL.
     """
+
+    #: blocks of any size.
+    min_part_size = 0
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -187,7 +127,7 @@ class AzureBlobClient:
             )
         conn = creds.get("connection_string")
         if conn:
-            fields = _connection_fields(conn)
+            fields = connection_fields(conn)
             self._account_name = fields.get("accountname") or self._account_name
             self._account_key = fields.get("accountkey") or None
             self._sas = fields.get("sharedaccesssignature") or None
@@ -199,7 +139,7 @@ class AzureBlobClient:
                 raise self._error("the connection string is not valid") from None
             return
         if config.endpoint_url:
-            url = _account_url(config.endpoint_url, self._account_name)
+            url = account_url(config.endpoint_url, self._account_name)
         elif self._account_name:
             url = f"https://{self._account_name}.blob.core.windows.net"
         else:
@@ -289,7 +229,7 @@ class AzureBlobClient:
             except ProviderError as err:
                 return ProbeResult("UNREACHABLE", (), str(err))
         actions = ["READ"]
-        if self._account_key or set(_sas_permissions(self._sas or "")) & set("wc"):
+        if self._account_key or set(sas_permissions(self._sas or "")) & set("wc"):
             actions.append("WRITE")
         return ProbeResult("AVAILABLE", actions)
 
@@ -376,37 +316,94 @@ class AzureBlobClient:
         block = min(part_size or BLOCK_SIZE, MAX_BLOCK_SIZE)
         blob = self._container.get_blob_client(key)
         settings = ContentSettings(content_type=content_type)
-        buffer = bytearray()
-        block_ids: list[BlobBlock] = []
+        it = iter(chunks)
+        head = bytearray()
         try:
-            for chunk in chunks:
-                buffer += chunk
-                while len(buffer) >= block and (block_ids or len(buffer) > block):
-                    block_ids.append(self._stage(blob, len(block_ids), bytes(buffer[:block])))
-                    del buffer[:block]
-            if not block_ids:
+            for chunk in it:
+                head += chunk
+                if len(head) > block:
+                    break
+            else:
                 blob.upload_blob(
-                    bytes(buffer),
+                    bytes(head),
                     overwrite=True,
                     content_settings=settings,
                     metadata=encode_metadata(metadata),
                     max_concurrency=1,
                 )
-            else:
-                if buffer:
-                    block_ids.append(self._stage(blob, len(block_ids), bytes(buffer)))
-                blob.commit_block_list(
-                    block_ids, content_settings=settings, metadata=encode_metadata(metadata)
-                )
+                return self._info(blob.get_blob_properties())
+            tag = secrets.token_hex(8)
+            count = stage_all(blob, tag, itertools.chain([bytes(head)], it), block)
+            del head
+            blob.commit_block_list(
+                block_ids(tag, count),
+                content_settings=settings,
+                metadata=encode_metadata(metadata),
+            )
             return self._info(blob.get_blob_properties())
         except AzureError as exc:
             self._raise(exc, key)
 
-    @staticmethod
-    def _stage(blob: Any, index: int, data: bytes) -> BlobBlock:
-        block_id = f"{index:08d}"  # same length for every block, as Azure requires
-        blob.stage_block(block_id, data, length=len(data))
-        return BlobBlock(block_id)
+    # ---------------------------------------------------------------- multipart
+
+    def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
+        """Nothing to ask Azure: the handle is a fresh id naming the upload's staged blocks."""
+        return secrets.token_hex(4)
+
+    def write_part(
+        self,
+        key: str,
+        upload: str,
+        number: int,
+        chunks: Iterator[bytes],
+        *,
+        size: int | None = None,
+    ) -> PartInfo:
+        """Stage the part as blocks of :data:`BLOCK_SIZE` under ids of their own (a part sent
+        again gets other ids; the token, ``<tag>:<blocks>``, names the ones to commit)."""
+        if not (upload.isalnum() and len(upload) == 8 and 1 <= number <= 99999):
+            raise self._error("not an upload of this client", key)
+        tag = f"{upload}{number:05d}{secrets.token_hex(2)[:3]}"
+        blob = self._container.get_blob_client(key)
+        counted = Counted(chunks)
+        try:
+            count = stage_all(blob, tag, counted)
+        except AzureError as exc:
+            self._raise(exc, key)
+        return PartInfo(number, counted.size, f"{tag}:{count}")
+
+    def complete_multipart(
+        self,
+        key: str,
+        upload: str,
+        parts: Sequence[PartInfo],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+    ) -> ObjectInfo:
+        """Commit the blocks of ``parts`` in order (Azure drops the other staged blocks)."""
+        blocks: list[BlobBlock] = []
+        for part in parts:
+            tag, _, count = part.token.partition(":")
+            if not (
+                len(tag) == 16 and tag.startswith(f"{upload}{part.number:05d}") and count.isdigit()
+            ):
+                raise self._error(f"part {part.number} is not of this upload", key)
+            blocks += block_ids(tag, int(count))
+        blob = self._container.get_blob_client(key)
+        try:
+            blob.commit_block_list(
+                blocks,
+                content_settings=ContentSettings(content_type=content_type),
+                metadata=encode_metadata(metadata),
+            )
+            return self._info(blob.get_blob_properties())
+        except AzureError as exc:
+            self._raise(exc, key)
+
+    def abort_multipart(self, key: str, upload: str) -> None:
+        """Nothing to do: Azure has no call to drop staged blocks; it drops them at the
+        blob's next commit or after a week."""
 
     def delete(self, keys: Sequence[str]) -> list[str]:
         """Delete those of ``keys`` that exist, 256 per blob batch request; returns the keys

@@ -128,6 +128,62 @@ class BatchWriter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredPart:
+    """A part of a provider multipart upload, verified and stored at the provider: its
+    size, SHA-256 and the provider's token for the completion."""
+
+    size: int
+    sha256_hex: str
+    token: str
+
+
+class NativeMultipart(Protocol):
+    """Multipart uploads mapped onto the provider's own (imported buckets): parts go straight
+    to the provider, the completion asks the provider to assemble them. The upload's
+    bookkeeping (parts, listing, the ``completing`` claim) stays in the server's database;
+    ``upload`` is the provider's handle the server keeps with it. Provider failures raise the
+    domain errors of provider errors."""
+
+    def part_minimum(self) -> int:
+        """The smallest part (but the last) the provider takes. Blocking: opens the client."""
+        ...
+
+    async def start_upload(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
+        """Open the provider upload of ``key``; its handle (at most 1024 characters)."""
+        ...
+
+    async def put_part(
+        self,
+        key: str,
+        upload: str,
+        number: int,
+        chunks: AsyncIterator[bytes],
+        expected: Expected,
+        size: int | None,
+    ) -> StoredPart:
+        """Stream part ``number`` to the provider, verified against ``expected`` before its
+        last bytes leave (a mismatch stores nothing: ``Invalid`` ``checksum_mismatch``)."""
+        ...
+
+    async def complete_upload(
+        self,
+        key: str,
+        upload: str,
+        parts: Sequence[tuple[int, int, str]],
+        spec: WriteSpec,
+        *,
+        also: InTransaction | None = None,
+    ) -> BlobRecord:
+        """Assemble ``(number, size, token)`` parts into ``key`` (``spec``'s type, metadata
+        and ``If-None-Match``), then run ``also`` in one transaction."""
+        ...
+
+    async def abort_upload(self, key: str, upload: str) -> None:
+        """Drop the provider upload and its parts (best effort; never raises for a gone one)."""
+        ...
+
+
 class BucketBackend(Protocol):
     """The data plane of one bucket. Every method may raise domain errors (:mod:`..errors`):
     ``NotFound`` (bucket or blob), ``PreconditionFailed``, ``Invalid`` (e.g. ``not_managed``
@@ -222,4 +278,9 @@ class BucketBackend(Protocol):
         """Delete the blobs of ``keys`` that exist; returns those that went. ``if_match`` is
         checked atomically with the delete (``PreconditionFailed`` if a racing write changed
         a blob)."""
+        ...
+
+    def native_multipart(self) -> NativeMultipart | None:
+        """The provider's own multipart uploads, or None (parts go to the server's store and
+        :meth:`compose` assembles them)."""
         ...

@@ -4,7 +4,8 @@ The bucket's ``provider_bucket`` is an absolute folder inside one of the server'
 (checked at registration and again on every open). Keys are relative paths with ``/``; see
 :mod:`.remote.folders` for what may not escape. Writes go to a temporary file in the target
 folder and are renamed into place; the etag is ``<size>-<mtime_ns>`` in hex, so a replaced
-file has another etag and a read pinned to the old one fails.
+file has another etag and a read pinned to the old one fails. A multipart upload keeps its
+parts in a hidden folder at the root and concatenates them at completion.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import mimetypes
 import os
 import secrets
+import shutil
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -24,6 +26,7 @@ from ..state import AppState
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
+    PartInfo,
     ProbeResult,
     ProviderConfig,
     ProviderError,
@@ -51,6 +54,23 @@ def _info(key: str, st: os.stat_result) -> ObjectInfo:
     )
 
 
+def _store(path: Path, chunks: Iterator[bytes]) -> int:
+    """Write a new file from ``chunks`` and fsync it; its size. Removed again on failure."""
+    size = 0
+    try:
+        with open(path, "xb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+                size += len(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
+    return size
+
+
 def _sort_name(entry: os.DirEntry[str]) -> bytes:
     """Folders sort as ``name/`` so a depth-first walk yields keys in UTF-8 byte order."""
     name = entry.name + ("/" if entry.is_dir(follow_symlinks=False) else "")
@@ -59,6 +79,9 @@ def _sort_name(entry: os.DirEntry[str]) -> bytes:
 
 class FolderClient:
     """:class:`.remote.client.ObjectClient` over a server folder (``config.bucket``)."""
+
+    #: files of any size.
+    min_part_size = 0
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -177,16 +200,82 @@ class FolderClient:
             raise ProviderError(f"{key!r} is a folder in the folder bucket")
         tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
         try:
-            with open(tmp, "xb") as f:
-                for chunk in chunks:
-                    f.write(chunk)
-                f.flush()
-                os.fsync(f.fileno())
+            _store(tmp, chunks)
             os.replace(tmp, path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         return _info(key, os.lstat(path))
+
+    # ---------------------------------------------------------------- multipart
+
+    def _parts_dir(self, upload: str) -> Path:
+        if not upload.isalnum():
+            raise ProviderNotFound(f"upload {upload!r} not found in the folder")
+        return self.root / f"{TEMP_PREFIX}upload-{upload}"
+
+    def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
+        """A hidden folder of parts at the root (its name starts with the temp prefix, so no
+        listing shows it and no key names it); the handle is its random id."""
+        upload = secrets.token_hex(16)
+        try:
+            os.mkdir(self._parts_dir(upload))
+        except OSError as exc:
+            raise ProviderError(f"upload of {key!r}: {exc.strerror}") from None
+        return upload
+
+    def write_part(
+        self,
+        key: str,
+        upload: str,
+        number: int,
+        chunks: Iterator[bytes],
+        *,
+        size: int | None = None,
+    ) -> PartInfo:
+        """A file of its own per part sent (a part sent again is another file: the token
+        says which one the completion takes); fsynced."""
+        folder = self._parts_dir(upload)
+        if not folder.is_dir():
+            raise ProviderNotFound(f"upload {upload!r} of {key!r} not found in the folder")
+        name = f"{number:05d}-{secrets.token_hex(8)}"
+        written = _store(folder / name, chunks)
+        return PartInfo(number, written, name)
+
+    def complete_multipart(
+        self,
+        key: str,
+        upload: str,
+        parts: Sequence[PartInfo],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+    ) -> ObjectInfo:
+        """Concatenate the parts into a temporary file beside the target, rename it into
+        place, drop the parts folder."""
+        folder = self._parts_dir(upload)
+
+        def joined() -> Iterator[bytes]:
+            for part in parts:
+                if "/" in part.token or not part.token.startswith(f"{part.number:05d}-"):
+                    raise ProviderError(f"upload of {key!r}: part {part.number} is not valid")
+                try:
+                    f = open(folder / part.token, "rb")  # noqa: SIM115 - closed just below
+                except FileNotFoundError:
+                    raise ProviderNotFound(
+                        f"upload of {key!r}: part {part.number} is gone"
+                    ) from None
+                with f:
+                    while data := f.read(CHUNK):
+                        yield data
+
+        info = self.write(key, joined(), content_type=content_type, metadata=metadata)
+        self.abort_multipart(key, upload)
+        return info
+
+    def abort_multipart(self, key: str, upload: str) -> None:
+        """Remove the parts folder (gone already: nothing to do)."""
+        shutil.rmtree(self._parts_dir(upload), ignore_errors=True)
 
     def delete(self, keys: Sequence[str]) -> list[str]:
         """Unlink the files of ``keys`` that exist; folders left empty go too."""

@@ -14,6 +14,7 @@ here (never the library's text, which names URLs), and the library's exception i
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn
@@ -34,6 +35,7 @@ from ..state import AppState
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
+    PartInfo,
     ProbeResult,
     ProviderConfig,
     ProviderError,
@@ -46,9 +48,15 @@ from .remote.client import (
 )
 from .remote.config import checked_config
 from .remote.pinning import guard_session, guarded_session
+from .remote.streams import Watched
 
 CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
 GRANULE = 256 * 1024  # resumable chunks are multiples of this
+#: Where a multipart upload keeps its part objects (under the bucket's prefix), and the most
+#: sources one compose request takes.
+PARTS_FOLDER = ".bucketry-uploads/"
+COMPOSE_MAX = 32
+OCTET = "application/octet-stream"
 READ_CHUNK = 1024 * 1024
 PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
 SCOPES = ["https://www.googleapis.com/auth/devstorage.read_write"]
@@ -64,6 +72,9 @@ _UNREACHABLE = (
 class GcsClient:
     """An :class:`ObjectClient` over one GCS bucket. Raises :class:`ProviderError` when the
     credentials are incomplete or the service account JSON is not valid (no secret in it)."""
+
+    #: compose takes objects of any size.
+    min_part_size = 0
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -282,8 +293,19 @@ class GcsClient:
         chunk_size = -(-(part_size or CHUNK_SIZE) // GRANULE) * GRANULE
         blob = self._bucket.blob(key)
         blob.metadata = dict(metadata) or None
+        watched = Watched(chunks)
+        with watched.reraise():  # a refused body raises its own error, not the library's
+            return self._write(key, blob, content_type, iter(watched), chunk_size)
+
+    def _write(
+        self,
+        key: str,
+        blob: Any,
+        content_type: str,
+        iterator: Iterator[bytes],
+        chunk_size: int = CHUNK_SIZE,
+    ) -> ObjectInfo:
         buffer = bytearray()
-        iterator = iter(chunks)
         try:
             for chunk in iterator:
                 buffer += chunk
@@ -324,6 +346,94 @@ class GcsClient:
             writer.write(head)
             for chunk in rest:
                 writer.write(chunk)
+
+    # ---------------------------------------------------------------- multipart
+
+    def _parts_prefix(self, upload: str) -> str:
+        if not (upload.isalnum() and len(upload) == 32):
+            raise self._error(f"upload {upload!r} is not of this client")
+        return f"{self.config.prefix}{PARTS_FOLDER}{upload}/"
+
+    def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
+        """Nothing to ask GCS: each part becomes a temporary object under
+        ``<prefix>.bucketry-uploads/<handle>/``, composed at completion."""
+        return secrets.token_hex(16)
+
+    def write_part(
+        self,
+        key: str,
+        upload: str,
+        number: int,
+        chunks: Iterator[bytes],
+        *,
+        size: int | None = None,
+    ) -> PartInfo:
+        """The part as a temporary object of its own (a part sent again is another object);
+        the token is its name and generation."""
+        name = f"{self._parts_prefix(upload)}{number:05d}-{secrets.token_hex(4)}"
+        info = self.write(name, chunks, content_type=OCTET, metadata={}, size=size)
+        return PartInfo(number, info.size, f"{name}#{info.etag}")
+
+    def complete_multipart(
+        self,
+        key: str,
+        upload: str,
+        parts: Sequence[PartInfo],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+    ) -> ObjectInfo:
+        """Compose the part objects (pinned to their generations) into ``key``, 32 at a time
+        through intermediate objects when there are more, then delete the temporary ones."""
+        folder = self._parts_prefix(upload)
+        sources: list[Any] = []
+        for part in parts:
+            name, _, generation = part.token.rpartition("#")
+            if not (name.startswith(f"{folder}{part.number:05d}-") and generation.isdigit()):
+                raise self._error(f"part {part.number} is not of this upload", key)
+            sources.append(self._bucket.blob(name, generation=int(generation)))
+        target = self._bucket.blob(key)
+        target.content_type = content_type
+        target.metadata = dict(metadata) or None
+        try:
+            level = 0
+            while len(sources) > COMPOSE_MAX:
+                grouped = []
+                for i in range(0, len(sources), COMPOSE_MAX):
+                    step = self._bucket.blob(f"{folder}compose-{level}-{i:05d}")
+                    self._compose(step, sources[i : i + COMPOSE_MAX])
+                    grouped.append(step)
+                sources, level = grouped, level + 1
+            self._compose(target, sources)
+            target.reload(timeout=self._timeout, retry=self._retry)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            self._raise(exc, key)
+        self.abort_multipart(key, upload)
+        return self._info(target)
+
+    def _compose(self, target: Any, sources: list[Any]) -> None:
+        target.compose(
+            sources,
+            if_source_generation_match=[b.generation for b in sources],
+            timeout=self._timeout,
+            retry=self._retry,
+        )
+
+    def abort_multipart(self, key: str, upload: str) -> None:
+        """Delete the upload's temporary objects."""
+        folder = self._parts_prefix(upload)
+        try:
+            names = [
+                b.name
+                for b in self._client.list_blobs(
+                    self._bucket, prefix=folder, timeout=self._timeout, retry=self._retry
+                )
+            ]
+        except Exception as exc:
+            self._raise(exc, key)
+        self.delete(names)
 
     def delete(self, keys: Sequence[str]) -> list[str]:
         """Delete those of ``keys`` that exist (one request each); returns the keys deleted.

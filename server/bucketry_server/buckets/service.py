@@ -3,6 +3,7 @@ Plain values in, domain errors out; callable without a request."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -17,7 +18,14 @@ from ..backends.conditions import etag_matches
 from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
 from ..backends.remote import cache as remote_cache
-from ..errors import Conflict, PreconditionFailed, Unprocessable, forbidden, not_found
+from ..errors import (
+    Conflict,
+    DomainError,
+    PreconditionFailed,
+    Unprocessable,
+    forbidden,
+    not_found,
+)
 from ..ids import new_id
 from ..keys import key_error
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
@@ -25,6 +33,8 @@ from ..state import AppState
 from ..timeutil import iso, utcnow
 from .names import check_bucket_name, ensure_name_free, flush_name
 from .views import bucket_etag
+
+log = logging.getLogger("bucketry_server.buckets")
 
 DELETE_BATCH = 500
 #: Fields of a bucket update that may be absent but never null.
@@ -201,9 +211,12 @@ def _next_keys(state: AppState, bucket_id: str) -> list[str]:
         )
 
 
-def _drop_bucket(state: AppState, bucket_id: str, force: bool) -> tuple[list[str], int, int]:
+def _drop_bucket(
+    state: AppState, bucket_id: str, force: bool
+) -> tuple[list[str], int, int, list[tuple[str, str]]]:
     """Delete the bucket row with whatever is left (blobs committed meanwhile, uploads in
-    progress) in one transaction; their objects are marked dead for deletion after commit."""
+    progress) in one transaction; their objects are marked dead for deletion after commit.
+    Also returns the ``(key, handle)`` of uploads on the provider's own multipart, to abort."""
     with state.db.session() as s:
         b = s.get(Bucket, bucket_id, with_for_update=True)
         if b is None:
@@ -216,7 +229,16 @@ def _drop_bucket(state: AppState, bucket_id: str, force: bool) -> tuple[list[str
             .join(Upload, Upload.id == UploadPart.upload_id)
             .where(Upload.bucket_id == bucket_id)
         ).all()
-        doomed = [oid for oid, _ in left] + list(parts)
+        doomed = [oid for oid, _ in left] + [oid for oid in parts if oid]  # "": at the provider
+        native = [
+            (key, handle)
+            for key, handle in s.execute(
+                select(Upload.key, Upload.provider_upload).where(
+                    Upload.bucket_id == bucket_id, Upload.provider_upload.is_not(None)
+                )
+            ).all()
+            if handle
+        ]
         now = utcnow()
         for oid in doomed:
             s.merge(ObjectLedger(object_id=oid, state="dead", created_at=now))
@@ -225,7 +247,21 @@ def _drop_bucket(state: AppState, bucket_id: str, force: bool) -> tuple[list[str
         s.execute(delete(Upload).where(Upload.bucket_id == bucket_id))
         s.execute(delete(Blob).where(Blob.bucket_id == bucket_id))
         s.delete(b)
-        return doomed, len(left), sum(size for _, size in left)
+        return doomed, len(left), sum(size for _, size in left), native
+
+
+async def _abort_provider_uploads(
+    state: AppState, b: Bucket, uploads: list[tuple[str, str]]
+) -> None:
+    """Abort the provider uploads of a deleted bucket, best effort (its rows are gone)."""
+    native = backend_for(state, b).native_multipart() if uploads else None
+    if native is None:
+        return
+    for key, handle in uploads:
+        try:
+            await native.abort_upload(key, handle)
+        except DomainError as exc:
+            log.warning("provider upload of %r not aborted: %s", key, exc.detail)
 
 
 async def delete_bucket(
@@ -250,8 +286,11 @@ async def delete_bucket(
             freed += sum(g.size for g in gone)
             if not gone:
                 break  # rows the backend cannot delete go with the bucket row
-    doomed, late_blobs, late_bytes = await run_in_threadpool(_drop_bucket, state, b.id, force)
+    doomed, late_blobs, late_bytes, native = await run_in_threadpool(
+        _drop_bucket, state, b.id, force
+    )
     await discard_objects(state, doomed)
+    await _abort_provider_uploads(state, b, native)
     remote_cache.forget(state, b.id)  # an imported bucket's client and probe (provider untouched)
     return {
         "deleted": True,

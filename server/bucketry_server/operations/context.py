@@ -59,6 +59,11 @@ class OpContext(Protocol):
         double-counts them. The operation's result sums them over its chunks."""
         ...
 
+    def set_result(self, result: dict[str, object]) -> None:
+        """Record the operation's result as the kind computed it (a kind run as one chunk,
+        e.g. through ``adapters.single``); persisted when the chunk ends."""
+        ...
+
     def checkpoint(self, after: str) -> None:
         """Everything of the current chunk up to key ``after`` is done (and counted): a re-run
         of the chunk resumes after it (``ChunkRange.resume_after``). Persisted by the

@@ -91,6 +91,10 @@ class RunningContext:
         for name, n in counts.items():
             self.pending[name] = self.pending.get(name, 0) + n
 
+    def set_result(self, result: dict[str, object]) -> None:
+        """The operation's result as the kind computed it (persisted when the chunk ends)."""
+        self.live.result = dict(result)
+
     def checkpoint(self, after: str) -> None:
         """Everything up to ``after`` is done: a re-run resumes after it."""
         self._commit_counts()
@@ -188,8 +192,10 @@ class Engine:
             await asyncio.sleep(min(max(self.cfg.lease_seconds / 4, 0.2), 10.0))
 
     async def run_once(self, worker: str | None = None) -> bool:
-        """Claim one planner or chunk and run it to its end; False if there was no work."""
-        worker = worker or f"{self.worker_id}-x"
+        """Claim one planner or chunk and run it to its end; False if there was no work.
+        ``worker`` names the lease holder (default: a new name per call, so concurrent calls
+        never share a lease)."""
+        worker = worker or f"{self.worker_id}-{secrets.token_hex(3)}"
         db = self.state.db
         claim = await run_in_threadpool(claim_planner, db, worker, self.cfg)
         if claim is None:

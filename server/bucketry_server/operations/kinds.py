@@ -30,7 +30,11 @@ A kind is three functions the engine calls at fixed moments, all written against
     the operation with its code and detail; ``OperationCancelled`` ends it CANCELLED.
 
 ``finish(params, counts) -> result`` (optional)
-    The operation's ``result`` from the summed counters of all chunks (default: the counters).
+    The operation's ``result`` from the summed counters of all chunks (default: the result a
+    one-chunk kind recorded with ``ctx.set_result``, else the counters).
+
+Kinds written as one call (``run(ctx) -> result``) or over a list of keys
+(``run(ctx, keys) -> counts``) are wrapped by :mod:`.adapters` (``single``, ``keyed``).
 
 Registering (at import of the kind's module; ``operations/__init__`` imports the built-in
 ones)::
@@ -90,10 +94,19 @@ class Kind:
     plan: Plan | None = None
     finish: Finish | None = None
 
-    def result(self, params: Mapping[str, Any], counts: Mapping[str, int]) -> dict[str, Any]:
-        """The operation's result from the summed chunk counters."""
+    def result(
+        self,
+        params: Mapping[str, Any],
+        counts: Mapping[str, int],
+        results: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """The operation's result: ``finish`` of the summed chunk counters if the kind has
+        one, else the result a one-chunk kind recorded (``ctx.set_result``), else the
+        counters."""
         if self.finish is not None:
             return self.finish(params, counts)
+        if results:
+            return results[0] if len(results) == 1 else {"chunks": results}
         return dict(counts)
 
 

@@ -37,6 +37,7 @@ class Live:
     counts: dict[str, int] = field(default_factory=dict)
     saved_items: int = 0
     saved_bytes: int = 0
+    result: dict[str, Any] | None = None
 
 
 def _chunk_guard(claim: Claim, worker: str) -> Any:
@@ -58,6 +59,7 @@ def _values(live: Live) -> dict[str, Any]:
         "counts": dict(live.counts),
         "saved_items": live.saved_items,
         "saved_bytes": live.saved_bytes,
+        "result": live.result,
     }
 
 
@@ -182,28 +184,31 @@ def complete_chunk(db: Database, worker: str, claim: Claim, live: Live) -> bool:
     return True
 
 
-Result = Callable[[Mapping[str, Any], Mapping[str, int]], dict[str, Any]]
+Result = Callable[[Mapping[str, Any], Mapping[str, int], list[dict[str, Any]]], dict[str, Any]]
 
 
 def try_succeed(db: Database, operation_id: str, result: Result) -> bool:
     """End the operation SUCCEEDED if it is planned and every chunk is DONE, with the result
-    made from its chunks' summed counters; True if this call ended it."""
+    made from its chunks' summed counters and recorded results; True if this call ended
+    it."""
     with db.session() as s:
         op = lock_operation(s, operation_id)
         if op is None or op.status not in ACTIVE or not op.planned:
             return False
         chunks = s.execute(
-            select(OperationChunk.status, OperationChunk.counts).where(
-                OperationChunk.operation_id == operation_id
-            )
+            select(OperationChunk.status, OperationChunk.counts, OperationChunk.result)
+            .where(OperationChunk.operation_id == operation_id)
+            .order_by(OperationChunk.idx)
         ).all()
-        if any(status != "DONE" for status, _ in chunks):
+        if any(status != "DONE" for status, _, _ in chunks):
             return False
         totals: dict[str, int] = {}
-        for _, counts in chunks:
+        for _, counts, _ in chunks:
             for name, n in (counts or {}).items():
                 totals[name] = totals.get(name, 0) + int(n)
-        return finalize(s, operation_id, "SUCCEEDED", result=result(dict(op.params), totals))
+        results = [dict(r) for _, _, r in chunks if r is not None]
+        made = result(dict(op.params), totals, results)
+        return finalize(s, operation_id, "SUCCEEDED", result=made)
 
 
 def end(db: Database, operation_id: str, status: str, error: tuple[int, str, str] | None) -> bool:

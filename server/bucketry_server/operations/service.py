@@ -82,7 +82,8 @@ def _check_active(s: Session, owner_id: str, limit: int) -> None:
 async def create_operation(
     state: AppState, p: Principal, request: dict[str, Any], idempotency_key: str | None = None
 ) -> tuple[dict[str, Any], bool]:
-    """Validate ``request`` (``OperationCreate`` fields) with its kind and record a PENDING
+    """Validate ``request`` (``kind`` and the ``OperationCreate`` fields the client gave; the
+    kind's ``validate`` gets them without ``kind``) with its kind and record a PENDING
     operation; returns its JSON and whether it is new (False: replayed for a repeated
     ``Idempotency-Key``). Raises the kind's domain errors (404 bucket, 403 write, 400 bad
     parameter), ``NotServed`` for a kind this server does not run, ``Conflict`` for a reused
@@ -105,7 +106,8 @@ async def create_operation(
     earlier, org_id = await run_in_threadpool(prepare)
     if earlier is not None:
         return earlier, False
-    params = await kind.validate(state, p, dict(request))
+    fields = {name: value for name, value in request.items() if name != "kind"}
+    params = await kind.validate(state, p, fields)
 
     def insert() -> tuple[dict[str, Any], bool]:
         now = utcnow()

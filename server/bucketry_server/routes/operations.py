@@ -59,7 +59,10 @@ async def operations_create(
     ``Idempotency-Key`` answers the operation the first request created (409 if the request
     differs)."""
     key = idempotency_key or None
-    created, _ = await service.create_operation(state, p, body.model_dump(), key)
+    # Only the fields that say something: a kind refuses parameters it does not take, and
+    # clients (the generated one too) send every default (overwrite=true, dry_run=false...).
+    fields = body.model_dump(exclude_none=True, exclude_defaults=True) | {"kind": body.kind}
+    created, _ = await service.create_operation(state, p, fields, key)
     return JSONResponse(created, status_code=202)
 
 

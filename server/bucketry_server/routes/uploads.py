@@ -112,7 +112,9 @@ async def uploads_put_part(
             if chunk:
                 yield chunk
 
-    part = await service.put_part(state, p, bucket, upload_id, part_number, body(), expected)
+    part = await service.put_part(
+        state, p, bucket, upload_id, part_number, body(), expected, size=declared
+    )
     return Response(
         json.dumps(part_json(part), separators=(",", ":")),
         status_code=200,

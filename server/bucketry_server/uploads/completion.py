@@ -3,7 +3,9 @@
 upload), compose the parts through the bucket's backend and commit; the commit's own
 transaction deletes the upload (``also`` hook of ``catalogue.commit_blobs``). On any failure
 the mark is cleared so the client can retry; a crash leaves the rows, and the start-up sweep
-clears the mark (``maintenance.sweep_at_start``). ``faults.crash_point`` names the moments
+clears the mark (``maintenance.sweep_at_start``). An imported bucket's upload on the provider's
+own multipart is assembled by the provider (S3 CompleteMultipartUpload, Azure block list, GCS
+compose, a folder's concatenation) instead of composed from the server's store. ``faults.crash_point`` names the moments
 durability tests crash the server at."""
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
 from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError
 from ..timeutil import utcnow
-from .service import lock_upload, parts_of, writable_bucket
+from .service import lock_upload, part_minimum, parts_of, stored_objects, writable_bucket
 
 
 def _norm_etag(etag: str) -> str:
@@ -55,6 +57,7 @@ def _claim_for_completion(
     upload_id: str,
     listed: Sequence[tuple[int, str]],
     new_oid: str,
+    native_min: int = 0,
 ) -> _Claim:
     """Validate the part list and claim the upload for this completion (one transaction).
     Raises ``Invalid`` (part list, stored attributes), ``NotFound``, ``PreconditionFailed``."""
@@ -83,12 +86,15 @@ def _claim_for_completion(
                     f"part {number}: ETag {etag} does not match the stored {part.etag}",
                 )
             chosen.append(part)
+        minimum = settings.min_part_size
+        if upload.provider_upload is not None:  # the provider's own limit, refused here
+            minimum = max(minimum, native_min)
         for part in chosen[:-1]:
-            if part.size < settings.min_part_size:
+            if part.size < minimum:
                 raise Invalid(
                     "part_too_small",
                     f"part {part.part_number} has {part.size} bytes; every part but the last "
-                    f"must have at least {settings.min_part_size}",
+                    f"must have at least {minimum}",
                 )
         total = sum(part.size for part in chosen)
         if upload.size is not None and total != upload.size:
@@ -124,7 +130,14 @@ def _finish_claim(claim: _Claim, s: Session) -> None:
     if gone.rowcount != 1:
         raise not_found("upload")
     s.execute(delete(UploadPart).where(UploadPart.upload_id == claim.upload.id))
-    mark_objects(s, [part.object_id for part in claim.parts], "dead")
+    mark_objects(s, stored_objects(claim.parts), "dead")
+
+
+def _finish_native_claim(claim: _Claim, s: Session) -> None:
+    """:func:`_finish_claim` for an upload on the provider's own multipart: the provider has
+    assembled the blob, so the claim's ``pending`` mark names no object and goes too."""
+    _finish_claim(claim, s)
+    s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == claim.new_oid))
 
 
 def _release(state: AppState, claim: _Claim) -> bool:
@@ -155,7 +168,8 @@ async def complete_upload(
 
     def claim() -> tuple[Bucket, _Claim]:
         b = writable_bucket(state, p, bucket)
-        return b, _claim_for_completion(state, b.id, upload_id, parts, new_oid)
+        native_min = part_minimum(state, b)
+        return b, _claim_for_completion(state, b.id, upload_id, parts, new_oid, native_min)
 
     b, c = await run_in_threadpool(claim)
     crash_point("complete.claimed")
@@ -169,17 +183,27 @@ async def complete_upload(
     try:
         chosen_ids = [part.object_id for part in c.chosen]
         try:
-            # Mostly hashed already while the parts arrived; only the rest is read now.
-            digest = await state.rolling.finish(upload_id, chosen_ids)
             backend = backend_for(state, b)
-            blob = await backend.compose(
-                u.key,
-                chosen_ids,
-                digest,
-                spec,
-                object_id=new_oid,
-                also=lambda s: _finish_claim(c, s),
-            )
+            native = backend.native_multipart() if u.provider_upload is not None else None
+            if native is not None and u.provider_upload is not None:
+                blob = await native.complete_upload(
+                    u.key,
+                    u.provider_upload,
+                    [(p.part_number, p.size, p.provider_part or "") for p in c.chosen],
+                    spec,
+                    also=lambda s: _finish_native_claim(c, s),
+                )
+            else:
+                # Mostly hashed already while the parts arrived; only the rest is read now.
+                digest = await state.rolling.finish(upload_id, chosen_ids)
+                blob = await backend.compose(
+                    u.key,
+                    chosen_ids,
+                    digest,
+                    spec,
+                    object_id=new_oid,
+                    also=lambda s: _finish_claim(c, s),
+                )
         except ChecksumMismatchError as exc:
             raise Invalid("checksum_mismatch", f"the assembled blob does not match: {exc}") from exc
         except ObjectMissingError as exc:
@@ -187,8 +211,8 @@ async def complete_upload(
     except BaseException:
         await discard_objects(state, [new_oid])  # idempotent; clears the pending mark
         if not await run_in_threadpool(_release, state, c):
-            await discard_objects(state, [part.object_id for part in c.parts])
+            await discard_objects(state, stored_objects(c.parts))
         raise
     crash_point("complete.committed")
-    await discard_objects(state, [part.object_id for part in c.parts])
+    await discard_objects(state, stored_objects(c.parts))
     return blob

@@ -6,6 +6,13 @@ Every part is an object of its own, written with the managed-blob protocol (``pe
 mark, bytes, then one transaction that records the part row and drops the mark). Completion
 composes the listed part objects into a new object and commits it as the blob.
 
+Imported buckets map uploads onto the provider's own multipart (``NativeMultipart`` of the
+backend) unless the upload declares the whole blob's ``sha256`` (checked while the store's parts
+are composed, as before): create opens the provider upload and keeps its handle on the row
+(``provider_upload``), each part streams straight to the provider and only its token is kept
+(``provider_part``; ``object_id`` is "": no store object), abort and expiry abort the provider
+upload. The rows, the locking and the completion claim below are the same for both kinds.
+
 Concurrency. Each transaction that changes an upload starts with a no-op ``UPDATE`` of the
 upload row: on PostgreSQL it takes the row lock, on SQLite (whose driver opens the write
 transaction at the first DML statement) it takes the database write lock, so the reads that
@@ -19,10 +26,14 @@ is cleared so the client can fix and retry.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, cast
 
+import anyio.from_thread
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -32,8 +43,9 @@ from ..accounts.principals import Principal
 from ..backends.conditions import check_preconditions, etag_for
 from ..backends.managed.catalogue import mark_objects, write_object
 from ..backends.managed.objects import discard_objects
-from ..blobs.validation import check_attributes, parse_expected
-from ..errors import Invalid, TooLarge, not_found
+from ..backends.registry import backend_for
+from ..blobs.validation import OCTET_STREAM, check_attributes, parse_expected
+from ..errors import Conflict, DomainError, Invalid, TooLarge, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
@@ -41,6 +53,8 @@ from ..pagination import keyset_page
 from ..state import AppState
 from ..storage.base import Expected, WriteResult
 from ..timeutil import iso, utcnow
+
+log = logging.getLogger("bucketry_server.uploads")
 
 #: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
 MAX_PART_SIZE = 5 * 1024**3
@@ -57,8 +71,22 @@ def part_json(p: UploadPart) -> dict[str, Any]:
     }
 
 
-def upload_json(state: AppState, u: Upload, parts: list[UploadPart]) -> dict[str, Any]:
-    """An upload with its parts as the API's ``Upload``."""
+def part_minimum(state: AppState, b: Bucket, native_only: Upload | None = None) -> int:
+    """The smallest part (but the last) uploads of bucket ``b`` take: the server's setting,
+    raised to the provider's own minimum for an upload on the provider's multipart (with
+    ``native_only``, only if that upload is one). Blocking (may open the provider client)."""
+    minimum = state.settings.min_part_size
+    if native_only is not None and native_only.provider_upload is None:
+        return minimum
+    native = backend_for(state, b).native_multipart()
+    return minimum if native is None else max(minimum, native.part_minimum())
+
+
+def upload_json(
+    state: AppState, u: Upload, parts: list[UploadPart], min_part: int | None = None
+) -> dict[str, Any]:
+    """An upload with its parts as the API's ``Upload`` (``min_part``: its smallest part,
+    see :func:`part_minimum`; default the server's setting)."""
     return {
         "id": u.id,
         "bucket_id": u.bucket_id,
@@ -69,7 +97,7 @@ def upload_json(state: AppState, u: Upload, parts: list[UploadPart]) -> dict[str
         "created_at": iso(u.created_at),
         "expires_at": iso(u.expires_at),
         "parts": [part_json(p) for p in sorted(parts, key=lambda p: p.part_number)],
-        "min_part_size": state.settings.min_part_size,
+        "min_part_size": state.settings.min_part_size if min_part is None else min_part,
         "max_parts": state.settings.max_parts,
     }
 
@@ -122,20 +150,21 @@ def _live_upload(s: Session, bucket_id: str, upload_id: str) -> Upload:
     return upload
 
 
-def _bucket_id_for_write(state: AppState, p: Principal, ref: str) -> str:
-    with state.db.session() as s:
-        return bucket_for_write(s, p, ref).id
-
-
 def writable_bucket(state: AppState, p: Principal, ref: str) -> Bucket:
     """Bucket ``ref`` if the caller may write to it (blocking)."""
     with state.db.session() as s:
         return bucket_for_write(s, p, ref)
 
 
+def stored_objects(parts: list[UploadPart]) -> list[str]:
+    """The objects of the server's store that hold ``parts`` (a part stored at the provider
+    has none)."""
+    return [part.object_id for part in parts if part.object_id]
+
+
 def drop_upload(s: Session, upload_id: str, parts: list[UploadPart]) -> None:
     """Delete an upload's rows, marking its part objects ``dead`` in the ledger."""
-    mark_objects(s, [part.object_id for part in parts], "dead")
+    mark_objects(s, stored_objects(parts), "dead")
     s.execute(delete(UploadPart).where(UploadPart.upload_id == upload_id))
     s.execute(delete(Upload).where(Upload.id == upload_id))
 
@@ -147,9 +176,12 @@ def commit_part(
     part_number: int,
     object_id: str,
     result: WriteResult,
+    *,
+    provider_part: str | None = None,
 ) -> tuple[UploadPart, str | None]:
     """Record a written part object in one transaction that also drops its ``pending`` mark and
     marks the object of a replaced part ``dead``. Returns the part and the replaced object id.
+    A part stored at the provider has ``provider_part`` (its token) and ``object_id`` "".
     Raises 404 if the upload vanished meanwhile (completed, aborted, expired)."""
     now = utcnow()
     with state.db.session() as s:
@@ -159,15 +191,17 @@ def commit_part(
         if part is None:
             part = UploadPart(upload_id=upload_id, part_number=part_number)
             s.add(part)
-        else:
+        elif part.object_id:
             replaced = part.object_id
             s.merge(ObjectLedger(object_id=replaced, state="dead", created_at=now))
         part.object_id = object_id
+        part.provider_part = provider_part
         part.size = result.size
         part.etag = etag_for(result.sha256_hex)
         part.sha256 = result.sha256_hex
         part.created_at = now
-        s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
+        if object_id:
+            s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
         s.flush()
         return part, replaced
 
@@ -207,6 +241,8 @@ def list_uploads(
         rows, nxt = keyset_page(
             s, stmt, [Upload.key, Upload.created_at, Upload.id], cursor, page_size, tag="upl"
         )
+        native = any(u.provider_upload for u in rows)
+        minimum = part_minimum(state, b) if native else state.settings.min_part_size
         by_upload: dict[str, list[UploadPart]] = {u.id: [] for u in rows}
         if rows:
             for part in s.scalars(
@@ -214,7 +250,10 @@ def list_uploads(
             ).all():
                 by_upload[part.upload_id].append(part)
         return {
-            "results": [upload_json(state, u, by_upload[u.id]) for u in rows],
+            "results": [
+                upload_json(state, u, by_upload[u.id], minimum if u.provider_upload else None)
+                for u in rows
+            ],
             "next_cursor": nxt,
         }
 
@@ -244,6 +283,54 @@ def create_upload(
             f"size exceeds the largest blob ({state.settings.max_blob_bytes} bytes)",
         )
     if_none_match = if_none_match.strip() if if_none_match else None
+    # A declared whole-blob SHA-256 is checked while the store's parts are composed; else an
+    # imported bucket's parts go straight to the provider's own multipart upload.
+    handle = min_part = None
+    if sha256_hex is None:
+        b = writable_bucket(state, p, bucket)
+        handle = _start_native(state, b, key, content_type, metadata)
+        min_part = part_minimum(state, b) if handle is not None else None
+    try:
+        upload = _insert_upload(
+            state, p, bucket, key, content_type, metadata, size, sha256_hex, if_none_match, handle
+        )
+        return upload_json(state, upload, [], min_part)
+    except BaseException:
+        if handle is not None:
+            _abort_native(state, p, bucket, key, handle)
+        raise
+
+
+def _start_native(
+    state: AppState, b: Bucket, key: str, content_type: str | None, metadata: dict[str, str]
+) -> str | None:
+    native = backend_for(state, b).native_multipart()
+    if native is None:
+        return None
+    return anyio.from_thread.run(
+        native.start_upload, key, content_type or OCTET_STREAM, dict(metadata)
+    )
+
+
+def _abort_native(state: AppState, p: Principal, bucket: str, key: str, handle: str) -> None:
+    native = backend_for(state, writable_bucket(state, p, bucket)).native_multipart()
+    if native is not None:
+        with contextlib.suppress(DomainError):
+            anyio.from_thread.run(native.abort_upload, key, handle)
+
+
+def _insert_upload(
+    state: AppState,
+    p: Principal,
+    bucket: str,
+    key: str,
+    content_type: str | None,
+    metadata: dict[str, str],
+    size: int | None,
+    sha256_hex: str | None,
+    if_none_match: str | None,
+    handle: str | None,
+) -> Upload:
     now = utcnow()
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
@@ -262,10 +349,11 @@ def create_upload(
             created_by=p.user_id,
             created_at=now,
             expires_at=now + timedelta(seconds=state.settings.upload_ttl_seconds),
+            provider_upload=handle,
         )
         s.add(upload)
         s.flush()
-        return upload_json(state, upload, [])
+        return upload
 
 
 def get_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> dict[str, Any]:
@@ -274,24 +362,45 @@ def get_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> di
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
         upload = _live_upload(s, b.id, upload_id)
-        return upload_json(state, upload, parts_of(s, upload.id))
+        min_part = part_minimum(state, b, upload) if upload.provider_upload else None
+        return upload_json(state, upload, parts_of(s, upload.id), min_part)
 
 
 async def abort_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> None:
     """Drop an upload and its parts' data; ``NotFound`` if it is not live."""
     p.require_user()
 
-    def abort() -> list[str]:
-        bucket_id = _bucket_id_for_write(state, p, bucket)
+    def abort() -> tuple[Bucket, Upload, list[str]]:
+        b = writable_bucket(state, p, bucket)
         with state.db.session() as s:
-            lock_upload(s, bucket_id, upload_id, utcnow())
+            upload = lock_upload(s, b.id, upload_id, utcnow())
             parts = parts_of(s, upload_id)
             drop_upload(s, upload_id, parts)
-            return [part.object_id for part in parts]
+            return b, upload, stored_objects(parts)
 
-    freed = await run_in_threadpool(abort)
+    b, upload, freed = await run_in_threadpool(abort)
     state.rolling.forget(upload_id)
     await discard_objects(state, freed)
+    if upload.provider_upload is not None:
+        await abort_provider_uploads(state, [(b.id, upload.key, upload.provider_upload)])
+
+
+async def abort_provider_uploads(state: AppState, uploads: list[tuple[str, str, str]]) -> None:
+    """Abort ``(bucket id, key, provider handle)`` uploads at their providers, best effort
+    (the rows are gone already; a provider that fails keeps its parts until its own expiry)."""
+    for bucket_id, key, handle in uploads:
+        try:
+            b = await run_in_threadpool(_bucket_row, state, bucket_id)
+            native = None if b is None else backend_for(state, b).native_multipart()
+            if native is not None:
+                await native.abort_upload(key, handle)
+        except DomainError as exc:
+            log.warning("provider upload of %r not aborted: %s", key, exc.detail)
+
+
+def _bucket_row(state: AppState, bucket_id: str) -> Bucket | None:
+    with state.db.session() as s:
+        return s.get(Bucket, bucket_id)
 
 
 def check_part(state: AppState, p: Principal, part_number: int, declared: int | None) -> None:
@@ -312,16 +421,22 @@ async def put_part(
     part_number: int,
     chunks: AsyncIterator[bytes],
     expected: Expected,
+    *,
+    size: int | None = None,
 ) -> UploadPart:
-    """Store part ``part_number`` (replacing any earlier one) from ``chunks``; returns it."""
+    """Store part ``part_number`` (replacing any earlier one) from ``chunks`` (``size``: its
+    declared length, if any); returns it. An upload on the provider's own multipart sends
+    the part straight to the provider (verified before its last bytes leave)."""
 
-    def check() -> str:
-        bucket_id = _bucket_id_for_write(state, p, bucket)
+    def check() -> tuple[Bucket, Upload]:
+        b = writable_bucket(state, p, bucket)
         with state.db.session() as s:
-            _live_upload(s, bucket_id, upload_id)
-        return bucket_id
+            return b, _live_upload(s, b.id, upload_id)
 
-    bucket_id = await run_in_threadpool(check)
+    b, upload = await run_in_threadpool(check)
+    if upload.provider_upload is not None:
+        return await _put_native_part(state, b, upload, part_number, chunks, expected, size)
+    bucket_id = b.id
     oid, result = await write_object(state, chunks, expected)
     try:
         part, replaced = await run_in_threadpool(
@@ -333,4 +448,34 @@ async def put_part(
     state.rolling.part_stored(upload_id, part_number, oid)
     if replaced is not None:
         await discard_objects(state, [replaced])
+    return part
+
+
+async def _put_native_part(
+    state: AppState,
+    b: Bucket,
+    upload: Upload,
+    part_number: int,
+    chunks: AsyncIterator[bytes],
+    expected: Expected,
+    size: int | None,
+) -> UploadPart:
+    native = backend_for(state, b).native_multipart()
+    if native is None or upload.provider_upload is None:
+        raise Conflict("provider_error", "this upload's bucket no longer takes provider parts")
+    stored = await native.put_part(
+        upload.key, upload.provider_upload, part_number, chunks, expected, size
+    )
+    part, _ = await run_in_threadpool(
+        partial(
+            commit_part,
+            state,
+            b.id,
+            upload.id,
+            part_number,
+            "",
+            WriteResult(stored.size, None, stored.sha256_hex),
+            provider_part=stored.token,
+        )
+    )
     return part

@@ -69,6 +69,15 @@ def _get(
     return b"".join(client.read(key, start, end, etag=etag))
 
 
+class _Refused(Exception):
+    """What a part's byte source raises when the server refuses the part mid-stream."""
+
+
+def _pieces(data: bytes, piece: int = 256 * 1024) -> Iterator[bytes]:
+    for i in range(0, len(data), piece):
+        yield data[i : i + piece]
+
+
 def _all_keys(client: ObjectClient, prefix: str, limit: int) -> list[str]:
     keys: list[str] = []
     after: str | None = None
@@ -187,6 +196,69 @@ class ObjectClientContract:
         assert _get(client, p + "src.txt") == b"copied bytes"
         with pytest.raises(ProviderNotFound):
             client.copy(p + "no-such-source", p + "x")
+
+    def test_multipart_parts_in_any_order_resent_then_completed(
+        self, client: ObjectClient, p: str
+    ) -> None:
+        key = p + "multi/part.bin"
+        one, two, tail = os.urandom(5 * MiB), os.urandom(5 * MiB), b"the tail"
+        upload = client.start_multipart(key, content_type="application/x-test", metadata={"m": "v"})
+        assert upload and len(upload) <= 1024
+        second = client.write_part(key, upload, 2, _pieces(two), size=len(two))
+        client.write_part(key, upload, 1, _pieces(os.urandom(5 * MiB)))  # replaced below
+        first = client.write_part(key, upload, 1, _pieces(one), size=len(one))
+        last = client.write_part(key, upload, 3, iter([tail]))
+        assert (first.number, first.size, second.size, last.size) == (1, 5 * MiB, 5 * MiB, 8)
+        assert client.head(key) is None  # nothing visible before the completion
+        info = client.complete_multipart(
+            key,
+            upload,
+            [first, second, last],
+            content_type="application/x-test",
+            metadata={"m": "v"},
+        )
+        assert info.size == 10 * MiB + 8
+        assert (
+            hashlib.sha256(_get(client, key)).digest() == hashlib.sha256(one + two + tail).digest()
+        )
+        head = client.head(key)
+        alike = client.write(
+            p + "alike.bin", iter([b"x"]), content_type="application/x-test", metadata={"m": "v"}
+        )  # what a single write keeps of the attributes
+        alike_head = client.head(alike.key)
+        assert head is not None and alike_head is not None
+        assert head.content_type == alike_head.content_type
+        assert dict(head.metadata or {}) == dict(alike_head.metadata or {})
+        assert [o.key for o in client.list_page(p, None, 10)] == [alike.key, key]
+
+    def test_multipart_failed_part_keeps_the_acknowledged_one(
+        self, client: ObjectClient, p: str
+    ) -> None:
+        key = p + "failed-part.bin"
+        good = os.urandom(MiB)
+        upload = client.start_multipart(key, content_type="application/octet-stream", metadata={})
+        kept = client.write_part(key, upload, 1, _pieces(good), size=len(good))
+
+        def broken() -> Iterator[bytes]:
+            yield os.urandom(MiB - 10)
+            raise _Refused("checksum mismatch, found before the last bytes")
+
+        with pytest.raises(_Refused):
+            client.write_part(key, upload, 1, broken(), size=MiB)
+        info = client.complete_multipart(
+            key, upload, [kept], content_type="application/octet-stream", metadata={}
+        )
+        assert info.size == MiB and _get(client, key) == good
+
+    def test_multipart_abort_leaves_nothing(self, client: ObjectClient, p: str) -> None:
+        key = p + "aborted.bin"
+        _put(client, key, b"the version before")
+        upload = client.start_multipart(key, content_type="text/plain", metadata={})
+        client.write_part(key, upload, 1, iter([b"never visible"]))
+        client.abort_multipart(key, upload)
+        client.abort_multipart(key, upload)  # twice is fine
+        assert _get(client, key) == b"the version before"
+        assert [o.key for o in client.list_page(p, None, 10)] == [key]
 
     def test_presign_get(self, client: ObjectClient, p: str) -> None:
         _put(client, p + "signed.txt", b"signed content")

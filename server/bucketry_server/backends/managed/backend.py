@@ -238,6 +238,10 @@ class ManagedBackend:
             self.state, self.bucket_id, await run_in_threadpool(ids), if_match=if_match
         )
 
+    def native_multipart(self) -> None:
+        """None: multipart parts are objects of the server's store, composed at completion."""
+        return None
+
 
 class ManagedBatch:
     """Batch writer of the managed backend: data queued and written in groups by the store's

@@ -6,7 +6,8 @@ Keys: the bucket's ``prefix`` scopes everything (added on the way in, stripped o
 out). Status and actions come from a probe cached for :data:`.cache.PROBE_TTL` seconds (else
 what the bucket row recorded at the last probe); writes are refused with 403 naming the
 missing ``WRITE`` action when the credentials only allow reading. Usage is computed by
-listing and cached with its age. Copies stay within one provider bucket.
+listing and cached with its age. Copies stay within one provider bucket. Multipart uploads map onto the provider's own (parts streamed straight
+to the provider; see :class:`..base.NativeMultipart`).
 """
 
 from __future__ import annotations
@@ -18,15 +19,30 @@ from functools import partial
 import anyio.to_thread
 from sqlalchemy import delete as sql_delete
 
-from ...errors import Forbidden, Invalid, PreconditionFailed
+from ...errors import Conflict, Forbidden, Invalid, PreconditionFailed
 from ...models import Bucket, ObjectLedger
 from ...state import AppState
-from ...storage.base import Hasher, ObjectMissingError
+from ...storage.base import Expected, Hasher, ObjectMissingError
 from ...timeutil import utcnow
-from ..base import BatchWriter, BlobRecord, InTransaction, ListQuery, Probe, Usage, WriteSpec
+from ..base import (
+    BatchWriter,
+    BlobRecord,
+    InTransaction,
+    ListQuery,
+    Probe,
+    StoredPart,
+    Usage,
+    WriteSpec,
+)
 from ..conditions import check_preconditions
 from . import cache
-from .client import ObjectClient, ProviderError, ProviderNotFound, ProviderVersionChanged
+from .client import (
+    ObjectClient,
+    PartInfo,
+    ProviderError,
+    ProviderNotFound,
+    ProviderVersionChanged,
+)
 from .errors import run
 from .listing import list_page
 from .probing import probe_bucket, recorded_probe
@@ -195,6 +211,7 @@ class RemoteBackend:
         self.check_writable()
         await self._preconditions(key, spec)
         hasher = Hasher(spec.expected)
+        body = pull(chunks, hasher)
         # Only passed when chosen, so a client written before the keyword still serves.
         send = (
             self.client.write
@@ -205,7 +222,7 @@ class RemoteBackend:
         def put() -> RemoteBlob:
             info = send(
                 self._full(key),
-                pull(chunks, hasher),
+                body,
                 content_type=spec.content_type,
                 metadata=spec.metadata,
             )
@@ -286,6 +303,87 @@ class RemoteBackend:
 
         await anyio.to_thread.run_sync(commit)
         return blob
+
+    # ------------------------------------------------------------------ multipart
+    def native_multipart(self) -> RemoteBackend:
+        """Multipart uploads go to the provider's own (see :class:`..base.NativeMultipart`)."""
+        return self
+
+    def part_minimum(self) -> int:
+        """The client's smallest part (but the last); blocking (opens the client)."""
+        return self.client.min_part_size
+
+    async def start_upload(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
+        """Open the provider upload (403 ``missing_action`` without WRITE)."""
+        self.check_writable()
+        return await run(
+            lambda: self.client.start_multipart(
+                self._full(key), content_type=content_type, metadata=metadata
+            )
+        )
+
+    async def put_part(
+        self,
+        key: str,
+        upload: str,
+        number: int,
+        chunks: AsyncIterator[bytes],
+        expected: Expected,
+        size: int | None,
+    ) -> StoredPart:
+        """Stream the part to the provider; checksums and size are checked before its last
+        bytes leave, so a refused part is not stored (the acknowledged one stays)."""
+        self.check_writable()
+        hasher = Hasher(expected)
+        body = pull(chunks, hasher)
+        part = await run(
+            lambda: self.client.write_part(self._full(key), upload, number, body, size=size)
+        )
+        result = hasher.finish()
+        if part.size != result.size:
+            raise Conflict(
+                "provider_error",
+                f"part {number}: the provider stored {part.size} bytes of {result.size}",
+            )
+        return StoredPart(result.size, result.sha256_hex, part.token)
+
+    async def complete_upload(
+        self,
+        key: str,
+        upload: str,
+        parts: Sequence[tuple[int, int, str]],
+        spec: WriteSpec,
+        *,
+        also: InTransaction | None = None,
+    ) -> RemoteBlob:
+        """Ask the provider to assemble the parts (``If-None-Match`` checked just before),
+        then run ``also`` in one transaction."""
+        self.check_writable()
+        await self._preconditions(key, replace(spec, if_match=None))
+        listed = [PartInfo(number, size, token) for number, size, token in parts]
+        info = await run(
+            lambda: self.client.complete_multipart(
+                self._full(key),
+                upload,
+                listed,
+                content_type=spec.content_type,
+                metadata=spec.metadata,
+            )
+        )
+        cache.forget_usage(self.state, self.bucket_id)
+        if also is not None:
+            await anyio.to_thread.run_sync(self._commit, also)
+        blob = record(info, self.root, self.origin)
+        return replace(blob, content_type=spec.content_type, meta=dict(spec.metadata))
+
+    def _commit(self, also: InTransaction) -> None:
+        with self.state.db.session() as s:
+            also(s)
+
+    async def abort_upload(self, key: str, upload: str) -> None:
+        """Abort the provider upload (provider failures are raised; a gone upload is not
+        one)."""
+        await run(lambda: self.client.abort_multipart(self._full(key), upload))
 
     async def delete(self, keys: Sequence[str], *, if_match: str | None = None) -> list[RemoteBlob]:
         """Delete those ``keys`` that exist; returns their records (``if_match`` is checked

@@ -69,6 +69,17 @@ class ProbeResult:
     detail: str | None = None
 
 
+@dataclass(frozen=True)
+class PartInfo:
+    """One part of a provider multipart upload, stored at the provider. ``token`` is what the
+    completion hands back to the provider (an S3 part ETag, the ids of an Azure part's staged
+    blocks, a GCS or folder part object): opaque to everyone but the client that made it."""
+
+    number: int
+    size: int
+    token: str
+
+
 class ProviderError(Exception):
     """Base of what a client raises; the message names the provider and bucket/key."""
 
@@ -102,6 +113,9 @@ class ProviderVersionChanged(ProviderError):
 
 class ObjectClient(Protocol):
     """One provider bucket, seen as key-ordered objects."""
+
+    #: The smallest part (every part but the last) the provider's multipart upload takes.
+    min_part_size: int
 
     def probe(self) -> ProbeResult:
         """Check the bucket and what the credentials allow, within the configured timeouts;
@@ -144,6 +158,45 @@ class ObjectClient(Protocol):
         visible only once complete. ``part_size`` (bytes; None: the client's default) is the
         S3 multipart part size, the Azure staged block size or the GCS resumable chunk size,
         also the single-request threshold; a folder client ignores it."""
+        ...
+
+    def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
+        """Open a provider multipart upload of ``key`` (S3 CreateMultipartUpload; a fresh id
+        naming the staged blocks or part objects elsewhere); returns its handle (at most 1024
+        characters), which every later call of this upload gets back."""
+        ...
+
+    def write_part(
+        self,
+        key: str,
+        upload: str,
+        number: int,
+        chunks: Iterator[bytes],
+        *,
+        size: int | None = None,
+    ) -> PartInfo:
+        """Store part ``number`` (1..10000) of upload ``upload`` from ``chunks`` (streamed;
+        ``size`` the length when known). A part sent again replaces the earlier one for the
+        completion that lists the new token. If ``chunks`` raises (a checksum mismatch is
+        raised before its last bytes are handed over), the part is not stored."""
+        ...
+
+    def complete_multipart(
+        self,
+        key: str,
+        upload: str,
+        parts: Sequence[PartInfo],
+        *,
+        content_type: str,
+        metadata: Mapping[str, str],
+    ) -> ObjectInfo:
+        """Make ``key`` the concatenation of ``parts`` (in the order given) and close the
+        upload (its other parts are dropped); visible at once, whole."""
+        ...
+
+    def abort_multipart(self, key: str, upload: str) -> None:
+        """Drop the upload and every part stored for it (nothing visible is changed; an
+        unknown or finished upload is not an error)."""
         ...
 
     def delete(self, keys: Sequence[str]) -> list[str]:
