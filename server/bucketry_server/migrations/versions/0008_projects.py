@@ -6,7 +6,7 @@ indexed SQL on SQLite and PostgreSQL alike. ``assets.connection_id``/``source_ke
 by connections (the lead re-chains ``down_revision`` at merge).
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
