@@ -5,6 +5,7 @@ duplicates, bulk mutations, labels, and ``download_media``."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,15 @@ def test_list_filters_fields_and_count(project: Project) -> None:
     with pytest.raises(BadRequestError) as bad:
         assets.count(label_category_search="JOB.A.count >>> 1")
     assert "label_category_search" in str(bad.value.problem)
+
+
+def test_to_pandas_without_pandas_says_how_to_install_it(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(project)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas -> ImportError
+    with pytest.raises(ImportError, match=r"pip install 'bucketry\[pandas\]'"):
+        project.assets.to_pandas()
 
 
 def test_progress_is_sized_by_the_count(project: Project) -> None:
