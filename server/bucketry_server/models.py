@@ -250,12 +250,14 @@ class AssetMeta(Base):
         ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
     )
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: The asset's project, so a count is driven by the index of one project's key/value.
+    project_id: Mapped[str] = mapped_column(String(40))
     #: The value as JSON text (``"a"`` -> ``a``, numbers and booleans in JSON spelling).
     text_value: Mapped[str | None] = mapped_column(String(500))
     num_value: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (
-        Index("ix_asset_meta_key_text", "key", "text_value"),
-        Index("ix_asset_meta_key_num", "key", "num_value"),
+        Index("ix_asset_meta_text", "project_id", "key", "text_value", "asset_id"),
+        Index("ix_asset_meta_num", "project_id", "key", "num_value", "asset_id"),
     )
 
 

@@ -6,7 +6,8 @@ patterns, cursor alphabet, media types, checksum formats, "exactly one of keys/p
 rules below cannot be expressed, so a generated value can only satisfy them by luck:
 
 - cursors and ``next_token`` are opaque values the server issued for that very listing;
-- ``filter`` is a JSON Logic expression (JSON text with its own grammar);
+- ``filter`` is a JSON Logic expression (JSON text with its own grammar); likewise
+  ``metadata_where`` (JSON) and ``label_category_search`` (the category grammar);
 - checksum headers must match the body, ``X-Blob-Metadata`` is JSON text;
 - blob listings: a delimiter (or ``recursive=false``) needs ``order_by=name``, and
   ``recursive=false`` means ``delimiter=/``;
@@ -46,6 +47,15 @@ FILTERS = (
     '{"or": [{"in": [{"var": "status"}, ["AVAILABLE", "CHECKING"]]}, {"var": "imported"}]}',
 )
 
+#: Valid ``metadata_where`` JSON (equality, any of, numeric range), picked likewise.
+METADATA_WHERE = ('{"k": "v"}', '{"k": ["a", "b"]}', '{"n": [1, 10]}', '{"flag": true}')
+#: Valid ``label_category_search`` expressions of the category grammar.
+CATEGORY_SEARCHES = (
+    "JOB.A.count > 0",
+    "JOB.A.count == 1 OR JOB.B.count >= 2",
+    "(JOB.A.count < 3 OR JOB.B.count <= 0) AND OTHER.C.count > 10",
+)
+
 
 def _pick(options: tuple[str, ...], seed: object) -> str:
     digest = hashlib.sha256(repr(seed).encode("utf-8", "surrogatepass")).digest()
@@ -68,6 +78,10 @@ def _query(case: schemathesis.Case) -> None:
         query["key"] = ZIP_KEY
     if "filter" in query:
         query["filter"] = _pick(FILTERS, query["filter"])
+    if "metadata_where" in query:
+        query["metadata_where"] = _pick(METADATA_WHERE, query["metadata_where"])
+    if "label_category_search" in query:
+        query["label_category_search"] = _pick(CATEGORY_SEARCHES, query["label_category_search"])
     if case.operation.path.endswith("/blobs") and case.method.upper() == "GET":
         recursive = str(query.get("recursive", "true")).lower() != "false"
         if not recursive:

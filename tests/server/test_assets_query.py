@@ -252,7 +252,7 @@ def test_fields_selection(world: dict[str, Any]) -> None:
     api, pid = world["alice"], world["pid"]
     r = api.get(
         f"/projects/{pid}/assets",
-        params={"fields": ["external_id,status"], "external_id_in": "img-2"},
+        params={"fields": ["external_id", "status"], "external_id_in": "img-2"},
     )
     assert r.json()["results"] == [{"external_id": "img-2", "status": "REVIEWED"}]
     r = api.get(
@@ -277,7 +277,7 @@ def test_fields_selection(world: dict[str, Any]) -> None:
         and full["latest_label"]["label_type"] == "PREDICTION"
     )
     assert "labels" not in full
-    r = api.get(f"/projects/{pid}/assets", params={"fields": "id,colour"})
+    r = api.get(f"/projects/{pid}/assets", params={"fields": ["id", "colour"]})
     assert (
         r.status_code == 400 and r.json()["code"] == "bad_field" and "colour" in r.json()["detail"]
     )

@@ -45,6 +45,8 @@ def test_project_crud(alice: httpx.Client, unique: str) -> None:
     assert got["number_of_assets"] == 1 and got["title"] == f"Cats {unique}"
     r = alice.patch(f"/projects/{pid}", json={"title": "Dogs", "description": None})
     assert r.status_code == 200 and r.json()["title"] == "Dogs" and r.json()["description"] is None
+    r = alice.patch(f"/projects/{pid}", json={"title": None})
+    assert r.status_code == 422 and "title" in r.json()["detail"]
     listed = alice.get("/projects", params={"search": "dogs"}).json()["results"]
     assert pid in [p["id"] for p in listed]
     assert alice.delete(f"/projects/{pid}").status_code == 204
@@ -115,3 +117,19 @@ def test_org_members_share_projects_other_orgs_get_404(
     assert alice.get(f"/assets/{aid}").json()["priority"] == 0
     assert len(alice.get(f"/assets/{aid}/labels").json()["results"]) == 2
     assert httpx.get(alice.base_url.join("/api/v1/projects")).status_code == 401
+
+
+def test_bucket_scoped_credentials_never_reach_projects(
+    alice: httpx.Client, server: LiveServer, unique: str
+) -> None:
+    """A temporary bucket credential acts on its bucket only: projects are 403 for it."""
+    bucket = f"scoped-{unique}"
+    assert alice.post("/buckets", json={"name": bucket}).status_code == 201
+    pid = new_project(alice)
+    r = alice.post(f"/buckets/{bucket}/tmp-credentials", json={})
+    assert r.status_code in (200, 201), r.text
+    with client_for(server, r.json()["token"]) as scoped:
+        assert scoped.get("/projects").status_code == 403
+        assert scoped.get(f"/projects/{pid}").status_code == 403
+        assert scoped.post("/projects", json={"title": "x"}).status_code == 403
+        assert scoped.get(f"/projects/{pid}/assets/count").status_code == 403

@@ -20,6 +20,7 @@ from .asset_update_item_json_metadata_type_0 import AssetUpdateItemJsonMetadataT
 from .asset_update_json_content_type_0 import AssetUpdateJsonContentType0
 from .asset_update_json_metadata import AssetUpdateJsonMetadata
 from .asset_update_many import AssetUpdateMany
+from .assets_list_fields_item import AssetsListFieldsItem
 from .blob import Blob
 from .blob_batch_item import BlobBatchItem
 from .blob_batch_result import BlobBatchResult
@@ -141,6 +142,7 @@ __all__ = (
     "AssetUpdateJsonContentType0",
     "AssetUpdateJsonMetadata",
     "AssetUpdateMany",
+    "AssetsListFieldsItem",
     "Blob",
     "BlobBatchItem",
     "BlobBatchResult",

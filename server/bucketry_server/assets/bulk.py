@@ -9,9 +9,9 @@ Duplicates are reported per item (never silently dropped).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -155,12 +155,18 @@ def append_batch(
         try:
             with session.begin_nested():
                 if rows:
-                    session.execute(insert(Asset), list(rows.values()))
+                    session.connection().execute(
+                        cast(Table, Asset.__table__).insert(), list(rows.values())
+                    )
                     meta = [
-                        m for r in rows.values() for m in meta_rows(r["id"], r["json_metadata"])
+                        m
+                        for r in rows.values()
+                        for m in meta_rows(project_id, r["id"], r["json_metadata"])
                     ]
                     if meta:
-                        session.execute(insert(AssetMeta), meta)
+                        session.connection().execute(
+                            cast(Table, AssetMeta.__table__).insert(), meta
+                        )
             break
         except IntegrityError:
             if attempt == 1:  # a concurrent writer keeps taking the same ids: report the rest
@@ -205,72 +211,133 @@ def _find(
     return {a.id: a for a in found}, {a.external_id: a for a in found}
 
 
+def _update_one(
+    session: Session, p: Principal, index: int, asset: Asset, item: dict[str, Any]
+) -> Result:
+    """Apply one update item to ``asset`` in a savepoint; its result."""
+    skip = ("asset_id", "external_id", "new_external_id")
+    changes = {k: v for k, v in item.items() if v is not None and k not in skip}
+    if item.get("new_external_id"):
+        changes["external_id"] = item["new_external_id"]
+    try:
+        with session.begin_nested():
+            apply_changes(session, p, asset, changes)
+            session.flush()
+        return ok(index, asset.id, asset.external_id)
+    except DomainError as exc:
+        session.refresh(asset)
+        return failed(index, exc, asset.id, asset.external_id)
+    except IntegrityError:
+        session.refresh(asset)
+        error = Conflict("external_id_taken", "the new external id is taken in this project")
+        return failed(index, error, asset.id, asset.external_id)
+
+
+def update_batch(
+    session: Session, p: Principal, project_id: str, items: Sequence[dict[str, Any]], start: int = 0
+) -> list[Result]:
+    """Apply one batch of ``AssetUpdateItem`` dicts; per-item results from ``start``. An item
+    whose ``asset_id`` and ``external_id`` disagree, or that names no asset of the project, is
+    a 404 item."""
+    by_id, by_ext = _find(
+        session,
+        project_id,
+        [i["asset_id"] for i in items if i.get("asset_id")],
+        [i["external_id"] for i in items if i.get("external_id")],
+    )
+    out = []
+    for offset, item in enumerate(items):
+        index = start + offset
+        asset_id, ext = item.get("asset_id"), item.get("external_id")
+        asset = by_id.get(asset_id or "") or by_ext.get(ext or "")
+        if asset is None or (asset_id and ext and asset.external_id != ext):
+            error = NotFound(
+                "not_found", f"asset {asset_id or ext or '(unnamed)'!r} not found in this project"
+            )
+            out.append(failed(index, error, asset_id, ext))
+            continue
+        out.append(_update_one(session, p, index, asset, item))
+    return out
+
+
 def update_assets(
     db: Database, p: Principal, project_id: str, items: Sequence[dict[str, Any]]
 ) -> list[Result]:
     """Update many assets named by ``asset_id`` or ``external_id`` (``new_external_id``
-    renames); each item in its own savepoint so a failure leaves the others applied. Unknown
-    assets are 404 items; a taken new external id 409 ``external_id_taken``; an illegal
-    status 409 ``illegal_status``."""
+    renames), batch by batch; each item in its own savepoint so a failure leaves the others
+    applied. Unknown assets are 404 items; a taken new external id 409 ``external_id_taken``;
+    an illegal status 409 ``illegal_status``. Raises ``NotFound`` for an invisible project."""
     with db.session() as s:
         get_project(s, p, project_id)
-
-    def work(s: Session, start: int, chunk: Sequence[Any]) -> list[Result]:
-        by_id, by_ext = _find(
-            s,
-            project_id,
-            [i["asset_id"] for i in chunk if i.get("asset_id")],
-            [i["external_id"] for i in chunk if i.get("external_id")],
-        )
-        out = []
-        for offset, item in enumerate(chunk):
-            index = start + offset
-            asset = by_id.get(item.get("asset_id") or "") or by_ext.get(
-                item.get("external_id") or ""
-            )
-            if asset is None or (
-                item.get("asset_id")
-                and item.get("external_id")
-                and asset.external_id != item["external_id"]
-            ):
-                name = item.get("asset_id") or item.get("external_id")
-                out.append(
-                    failed(
-                        index,
-                        NotFound("not_found", f"asset {name!r} not found in this project"),
-                        item.get("asset_id"),
-                        item.get("external_id"),
-                    )
-                )
-                continue
-            changes = {
-                k: v
-                for k, v in item.items()
-                if v is not None and k not in ("asset_id", "external_id", "new_external_id")
-            }
-            if item.get("new_external_id"):
-                changes["external_id"] = item["new_external_id"]
-            try:
-                with s.begin_nested():
-                    apply_changes(s, p, asset, changes)
-                    s.flush()
-                out.append(ok(index, asset.id, asset.external_id))
-            except DomainError as exc:
-                s.refresh(asset)
-                out.append(failed(index, exc, asset.id, asset.external_id))
-            except IntegrityError:
-                s.refresh(asset)
-                error = Conflict(
-                    "external_id_taken", "the new external id is taken in this project"
-                )
-                out.append(failed(index, error, asset.id, asset.external_id))
-        return out
-
-    return _batches(db, items, work)
+    return _batches(db, items, lambda s, start, chunk: update_batch(s, p, project_id, chunk, start))
 
 
 def _selection(asset_ids: Sequence[str], external_ids: Sequence[str]) -> list[tuple[str, str]]:
     return [("id", a) for a in asset_ids] + [("external_id", e) for e in external_ids]
+
+
+def _target(action: str, asset: Asset, kinds: set[str]) -> str:
+    """The status ``action`` gives ``asset`` (``DELETED`` for a deletion); raises as
+    :mod:`.states` does."""
+    if action == "review":
+        return states.to_review(asset.status, kinds)
+    if action == "queue":
+        return states.to_queue(kinds)
+    return "DELETED"
+
+
+def _apply_targets(session: Session, targets: dict[str, list[str]]) -> None:
+    now = utcnow()
+    for status, ids in targets.items():
+        if status == "DELETED":
+            session.execute(delete(Asset).where(Asset.id.in_(ids)))
+        else:
+            stmt = update(Asset).where(Asset.id.in_(ids)).values(status=status, updated_at=now)
+            session.execute(stmt)
+
+
+def selection_batch(
+    session: Session,
+    project_id: str,
+    chunk: Sequence[tuple[str, str]],
+    action: str,
+    start: int = 0,
+) -> list[Result]:
+    """Apply ``action`` to one batch of ``("id" | "external_id", value)`` names; per-item
+    results from ``start`` (unknown: 404 ``not_found``; named twice: 409 ``duplicate_asset``;
+    refused by the state machine: its error, the asset left alone)."""
+    by_id, by_ext = _find(
+        session,
+        project_id,
+        [v for k, v in chunk if k == "id"],
+        [v for k, v in chunk if k == "external_id"],
+    )
+    kinds = label_types(session, list(by_id)) if action != "delete" else {}
+    out: list[Result] = []
+    targets: dict[str, list[str]] = {}
+    done: set[str] = set()
+    for offset, (kind, value) in enumerate(chunk):
+        index = start + offset
+        asset = by_id.get(value) if kind == "id" else by_ext.get(value)
+        named = (value, None) if kind == "id" else (None, value)
+        if asset is None:
+            error: DomainError = NotFound("not_found", f"asset {value!r} not found in this project")
+            out.append(failed(index, error, *named))
+            continue
+        if asset.id in done:
+            error = Conflict("duplicate_asset", f"asset {value!r} named twice in this request")
+            out.append(failed(index, error, *named))
+            continue
+        try:
+            status = _target(action, asset, kinds.get(asset.id, set()))
+        except DomainError as exc:
+            out.append(failed(index, exc, asset.id, asset.external_id))
+            continue
+        done.add(asset.id)
+        targets.setdefault(status, []).append(asset.id)
+        out.append(ok(index, asset.id, asset.external_id))
+    _apply_targets(session, targets)
+    return out
 
 
 def act_on_selection(
@@ -282,68 +349,17 @@ def act_on_selection(
     action: str,
 ) -> list[Result]:
     """``delete``, ``review`` (add to review) or ``queue`` (send back to the queue) the assets
-    named by id and external id (indexes: ids first, then external ids). Unknown assets are
-    404 items; assets without a submitted label are ``not_labeled`` items for ``review`` and
-    are left alone (see :mod:`.states`)."""
+    named by id and external id (indexes: ids first, then external ids), batch by batch.
+    Unknown assets are 404 items; assets without a submitted label are ``not_labeled`` items
+    for ``review`` and are left alone (see :mod:`.states`). Raises ``NotFound`` for an
+    invisible project."""
     with db.session() as s:
         get_project(s, p, project_id)
-    names = _selection(asset_ids, external_ids)
 
     def work(s: Session, start: int, chunk: Sequence[tuple[str, str]]) -> list[Result]:
-        by_id, by_ext = _find(
-            s,
-            project_id,
-            [v for k, v in chunk if k == "id"],
-            [v for k, v in chunk if k == "external_id"],
-        )
-        kinds = label_types(s, list(by_id)) if action != "delete" else {}
-        out: list[Result] = []
-        targets: dict[str, list[str]] = {}
-        done: set[str] = set()
-        now = utcnow()
-        for offset, (kind, value) in enumerate(chunk):
-            index = start + offset
-            asset = by_id.get(value) if kind == "id" else by_ext.get(value)
-            if asset is None or asset.id in done:
-                what = (
-                    "not found in this project" if asset is None else "named twice in this request"
-                )
-                error: DomainError = (
-                    NotFound("not_found", f"asset {value!r} {what}")
-                    if asset is None
-                    else Conflict("duplicate_asset", f"asset {value!r} {what}")
-                )
-                out.append(
-                    failed(
-                        index,
-                        error,
-                        value if kind == "id" else None,
-                        value if kind != "id" else None,
-                    )
-                )
-                continue
-            try:
-                if action == "review":
-                    status = states.to_review(asset.status, kinds[asset.id])
-                elif action == "queue":
-                    status = states.to_queue(kinds[asset.id])
-                else:
-                    status = "DELETED"
-            except DomainError as exc:
-                out.append(failed(index, exc, asset.id, asset.external_id))
-                continue
-            done.add(asset.id)
-            targets.setdefault(status, []).append(asset.id)
-            out.append(ok(index, asset.id, asset.external_id))
-        for status, ids in targets.items():
-            if status == "DELETED":
-                s.execute(delete(Asset).where(Asset.id.in_(ids)))
-            else:
-                s.execute(
-                    update(Asset).where(Asset.id.in_(ids)).values(status=status, updated_at=now)
-                )
-        if targets:
-            touch(get_project(s, p, project_id), now)
+        out = selection_batch(s, project_id, chunk, action, start)
+        if any(r["ok"] for r in out):
+            touch(get_project(s, p, project_id))
         return out
 
-    return _batches(db, names, work)
+    return _batches(db, _selection(asset_ids, external_ids), work)

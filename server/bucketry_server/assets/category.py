@@ -75,9 +75,12 @@ class _Parser:
         self.comparisons = 0
 
     def peek(self) -> Token:
+        """The next token, not consumed."""
         return self.tokens[self.pos]
 
     def take(self, kind: str, text: str | None = None, what: str = "") -> Token:
+        """Consume the next token if it is of ``kind`` (and ``text``), else raise ``Invalid``
+        saying ``what`` was expected."""
         tok = self.peek()
         if tok.kind != kind or (text is not None and tok.text.lower() != text.lower()):
             raise _error(tok.offset, tok.text, f"expected {what or text or kind}")
@@ -93,6 +96,7 @@ class _Parser:
         return tok
 
     def keyword(self, word: str) -> bool:
+        """Consume the keyword ``word`` (any case) if it comes next; whether it did."""
         tok = self.peek()
         if tok.kind == "name" and tok.text.upper() == word:
             self.pos += 1
@@ -100,6 +104,7 @@ class _Parser:
         return False
 
     def expr(self, depth: int) -> ColumnElement[bool]:
+        """``term ("OR" term)*`` at nesting ``depth``; raises ``Invalid`` when too deep."""
         if depth > MAX_DEPTH:
             tok = self.peek()
             raise _error(tok.offset, tok.text, f"parentheses nested deeper than {MAX_DEPTH}")
@@ -109,12 +114,14 @@ class _Parser:
         return parts[0] if len(parts) == 1 else or_(*parts)
 
     def term(self, depth: int) -> ColumnElement[bool]:
+        """``factor ("AND" factor)*``."""
         parts = [self.factor(depth)]
         while self.keyword("AND"):
             parts.append(self.factor(depth))
         return parts[0] if len(parts) == 1 else and_(*parts)
 
     def factor(self, depth: int) -> ColumnElement[bool]:
+        """``"(" expr ")"`` or a comparison."""
         tok = self.peek()
         if tok.kind == "punct" and tok.text == "(":
             self.pos += 1
@@ -124,6 +131,7 @@ class _Parser:
         return self.comparison()
 
     def comparison(self) -> ColumnElement[bool]:
+        """``NAME "." NAME "." "count" OP INTEGER`` as SQL over ``asset_categories``."""
         job = self.name("a job name or '('")
         self.take("punct", ".", "'.' after the job name")
         category = self.name("a category name")

@@ -22,7 +22,7 @@ from ..errors import Invalid
 from ..models import Asset, AssetMeta, Label, User
 from ..pagination import decode_cursor, encode_cursor
 from .category import compile_search
-from .rows import MAX_META_KEY, MAX_META_TEXT, meta_scalar
+from .rows import MAX_META_KEY, MAX_META_TEXT, indexable, meta_scalar
 from .views import Fields, asset_json, load_labels, load_latest
 
 MAX_METADATA_KEYS = 20
@@ -77,7 +77,7 @@ def _meta_equals(key: str, value: Any) -> ColumnElement[bool]:
     if scalar is None or (not _number(value) and scalar[0] is None):
         raise _bad(
             "metadata_where",
-            f"value of {key!r} must be a string (up to {MAX_META_TEXT} characters), a number "
+            f"value of {key!r} must be a string (up to {MAX_META_TEXT} characters, no NUL), a number "
             "or a boolean, a list of those, or a [low, high] numeric range",
             "bad_metadata_where",
         )
@@ -86,10 +86,14 @@ def _meta_equals(key: str, value: Any) -> ColumnElement[bool]:
     return AssetMeta.text_value == scalar[0]
 
 
-def metadata_condition(text: str) -> ColumnElement[bool]:
+def metadata_condition(text: str, project_id: str, *, driving: bool) -> ColumnElement[bool]:
     """SQL for ``metadata_where`` (JSON text): ``{k: v}`` equality, ``{k: [v1, v2]}`` any of,
     ``{k: [lo, hi]}`` inclusive numeric range when both bounds are numbers. Raises ``Invalid``
-    (``bad_metadata_where``) naming the key or the JSON error."""
+    (``bad_metadata_where``) naming the key or the JSON error.
+
+    ``driving``: ``Asset.id IN (ids from the project's key/value index)`` — a count then costs
+    the matching rows only; otherwise a correlated ``EXISTS`` probe per asset, which lets a
+    page stop as soon as it is full. Both select the same assets."""
     try:
         spec = json.loads(text)
     except ValueError as exc:
@@ -98,12 +102,12 @@ def metadata_condition(text: str) -> ColumnElement[bool]:
         raise _bad("metadata_where", "must be a non-empty JSON object", "bad_metadata_where")
     if len(spec) > MAX_METADATA_KEYS:
         raise _bad("metadata_where", f"at most {MAX_METADATA_KEYS} keys", "bad_metadata_where")
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     for key, value in spec.items():
-        if not key or len(key) > MAX_META_KEY:
+        if not key or not indexable(key, MAX_META_KEY):
             raise _bad(
                 "metadata_where",
-                f"keys must have 1 to {MAX_META_KEY} characters",
+                f"keys must have 1 to {MAX_META_KEY} characters and no NUL",
                 "bad_metadata_where",
             )
         if isinstance(value, list):
@@ -121,9 +125,15 @@ def metadata_condition(text: str) -> ColumnElement[bool]:
                 match = or_(*[_meta_equals(key, v) for v in value])
         else:
             match = _meta_equals(key, value)
-        conditions.append(
-            exists().where(AssetMeta.asset_id == Asset.id, AssetMeta.key == key, match)
-        )
+        if driving:
+            ids = select(AssetMeta.asset_id).where(
+                AssetMeta.project_id == project_id, AssetMeta.key == key, match
+            )
+            conditions.append(Asset.id.in_(ids))
+        else:
+            conditions.append(
+                exists().where(AssetMeta.asset_id == Asset.id, AssetMeta.key == key, match)
+            )
     return and_(*conditions)
 
 
@@ -156,9 +166,12 @@ def _label_condition(f: AssetFilters) -> ColumnElement[bool] | None:
     return exists().where(Label.asset_id == Asset.id, *conds)
 
 
-def conditions(project_id: str, f: AssetFilters) -> list[ColumnElement[bool]]:
-    """The SQL conditions of ``f`` on the assets of ``project_id``; raises ``Invalid`` naming
-    the bad parameter (metadata_where, label_category_search, a NaN bound)."""
+def conditions(
+    project_id: str, f: AssetFilters, *, counting: bool = False
+) -> list[ColumnElement[bool]]:
+    """The SQL conditions of ``f`` on the assets of ``project_id`` (``counting``: shaped for a
+    count, see :func:`metadata_condition`); raises ``Invalid`` naming the bad parameter
+    (metadata_where, label_category_search, a NaN bound)."""
     conds: list[ColumnElement[bool]] = [Asset.project_id == project_id]
     if f.asset_id_in:
         conds.append(Asset.id.in_(f.asset_id_in))
@@ -169,7 +182,7 @@ def conditions(project_id: str, f: AssetFilters) -> list[ColumnElement[bool]]:
     if f.status_in:
         conds.append(Asset.status.in_(f.status_in))
     if f.metadata_where:
-        conds.append(metadata_condition(f.metadata_where))
+        conds.append(metadata_condition(f.metadata_where, project_id, driving=counting))
     if f.skipped is not None:
         conds.append(Asset.skipped == f.skipped)
     if f.is_honeypot is not None:
@@ -203,7 +216,7 @@ def conditions(project_id: str, f: AssetFilters) -> list[ColumnElement[bool]]:
 
 def count_assets(session: Session, project_id: str, f: AssetFilters) -> int:
     """How many assets of the project match ``f``."""
-    stmt = select(func.count()).select_from(Asset).where(*conditions(project_id, f))
+    stmt = select(func.count()).select_from(Asset).where(*conditions(project_id, f, counting=True))
     return int(session.scalar(stmt) or 0)
 
 

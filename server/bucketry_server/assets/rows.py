@@ -14,9 +14,9 @@ import secrets
 import threading
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
 from ..models import AssetCategory, AssetMeta
@@ -37,6 +37,12 @@ def ordered_id(prefix: str) -> str:
     return f"{prefix}_{time.time_ns() // 1_000_000:012x}{seq:06x}{secrets.token_hex(8)}"
 
 
+def indexable(text: str, limit: int = MAX_NAME) -> bool:
+    """Whether ``text`` fits a derived-table column: at most ``limit`` characters and no NUL
+    (PostgreSQL text cannot hold it). Other names and values stay in the JSON, unindexed."""
+    return len(text) <= limit and "\x00" not in text
+
+
 def meta_scalar(value: Any) -> tuple[str | None, float | None] | None:
     """``(text, number)`` for a metadata scalar (None for lists, objects and null).
 
@@ -48,7 +54,7 @@ def meta_scalar(value: Any) -> tuple[str | None, float | None] | None:
         as_float = float(value)
         return json.dumps(value), as_float if math.isfinite(as_float) else None
     if isinstance(value, str):
-        text = value if len(value) <= MAX_META_TEXT else None
+        text = value if len(value) <= MAX_META_TEXT and "\x00" not in value else None
         try:
             parsed: float | None = float(value)
         except ValueError:
@@ -59,25 +65,35 @@ def meta_scalar(value: Any) -> tuple[str | None, float | None] | None:
     return None
 
 
-def meta_rows(asset_id: str, metadata: dict[str, Any] | None) -> list[dict[str, Any]]:
+def meta_rows(
+    project_id: str, asset_id: str, metadata: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     """The ``asset_meta`` rows of one asset's metadata (keys up to 200 characters)."""
     rows = []
     for key, value in (metadata or {}).items():
         scalar = meta_scalar(value)
-        if scalar is None or len(key) > MAX_META_KEY:
+        if scalar is None or not indexable(key, MAX_META_KEY):
             continue
         rows.append(
-            {"asset_id": asset_id, "key": key, "text_value": scalar[0], "num_value": scalar[1]}
+            {
+                "asset_id": asset_id,
+                "project_id": project_id,
+                "key": key,
+                "text_value": scalar[0],
+                "num_value": scalar[1],
+            }
         )
     return rows
 
 
-def replace_meta(session: Session, asset_id: str, metadata: dict[str, Any] | None) -> None:
+def replace_meta(
+    session: Session, project_id: str, asset_id: str, metadata: dict[str, Any] | None
+) -> None:
     """Rewrite the ``asset_meta`` rows of one asset after its metadata changed."""
     session.execute(delete(AssetMeta).where(AssetMeta.asset_id == asset_id))
-    rows = meta_rows(asset_id, metadata)
+    rows = meta_rows(project_id, asset_id, metadata)
     if rows:
-        session.execute(insert(AssetMeta), rows)
+        session.connection().execute(cast(Table, AssetMeta.__table__).insert(), rows)
 
 
 def _names(items: Any) -> list[str]:
@@ -86,7 +102,7 @@ def _names(items: Any) -> list[str]:
     return [
         c["name"]
         for c in items
-        if isinstance(c, dict) and isinstance(c.get("name"), str) and len(c["name"]) <= MAX_NAME
+        if isinstance(c, dict) and isinstance(c.get("name"), str) and indexable(c["name"])
     ]
 
 
@@ -95,7 +111,7 @@ def category_counts(json_response: dict[str, Any]) -> Counter[tuple[str, str]]:
     classification) plus the categories of each of its ``annotations`` (objects, entities)."""
     counts: Counter[tuple[str, str]] = Counter()
     for job, answer in json_response.items():
-        if not isinstance(answer, dict) or len(job) > MAX_NAME:
+        if not isinstance(answer, dict) or not indexable(job):
             continue
         for name in _names(answer.get("categories")):
             counts[(job, name)] += 1
@@ -115,4 +131,4 @@ def replace_categories(session: Session, asset_id: str, json_response: dict[str,
         for (job, cat), n in category_counts(json_response).items()
     ]
     if rows:
-        session.execute(insert(AssetCategory), rows)
+        session.connection().execute(cast(Table, AssetCategory.__table__).insert(), rows)

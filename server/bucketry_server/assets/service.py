@@ -97,7 +97,7 @@ def apply_changes(session: Session, p: Principal, asset: Asset, changes: dict[st
             setattr(asset, name, changes[name])
     if changes.get("json_metadata") is not None:
         asset.json_metadata = changes["json_metadata"]
-        replace_meta(session, asset.id, asset.json_metadata)
+        replace_meta(session, asset.project_id, asset.id, asset.json_metadata)
     asset.updated_at = utcnow()
 
 

@@ -80,9 +80,9 @@ def _bad_field(name: str) -> Invalid:
 
 
 def parse_fields(values: Sequence[str] | None) -> Fields:
-    """The selection named by ``values`` (each may hold several names separated by commas);
-    the full asset without any. Raises ``Invalid`` (``bad_field``) naming an unknown field."""
-    names = [n.strip() for v in values or () for n in v.split(",") if n.strip()]
+    """The selection named by ``values``; the full asset without any. Raises ``Invalid``
+    (``bad_field``) naming an unknown field."""
+    names = list(values or ())
     if not names:
         return DEFAULT_FIELDS
     if len(names) > MAX_FIELDS:
@@ -92,7 +92,7 @@ def parse_fields(values: Sequence[str] | None) -> Fields:
     for name in names:
         head, _, sub = name.partition(".")
         if head in NESTED:
-            if sub in ("", "*"):
+            if sub == "":
                 nested[head] = list(LABEL_FIELDS)
             elif sub in LABEL_FIELDS:
                 nested.setdefault(head, [])

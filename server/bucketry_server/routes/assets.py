@@ -18,7 +18,7 @@ from ..models import Asset
 from ..projects.service import get_project
 from ..timeutil import iso, parse_iso
 from .deps import CurrentPrincipal, State
-from .params import Cursor, IdPath, JsonInt, PageSize, Text
+from .params import Cursor, IdPath, JsonInt, PageSize, Text, refuse_nulls
 
 router = APIRouter()
 
@@ -133,7 +133,7 @@ class AssetInput(BaseModel):
     json_content: dict[str, Any] | None = None
     external_id: Text | None = Field(default=None, min_length=1, max_length=500)
     json_metadata: dict[str, Any] | None = None
-    status: StatusName | None = None
+    status: StatusName = "TODO"
     priority: JsonInt = Field(default=0, ge=-(2**31), le=2**31 - 1)
     is_honeypot: bool = False
     to_be_labeled_by: list[Annotated[Text, Field(max_length=100)]] = Field(
@@ -201,15 +201,8 @@ def assets_append(
 def assets_update_many(
     project_id: IdPath, body: AssetUpdateMany, p: CurrentPrincipal, state: State
 ) -> dict[str, Any]:
-    """Update many assets by id or external id; every item is reported."""
-    for index, item in enumerate(body.items):
-        if not item.asset_id and not item.external_id:
-            msg = "name the asset by asset_id or external_id"
-            raise Invalid(
-                "validation_error",
-                f"items.{index}: {msg}",
-                errors=[{"loc": ["body", "items", str(index)], "msg": msg, "type": "missing"}],
-            )
+    """Update many assets by id or external id; every item is reported (an item naming no
+    asset is a 404 item)."""
     items = [i.model_dump(exclude_unset=True) for i in body.items]
     return bulk.summary(bulk.update_assets(state.db, p, project_id, items))
 
@@ -247,6 +240,10 @@ def assets_queue(
     return _selection_action(state, p, project_id, body, "queue")
 
 
+#: Fields of ``AssetUpdate`` the spec lets be null (to clear them); null elsewhere is a 422.
+NULLABLE = frozenset({"json_content", "consensus_mark", "honeypot_mark"})
+
+
 def _etag(asset: Asset) -> str:
     digest = hashlib.sha256(f"{asset.id}|{iso(asset.updated_at)}|{asset.status}".encode())
     return f'"{digest.hexdigest()[:32]}"'
@@ -274,6 +271,7 @@ def assets_update(
 ) -> Response:
     """Partially update one asset; ``If-Match`` (its ETag) guards against lost updates."""
     changes = body.model_dump(exclude_unset=True)
+    refuse_nulls(changes, NULLABLE)
     with state.db.session() as s:
         if if_match is not None:
             current = service.get_asset(s, p, asset_id, lock=True)

@@ -54,3 +54,15 @@ async def no_null_body(request: Request) -> None:
             "body: must be a JSON object (or no body at all), not null",
             errors=[{"loc": ["body"], "msg": "must be an object, not null", "type": "type_error"}],
         )
+
+
+def refuse_nulls(changes: dict[str, object], nullable: frozenset[str]) -> None:
+    """Refuse a JSON ``null`` for a field of a partial update the spec does not let be null
+    (pydantic reads it like an absent field). Raises a 422 ``validation_error`` naming it."""
+    for name, value in changes.items():
+        if value is None and name not in nullable:
+            raise Unprocessable(
+                "validation_error",
+                f"body.{name}: must not be null",
+                errors=[{"loc": ["body", name], "msg": "must not be null", "type": "type_error"}],
+            )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..projects import service
 from .deps import CurrentPrincipal, State
-from .params import Cursor, IdPath, PageSize, Text
+from .params import Cursor, IdPath, PageSize, Text, refuse_nulls
 
 router = APIRouter()
 
@@ -80,8 +80,7 @@ def projects_update(
 ) -> dict[str, Any]:
     """Change title, description or interface of a visible project."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
-    if "title" in changes and changes["title"] is None:
-        del changes["title"]
+    refuse_nulls(changes, frozenset({"description", "json_interface"}))
     with state.db.session() as s:
         return service.project_json(s, service.update_project(s, p, project_id, changes))
 

@@ -24,6 +24,7 @@ from ...models.asset_selection import AssetSelection
 from ...models.asset_status import AssetStatus, check_asset_status
 from ...models.asset_update import AssetUpdate
 from ...models.asset_update_many import AssetUpdateMany
+from ...models.assets_list_fields_item import AssetsListFieldsItem, check_assets_list_fields_item
 from ...models.bulk_result import BulkResult
 from ...models.count import Count
 from ...models.label import Label
@@ -86,7 +87,7 @@ class AssetsApi:
         label_created_at_gt: datetime.datetime | Unset = UNSET,
         label_created_at_lt: datetime.datetime | Unset = UNSET,
         label_category_search: str | Unset = UNSET,
-        fields: list[str] | Unset = UNSET,
+        fields: list[AssetsListFieldsItem] | Unset = UNSET,
         page_size: int | Unset = 100,
         cursor: str | Unset = UNSET,
     ) -> tuple[AssetPage, httpx.Response]:

@@ -9,6 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.asset_page import AssetPage
 from ...models.asset_status import AssetStatus
+from ...models.assets_list_fields_item import AssetsListFieldsItem
 from ...models.label_type import LabelType
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -40,7 +41,7 @@ def _get_kwargs(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
-    fields: list[str] | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -136,7 +137,10 @@ def _get_kwargs(
 
     json_fields: list[str] | Unset = UNSET
     if not isinstance(fields, Unset):
-        json_fields = fields
+        json_fields = []
+        for fields_item_data in fields:
+            fields_item: str = fields_item_data
+            json_fields.append(fields_item)
 
     params["fields"] = json_fields
 
@@ -225,7 +229,7 @@ def sync_detailed(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
-    fields: list[str] | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> Response[AssetPage | Problem]:
@@ -256,7 +260,7 @@ def sync_detailed(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
-        fields (list[str] | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -332,7 +336,7 @@ def sync(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
-    fields: list[str] | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> AssetPage | Problem | None:
@@ -363,7 +367,7 @@ def sync(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
-        fields (list[str] | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -434,7 +438,7 @@ async def asyncio_detailed(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
-    fields: list[str] | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> Response[AssetPage | Problem]:
@@ -465,7 +469,7 @@ async def asyncio_detailed(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
-        fields (list[str] | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 
@@ -539,7 +543,7 @@ async def asyncio(
     label_created_at_gt: datetime.datetime | Unset = UNSET,
     label_created_at_lt: datetime.datetime | Unset = UNSET,
     label_category_search: str | Unset = UNSET,
-    fields: list[str] | Unset = UNSET,
+    fields: list[AssetsListFieldsItem] | Unset = UNSET,
     page_size: int | Unset = 100,
     cursor: str | Unset = UNSET,
 ) -> AssetPage | Problem | None:
@@ -570,7 +574,7 @@ async def asyncio(
         label_created_at_gt (datetime.datetime | Unset):
         label_created_at_lt (datetime.datetime | Unset):
         label_category_search (str | Unset):
-        fields (list[str] | Unset):
+        fields (list[AssetsListFieldsItem] | Unset):
         page_size (int | Unset):  Default: 100.
         cursor (str | Unset):
 

@@ -83,11 +83,16 @@ def upgrade() -> None:
             primary_key=True,
         ),
         sa.Column("key", sa.String(length=200), primary_key=True),
+        sa.Column("project_id", sa.String(length=40), nullable=False),
         sa.Column("text_value", sa.String(length=500), nullable=True),
         sa.Column("num_value", sa.Float(), nullable=True),
     )
-    op.create_index("ix_asset_meta_key_text", "asset_meta", ["key", "text_value"])
-    op.create_index("ix_asset_meta_key_num", "asset_meta", ["key", "num_value"])
+    op.create_index(
+        "ix_asset_meta_text", "asset_meta", ["project_id", "key", "text_value", "asset_id"]
+    )
+    op.create_index(
+        "ix_asset_meta_num", "asset_meta", ["project_id", "key", "num_value", "asset_id"]
+    )
     op.create_table(
         "asset_categories",
         sa.Column(
