@@ -290,6 +290,32 @@ class Label(Base):
     __table_args__ = (Index("ix_labels_asset_id", "asset_id", "id"),)
 
 
+class Connection(Base):
+    """A bucket connected to a project: ``sync`` mirrors the bucket's files below
+    ``selected_folders`` (empty: the whole bucket) that match ``include`` (empty: every key) and
+    no ``exclude`` glob as assets (``assets.connection_id`` = this id, ``source_key`` = key).
+    Visible and changed by whoever sees the project; deleting it leaves the assets, unlinked."""
+
+    __tablename__ = "connections"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    bucket_id: Mapped[str] = mapped_column(ForeignKey("buckets.id", ondelete="CASCADE"))
+    selected_folders: Mapped[list[str]] = mapped_column(JSON, default=list)
+    include: Mapped[list[str]] = mapped_column(JSON, default=list)
+    exclude: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_checked: Mapped[datetime | None] = mapped_column(DateTime)
+    number_of_assets: Mapped[int] = mapped_column(Integer, default=0)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("orgs.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        Index("ix_connections_project", "project_id", "created_at", "id"),
+        Index("ix_connections_bucket", "bucket_id", "created_at", "id"),
+        Index("ix_connections_created_id", "created_at", "id"),
+    )
+
+
 class Operation(Base):
     """A storage operation that outlives a request (``operations/``): what it does, whose it
     is, where it stands. The operation's own lease is its planner's (splitting the work into
@@ -366,30 +392,4 @@ class OperationChunk(Base):
     __table_args__ = (
         Index("ix_operation_chunks_status", "status", "lease_expires_at"),
         Index("ix_operation_chunks_owner_status", "owner_id", "status"),
-    )
-
-
-class Connection(Base):
-    """A bucket connected to a project: ``sync`` mirrors the bucket's files below
-    ``selected_folders`` (empty: the whole bucket) that match ``include`` (empty: every key) and
-    no ``exclude`` glob as assets (``assets.connection_id`` = this id, ``source_key`` = key).
-    Visible and changed by whoever sees the project; deleting it leaves the assets, unlinked."""
-
-    __tablename__ = "connections"
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
-    bucket_id: Mapped[str] = mapped_column(ForeignKey("buckets.id", ondelete="CASCADE"))
-    selected_folders: Mapped[list[str]] = mapped_column(JSON, default=list)
-    include: Mapped[list[str]] = mapped_column(JSON, default=list)
-    exclude: Mapped[list[str]] = mapped_column(JSON, default=list)
-    last_checked: Mapped[datetime | None] = mapped_column(DateTime)
-    number_of_assets: Mapped[int] = mapped_column(Integer, default=0)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    org_id: Mapped[str | None] = mapped_column(ForeignKey("orgs.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    __table_args__ = (
-        Index("ix_connections_project", "project_id", "created_at", "id"),
-        Index("ix_connections_bucket", "bucket_id", "created_at", "id"),
-        Index("ix_connections_created_id", "created_at", "id"),
     )

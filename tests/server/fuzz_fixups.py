@@ -117,6 +117,16 @@ def _import_body(body: dict[str, object]) -> None:
         body["name"] = f"fuzz-import-{next(_IMPORTS)}"
 
 
+def _connection_body(body: dict[str, object]) -> None:
+    """A schema-valid connection made acceptable: folder segments that are not empty, ``.``
+    or ``..`` and globs without a reversed class range (rules JSON Schema cannot say) keep
+    their number of items."""
+    for name, make in (("selected_folders", "f{}"), ("include", "**/*.x{}"), ("exclude", "z{}/**")):
+        items = body.get(name)
+        if isinstance(items, list):
+            body[name] = [make.format(i) for i in range(len(items))]
+
+
 def _operation_body(body: dict[str, object]) -> None:
     """A schema-valid operation made acceptable: a kind this server runs, with addresses in
     the seed bucket that leave the seeded blobs alone (a copy of one of them, a delete of a
@@ -132,6 +142,8 @@ def _operation_body(body: dict[str, object]) -> None:
 def _body(case: schemathesis.Case) -> None:
     if case.operation.path == "/buckets/import" and isinstance(case.body, dict):
         _import_body(case.body)
+    if case.operation.path == "/connections" and isinstance(case.body, dict):
+        _connection_body(case.body)
     if case.operation.path == "/operations" and isinstance(case.body, dict):
         _operation_body(case.body)
     if case.operation.path.endswith("/complete") and isinstance(case.body, dict):

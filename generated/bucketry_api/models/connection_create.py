@@ -20,7 +20,7 @@ class ConnectionCreate:
             or absent = the whole bucket.
         include (list[str] | Unset): Globs over whole keys (`**/*.jpg`); a key is taken if it matches any (empty = every
             key).
-        exclude (list[str] | Unset):
+        exclude (list[str] | Unset): Globs that drop a key matching any of them.
     """
 
     project_id: str

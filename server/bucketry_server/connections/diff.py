@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from ..backends.base import BucketBackend, ListQuery
 from ..db import Database
+from ..errors import BadGateway
 from ..models import Asset, Connection
 from .selection import Selection
 
@@ -94,13 +95,23 @@ RemoveBatch = Callable[[list[Held]], Awaitable[None]]
 async def listed_files(
     backend: BucketBackend, selection: Selection
 ) -> AsyncIterator[tuple[str, int]]:
-    """``(key, size)`` of every blob the selection takes, in key order, page by page."""
+    """``(key, size)`` of every blob the selection takes, in key order, page by page.
+
+    Raises ``BadGateway`` (``listing_out_of_order``) if the listing is not in strictly
+    increasing key order: the merge would then take files for gone ones."""
+    previous: str | None = None
     for prefix in selection.prefixes():
         query = ListQuery(prefix=prefix, page_size=PAGE)
         while True:
             page = json.loads(await backend.list_blobs(query))
             for blob in page["results"]:
                 key = blob["key"]
+                if previous is not None and key <= previous:
+                    raise BadGateway(
+                        "listing_out_of_order",
+                        f"the bucket listing returned {key!r} after {previous!r}; nothing synced",
+                    )
+                previous = key
                 if selection.takes(key):
                     yield key, int(blob.get("size") or 0)
             if page["next_cursor"] is None:

@@ -32,6 +32,6 @@ ROUTERS: list[APIRouter] = [
     zips.router,
     projects.router,
     assets.router,
-    operations.router,
     connections.router,
+    operations.router,
 ]

@@ -15,14 +15,14 @@ from .params import Cursor, IdPath, JsonInt, PageSize, Text, no_null_body
 
 router = APIRouter()
 
-Folder = Annotated[Text, Field(min_length=1, max_length=1024)]
-GlobText = Annotated[Text, Field(max_length=1024)]
+Folder = Annotated[Text, Field(min_length=1, max_length=1024, pattern="[^/]")]
+GlobText = Annotated[Text, Field(min_length=1, max_length=1024)]
 PlanLimit = Annotated[int, Query(ge=0, le=10000)]
 
 
 class ConnectionCreate(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
-    project_id: Text = Field(max_length=100)
+    project_id: Text = Field(min_length=1, max_length=100)
     bucket: Text = Field(min_length=1, max_length=100)
     selected_folders: list[Folder] = Field(default_factory=list, max_length=100)
     include: list[GlobText] = Field(default_factory=list, max_length=100)

@@ -83,6 +83,16 @@ def _parse_response(
 
         return response_501
 
+    if response.status_code == 502:
+        response_502 = Problem.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 504:
+        response_504 = Problem.from_dict(response.json())
+
+        return response_504
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -113,7 +123,9 @@ def sync_detailed(
     are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
     connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
     Keys that are already the external id of another asset of the project (not of this
-    connection) are left alone and counted as `conflicting`.
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
@@ -152,7 +164,9 @@ def sync(
     are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
     connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
     Keys that are already the external id of another asset of the project (not of this
-    connection) are left alone and counted as `conflicting`.
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
@@ -186,7 +200,9 @@ async def asyncio_detailed(
     are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
     connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
     Keys that are already the external id of another asset of the project (not of this
-    connection) are left alone and counted as `conflicting`.
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
@@ -223,7 +239,9 @@ async def asyncio(
     are gone. Idempotent: a re-sync of an unchanged bucket writes nothing but the
     connection's `last_checked`. A dry run writes nothing at all (not even `last_checked`).
     Keys that are already the external id of another asset of the project (not of this
-    connection) are left alone and counted as `conflicting`.
+    connection) are left alone and counted as `conflicting`. A provider failure (502/504, or
+    502 `listing_out_of_order` for a listing not in key order) stops the sync; batches
+    already written stay and the next sync goes on from there.
 
     Args:
         connection_id (str):
