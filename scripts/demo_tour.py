@@ -10,7 +10,7 @@ Each step prints what it did with real figures (counts, sizes, timings, checksum
 its results, so a broken SDK or server makes the tour fail (exit code 1) at the step that broke.
 It creates one bucket (``tour-<random>``) and deletes it at the end (``--keep-bucket`` keeps it);
 local files live in a temporary folder that is always removed. With ``BUCKETRY_DEMO_IMPORTS``
-(a FILESYSTEM root of the server; an admin token) a twelfth step imports a folder there.
+(a FILESYSTEM root of the server; an admin token) a thirteenth step imports a folder there.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pathlib import Path
 import httpx
 from demo_imported import imported_step, imports_root
 from demo_operations import operations_step
+from demo_projects import projects_step
 
 from bucketry import Bucket, Client, NotFoundError, ProgressAdvance, ProgressEvent
 from bucketry_api.errors import ApiError as LowLevelApiError
@@ -41,7 +42,7 @@ MiB = 1024 * 1024
 BIG = 40 * MiB  # above the default 8 MiB multipart threshold: 5 parts of 8 MiB
 PART = 8 * MiB  # the SDK's default part size
 PREFIX = "tour/"
-STEPS = 11 + (imports_root() is not None)  # the imported-bucket step needs a server folder
+STEPS = 12 + (imports_root() is not None)  # the imported-bucket step needs a server folder
 
 # The local folder of step 2: small files in nested folders, plus one large file.
 TABLE = b"id,name,score\n" + b"".join(b"%d,item-%d,%d\n" % (i, i, i * 7) for i in range(200))
@@ -489,7 +490,10 @@ def run(tour: Tour, keep_bucket: bool) -> None:
         # ------------------------------------------------------------------ 11. operations
         with tour.step("Copy a prefix server-side with one operation and wait for it"):
             operations_step(client, bucket, PREFIX, files, say, check)
-        # ------------------------------------------------------------------ 12. imported
+        # ------------------------------------------------------------------ 12. projects
+        with tour.step("A project fed by the bucket: dry run, sync, query assets with filters"):
+            projects_step(client, bucket, PREFIX, files, say, check)
+        # ------------------------------------------------------------------ 13. imported
         if (root := imports_root()) is not None:
             with tour.step("An imported bucket: a server folder, used through the same calls"):
                 imported_step(client, root, files, work, say, check)

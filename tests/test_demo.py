@@ -61,10 +61,15 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
         "copied 10 blobs, 80.1 MiB, skipped 0",
         "all 10 blobs under backup/ match their sources (size and sha256)",
         "dry run matched 10, then deleted 10",
-        "Tour complete: 11 steps",
+        # step 12: a project fed by the bucket through a connection
+        "connection.sync(dry_run=True) -> dry run: +5 to add, -0 to remove, 0 unchanged",
+        "after the dry run: 0 assets, last_checked None (nothing written)",
+        "sync again -> +0 to add, -0 to remove, 5 unchanged; added 0, removed 0",
+        "status_in=['LABELED']) -> 1; assets.count(metadata_where={'lines': [1, 5]}) -> 1",
+        "Tour complete: 12 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
-    assert out.count(" ok (") == 11
+    assert out.count(" ok (") == 12
 
     resumed = re.search(
         r"rerun of the same call: sent (\d+) parts .* reused (\d+), resumed=True", out

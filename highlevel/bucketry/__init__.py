@@ -41,12 +41,21 @@ from .progress import (  # noqa: E402
     ProgressFinish,
     ProgressStart,
 )
+from .resources.asset_media import AppendResult, BulkOutcome, ItemResult  # noqa: E402
+from .resources.assets import Asset, AssetPager, AssetsRepo, Label  # noqa: E402
 from .resources.blobs import Blob, BlobInfo, BlobReader  # noqa: E402
 from .resources.buckets import Bucket  # noqa: E402
 from .resources.buckets_repo import BucketsRepo  # noqa: E402
+from .resources.connections import (  # noqa: E402
+    Connection,
+    ConnectionPlan,
+    ConnectionsRepo,
+    SyncOutcome,
+)
 from .resources.credentials import Credential, Token  # noqa: E402
 from .resources.imported import ContentEntry, StatusReport  # noqa: E402
 from .resources.operations import Operation, OperationProgress, OperationsRepo  # noqa: E402
+from .resources.projects import Project, ProjectsRepo  # noqa: E402
 from .resources.uploads import Upload  # noqa: E402
 from .resources.usage import BucketUsage, Usage  # noqa: E402
 from .resources.zips import (  # noqa: E402
@@ -63,6 +72,10 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "ApiError",
+    "AppendResult",
+    "Asset",
+    "AssetPager",
+    "AssetsRepo",
     "AuthenticationError",
     "BadGatewayError",
     "BadRequestError",
@@ -73,13 +86,19 @@ __all__ = [
     "BucketUsage",
     "BucketryError",
     "BucketsRepo",
+    "BulkOutcome",
     "Client",
     "ConfigurationError",
     "ConflictError",
+    "Connection",
+    "ConnectionPlan",
+    "ConnectionsRepo",
     "ContentEntry",
     "Credential",
     "GatewayTimeoutError",
     "IntegrityError",
+    "ItemResult",
+    "Label",
     "NotFoundError",
     "Operation",
     "OperationCancelledError",
@@ -97,10 +116,13 @@ __all__ = [
     "ProgressFail",
     "ProgressFinish",
     "ProgressStart",
+    "Project",
+    "ProjectsRepo",
     "RangeNotSatisfiableError",
     "RateLimitError",
     "ServerError",
     "StatusReport",
+    "SyncOutcome",
     "Token",
     "TransferOptions",
     "UnprocessableEntityError",

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from .resources.blobs import Blob
     from .resources.buckets import Bucket
     from .resources.buckets_repo import BucketsRepo
+    from .resources.connections import ConnectionsRepo
     from .resources.credentials import CredentialsRepo, TokensRepo
     from .resources.operations import OperationsRepo
+    from .resources.projects import ProjectsRepo
     from .resources.usage import Usage
     from .sync import SyncPlan, SyncResult
     from .transfer.options import TransferOptions
@@ -102,14 +104,20 @@ class Client:
         self._clock_offset: float | None = None
 
         from .resources.buckets_repo import BucketsRepo
+        from .resources.connections import ConnectionsRepo
         from .resources.credentials import CredentialsRepo, TokensRepo
         from .resources.operations import OperationsRepo
+        from .resources.projects import ProjectsRepo
 
         self.buckets: BucketsRepo = BucketsRepo(self)
         self.credentials: CredentialsRepo = CredentialsRepo(self)
         self.tokens: TokensRepo = TokensRepo(self)
         #: Server-side operations: copy, import from a URL, export, delete a prefix.
         self.operations: OperationsRepo = OperationsRepo(self)
+        #: Labelling projects, their assets and labels.
+        self.projects: ProjectsRepo = ProjectsRepo(self)
+        #: Buckets connected to projects: diff and sync.
+        self.connections: ConnectionsRepo = ConnectionsRepo(self)
 
     def __repr__(self) -> str:  # never shows the token
         return f"Client(url={self.url!r}, organization={self.organization!r})"

@@ -398,11 +398,11 @@ def test_demo_tour_imported_step(
     out = proc.stdout
     assert proc.returncode == 0, f"tour failed:\n{out[-6000:]}\n{proc.stderr[-6000:]}"
     for expected in [
-        "[12/12] An imported bucket",
+        "[13/13] An imported bucket",
         "bucket.status(): AVAILABLE",
         "bucket.actions(): ['READ', 'WRITE']",
         "sha256 of 9 files match",
-        "Tour complete: 12 steps",
+        "Tour complete: 13 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
 

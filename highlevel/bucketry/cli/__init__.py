@@ -1,4 +1,5 @@
-"""The ``bucketry`` command line: ls, cp, sync, rm, du (or usage), buckets and ops.
+"""The ``bucketry`` command line: ls, cp, sync, rm, du (or usage), buckets, ops, projects,
+assets and connections.
 
 Remote locations are ``bkt://BUCKET[/KEY]`` URIs (:mod:`bucketry.uri`); anything else is a local
 path. The server and token come from ``--url``/``--token``, else ``BUCKETRY_URL``/
@@ -6,6 +7,7 @@ path. The server and token come from ``--url``/``--token``, else ``BUCKETRY_URL`
 errors exit with 2. ``--json`` prints machine-readable output where a command has some.
 ``cp`` and ``sync`` live in :mod:`.copying`, ``buckets`` in :mod:`.buckets`, ``ops`` (and the
 server-side operation behind ``cp -r`` between buckets and ``rm -r``) in :mod:`.operations`,
+``projects``/``assets``/``connections`` in :mod:`.projects`,
 shared helpers in :mod:`.common`.
 """
 
@@ -31,6 +33,7 @@ from .common import (
 )
 from .copying import cmd_cp, cmd_sync
 from .operations import add_ops_parser, delete_prefix
+from .projects import add_projects_parsers
 
 if TYPE_CHECKING:
     from ..types import BlobInfo
@@ -261,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_buckets_parser(sub, common, cmd_buckets)
     add_ops_parser(sub, common)
+    add_projects_parsers(sub, common)
     return parser
 
 

@@ -202,3 +202,44 @@ def upload_one(ctx: TransferContext, lf: LocalFile, key: str) -> FileResult:
         elapsed=time.monotonic() - started,
         resumed=resumed,
     )
+
+
+def upload_pairs(
+    bucket: Target,
+    pairs: Sequence[tuple[Path, str]],
+    *,
+    progress: bool | ProgressCallback | None = None,
+    options: TransferOptions | None = None,
+) -> TransferReport:
+    """Upload each local file of ``(path, key)`` to its key, ``file_concurrency`` files at
+    once (single PUT or parallel multipart parts, always streamed from disk), and report one
+    result per pair in order; a file that fails (or is missing) is reported, never raised.
+    Used by ``project.assets.append`` for local files."""
+    started = time.monotonic()
+    options = options or TransferOptions()
+    results: list[FileResult | None] = []
+    jobs: list[tuple[int, LocalFile, str]] = []
+    for path, key in pairs:
+        try:
+            lf = local_file(Path(path))
+        except OSError as exc:
+            results.append(FileResult(key, Path(path), "failed", reason="unreadable", error=exc))
+            continue
+        jobs.append((len(results), lf, key))
+        results.append(None)
+    tracker = TaskProgress(
+        resolve_progress(progress, bucket.client.progress),
+        "upload",
+        f"{len(jobs)} files",
+        sum(lf.size for _, lf, _ in jobs),
+        files=len(jobs),
+    )
+    with TransferContext(bucket, options, tracker) as ctx:
+        try:
+            done = upload_files(ctx, [(lf, key) for _, lf, key in jobs], "")
+        except BaseException as exc:
+            tracker.finish(error=f"{type(exc).__name__}: {exc}")
+            raise
+    for (slot, _, _), result in zip(jobs, done, strict=True):
+        results[slot] = result
+    return conclude("upload", results, started, tracker, folder=True)
