@@ -96,7 +96,12 @@ def test_dry_run_returns_the_plan(client: Client, httpx_mock: HTTPXMock) -> None
         dry_run=True, delete_extraneous_files=True, plan_limit=5
     )
     body = json.loads(httpx_mock.get_request().content)  # type: ignore[union-attr]
-    assert body == {"dry_run": True, "delete_extraneous_files": True, "plan_limit": 5}
+    assert body == {
+        "dry_run": True,
+        "delete_extraneous_files": True,
+        "plan_limit": 5,
+        "as_operation": False,
+    }
     assert outcome.dry_run and outcome.operation is None and outcome.plan.unchanged == 7
     assert outcome.summary() == "dry run: +1 to add, -1 to remove, 7 unchanged (nothing changed)"
 

@@ -44,6 +44,12 @@ def test_connect_diff_dry_run_sync_and_resync(project: Project, bucket: Bucket) 
     assert kept.removed == 0 and kept.plan.remove_count == 1 and project.assets.count() == 2
     dropped = connection.sync(delete_extraneous_files=True)
     assert dropped.removed == 1 and [a.external_id for a in project.assets.list()] == ["raw/b.jpg"]
+    bucket.blob("raw/d.jpg").write_bytes(b"x")
+    queued = connection.sync(as_operation=True)  # the server's 202 path, waited on
+    assert queued.operation is not None and queued.operation.status == "SUCCEEDED"
+    assert sorted(a.external_id for a in project.assets.list()) == ["raw/b.jpg", "raw/d.jpg"]
+    bucket.blob("raw/d.jpg").delete()
+    connection.sync(delete_extraneous_files=True)
     assert [c.id for c in project.connections.list()] == [connection.id]
     connection.delete()
     assert project.assets.count() == 1  # the assets stay

@@ -174,6 +174,7 @@ class Connection(Entity[ConnectionModel]):
         delete_extraneous_files: bool = False,
         dry_run: bool = False,
         plan_limit: int = 100,
+        as_operation: bool = False,
         wait: bool = True,
         timeout: float | None = None,
         progress: bool | ProgressCallback | None = None,
@@ -182,7 +183,8 @@ class Connection(Entity[ConnectionModel]):
         new file and, with ``delete_extraneous_files``, delete the assets whose file is gone.
         ``dry_run=True`` returns the plan and changes nothing (not even ``last_checked``);
         the plan lists at most ``plan_limit`` items per side (its counts are complete).
-        When the server runs the sync as an operation (202), it is waited on (``progress``: a
+        When the server runs the sync as an operation (202: a large bucket, or
+        ``as_operation=True``, ignored by a dry run), it is waited on (``progress``: a
         bar on a TTY; ``timeout`` seconds at most) unless ``wait=False`` — then the outcome
         carries the running ``operation`` and an empty plan. Raises ``NotFoundError``,
         ``PermissionDeniedError``, ``ConflictError`` (a sync already running), and from the
@@ -193,6 +195,7 @@ class Connection(Entity[ConnectionModel]):
             dry_run=dry_run,
             delete_extraneous_files=delete_extraneous_files,
             plan_limit=plan_limit,
+            as_operation=as_operation,
         )
         data, response = self._session.call_raw(
             self._session.api.connections.sync, self.id, body=body
