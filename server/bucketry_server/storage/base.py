@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 
+from ..crc32c import crc32c, to_wire
+
 
 @dataclass(frozen=True)
 class WriteResult:
@@ -23,6 +25,9 @@ class WriteResult:
     size: int
     md5_hex: str | None  # only when the client sent Content-MD5 (md5 costs ~2x sha256 here)
     sha256_hex: str
+    #: CRC32C of the bytes (None when the write did not stream them, e.g. a compose whose
+    #: parts were hashed earlier: the caller then combines the parts' CRCs).
+    crc32c: int | None = None
 
 
 class StorageError(Exception):
@@ -54,15 +59,18 @@ class Expected:
     md5_hex: str | None = None
     sha256_hex: str | None = None
     max_size: int | None = None
+    crc32c: int | None = None
 
 
 class Hasher:
-    """Incremental md5 + sha256 + size, checked against what the client declared."""
+    """Incremental md5 + sha256 + crc32c + size, checked against what the client declared
+    (the CRC32C costs ~0.1 ms per MiB with the CPU's instruction: always computed)."""
 
     def __init__(self, expected: Expected | None = None) -> None:
         self.expected = expected or Expected()
         self._md5 = hashlib.md5(usedforsecurity=False) if self.expected.md5_hex else None
         self._sha = hashlib.sha256()
+        self._crc = 0
         self.size = 0
 
     def update(self, chunk: bytes) -> None:
@@ -72,10 +80,12 @@ class Hasher:
         if self._md5 is not None:
             self._md5.update(chunk)
         self._sha.update(chunk)
+        self._crc = crc32c(chunk, self._crc)
 
     def finish(self) -> WriteResult:
         md5 = self._md5.hexdigest() if self._md5 is not None else None
-        return check_expected(self.expected, WriteResult(self.size, md5, self._sha.hexdigest()))
+        result = WriteResult(self.size, md5, self._sha.hexdigest(), self._crc)
+        return check_expected(self.expected, result)
 
 
 def check_expected(expected: Expected | None, result: WriteResult) -> WriteResult:
@@ -88,6 +98,8 @@ def check_expected(expected: Expected | None, result: WriteResult) -> WriteResul
         raise ChecksumMismatchError("md5", exp.md5_hex.lower(), result.md5_hex)
     if exp.sha256_hex is not None and exp.sha256_hex.lower() != result.sha256_hex:
         raise ChecksumMismatchError("sha256", exp.sha256_hex.lower(), result.sha256_hex)
+    if exp.crc32c is not None and result.crc32c is not None and exp.crc32c != result.crc32c:
+        raise ChecksumMismatchError("crc32c", to_wire(exp.crc32c), to_wire(result.crc32c))
     return result
 
 

@@ -33,6 +33,7 @@ from ..backends.conditions import check_preconditions, etag_for
 from ..backends.managed.catalogue import mark_objects, write_object
 from ..backends.managed.objects import discard_objects
 from ..blobs.validation import check_attributes, parse_expected
+from ..crc32c import to_wire
 from ..errors import Invalid, TooLarge, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
@@ -53,6 +54,7 @@ def part_json(p: UploadPart) -> dict[str, Any]:
         "size": p.size,
         "etag": p.etag,
         "sha256": p.sha256,
+        "crc32c": p.crc32c,
         "created_at": iso(p.created_at),
     }
 
@@ -166,6 +168,7 @@ def commit_part(
         part.size = result.size
         part.etag = etag_for(result.sha256_hex)
         part.sha256 = result.sha256_hex
+        part.crc32c = None if result.crc32c is None else to_wire(result.crc32c)
         part.created_at = now
         s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
         s.flush()

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ...crc32c import to_wire
 from ...errors import Invalid, NotFound, TooLarge
 from ...ids import new_id
 from ...models import Blob, Bucket, ObjectLedger
@@ -56,6 +57,8 @@ class NewBlob:
     created_at: datetime | None = None
     modified_at: datetime | None = None
     refused: bool = False
+    #: CRC32C as base64 of its big-endian bytes (None: not known, e.g. a copy of an old blob).
+    crc32c: str | None = None
 
     @property
     def etag(self) -> str:
@@ -74,6 +77,7 @@ class NewBlob:
             md5=result.md5_hex,
             content_type=content_type,
             meta=dict(meta),
+            crc32c=None if result.crc32c is None else to_wire(result.crc32c),
         )
 
 
@@ -225,6 +229,7 @@ def _row_fields(item: NewBlob, now: datetime) -> dict[str, Any]:
         "etag": item.etag,
         "md5": item.md5,
         "sha256": item.sha256,
+        "crc32c": item.crc32c,
         "content_type": item.content_type,
         "meta": item.meta,
         "modified_at": now,
