@@ -100,6 +100,8 @@ class BlobInfo:
     created_at: datetime | None = None
     modified_at: datetime | None = None
     is_dir: bool = False
+    #: CRC32C as base64 of its big-endian bytes (``X-Checksum-CRC32C``), when known.
+    crc32c: str | None = None
 
     @classmethod
     def from_model(cls, m: BlobModel) -> BlobInfo:
@@ -111,6 +113,7 @@ class BlobInfo:
             etag=m.etag,
             content_type=m.content_type,
             sha256=opt(m.sha256),
+            crc32c=opt(m.crc32c),
             metadata=dict(meta.additional_properties) if meta is not None else {},
             created_at=m.created_at,
             modified_at=m.modified_at,
@@ -135,6 +138,7 @@ class BlobInfo:
             "etag": self.etag,
             "content_type": self.content_type,
             "sha256": self.sha256,
+            "crc32c": self.crc32c,
             "metadata": dict(self.metadata),
             "created_at": self.created_at,
             "modified_at": self.modified_at,

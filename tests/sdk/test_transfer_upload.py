@@ -15,6 +15,7 @@ from tests.sdk.transfer_support import (
     FaultyTransport,
     MiB,
     Recorder,
+    crc,
     fast_retries,
     random_file,
     sha,
@@ -35,11 +36,29 @@ def test_single_file_keys_and_checksum(bucket: Bucket, tmp_path: Path) -> None:
         blob = bucket.blob(key)
         assert blob.read_bytes() == data
         info = blob.stat()
-        assert info.sha256 == sha(data)
+        assert info.sha256 == sha(data) and info.crc32c == crc(data)
         assert info.content_type == "image/png"
     puts = [r for r in recorder.requests if r.method == "PUT"]
     assert len(puts) == 3  # no HEAD/listing per file without update/continue_
-    assert all(r.headers["x-checksum-sha256"] == sha(data) for r in puts)
+    # CRC32C is the default transfer checksum; SHA-256 only on request.
+    assert all(r.headers["x-checksum-crc32c"] == crc(data) for r in puts)
+    assert not any("x-checksum-sha256" in r.headers for r in puts)
+
+
+@pytest.mark.parametrize("size", [300 * KiB, 3 * MiB + 7])
+@pytest.mark.parametrize(("checksum", "header"), [("sha256", "x-checksum-sha256"), (False, None)])
+def test_single_put_checksum_on_request(
+    bucket: Bucket, tmp_path: Path, size: int, checksum: Any, header: str | None
+) -> None:
+    data = random_file(tmp_path / "f.bin", size)
+    recorder = Recorder(bucket.client)
+    bucket.upload(tmp_path / "f.bin", "f.bin", checksum=checksum)
+    [put] = [r for r in recorder.requests if r.method == "PUT"]
+    sent = {h for h in put.headers if h.startswith("x-checksum-")}
+    assert sent == ({header} if header else set())
+    if header:
+        assert put.headers[header] == sha(data)
+    assert bucket.blob("f.bin").read_bytes() == data
 
 
 def test_streamed_single_put_above_one_mib(bucket: Bucket, tmp_path: Path) -> None:
@@ -47,6 +66,7 @@ def test_streamed_single_put_above_one_mib(bucket: Bucket, tmp_path: Path) -> No
     recorder = Recorder(bucket.client)
     bucket.upload(tmp_path / "f.bin", "f.bin")  # below the 8 MiB threshold: one PUT
     assert [r.method for r in recorder.requests] == ["PUT"]
+    assert recorder.requests[0].headers["x-checksum-crc32c"] == crc(data)
     assert bucket.blob("f.bin").read_bytes() == data
 
 
@@ -75,15 +95,40 @@ def test_multipart_sizes(bucket: Bucket, tmp_path: Path, size: int, part_size: i
     assert report.ok and report.results[0].bytes == size
     parts = recorder.part_puts()
     assert len(parts) == math.ceil(size / part_size)
-    for request in parts:  # every part carries the SHA-256 of its own bytes
+    for request in parts:  # every part carries the CRC32C of its own bytes
         number = int(request.url.path.rsplit("/", 1)[-1])
         chunk = data[(number - 1) * part_size : number * part_size]
-        assert request.headers["x-checksum-sha256"] == sha(chunk)
+        assert request.headers["x-checksum-crc32c"] == crc(chunk)
         assert int(request.headers["content-length"]) == len(chunk)
+    # ...and the completion the full-object CRC32C, combined from the parts'.
+    [done] = [r for r in recorder.requests if r.url.path.endswith("/complete")]
+    assert done.headers["x-checksum-crc32c"] == crc(data)
     info = bucket.blob("big.bin").stat()
-    assert info.size == size and info.sha256 == sha(data)
+    assert info.size == size and info.sha256 == sha(data) and info.crc32c == crc(data)
     assert bucket.blob("big.bin").read_bytes() == data
     assert not list(bucket.client.api.uploads.list(bucket.ref)[0].results)  # nothing left open
+
+
+def test_multipart_sha256_on_request(bucket: Bucket, tmp_path: Path) -> None:
+    data = random_file(tmp_path / "big.bin", 700_001)
+    recorder = Recorder(bucket.client)
+    bucket.upload(
+        tmp_path / "big.bin",
+        "big.bin",
+        part_size=64 * KiB,
+        multipart_threshold=0,
+        checksum="sha256",
+    )
+    parts = recorder.part_puts()
+    for request in parts:
+        number = int(request.url.path.rsplit("/", 1)[-1])
+        chunk = data[(number - 1) * 64 * KiB : number * 64 * KiB]
+        assert request.headers["x-checksum-sha256"] == sha(chunk)
+        assert "x-checksum-crc32c" not in request.headers
+    [done] = [r for r in recorder.requests if r.url.path.endswith("/complete")]
+    assert "x-checksum-crc32c" not in done.headers
+    info = bucket.blob("big.bin").stat()
+    assert info.sha256 == sha(data) and info.crc32c == crc(data)
 
 
 def test_part_size_raised_to_server_minimum(bucket: Bucket, tmp_path: Path) -> None:

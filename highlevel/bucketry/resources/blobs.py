@@ -54,6 +54,7 @@ class Blob:
             etag=headers.get("etag"),
             content_type=headers.get("x-content-type") or headers.get("content-type"),
             sha256=headers.get("x-checksum-sha256"),
+            crc32c=headers.get("x-checksum-crc32c"),
             metadata=json.loads(meta_header) if meta_header else {},
             modified_at=parsedate_to_datetime(modified) if modified else None,
         )
