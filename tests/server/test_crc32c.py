@@ -26,6 +26,7 @@ from bucketry_api.models import (
 )
 from bucketry_server.crc32c import combine, combine_all, crc32c, from_wire, to_wire
 from bucketry_server.models import Blob, UploadPart
+from bucketry_server.storage.base import Hasher
 from tests.support.live_server import LiveServer
 
 MIN = 64 * 1024  # the shared server's min_part_size
@@ -84,10 +85,15 @@ def test_put_verifies_stores_and_returns_the_crc(
     data = os.urandom(300_000)
     blob, _ = alice.blobs.put(bucket, key="a.bin", body=data, x_checksum_crc32c=wire(data))
     assert blob.crc32c == wire(data)
-    assert blob.sha256 == hashlib.sha256(data).hexdigest()  # old clients still get it
-    # Known without a checksum header too (always computed while receiving).
+    assert blob.sha256 is None  # computed only when the client sends one
+    # Known without a checksum header too (always computed while receiving)...
     blob, _ = alice.blobs.put(bucket, key="b.bin", body=data)
-    assert blob.crc32c == wire(data)
+    assert blob.crc32c == wire(data) and blob.sha256 is None
+    # ...and beside a SHA-256 the client sent.
+    sha = hashlib.sha256(data).hexdigest()
+    blob, _ = alice.blobs.put(bucket, key="b.bin", body=data, x_checksum_sha256=sha)
+    assert blob.crc32c == wire(data) and blob.sha256 == sha
+    assert blob.etag == f'"{sha[:32]}"'
     headers = {"Authorization": f"Bearer {users['alice']}"}
     with httpx.Client(base_url=server.api, headers=headers) as http:
         head = http.head(f"/buckets/{bucket}/blob", params={"key": "a.bin"})
@@ -136,7 +142,9 @@ def test_old_blobs_without_crc_keep_their_sha256(
 ) -> None:
     """A row stored before revision 0006 (no CRC) still answers with its SHA-256 and no CRC."""
     data = b"old blob"
-    alice.blobs.put(bucket, key="old", body=data)
+    alice.blobs.put(
+        bucket, key="old", body=data, x_checksum_sha256=hashlib.sha256(data).hexdigest()
+    )
     with server.state.db.session() as s:
         s.execute(update(Blob).where(Blob.bucket_id == bucket).values(crc32c=None))
     headers = {"Authorization": f"Bearer {users['alice']}"}
@@ -161,7 +169,11 @@ def _complete(api: ApiClient, bucket: str, upload_id: str, parts: Any, crc: str 
 
 
 def test_parts_carry_their_crc_and_completion_combines_them(
-    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+    server: LiveServer,
+    alice: ApiClient,
+    users: dict[str, str],
+    bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = os.urandom(3 * MIN + 777)
     pieces = [data[i : i + MIN] for i in range(0, len(data), MIN)]
@@ -189,8 +201,19 @@ def test_parts_carry_their_crc_and_completion_combines_them(
     with pytest.raises(ClientError) as exc:
         _complete(alice, bucket, upload_id, etags, wire(data + b"!"))
     assert problem(exc)[:2] == (400, "checksum_mismatch") and composed == []
+    # Completion reads no byte of any part: no store read, no background hash, no hashing
+    # while composing (the parts came with CRCs only, so no SHA-256 is computed).
+    reads: list[str] = []
+    monkeypatch.setattr(server.state.store, "read", lambda oid, *a, **k: reads.append(oid))
+    monkeypatch.setattr(server.state.store, "feed", lambda oid, *a, **k: reads.append(oid))
+    monkeypatch.setattr(Hasher, "update", lambda self, chunk: reads.append("hashed"))
     blob, _ = _complete(alice, bucket, upload_id, etags, wire(data))
-    assert blob.crc32c == wire(data) and len(composed) == 1
+    assert blob.crc32c == wire(data) and len(composed) == 1 and reads == []
+    assert blob.sha256 is None and blob.size == len(data)
+    monkeypatch.undo()
+    headers = {"Authorization": f"Bearer {users['alice']}"}
+    with httpx.Client(base_url=server.api, headers=headers) as http:
+        assert http.get(f"/buckets/{bucket}/blob", params={"key": "big.bin"}).content == data
 
 
 def test_completion_crc_is_combined_from_the_stored_part_crcs(
@@ -222,7 +245,8 @@ def test_completion_with_a_part_from_before_0006_has_no_crc(
     upload_id = _upload(alice, bucket)
     etags = []
     for n, piece in enumerate((data[:MIN], data[MIN:]), 1):
-        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
+        sha = hashlib.sha256(piece).hexdigest()  # parts stored before 0006 all have one
+        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece, x_checksum_sha256=sha)
         etags.append((n, part.etag))
     with server.state.db.session() as s:
         s.execute(

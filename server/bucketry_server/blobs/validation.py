@@ -116,7 +116,8 @@ def parse_expected(
 ) -> Expected:
     """Client checksums → hex (MD5, SHA-256) and an integer (CRC32C, from base64 of its 4
     big-endian bytes); a malformed value is ``Invalid`` (``invalid_checksum``, naming
-    ``Content-MD5``, ``sha256_name`` or ``X-Checksum-CRC32C``), never a silent skip."""
+    ``Content-MD5``, ``sha256_name`` or ``X-Checksum-CRC32C``), never a silent skip. The
+    write computes a SHA-256 only when one was sent (the CRC32C always)."""
     md5_hex = None
     if content_md5:
         try:
@@ -131,7 +132,11 @@ def parse_expected(
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise Invalid("invalid_checksum", f"{sha256_name} must be 64 hex digits")
     return Expected(
-        md5_hex=md5_hex, sha256_hex=sha256, max_size=max_size, crc32c=parse_crc32c(crc32c)
+        md5_hex=md5_hex,
+        sha256_hex=sha256,
+        max_size=max_size,
+        crc32c=parse_crc32c(crc32c),
+        sha256=sha256 is not None,
     )
 
 

@@ -24,7 +24,7 @@ class WriteResult:
 
     size: int
     md5_hex: str | None  # only when the client sent Content-MD5 (md5 costs ~2x sha256 here)
-    sha256_hex: str
+    sha256_hex: str | None  # only when asked for (``Expected.sha256``)
     #: CRC32C of the bytes (None when the write did not stream them, e.g. a compose whose
     #: parts were hashed earlier: the caller then combines the parts' CRCs).
     crc32c: int | None = None
@@ -60,16 +60,24 @@ class Expected:
     sha256_hex: str | None = None
     max_size: int | None = None
     crc32c: int | None = None
+    #: Compute the SHA-256 (always when ``sha256_hex`` is given). The HTTP write paths ask
+    #: for it only when the client sent ``X-Checksum-SHA256``: the CRC32C is the default
+    #: check, and a SHA-256 costs ~1.6 s of CPU per GiB here.
+    sha256: bool = True
+
+    def wants_sha256(self) -> bool:
+        """Whether a write must compute the SHA-256 of its bytes."""
+        return self.sha256 or self.sha256_hex is not None
 
 
 class Hasher:
-    """Incremental md5 + sha256 + crc32c + size, checked against what the client declared
-    (the CRC32C costs ~0.1 ms per MiB with the CPU's instruction: always computed)."""
+    """Incremental crc32c + size, md5 and sha256 when asked, checked against what the client
+    declared (the CRC32C costs ~0.1 ms per MiB with the CPU's instruction: always computed)."""
 
     def __init__(self, expected: Expected | None = None) -> None:
         self.expected = expected or Expected()
         self._md5 = hashlib.md5(usedforsecurity=False) if self.expected.md5_hex else None
-        self._sha = hashlib.sha256()
+        self._sha = hashlib.sha256() if self.expected.wants_sha256() else None
         self._crc = 0
         self.size = 0
 
@@ -79,12 +87,14 @@ class Hasher:
             raise TooLargeError(f"body larger than {self.expected.max_size} bytes")
         if self._md5 is not None:
             self._md5.update(chunk)
-        self._sha.update(chunk)
+        if self._sha is not None:
+            self._sha.update(chunk)
         self._crc = crc32c(chunk, self._crc)
 
     def finish(self) -> WriteResult:
         md5 = self._md5.hexdigest() if self._md5 is not None else None
-        result = WriteResult(self.size, md5, self._sha.hexdigest(), self._crc)
+        sha = self._sha.hexdigest() if self._sha is not None else None
+        result = WriteResult(self.size, md5, sha, self._crc)
         return check_expected(self.expected, result)
 
 
@@ -101,6 +111,14 @@ def check_expected(expected: Expected | None, result: WriteResult) -> WriteResul
     if exp.crc32c is not None and result.crc32c is not None and exp.crc32c != result.crc32c:
         raise ChecksumMismatchError("crc32c", to_wire(exp.crc32c), to_wire(result.crc32c))
     return result
+
+
+def needs_reading(expected: Expected | None, sha256_hex: str | None) -> bool:
+    """Whether composing parts must read them: an MD5 is expected, or a SHA-256 is wanted and
+    the caller does not know it yet (else the parts' sizes are all a compose needs)."""
+    if expected is not None and expected.md5_hex is not None:
+        return True
+    return sha256_hex is None and (expected is None or expected.wants_sha256())
 
 
 class ObjectStore(ABC):

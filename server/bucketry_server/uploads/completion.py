@@ -184,17 +184,26 @@ async def complete_upload(
     b, c = await run_in_threadpool(claim)
     crash_point("complete.claimed")
     u = c.upload
+    # A SHA-256 of the whole only when the client works with SHA-256 (declared one for the
+    # upload, or sent one with every part); otherwise the parts are not read again at all.
+    wants_sha = u.sha256 is not None or all(part.sha256 for part in c.chosen)
     try:
         spec = WriteSpec(
             u.content_type or OCTET_STREAM,
             dict(u.meta or {}),
-            Expected(sha256_hex=u.sha256, crc32c=combined_crc32c(c.chosen, crc32c)),
+            Expected(
+                sha256_hex=u.sha256,
+                crc32c=combined_crc32c(c.chosen, crc32c),
+                sha256=wants_sha,
+            ),
             if_none_match=u.if_none_match,
         )
         chosen_ids = [part.object_id for part in c.chosen]
         try:
             # Mostly hashed already while the parts arrived; only the rest is read now.
-            digest = await state.rolling.finish(upload_id, chosen_ids)
+            digest = await state.rolling.finish(upload_id, chosen_ids) if wants_sha else None
+            if not wants_sha:
+                state.rolling.forget(upload_id)
             backend = backend_for(state, b)
             blob = await backend.compose(
                 u.key,

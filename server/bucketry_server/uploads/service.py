@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import bucket_for_write
 from ..accounts.principals import Principal
-from ..backends.conditions import check_preconditions, etag_for
+from ..backends.conditions import check_preconditions, version_etag
 from ..backends.managed.catalogue import mark_objects, write_object
 from ..backends.managed.objects import discard_objects
 from ..blobs.validation import check_attributes, parse_expected
@@ -149,13 +149,14 @@ def commit_part(
     part_number: int,
     object_id: str,
     result: WriteResult,
-) -> tuple[UploadPart, str | None]:
+) -> tuple[UploadPart, str | None, bool]:
     """Record a written part object in one transaction that also drops its ``pending`` mark and
-    marks the object of a replaced part ``dead``. Returns the part and the replaced object id.
-    Raises 404 if the upload vanished meanwhile (completed, aborted, expired)."""
+    marks the object of a replaced part ``dead``. Returns the part, the replaced object id and
+    whether the upload will need a SHA-256 of the whole (it declared one, or this part came
+    with one). Raises 404 if the upload vanished meanwhile (completed, aborted, expired)."""
     now = utcnow()
     with state.db.session() as s:
-        lock_upload(s, bucket_id, upload_id, now)
+        upload = lock_upload(s, bucket_id, upload_id, now)
         replaced: str | None = None
         part = s.get(UploadPart, (upload_id, part_number), populate_existing=True)
         if part is None:
@@ -166,13 +167,13 @@ def commit_part(
             s.merge(ObjectLedger(object_id=replaced, state="dead", created_at=now))
         part.object_id = object_id
         part.size = result.size
-        part.etag = etag_for(result.sha256_hex)
+        part.etag = version_etag(result.sha256_hex, object_id)
         part.sha256 = result.sha256_hex
         part.crc32c = None if result.crc32c is None else to_wire(result.crc32c)
         part.created_at = now
         s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
         s.flush()
-        return part, replaced
+        return part, replaced, upload.sha256 is not None or part.sha256 is not None
 
 
 # ---------------------------------------------------------------------------- the protocol
@@ -327,13 +328,14 @@ async def put_part(
     bucket_id = await run_in_threadpool(check)
     oid, result = await write_object(state, chunks, expected)
     try:
-        part, replaced = await run_in_threadpool(
+        part, replaced, wants_sha = await run_in_threadpool(
             commit_part, state, bucket_id, upload_id, part_number, oid, result
         )
     except BaseException:
         await discard_objects(state, [oid])
         raise
-    state.rolling.part_stored(upload_id, part_number, oid)
+    if wants_sha:  # the client works with SHA-256: hash the upload as its parts come
+        state.rolling.part_stored(upload_id, part_number, oid)
     if replaced is not None:
         await discard_objects(state, [replaced])
     return part

@@ -143,8 +143,11 @@ class ManagedBackend:
         result: WriteResult,
         spec: WriteSpec,
         also: InTransaction | None = None,
+        *,
+        same_as: str | None = None,
     ) -> NewBlob:
         item = NewBlob.written(key, object_id, result, spec.content_type, spec.metadata)
+        item.same_as = same_as
         await commit_blobs(
             self.state,
             self.bucket_id,
@@ -168,16 +171,16 @@ class ManagedBackend:
         except BaseException:
             await discard_objects(self.state, [oid])
             raise
-        # Every write records the SHA-256, so the copy carries the source's checksums over.
+        # The copy carries the source's checksums over (its SHA-256 only if it has one).
         crc = getattr(source, "crc32c", None)
         result = WriteResult(
             source.size,
             cast(Blob, source).md5,
-            source.sha256 or "",
+            source.sha256,
             None if crc is None else from_wire(crc),
         )
         spec = WriteSpec(source.content_type, dict(source.meta or {}), if_none_match=if_none_match)
-        return await self._commit_one(key, oid, result, spec)
+        return await self._commit_one(key, oid, result, spec, same_as=source.etag)
 
     async def compose(
         self,

@@ -35,7 +35,7 @@ from ...state import AppState
 from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteResult
 from ...timeutil import utcnow
 from ..base import InTransaction
-from ..conditions import check_preconditions, etag_for
+from ..conditions import check_preconditions, version_etag
 from .objects import discard_objects
 
 KEYS_PER_QUERY = 500  # bound the IN lists (SQLite has a variable limit)
@@ -50,7 +50,7 @@ class NewBlob:
     key: str
     object_id: str
     size: int
-    sha256: str
+    sha256: str | None
     md5: str | None = None
     content_type: str = "application/octet-stream"
     meta: dict[str, str] = field(default_factory=dict)
@@ -59,10 +59,13 @@ class NewBlob:
     refused: bool = False
     #: CRC32C as base64 of its big-endian bytes (None: not known, e.g. a copy of an old blob).
     crc32c: str | None = None
+    #: The ETag of the same bytes stored earlier (a copy keeps its source's).
+    same_as: str | None = None
 
     @property
     def etag(self) -> str:
-        return etag_for(self.sha256)
+        """The version's ETag: a copy's source's, else from its SHA-256 or its object id."""
+        return self.same_as or version_etag(self.sha256, self.object_id)
 
     @classmethod
     def written(
