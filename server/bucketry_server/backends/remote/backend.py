@@ -17,6 +17,7 @@ from dataclasses import replace
 import anyio.to_thread
 from sqlalchemy import delete as sql_delete
 
+from ...crc32c import to_wire
 from ...errors import Forbidden, Invalid
 from ...models import Bucket, ObjectLedger
 from ...state import AppState
@@ -191,7 +192,9 @@ class RemoteBackend:
                 content_type=spec.content_type,
                 metadata=spec.metadata,
             )
-            return record(info, self.root, self.origin, hasher.finish().sha256_hex)
+            done = hasher.finish()
+            crc = None if done.crc32c is None else to_wire(done.crc32c)
+            return replace(record(info, self.root, self.origin, done.sha256_hex), crc32c=crc)
 
         blob = await run(put)
         cache.forget_usage(self.state, self.bucket_id)

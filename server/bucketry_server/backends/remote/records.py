@@ -28,6 +28,8 @@ class RemoteBlob:
     meta: dict[str, str] | None = None
     sha256: str | None = None
     md5: str | None = None
+    #: Known right after a write through the server (providers' listings do not carry it).
+    crc32c: str | None = None
 
     @property
     def created_at(self) -> datetime | None:
