@@ -4,6 +4,7 @@ deletions, plans saved and applied, and that a dry run changes nothing on either
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -346,7 +347,9 @@ def test_checksum_mode_falls_back_to_sha256(
     """Blobs stored without a CRC32C (before it existed) are compared by their SHA-256."""
     from bucketry.types import BlobInfo
 
-    put_remote(bucket, {"o/same": b"content", "o/diff": b"AAAA"})
+    for key, data in {"o/same": b"content", "o/diff": b"AAAA"}.items():
+        sha = hashlib.sha256(data).hexdigest()  # blobs of the SHA-256 era all have one
+        bucket.client.api.blobs.put(bucket.ref, key=key, body=data, x_checksum_sha256=sha)
     write_tree(tmp_path, {"same": b"content", "diff": b"BBBB"}, mtime=time.time() - 3600)
     real = BlobInfo.from_model.__func__  # type: ignore[attr-defined]
 
