@@ -24,6 +24,8 @@ _POLY = 0x82F63B78  # Castagnoli, reflected
 
 def crc32c(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     """The CRC32C of ``data``, continuing from ``crc`` (the CRC of the bytes before it)."""
+    if not isinstance(data, bytes):  # the C extension takes ``bytes`` only
+        data = bytes(data)
     return int(google_crc32c.extend(crc, data))
 
 

@@ -367,3 +367,31 @@ def test_progress_bars_close_innermost_first(bucket: Bucket, tmp_path: Path) -> 
     reporter._bars = {("t", "outer"): Bar("outer"), ("t", "inner"): Bar("inner")}
     reporter.finish("t", "outer")  # closing the outer bar closes the inner one first
     assert closed == ["inner", "outer"] and reporter._bars == {}
+
+
+@pytest.mark.parametrize("threshold", [0, 64 * MiB])  # multipart, single PUT
+def test_upload_reads_the_file_once(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int
+) -> None:
+    """The checksum is computed from the bytes as they are read for sending: no pass over the
+    file before it (the SHA-256 pre-pass read every byte twice)."""
+    import os
+
+    path = tmp_path / "f.bin"
+    data = random_file(path, 3 * MiB + 5)
+    read = {"bytes": 0}
+    real = os.pread
+
+    def counting(fd: int, n: int, offset: int) -> bytes:
+        got = real(fd, n, offset)
+        if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+            read["bytes"] += len(got)
+        return got
+
+    monkeypatch.setattr(os, "pread", counting)
+    recorder = Recorder(bucket.client)
+    bucket.upload(path, "once.bin", multipart_threshold=threshold, part_size=1 * MiB)
+    assert read["bytes"] == len(data)
+    sent = [r for r in recorder.requests if r.method == "PUT"]
+    assert all("x-checksum-crc32c" in r.headers for r in sent)
+    assert bucket.blob("once.bin").read_bytes() == data

@@ -78,31 +78,6 @@ class FileSlice(_SizedBody):
                 self._on_bytes(len(data))
 
 
-class ChunksBody(_SizedBody):
-    """Chunks already in memory (a part read once), sent as they are; every attempt iterates
-    the same list again, so a retry re-reads nothing."""
-
-    def __init__(
-        self,
-        chunks: list[bytes],
-        *,
-        on_bytes: OnBytes | None = None,
-        cancel: Flag | None = None,
-    ) -> None:
-        self._chunks = chunks
-        self.length = sum(len(c) for c in chunks)
-        self._on_bytes = on_bytes
-        self._cancel = cancel
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._chunks:
-            if self._cancel is not None and self._cancel.is_set():
-                raise TransferCancelled("transfer cancelled")
-            yield chunk
-            if self._on_bytes is not None:
-                self._on_bytes(len(chunk))
-
-
 class BytesBody(_SizedBody):
     """A bytes-like buffer sent in 1 MiB chunks (one huge ``bytes`` body makes httpcore copy
     quadratically)."""

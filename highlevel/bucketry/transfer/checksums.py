@@ -25,7 +25,7 @@ CHUNK = 1024 * 1024
 #: A single PUT up to this size is read into memory once and sent from there (its checksum
 #: computed during the read); a larger one (only with a raised ``multipart_threshold``)
 #: streams from the file after a checksum pass.
-BUFFERED_MAX = 64 * CHUNK
+BUFFERED_MAX = 16 * CHUNK
 
 
 class Digest:
@@ -63,24 +63,40 @@ def split_headers(algorithm: str | None, value: str | None) -> tuple[str | None,
     return (value, None) if algorithm == "crc32c" else (None, value)
 
 
+_buffers = threading.local()
+
+
+def thread_buffer(length: int) -> memoryview:
+    """This thread's reusable buffer, at least ``length`` bytes (grown when needed), as a view
+    of exactly ``length`` bytes. One buffer per worker thread, reused part after part, keeps
+    the client's memory at ``threads x part size``: fresh buffers per part leave the
+    allocator's per-thread arenas fragmented (over 250 MiB measured for 4 x 8 MiB)."""
+    buf: bytearray | None = getattr(_buffers, "buf", None)
+    if buf is None or len(buf) < length:
+        _buffers.buf = buf = bytearray(length)
+    return memoryview(buf)[:length]
+
+
 def read_with_digest(
     fd: int, offset: int, length: int, algorithm: str | None
-) -> tuple[list[bytes], Digest | None]:
-    """``length`` bytes of ``fd`` from ``offset`` as 1 MiB chunks (``os.pread``), with their
-    ``algorithm`` checksum computed from the chunks as they are read (None: no checksum).
-    Raises ``OSError`` if the file is shorter than expected."""
+) -> tuple[memoryview, Digest | None]:
+    """``length`` bytes of ``fd`` from ``offset``, read in 1 MiB reads (``os.pread``) into
+    this thread's reusable buffer (:func:`thread_buffer`: valid until the thread reads
+    again), with their ``algorithm`` checksum computed from each piece as it is read (None:
+    no checksum; ``google-crc32c`` takes ``bytes`` only, hence a read then a copy into the
+    buffer). Raises ``OSError`` if the file is shorter than expected."""
     digest = Digest(algorithm) if algorithm else None
-    chunks: list[bytes] = []
-    pos, end = offset, offset + length
-    while pos < end:
-        data = os.pread(fd, min(CHUNK, end - pos), pos)
+    view = thread_buffer(length)
+    pos = 0
+    while pos < length:
+        data = os.pread(fd, min(CHUNK, length - pos), offset + pos)
         if not data:
             raise OSError(f"file shrank while reading (expected {length} bytes from {offset})")
         if digest is not None:
             digest.update(data)
-        chunks.append(data)
+        view[pos : pos + len(data)] = data
         pos += len(data)
-    return chunks, digest
+    return view, digest
 
 
 def digest_range(fd: int, offset: int, length: int, algorithm: str) -> str:

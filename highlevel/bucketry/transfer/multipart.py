@@ -36,7 +36,7 @@ from bucketry_api.models import Upload as UploadModel
 from .._transport import RETRY_STATUSES
 from ..errors import ApiError, NotFoundError
 from ..types import BlobInfo, opt
-from .bodies import AnyFlag, ChunksBody, TransferCancelled
+from .bodies import AnyFlag, BytesBody, TransferCancelled
 from .checksums import Digest, digest_range, read_with_digest, split_headers
 from .context import MiB, TransferContext
 from .crc import combine_all, from_wire, to_wire
@@ -180,7 +180,7 @@ class SentPart:
     length: int
 
 
-def _matches(have: ReceivedPart, spec: PartSpec, fd: int, chunks: list[bytes] | None) -> bool:
+def _matches(have: ReceivedPart, spec: PartSpec, fd: int, chunks: memoryview | None) -> bool:
     """Whether the server's copy of a part holds our bytes (size, then its CRC32C or SHA-256,
     whichever it has, computed from ``chunks`` when read already, else from the file)."""
     if have.size != spec.length:
@@ -190,8 +190,7 @@ def _matches(have: ReceivedPart, spec: PartSpec, fd: int, chunks: list[bytes] | 
             continue
         if chunks is not None:
             ours = Digest(algorithm)
-            for chunk in chunks:
-                ours.update(chunk)
+            ours.update(chunks)
             mine = ours.wire()
         else:
             mine = digest_range(fd, spec.offset, spec.length, algorithm)
@@ -229,7 +228,7 @@ def _send_part(
 
     def attempt() -> str:
         counter.new_attempt()
-        body = ChunksBody(chunks, on_bytes=counter, cancel=cancel)
+        body = BytesBody(chunks, on_bytes=counter, cancel=cancel)
         part = put_part(
             client, ctx.ref, upload_id, spec.number, body, sha256=sha_header, crc32c=crc_header
         )

@@ -39,7 +39,10 @@ class TransferOptions:
             file needs at most 10,000 parts). Default 8 MiB.
         multipart_threshold: files larger than this go multipart (parallel, resumable parts);
             smaller ones in one PUT. Default 8 MiB.
-        max_concurrency: parts in flight in total, across the files of one call. Default 8.
+        max_concurrency: parts in flight in total, across the files of one call. Default 4:
+            each part in flight is held in memory once (read once, checksummed, sent from
+            there), so 4 x 8 MiB keeps a 1 GiB upload under 100 MiB of client RSS (84 MiB
+            measured; 124 MiB with 8), and on loopback 4 parallel streams move as much as 8.
         file_concurrency: files (or tar batches) in flight at once. Default 8.
         checksum: the integrity check of every transfer. ``"crc32c"`` (default; ``True``
             means it too): each body's CRC32C is computed as its bytes are read (no pass over
@@ -70,7 +73,7 @@ class TransferOptions:
 
     part_size: int = DEFAULT_PART_SIZE
     multipart_threshold: int = DEFAULT_THRESHOLD
-    max_concurrency: int = 8
+    max_concurrency: int = 4
     file_concurrency: int = 8
     checksum: Checksum = "crc32c"
     content_type: str | None = None

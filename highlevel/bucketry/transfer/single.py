@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from ..types import BlobInfo, arg
-from .bodies import ChunksBody, FileSlice
+from .bodies import BytesBody, FileSlice
 from .checksums import BUFFERED_MAX, digest_bytes, digest_range, read_with_digest, split_headers
 from .context import SMALL_FILE, TransferContext, TransferOptions
 from .folders import LocalFile
@@ -78,7 +78,7 @@ def put_file(ctx: TransferContext, f: LocalFile, key: str, counter: PartCounter)
     try:
         if os.fstat(fd).st_size != f.size:
             raise FileChangedError(f"{f.path} changed size while uploading")
-        chunks: list[bytes] | None = None
+        chunks: memoryview | None = None
         digest: str | None = None
         if f.size <= BUFFERED_MAX:
             chunks, running = read_with_digest(fd, 0, f.size, algorithm)
@@ -89,9 +89,9 @@ def put_file(ctx: TransferContext, f: LocalFile, key: str, counter: PartCounter)
 
         def attempt() -> BlobInfo:
             counter.new_attempt()
-            body: ChunksBody | FileSlice
+            body: BytesBody | FileSlice
             if chunks is not None:
-                body = ChunksBody(chunks, on_bytes=counter, cancel=ctx.cancel)
+                body = BytesBody(chunks, on_bytes=counter, cancel=ctx.cancel)
             else:
                 body = FileSlice(fd, 0, f.size, on_bytes=counter, cancel=ctx.cancel)
             model = client.call(
