@@ -238,7 +238,7 @@ def test_completion_crc_is_combined_from_the_stored_part_crcs(
     assert blob.crc32c == to_wire(combine(crc32c(data[:MIN]), fake, MIN))
 
 
-def test_completion_with_a_part_from_before_0006_has_no_crc(
+def test_completion_checks_a_declared_crc_against_old_parts(
     server: LiveServer, alice: ApiClient, bucket: str
 ) -> None:
     data = os.urandom(2 * MIN)
@@ -246,6 +246,30 @@ def test_completion_with_a_part_from_before_0006_has_no_crc(
     etags = []
     for n, piece in enumerate((data[:MIN], data[MIN:]), 1):
         sha = hashlib.sha256(piece).hexdigest()  # parts stored before 0006 all have one
+        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece, x_checksum_sha256=sha)
+        etags.append((n, part.etag))
+    with server.state.db.session() as s:
+        s.execute(
+            update(UploadPart)
+            .where(UploadPart.upload_id == upload_id, UploadPart.part_number == 1)
+            .values(crc32c=None)
+        )
+    # A full-object CRC the parts cannot give is checked against the bytes (read again).
+    with pytest.raises(ClientError) as exc:
+        _complete(alice, bucket, upload_id, etags, wire(b"other"))
+    assert problem(exc)[:2] == (400, "checksum_mismatch")
+    blob, _ = _complete(alice, bucket, upload_id, etags, wire(data))
+    assert blob.crc32c == wire(data) and blob.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_completion_without_crc_of_a_part_from_before_0006(
+    server: LiveServer, alice: ApiClient, bucket: str
+) -> None:
+    data = os.urandom(2 * MIN)
+    upload_id = _upload(alice, bucket)
+    etags = []
+    for n, piece in enumerate((data[:MIN], data[MIN:]), 1):
+        sha = hashlib.sha256(piece).hexdigest()
         part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece, x_checksum_sha256=sha)
         etags.append((n, part.etag))
     with server.state.db.session() as s:

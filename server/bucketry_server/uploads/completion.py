@@ -159,6 +159,32 @@ def combined_crc32c(chosen: Sequence[UploadPart], declared: int | None) -> int |
     return crc
 
 
+def _completion_spec(
+    u: Upload, chosen: Sequence[UploadPart], declared: int | None
+) -> tuple[WriteSpec, bool]:
+    """The blob's write spec, and whether the background SHA-256 of the parts applies.
+
+    A SHA-256 of the whole only when the client works with SHA-256 (declared one for the
+    upload, or sent one with every part); otherwise no part is read again at all. A declared
+    CRC the parts cannot give (one stored before revision 0006) is checked against the bytes:
+    the compose then reads them all (never a silent skip). Raises ``Invalid``
+    (``checksum_mismatch``)."""
+    wants_sha = u.sha256 is not None or all(part.sha256 for part in chosen)
+    combined = combined_crc32c(chosen, declared)
+    read_all = combined is None and declared is not None
+    spec = WriteSpec(
+        u.content_type or OCTET_STREAM,
+        dict(u.meta or {}),
+        Expected(
+            sha256_hex=u.sha256,
+            crc32c=declared if read_all else combined,
+            sha256=wants_sha or read_all,
+        ),
+        if_none_match=u.if_none_match,
+    )
+    return spec, wants_sha and not read_all
+
+
 async def complete_upload(
     state: AppState,
     p: Principal,
@@ -184,25 +210,13 @@ async def complete_upload(
     b, c = await run_in_threadpool(claim)
     crash_point("complete.claimed")
     u = c.upload
-    # A SHA-256 of the whole only when the client works with SHA-256 (declared one for the
-    # upload, or sent one with every part); otherwise the parts are not read again at all.
-    wants_sha = u.sha256 is not None or all(part.sha256 for part in c.chosen)
     try:
-        spec = WriteSpec(
-            u.content_type or OCTET_STREAM,
-            dict(u.meta or {}),
-            Expected(
-                sha256_hex=u.sha256,
-                crc32c=combined_crc32c(c.chosen, crc32c),
-                sha256=wants_sha,
-            ),
-            if_none_match=u.if_none_match,
-        )
+        spec, use_rolling = _completion_spec(u, c.chosen, crc32c)
         chosen_ids = [part.object_id for part in c.chosen]
         try:
             # Mostly hashed already while the parts arrived; only the rest is read now.
-            digest = await state.rolling.finish(upload_id, chosen_ids) if wants_sha else None
-            if not wants_sha:
+            digest = await state.rolling.finish(upload_id, chosen_ids) if use_rolling else None
+            if not use_rolling:
                 state.rolling.forget(upload_id)
             backend = backend_for(state, b)
             blob = await backend.compose(
