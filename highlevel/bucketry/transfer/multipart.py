@@ -37,7 +37,7 @@ from .._transport import RETRY_STATUSES
 from ..errors import ApiError, NotFoundError
 from ..types import BlobInfo, opt
 from .bodies import AnyFlag, BytesBody, TransferCancelled
-from .checksums import Digest, digest_range, read_with_digest, split_headers
+from .checksums import Digest, digest_bytes, read_with_digest, split_headers
 from .context import MiB, TransferContext
 from .crc import combine_all, from_wire, to_wire
 from .folders import LocalFile, remote_one
@@ -180,20 +180,19 @@ class SentPart:
     length: int
 
 
-def _matches(have: ReceivedPart, spec: PartSpec, fd: int, chunks: memoryview | None) -> bool:
-    """Whether the server's copy of a part holds our bytes (size, then its CRC32C or SHA-256,
-    whichever it has, computed from ``chunks`` when read already, else from the file)."""
+def _matches(have: ReceivedPart, spec: PartSpec, data: memoryview, digest: Digest) -> bool:
+    """Whether the server's copy of a part holds our bytes ``data``: its size, then its
+    CRC32C or SHA-256, whichever it has (``digest``, computed while reading, when it is of
+    that kind; else computed from ``data`` now)."""
     if have.size != spec.length:
         return False
     for algorithm, theirs in (("crc32c", have.crc32c), ("sha256", have.sha256)):
         if theirs is None:
             continue
-        if chunks is not None:
-            ours = Digest(algorithm)
-            ours.update(chunks)
-            mine = ours.wire()
+        if digest.algorithm == algorithm:
+            mine = digest.wire()
         else:
-            mine = digest_range(fd, spec.offset, spec.length, algorithm)
+            mine = digest_bytes(data, algorithm)
         return mine == (theirs if algorithm == "crc32c" else theirs.lower())
     return True
 
@@ -219,7 +218,7 @@ def _send_part(
     digest = cast(Digest, running)
     crc = digest.crc if digest.algorithm == "crc32c" else None
     have = received.get(spec.number)
-    if have is not None and _matches(have, spec, fd, chunks):
+    if have is not None and _matches(have, spec, chunks, digest):
         counter.complete(spec.length)
         known = have.crc32c if crc is None else None
         return SentPart(have.etag, from_wire(known) if known else crc, spec.length)
