@@ -4,8 +4,8 @@ big-endian CRC32C, as ``X-Checksum-CRC32C``)
 Rows stored before this revision keep NULL: their blobs keep their SHA-256, and a multipart
 upload with such a part gets no CRC at completion.
 
-Revision ID: 0006
-Revises: 0004 (helper C adds a 0005 in parallel; re-point ``down_revision`` at merge)
+Revision ID: 0010
+Revises: 0009 (helper C adds a 0005 in parallel; re-point ``down_revision`` at merge)
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0004"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
