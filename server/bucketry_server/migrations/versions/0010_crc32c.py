@@ -5,7 +5,7 @@ Rows stored before this revision keep NULL: their blobs keep their SHA-256, and 
 upload with such a part gets no CRC at completion.
 
 Revision ID: 0010
-Revises: 0009 (helper C adds a 0005 in parallel; re-point ``down_revision`` at merge)
+Revises: 0009
 """
 
 from __future__ import annotations
