@@ -16,6 +16,7 @@ local files live in a temporary folder that is always removed. With ``BUCKETRY_D
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import math
 import os
@@ -30,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import google_crc32c
 import httpx
 from demo_imported import imported_step, imports_root
 from demo_operations import operations_step
@@ -86,6 +88,15 @@ def sha256_file(path: Path) -> str:
         while chunk := f.read(MiB):
             h.update(chunk)
     return h.hexdigest()
+
+
+def crc32c_file(path: Path) -> str:
+    """The file's CRC32C as the server shows it (base64 of the big-endian 4 bytes)."""
+    crc = 0
+    with path.open("rb") as f:
+        while chunk := f.read(MiB):
+            crc = google_crc32c.extend(crc, chunk)
+    return base64.b64encode(int(crc).to_bytes(4, "big")).decode()
 
 
 def write_random(path: Path, size: int) -> None:
@@ -160,8 +171,8 @@ class Tour:
 
 
 def snapshot(bucket: Bucket, prefix: str) -> dict[str, tuple[int, str | None, str | None]]:
-    """key -> (size, etag, sha256) of every blob under ``prefix``."""
-    return {b.key: (b.size, b.etag, b.sha256) for b in bucket.list(prefix) if not b.is_dir}
+    """key -> (size, etag, crc32c) of every blob under ``prefix``."""
+    return {b.key: (b.size, b.etag, b.crc32c) for b in bucket.list(prefix) if not b.is_dir}
 
 
 def show_mirroring(bucket: Bucket, src: Path) -> None:
@@ -248,8 +259,8 @@ def run(tour: Tour, keep_bucket: bool) -> None:
             for rel, path in files.items():
                 size, _, digest = remote[PREFIX + rel]
                 check(size == path.stat().st_size, f"{rel}: size {size} on the server")
-                check(digest == sha256_file(path), f"{rel}: server sha256 {digest} differs")
-            say(f"every blob's size and sha256 on the server match the local files ({len(files)})")
+                check(digest == crc32c_file(path), f"{rel}: server crc32c {digest} differs")
+            say(f"every blob's size and CRC32C on the server match the local files ({len(files)})")
 
         # ------------------------------------------------------------------ 3. list and glob
         with tour.step("List lazily and glob"):
@@ -260,8 +271,7 @@ def run(tour: Tour, keep_bucket: bool) -> None:
             requests = wire.listings(mark)
             say(f"bucket.list({PREFIX!r}, first=3, page_size=2) -> {requests} requests:")
             for b in first3:
-                digest = b.sha256[:12] if b.sha256 else "-"
-                say(f"  {b.key:<28} {human(b.size):>10}  sha256 {digest}")
+                say(f"  {b.key:<28} {human(b.size):>10}  crc32c {b.crc32c or '-'}")
             check(len(first3) == 3 and requests == 2, f"3 items in 2 pages, got {requests} pages")
 
             top = bucket.list(PREFIX, recursive=False).to_list()
@@ -376,10 +386,10 @@ def run(tour: Tour, keep_bucket: bool) -> None:
                 len(resent) == total_parts - len(done_before),
                 f"only the missing parts are sent: {resent}",
             )
-            digest = sha256_file(second)
+            digest = crc32c_file(second)
             info = bucket.blob(key).stat()
-            say(f"blob complete: {human(info.size)}, sha256 {info.sha256} (matches the file)")
-            check(info.size == BIG and info.sha256 == digest, "the resumed blob is intact")
+            say(f"blob complete: {human(info.size)}, crc32c {info.crc32c} (matches the file)")
+            check(info.size == BIG and info.crc32c == digest, "the resumed blob is intact")
             left, _ = client.api.uploads.list(bucket.id, key=key)
             check(not left.results, "no upload left open")
             files = local_files(src)
@@ -468,7 +478,7 @@ def run(tour: Tour, keep_bucket: bool) -> None:
                 say(f"high level: NotFoundError, also a FileNotFoundError, id {exc.request_id}")
 
         # ------------------------------------------------------------------ 10. download
-        with tour.step("Download the whole prefix with update=True and verify every sha256"):
+        with tour.step("Download the whole prefix with update=True and verify every checksum"):
             out = work / "restored"
             report = bucket.download(PREFIX, out, update=True)
             say(f"bucket.download({PREFIX!r}, out, update=True): {report.summary()}")
@@ -477,10 +487,10 @@ def run(tour: Tour, keep_bucket: bool) -> None:
             check(sorted(got) == sorted(files), f"downloaded {sorted(got)}")
             remote = snapshot(bucket, PREFIX)
             for rel, path in files.items():
-                digest = sha256_file(got[rel])
-                check(digest == sha256_file(path), f"{rel}: downloaded bytes differ")
-                check(digest == remote[PREFIX + rel][2], f"{rel}: differs from the server sha256")
-            say(f"sha256 of all {len(got)} files match the originals and the server")
+                check(sha256_file(got[rel]) == sha256_file(path), f"{rel}: downloaded bytes differ")
+                digest = crc32c_file(got[rel])
+                check(digest == remote[PREFIX + rel][2], f"{rel}: differs from the server crc32c")
+            say(f"all {len(got)} files match the originals (sha256) and the server (crc32c)")
             report = bucket.download(PREFIX, out, update=True)
             say(f"again with update=True: {report.summary()}")
             check(

@@ -55,7 +55,7 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
         "upload          1  remote newer (mtime), size differs — mirrored",
         "bucket.usage(): 10 objects, 80.1 MiB",
         "X-Request-ID req_",
-        "sha256 of all 10 files match the originals and the server",
+        "all 10 files match the originals (sha256) and the server (crc32c)",
         "again with update=True: 0 downloaded, 10 skipped, 0 failed",
         # step 11: one server-side COPY operation of the whole prefix, waited on
         "copied 10 blobs, 80.1 MiB, skipped 0",

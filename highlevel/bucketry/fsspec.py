@@ -93,6 +93,7 @@ class BucketryFileSystem(AbstractFileSystem):
             "type": "file",
             "etag": info.etag,
             "sha256": info.sha256,
+            "crc32c": info.crc32c,
             "content_type": info.content_type,
             "created": info.created_at,
             "mtime": info.modified_at,

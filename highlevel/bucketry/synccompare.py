@@ -10,8 +10,9 @@ Mirror semantics (aws-cli / rclone ``sync``): the destination is made equal to t
   ``update=True`` (rclone ``--update``) never overwrites a destination that is newer.
 * ``"size"``: copied when the sizes differ (with ``update=True``: unless the destination is
   newer, as for ``"checksum"``).
-* ``"checksum"``: copied when the SHA-256 differs (the remote's comes from the listing; the local
-  one is computed only for keys present on both sides with equal sizes).
+* ``"checksum"``: copied when the checksum differs: the blob's CRC32C when it has one, else its
+  SHA-256 (the remote's comes from the listing; the local one is computed only for keys
+  present on both sides with equal sizes).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from typing import Literal
 
 from .transfer.checksums import sha256_file
+from .transfer.crc import crc32c_file, to_wire
 from .transfer.mtimes import MTIME_KEY, NS, parse_mtime, remote_mtime_ns
 from .transfer.walk import LocalEntry
 from .types import BlobInfo
@@ -87,6 +89,10 @@ class Comparer:
             return True, "size differs"
         if self.compare == "size":
             return False, "identical (same size)"
+        if remote.crc32c is not None:
+            if to_wire(crc32c_file(str(local.path))) != remote.crc32c:
+                return True, "checksum differs"
+            return False, "identical (crc32c)"
         if remote.sha256 is None:
             return True, "remote checksum unknown"
         if sha256_file(local.path) != remote.sha256.lower():

@@ -108,6 +108,8 @@ class BlobInfo:
     is_dir: bool = False
     count: int | None = None
     complete: bool = True
+    #: CRC32C as base64 of its big-endian bytes (``X-Checksum-CRC32C``), when known.
+    crc32c: str | None = None
 
     @classmethod
     def from_model(cls, m: BlobModel) -> BlobInfo:
@@ -119,6 +121,7 @@ class BlobInfo:
             etag=m.etag,
             content_type=m.content_type,
             sha256=opt(m.sha256),
+            crc32c=opt(m.crc32c),
             metadata=dict(meta.additional_properties) if meta is not None else {},
             created_at=m.created_at,
             modified_at=m.modified_at,
@@ -156,6 +159,7 @@ class BlobInfo:
             "etag": self.etag,
             "content_type": self.content_type,
             "sha256": self.sha256,
+            "crc32c": self.crc32c,
             "metadata": dict(self.metadata),
             "created_at": self.created_at,
             "modified_at": self.modified_at,

@@ -7,8 +7,14 @@ single-stream clients (curl, httpx streaming PUT/GET) to the same Bucketry serve
 The variants run round-robin (one run of each, then the next round) so background load hits
 them alike; every figure is the median of ``--runs``. Each SDK and httpx run is a fresh child
 process whose whole tree is sampled for RSS (and which reports its own ``ru_maxrss``); curl runs
-are timed from outside. Downloads of every client write a real file (the SDK also fsyncs it and
-checks the SHA-256 when ``checksum=True``).
+are timed from outside. Downloads of every client write a real file (the SDK verifies the
+blob's CRC32C in the same pass by default; no fsync unless ``durable=True``, as curl).
+
+SDK variants: the defaults (``checksum="crc32c"``, single PUT up to ``multipart_threshold``,
+parallel parts above it), a forced single PUT and forced multipart, each with the default
+CRC32C, with ``checksum="sha256"`` and with no checksum. ``--sizes-mib 16,64,256`` instead
+times only the SDK single PUT against multipart at each size (the crossover that sets the
+``multipart_threshold`` default).
 
 Printed: MiB/s and seconds per variant, each SDK figure as a ratio to the best raw single-stream
 figure of the same direction, and peak client RSS.
@@ -139,7 +145,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per variant (median)")
     parser.add_argument("--part-size-mib", type=int, default=8, help="SDK multipart part size")
     parser.add_argument("--concurrency", type=int, default=8, help="SDK parts in flight")
+    parser.add_argument(
+        "--sizes-mib", default="", help="comma-separated sizes: single vs multipart crossover only"
+    )
     args = parser.parse_args()
+    if args.sizes_mib:
+        crossover(args, [int(s) for s in args.sizes_mib.split(",")])
+        return
     size = args.size_mib * MiB
     me = [sys.executable, str(Path(__file__).resolve()), "--child"]
 
@@ -213,10 +225,13 @@ def main() -> None:
                     child_run("httpx-put-chunks", src, UP_KEY),
                 ),
                 Variant(
-                    "SDK single, checksum",
+                    "SDK defaults (crc32c)", "upload", False, child_run("sdk-upload", src, UP_KEY)
+                ),
+                Variant(
+                    "SDK single, crc32c",
                     "upload",
                     False,
-                    child_run("sdk-upload", src, UP_KEY, checksum=True, **single),
+                    child_run("sdk-upload", src, UP_KEY, **single),
                 ),
                 Variant(
                     "SDK single, no checksum",
@@ -225,10 +240,16 @@ def main() -> None:
                     child_run("sdk-upload", src, UP_KEY, checksum=False, **single),
                 ),
                 Variant(
-                    f"SDK {mp}, checksum",
+                    f"SDK {mp}, crc32c",
                     "upload",
                     False,
-                    child_run("sdk-upload", src, UP_KEY, checksum=True, **multi),
+                    child_run("sdk-upload", src, UP_KEY, **multi),
+                ),
+                Variant(
+                    f"SDK {mp}, sha256",
+                    "upload",
+                    False,
+                    child_run("sdk-upload", src, UP_KEY, checksum="sha256", **multi),
                 ),
                 Variant(
                     f"SDK {mp}, no checksum",
@@ -250,10 +271,10 @@ def main() -> None:
                     child_run("httpx-get", out, DOWN_KEY, fsync=True),
                 ),
                 Variant(
-                    "SDK download, checksum",
+                    "SDK download, crc32c (default)",
                     "download",
                     False,
-                    child_run("sdk-download", out, DOWN_KEY, checksum=True),
+                    child_run("sdk-download", out, DOWN_KEY),
                 ),
                 Variant(
                     "SDK download, no checksum",
@@ -302,6 +323,47 @@ def main() -> None:
         f"goals: SDK >= {GOAL_RATIO}x best raw single stream, SDK client RSS <= "
         f"{GOAL_RSS // MiB} MiB"
     )
+
+
+def crossover(args: argparse.Namespace, sizes: list[int]) -> None:
+    """SDK single PUT vs multipart (``--part-size-mib`` x ``--concurrency``), default CRC32C,
+    at each size: medians of ``--runs``, round-robin."""
+    me = [sys.executable, str(Path(__file__).resolve()), "--child"]
+    rows: list[tuple[int, float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="bkt-crossover-") as tmp:
+        tmpdir = Path(tmp)
+        with bucketry_server(tmpdir / "srv") as (url, token, _pid):
+            from bucketry import Client
+
+            with Client(url, token, progress=False) as client:
+                client.buckets.create(BUCKET)
+            for size_mib in sizes:
+                src = make_file(tmpdir / f"{size_mib}.bin", size_mib * MiB)
+                single = {"multipart_threshold": size_mib * MiB + 1}
+                multi = {
+                    "multipart_threshold": 0,
+                    "part_size": args.part_size_mib * MiB,
+                    "max_concurrency": args.concurrency,
+                }
+                times: dict[str, list[float]] = {"single": [], "multi": []}
+                for _ in range(args.runs):
+                    for name, options in (("single", single), ("multi", multi)):
+                        argv = [*me, "sdk-upload", "--url", url, "--token", token]
+                        argv += ["--path", str(src), "--key", UP_KEY]
+                        result, _ = run_child(
+                            [*argv, "--options", json.dumps(options)], timeout=1800
+                        )
+                        times[name].append(result["elapsed"])
+                src.unlink()
+                rows.append((size_mib, median(times["single"]), median(times["multi"])))
+    print(f"\n== SDK single PUT vs multipart {args.part_size_mib} MiB x{args.concurrency} ==")
+    print(f"load: {load_avg()}")
+    for size_mib, t_single, t_multi in rows:
+        print(
+            f"  {size_mib:6d} MiB  single {size_mib / t_single:6.0f} MiB/s  "
+            f"multipart {size_mib / t_multi:6.0f} MiB/s  "
+            f"{'multipart' if t_multi < t_single else 'single'} faster"
+        )
 
 
 if __name__ == "__main__":

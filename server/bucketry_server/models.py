@@ -130,6 +130,9 @@ class Blob(Base):
     content_type: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str | None] = mapped_column(String(64))
     md5: Mapped[str | None] = mapped_column(String(32))
+    #: CRC32C as base64 of its big-endian bytes (``X-Checksum-CRC32C``); NULL for blobs
+    #: stored before revision 0006.
+    crc32c: Mapped[str | None] = mapped_column(String(8))
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     modified_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -173,6 +176,8 @@ class UploadPart(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     etag: Mapped[str] = mapped_column(String(80))
     sha256: Mapped[str | None] = mapped_column(String(64))
+    #: The part's CRC32C (base64), combined into the blob's at completion; NULL before 0006.
+    crc32c: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     #: A part stored at the provider (its token for the completion); ``object_id`` is then
     #: empty: the part is no object of the server's store.

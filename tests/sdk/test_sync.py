@@ -3,6 +3,7 @@ deletions, plans saved and applied, and that a dry run changes nothing on either
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -17,6 +18,7 @@ from bucketry import Bucket, Client, ProgressAdvance, ProgressEvent, ProgressSta
 from bucketry.sync import SyncPlan, plan_ops, remote_mtime
 from bucketry.transfer.filters import PathFilter
 from bucketry.transfer.walk import walk_sorted
+from tests.sdk.transfer_support import crc
 
 # Names whose per-directory order differs from full-path byte order ("-" and "." sort below
 # "/"), plus non-ASCII names (UTF-8 byte order == code point order) and an uppercase one.
@@ -98,7 +100,7 @@ def test_merge_matches_server_listing_order(tmp_path: Path, bucket: Bucket) -> N
     # A wrong merge would pair nothing and plan an upload and a delete per name.
     plan = bucket.sync(tmp_path, "p", delete=True, dry_run=True, compare="checksum")
     assert counts(plan) == {"skip": len(TRICKY)}
-    assert {op.reason for op in plan} == {"identical (sha256)"}
+    assert {op.reason for op in plan} == {"identical (crc32c)"}
     plan = bucket.sync(tmp_path, "p", delete=True, dry_run=True, update=True)  # remote newer
     assert counts(plan) == {"skip": len(TRICKY)}
 
@@ -331,11 +333,35 @@ def test_checksum_mode(tmp_path: Path, bucket: Bucket) -> None:
     plan = bucket.sync(tmp_path, "c", compare="checksum")
     assert {op.key: (op.action, op.reason) for op in plan} == {
         "c/diff": ("upload", "checksum differs"),
-        "c/same": ("skip", "identical (sha256)"),
+        "c/same": ("skip", "identical (crc32c)"),
     }
     info = next(iter(bucket.list("c/diff")))
-    assert info.sha256 == hashlib.sha256(b"BBBB").hexdigest()
+    assert info.sha256 is None  # uploaded by sync with the default CRC32C
+    assert info.crc32c == crc(b"BBBB")
     assert counts(bucket.sync(tmp_path, "c", compare="checksum")) == {"skip": 2}
+
+
+def test_checksum_mode_falls_back_to_sha256(
+    tmp_path: Path, bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blobs stored without a CRC32C (before it existed) are compared by their SHA-256."""
+    from bucketry.types import BlobInfo
+
+    for key, data in {"o/same": b"content", "o/diff": b"AAAA"}.items():
+        sha = hashlib.sha256(data).hexdigest()  # blobs of the SHA-256 era all have one
+        bucket.client.api.blobs.put(bucket.ref, key=key, body=data, x_checksum_sha256=sha)
+    write_tree(tmp_path, {"same": b"content", "diff": b"BBBB"}, mtime=time.time() - 3600)
+    real = BlobInfo.from_model.__func__  # type: ignore[attr-defined]
+
+    def without_crc(cls: type[BlobInfo], m: Any) -> BlobInfo:
+        return dataclasses.replace(real(cls, m), crc32c=None)
+
+    monkeypatch.setattr(BlobInfo, "from_model", classmethod(without_crc))
+    plan = bucket.sync(tmp_path, "o", compare="checksum", dry_run=True)
+    assert {op.key: (op.action, op.reason) for op in plan} == {
+        "o/diff": ("upload", "checksum differs"),
+        "o/same": ("skip", "identical (sha256)"),
+    }
 
 
 @pytest.mark.parametrize("compare", ["size", "checksum"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -135,8 +136,21 @@ def test_dropped_connection_resumes_with_range(
         bucket.delete(force=True)
 
 
+@pytest.mark.parametrize(
+    ("lie", "checksum", "named"),
+    [
+        ({"crc32c": "AAAAAA=="}, True, "CRC32C"),  # the default: the blob's CRC32C
+        ({"sha256": "0" * 64, "crc32c": None}, "crc32c", "SHA-256"),  # an old blob: SHA-256
+        ({"sha256": "0" * 64}, "sha256", "SHA-256"),  # SHA-256 on request
+    ],
+)
 def test_checksum_mismatch_leaves_nothing(
-    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bucket: Bucket,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lie: dict[str, Any],
+    checksum: Any,
+    named: str,
 ) -> None:
     random_file(tmp_path / "src.bin", 200 * KiB)
     bucket.upload(tmp_path / "src.bin", "k")
@@ -146,12 +160,12 @@ def test_checksum_mismatch_leaves_nothing(
 
     def lying(bucket: Bucket, key: str):  # type: ignore[no-untyped-def]
         info = real(bucket, key)
-        assert info is not None
-        return type(info)(**{**info.__dict__, "sha256": "0" * 64})
+        assert info is not None and info.crc32c is not None
+        return type(info)(**{**info.__dict__, **lie})
 
     monkeypatch.setattr(downloads, "remote_one", lying)
-    with pytest.raises(IntegrityError):
-        bucket.download("k", tmp_path / "out.bin")
+    with pytest.raises(IntegrityError, match=named):
+        bucket.download("k", tmp_path / "out.bin", checksum=checksum)
     assert not (tmp_path / "out.bin").exists()
     assert not partials(tmp_path)
 
@@ -229,7 +243,6 @@ def test_ctrl_c_after_the_file_is_complete_is_absorbed(
     its final name does not report the download as interrupted (one file, or one at a time:
     the file runs on a worker, never on the main thread, where the interrupt lands)."""
     import signal
-    from typing import Any
 
     from bucketry.transfer import downloads
 

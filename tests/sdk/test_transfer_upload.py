@@ -15,6 +15,7 @@ from tests.sdk.transfer_support import (
     FaultyTransport,
     MiB,
     Recorder,
+    crc,
     fast_retries,
     random_file,
     sha,
@@ -35,11 +36,29 @@ def test_single_file_keys_and_checksum(bucket: Bucket, tmp_path: Path) -> None:
         blob = bucket.blob(key)
         assert blob.read_bytes() == data
         info = blob.stat()
-        assert info.sha256 == sha(data)
+        assert info.sha256 is None and info.crc32c == crc(data)  # no SHA-256 unless asked
         assert info.content_type == "image/png"
     puts = [r for r in recorder.requests if r.method == "PUT"]
     assert len(puts) == 3  # no HEAD/listing per file without update/continue_
-    assert all(r.headers["x-checksum-sha256"] == sha(data) for r in puts)
+    # CRC32C is the default transfer checksum; SHA-256 only on request.
+    assert all(r.headers["x-checksum-crc32c"] == crc(data) for r in puts)
+    assert not any("x-checksum-sha256" in r.headers for r in puts)
+
+
+@pytest.mark.parametrize("size", [300 * KiB, 3 * MiB + 7])
+@pytest.mark.parametrize(("checksum", "header"), [("sha256", "x-checksum-sha256"), (False, None)])
+def test_single_put_checksum_on_request(
+    bucket: Bucket, tmp_path: Path, size: int, checksum: Any, header: str | None
+) -> None:
+    data = random_file(tmp_path / "f.bin", size)
+    recorder = Recorder(bucket.client)
+    bucket.upload(tmp_path / "f.bin", "f.bin", checksum=checksum)
+    [put] = [r for r in recorder.requests if r.method == "PUT"]
+    sent = {h for h in put.headers if h.startswith("x-checksum-")}
+    assert sent == ({header} if header else set())
+    if header:
+        assert put.headers[header] == sha(data)
+    assert bucket.blob("f.bin").read_bytes() == data
 
 
 def test_streamed_single_put_above_one_mib(bucket: Bucket, tmp_path: Path) -> None:
@@ -47,6 +66,7 @@ def test_streamed_single_put_above_one_mib(bucket: Bucket, tmp_path: Path) -> No
     recorder = Recorder(bucket.client)
     bucket.upload(tmp_path / "f.bin", "f.bin")  # below the 8 MiB threshold: one PUT
     assert [r.method for r in recorder.requests] == ["PUT"]
+    assert recorder.requests[0].headers["x-checksum-crc32c"] == crc(data)
     assert bucket.blob("f.bin").read_bytes() == data
 
 
@@ -75,15 +95,40 @@ def test_multipart_sizes(bucket: Bucket, tmp_path: Path, size: int, part_size: i
     assert report.ok and report.results[0].bytes == size
     parts = recorder.part_puts()
     assert len(parts) == math.ceil(size / part_size)
-    for request in parts:  # every part carries the SHA-256 of its own bytes
+    for request in parts:  # every part carries the CRC32C of its own bytes
         number = int(request.url.path.rsplit("/", 1)[-1])
         chunk = data[(number - 1) * part_size : number * part_size]
-        assert request.headers["x-checksum-sha256"] == sha(chunk)
+        assert request.headers["x-checksum-crc32c"] == crc(chunk)
         assert int(request.headers["content-length"]) == len(chunk)
+    # ...and the completion the full-object CRC32C, combined from the parts'.
+    [done] = [r for r in recorder.requests if r.url.path.endswith("/complete")]
+    assert done.headers["x-checksum-crc32c"] == crc(data)
     info = bucket.blob("big.bin").stat()
-    assert info.size == size and info.sha256 == sha(data)
+    assert info.size == size and info.sha256 is None and info.crc32c == crc(data)
     assert bucket.blob("big.bin").read_bytes() == data
     assert not list(bucket.client.api.uploads.list(bucket.ref)[0].results)  # nothing left open
+
+
+def test_multipart_sha256_on_request(bucket: Bucket, tmp_path: Path) -> None:
+    data = random_file(tmp_path / "big.bin", 700_001)
+    recorder = Recorder(bucket.client)
+    bucket.upload(
+        tmp_path / "big.bin",
+        "big.bin",
+        part_size=64 * KiB,
+        multipart_threshold=0,
+        checksum="sha256",
+    )
+    parts = recorder.part_puts()
+    for request in parts:
+        number = int(request.url.path.rsplit("/", 1)[-1])
+        chunk = data[(number - 1) * 64 * KiB : number * 64 * KiB]
+        assert request.headers["x-checksum-sha256"] == sha(chunk)
+        assert "x-checksum-crc32c" not in request.headers
+    [done] = [r for r in recorder.requests if r.url.path.endswith("/complete")]
+    assert "x-checksum-crc32c" not in done.headers
+    info = bucket.blob("big.bin").stat()
+    assert info.sha256 == sha(data) and info.crc32c == crc(data)
 
 
 def test_part_size_raised_to_server_minimum(bucket: Bucket, tmp_path: Path) -> None:
@@ -135,7 +180,7 @@ def test_killed_upload_resumes_without_resending_parts(bucket: Bucket, tmp_path:
     assert resent.isdisjoint(done_before)
     result = report.results[0]
     assert result.resumed and result.bytes == sum(min(part, size - (n - 1) * part) for n in resent)
-    assert bucket.blob("f.bin").stat().sha256 == sha(data)
+    assert bucket.blob("f.bin").stat().crc32c == crc(data)
     assert bucket.blob("f.bin").read_bytes() == data
     assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
 
@@ -322,3 +367,31 @@ def test_progress_bars_close_innermost_first(bucket: Bucket, tmp_path: Path) -> 
     reporter._bars = {("t", "outer"): Bar("outer"), ("t", "inner"): Bar("inner")}
     reporter.finish("t", "outer")  # closing the outer bar closes the inner one first
     assert closed == ["inner", "outer"] and reporter._bars == {}
+
+
+@pytest.mark.parametrize("threshold", [0, 64 * MiB])  # multipart, single PUT
+def test_upload_reads_the_file_once(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, threshold: int
+) -> None:
+    """The checksum is computed from the bytes as they are read for sending: no pass over the
+    file before it (the SHA-256 pre-pass read every byte twice)."""
+    import os
+
+    path = tmp_path / "f.bin"
+    data = random_file(path, 3 * MiB + 5)
+    read = {"bytes": 0}
+    real = os.pread
+
+    def counting(fd: int, n: int, offset: int) -> bytes:
+        got = real(fd, n, offset)
+        if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+            read["bytes"] += len(got)
+        return got
+
+    monkeypatch.setattr(os, "pread", counting)
+    recorder = Recorder(bucket.client)
+    bucket.upload(path, "once.bin", multipart_threshold=threshold, part_size=1 * MiB)
+    assert read["bytes"] == len(data)
+    sent = [r for r in recorder.requests if r.method == "PUT"]
+    assert all("x-checksum-crc32c" in r.headers for r in sent)
+    assert bucket.blob("once.bin").read_bytes() == data

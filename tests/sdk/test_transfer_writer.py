@@ -9,7 +9,7 @@ import pytest
 
 from bucketry import Bucket
 from bucketry.transfer import BlobWriter
-from tests.sdk.transfer_support import Recorder, sha
+from tests.sdk.transfer_support import Recorder, crc
 
 KiB = 1024
 
@@ -28,7 +28,7 @@ def test_small_write_is_one_put_at_close(bucket: Bucket) -> None:
         assert f.tell() == 11
     assert [r.method for r in recorder.requests] == ["PUT"]
     assert bucket.blob("small.txt").read_bytes() == b"hello world"
-    assert f.info is not None and f.info.sha256 == sha(b"hello world")
+    assert f.info is not None and f.info.crc32c == crc(b"hello world")
 
 
 def test_empty_writer_creates_empty_blob(bucket: Bucket) -> None:
@@ -54,7 +54,7 @@ def test_large_write_goes_multipart_with_bounded_buffer(bucket: Bucket) -> None:
     assert writer.closed
     assert len(recorder.part_puts()) == 17
     assert bucket.blob("large.bin").read_bytes() == data
-    assert bucket.blob("large.bin").stat().sha256 == sha(data)
+    assert bucket.blob("large.bin").stat().crc32c == crc(data)
     assert not open_uploads(bucket, "large.bin")
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import google_crc32c
 import httpx
 
 from bucketry import Client
@@ -18,6 +20,12 @@ MiB = 1024 * 1024
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def crc(data: bytes) -> str:
+    """The CRC32C of ``data`` as ``X-Checksum-CRC32C`` carries it (computed here without the
+    SDK's module, so a bug there cannot hide)."""
+    return base64.b64encode(int(google_crc32c.value(data)).to_bytes(4, "big")).decode()
 
 
 def sha_file(path: Path) -> str:

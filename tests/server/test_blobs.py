@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import google_crc32c
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +32,10 @@ def bucket(alice: ApiClient, unique: str) -> str:
 
 def md5_b64(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode()
+
+
+def crc_b64(data: bytes) -> str:
+    return base64.b64encode(int(google_crc32c.value(data)).to_bytes(4, "big")).decode()
 
 
 def sha_hex(data: bytes) -> str:
@@ -75,8 +80,9 @@ def test_round_trip(alice: ApiClient, bucket: str, size: int) -> None:
     chunks = (data[i : i + 256 * 1024] for i in range(0, len(data), 256 * 1024))
     blob, resp = alice.blobs.put(bucket, key="dir/file.bin", body=chunks)
     assert resp.status_code == 201
-    assert resp.headers["ETag"] == blob.etag == f'"{hashlib.sha256(data).hexdigest()[:32]}"'
-    assert blob.size == size and blob.sha256 == sha_hex(data)
+    # No SHA-256 sent: none computed (the CRC32C always is); the ETag names the version.
+    assert resp.headers["ETag"] == blob.etag and len(blob.etag) == 34
+    assert blob.size == size and blob.sha256 is None and blob.crc32c == crc_b64(data)
     assert blob.content_type == "application/octet-stream"
 
     body, resp = download(alice, bucket, "dir/file.bin")
@@ -100,6 +106,7 @@ def test_head(alice: ApiClient, bucket: str, server: LiveServer, users: dict[str
         body=data,
         content_type="application/json",
         x_blob_metadata=json.dumps({"owner": "alice", "note": "é"}),
+        x_checksum_sha256=sha_hex(data),
     )
     _, resp = alice.blobs.head(bucket, key="meta.json")
     assert resp.status_code == 200
@@ -108,6 +115,7 @@ def test_head(alice: ApiClient, bucket: str, server: LiveServer, users: dict[str
     assert json.loads(resp.headers["X-Blob-Metadata"]) == {"owner": "alice", "note": "é"}
     assert resp.headers["X-Checksum-SHA256"] == sha_hex(data)
     assert resp.headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+    assert resp.headers["X-Checksum-CRC32C"] == crc_b64(data)
     assert resp.content == b""
     with raw(server, users["alice"]) as c:
         r = c.head(f"/buckets/{bucket}/blob", params={"key": "missing"})
@@ -238,6 +246,8 @@ def test_checksums(alice: ApiClient, bucket: str, server: LiveServer) -> None:
     first, _ = alice.blobs.put(bucket, key="k", body=old)
     new = b"new version!"
     blob, _ = alice.blobs.put(bucket, key="k2", body=new, content_md5=md5_b64(new))
+    assert blob.sha256 is None  # computed only when sent
+    blob, _ = alice.blobs.put(bucket, key="k2", body=new, x_checksum_sha256=sha_hex(new))
     assert blob.sha256 == sha_hex(new)
     blob, _ = alice.blobs.put(bucket, key="k2", body=new, x_checksum_sha256=sha_hex(new).upper())
     assert blob.size == len(new)
@@ -433,6 +443,7 @@ def test_copy(alice: ApiClient, bob: ApiClient, bucket: str, unique: str) -> Non
     blob, resp = alice.blobs.copy(bucket, body=BlobCopy(source_key="src.txt", key="dst.txt"))
     assert resp.status_code == 201
     assert (blob.key, blob.size, blob.etag, blob.sha256) == ("dst.txt", 7, src.etag, src.sha256)
+    assert blob.crc32c == src.crc32c is not None
     assert blob.content_type == "text/plain" and blob.to_dict()["metadata"] == {"a": "b"}
     assert download(alice, bucket, "dst.txt")[0] == b"copy me"
     # Source and copy are independent objects.

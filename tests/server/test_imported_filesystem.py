@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
+import google_crc32c
 import httpx
 import pytest
 from sqlalchemy import update
@@ -307,3 +309,36 @@ def test_unregistering_a_bucket_aborts_its_provider_uploads(
     gone = httpx.delete(f"{srv.api}/buckets/leaving", headers=auth(token))
     assert gone.status_code == 200 and gone.json()["deleted"] is True, gone.text
     assert sorted(p.name for p in folder.iterdir()) == ["kept.txt"]
+
+
+def test_crc32c_is_verified_on_the_way_to_the_provider(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    """A wrong ``X-Checksum-CRC32C`` aborts the provider write (nothing lands in the folder);
+    a right one is answered with the blob's CRC32C."""
+    srv, root, tokens = fs
+    folder = root / "crc"
+    folder.mkdir()
+    r = import_bucket(
+        srv.api, tokens["root"], {"provider": "FILESYSTEM", "provider_bucket": str(folder)}
+    )
+    assert r.status_code == 201, r.text
+    data = b"checked on the way" * 1000
+    crc = base64.b64encode(int(google_crc32c.value(data)).to_bytes(4, "big")).decode()
+    url = f"{srv.api}/buckets/crc/blob"
+    bad = httpx.put(
+        url,
+        params={"key": "f.bin"},
+        content=data,
+        headers={**auth(tokens["root"]), "X-Checksum-CRC32C": "AAAAAA=="},
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "checksum_mismatch", bad.text
+    assert not (folder / "f.bin").exists()
+    ok = httpx.put(
+        url,
+        params={"key": "f.bin"},
+        content=data,
+        headers={**auth(tokens["root"]), "X-Checksum-CRC32C": crc},
+    )
+    assert ok.status_code == 201 and ok.json()["crc32c"] == crc, ok.text
+    assert (folder / "f.bin").read_bytes() == data

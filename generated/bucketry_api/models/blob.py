@@ -27,6 +27,8 @@ class Blob:
         created_at (datetime.datetime):
         modified_at (datetime.datetime):
         sha256 (None | str | Unset): Hex SHA-256 of the content when known.
+        crc32c (None | str | Unset): Base64 of the big-endian CRC32C of the content when known (as the `X-Checksum-
+            CRC32C` header).
         metadata (BlobMetadata | Unset): User metadata.
     """
 
@@ -37,6 +39,7 @@ class Blob:
     created_at: datetime.datetime
     modified_at: datetime.datetime
     sha256: None | str | Unset = UNSET
+    crc32c: None | str | Unset = UNSET
     metadata: BlobMetadata | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -59,6 +62,12 @@ class Blob:
         else:
             sha256 = self.sha256
 
+        crc32c: None | str | Unset
+        if isinstance(self.crc32c, Unset):
+            crc32c = UNSET
+        else:
+            crc32c = self.crc32c
+
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
             metadata = self.metadata.to_dict()
@@ -77,6 +86,8 @@ class Blob:
         )
         if sha256 is not UNSET:
             field_dict["sha256"] = sha256
+        if crc32c is not UNSET:
+            field_dict["crc32c"] = crc32c
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
 
@@ -108,6 +119,15 @@ class Blob:
 
         sha256 = _parse_sha256(d.pop("sha256", UNSET))
 
+        def _parse_crc32c(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        crc32c = _parse_crc32c(d.pop("crc32c", UNSET))
+
         _metadata = d.pop("metadata", UNSET)
         metadata: BlobMetadata | Unset
         if isinstance(_metadata, Unset):
@@ -123,6 +143,7 @@ class Blob:
             created_at=created_at,
             modified_at=modified_at,
             sha256=sha256,
+            crc32c=crc32c,
             metadata=metadata,
         )
 

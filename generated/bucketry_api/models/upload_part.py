@@ -20,6 +20,7 @@ class UploadPart:
         size (int):
         etag (str):
         sha256 (None | str | Unset):
+        crc32c (None | str | Unset): Base64 of the big-endian CRC32C of the part.
         created_at (datetime.datetime | None | Unset):
     """
 
@@ -27,6 +28,7 @@ class UploadPart:
     size: int
     etag: str
     sha256: None | str | Unset = UNSET
+    crc32c: None | str | Unset = UNSET
     created_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -42,6 +44,12 @@ class UploadPart:
             sha256 = UNSET
         else:
             sha256 = self.sha256
+
+        crc32c: None | str | Unset
+        if isinstance(self.crc32c, Unset):
+            crc32c = UNSET
+        else:
+            crc32c = self.crc32c
 
         created_at: None | str | Unset
         if isinstance(self.created_at, Unset):
@@ -62,6 +70,8 @@ class UploadPart:
         )
         if sha256 is not UNSET:
             field_dict["sha256"] = sha256
+        if crc32c is not UNSET:
+            field_dict["crc32c"] = crc32c
         if created_at is not UNSET:
             field_dict["created_at"] = created_at
 
@@ -85,6 +95,15 @@ class UploadPart:
 
         sha256 = _parse_sha256(d.pop("sha256", UNSET))
 
+        def _parse_crc32c(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        crc32c = _parse_crc32c(d.pop("crc32c", UNSET))
+
         def _parse_created_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
@@ -107,6 +126,7 @@ class UploadPart:
             size=size,
             etag=etag,
             sha256=sha256,
+            crc32c=crc32c,
             created_at=created_at,
         )
 

@@ -56,6 +56,7 @@ class Blob:
             etag=headers.get("etag"),
             content_type=headers.get("x-content-type") or headers.get("content-type"),
             sha256=headers.get("x-checksum-sha256"),
+            crc32c=headers.get("x-checksum-crc32c"),
             metadata=json.loads(meta_header) if meta_header else {},
             modified_at=parsedate_to_datetime(modified) if modified else None,
         )
@@ -85,8 +86,9 @@ class Blob:
     ) -> BlobInfo:
         """Store ``data`` (small payloads; ``upload()`` streams files) and return the stored
         blob's info. ``if_none_match="*"``: create only, in the same request; raises
-        ``PreconditionFailedError`` (a ``FileExistsError``) when the blob exists."""
-        import hashlib
+        ``PreconditionFailedError`` (a ``FileExistsError``) when the blob exists. The bytes are
+        verified by the server against their CRC32C."""
+        from ..transfer.crc import crc32c, to_wire
 
         client = self._client
         model = client.call(
@@ -95,7 +97,7 @@ class Blob:
             key=self.key,
             body=data,
             content_type=arg(content_type),
-            x_checksum_sha256=hashlib.sha256(data).hexdigest(),
+            x_checksum_crc32c=to_wire(crc32c(data)),
             if_none_match=arg(if_none_match),
         )
         return BlobInfo.from_model(model)

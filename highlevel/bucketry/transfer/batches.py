@@ -102,7 +102,7 @@ def tar_member(opts: TransferOptions, f: LocalFile, name: str) -> TarMember:
         mtime_ns=f.mtime_ns,
         metadata=json.dumps(blob_metadata(opts, f.mtime_ns), separators=(",", ":")),
         content_type=content_type_for(opts, f.path),
-        checksum=opts.checksum,
+        checksum=opts.algorithm is not None,
     )
 
 

@@ -2,7 +2,8 @@
 
 Each blob streams (``iter_raw``) into ``.<name>.bucketry-partial`` next to its destination,
 pinned to the listed ETag with ``If-Match``; a dropped connection resumes at the byte reached
-(``Range``). The bytes are hashed as they arrive and checked against the blob's SHA-256, then
+(``Range``). The bytes are hashed as they arrive and checked against the blob's CRC32C (its
+SHA-256 for blobs stored without one; see :mod:`.verify`), then
 given the blob's mtime and renamed over the destination (fsynced first, with the folder after
 the rename, only with ``durable=True``): a file under its final name
 is always complete. ``continue_=True`` resumes from an existing partial file (and keeps the
@@ -13,7 +14,6 @@ partial. A blob replaced mid-download (412) starts over once from its new versio
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +32,6 @@ from ..errors import (
 from ..progress import ProgressCallback, resolve_progress
 from ..types import BlobInfo, arg
 from .bodies import TransferCancelled
-from .checksums import ThreadedHasher
 from .context import TransferContext
 from .direct import open_direct
 from .filters import PARTIAL_SUFFIX, PathFilter
@@ -42,6 +41,7 @@ from .options import TransferOptions, TransferSettings, resolve_options
 from .report import FileResult, TransferReport, conclude
 from .retry import is_retryable
 from .tracking import PartCounter, TaskProgress
+from .verify import DownloadCheck, new_check
 
 if TYPE_CHECKING:
     from ..types import Session
@@ -77,24 +77,13 @@ def open_stream(
         yield response
 
 
-def _hash_prefix(f: object, length: int) -> hashlib._Hash:
-    h = hashlib.sha256()
-    fd = f.fileno()  # type: ignore[attr-defined]
-    pos = 0
-    while pos < length:
-        data = os.pread(fd, min(READ_CHUNK, length - pos), pos)
-        if not data:
-            break
-        h.update(data)
-        pos += len(data)
-    return h
-
-
-def _restart(old: ThreadedHasher | None, verify: bool) -> ThreadedHasher | None:
-    """A fresh hasher for a download that starts over (the old worker is stopped)."""
+def _restart(
+    old: DownloadCheck | None, preferred: str | None, info: BlobInfo
+) -> DownloadCheck | None:
+    """A fresh check for a download that starts over (the old worker is stopped)."""
     if old is not None:
         old.close()
-    return ThreadedHasher() if verify else None
+    return new_check(preferred, info)
 
 
 @dataclass
@@ -105,7 +94,7 @@ class _Fetch:
     info: BlobInfo
     offset: int
     fetched: int = 0
-    hasher: ThreadedHasher | None = None
+    hasher: DownloadCheck | None = None
 
 
 def fetch_blob(
@@ -131,8 +120,7 @@ def fetch_blob(
     f = part.open("r+b" if state.offset else "wb")
     try:
         f.truncate(state.offset)
-        if ctx.options.checksum and info.sha256 is not None:
-            state.hasher = ThreadedHasher(_hash_prefix(f, state.offset))
+        state.hasher = new_check(ctx.options.algorithm, info, f.fileno(), state.offset)
         f.seek(state.offset)
         _fetch_all(ctx, state, f, counter)
         _commit(ctx, f, part, path, state.info, state.offset, state.hasher, offset_ns)
@@ -183,7 +171,8 @@ def _receive(ctx: TransferContext, state: _Fetch, f: BinaryIO, counter: PartCoun
             state.offset = 0
             f.seek(0)
             f.truncate()
-            state.hasher = _restart(state.hasher, state.hasher is not None)
+            if state.hasher is not None:
+                state.hasher = _restart(state.hasher, ctx.options.algorithm, info)
         moved = [0]
         try:
             _copy_body(ctx, response, f, state.hasher, counter, moved)
@@ -207,14 +196,14 @@ def _start_over(ctx: TransferContext, state: _Fetch, f: BinaryIO) -> None:
     state.info, state.offset = fresh, 0
     f.seek(0)
     f.truncate()
-    state.hasher = _restart(state.hasher, ctx.options.checksum and fresh.sha256 is not None)
+    state.hasher = _restart(state.hasher, ctx.options.algorithm, fresh)
 
 
 def _copy_body(
     ctx: TransferContext,
     response: httpx.Response,
     f: BinaryIO,
-    hasher: ThreadedHasher | None,
+    hasher: DownloadCheck | None,
     counter: PartCounter,
     moved: list[int],
 ) -> None:
@@ -238,10 +227,10 @@ def _commit(
     path: Path,
     info: BlobInfo,
     offset: int,
-    hasher: ThreadedHasher | None,
+    hasher: DownloadCheck | None,
     offset_ns: int,
 ) -> None:
-    """Check the partial file (size, SHA-256), give it the blob's mtime and rename it over
+    """Check the partial file (size, checksum), give it the blob's mtime and rename it over
     ``path``: a file under its final name is always complete. With ``durable`` the file is
     fsynced before the rename and its folder after it."""
     f.flush()
@@ -251,10 +240,9 @@ def _commit(
     where = f"bkt://{ctx.ref}/{info.key}"
     if offset != info.size:
         raise IntegrityError(f"{where}: got {offset} bytes, the blob has {info.size}")
-    if hasher is not None and hasher.hexdigest() != info.sha256:
-        raise IntegrityError(
-            f"{where}: SHA-256 {hasher.hexdigest()} does not match the blob's {info.sha256}"
-        )
+    problem = hasher.mismatch() if hasher is not None else None
+    if problem is not None:
+        raise IntegrityError(f"{where}: {problem}")
     mtime_ns = remote_mtime_ns(info, offset_ns)
     if mtime_ns is not None:
         os.utime(part, ns=(time.time_ns(), mtime_ns))

@@ -65,12 +65,14 @@ def put_part(
     body: PartBody | Callable[[], PartBody],
     *,
     sha256: str | None = None,
+    crc32c: str | None = None,
     retry: bool = False,
 ) -> UploadPartModel:
-    """Send part ``number`` and return the server's record of it (size, SHA-256, ETag).
+    """Send part ``number`` and return the server's record of it (size, checksums, ETag).
 
     ``body``: bytes, a stream of bytes, or a callable making a fresh one per attempt;
-    ``sha256``: checked by the server (400 ``checksum_mismatch``); ``retry``: repeat the call on
+    ``sha256`` (hex) / ``crc32c`` (base64): checked by the server (400 ``checksum_mismatch``);
+    ``retry``: repeat the call on
     5xx/connection errors (``body`` must then be bytes or a callable). Raises the API error
     (naming the upload and bucket) once retries are exhausted."""
 
@@ -83,20 +85,30 @@ def put_part(
             number,
             body=data,
             x_checksum_sha256=arg(sha256),
+            x_checksum_crc32c=arg(crc32c),
         )
 
     return with_retries(session, attempt) if retry else attempt()
 
 
 def complete_upload(
-    session: Session, ref: str, upload_id: str, parts: Iterable[tuple[int, str]]
+    session: Session,
+    ref: str,
+    upload_id: str,
+    parts: Iterable[tuple[int, str]],
+    *,
+    crc32c: str | None = None,
 ) -> BlobInfo:
-    """Assemble ``(part number, etag)`` pairs, in number order, into the blob."""
+    """Assemble ``(part number, etag)`` pairs, in number order, into the blob; ``crc32c``
+    (base64): the full-object CRC the server checks against the one it combines from the
+    parts' (400 ``checksum_mismatch``)."""
     body = UploadComplete(
         parts=[CompletedPart(part_number=n, etag=e) for n, e in sorted(parts, key=lambda p: p[0])]
     )
     return BlobInfo.from_model(
-        session.call(session.api.uploads.complete, ref, upload_id, body=body)
+        session.call(
+            session.api.uploads.complete, ref, upload_id, body=body, x_checksum_crc32c=arg(crc32c)
+        )
     )
 
 

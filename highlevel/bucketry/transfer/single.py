@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 from ..types import BlobInfo, arg
-from .bodies import FileSlice
-from .checksums import sha256_bytes, sha256_range
+from .bodies import BytesBody, FileSlice
+from .checksums import BUFFERED_MAX, digest_bytes, digest_range, read_with_digest, split_headers
 from .context import SMALL_FILE, TransferContext, TransferOptions
 from .folders import LocalFile
 from .mtimes import MTIME_KEY, format_mtime
@@ -46,25 +46,31 @@ def content_type_for(options: TransferOptions, path: Path | None) -> str | None:
 
 
 def put_file(ctx: TransferContext, f: LocalFile, key: str, counter: PartCounter) -> BlobInfo:
-    """Upload ``f`` with one PUT carrying its SHA-256 (verified by the server). Small files
-    go as one in-memory body the transport can replay; larger ones stream from the file and
-    are retried here, each attempt re-reading the file from the start."""
+    """Upload ``f`` with one PUT carrying its checksum (``options.checksum``: CRC32C by
+    default, verified by the server). Files up to ``BUFFERED_MAX`` are read once, 1 MiB at a
+    time, into memory, their checksum computed from the chunks as they are read, and sent (and
+    retried) from there; a larger one (``multipart_threshold`` raised above it) is hashed
+    first and streamed from the file, each attempt re-reading it. Raises
+    ``FileChangedError`` when the file changes size meanwhile, the API error otherwise."""
     client, api, opts = ctx.client, ctx.client.api, ctx.options
+    algorithm = opts.algorithm
     meta = json.dumps(blob_metadata(opts, f.mtime_ns), separators=(",", ":"))
     ctype = arg(content_type_for(opts, f.path))
     if f.size <= SMALL_FILE:
         data = f.path.read_bytes()
         if len(data) != f.size:
             raise FileChangedError(f"{f.path} changed size while uploading")
+        crc, sha = split_headers(algorithm, digest_bytes(data, algorithm) if algorithm else None)
         model = client.call(
             api.blobs.put,
             ctx.ref,
             key=key,
             body=data,
             content_type=ctype,
-            x_checksum_sha256=arg(sha256_bytes(data) if opts.checksum else None),
             x_blob_metadata=meta,
             if_none_match=arg(opts.if_none_match),
+            x_checksum_crc32c=arg(crc),
+            x_checksum_sha256=arg(sha),
         )
         counter.complete(f.size)
         return BlobInfo.from_model(model)
@@ -72,20 +78,32 @@ def put_file(ctx: TransferContext, f: LocalFile, key: str, counter: PartCounter)
     try:
         if os.fstat(fd).st_size != f.size:
             raise FileChangedError(f"{f.path} changed size while uploading")
-        digest = sha256_range(fd, 0, f.size) if opts.checksum else None
+        chunks: memoryview | None = None
+        digest: str | None = None
+        if f.size <= BUFFERED_MAX:
+            chunks, running = read_with_digest(fd, 0, f.size, algorithm)
+            digest = running.wire() if running is not None else None
+        elif algorithm:
+            digest = digest_range(fd, 0, f.size, algorithm)
+        headers = split_headers(algorithm, digest)
 
         def attempt() -> BlobInfo:
             counter.new_attempt()
-            body = FileSlice(fd, 0, f.size, on_bytes=counter, cancel=ctx.cancel)
+            body: BytesBody | FileSlice
+            if chunks is not None:
+                body = BytesBody(chunks, on_bytes=counter, cancel=ctx.cancel)
+            else:
+                body = FileSlice(fd, 0, f.size, on_bytes=counter, cancel=ctx.cancel)
             model = client.call(
                 api.blobs.put,
                 ctx.ref,
                 key=key,
                 body=body,
                 content_type=ctype,
-                x_checksum_sha256=arg(digest),
                 x_blob_metadata=meta,
                 if_none_match=arg(opts.if_none_match),
+                x_checksum_crc32c=arg(headers[0]),
+                x_checksum_sha256=arg(headers[1]),
             )
             return BlobInfo.from_model(model)
 

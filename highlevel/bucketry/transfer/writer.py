@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from ..types import BlobInfo, arg, opt
 from .bodies import BytesBody
-from .checksums import sha256_bytes
 from .context import DEFAULT_PART_SIZE
+from .crc import combine_all, crc32c, to_wire
 from .parts import abort_upload, complete_upload, create_upload, put_part
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ class BlobWriter(io.RawIOBase):
         self._upload_id: str | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._parts: list[tuple[int, Future[str]]] = []
+        self._crcs: dict[int, tuple[int, int]] = {}  # part number -> (CRC32C, length)
         self._slots = threading.Semaphore(max_concurrency)
         self._aborted = False
 
@@ -166,13 +167,15 @@ class BlobWriter(io.RawIOBase):
 
     def _put_part(self, number: int, data: bytes) -> str:
         assert self._upload_id is not None
+        crc = crc32c(data)
+        self._crcs[number] = (crc, len(data))
         part = put_part(
             self._client,
             self.blob.bucket.ref,
             self._upload_id,
             number,
             lambda: BytesBody(data),
-            sha256=sha256_bytes(data),
+            crc32c=to_wire(crc),
             retry=True,
         )
         return part.etag
@@ -188,7 +191,7 @@ class BlobWriter(io.RawIOBase):
                 key=self.blob.key,
                 body=data,
                 content_type=arg(self.content_type),
-                x_checksum_sha256=sha256_bytes(data),
+                x_checksum_crc32c=to_wire(crc32c(data)),
                 x_blob_metadata=arg(self._meta_header()),
                 if_none_match=arg(self.if_none_match),
             )
@@ -199,7 +202,8 @@ class BlobWriter(io.RawIOBase):
             number = len(self._parts) + 1
             self._parts.append((number, _done(self._put_part(number, data))))
         etags = [(n, f.result()) for n, f in self._parts]
-        info = complete_upload(client, ref, self._upload_id, etags)
+        full = combine_all([self._crcs[n] for n, _ in sorted(etags)])
+        info = complete_upload(client, ref, self._upload_id, etags, crc32c=to_wire(full))
         self._upload_id = None
         return info
 

@@ -131,11 +131,12 @@ class BatchWriter(Protocol):
 @dataclass(frozen=True)
 class StoredPart:
     """A part of a provider multipart upload, verified and stored at the provider: its
-    size, SHA-256 and the provider's token for the completion."""
+    size, SHA-256 (when asked for), the provider's token for the completion and its CRC32C."""
 
     size: int
-    sha256_hex: str
+    sha256_hex: str | None
     token: str
+    crc32c: int | None = None
 
 
 class NativeMultipart(Protocol):

@@ -13,6 +13,7 @@ import binascii
 import json
 import re
 
+from ..crc32c import from_wire
 from ..errors import Invalid
 from ..jsontext import encodable
 from ..storage.base import Expected
@@ -110,9 +111,13 @@ def parse_expected(
     sha256: str | None,
     max_size: int | None = None,
     sha256_name: str = "X-Checksum-SHA256",
+    *,
+    crc32c: str | None = None,
 ) -> Expected:
-    """Client checksums → hex; a malformed value is ``Invalid`` (``invalid_checksum``, naming
-    ``Content-MD5`` or ``sha256_name``), never a silent skip."""
+    """Client checksums → hex (MD5, SHA-256) and an integer (CRC32C, from base64 of its 4
+    big-endian bytes); a malformed value is ``Invalid`` (``invalid_checksum``, naming
+    ``Content-MD5``, ``sha256_name`` or ``X-Checksum-CRC32C``), never a silent skip. The
+    write computes a SHA-256 only when one was sent (the CRC32C always)."""
     md5_hex = None
     if content_md5:
         try:
@@ -126,7 +131,24 @@ def parse_expected(
         sha256 = sha256.strip().lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise Invalid("invalid_checksum", f"{sha256_name} must be 64 hex digits")
-    return Expected(md5_hex=md5_hex, sha256_hex=sha256, max_size=max_size)
+    return Expected(
+        md5_hex=md5_hex,
+        sha256_hex=sha256,
+        max_size=max_size,
+        crc32c=parse_crc32c(crc32c),
+        sha256=sha256 is not None,
+    )
+
+
+def parse_crc32c(value: str | None, name: str = "X-Checksum-CRC32C") -> int | None:
+    """The CRC32C a client declared (None when absent or empty); raises ``Invalid``
+    (``invalid_checksum``) naming ``name`` unless it is base64 of exactly 4 bytes."""
+    if not value:
+        return None
+    try:
+        return from_wire(value, name)
+    except ValueError as exc:
+        raise Invalid("invalid_checksum", str(exc)) from None
 
 
 def header_content_type(stored: str | None) -> str:

@@ -19,6 +19,7 @@ def blob_json(b: BlobRecord) -> dict[str, Any]:
         "etag": b.etag,
         "content_type": printable(b.content_type),
         "sha256": b.sha256,
+        "crc32c": getattr(b, "crc32c", None),
         "metadata": printable_metadata(b.meta),
         "created_at": iso(b.created_at),
         "modified_at": iso(b.modified_at),

@@ -21,7 +21,7 @@ from ..state import AppState
 from . import direct as direct_path
 from . import http_bodies
 from .deps import CurrentPrincipal, State
-from .params import BucketRef, ChecksumSHA256, ContentMD5, Text
+from .params import BucketRef, ChecksumCRC32C, ChecksumSHA256, ContentMD5, Text
 
 router = APIRouter()
 
@@ -54,6 +54,7 @@ async def blobs_put(
     if_none_match: IfNoneMatch = None,
     content_md5: ContentMD5 = None,
     x_checksum_sha256: ChecksumSHA256 = None,
+    x_checksum_crc32c: ChecksumCRC32C = None,
     x_blob_metadata: Annotated[str | None, Header(alias="X-Blob-Metadata", max_length=2048)] = None,
     direct: bool = False,
 ) -> Response:
@@ -70,6 +71,7 @@ async def blobs_put(
         metadata=x_blob_metadata,
         content_md5=content_md5,
         sha256=x_checksum_sha256,
+        crc32c=x_checksum_crc32c,
         if_match=if_match,
         if_none_match=if_none_match,
     )

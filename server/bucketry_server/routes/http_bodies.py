@@ -57,11 +57,17 @@ def check_query_utf8(request: Request, *values: str | None) -> None:
 
 
 def blob_headers(blob: BlobRecord) -> dict[str, str]:
-    return {
+    """ETag, Last-Modified, Accept-Ranges and, when known, the blob's ``X-Checksum-CRC32C``
+    (so a download can verify in the same pass)."""
+    headers = {
         "ETag": blob.etag,
         "Last-Modified": http_date(blob.modified_at or utcnow()),
         "Accept-Ranges": "bytes",
     }
+    crc = getattr(blob, "crc32c", None)
+    if crc:
+        headers["X-Checksum-CRC32C"] = crc
+    return headers
 
 
 def head_response(blob: BlobRecord) -> Response:
@@ -73,6 +79,9 @@ def head_response(blob: BlobRecord) -> Response:
     headers["X-Blob-Metadata"] = json.dumps(blob.meta or {}, separators=(",", ":"))
     if blob.sha256:
         headers["X-Checksum-SHA256"] = blob.sha256
+    crc = getattr(blob, "crc32c", None)
+    if crc:
+        headers["X-Checksum-CRC32C"] = crc
     return Response(status_code=200, headers=headers)
 
 
@@ -186,6 +195,7 @@ async def upload(
     metadata: str | None = None,
     content_md5: str | None = None,
     sha256: str | None = None,
+    crc32c: str | None = None,
     if_match: str | None = None,
     if_none_match: str | None = None,
 ) -> Response:
@@ -202,7 +212,7 @@ async def upload(
         spec = WriteSpec(
             resolve_content_type(content_type, request.headers.get("content-type")),
             parse_metadata(metadata, "X-Blob-Metadata"),
-            parse_expected(content_md5, sha256, state.settings.max_blob_bytes),
+            parse_expected(content_md5, sha256, state.settings.max_blob_bytes, crc32c=crc32c),
             if_match=if_match,
             if_none_match=if_none_match,
         )

@@ -28,6 +28,7 @@ PageSize = Annotated[int, Query(ge=1, le=1000)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
 ContentMD5 = Annotated[str | None, Header(alias="Content-MD5", max_length=64)]
 ChecksumSHA256 = Annotated[str | None, Header(alias="X-Checksum-SHA256", max_length=64)]
+ChecksumCRC32C = Annotated[str | None, Header(alias="X-Checksum-CRC32C", max_length=8)]
 
 
 def _integral(value: object) -> object:

@@ -24,7 +24,7 @@ from ..state import AppState
 from ..timeutil import iso
 from . import http_bodies
 from .deps import CurrentPrincipal, State
-from .params import BucketRef, ChecksumSHA256, ContentMD5, JsonInt
+from .params import BucketRef, ChecksumCRC32C, ChecksumSHA256, ContentMD5, JsonInt
 
 router = APIRouter()
 
@@ -100,6 +100,7 @@ async def blobs_signed_put(
     state: State,
     content_md5: ContentMD5 = None,
     x_checksum_sha256: ChecksumSHA256 = None,
+    x_checksum_crc32c: ChecksumCRC32C = None,
 ) -> Response:
     try:
         target = signed_urls.verify(state, token, "PUT")
@@ -112,4 +113,5 @@ async def blobs_signed_put(
         target.key,
         content_md5=content_md5,
         sha256=x_checksum_sha256,
+        crc32c=x_checksum_crc32c,
     )

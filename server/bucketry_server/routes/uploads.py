@@ -10,12 +10,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..blobs.validation import parse_expected
+from ..blobs.validation import parse_crc32c, parse_expected
 from ..blobs.views import blob_json
 from ..uploads import completion, service
 from ..uploads.service import part_json
 from .deps import CurrentPrincipal, State
-from .params import BucketRef, ChecksumSHA256, ContentMD5, Cursor, IdPath, JsonInt, PageSize, Text
+from .params import (
+    BucketRef,
+    ChecksumCRC32C,
+    ChecksumSHA256,
+    ContentMD5,
+    Cursor,
+    IdPath,
+    JsonInt,
+    PageSize,
+    Text,
+)
 
 router = APIRouter(tags=["uploads"])
 
@@ -100,9 +110,12 @@ async def uploads_put_part(
     state: State,
     content_md5: ContentMD5 = None,
     x_checksum_sha256: ChecksumSHA256 = None,
+    x_checksum_crc32c: ChecksumCRC32C = None,
 ) -> Response:
     p.require_user()
-    expected = parse_expected(content_md5, x_checksum_sha256, max_size=service.MAX_PART_SIZE)
+    expected = parse_expected(
+        content_md5, x_checksum_sha256, service.MAX_PART_SIZE, crc32c=x_checksum_crc32c
+    )
     length = request.headers.get("content-length")
     declared = int(length) if length is not None and length.isdigit() else None
     service.check_part(state, p, part_number, declared)
@@ -125,8 +138,14 @@ async def uploads_put_part(
 
 @router.post("/buckets/{bucket}/uploads/{upload_id}/complete", status_code=201)
 async def uploads_complete(
-    bucket: BucketRef, upload_id: IdPath, body: UploadComplete, p: CurrentPrincipal, state: State
+    bucket: BucketRef,
+    upload_id: IdPath,
+    body: UploadComplete,
+    p: CurrentPrincipal,
+    state: State,
+    x_checksum_crc32c: ChecksumCRC32C = None,
 ) -> dict[str, Any]:
     parts = [(c.part_number, c.etag) for c in body.parts]
-    blob = await completion.complete_upload(state, p, bucket, upload_id, parts)
+    crc = parse_crc32c(x_checksum_crc32c)
+    blob = await completion.complete_upload(state, p, bucket, upload_id, parts, crc32c=crc)
     return blob_json(blob)

@@ -9,7 +9,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .base import Expected, Hasher, ObjectMissingError, WriteResult, check_expected
+from .base import (
+    Expected,
+    Hasher,
+    ObjectMissingError,
+    WriteResult,
+    check_expected,
+    needs_reading,
+)
 from .segments import link_segments, remove_path
 
 #: Read size of the hashing pass (the same block size as the store's reads).
@@ -29,10 +36,11 @@ def _hash_sources(
     sources: list[Path], expected: Expected | None, sha256_hex: str | None
 ) -> WriteResult:
     """The checksums of the concatenated sources (only their sizes if the SHA-256 is known
-    and no MD5 is expected)."""
-    if sha256_hex is not None and (expected is None or expected.md5_hex is None):
+    or not wanted, and no MD5 is expected)."""
+    if not needs_reading(expected, sha256_hex):
         size = sum(os.stat(src).st_size for src in sources)
-        return check_expected(expected, WriteResult(size, None, sha256_hex.lower()))
+        sha = sha256_hex.lower() if sha256_hex is not None else None
+        return check_expected(expected, WriteResult(size, None, sha))
     hasher = Hasher(expected)
     for src in sources:
         with open(src, "rb", buffering=0) as f:

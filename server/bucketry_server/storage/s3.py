@@ -25,6 +25,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..crc32c import to_wire
 from .base import (
     Expected,
     Hasher,
@@ -33,6 +34,7 @@ from .base import (
     StorageError,
     WriteResult,
     check_expected,
+    needs_reading,
 )
 from .local import CHUNK_SIZE, OBJECT_ID_RE, check_object_id
 
@@ -75,6 +77,15 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, ClientError) and _error_code(exc) in _MISSING_CODES:
         return ObjectMissingError(str(exc))
     return StorageError(f"S3 error: {exc}")
+
+
+def _checksum_args(result: WriteResult) -> dict[str, str]:
+    """``put_object``'s checksum argument: the SHA-256 when computed, else the CRC32C."""
+    if result.sha256_hex is not None:
+        return {"ChecksumSHA256": base64.b64encode(bytes.fromhex(result.sha256_hex)).decode()}
+    if result.crc32c is not None:
+        return {"ChecksumCRC32C": to_wire(result.crc32c)}
+    return {}
 
 
 class S3Store(ObjectStore):
@@ -199,14 +210,13 @@ class S3Store(ObjectStore):
             result = hasher.finish()
             started = True
             if spool is None:
-                # The store verifies the bytes it receives against our SHA-256.
-                sha_b64 = base64.b64encode(bytes.fromhex(result.sha256_hex)).decode()
+                # The store verifies the bytes it receives against our checksum.
                 await self._call(
                     self.client.put_object,
                     Bucket=self.bucket,
                     Key=key,
                     Body=bytes(buf),
-                    ChecksumSHA256=sha_b64,
+                    **_checksum_args(result),
                 )
             else:
                 spool.seek(0)
@@ -266,9 +276,10 @@ class S3Store(ObjectStore):
                 for part_key in part_keys
             ]
 
-        if sha256_hex is not None and (expected is None or expected.md5_hex is None):
+        if not needs_reading(expected, sha256_hex):
             sizes = await self._call(size_parts)
-            result = check_expected(expected, WriteResult(sum(sizes), None, sha256_hex.lower()))
+            sha = sha256_hex.lower() if sha256_hex is not None else None
+            result = check_expected(expected, WriteResult(sum(sizes), None, sha))
         else:
             sizes = await self._call(hash_parts)
             result = hasher.finish()

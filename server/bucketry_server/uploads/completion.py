@@ -25,6 +25,7 @@ from ..backends.managed.catalogue import mark_objects
 from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
 from ..blobs.validation import OCTET_STREAM, check_attributes
+from ..crc32c import combine_all, from_wire, to_wire
 from ..errors import Conflict, Invalid, not_found
 from ..faults import crash_point
 from ..ids import new_id
@@ -156,13 +157,62 @@ def _release(state: AppState, claim: _Claim) -> bool:
         return result.rowcount == 1
 
 
+def combined_crc32c(chosen: Sequence[UploadPart], declared: int | None) -> int | None:
+    """The blob's CRC32C combined from the chosen parts' stored CRCs (no byte is read), or
+    None when a part has none (stored before revision 0006). Raises ``Invalid``
+    (``checksum_mismatch``) when the client ``declared`` another full-object value."""
+    if any(part.crc32c is None for part in chosen):
+        return None
+    crc = combine_all([(from_wire(cast(str, part.crc32c)), part.size) for part in chosen])
+    if declared is not None and declared != crc:
+        raise Invalid(
+            "checksum_mismatch",
+            f"X-Checksum-CRC32C {to_wire(declared)} does not match the parts' {to_wire(crc)}",
+        )
+    return crc
+
+
+def _completion_spec(
+    u: Upload, chosen: Sequence[UploadPart], declared: int | None
+) -> tuple[WriteSpec, bool]:
+    """The blob's write spec, and whether the background SHA-256 of the parts applies.
+
+    A SHA-256 of the whole only when the client works with SHA-256 (declared one for the
+    upload, or sent one with every part); otherwise no part is read again at all. A declared
+    CRC the parts cannot give (one stored before revision 0006) is checked against the bytes:
+    the compose then reads them all (never a silent skip). Raises ``Invalid``
+    (``checksum_mismatch``)."""
+    wants_sha = u.sha256 is not None or all(part.sha256 for part in chosen)
+    combined = combined_crc32c(chosen, declared)
+    read_all = combined is None and declared is not None
+    spec = WriteSpec(
+        u.content_type or OCTET_STREAM,
+        dict(u.meta or {}),
+        Expected(
+            sha256_hex=u.sha256,
+            crc32c=declared if read_all else combined,
+            sha256=wants_sha or read_all,
+        ),
+        if_none_match=u.if_none_match,
+    )
+    return spec, wants_sha and not read_all
+
+
 async def complete_upload(
-    state: AppState, p: Principal, bucket: str, upload_id: str, parts: Sequence[tuple[int, str]]
+    state: AppState,
+    p: Principal,
+    bucket: str,
+    upload_id: str,
+    parts: Sequence[tuple[int, str]],
+    *,
+    crc32c: int | None = None,
 ) -> BlobRecord:
     """Compose the listed ``(part number, ETag)`` parts into the blob and commit it through
-    the bucket's backend; the commit deletes the upload in its own transaction. On failure the
-    claim is cleared, so the client can retry. Raises ``Invalid``, ``Conflict``
-    (``part_missing``), ``NotFound``, ``PreconditionFailed``."""
+    the bucket's backend; the commit deletes the upload in its own transaction. The blob's
+    CRC32C is combined from the parts' (checked against ``crc32c``, the client's full-object
+    value, before anything is composed). On failure the claim is cleared, so the client can
+    retry. Raises ``Invalid``, ``Conflict`` (``part_missing``), ``NotFound``,
+    ``PreconditionFailed``."""
     p.require_user()
     new_oid = new_id("obj")
 
@@ -174,13 +224,8 @@ async def complete_upload(
     b, c = await run_in_threadpool(claim)
     crash_point("complete.claimed")
     u = c.upload
-    spec = WriteSpec(
-        u.content_type or OCTET_STREAM,
-        dict(u.meta or {}),
-        Expected(sha256_hex=u.sha256),
-        if_none_match=u.if_none_match,
-    )
     try:
+        spec, use_rolling = _completion_spec(u, c.chosen, crc32c)
         chosen_ids = [part.object_id for part in c.chosen]
         try:
             backend = backend_for(state, b)
@@ -195,7 +240,11 @@ async def complete_upload(
                 )
             else:
                 # Mostly hashed already while the parts arrived; only the rest is read now.
-                digest = await state.rolling.finish(upload_id, chosen_ids)
+                if use_rolling:
+                    digest = await state.rolling.finish(upload_id, chosen_ids)
+                else:
+                    digest = None
+                    state.rolling.forget(upload_id)
                 blob = await backend.compose(
                     u.key,
                     chosen_ids,

@@ -40,11 +40,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import bucket_for_write
 from ..accounts.principals import Principal
-from ..backends.conditions import check_preconditions, etag_for
+from ..backends.conditions import check_preconditions, version_etag
 from ..backends.managed.catalogue import mark_objects, write_object
 from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
 from ..blobs.validation import OCTET_STREAM, check_attributes, parse_expected
+from ..crc32c import to_wire
 from ..errors import Conflict, DomainError, Invalid, TooLarge, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
@@ -67,6 +68,7 @@ def part_json(p: UploadPart) -> dict[str, Any]:
         "size": p.size,
         "etag": p.etag,
         "sha256": p.sha256,
+        "crc32c": p.crc32c,
         "created_at": iso(p.created_at),
     }
 
@@ -178,14 +180,16 @@ def commit_part(
     result: WriteResult,
     *,
     provider_part: str | None = None,
-) -> tuple[UploadPart, str | None]:
+) -> tuple[UploadPart, str | None, bool]:
     """Record a written part object in one transaction that also drops its ``pending`` mark and
-    marks the object of a replaced part ``dead``. Returns the part and the replaced object id.
-    A part stored at the provider has ``provider_part`` (its token) and ``object_id`` "".
-    Raises 404 if the upload vanished meanwhile (completed, aborted, expired)."""
+    marks the object of a replaced part ``dead``. Returns the part, the replaced object id and
+    whether the upload will need a SHA-256 of the whole (it declared one, or this part came
+    with one). A part stored at the provider has ``provider_part`` (its token) and
+    ``object_id`` "". Raises 404 if the upload vanished meanwhile (completed, aborted,
+    expired)."""
     now = utcnow()
     with state.db.session() as s:
-        lock_upload(s, bucket_id, upload_id, now)
+        upload = lock_upload(s, bucket_id, upload_id, now)
         replaced: str | None = None
         part = s.get(UploadPart, (upload_id, part_number), populate_existing=True)
         if part is None:
@@ -197,13 +201,14 @@ def commit_part(
         part.object_id = object_id
         part.provider_part = provider_part
         part.size = result.size
-        part.etag = etag_for(result.sha256_hex)
+        part.etag = version_etag(result.sha256_hex, object_id)
         part.sha256 = result.sha256_hex
+        part.crc32c = None if result.crc32c is None else to_wire(result.crc32c)
         part.created_at = now
         if object_id:
             s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
         s.flush()
-        return part, replaced
+        return part, replaced, upload.sha256 is not None or part.sha256 is not None
 
 
 # ---------------------------------------------------------------------------- the protocol
@@ -439,13 +444,14 @@ async def put_part(
     bucket_id = b.id
     oid, result = await write_object(state, chunks, expected)
     try:
-        part, replaced = await run_in_threadpool(
+        part, replaced, wants_sha = await run_in_threadpool(
             commit_part, state, bucket_id, upload_id, part_number, oid, result
         )
     except BaseException:
         await discard_objects(state, [oid])
         raise
-    state.rolling.part_stored(upload_id, part_number, oid)
+    if wants_sha:  # the client works with SHA-256: hash the upload as its parts come
+        state.rolling.part_stored(upload_id, part_number, oid)
     if replaced is not None:
         await discard_objects(state, [replaced])
     return part
@@ -466,7 +472,7 @@ async def _put_native_part(
     stored = await native.put_part(
         upload.key, upload.provider_upload, part_number, chunks, expected, size
     )
-    part, _ = await run_in_threadpool(
+    part, _, _ = await run_in_threadpool(
         partial(
             commit_part,
             state,
@@ -474,7 +480,7 @@ async def _put_native_part(
             upload.id,
             part_number,
             "",
-            WriteResult(stored.size, None, stored.sha256_hex),
+            WriteResult(stored.size, None, stored.sha256_hex, stored.crc32c),
             provider_part=stored.token,
         )
     )

@@ -242,6 +242,7 @@ class BlobsApi:
         if_none_match: str | Unset = UNSET,
         content_md5: str | Unset = UNSET,
         x_checksum_sha256: str | Unset = UNSET,
+        x_checksum_crc32c: str | Unset = UNSET,
         x_blob_metadata: str | Unset = UNSET,
         prefer: str | Unset = UNSET,
     ) -> tuple[Blob, httpx.Response]:
@@ -267,6 +268,7 @@ class BlobsApi:
                 if_none_match=if_none_match,
                 content_md5=content_md5,
                 x_checksum_sha256=x_checksum_sha256,
+                x_checksum_crc32c=x_checksum_crc32c,
                 x_blob_metadata=x_blob_metadata,
                 prefer=prefer,
             )
@@ -499,6 +501,7 @@ class BlobsApi:
         body: File | IO[bytes] | bytes | Iterable[bytes],
         content_md5: str | Unset = UNSET,
         x_checksum_sha256: str | Unset = UNSET,
+        x_checksum_crc32c: str | Unset = UNSET,
     ) -> tuple[Blob, httpx.Response]:
         """Upload through a signed URL (no bearer token).
 
@@ -517,6 +520,7 @@ class BlobsApi:
                 body=body,
                 content_md5=content_md5,
                 x_checksum_sha256=x_checksum_sha256,
+                x_checksum_crc32c=x_checksum_crc32c,
             )
         )
         raise_for_status(response)

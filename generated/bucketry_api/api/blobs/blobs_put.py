@@ -22,6 +22,7 @@ def _get_kwargs(
     if_none_match: str | Unset = UNSET,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
     prefer: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -37,6 +38,9 @@ def _get_kwargs(
 
     if not isinstance(x_checksum_sha256, Unset):
         headers["X-Checksum-SHA256"] = x_checksum_sha256
+
+    if not isinstance(x_checksum_crc32c, Unset):
+        headers["X-Checksum-CRC32C"] = x_checksum_crc32c
 
     if not isinstance(x_blob_metadata, Unset):
         headers["X-Blob-Metadata"] = x_blob_metadata
@@ -148,14 +152,17 @@ def sync_detailed(
     if_none_match: str | Unset = UNSET,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
     prefer: str | Unset = UNSET,
 ) -> Response[Any | Blob | Problem]:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
-    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
-    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    `Content-MD5` (base64), `X-Checksum-SHA256` (hex) or `X-Checksum-CRC32C` (base64,
+    the SDK's default) the server verifies the bytes and stores nothing on a mismatch (400,
+    code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
+    creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
 
     Args:
@@ -167,6 +174,7 @@ def sync_detailed(
         if_none_match (str | Unset):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         x_blob_metadata (str | Unset):
         prefer (str | Unset):
         body (File):
@@ -189,6 +197,7 @@ def sync_detailed(
         if_none_match=if_none_match,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
         x_blob_metadata=x_blob_metadata,
         prefer=prefer,
     )
@@ -212,14 +221,17 @@ def sync(
     if_none_match: str | Unset = UNSET,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
     prefer: str | Unset = UNSET,
 ) -> Any | Blob | Problem | None:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
-    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
-    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    `Content-MD5` (base64), `X-Checksum-SHA256` (hex) or `X-Checksum-CRC32C` (base64,
+    the SDK's default) the server verifies the bytes and stores nothing on a mismatch (400,
+    code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
+    creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
 
     Args:
@@ -231,6 +243,7 @@ def sync(
         if_none_match (str | Unset):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         x_blob_metadata (str | Unset):
         prefer (str | Unset):
         body (File):
@@ -254,6 +267,7 @@ def sync(
         if_none_match=if_none_match,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
         x_blob_metadata=x_blob_metadata,
         prefer=prefer,
     ).parsed
@@ -271,14 +285,17 @@ async def asyncio_detailed(
     if_none_match: str | Unset = UNSET,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
     prefer: str | Unset = UNSET,
 ) -> Response[Any | Blob | Problem]:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
-    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
-    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    `Content-MD5` (base64), `X-Checksum-SHA256` (hex) or `X-Checksum-CRC32C` (base64,
+    the SDK's default) the server verifies the bytes and stores nothing on a mismatch (400,
+    code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
+    creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
 
     Args:
@@ -290,6 +307,7 @@ async def asyncio_detailed(
         if_none_match (str | Unset):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         x_blob_metadata (str | Unset):
         prefer (str | Unset):
         body (File):
@@ -312,6 +330,7 @@ async def asyncio_detailed(
         if_none_match=if_none_match,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
         x_blob_metadata=x_blob_metadata,
         prefer=prefer,
     )
@@ -333,14 +352,17 @@ async def asyncio(
     if_none_match: str | Unset = UNSET,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
     x_blob_metadata: str | Unset = UNSET,
     prefer: str | Unset = UNSET,
 ) -> Any | Blob | Problem | None:
     """Create or replace a blob from a streamed body.
 
      The body is streamed to storage and becomes visible atomically when complete. With
-    `Content-MD5` (base64) or `X-Checksum-SHA256` (hex) the server verifies the bytes and
-    stores nothing on a mismatch (400, code `checksum_mismatch`). `If-None-Match: *` creates
+    `Content-MD5` (base64), `X-Checksum-SHA256` (hex) or `X-Checksum-CRC32C` (base64,
+    the SDK's default) the server verifies the bytes and stores nothing on a mismatch (400,
+    code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
+    creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
 
     Args:
@@ -352,6 +374,7 @@ async def asyncio(
         if_none_match (str | Unset):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         x_blob_metadata (str | Unset):
         prefer (str | Unset):
         body (File):
@@ -376,6 +399,7 @@ async def asyncio(
             if_none_match=if_none_match,
             content_md5=content_md5,
             x_checksum_sha256=x_checksum_sha256,
+            x_checksum_crc32c=x_checksum_crc32c,
             x_blob_metadata=x_blob_metadata,
             prefer=prefer,
         )

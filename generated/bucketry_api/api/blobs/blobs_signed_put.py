@@ -17,6 +17,7 @@ def _get_kwargs(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(content_md5, Unset):
@@ -24,6 +25,9 @@ def _get_kwargs(
 
     if not isinstance(x_checksum_sha256, Unset):
         headers["X-Checksum-SHA256"] = x_checksum_sha256
+
+    if not isinstance(x_checksum_crc32c, Unset):
+        headers["X-Checksum-CRC32C"] = x_checksum_crc32c
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -97,6 +101,7 @@ def sync_detailed(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Response[Blob | Problem]:
     """Upload through a signed URL (no bearer token).
 
@@ -104,6 +109,7 @@ def sync_detailed(
         token (str):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -119,6 +125,7 @@ def sync_detailed(
         body=body,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
     )
 
     response = client.get_httpx_client().request(
@@ -135,6 +142,7 @@ def sync(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Blob | Problem | None:
     """Upload through a signed URL (no bearer token).
 
@@ -142,6 +150,7 @@ def sync(
         token (str):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -158,6 +167,7 @@ def sync(
         body=body,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
     ).parsed
 
 
@@ -168,6 +178,7 @@ async def asyncio_detailed(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Response[Blob | Problem]:
     """Upload through a signed URL (no bearer token).
 
@@ -175,6 +186,7 @@ async def asyncio_detailed(
         token (str):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -190,6 +202,7 @@ async def asyncio_detailed(
         body=body,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -204,6 +217,7 @@ async def asyncio(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Blob | Problem | None:
     """Upload through a signed URL (no bearer token).
 
@@ -211,6 +225,7 @@ async def asyncio(
         token (str):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -228,5 +243,6 @@ async def asyncio(
             body=body,
             content_md5=content_md5,
             x_checksum_sha256=x_checksum_sha256,
+            x_checksum_crc32c=x_checksum_crc32c,
         )
     ).parsed

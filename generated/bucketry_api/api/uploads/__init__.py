@@ -164,6 +164,7 @@ class UploadsApi:
         body: File | IO[bytes] | bytes | Iterable[bytes],
         content_md5: str | Unset = UNSET,
         x_checksum_sha256: str | Unset = UNSET,
+        x_checksum_crc32c: str | Unset = UNSET,
     ) -> tuple[UploadPart, httpx.Response]:
         """Upload (or replace) one part.
 
@@ -184,6 +185,7 @@ class UploadsApi:
                 body=body,
                 content_md5=content_md5,
                 x_checksum_sha256=x_checksum_sha256,
+                x_checksum_crc32c=x_checksum_crc32c,
             )
         )
         raise_for_status(response)
@@ -196,6 +198,7 @@ class UploadsApi:
         upload_id: str,
         *,
         body: UploadComplete,
+        x_checksum_crc32c: str | Unset = UNSET,
     ) -> tuple[Blob, httpx.Response]:
         """Assemble the listed parts into the blob, atomically.
 
@@ -212,6 +215,7 @@ class UploadsApi:
                 bucket=bucket,
                 upload_id=upload_id,
                 body=body,
+                x_checksum_crc32c=x_checksum_crc32c,
             )
         )
         raise_for_status(response)

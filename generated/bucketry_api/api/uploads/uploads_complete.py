@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.blob import Blob
 from ...models.problem import Problem
 from ...models.upload_complete import UploadComplete
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -17,8 +17,11 @@ def _get_kwargs(
     upload_id: str,
     *,
     body: UploadComplete,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(x_checksum_crc32c, Unset):
+        headers["X-Checksum-CRC32C"] = x_checksum_crc32c
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -113,16 +116,20 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadComplete,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Response[Blob | Problem]:
     """Assemble the listed parts into the blob, atomically.
 
      Every part but the last must be at least 5 MiB (400, code `part_too_small`); parts are
     named by number and ETag in ascending order (400, code `invalid_part_order` /
-    `invalid_part`). The blob appears whole or not at all.
+    `invalid_part`). The blob appears whole or not at all. Its CRC32C is combined from the
+    parts' (no part is read again); `X-Checksum-CRC32C` carries the client's full-object
+    value (400, code `checksum_mismatch`, on a difference).
 
     Args:
         bucket (str):
         upload_id (str):
+        x_checksum_crc32c (str | Unset):
         body (UploadComplete):
 
     Raises:
@@ -137,6 +144,7 @@ def sync_detailed(
         bucket=bucket,
         upload_id=upload_id,
         body=body,
+        x_checksum_crc32c=x_checksum_crc32c,
     )
 
     response = client.get_httpx_client().request(
@@ -152,16 +160,20 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UploadComplete,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Blob | Problem | None:
     """Assemble the listed parts into the blob, atomically.
 
      Every part but the last must be at least 5 MiB (400, code `part_too_small`); parts are
     named by number and ETag in ascending order (400, code `invalid_part_order` /
-    `invalid_part`). The blob appears whole or not at all.
+    `invalid_part`). The blob appears whole or not at all. Its CRC32C is combined from the
+    parts' (no part is read again); `X-Checksum-CRC32C` carries the client's full-object
+    value (400, code `checksum_mismatch`, on a difference).
 
     Args:
         bucket (str):
         upload_id (str):
+        x_checksum_crc32c (str | Unset):
         body (UploadComplete):
 
     Raises:
@@ -177,6 +189,7 @@ def sync(
         upload_id=upload_id,
         client=client,
         body=body,
+        x_checksum_crc32c=x_checksum_crc32c,
     ).parsed
 
 
@@ -186,16 +199,20 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UploadComplete,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Response[Blob | Problem]:
     """Assemble the listed parts into the blob, atomically.
 
      Every part but the last must be at least 5 MiB (400, code `part_too_small`); parts are
     named by number and ETag in ascending order (400, code `invalid_part_order` /
-    `invalid_part`). The blob appears whole or not at all.
+    `invalid_part`). The blob appears whole or not at all. Its CRC32C is combined from the
+    parts' (no part is read again); `X-Checksum-CRC32C` carries the client's full-object
+    value (400, code `checksum_mismatch`, on a difference).
 
     Args:
         bucket (str):
         upload_id (str):
+        x_checksum_crc32c (str | Unset):
         body (UploadComplete):
 
     Raises:
@@ -210,6 +227,7 @@ async def asyncio_detailed(
         bucket=bucket,
         upload_id=upload_id,
         body=body,
+        x_checksum_crc32c=x_checksum_crc32c,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -223,16 +241,20 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UploadComplete,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Blob | Problem | None:
     """Assemble the listed parts into the blob, atomically.
 
      Every part but the last must be at least 5 MiB (400, code `part_too_small`); parts are
     named by number and ETag in ascending order (400, code `invalid_part_order` /
-    `invalid_part`). The blob appears whole or not at all.
+    `invalid_part`). The blob appears whole or not at all. Its CRC32C is combined from the
+    parts' (no part is read again); `X-Checksum-CRC32C` carries the client's full-object
+    value (400, code `checksum_mismatch`, on a difference).
 
     Args:
         bucket (str):
         upload_id (str):
+        x_checksum_crc32c (str | Unset):
         body (UploadComplete):
 
     Raises:
@@ -249,5 +271,6 @@ async def asyncio(
             upload_id=upload_id,
             client=client,
             body=body,
+            x_checksum_crc32c=x_checksum_crc32c,
         )
     ).parsed

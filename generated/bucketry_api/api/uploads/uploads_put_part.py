@@ -19,6 +19,7 @@ def _get_kwargs(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(content_md5, Unset):
@@ -26,6 +27,9 @@ def _get_kwargs(
 
     if not isinstance(x_checksum_sha256, Unset):
         headers["X-Checksum-SHA256"] = x_checksum_sha256
+
+    if not isinstance(x_checksum_crc32c, Unset):
+        headers["X-Checksum-CRC32C"] = x_checksum_crc32c
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -105,6 +109,7 @@ def sync_detailed(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Response[Problem | UploadPart]:
     """Upload (or replace) one part.
 
@@ -114,6 +119,7 @@ def sync_detailed(
         part_number (int):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -131,6 +137,7 @@ def sync_detailed(
         body=body,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
     )
 
     response = client.get_httpx_client().request(
@@ -149,6 +156,7 @@ def sync(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Problem | UploadPart | None:
     """Upload (or replace) one part.
 
@@ -158,6 +166,7 @@ def sync(
         part_number (int):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -176,6 +185,7 @@ def sync(
         body=body,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
     ).parsed
 
 
@@ -188,6 +198,7 @@ async def asyncio_detailed(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Response[Problem | UploadPart]:
     """Upload (or replace) one part.
 
@@ -197,6 +208,7 @@ async def asyncio_detailed(
         part_number (int):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -214,6 +226,7 @@ async def asyncio_detailed(
         body=body,
         content_md5=content_md5,
         x_checksum_sha256=x_checksum_sha256,
+        x_checksum_crc32c=x_checksum_crc32c,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -230,6 +243,7 @@ async def asyncio(
     body: File,
     content_md5: str | Unset = UNSET,
     x_checksum_sha256: str | Unset = UNSET,
+    x_checksum_crc32c: str | Unset = UNSET,
 ) -> Problem | UploadPart | None:
     """Upload (or replace) one part.
 
@@ -239,6 +253,7 @@ async def asyncio(
         part_number (int):
         content_md5 (str | Unset):
         x_checksum_sha256 (str | Unset):
+        x_checksum_crc32c (str | Unset):
         body (File):
 
     Raises:
@@ -258,5 +273,6 @@ async def asyncio(
             body=body,
             content_md5=content_md5,
             x_checksum_sha256=x_checksum_sha256,
+            x_checksum_crc32c=x_checksum_crc32c,
         )
     ).parsed

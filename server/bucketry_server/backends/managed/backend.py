@@ -11,6 +11,7 @@ from typing import cast
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from ...crc32c import crc32c, from_wire, to_wire
 from ...errors import NotFound
 from ...faults import crash_point
 from ...ids import new_id
@@ -145,8 +146,11 @@ class ManagedBackend:
         result: WriteResult,
         spec: WriteSpec,
         also: InTransaction | None = None,
+        *,
+        same_as: str | None = None,
     ) -> NewBlob:
         item = NewBlob.written(key, object_id, result, spec.content_type, spec.metadata)
+        item.same_as = same_as
         await commit_blobs(
             self.state,
             self.bucket_id,
@@ -170,10 +174,16 @@ class ManagedBackend:
         except BaseException:
             await discard_objects(self.state, [oid])
             raise
-        # Every write records the SHA-256, so the copy carries the source's checksums over.
-        result = WriteResult(source.size, cast(Blob, source).md5, source.sha256 or "")
+        # The copy carries the source's checksums over (its SHA-256 only if it has one).
+        crc = getattr(source, "crc32c", None)
+        result = WriteResult(
+            source.size,
+            cast(Blob, source).md5,
+            source.sha256,
+            None if crc is None else from_wire(crc),
+        )
         spec = WriteSpec(source.content_type, dict(source.meta or {}), if_none_match=if_none_match)
-        return await self._commit_one(key, oid, result, spec)
+        return await self._commit_one(key, oid, result, spec, same_as=source.etag)
 
     async def copy_many(
         self, pairs: Sequence[tuple[BlobRecord, str]], *, overwrite: bool
@@ -212,11 +222,14 @@ class ManagedBackend:
         also: InTransaction | None = None,
     ) -> NewBlob:
         """Concatenate part objects into ``object_id`` (new if None) and commit it; ``also``
-        runs inside the commit's transaction."""
+        runs inside the commit's transaction. ``spec.expected.crc32c`` is the CRC combined
+        from the parts' (checked against the bytes only when the store reads them anyway)."""
         oid = object_id or new_id("obj")
         result = await self.state.store.compose(
             oid, list(parts), spec.expected, sha256_hex=sha256_hex
         )
+        if result.crc32c is None:
+            result = replace(result, crc32c=spec.expected.crc32c)
         crash_point("complete.composed")  # durability tests: composed, not committed
         return await self._commit_one(key, oid, result, spec, also)
 
@@ -264,7 +277,16 @@ class ManagedBatch:
         """Queue ``data`` for ``key`` (its object ids share a fan-out directory per group)."""
         object_id = f"obj_{self._fan}{secrets.token_hex(14)}"
         self.items.append(
-            NewBlob(key, object_id, len(data), sha256_hex, None, spec.content_type, spec.metadata)
+            NewBlob(
+                key,
+                object_id,
+                len(data),
+                sha256_hex,
+                None,
+                spec.content_type,
+                spec.metadata,
+                crc32c=to_wire(crc32c(data)),
+            )
         )
         self._group.append((object_id, data))
         self.written.append(object_id)

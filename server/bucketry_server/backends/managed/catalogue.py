@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ...crc32c import to_wire
 from ...errors import Invalid, NotFound, TooLarge
 from ...ids import new_id
 from ...models import Blob, Bucket, ObjectLedger
@@ -34,7 +35,7 @@ from ...state import AppState
 from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteResult
 from ...timeutil import utcnow
 from ..base import InTransaction
-from ..conditions import check_preconditions, etag_for
+from ..conditions import check_preconditions, version_etag
 from .objects import discard_objects
 
 KEYS_PER_QUERY = 500  # bound the IN lists (SQLite has a variable limit)
@@ -49,17 +50,22 @@ class NewBlob:
     key: str
     object_id: str
     size: int
-    sha256: str
+    sha256: str | None
     md5: str | None = None
     content_type: str = "application/octet-stream"
     meta: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
     modified_at: datetime | None = None
     refused: bool = False
+    #: CRC32C as base64 of its big-endian bytes (None: not known, e.g. a copy of an old blob).
+    crc32c: str | None = None
+    #: The ETag of the same bytes stored earlier (a copy keeps its source's).
+    same_as: str | None = None
 
     @property
     def etag(self) -> str:
-        return etag_for(self.sha256)
+        """The version's ETag: a copy's source's, else from its SHA-256 or its object id."""
+        return self.same_as or version_etag(self.sha256, self.object_id)
 
     @classmethod
     def written(
@@ -74,6 +80,7 @@ class NewBlob:
             md5=result.md5_hex,
             content_type=content_type,
             meta=dict(meta),
+            crc32c=None if result.crc32c is None else to_wire(result.crc32c),
         )
 
 
@@ -228,6 +235,7 @@ def _row_fields(item: NewBlob, now: datetime) -> dict[str, Any]:
         "etag": item.etag,
         "md5": item.md5,
         "sha256": item.sha256,
+        "crc32c": item.crc32c,
         "content_type": item.content_type,
         "meta": item.meta,
         "modified_at": now,

@@ -47,6 +47,7 @@ LISTED_COLUMNS: tuple[Any, ...] = (
     Blob.etag,
     Blob.content_type,
     Blob.sha256,
+    Blob.crc32c,
     type_coerce(Blob.meta, Text).label("meta"),
     type_coerce(Blob.created_at, Text).label("created_at"),
     type_coerce(Blob.modified_at, Text).label("modified_at"),
@@ -88,11 +89,12 @@ def _meta_json(value: Any) -> str:
 def blob_entry(row: Any) -> str:
     """One listed row (``LISTED_COLUMNS``) as JSON text, with the fields and order of
     ``blobs.views.blob_json``."""
-    key, size, etag, content_type, sha, meta, created, modified = row
+    key, size, etag, content_type, sha, crc, meta, created, modified = row
     return (
         f'{{"key":{json_str(key)},"size":{int(size)},"etag":{json_str(etag)},'
         f'"content_type":{json_str(printable(content_type))},'
-        f'"sha256":{"null" if sha is None else json_str(sha)},"metadata":{_meta_json(meta)},'
+        f'"sha256":{"null" if sha is None else json_str(sha)},'
+        f'"crc32c":{"null" if crc is None else json_str(crc)},"metadata":{_meta_json(meta)},'
         f'"created_at":{_time_json(created)},"modified_at":{_time_json(modified)}}}'
     )
 

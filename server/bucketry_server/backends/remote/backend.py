@@ -19,6 +19,7 @@ from functools import partial
 import anyio.to_thread
 from sqlalchemy import delete as sql_delete
 
+from ...crc32c import to_wire
 from ...errors import Conflict, Forbidden, Invalid, PreconditionFailed
 from ...models import Bucket, ObjectLedger
 from ...state import AppState
@@ -226,7 +227,9 @@ class RemoteBackend:
                 content_type=spec.content_type,
                 metadata=spec.metadata,
             )
-            return record(info, self.root, self.origin, hasher.finish().sha256_hex)
+            done = hasher.finish()
+            crc = None if done.crc32c is None else to_wire(done.crc32c)
+            return replace(record(info, self.root, self.origin, done.sha256_hex), crc32c=crc)
 
         blob = await run(put)
         cache.forget_usage(self.state, self.bucket_id)
@@ -345,7 +348,7 @@ class RemoteBackend:
                 "provider_error",
                 f"part {number}: the provider stored {part.size} bytes of {result.size}",
             )
-        return StoredPart(result.size, result.sha256_hex, part.token)
+        return StoredPart(result.size, result.sha256_hex, part.token, result.crc32c)
 
     async def complete_upload(
         self,

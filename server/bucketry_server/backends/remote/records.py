@@ -31,6 +31,8 @@ class RemoteBlob:
     #: The prefix of the imported bucket it was read through: ``root + key`` is the provider
     #: key (two imported buckets may share a provider bucket under different prefixes).
     root: str = ""
+    #: Known right after a write through the server (providers' listings do not carry it).
+    crc32c: str | None = None
 
     @property
     def created_at(self) -> datetime | None:
