@@ -115,6 +115,14 @@ def test_copy_prefix_within_a_bucket_lifecycle(ops: Ops) -> None:
     assert done["started_at"] and done["finished_at"] and done["error"] is None
     assert ops.keys("ann", "within", "copy/") == [k.replace("data/", "copy/") for k in files]
     assert ops.read("ann", "within", "copy/007.bin") == files["data/007.bin"]
+    heads = [
+        httpx.head(
+            f"{ops.api}/buckets/within/blob", params={"key": key}, headers=auth(ops.tokens["ann"])
+        ).headers
+        for key in ("data/007.bin", "copy/007.bin")
+    ]
+    for name in ("ETag", "X-Checksum-CRC32C"):  # a copy is the same version under a new key
+        assert heads[0].get(name) and heads[0].get(name) == heads[1].get(name), name
     # overwrite=false skips what exists, copies the rest
     ops.fill("ann", "within", {"data/new.bin": b"new"})
     r = ops.start(

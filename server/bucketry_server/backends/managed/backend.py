@@ -43,6 +43,28 @@ def _object_id(blob: BlobRecord) -> str:
     return object_id
 
 
+def _copied_result(source: BlobRecord) -> WriteResult:
+    """What a copy of ``source`` measured: the source's checksums carried over (its SHA-256
+    only if it has one, its CRC32C when known)."""
+    crc = getattr(source, "crc32c", None)
+    return WriteResult(
+        source.size,
+        cast(Blob, source).md5,
+        source.sha256,
+        None if crc is None else from_wire(crc),
+    )
+
+
+def _copied(source: BlobRecord, key: str, object_id: str) -> NewBlob:
+    """The blob a copy of ``source`` to ``key`` commits: same checksums and the same ETag
+    (one version's bytes under two keys), like :meth:`ManagedBackend.copy`."""
+    item = NewBlob.written(
+        key, object_id, _copied_result(source), source.content_type, dict(source.meta or {})
+    )
+    item.same_as = source.etag
+    return item
+
+
 class ManagedBackend:
     """Catalogue + object store of one managed bucket (``bucket_id``)."""
 
@@ -174,14 +196,7 @@ class ManagedBackend:
         except BaseException:
             await discard_objects(self.state, [oid])
             raise
-        # The copy carries the source's checksums over (its SHA-256 only if it has one).
-        crc = getattr(source, "crc32c", None)
-        result = WriteResult(
-            source.size,
-            cast(Blob, source).md5,
-            source.sha256,
-            None if crc is None else from_wire(crc),
-        )
+        result = _copied_result(source)
         spec = WriteSpec(source.content_type, dict(source.meta or {}), if_none_match=if_none_match)
         return await self._commit_one(key, oid, result, spec, same_as=source.etag)
 
@@ -198,16 +213,7 @@ class ManagedBackend:
         except BaseException:
             await discard_objects(self.state, oids)
             raise
-        items = [
-            NewBlob.written(
-                key,
-                oid,
-                WriteResult(source.size, cast(Blob, source).md5, source.sha256 or ""),
-                source.content_type,
-                dict(source.meta or {}),
-            )
-            for (source, key), oid in zip(pairs, oids, strict=True)
-        ]
+        items = [_copied(source, key, oid) for (source, key), oid in zip(pairs, oids, strict=True)]
         await commit_blobs(self.state, self.bucket_id, items, overwrite=overwrite)
         return [None if item.refused else item for item in items]
 
