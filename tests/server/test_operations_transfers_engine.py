@@ -187,3 +187,19 @@ def test_signed_url_query_never_shown(
     assert any("HTTP Request" in r.getMessage() for r in caplog.records)  # httpx did log
     for text in (json.dumps(done), listed, stored, caplog.text):
         assert "deadbeef" not in text
+
+
+def test_sealed_source_url_opens_only_for_its_bucket(eng: tuple[LiveServer, str, Path]) -> None:
+    from bucketry_server.errors import Invalid
+    from bucketry_server.operations.url_import import seal_url, source_url
+
+    state = eng[0].state
+    url = f"https://example.com/a?{SECRET}"
+    sealed = seal_url(state, "bkt_one", url)
+    assert "deadbeef" not in sealed
+    assert source_url(state, {"bucket_id": "bkt_one", "_url_sealed": sealed}) == url
+    with pytest.raises(Invalid) as info:  # copied onto another bucket's operation
+        source_url(state, {"bucket_id": "bkt_two", "_url_sealed": sealed})
+    assert info.value.code == "url_unreadable" and "deadbeef" not in str(info.value.detail)
+    legacy = {"bucket_id": "bkt_one", "url": url}  # recorded before URLs were sealed
+    assert source_url(state, legacy) == url

@@ -105,9 +105,12 @@ def seal_url(state: AppState, bucket_id: str, url: str) -> str:
 
 
 def source_url(state: AppState, params: dict[str, object]) -> str:
-    """The full source URL of recorded ``params``: opened from ``_url_sealed``. Raises
-    ``Invalid`` (``url_unreadable``) if the ring no longer holds the key that sealed it."""
+    """The full source URL of recorded ``params``: opened from ``_url_sealed`` (rows recorded
+    before URLs were sealed: their ``url``, kept whole then). Raises ``Invalid``
+    (``url_unreadable``) if the ring no longer holds the key that sealed it."""
     sealed = params.get("_url_sealed")
+    if sealed is None and isinstance(params.get("url"), str):
+        return str(params["url"])
     if not isinstance(sealed, str):
         raise bad("url", "the source URL was not recorded", "url_unreadable")
     try:
