@@ -203,3 +203,22 @@ def test_sealed_source_url_opens_only_for_its_bucket(eng: tuple[LiveServer, str,
     assert info.value.code == "url_unreadable" and "deadbeef" not in str(info.value.detail)
     legacy = {"bucket_id": "bkt_one", "url": url}  # recorded before URLs were sealed
     assert source_url(state, legacy) == url
+
+
+def test_a_url_recorded_whole_is_shown_without_its_query(
+    eng: tuple[LiveServer, str, Path],
+) -> None:
+    srv, token, _ = eng
+    h = auth(token)
+    assert httpx.post(f"{srv.api}/buckets", json={"name": "legacy"}, headers=h).status_code == 201
+    url = f"http://127.0.0.1:9/old.bin?{SECRET}"
+    op_id = _create(srv, token, {"kind": "IMPORT_URL", "url": url, "destination": "bkt://legacy/o"})
+    with srv.state.db.session() as s:  # as rows were recorded before URLs were sealed
+        op = s.get(Operation, op_id)
+        assert op is not None
+        op.params = {k: v for k, v in op.params.items() if k != "_url_sealed"} | {"url": url}
+    shown = httpx.get(f"{srv.api}/operations/{op_id}", headers=h).json()
+    assert shown["params"]["url"] == "http://127.0.0.1:9/old.bin", shown
+    listed = httpx.get(f"{srv.api}/operations", params={"kind": "IMPORT_URL"}, headers=h).text
+    assert "deadbeef" not in listed
+    assert httpx.post(f"{srv.api}/operations/{op_id}/cancel", headers=h).status_code == 200
