@@ -1,15 +1,22 @@
 """The tour's operations step (``scripts/demo_tour.py``): a whole prefix copied on the server
 with ONE operation (no byte passes through this machine), waited on with a progress bar, the
-copy checked blob by blob, then removed again with a DELETE_PREFIX operation (a dry run first).
+copy checked blob by blob, then removed again with a DELETE_PREFIX operation (a dry run first),
+and an IMPORT_URL from a throwaway HTTP server on 127.0.0.1 with a signed-looking query: a server
+with the default SSRF guard refuses loopback at creation (HTTP 400, nothing stored); one that
+allows it (``BUCKETRY_ALLOWED_NETWORKS``) fetches it, and the sha256 and params are checked.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bucketry import Bucket, Client
+from bucketry import BadRequestError, Bucket, Client
 
 COPY_PREFIX = "backup/"
 
@@ -64,3 +71,49 @@ def operations_step(
         f"then deleted {(gone.result or {}).get('deleted')}"
     )
     check(_digests(bucket, COPY_PREFIX) == {}, "the copy is gone again")
+    import_url_step(client, bucket, say, check)
+
+
+@contextmanager
+def _loopback_source(body: bytes) -> Iterator[str]:
+    """A one-file HTTP server on 127.0.0.1 (an ephemeral port); yields the file's URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/tour.bin"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def import_url_step(
+    client: Client, bucket: Bucket, say: Callable[[str], None], check: Callable[[object, str], None]
+) -> None:
+    """IMPORT_URL from a loopback server: refused by the default SSRF guard, else fetched."""
+    body = b"fetched by the server itself\n" * 4096
+    blob = bucket.blob("imported/tour.bin")
+    with _loopback_source(body) as url:
+        signed = f"{url}?signature=tour-secret"
+        try:
+            op = client.operations.import_url(signed, blob)
+        except BadRequestError as exc:
+            say(f"client.operations.import_url(<127.0.0.1 URL>) -> HTTP 400: {exc}")
+            check(not blob.exists(), "a refused import stores nothing")
+            return
+        check(op.params.get("url") == url, f"the recorded URL has no query: {op.params}")
+        op.wait(timeout=60)
+    result = op.result or {}
+    check(result.get("sha256") == hashlib.sha256(body).hexdigest(), f"sha256: {result}")
+    say(f"client.operations.import_url(<127.0.0.1 URL>) -> {op.status}, {result.get('size')} B")
+    blob.delete()

@@ -10,8 +10,11 @@
     single-blob source) and returns integer counters (e.g. EXPORT: exported, bytes, skipped).
     ``locate(params) -> (bucket, prefix)`` names the source: a prefix is planned into key
     ranges like COPY (chunks spread over workers and instances), and each chunk's keys are
-    listed and handed to ``run``; a single blob (``prefix`` None) is one chunk. The counters
-    of all chunks are summed into the result.
+    listed and handed to ``run`` in batches of :data:`BATCH` keys, each followed by a
+    checkpoint that persists the batch's counters: a chunk re-run after a crash resumes after
+    the last whole batch (only the interrupted batch is redone), so its counters are neither
+    lost nor counted twice. A single blob (``prefix`` None) is one chunk. The counters of all
+    chunks are summed into the result.
 
 Wiring a kind module is then one line in :mod:`.builtin`, e.g.::
 
@@ -31,7 +34,16 @@ RunOnce = Callable[[OpContext], Awaitable[dict[str, Any]]]
 RunKeys = Callable[[OpContext, Sequence[str] | None], Awaitable[dict[str, Any]]]
 #: The source of a keyed kind from its recorded params: (bucket id or name, prefix); a
 #: prefix of None means a single blob (one chunk, ``keys=None``).
+#: Keys handed to a keyed kind's ``run`` at once; a checkpoint (with the batch's counters)
+#: follows each batch, so a chunk re-run after a crash resumes after the last whole batch.
+BATCH = 32
 Locate = Callable[[Mapping[str, Any]], tuple[str, str | None]]
+
+
+def _count(ctx: OpContext, counts: Mapping[str, Any]) -> None:
+    """Add the integer values of a keyed run's result to the chunk's counters."""
+    ints = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)}
+    ctx.count(**ints)
 
 
 def single(name: str, validate: Validate, run: RunOnce) -> Kind:
@@ -57,17 +69,16 @@ def keyed(name: str, validate: Validate, run: RunKeys, locate: Locate) -> Kind:
 
     async def run_chunk(ctx: OpContext, chunk: ChunkRange) -> None:
         bucket, prefix = locate(ctx.params)
-        keys: list[str] | None = None
-        if prefix is not None:
-            _, source = await open_bucket(ctx.state, ctx.principal(), bucket, write=False)
-            keys = []
-            async for page in listed(source, prefix, chunk.start(), chunk.last):
-                await ctx.check()
-                keys += [entry["key"] for entry in page]
-            if not keys:  # an empty range (the open tail of a plan): nothing to hand over
-                return
-        counts = await run(ctx, keys)
-        ints = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)}
-        ctx.count(**ints)
+        if prefix is None:
+            _count(ctx, await run(ctx, None))
+            return
+        _, source = await open_bucket(ctx.state, ctx.principal(), bucket, write=False)
+        async for page in listed(source, prefix, chunk.start(), chunk.last):
+            await ctx.check()
+            keys = [entry["key"] for entry in page]
+            for at in range(0, len(keys), BATCH):
+                batch = keys[at : at + BATCH]
+                _count(ctx, await run(ctx, batch))
+                ctx.checkpoint(batch[-1])  # persists the batch's counts with it
 
     return Kind(name, validate=validate, run_chunk=run_chunk, plan=plan)

@@ -18,11 +18,21 @@ environment, no credential of the server's is sent. The body streams into the de
 backend's atomic ``write`` (never whole in memory), hashed in the same pass, bounded by
 ``BUCKETRY_IMPORT_URL_MAX_BYTES`` (Content-Length checked first); a cancel or any failure
 leaves no blob.
+
+Secrets in the source URL (a pre-signed URL's query) never show: the recorded ``params``
+keep ``url`` without query and fragment (what ``GET /operations/{id}`` renders) and the full
+URL only sealed with the server key ring (``_url_sealed``: AES-GCM bound to the destination
+bucket; internal ``_`` params are never rendered, :func:`.views.public_params`). Only the
+worker opens it. Errors and the result name the URL without query (:func:`safe_url`), and
+httpx's request log lines get the query cut the same way (:class:`QueryRedactingFilter`).
+An operation left pending while its sealing key is removed from the ring fails with
+``url_unreadable``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import mimetypes
 import ssl
 from collections.abc import AsyncIterator
@@ -37,6 +47,7 @@ from ..accounts.principals import Principal
 from ..backends.base import BucketBackend, WriteSpec
 from ..blobs.validation import OCTET_STREAM, check_content_type, content_type_error
 from ..errors import BadGateway, GatewayTimeout, Invalid, TooLarge
+from ..keyring import SealedUnreadable
 from ..state import AppState
 from .context import OpContext
 from .locations import bad, open_bucket, parse_location, refuse_unknown
@@ -49,6 +60,8 @@ TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=10.0)
 CHECK_EVERY = 1024 * 1024
 PARAMS = {"url", "destination", "content_type"}
 USER_AGENT = "bucketry-server import_url"
+#: The key-ring binding of a sealed source URL (followed by the destination bucket id).
+SEAL_PREFIX = "import_url:"
 
 
 def safe_url(url: str) -> str:
@@ -62,6 +75,50 @@ def safe_url(url: str) -> str:
     except ValueError:
         pass
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class QueryRedactingFilter(logging.Filter):
+    """Cuts the query, fragment and user information from the URLs in a record's arguments
+    (httpx logs ``HTTP Request: GET <url> ...`` at INFO, query included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact ``record``'s URL arguments in place; never drops it."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                safe_url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+def _install_log_filter() -> None:
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, QueryRedactingFilter) for f in logger.filters):
+        logger.addFilter(QueryRedactingFilter())
+
+
+_install_log_filter()
+
+
+def seal_url(state: AppState, bucket_id: str, url: str) -> str:
+    """``url`` sealed with the server key ring, bound to the destination bucket."""
+    return state.keys.seal(SEAL_PREFIX + bucket_id, {"url": url})
+
+
+def source_url(state: AppState, params: dict[str, object]) -> str:
+    """The full source URL of recorded ``params``: opened from ``_url_sealed`` (rows recorded
+    before URLs were sealed: their ``url``, kept whole then). Raises ``Invalid``
+    (``url_unreadable``) if the ring no longer holds the key that sealed it."""
+    sealed = params.get("_url_sealed")
+    if sealed is None and isinstance(params.get("url"), str):
+        return str(params["url"])
+    if not isinstance(sealed, str):
+        raise bad("url", "the source URL was not recorded", "url_unreadable")
+    try:
+        return state.keys.open(SEAL_PREFIX + str(params["bucket_id"]), sealed)["url"]
+    except (SealedUnreadable, KeyError):
+        raise bad(
+            "url", "the sealed source URL cannot be opened (key removed?)", "url_unreadable"
+        ) from None
 
 
 def tls_context() -> ssl.SSLContext:
@@ -123,8 +180,10 @@ async def validate_import_url(
     url = params.get("url")
     await anyio.to_thread.run_sync(check_source_url, url, list(state.settings.allowed_networks))
     bucket, _ = await open_bucket(state, principal, bucket_ref, write=True)
+    assert isinstance(url, str)  # checked above
     return {
-        "url": url,
+        "url": safe_url(url),
+        "_url_sealed": seal_url(state, bucket.id, url),
         "destination": f"bkt://{bucket.name}/{key}",
         "bucket_id": bucket.id,
         "key": key,
@@ -295,7 +354,7 @@ async def run_import_url(ctx: OpContext) -> dict[str, object]:
     )
     async with client:
         try:
-            response, final = await _open(ctx, client, str(params["url"]))
+            response, final = await _open(ctx, client, source_url(ctx.state, params))
         except httpx.TimeoutException:
             raise GatewayTimeout(
                 "source_timeout", "url: the source did not answer in time"

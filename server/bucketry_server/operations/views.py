@@ -7,11 +7,17 @@ from typing import Any
 from ..models import Operation
 from ..problems import problem_body
 from ..timeutil import iso
+from .url_import import safe_url
 
 
 def public_params(params: dict[str, Any]) -> dict[str, Any]:
-    """The recorded parameters a client sees: a kind's internal ones (``_…``) left out."""
-    return {k: v for k, v in params.items() if not k.startswith("_")}
+    """The recorded parameters a client sees: a kind's internal ones (``_…``) left out, and a
+    ``url`` without user information, query and fragment (rows recorded before IMPORT_URL
+    sealed its URL kept it whole)."""
+    shown = {k: v for k, v in params.items() if not k.startswith("_")}
+    if isinstance(shown.get("url"), str):
+        shown["url"] = safe_url(shown["url"])
+    return shown
 
 
 def operation_json(op: Operation) -> dict[str, Any]:
