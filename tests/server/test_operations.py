@@ -247,6 +247,23 @@ def test_bad_requests_store_nothing(ops: Ops, body: dict[str, Any], status: int,
     assert _count(ops, "ben") == before
 
 
+def test_export_part_size_is_bounded_by_the_server_setting(ops: Ops) -> None:
+    """A part is held in memory while it is sent (S3 buffers one, Azure stages blocks): a
+    client may not make the server hold gigabytes per part (the spec's 5120 MiB is S3's
+    limit, not the server's)."""
+    if "checks" not in [b["name"] for b in _buckets(ops, "ben")]:
+        ops.bucket("ben", "checks")
+    before = _count(ops, "ben")
+    body = {"kind": "EXPORT", "source": "bkt://checks/a/", "destination": "bkt://checks/z/"}
+    # The spec's maximum, then just over the server's default limit (256 MiB).
+    for part_mb in (5120, 257):
+        r = ops.start("ben", {**body, "part_size_mb": part_mb})
+        assert (r.status_code, r.json()["code"]) == (400, "invalid_parameter"), r.text
+        assert r.json()["detail"].startswith("part_size_mb: "), r.text
+        assert "BUCKETRY_EXPORT_MAX_PART_MB" in r.json()["detail"]
+    assert _count(ops, "ben") == before
+
+
 def _buckets(ops: Ops, who: str) -> list[dict[str, Any]]:
     r = httpx.get(f"{ops.api}/buckets", headers=auth(ops.tokens[who]))
     results: list[dict[str, Any]] = r.json()["results"]
