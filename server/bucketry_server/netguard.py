@@ -5,7 +5,8 @@ user) is resolved once; if any address it resolves to is loopback, private, link
 multicast, reserved, unspecified, otherwise not globally routable (the shared 100.64.0.0/10;
 IPv4 embedded in IPv6 by mapping or 6to4 is judged as IPv4) or a cloud metadata address, it is
 refused unless one of the server's allowed networks (``BUCKETRY_ALLOWED_NETWORKS`` /
-``--allowed-networks``) contains it. Refusals are :class:`..errors.Invalid` naming the parameter (400).
+``--allowed-networks``) contains it. Refusals are :class:`..errors.Invalid` naming the
+parameter (400).
 """
 
 from __future__ import annotations
