@@ -4,6 +4,9 @@ managed and imported (FILESYSTEM) buckets, DELETE_PREFIX dry run vs real, cancel
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -336,6 +339,50 @@ def test_idempotency_key_replays_the_first_operation(ops: Ops) -> None:
     assert first.json()["id"] == again.json()["id"]
     other = ops.start("ben", {**body, "destination": "bkt://idem/c"}, **{"Idempotency-Key": "k-1"})
     assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+
+
+@pytest.fixture
+def stalled_source() -> Iterator[str]:
+    """A URL whose server sends headers and 1000 bytes of a 100 MB body, then nothing."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    conns: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                conns.append(conn)
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n" + b"x" * 1000)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/stalled.bin"
+    finally:
+        listener.close()
+        for conn in conns:
+            conn.close()
+
+
+def test_cancel_stops_an_import_from_a_stalled_source(ops: Ops, stalled_source: str) -> None:
+    """The import waits on a source that sends nothing more (it never reaches its next
+    ``ctx.check()``): a cancel still ends it CANCELLED within about a second, no blob."""
+    ops.bucket("ann", "stalled")
+    body = {"kind": "IMPORT_URL", "url": stalled_source, "destination": "bkt://stalled/s.bin"}
+    r = ops.start("ann", body)
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    deadline = time.monotonic() + 10
+    while ops.get("ann", op_id).json()["status"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)  # reading the stalled body now
+    c = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(ops.tokens["ann"]))
+    assert c.status_code == 200, c.text
+    asked = time.monotonic()
+    assert ops.wait("ann", op_id, timeout=10)["status"] == "CANCELLED"
+    assert time.monotonic() - asked < 2.5
+    assert ops.keys("ann", "stalled") == []
 
 
 def test_cancel_stops_a_streamed_copy_within_a_second(ops: Ops) -> None:
