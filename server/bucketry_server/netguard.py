@@ -2,9 +2,11 @@
 
 An imported bucket's ``endpoint_url`` (and any other address the server would contact for a
 user) is resolved once; if any address it resolves to is loopback, private, link-local,
-multicast, reserved, unspecified or a cloud metadata address, it is refused unless one of the
-server's allowed networks (``BUCKETRY_ALLOWED_NETWORKS`` / ``--allowed-networks``) contains
-it. Refusals are :class:`..errors.Invalid` naming the parameter (400).
+multicast, reserved, unspecified, otherwise not globally routable (the shared 100.64.0.0/10;
+IPv4 embedded in IPv6 by mapping or 6to4 is judged as IPv4) or a cloud metadata address, it is
+refused unless one of the server's allowed networks (``BUCKETRY_ALLOWED_NETWORKS`` /
+``--allowed-networks``) contains it. Refusals are :class:`..errors.Invalid` naming the
+parameter (400).
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ from .errors import Invalid
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-#: Instance metadata services (AWS/GCP/Azure IPv4, AWS IPv6): never reachable by default.
+#: Instance metadata services (AWS/GCP/Azure/Oracle IPv4, AWS IPv6, Alibaba Cloud): never
+#: reachable by default.
 METADATA = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+    {
+        ipaddress.ip_address("169.254.169.254"),
+        ipaddress.ip_address("fd00:ec2::254"),
+        ipaddress.ip_address("100.100.100.200"),
+    }
 )
 
 
@@ -38,9 +45,14 @@ def parse_networks(cidrs: Sequence[str]) -> list[IPNetwork]:
 
 
 def forbidden_reason(addr: IPAddress) -> str | None:
-    """Why ``addr`` is not contacted by default (None: it is a public address)."""
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        return forbidden_reason(addr.ipv4_mapped)
+    """Why ``addr`` is not contacted by default (None: it is a public address). An IPv6
+    address embedding an IPv4 one (mapped ``::ffff:a.b.c.d``, 6to4 ``2002:…``) is judged by
+    the IPv4 address; any address that is not globally routable (e.g. the shared
+    100.64.0.0/10) is refused."""
+    if isinstance(addr, ipaddress.IPv6Address):
+        embedded = addr.ipv4_mapped or addr.sixtofour
+        if embedded is not None:
+            return forbidden_reason(embedded)
     if addr in METADATA:
         return "a cloud metadata address"
     for reason, flag in (
@@ -53,6 +65,8 @@ def forbidden_reason(addr: IPAddress) -> str | None:
     ):
         if flag:
             return reason
+    if not addr.is_global:
+        return "a non-public address"
     return None
 
 

@@ -23,6 +23,7 @@ from bucketry import (
     ZipUnsupportedError,
 )
 from bucketry.cli import main
+from bucketry.transfer import unzip
 from bucketry.transfer.unzip import safe_member_path
 from tests.support.live_server import LiveServer
 
@@ -188,6 +189,27 @@ def test_malicious_archive_writes_nothing(
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert files == ["t/inner/evil.zip"]
     assert not Path("/tmp/escape.txt").exists()
+
+
+def test_zip_bomb_larger_than_the_free_space_writes_nothing(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few KiB of deflated zeros that would inflate past the disk's free space (16 MiB
+    here) are refused before anything is written, not extracted until the disk is full."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(3):
+            zf.writestr(f"zeros{i}.bin", bytes(8 * 1024 * 1024))
+    assert len(buf.getvalue()) < 100_000
+    bucket.blob("bomb.zip").write_bytes(buf.getvalue())
+    # raising=False: the helper may not exist (then the extraction is unbounded)
+    monkeypatch.setattr(unzip, "free_bytes", lambda folder: 16 * 1024 * 1024, raising=False)
+    target = tmp_path / "t"
+    target.mkdir()
+    with pytest.raises(UnsafeArchiveError, match="16777216"):
+        bucket.download("bomb.zip", target, decompress=True)
+    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert files == ["t/bomb.zip"]
 
 
 def test_member_path_cannot_escape(bucket: Bucket, tmp_path: Path) -> None:

@@ -41,6 +41,27 @@ def test_metadata_address_is_named() -> None:
         check_url("http://169.254.169.254/", [])
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://100.100.100.200/latest/meta-data/",  # Alibaba Cloud metadata (100.64.0.0/10)
+        "http://100.64.0.1/",  # shared address space (carrier-grade NAT), not public
+        "http://[2002:7f00:1::]/",  # 6to4 embedding 127.0.0.1
+        "http://[2002:a9fe:a9fe::]/",  # 6to4 embedding 169.254.169.254
+        "http://[2002:a00:1::1]/",  # 6to4 embedding 10.0.0.1
+    ],
+)
+def test_non_public_addresses_in_disguise_are_refused(url: str) -> None:
+    with pytest.raises(Invalid) as info:
+        check_url(url, [])
+    assert info.value.code == "invalid_endpoint"
+
+
+def test_alibaba_metadata_address_is_named() -> None:
+    with pytest.raises(Invalid, match="metadata"):
+        check_url("http://100.100.100.200/", [])
+
+
 def test_allowed_network_lets_loopback_through() -> None:
     addrs = check_url("http://127.0.0.1:9000", ["127.0.0.0/8"])
     assert addrs == [ipaddress.ip_address("127.0.0.1")]

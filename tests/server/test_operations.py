@@ -4,6 +4,9 @@ managed and imported (FILESYSTEM) buckets, DELETE_PREFIX dry run vs real, cancel
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -256,6 +259,23 @@ def test_bad_requests_store_nothing(ops: Ops, body: dict[str, Any], status: int,
     assert _count(ops, "ben") == before
 
 
+def test_export_part_size_is_bounded_by_the_server_setting(ops: Ops) -> None:
+    """A part is held in memory while it is sent (S3 buffers one, Azure stages blocks): a
+    client may not make the server hold gigabytes per part (the spec's 5120 MiB is S3's
+    limit, not the server's)."""
+    if "checks" not in [b["name"] for b in _buckets(ops, "ben")]:
+        ops.bucket("ben", "checks")
+    before = _count(ops, "ben")
+    body = {"kind": "EXPORT", "source": "bkt://checks/a/", "destination": "bkt://checks/z/"}
+    # The spec's maximum, then just over the server's default limit (256 MiB).
+    for part_mb in (5120, 257):
+        r = ops.start("ben", {**body, "part_size_mb": part_mb})
+        assert (r.status_code, r.json()["code"]) == (400, "invalid_parameter"), r.text
+        assert r.json()["detail"].startswith("part_size_mb: "), r.text
+        assert "BUCKETRY_EXPORT_MAX_PART_MB" in r.json()["detail"]
+    assert _count(ops, "ben") == before
+
+
 def _buckets(ops: Ops, who: str) -> list[dict[str, Any]]:
     r = httpx.get(f"{ops.api}/buckets", headers=auth(ops.tokens[who]))
     results: list[dict[str, Any]] = r.json()["results"]
@@ -328,6 +348,50 @@ def test_idempotency_key_replays_the_first_operation(ops: Ops) -> None:
     assert first.json()["id"] == again.json()["id"]
     other = ops.start("ben", {**body, "destination": "bkt://idem/c"}, **{"Idempotency-Key": "k-1"})
     assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
+
+
+@pytest.fixture
+def stalled_source() -> Iterator[str]:
+    """A URL whose server sends headers and 1000 bytes of a 100 MB body, then nothing."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    conns: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                conns.append(conn)
+                conn.recv(4096)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n" + b"x" * 1000)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/stalled.bin"
+    finally:
+        listener.close()
+        for conn in conns:
+            conn.close()
+
+
+def test_cancel_stops_an_import_from_a_stalled_source(ops: Ops, stalled_source: str) -> None:
+    """The import waits on a source that sends nothing more (it never reaches its next
+    ``ctx.check()``): a cancel still ends it CANCELLED within about a second, no blob."""
+    ops.bucket("ann", "stalled")
+    body = {"kind": "IMPORT_URL", "url": stalled_source, "destination": "bkt://stalled/s.bin"}
+    r = ops.start("ann", body)
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    deadline = time.monotonic() + 10
+    while ops.get("ann", op_id).json()["status"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)  # reading the stalled body now
+    c = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(ops.tokens["ann"]))
+    assert c.status_code == 200, c.text
+    asked = time.monotonic()
+    assert ops.wait("ann", op_id, timeout=10)["status"] == "CANCELLED"
+    assert time.monotonic() - asked < 2.5
+    assert ops.keys("ann", "stalled") == []
 
 
 def test_cancel_stops_a_streamed_copy_within_a_second(ops: Ops) -> None:

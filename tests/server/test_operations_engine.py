@@ -10,6 +10,7 @@ claims by hand on the server's event loop, so every step is deterministic.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from bucketry_server.accounts.users import create_user
-from bucketry_server.operations import copying, queue
+from bucketry_server.operations import copying, queue, service
 from bucketry_server.operations.engine import Engine, RunningContext
 from bucketry_server.operations.kinds import ChunkRange, get_kind
 from bucketry_server.operations.leases import Claim, LeaseConfig, claim_chunk, claim_planner
@@ -332,6 +333,41 @@ def test_active_operations_per_user_are_bounded(eng: tuple[LiveServer, dict[str,
     for r in made[:2]:  # nothing runs them here: a cancel ends them at once
         c = httpx.post(f"{srv.api}/operations/{r.json()['id']}/cancel", headers=h)
         assert c.status_code == 200 and c.json()["status"] == "CANCELLED", c.text
+
+
+def test_active_bound_holds_when_requests_race(
+    eng: tuple[LiveServer, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another request of the same user creates its operation while this one is being
+    validated (a kind's validation may wait on a provider): the bound is checked again when
+    the row is inserted, so two racing requests cannot both pass a bound of one."""
+    srv, tokens = eng
+    h = auth(tokens["bo"])
+    assert httpx.post(f"{srv.api}/buckets", json={"name": "racing"}, headers=h).status_code == 201
+    assert put(srv.api, tokens["bo"], "racing", "k", b"k").status_code == 201
+    body = {"kind": "COPY", "source": "bkt://racing/k", "destination": "bkt://racing/c/"}
+    real = get_kind("COPY")
+    raced: list[tuple[dict[str, Any], bool]] = []
+    started: list[bool] = []
+
+    async def racing_validate(state: Any, p: Any, fields: dict[str, Any]) -> dict[str, Any]:
+        if not started:  # the other request, started and finished meanwhile
+            started.append(True)
+            raced.append(await service.create_operation(state, p, {"kind": "COPY", **fields}))
+        validated: dict[str, Any] = await real.validate(state, p, fields)
+        return validated
+
+    monkeypatch.setattr(
+        service, "get_kind", lambda name: dataclasses.replace(real, validate=racing_validate)
+    )
+    monkeypatch.setattr(srv.state.settings, "operation_max_active", 1)
+    r = httpx.post(f"{srv.api}/operations", json=body, headers=h)
+    assert raced and raced[0][1], (raced, r.status_code, r.text)
+    assert r.status_code == 429 and r.json()["code"] == "too_many_operations", r.text
+    listed = httpx.get(f"{srv.api}/operations", params={"status": "PENDING"}, headers=h)
+    assert [op["id"] for op in listed.json()["results"]] == [raced[0][0]["id"]]
+    c = httpx.post(f"{srv.api}/operations/{raced[0][0]['id']}/cancel", headers=h)
+    assert c.status_code == 200, c.text
 
 
 def test_single_and_keyed_adapters_run_through_the_engine(

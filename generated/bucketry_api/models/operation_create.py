@@ -30,7 +30,8 @@ class OperationCreate:
             source (None | str | Unset):
             destination (None | str | Unset):
             url (None | str | Unset):
-            part_size_mb (int | None | Unset):
+            part_size_mb (int | None | Unset): EXPORT: the part size in MiB (default 8). A part is held in memory while it
+                is sent, so a server takes at most its BUCKETRY_EXPORT_MAX_PART_MB (default 256) and answers 400 above.
             connection_id (None | str | Unset):
             delete_extraneous_files (bool | Unset):  Default: False.
             overwrite (bool | Unset): COPY: replace existing keys (false: skip them, counted in `skipped`). Default: True.

@@ -370,7 +370,8 @@ class OperationsRepo(Repo[Operation]):
         """Export a blob or prefix ``src`` to an imported (S3, Azure, GCS) ``bucket`` (a
         location: ``bkt://imported/dir/``, a ``Bucket`` or a name), multipart with parts of
         ``part_size`` bytes (a whole number of MiB, 5 MiB to 5 GiB; server default when
-        ``None``). Returns the started operation; raises ``ValueError`` for a bad
+        ``None``; a server takes at most its ``BUCKETRY_EXPORT_MAX_PART_MB``, default 256 MiB,
+        and answers 400 above). Returns the started operation; raises ``ValueError`` for a bad
         ``part_size``."""
         part_size_mb = None
         if part_size is not None:

@@ -5,7 +5,8 @@ backslashes, NUL, ``..`` components or names whose resolved path leaves the targ
 symbolic links (and other non-regular Unix file types) are refused. A refused archive writes
 nothing. Members are written through a temporary file each and renamed into place; each one
 yields at most its declared size (``zipfile`` stops there and checks the CRC-32), and the total
-of the declared sizes may be bounded with ``max_total``.
+of the declared sizes is bounded by ``max_total`` (default: the free disk space, so a zip bomb
+is refused before anything is written).
 """
 
 from __future__ import annotations
@@ -88,11 +89,14 @@ def extract_zip(
     archive_path: Path, root: Path, *, prefix: str = "", max_total: int | None = None
 ) -> list[Path]:
     """Extract the members of ``archive_path`` under ``prefix`` (``""``: all, names taken
-    relative to it) into the folder ``root``; returns the files written. Raises
+    relative to it) into the folder ``root``; returns the files written. ``max_total``
+    bounds the members' declared sizes (default: the free space where ``root`` is). Raises
     :class:`UnsafeArchiveError` (nothing written), ``zipfile.BadZipFile`` for a damaged
     archive, ``IntegrityError`` for a member whose CRC-32 or size does not match (its file is
     not left behind)."""
     written: list[Path] = []
+    if max_total is None:  # a zip bomb must not fill the disk: what fits, or nothing
+        max_total = free_bytes(root)
     with zipfile.ZipFile(archive_path) as archive:
         plan = plan_extraction(archive, root, prefix=prefix, max_total=max_total)
         root.mkdir(parents=True, exist_ok=True)
@@ -111,6 +115,14 @@ def extract_zip(
                 ) from None
             written.append(target)
     return written
+
+
+def free_bytes(folder: Path) -> int:
+    """Free space on the file system of ``folder`` (or of its nearest existing parent)."""
+    here = folder.resolve()
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    return shutil.disk_usage(here).free
 
 
 def write_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:

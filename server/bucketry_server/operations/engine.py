@@ -3,7 +3,8 @@ under leases (:mod:`.leases`), run the kinds' code (:mod:`.kinds`) and record th
 
 Each claimed unit runs with a heartbeat task beside it that renews the lease and persists the
 progress every ``operation_heartbeat_seconds``; the heartbeat also notices a cancel or an end
-decided elsewhere, and the kind sees it at its next ``ctx.check()``. A worker that dies
+decided elsewhere, and the kind sees it at its next ``ctx.check()`` (a kind that does not
+reach one within a heartbeat, e.g. reading a stalled source, is cancelled). A worker that dies
 renews nothing: its lease expires and any worker (of any instance) re-runs the chunk from its
 checkpoint, up to ``operation_max_attempts`` runs, after which the sweep fails the operation.
 """
@@ -255,7 +256,7 @@ class Engine:
                     claim.bytes_total,
                     resume_after=claim.checkpoint,
                 )
-                await kind.run_chunk(ctx, rng)
+                await self._stoppable(ctx, kind.run_chunk(ctx, rng))
                 ctx._commit_counts()
                 if not await run_in_threadpool(queue.complete_chunk, db, worker, claim, ctx.live):
                     return
@@ -272,6 +273,28 @@ class Engine:
             name = type(exc).__name__
             error = (500, "internal_error", f"the operation failed unexpectedly ({name})")
             await run_in_threadpool(queue.end, db, claim.operation_id, "FAILED", error)
+
+    async def _stoppable(self, ctx: RunningContext, work: Awaitable[None]) -> None:
+        """Await a kind's ``work``; once the heartbeat has stopped the unit (a cancel, an end
+        decided elsewhere, a lost lease) and the kind has not noticed within one heartbeat
+        (it waits on a source that stalls and never reaches ``ctx.check()``), cancel it, wait
+        for its clean-up (a half-written blob is discarded) and raise
+        :class:`OperationCancelled`."""
+        task = asyncio.ensure_future(work)
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=self.heartbeat)
+                if ctx.stopped is not None and not task.done():
+                    await asyncio.wait({task}, timeout=self.heartbeat)
+                    if not task.done():
+                        task.cancel()
+                        await asyncio.wait({task})
+                        raise OperationCancelled(ctx.stopped)
+        except asyncio.CancelledError:  # this worker is cancelled (shutdown): so is the work
+            task.cancel()
+            await asyncio.wait({task})
+            raise
+        task.result()
 
     async def _plan(self, worker: str, ctx: RunningContext) -> None:
         db, claim = self.state.db, ctx.claim

@@ -43,13 +43,22 @@ LIST_PAGE = 1000
 PARAMS = {"source", "destination", "part_size_mb"}
 
 
-def _part_size_mb(value: object) -> int:
+def _part_size_mb(value: object, server_max: int) -> int:
+    """The part size asked for (default :data:`DEFAULT_PART_MB`), checked against the API's
+    range and the server's ``export_max_part_mb`` (a part is held in memory while sent).
+    Raises ``Invalid`` naming ``part_size_mb``."""
     if value is None:
         return DEFAULT_PART_MB
     if isinstance(value, bool) or not isinstance(value, int):
         raise bad("part_size_mb", "must be an integer number of MiB")
     if not MIN_PART_MB <= value <= MAX_PART_MB:
         raise bad("part_size_mb", f"must be between {MIN_PART_MB} and {MAX_PART_MB} (MiB)")
+    if value > server_max:
+        raise bad(
+            "part_size_mb",
+            f"at most {server_max} MiB on this server (BUCKETRY_EXPORT_MAX_PART_MB): a part "
+            "is held in memory while it is sent",
+        )
     return value
 
 
@@ -67,7 +76,7 @@ async def validate_export(
     refuse_unknown(params, PARAMS, "export")
     src = parse_location(params.get("source"), "source")
     dst = parse_location(params.get("destination"), "destination", folder=True)
-    part_mb = _part_size_mb(params.get("part_size_mb"))
+    part_mb = _part_size_mb(params.get("part_size_mb"), state.settings.export_max_part_mb)
     src_bucket, source = await open_bucket(state, principal, src.bucket, write=False)
     dst_bucket, _ = await open_bucket(state, principal, dst.bucket, write=True)
     if dst_bucket.provider not in EXPORT_PROVIDERS:

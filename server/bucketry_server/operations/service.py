@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +18,7 @@ from ..accounts.access import resolve_org
 from ..accounts.principals import Principal
 from ..errors import Conflict, NotFound, TooManyRequests, forbidden
 from ..ids import new_id
-from ..models import Operation
+from ..models import Operation, User
 from ..pagination import keyset_page
 from ..state import AppState
 from ..timeutil import utcnow
@@ -63,6 +63,33 @@ def _replay(s: Session, owner_id: str, key: str, digest: str) -> dict[str, Any] 
             "Idempotency-Key: this key was used for a different request; use a new key",
         )
     return operation_json(op)
+
+
+def _lock_owner(s: Session, owner_id: str) -> None:
+    """Serialize the operation inserts of one owner: a no-op ``UPDATE`` of the user row takes
+    its row lock on PostgreSQL and the write lock on SQLite (first statement of the
+    transaction), so a count read after it is not overtaken by a concurrent insert."""
+    s.execute(
+        update(User)
+        .where(User.id == owner_id)
+        .values(is_admin=User.is_admin)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _add_locked(s: Session, op: Operation, limit: int) -> dict[str, Any] | None:
+    """Add ``op`` under its owner's lock, the bound and its ``Idempotency-Key`` checked again
+    (other requests may have added operations while this one was validated). Returns the
+    operation an earlier request with the same key created instead (``op`` is not added);
+    raises ``Conflict`` (key reused for another request), ``TooManyRequests``."""
+    _lock_owner(s, op.owner_id)
+    if op.idempotency_key is not None:
+        earlier = _replay(s, op.owner_id, op.idempotency_key, op.request_hash or "")
+        if earlier is not None:
+            return earlier
+    _check_active(s, op.owner_id, limit)
+    s.add(op)
+    return None
 
 
 def _check_active(s: Session, owner_id: str, limit: int) -> None:
@@ -131,7 +158,9 @@ async def create_operation(
         )
         try:
             with state.db.session() as s:
-                s.add(op)
+                replayed = _add_locked(s, op, state.settings.operation_max_active)
+            if replayed is not None:
+                return replayed, False
         except IntegrityError:  # the same key, raced: answer with the winner
             if idempotency_key is None:
                 raise
