@@ -32,6 +32,8 @@ def _serve(data: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes
             str(port),
             "--log-level",
             "warning",
+            "--workers",  # one process: a crash point's SIGKILL ends the server
+            "1",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
