@@ -496,6 +496,39 @@ def test_a_cancel_aborts_a_seaweedfs_upload_fed_by_a_stalled_source(
     assert ops.keys("ann", "sw-stall") == []
 
 
+def test_org_members_see_but_only_owners_and_org_owners_cancel(
+    ops: Ops, stalled_source: str
+) -> None:
+    """An operation started in an organization: every member sees it, another member's
+    cancel is 403 (it stays RUNNING), an owner of the organization may cancel it."""
+    db = ops.srv.state.db
+    tokens = {n: create_user(db, n, org="crew-ops")[1] for n in ("oscar", "mia", "max")}
+    h = {n: {**auth(t), "X-Organization": "crew-ops"} for n, t in tokens.items()}
+    r = httpx.post(f"{ops.api}/buckets", json={"name": "mia-in"}, headers=auth(tokens["mia"]))
+    assert r.status_code == 201, r.text
+    body = {"kind": "IMPORT_URL", "url": stalled_source, "destination": "bkt://mia-in/s.bin"}
+    r = httpx.post(f"{ops.api}/operations", json=body, headers=h["mia"])
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    seen = httpx.get(f"{ops.api}/operations/{op_id}", headers=auth(tokens["max"]))
+    assert seen.status_code == 200 and seen.json()["id"] == op_id, seen.text
+    refused = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(tokens["max"]))
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden", refused.text
+    assert "owner" in refused.json()["detail"]
+    time.sleep(0.5)
+    status = httpx.get(f"{ops.api}/operations/{op_id}", headers=auth(tokens["mia"])).json()
+    assert status["status"] in ("PENDING", "RUNNING") and not status["cancel_requested"], status
+    done = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(tokens["oscar"]))
+    assert done.status_code == 200, done.text
+    deadline = time.monotonic() + 10
+    while True:
+        end = httpx.get(f"{ops.api}/operations/{op_id}", headers=auth(tokens["mia"])).json()
+        if end["status"] == "CANCELLED" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert end["status"] == "CANCELLED", end
+
+
 def test_cancel_stops_a_streamed_copy_within_a_second(ops: Ops) -> None:
     folder = ops.root / "slow"
     folder.mkdir()
