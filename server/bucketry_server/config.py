@@ -46,6 +46,9 @@ class Settings:
     remote_sort_limit: int = 100_000
     #: Largest body an ``import_url`` operation fetches (Content-Length and streamed bytes).
     import_url_max_bytes: int = 5 * 1024**3  # 5 GiB
+    #: Longest an ``import_url`` fetch may take in all (a source trickling a byte within
+    #: every read timeout would otherwise hold a worker indefinitely); beyond it: 504.
+    import_url_max_seconds: float = 4 * 3600.0
     #: Largest ``part_size_mb`` an ``export`` takes: a part is held in memory while it is
     #: sent (S3 buffers one, Azure stages blocks), so a client may not ask for gigabytes.
     export_max_part_mb: int = 256
@@ -92,6 +95,8 @@ class Settings:
             s.remote_sort_limit = int(v)
         if (v := _env("IMPORT_URL_MAX_BYTES")) is not None:
             s.import_url_max_bytes = int(v)
+        if (v := _env("IMPORT_URL_MAX_SECONDS")) is not None:
+            s.import_url_max_seconds = float(v)
         if (v := _env("EXPORT_MAX_PART_MB")) is not None:
             s.export_max_part_mb = int(v)
         for name in (

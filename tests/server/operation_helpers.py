@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ssl
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,6 +86,7 @@ class Route:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     length: bool = True  # send Content-Length (else the body ends when the connection closes)
+    pause: float = 0.0  # seconds slept before each 64 KiB piece (a slow, trickling source)
 
 
 @dataclass
@@ -115,7 +117,9 @@ def serving(tls: ssl.SSLContext | None = None) -> Iterator[Source]:
             self.end_headers()
             try:
                 for i in range(0, len(route.body), 64 * 1024):
+                    time.sleep(route.pause)
                     self.wfile.write(route.body[i : i + 64 * 1024])
+                    self.wfile.flush()
             except OSError:
                 pass  # the importer stopped reading (a limit or a cancel)
 

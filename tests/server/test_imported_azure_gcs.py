@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from azure.storage.blob import BlobServiceClient
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
-from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket
+from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket, list_all, put
 from tests.server.providers.test_azure_blob import WRONG_KEY
 from tests.support.azurite import Azurite
 from tests.support.fake_gcs import FakeGcs
@@ -101,3 +102,93 @@ def test_gcs_bucket_as_a_bucket(
         },
     )
     assert missing.status_code == 201 and missing.json()["status"] == "NOT_FOUND", missing.text
+
+
+def test_gcs_part_landing_after_its_upload_was_aborted_is_removed(
+    server: LiveServer, users: dict[str, str], fake_gcs: FakeGcs, unique: str
+) -> None:
+    """A part still streaming while its upload is aborted lands as a GCS object after the
+    abort deleted the upload's temporary objects: it is answered 404 and deleted too."""
+    provider_bucket = f"late-{uuid.uuid4().hex[:10]}"
+    gcs = storage.Client(
+        project="test",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": fake_gcs.endpoint_url},
+    )
+    gcs.create_bucket(provider_bucket)
+    token, name = users["alice"], f"gcs-late-{unique}"
+    body = {
+        "provider": "GCS",
+        "provider_bucket": provider_bucket,
+        "name": name,
+        "endpoint_url": fake_gcs.endpoint_url,
+        "credentials": {"anonymous": "true"},
+    }
+    assert import_bucket(server.api, token, body).status_code == 201
+    created = httpx.post(
+        f"{server.api}/buckets/{name}/uploads", json={"key": "late.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+
+    def part_body() -> Iterator[bytes]:
+        yield b"a" * 1000
+        gone = httpx.delete(f"{server.api}/buckets/{name}/uploads/{upload}", headers=auth(token))
+        assert gone.status_code in (200, 204), gone.text
+        yield b"b" * 1000
+
+    part = httpx.put(
+        f"{server.api}/buckets/{name}/uploads/{upload}/parts/1",
+        content=part_body(),
+        headers=auth(token),
+    )
+    assert part.status_code == 404, part.text
+    assert [b.name for b in gcs.list_blobs(provider_bucket)] == []
+
+
+def test_gcs_multipart_parts_are_hidden_and_their_folder_reserved(
+    server: LiveServer, users: dict[str, str], fake_gcs: FakeGcs, unique: str
+) -> None:
+    """The part objects of an upload in progress (under ``<prefix>.bucketry-uploads/``) are
+    not listed (nor copied or exported with a prefix), and user keys there are refused."""
+    provider_bucket = f"parts-{uuid.uuid4().hex[:10]}"
+    gcs = storage.Client(
+        project="test",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": fake_gcs.endpoint_url},
+    )
+    gcs.create_bucket(provider_bucket)
+    token, name = users["alice"], f"gcs-parts-{unique}"
+    body = {
+        "provider": "GCS",
+        "provider_bucket": provider_bucket,
+        "name": name,
+        "endpoint_url": fake_gcs.endpoint_url,
+        "credentials": {"anonymous": "true"},
+    }
+    assert import_bucket(server.api, token, body).status_code == 201
+    assert put(server.api, token, name, "seen.txt", b"hello").status_code == 201
+    created = httpx.post(
+        f"{server.api}/buckets/{name}/uploads", json={"key": "big.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+    part = httpx.put(
+        f"{server.api}/buckets/{name}/uploads/{upload}/parts/1",
+        content=b"p" * 10,
+        headers=auth(token),
+    )
+    assert part.status_code == 200, part.text
+    names = [b.name for b in gcs.list_blobs(provider_bucket)]
+    assert len(names) == 2 and any(n.startswith(".bucketry-uploads/") for n in names)
+    assert list_all(server.api, token, name)[0] == ["seen.txt"]
+    for r in (
+        put(server.api, token, name, ".bucketry-uploads/x.bin", b"no"),
+        httpx.get(
+            f"{server.api}/buckets/{name}/blob",
+            params={"key": names[0] if names[0] != "seen.txt" else names[1]},
+            headers=auth(token),
+        ),
+    ):
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "reserved_key" and ".bucketry-uploads/" in r.json()["detail"]

@@ -342,3 +342,62 @@ def test_crc32c_is_verified_on_the_way_to_the_provider(
     )
     assert ok.status_code == 201 and ok.json()["crc32c"] == crc, ok.text
     assert (folder / "f.bin").read_bytes() == data
+
+
+def test_a_part_landing_after_its_upload_expired_is_removed(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    """A part still streaming while its upload expires reaches the folder after the upload is
+    gone for good: it is answered 404 and its part file removed, not left behind."""
+    srv, root, tokens = fs
+    folder = root / "late-part"
+    folder.mkdir()
+    token = tokens["root"]
+    r = import_bucket(srv.api, token, {"provider": "FILESYSTEM", "provider_bucket": str(folder)})
+    assert r.status_code == 201, r.text
+    created = httpx.post(
+        f"{srv.api}/buckets/late-part/uploads", json={"key": "late.bin"}, headers=auth(token)
+    )
+    assert created.status_code == 201, created.text
+    upload = created.json()["id"]
+
+    def body() -> Iterator[bytes]:
+        yield b"a" * 1000
+        with srv.state.db.session() as s:
+            s.execute(update(Upload).where(Upload.id == upload).values(expires_at=utcnow()))
+        yield b"b" * 1000
+
+    part = httpx.put(
+        f"{srv.api}/buckets/late-part/uploads/{upload}/parts/1", content=body(), headers=auth(token)
+    )
+    assert part.status_code == 404, part.text
+    assert [p for p in folder.rglob("*") if p.is_file()] == []
+
+
+def test_a_late_part_does_not_abort_an_upload_a_completion_holds(
+    fs: tuple[LiveServer, Path, dict[str, str]],
+) -> None:
+    """A part refused because a completion has claimed the upload meanwhile leaves the
+    provider upload alone: the completion's parts stay."""
+    srv, root, tokens = fs
+    folder = root / "held-part"
+    folder.mkdir()
+    token = tokens["root"]
+    r = import_bucket(srv.api, token, {"provider": "FILESYSTEM", "provider_bucket": str(folder)})
+    assert r.status_code == 201, r.text
+    created = httpx.post(
+        f"{srv.api}/buckets/held-part/uploads", json={"key": "held.bin"}, headers=auth(token)
+    )
+    upload = created.json()["id"]
+    base = f"{srv.api}/buckets/held-part/uploads/{upload}/parts"
+    assert httpx.put(f"{base}/1", content=b"x" * 100, headers=auth(token)).status_code == 200
+
+    def body() -> Iterator[bytes]:
+        yield b"a" * 1000
+        with srv.state.db.session() as s:
+            s.execute(update(Upload).where(Upload.id == upload).values(completing="cmp_test"))
+        yield b"b" * 1000
+
+    assert httpx.put(f"{base}/2", content=body(), headers=auth(token)).status_code == 404
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("00001-") for p in files), files  # not aborted

@@ -12,6 +12,7 @@ import hashlib
 import os
 import socket
 import ssl
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import storage
 
 from bucketry_server.accounts.principals import resolve_principal
+from bucketry_server.errors import GatewayTimeout
 from bucketry_server.operations import export, url_import
 from bucketry_server.operations.context import OperationCancelled
 from bucketry_server.operations.export import run_export, validate_export
@@ -291,6 +293,28 @@ def test_import_url_cancel_mid_stream_leaves_no_blob(
         run(run_import_url, ctx)
     assert 0 < ctx.bytes_done < 8 * MIB
     assert get_blob(server, token, bucket, "long").status_code == 404
+
+
+def test_import_url_total_time_limit(
+    server: LiveServer,
+    users: dict[str, str],
+    source: Source,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A source that keeps sending, but slowly (never hitting the read timeout), is stopped
+    at ``import_url_max_seconds``: 504 ``source_too_slow``, no blob."""
+    token = users["alice"]
+    bucket = make_bucket(server, token, f"imp-{unique}")
+    monkeypatch.setattr(server.state.settings, "import_url_max_seconds", 1.0)
+    source.routes["/slow"] = Route(body=os.urandom(2 * MIB), pause=0.2)  # ~6.4 s in all
+    ctx = prepare_import(server, token, f"{source.url}/slow", f"bkt://{bucket}/slow")
+    started = time.monotonic()
+    err = failure(run_import_url, ctx)
+    assert time.monotonic() - started < 3
+    assert isinstance(err, GatewayTimeout) and err.code == "source_too_slow", err
+    assert "IMPORT_URL_MAX_SECONDS" in str(err.detail)
+    assert get_blob(server, token, bucket, "slow").status_code == 404
 
 
 # --------------------------------------------------------------------------- export

@@ -20,6 +20,7 @@ from bucketry_server.accounts.users import create_user
 from bucketry_server.operations.engine import Engine
 from tests.conftest import SEAWEED_BUCKET
 from tests.server.imported_helpers import auth, import_bucket, list_all, put
+from tests.server.operation_helpers import s3_client
 from tests.support.live_server import LiveServer, live_server
 from tests.support.seaweed import SeaweedS3
 
@@ -350,9 +351,9 @@ def test_idempotency_key_replays_the_first_operation(ops: Ops) -> None:
     assert (other.status_code, other.json()["code"]) == (409, "idempotency_key_reused")
 
 
-@pytest.fixture
-def stalled_source() -> Iterator[str]:
-    """A URL whose server sends headers and 1000 bytes of a 100 MB body, then nothing."""
+@contextlib.contextmanager
+def _stalling(sent: int) -> Iterator[str]:
+    """A URL whose server sends headers and ``sent`` bytes of a 100 MB body, then nothing."""
     listener = socket.create_server(("127.0.0.1", 0))
     conns: list[socket.socket] = []
 
@@ -362,7 +363,7 @@ def stalled_source() -> Iterator[str]:
                 conn, _ = listener.accept()
                 conns.append(conn)
                 conn.recv(4096)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n" + b"x" * 1000)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n" + b"x" * sent)
 
     threading.Thread(target=serve, daemon=True).start()
     try:
@@ -371,6 +372,21 @@ def stalled_source() -> Iterator[str]:
         listener.close()
         for conn in conns:
             conn.close()
+
+
+@pytest.fixture
+def stalled_source() -> Iterator[str]:
+    """A URL whose server sends headers and 1000 bytes of a 100 MB body, then nothing."""
+    with _stalling(1000) as url:
+        yield url
+
+
+@pytest.fixture
+def stalled_late_source() -> Iterator[str]:
+    """A URL whose server sends headers and 10 MiB of a 100 MB body (a multipart upload's
+    first part), then nothing."""
+    with _stalling(10 * 1024 * 1024) as url:
+        yield url
 
 
 def test_cancel_stops_an_import_from_a_stalled_source(ops: Ops, stalled_source: str) -> None:
@@ -392,6 +408,125 @@ def test_cancel_stops_an_import_from_a_stalled_source(ops: Ops, stalled_source: 
     assert ops.wait("ann", op_id, timeout=10)["status"] == "CANCELLED"
     assert time.monotonic() - asked < 2.5
     assert ops.keys("ann", "stalled") == []
+
+
+@pytest.mark.parametrize("stop", ["cancel", "time_limit"])
+def test_a_provider_write_fed_by_a_stalled_source_is_interrupted(
+    ops: Ops, stalled_late_source: str, monkeypatch: pytest.MonkeyPatch, stop: str
+) -> None:
+    """An import into an imported FILESYSTEM bucket: the provider write runs in a worker
+    thread that blocks reading the stalled body. A cancel, or the fetch's time limit, ends
+    the body the thread reads, so its write is aborted: CANCELLED (or FAILED with 504
+    ``source_too_slow``) within about a second, no object, no temporary file."""
+    folder = ops.root / f"stallfs-{stop}"
+    folder.mkdir()
+    body = {"provider": "FILESYSTEM", "provider_bucket": str(folder)}
+    r = import_bucket(ops.api, ops.tokens["root"], body)
+    assert r.status_code == 201, r.text
+    name = r.json()["name"]
+    if stop == "time_limit":
+        monkeypatch.setattr(ops.srv.state.settings, "import_url_max_seconds", 1.5)
+    url = stalled_late_source
+    body = {"kind": "IMPORT_URL", "url": url, "destination": f"bkt://{name}/s.bin"}
+    r = ops.start("root", body)
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    deadline = time.monotonic() + 10
+    while ops.get("root", op_id).json()["status"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)  # the provider thread waits on the stalled body now
+    if stop == "cancel":
+        c = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(ops.tokens["root"]))
+        assert c.status_code == 200, c.text
+    asked = time.monotonic()
+    end = ops.wait("root", op_id, timeout=10)
+    assert time.monotonic() - asked < 2.5, end
+    if stop == "cancel":
+        assert end["status"] == "CANCELLED", end
+    else:
+        assert end["status"] == "FAILED" and end["error"]["code"] == "source_too_slow", end
+    deadline = time.monotonic() + 2
+    while list(folder.rglob("*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(folder.rglob("*")) == []  # the write was aborted: not even a temporary file
+
+
+def test_a_cancel_aborts_a_seaweedfs_upload_fed_by_a_stalled_source(
+    ops: Ops, stalled_late_source: str, seaweed: SeaweedS3
+) -> None:
+    """The same into an imported SeaweedFS bucket (s3transfer reads the body in threads of
+    its own): CANCELLED within about a second, no object, no pending multipart upload."""
+    body = {
+        "provider": "S3_COMPATIBLE",
+        "provider_bucket": SEAWEED_BUCKET,
+        "endpoint_url": seaweed.endpoint_url,
+        "region": "us-east-1",
+        "name": "sw-stall",
+        "prefix": "ops-sw-stall/",
+        "credentials": {
+            "access_key_id": seaweed.access_key,
+            "secret_access_key": seaweed.secret_key,
+        },
+    }
+    r = import_bucket(ops.api, ops.tokens["ann"], body)
+    assert r.status_code == 201 and r.json()["status"] == "AVAILABLE", r.text
+    url = stalled_late_source
+    r = ops.start("ann", {"kind": "IMPORT_URL", "url": url, "destination": "bkt://sw-stall/s.bin"})
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    deadline = time.monotonic() + 10
+    while ops.get("ann", op_id).json()["status"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)  # the first part went up, the body stalls now
+    c = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(ops.tokens["ann"]))
+    assert c.status_code == 200, c.text
+    asked = time.monotonic()
+    end = ops.wait("ann", op_id, timeout=10)
+    assert end["status"] == "CANCELLED" and time.monotonic() - asked < 2.5, end
+    client = s3_client(seaweed)
+    deadline = time.monotonic() + 3
+    while True:
+        pending = client.list_multipart_uploads(Bucket=SEAWEED_BUCKET, Prefix="ops-sw-stall/")
+        if not pending.get("Uploads") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert not pending.get("Uploads"), pending
+    assert ops.keys("ann", "sw-stall") == []
+
+
+def test_org_members_see_but_only_owners_and_org_owners_cancel(
+    ops: Ops, stalled_source: str
+) -> None:
+    """An operation started in an organization: every member sees it, another member's
+    cancel is 403 (it stays RUNNING), an owner of the organization may cancel it."""
+    db = ops.srv.state.db
+    tokens = {n: create_user(db, n, org="crew-ops")[1] for n in ("oscar", "mia", "max")}
+    h = {n: {**auth(t), "X-Organization": "crew-ops"} for n, t in tokens.items()}
+    r = httpx.post(f"{ops.api}/buckets", json={"name": "mia-in"}, headers=auth(tokens["mia"]))
+    assert r.status_code == 201, r.text
+    body = {"kind": "IMPORT_URL", "url": stalled_source, "destination": "bkt://mia-in/s.bin"}
+    r = httpx.post(f"{ops.api}/operations", json=body, headers=h["mia"])
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    seen = httpx.get(f"{ops.api}/operations/{op_id}", headers=auth(tokens["max"]))
+    assert seen.status_code == 200 and seen.json()["id"] == op_id, seen.text
+    refused = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(tokens["max"]))
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden", refused.text
+    assert "owner" in refused.json()["detail"]
+    time.sleep(0.5)
+    status = httpx.get(f"{ops.api}/operations/{op_id}", headers=auth(tokens["mia"])).json()
+    assert status["status"] in ("PENDING", "RUNNING") and not status["cancel_requested"], status
+    done = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(tokens["oscar"]))
+    assert done.status_code == 200, done.text
+    deadline = time.monotonic() + 10
+    while True:
+        end = httpx.get(f"{ops.api}/operations/{op_id}", headers=auth(tokens["mia"])).json()
+        if end["status"] == "CANCELLED" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert end["status"] == "CANCELLED", end
 
 
 def test_cancel_stops_a_streamed_copy_within_a_second(ops: Ops) -> None:

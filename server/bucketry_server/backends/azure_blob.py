@@ -93,6 +93,13 @@ def _failed(status: object, code: object) -> bool:
     )
 
 
+#: An upload handle: 32 hex characters (128 bits). A block tag (handle, part number, 3 random
+#: characters; a plain write's is random) is 40 characters: every block id of a blob has the
+#: same length, as Azure requires.
+HANDLE_LENGTH = 32
+TAG_LENGTH = HANDLE_LENGTH + 8
+
+
 class AzureBlobClient:
     """An :class:`ObjectClient` over one Azure container.
 
@@ -332,7 +339,7 @@ class AzureBlobClient:
                     max_concurrency=1,
                 )
                 return self._info(blob.get_blob_properties())
-            tag = secrets.token_hex(8)
+            tag = secrets.token_hex(TAG_LENGTH // 2)
             count = stage_all(blob, tag, itertools.chain([bytes(head)], it), block)
             del head
             blob.commit_block_list(
@@ -347,8 +354,11 @@ class AzureBlobClient:
     # ---------------------------------------------------------------- multipart
 
     def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
-        """Nothing to ask Azure: the handle is a fresh id naming the upload's staged blocks."""
-        return secrets.token_hex(4)
+        """Nothing to ask Azure: the handle is a fresh 128-bit id naming the upload's staged
+        blocks. A plain write to ``key`` while the upload is in progress commits the blob and
+        so drops the upload's staged blocks (Azure semantics): its completion then fails
+        (:meth:`complete_multipart`)."""
+        return secrets.token_hex(HANDLE_LENGTH // 2)
 
     def write_part(
         self,
@@ -361,7 +371,7 @@ class AzureBlobClient:
     ) -> PartInfo:
         """Stage the part as blocks of :data:`BLOCK_SIZE` under ids of their own (a part sent
         again gets other ids; the token, ``<tag>:<blocks>``, names the ones to commit)."""
-        if not (upload.isalnum() and len(upload) == 8 and 1 <= number <= 99999):
+        if not (upload.isalnum() and len(upload) == HANDLE_LENGTH and 1 <= number <= 99999):
             raise self._error("not an upload of this client", key)
         tag = f"{upload}{number:05d}{secrets.token_hex(2)[:3]}"
         blob = self._container.get_blob_client(key)
@@ -381,12 +391,16 @@ class AzureBlobClient:
         content_type: str,
         metadata: Mapping[str, str],
     ) -> ObjectInfo:
-        """Commit the blocks of ``parts`` in order (Azure drops the other staged blocks)."""
+        """Commit the blocks of ``parts`` in order (Azure drops the other staged blocks).
+        Raises :class:`ProviderError` saying so when the blocks are gone (a plain write to
+        ``key`` since the upload started committed the blob and dropped them)."""
         blocks: list[BlobBlock] = []
         for part in parts:
             tag, _, count = part.token.partition(":")
             if not (
-                len(tag) == 16 and tag.startswith(f"{upload}{part.number:05d}") and count.isdigit()
+                len(tag) == TAG_LENGTH
+                and tag.startswith(f"{upload}{part.number:05d}")
+                and count.isdigit()
             ):
                 raise self._error(f"part {part.number} is not of this upload", key)
             blocks += block_ids(tag, int(count))
@@ -398,6 +412,14 @@ class AzureBlobClient:
                 metadata=encode_metadata(metadata),
             )
             return self._info(blob.get_blob_properties())
+        except HttpResponseError as exc:
+            if getattr(exc, "error_code", None) == "InvalidBlockList":
+                raise ProviderError(
+                    f"Azure Blob {self.config.bucket}/{key}: the upload's staged blocks are gone "
+                    "(a plain write to the key since the upload started drops them in Azure); "
+                    "start the upload again"
+                ) from None
+            self._raise(exc, key)
         except AzureError as exc:
             self._raise(exc, key)
 

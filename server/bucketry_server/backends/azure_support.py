@@ -27,7 +27,7 @@ _HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?\Z")
 
 
 def block_ids(tag: str, count: int) -> list[BlobBlock]:
-    """The ids of ``count`` blocks named by ``tag`` (16 characters): every id of every blob
+    """The ids of ``count`` blocks named by ``tag`` (40 characters): every id of every blob
     has the same length, as Azure requires."""
     return [BlobBlock(block_id(tag, index)) for index in range(count)]
 

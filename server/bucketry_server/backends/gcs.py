@@ -34,6 +34,7 @@ from ..models import Bucket
 from ..state import AppState
 from .remote.backend import RemoteBackend
 from .remote.client import (
+    GCS_PARTS_FOLDER,
     ObjectInfo,
     PartInfo,
     ProbeResult,
@@ -54,7 +55,7 @@ CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
 GRANULE = 256 * 1024  # resumable chunks are multiples of this
 #: Where a multipart upload keeps its part objects (under the bucket's prefix), and the most
 #: sources one compose request takes.
-PARTS_FOLDER = ".bucketry-uploads/"
+PARTS_FOLDER = GCS_PARTS_FOLDER
 COMPOSE_MAX = 32
 OCTET = "application/octet-stream"
 READ_CHUNK = 1024 * 1024
@@ -200,8 +201,9 @@ class GcsClient:
     def list_page(self, prefix: str, start_after: str | None, limit: int) -> list[ObjectInfo]:
         """Up to ``limit`` objects under ``prefix`` sorting after ``start_after``, in name
         order: ``startOffset`` (inclusive) on the service, the equal key dropped here; pages
-        are fetched until ``limit`` objects are found, so fewer means the end. Raises the
-        provider errors."""
+        are fetched until ``limit`` objects are found, so fewer means the end. The part
+        objects of multipart uploads (under :data:`PARTS_FOLDER`) are left out (so out of
+        usage, COPY and EXPORT too). Raises the provider errors."""
         out: list[ObjectInfo] = []
         try:
             blobs = self._client.list_blobs(
@@ -212,8 +214,11 @@ class GcsClient:
                 timeout=self._timeout,
                 retry=self._retry,
             )
+            hidden = f"{self.config.prefix}{PARTS_FOLDER}"
             for blob in blobs:
                 if start_after is not None and blob.name <= start_after:
+                    continue
+                if blob.name.startswith(hidden):  # multipart temporaries: never listed
                     continue
                 out.append(self._info(blob))
                 if len(out) >= limit:

@@ -18,7 +18,7 @@ from ..accounts.access import resolve_org
 from ..accounts.principals import Principal
 from ..errors import Conflict, NotFound, TooManyRequests, forbidden
 from ..ids import new_id
-from ..models import Operation, User
+from ..models import Membership, Operation, User
 from ..pagination import keyset_page
 from ..state import AppState
 from ..timeutil import utcnow
@@ -42,6 +42,25 @@ def _find(s: Session, p: Principal, operation_id: str) -> Operation:
     if op is None:
         raise NotFound("not_found", "operation not found")
     return op
+
+
+#: Membership roles that may cancel another member's operation in their organization.
+ORG_MANAGERS = ("owner", "admin")
+
+
+def _may_cancel(s: Session, p: Principal, op: Operation) -> bool:
+    """Whether ``p`` may cancel ``op`` (which it can see): its owner, a server admin, or an
+    owner/admin of the organization it was started in (other members only see it)."""
+    if op.owner_id == p.user_id or p.is_admin:
+        return True
+    if op.org_id is None:
+        return False
+    role = s.scalar(
+        select(Membership.role).where(
+            Membership.org_id == op.org_id, Membership.user_id == p.user_id
+        )
+    )
+    return role in ORG_MANAGERS
 
 
 def _request_hash(request: dict[str, Any]) -> str:
@@ -212,12 +231,18 @@ def list_operations(
 def cancel_operation(state: AppState, p: Principal, operation_id: str) -> dict[str, Any]:
     """Ask the operation to stop: it ends CANCELLED at once if nothing of it is running, else
     when its workers next check (within a second). ``NotFound`` unless visible, ``Forbidden``
-    for read-only credentials, ``Conflict`` (``operation_finished``) once it has ended."""
+    for read-only credentials and for org members who are not its owner, an owner or admin
+    of its org, or a server admin; ``Conflict`` (``operation_finished``) once it has ended."""
     p.require_user()
     if p.read_only:
         raise forbidden("read-only credentials cannot cancel operations")
     with state.db.session() as s:
         op = _find(s, p, operation_id)
+        if not _may_cancel(s, p, op):
+            raise forbidden(
+                "only the operation's owner, an owner or admin of its organization, or a "
+                "server admin may cancel it"
+            )
         op = lock_operation(s, op.id) or op
         if op.status in FINAL:
             raise Conflict(

@@ -16,8 +16,10 @@ that resolves elsewhere a moment later (DNS rebinding) is never contacted. Redir
 followed by hand, at most :data:`MAX_REDIRECTS`, each target checked again. No proxy from the
 environment, no credential of the server's is sent. The body streams into the destination
 backend's atomic ``write`` (never whole in memory), hashed in the same pass, bounded by
-``BUCKETRY_IMPORT_URL_MAX_BYTES`` (Content-Length checked first); a cancel or any failure
-leaves no blob.
+``BUCKETRY_IMPORT_URL_MAX_BYTES`` (Content-Length checked first) and in time by
+``BUCKETRY_IMPORT_URL_MAX_SECONDS`` (the whole fetch, redirects included: a source trickling
+a byte within every read timeout is stopped with 504 ``source_too_slow``); a cancel or any
+failure leaves no blob.
 
 Secrets in the source URL (a pre-signed URL's query) never show: the recorded ``params``
 keep ``url`` without query and fragment (what ``GET /operations/{id}`` renders) and the full
@@ -38,6 +40,7 @@ import ssl
 from collections.abc import AsyncIterator
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
+import anyio
 import anyio.to_thread
 import certifi
 import httpx
@@ -338,7 +341,8 @@ async def run_import_url(ctx: OpContext) -> dict[str, object]:
 
     Returns ``bucket``, ``key``, ``size``, ``sha256``, ``content_type`` and the final ``url``
     (after redirects, without query). Raises ``Invalid`` (a refused address, too many
-    redirects), ``TooLarge``, ``BadGateway`` / ``GatewayTimeout`` (the source failed),
+    redirects), ``TooLarge``, ``BadGateway`` / ``GatewayTimeout`` (the source failed or the
+    fetch outlasted ``import_url_max_seconds``: ``source_too_slow``),
     access errors of the owner, and ``OperationCancelled``."""
     params = ctx.params
     bucket, backend = await open_bucket(
@@ -352,18 +356,32 @@ async def run_import_url(ctx: OpContext) -> dict[str, object]:
         follow_redirects=False,
         headers={"User-Agent": USER_AGENT},
     )
+    limit = ctx.state.settings.import_url_max_seconds
+    result: dict[str, object] | None = None
     async with client:
-        try:
-            response, final = await _open(ctx, client, source_url(ctx.state, params))
-        except httpx.TimeoutException:
-            raise GatewayTimeout(
-                "source_timeout", "url: the source did not answer in time"
-            ) from None
-        except httpx.HTTPError as exc:
-            detail = f"url: the source could not be reached ({exc.__class__.__name__})"
-            raise BadGateway("source_unreachable", detail) from None
-        try:
-            result = await _store(ctx, backend, key, response, final)
-        finally:
-            await response.aclose()
+        with anyio.move_on_after(limit):
+            result = await _fetch(ctx, client, backend, key)
+    if result is None:
+        raise GatewayTimeout(
+            "source_too_slow",
+            f"url: the fetch took longer than {limit:g} s (BUCKETRY_IMPORT_URL_MAX_SECONDS)",
+        )
     return {"bucket": bucket.name, **result}
+
+
+async def _fetch(
+    ctx: OpContext, client: httpx.AsyncClient, backend: BucketBackend, key: str
+) -> dict[str, object]:
+    """Open the source (redirects followed) and stream it into ``key``; the result values."""
+    try:
+        response, final = await _open(ctx, client, source_url(ctx.state, ctx.params))
+    except httpx.TimeoutException:
+        raise GatewayTimeout("source_timeout", "url: the source did not answer in time") from None
+    except httpx.HTTPError as exc:
+        detail = f"url: the source could not be reached ({exc.__class__.__name__})"
+        raise BadGateway("source_unreachable", detail) from None
+    try:
+        return await _store(ctx, backend, key, response, final)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await response.aclose()

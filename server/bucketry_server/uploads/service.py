@@ -469,19 +469,24 @@ async def _put_native_part(
     native = backend_for(state, b).native_multipart()
     if native is None or upload.provider_upload is None:
         raise Conflict("provider_error", "this upload's bucket no longer takes provider parts")
-    stored = await native.put_part(
-        upload.key, upload.provider_upload, part_number, chunks, expected, size
-    )
-    part, _, _ = await run_in_threadpool(
-        partial(
-            commit_part,
-            state,
-            b.id,
-            upload.id,
-            part_number,
-            "",
-            WriteResult(stored.size, None, stored.sha256_hex, stored.crc32c),
-            provider_part=stored.token,
-        )
-    )
+    handle = upload.provider_upload
+    stored = await native.put_part(upload.key, handle, part_number, chunks, expected, size)
+    result = WriteResult(stored.size, None, stored.sha256_hex, stored.crc32c)
+    commit = partial(commit_part, state, b.id, upload.id, part_number, "", result)
+    try:
+        part, _, _ = await run_in_threadpool(partial(commit, provider_part=stored.token))
+    except DomainError:
+        # Aborted or expired while the part was sent: the provider part (a GCS object, a
+        # folder's part file) was stored after the abort's clean-up, so abort again.
+        if await run_in_threadpool(_gone_for_good, state, upload.id):
+            with contextlib.suppress(DomainError):
+                await native.abort_upload(upload.key, handle)
+        raise
     return part
+
+
+def _gone_for_good(state: AppState, upload_id: str) -> bool:
+    """Whether the upload no longer exists or has expired, and no completion holds it."""
+    with state.db.session() as s:
+        upload = s.get(Upload, upload_id)
+        return upload is None or (upload.completing is None and upload.expires_at <= utcnow())

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 import httpx
@@ -314,3 +315,28 @@ def test_any_user_metadata_survives(client: AzureBlobClient, metadata: dict[str,
     assert client.list_page("m", None, 1)[0].metadata == metadata
     stored = client._container.get_blob_client("m.txt").get_blob_properties().metadata
     assert (stored == metadata) == all(k.isidentifier() for k in metadata)
+
+
+def test_upload_handle_is_128_bits_and_gone_blocks_fail_the_completion_clearly(
+    client: AzureBlobClient,
+) -> None:
+    """The handle is 32 hex characters; parts stage and complete under it, also over a blob
+    written plainly before. Blocks that are no longer staged (Azure drops them when a plain
+    write commits the key meanwhile; Azurite does not, so a block never staged stands in)
+    fail the completion with an error that says so."""
+    _put(client, "m.bin", b"old")  # committed blocks of a plain write (same id length)
+    upload = client.start_multipart("m.bin", content_type="text/plain", metadata={})
+    assert len(upload) == 32 and int(upload, 16) >= 0
+    part = client.write_part("m.bin", upload, 1, iter([b"new data"]))
+    info = client.complete_multipart(
+        "m.bin", upload, [part], content_type="text/plain", metadata={}
+    )
+    assert info.size == 8 and b"".join(client.read("m.bin")) == b"new data"
+    upload = client.start_multipart("m.bin", content_type="text/plain", metadata={})
+    part = client.write_part("m.bin", upload, 1, iter([b"lost"]))
+    tag, _, count = part.token.partition(":")
+    gone = replace(part, token=f"{tag}:{int(count) + 1}")
+    with pytest.raises(ProviderError) as err:
+        client.complete_multipart("m.bin", upload, [gone], content_type="text/plain", metadata={})
+    assert "staged blocks are gone" in str(err.value) and "start the upload again" in str(err.value)
+    assert b"".join(client.read("m.bin")) == b"new data"

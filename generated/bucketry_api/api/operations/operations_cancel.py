@@ -84,6 +84,8 @@ def sync_detailed(
     """Ask a pending or running operation to stop.
 
      It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
+    Every member of the organization an operation was started in sees it, but only its owner, an owner
+    or admin of that organization, or a server admin may cancel it (403 for other members).
 
     Args:
         operation_id (str):
@@ -115,6 +117,8 @@ def sync(
     """Ask a pending or running operation to stop.
 
      It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
+    Every member of the organization an operation was started in sees it, but only its owner, an owner
+    or admin of that organization, or a server admin may cancel it (403 for other members).
 
     Args:
         operation_id (str):
@@ -141,6 +145,8 @@ async def asyncio_detailed(
     """Ask a pending or running operation to stop.
 
      It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
+    Every member of the organization an operation was started in sees it, but only its owner, an owner
+    or admin of that organization, or a server admin may cancel it (403 for other members).
 
     Args:
         operation_id (str):
@@ -170,6 +176,8 @@ async def asyncio(
     """Ask a pending or running operation to stop.
 
      It ends CANCELLED at once if nothing of it runs, else within about a second; 409 once it has ended.
+    Every member of the organization an operation was started in sees it, but only its owner, an owner
+    or admin of that organization, or a server admin may cancel it (403 for other members).
 
     Args:
         operation_id (str):

@@ -38,6 +38,7 @@ from ..base import (
 from ..conditions import check_preconditions
 from . import cache
 from .client import (
+    GCS_PARTS_FOLDER,
     ObjectClient,
     PartInfo,
     ProviderError,
@@ -77,6 +78,14 @@ class RemoteBackend:
         return cache.client(self.state, self.bucket_id, self._version, self._opener)
 
     def _full(self, key: str) -> str:
+        """The provider name of ``key``. Raises ``Invalid`` (``reserved_key``) for a key under
+        the folder where GCS multipart uploads keep their parts (:data:`.client.GCS_PARTS_FOLDER`)."""
+        if self.provider == "GCS" and key.startswith(GCS_PARTS_FOLDER):
+            raise Invalid(
+                "reserved_key",
+                f"key: keys under {GCS_PARTS_FOLDER!r} are reserved for the server's "
+                "multipart uploads in a GCS bucket",
+            )
         return self.root + key
 
     # ------------------------------------------------------------------ status

@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+#: Where a GCS multipart upload keeps its part objects, under the bucket's prefix (the
+#: provider has no multipart upload of its own): hidden from listings, refused as user keys.
+GCS_PARTS_FOLDER = ".bucketry-uploads/"
+
 
 @dataclass(frozen=True)
 class ProviderConfig:
