@@ -215,7 +215,8 @@ def _commit_transaction(
                 updates.append({"b_id": row_id, **{f"b_{k}": v for k, v in fields.items()}})
         _write_rows(s, blobs, inserts, updates)
         mark_objects(s, replaced, "dead")
-        _forget_pending(s, [item.object_id for item in items if not item.refused])
+        if also is not None:  # only a multipart completion (its ``also``) marks pending
+            _forget_pending(s, [item.object_id for item in items if not item.refused])
         if inserts or updates:
             s.execute(
                 buckets.update()
