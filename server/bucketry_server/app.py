@@ -178,10 +178,11 @@ def query_parameters(spec_bytes: bytes) -> dict[str, frozenset[str]]:
     return table
 
 
-def reject_unknown_query(request: Request, state: State) -> None:
+async def reject_unknown_query(request: Request, state: State) -> None:
     """A misspelt parameter (``?prefx=``) must not silently widen a listing or a delete.
     Credentials are checked first (a missing or bad token stays a 401), except on the
-    token-less routes (signed URLs, health), which ignore ``Authorization``."""
+    token-less routes (signed URLs, health), which ignore ``Authorization``. A coroutine: it
+    runs on the event loop, not in a worker thread, for every request."""
     op_id = getattr(request.scope.get("endpoint"), "__name__", "")
     allowed: frozenset[str] | None = request.app.state.query_parameters.get(op_id)
     if allowed is None:
@@ -189,7 +190,7 @@ def reject_unknown_query(request: Request, state: State) -> None:
     unknown = sorted(set(request.query_params.keys()) - allowed)
     if unknown:
         if op_id not in request.app.state.tokenless_operations:
-            get_principal(request, state)
+            await get_principal(request, state)
         raise Invalid(
             "unknown_parameter",
             f"unknown query parameter(s): {', '.join(unknown)[:200]}; "

@@ -81,6 +81,7 @@ class AppState:
         return self.keyring
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    """The app's state (a coroutine: FastAPI runs it on the event loop, no thread hop)."""
     state: AppState = request.app.state.bucketry
     return state

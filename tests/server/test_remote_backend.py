@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,7 +15,9 @@ from bucketry_server.backends.base import ListQuery, WriteSpec
 from bucketry_server.backends.remote import cache, probing
 from bucketry_server.backends.remote.backend import RemoteBackend
 from bucketry_server.backends.remote.client import ObjectInfo, ProbeResult, ProviderConfig
+from bucketry_server.backends.remote.config import provider_config
 from bucketry_server.backends.remote.listing import start_after_for
+from bucketry_server.config import Settings
 from bucketry_server.errors import Forbidden, Invalid
 from bucketry_server.models import Bucket
 from tests.support.live_server import LiveServer
@@ -272,3 +275,12 @@ def test_start_after_for_positions(
 def test_provider_config_never_shows_the_secret() -> None:
     config = ProviderConfig("AWS_S3", "b", credentials={"secret_access_key": "TOPSECRET"})
     assert "TOPSECRET" not in repr(config)
+
+
+@pytest.mark.parametrize(("workers", "lookahead"), [(1, True), (2, False), (8, False)])
+def test_listing_lookahead_only_with_a_single_worker(workers: int, lookahead: bool) -> None:
+    """A write through another worker process could not clear this process's kept listing
+    rows: the lookahead is on only when the server runs one worker."""
+    state = SimpleNamespace(settings=Settings(workers=workers), keys=None)
+    bucket = Bucket(id="bkt_w", name="w", provider="AWS_S3", provider_bucket="b", version=1)
+    assert provider_config(state, bucket).lookahead is lookahead  # type: ignore[arg-type]

@@ -164,7 +164,7 @@ class S3Client:
     def __init__(self, config: ProviderConfig, *, path_style: bool) -> None:
         self.config = config
         self.bucket = config.bucket
-        self._ahead = Lookahead()
+        self._ahead = Lookahead(enabled=config.lookahead)
         creds = config.credentials
         self.s3: Any = _session().client(
             "s3",

@@ -8,15 +8,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
 
 from ..accounts.access import bucket_for_write
+from ..accounts.bucket_cache import WRITABLE
 from ..accounts.principals import Principal
 from ..backends.base import BlobRecord, BucketBackend, ListQuery
 from ..blobs import service
 from ..blobs.views import blob_json
 from ..errors import Invalid
 from ..keys import check_key, check_prefix
+from ..models import Bucket
 from ..state import AppState
 from . import direct as direct_path
 from . import http_bodies
@@ -62,10 +65,16 @@ async def blobs_put(
         redirect = await direct_path.redirect_put(request, state, p, bucket, key)
         if redirect is not None:
             return redirect
+
+    def authorize(s: Session) -> Bucket:
+        granted = bucket_for_write(s, p, bucket)
+        WRITABLE.put(p, bucket, granted)
+        return granted
+
     return await http_bodies.upload(
         request,
         state,
-        lambda s: bucket_for_write(s, p, bucket),
+        authorize,
         key,
         content_type=content_type,
         metadata=x_blob_metadata,
@@ -74,6 +83,7 @@ async def blobs_put(
         crc32c=x_checksum_crc32c,
         if_match=if_match,
         if_none_match=if_none_match,
+        granted=WRITABLE.get(p, bucket),
     )
 
 

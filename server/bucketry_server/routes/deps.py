@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ..accounts.principals import ANONYMOUS, PRINCIPALS, Principal, resolve_principal
 from ..errors import Unauthenticated
@@ -26,7 +27,19 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-def get_principal(request: Request, state: Annotated[AppState, Depends(get_state)]) -> Principal:
+def _resolve(state: AppState, secret: str) -> Principal:
+    with state.db.session() as s:
+        return resolve_principal(s, secret)
+
+
+async def get_principal(
+    request: Request, state: Annotated[AppState, Depends(get_state)]
+) -> Principal:
+    """The caller of ``request`` (anonymous without ``Authorization``), resolved once per
+    request. A coroutine so FastAPI runs it on the event loop: a cached token costs no worker
+    thread hop; only a cache miss looks the token up in a worker thread. Raises
+    ``Unauthenticated`` (malformed header, unknown or expired token, or no token where the
+    operation requires one)."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
@@ -40,8 +53,7 @@ def get_principal(request: Request, state: Annotated[AppState, Depends(get_state
     else:
         cached = PRINCIPALS.get(secret)
         if cached is None:
-            with state.db.session() as s:
-                cached = resolve_principal(s, secret)
+            cached = await run_in_threadpool(_resolve, state, secret)
             PRINCIPALS.put(secret, cached)
         principal = cached
     org_slug = request.headers.get("x-organization")

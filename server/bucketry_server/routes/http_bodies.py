@@ -198,15 +198,18 @@ async def upload(
     crc32c: str | None = None,
     if_match: str | None = None,
     if_none_match: str | None = None,
+    granted: Bucket | None = None,
 ) -> Response:
     """PUT a blob from the request body; answers 201 with the Blob and its ETag.
 
     Everything that can refuse the request (key, headers, rights, preconditions, declared size)
     is checked before the first byte of the body is read. ``authorize`` runs in a worker thread
-    with a session and returns the writable bucket or raises.
+    with a session and returns the writable bucket or raises; ``granted``: the bucket a fresh
+    cached authorization already gave (:mod:`..accounts.bucket_cache`), then the checks run on
+    the event loop without a session.
     """
 
-    def before() -> tuple[Bucket, WriteSpec]:
+    def spec_for() -> WriteSpec:
         check_key(key)
         check_query_utf8(request, key, content_type)
         spec = WriteSpec(
@@ -217,11 +220,18 @@ async def upload(
             if_none_match=if_none_match,
         )
         check_declared_size(request, state)
+        return spec
+
+    def before() -> tuple[Bucket, WriteSpec]:
+        spec = spec_for()
         with state.db.session() as s:
             return authorize(s), spec
 
     try:
-        bucket, spec = await run_in_threadpool(before)
+        if granted is not None:
+            bucket, spec = granted, spec_for()
+        else:
+            bucket, spec = await run_in_threadpool(before)
         backend = backend_for(state, bucket)
         await check_put(backend, key, if_match, if_none_match)
     except DomainError as problem:

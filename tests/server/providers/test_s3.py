@@ -23,7 +23,9 @@ class SeaweedFactory:
     def __init__(self, s3: SeaweedS3) -> None:
         self.s3 = s3
 
-    def _client(self, bucket: str, secret: str, endpoint: str | None = None) -> ObjectClient:
+    def _client(
+        self, bucket: str, secret: str, endpoint: str | None = None, *, lookahead: bool = True
+    ) -> ObjectClient:
         config = ProviderConfig(
             "S3_COMPATIBLE",
             bucket,
@@ -31,11 +33,12 @@ class SeaweedFactory:
             credentials={"access_key_id": self.s3.access_key, "secret_access_key": secret},
             connect_timeout=2,
             read_timeout=10,
+            lookahead=lookahead,
         )
         return S3Client(config, path_style=True)
 
-    def good(self) -> ObjectClient:
-        return self._client(SEAWEED_BUCKET, self.s3.secret_key)
+    def good(self, *, lookahead: bool = True) -> ObjectClient:
+        return self._client(SEAWEED_BUCKET, self.s3.secret_key, lookahead=lookahead)
 
     def wrong_secret(self) -> ObjectClient | None:
         return self._client(SEAWEED_BUCKET, self.s3.secret_key + "-wrong")
@@ -88,10 +91,12 @@ def test_listing_parses_last_modified_without_dateutil(
     assert info.modified_at is not None and info.modified_at > before
 
 
-def _seeded(seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch, n: int) -> tuple[Any, str, list]:
+def _seeded(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch, n: int, *, lookahead: bool = True
+) -> tuple[Any, str, list]:
     """A client listing by pages of 4 keys, ``n`` keys under a fresh prefix, and a list that
     records the ListObjectsV2 calls."""
-    client: Any = SeaweedFactory(seaweed).good()
+    client: Any = SeaweedFactory(seaweed).good(lookahead=lookahead)
     monkeypatch.setattr(client, "page_keys", 4)
     prefix = f"ahead-{uuid.uuid4().hex}/"
     for i in range(n):
@@ -138,3 +143,22 @@ def test_kept_listing_segment_does_not_hide_a_write(
         prefix + k for k in ("04", "04a", "05", "06", "07", "08", "09")
     ]
     assert client.list_page(prefix, first[3].key, 2)[0].key == prefix + "04"
+
+
+def test_without_lookahead_a_write_through_another_worker_is_not_hidden(
+    seaweed: SeaweedS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve --workers N``: a write through another process's client cannot clear this
+    client's kept rows, so with the lookahead off (several workers) a continued listing asks
+    the provider again and shows the write."""
+    client, prefix, calls = _seeded(seaweed, monkeypatch, 10, lookahead=False)
+    other = SeaweedFactory(seaweed).good()  # the client of another worker process
+    first = client.list_page(prefix, None, 5)
+    assert [r.key for r in first] == [f"{prefix}{i:02d}" for i in range(5)]
+    other.write(prefix + "04a", iter([b"y"]), content_type="text/plain", metadata={})
+    before = len(calls)
+    rest = client.list_page(prefix, first[3].key, 100)
+    assert [r.key for r in rest] == [
+        prefix + k for k in ("04", "04a", "05", "06", "07", "08", "09")
+    ]
+    assert calls[before].get("StartAfter") == first[3].key  # asked the provider again

@@ -47,6 +47,10 @@ class ProviderConfig:
     #: guard (:mod:`.pinning`: its peer public or in one of them); None: no connect-time
     #: check (a trusted configuration, e.g. a test of the client alone).
     allowed_networks: tuple[str, ...] | None = None
+    #: Keep a listing's surplus rows for the call that continues it (:mod:`.lookahead`). Off
+    #: when the server runs several worker processes: a write through another process could
+    #: not clear this process's kept rows and a continued listing would hide it.
+    lookahead: bool = True
 
 
 @dataclass(frozen=True)

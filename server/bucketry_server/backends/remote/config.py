@@ -18,7 +18,9 @@ READ_TIMEOUT = 30.0
 def provider_config(state: AppState, bucket: Bucket) -> ProviderConfig:
     """The provider settings and decrypted credentials of an imported ``bucket``. Raises
     ``Invalid`` (``credentials_unreadable``) if the stored credentials cannot be decrypted
-    with the server's key ring (the key that sealed them was removed)."""
+    with the server's key ring (the key that sealed them was removed). The listing lookahead
+    is on only when this process is the server's single worker (a write through another
+    worker could not clear what this one kept)."""
     credentials: dict[str, str] = {}
     if bucket.credentials_enc:
         try:
@@ -38,6 +40,7 @@ def provider_config(state: AppState, bucket: Bucket) -> ProviderConfig:
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         allowed_networks=tuple(state.settings.allowed_networks),
+        lookahead=state.settings.effective_workers == 1,
     )
 
 

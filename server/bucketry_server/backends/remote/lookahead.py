@@ -38,16 +38,19 @@ class Segment:
 
 class Lookahead:
     """A few :class:`Segment` of one client, thread-safe; writes through the client
-    :meth:`clear` it so a kept segment never hides them."""
+    :meth:`clear` it so a kept segment never hides them. Only writes through this process can
+    clear it, so a server of several worker processes builds it with ``enabled=False``
+    (nothing kept, every continuation asks the provider)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
+        self.enabled = enabled
         self._lock = threading.Lock()
         self._segments: list[Segment] = []
 
     def keep(self, prefix: str, lower: str, rows: Sequence[ObjectInfo], token: str | None) -> None:
         """Remember ``rows`` (every key of ``prefix`` after ``lower`` up to the last row) and the
-        ``token`` that continues after them."""
-        if not rows:
+        ``token`` that continues after them (nothing when the lookahead is disabled)."""
+        if not rows or not self.enabled:
             return
         segment = Segment(prefix, lower, tuple(rows), token, time.monotonic())
         with self._lock:
