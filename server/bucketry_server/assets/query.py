@@ -267,11 +267,12 @@ def list_assets(
     names = set(fields.asset) | {"id"}
     if fields.latest_label is not None:
         names.add("latest_label_id")
-    columns = [getattr(Asset, n) for n in sorted(names)]
-    stmt = select(*columns).where(*conditions(project_id, f))
+    ordered = sorted(names)
+    stmt = select(*[getattr(Asset, n) for n in ordered]).where(*conditions(project_id, f))
     if after is not None:
         stmt = stmt.where(Asset.id > after[0])
-    rows = list(session.execute(stmt.order_by(Asset.id).limit(page_size + 1)).mappings())
+    result = session.execute(stmt.order_by(Asset.id).limit(page_size + 1))
+    rows = [dict(zip(ordered, row, strict=True)) for row in result.tuples()]
     nxt = None
     if len(rows) > page_size:
         rows = rows[:page_size]
