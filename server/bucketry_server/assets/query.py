@@ -272,7 +272,7 @@ def list_assets(
     if after is not None:
         stmt = stmt.where(Asset.id > after[0])
     result = session.execute(stmt.order_by(Asset.id).limit(page_size + 1))
-    rows = [dict(zip(ordered, row, strict=True)) for row in result.tuples()]
+    rows = [dict(zip(ordered, row, strict=True)) for row in result]
     nxt = None
     if len(rows) > page_size:
         rows = rows[:page_size]
