@@ -1,7 +1,8 @@
-"""Issue 11 benchmarks: the shape of the filtered count. A ``metadata_where`` count is driven by
-the project's ``asset_meta`` index and reads ``assets`` only when another filter needs it
-(1,000,000 assets: one covering-index range instead of a probe of ``assets`` per match), and
-it still counts exactly what the listing returns, on SQLite and PostgreSQL."""
+"""Issue 11 benchmarks: the shape of the filtered count and page. A ``metadata_where`` count is
+driven by the project's ``asset_meta`` index and reads ``assets`` only when another filter needs
+it (1,000,000 assets: one covering-index range instead of a probe of ``assets`` per match); a
+page with a ``{k: v}`` equality walks that index in asset-id order. Both return exactly what
+the plain listing returns, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -121,3 +122,37 @@ def test_metadata_count_stays_in_its_project(api: httpx.Client, projects: tuple[
     assert count(api, a, **where) == 4  # scores 1, 4, 7, 10
     assert count(api, b, **where) == 2  # scores 1, 4
     assert count(api, b, metadata_where='{"score": [5, 11]}') == 0
+
+
+@pytest.mark.parametrize(
+    "where", [{"split": "val"}, {"split": "val", "score": [0, 8]}, {"score": 4, "split": "val"}]
+)
+def test_metadata_equality_page_walks_the_asset_meta_index(
+    server: LiveServer, api: httpx.Client, projects: tuple[str, str], where: dict[str, Any]
+) -> None:
+    """A listing with ``{k: v}`` walks ``asset_meta`` in asset-id order (a value matching
+    nothing costs nothing, not a scan of every asset); same pages, in order, per project."""
+    params = {"metadata_where": json.dumps(where)}
+    seen: list[tuple[str, Any]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "LIMIT" in statement.upper() and "external_id" in statement:
+            seen.append((statement, parameters))
+
+    engine = server.state.db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        listed = ext_ids(api, projects[0], **params)  # pages of 2: the cursor is followed
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    scores = [int(e[2:]) for e in listed]
+    assert scores == sorted(scores) and listed and all(e.startswith("a-") for e in listed)
+    assert len(listed) == count(api, projects[0], **params)
+    statement, parameters = seen[0]
+    assert re.search(r"FROM asset_meta AS meta_0 JOIN assets", statement), statement
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        details = " | ".join(str(row[-1]) for row in plan)
+        assert details.startswith("SEARCH meta_0 USING COVERING INDEX ix_asset_meta_"), details
+        assert "TEMP B-TREE" not in details, details

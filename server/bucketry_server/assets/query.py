@@ -131,15 +131,13 @@ def metadata_condition(text: str) -> ColumnElement[bool]:
     correlated ``EXISTS`` probe of the ``(asset_id, key)`` primary key per asset and key, so a
     page stops as soon as it is full. Raises ``Invalid`` (``bad_metadata_where``) naming the
     key or the JSON error."""
-    return and_(
-        *[
-            exists().where(
-                AssetMeta.asset_id == Asset.id,
-                AssetMeta.key == key,
-                _meta_match(AssetMeta, key, value),
-            )
-            for key, value in parse_metadata(text)
-        ]
+    return and_(*[_meta_exists(key, value) for key, value in parse_metadata(text)])
+
+
+def _meta_exists(key: str, value: Any) -> ColumnElement[bool]:
+    """``EXISTS`` an ``asset_meta`` row of the asset for ``key`` matching ``value``."""
+    return exists().where(
+        AssetMeta.asset_id == Asset.id, AssetMeta.key == key, _meta_match(AssetMeta, key, value)
     )
 
 
@@ -251,6 +249,31 @@ def count_assets(session: Session, project_id: str, f: AssetFilters) -> int:
     return int(session.scalar(count_statement(project_id, f)) or 0)
 
 
+def _page_statement(
+    project_id: str, f: AssetFilters, columns: list[Any]
+) -> tuple[Select[Any], Any]:
+    """``(SELECT of columns, ordering column)`` of a page. With a ``metadata_where`` equality
+    (``{k: v}``, not a list) the page walks the project's ``asset_meta`` index of ``k = v``,
+    which is in asset-id order, and joins each asset by key: a rare or absent value costs its
+    matches only, not a scan of every asset. Otherwise the project's assets in id order, each
+    probed with the filters."""
+    pairs = parse_metadata(f.metadata_where) if f.metadata_where else []
+    equal = [key for key, value in pairs if not isinstance(value, list)]
+    if not equal:
+        return select(*columns).where(*conditions(project_id, f)), Asset.id
+    driver = aliased(AssetMeta, name="meta_0")
+    key, value = equal[0], dict(pairs)[equal[0]]
+    where = [
+        driver.project_id == project_id,
+        driver.key == key,
+        _meta_match(driver, key, value),
+        *conditions(project_id, replace(f, metadata_where=None)),
+        *[_meta_exists(k, v) for k, v in pairs if k != key],
+    ]
+    stmt = select(*columns).select_from(driver).join(Asset, Asset.id == driver.asset_id)
+    return stmt.where(*where), driver.asset_id
+
+
 def list_assets(
     session: Session,
     project_id: str,
@@ -268,10 +291,10 @@ def list_assets(
     if fields.latest_label is not None:
         names.add("latest_label_id")
     ordered = sorted(names)
-    stmt = select(*[getattr(Asset, n) for n in ordered]).where(*conditions(project_id, f))
+    stmt, order = _page_statement(project_id, f, [getattr(Asset, n) for n in ordered])
     if after is not None:
-        stmt = stmt.where(Asset.id > after[0])
-    result = session.execute(stmt.order_by(Asset.id).limit(page_size + 1))
+        stmt = stmt.where(order > after[0])
+    result = session.execute(stmt.order_by(order).limit(page_size + 1))
     rows = [dict(zip(ordered, row, strict=True)) for row in result]
     nxt = None
     if len(rows) > page_size:
