@@ -20,7 +20,11 @@ Fetch = Callable[[str | None, int], tuple[list[T], str | None]]
 class Pager(Generic[T]):
     """An iterable listing. ``first`` caps how many items are yielded, ``skip`` drops the first
     ones (fetched in large pages, since cursors cannot jump), ``page_size`` sets the request
-    size. Iterate it, or call ``to_list()`` / ``to_pandas()`` / ``pages()``."""
+    size. Iterate it, or call ``to_list()`` / ``to_pandas()`` / ``pages()``. ``prefetch``
+    requests the next page while the caller works through one (listings without
+    ``first``/``skip``); then ``first_page_size`` (default ``page_size``) sizes the first
+    request only, so the first items arrive after a small page while the later, full pages
+    stream behind it."""
 
     def __init__(
         self,
@@ -32,9 +36,12 @@ class Pager(Generic[T]):
         count: Callable[[], int] | None = None,
         to_record: Callable[[T], dict[str, Any]] | None = None,
         prefetch: bool = False,
+        first_page_size: int | None = None,
     ) -> None:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}")
+        if first_page_size is not None and not 1 <= first_page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"first_page_size must be between 1 and {MAX_PAGE_SIZE}")
         if first is not None and first < 0:
             raise ValueError("first must be >= 0")
         if skip < 0:
@@ -46,6 +53,7 @@ class Pager(Generic[T]):
         self._count = count
         self._to_record = to_record
         self.prefetch = prefetch
+        self.first_page_size = first_page_size or page_size
 
     def pages(self) -> Iterator[list[T]]:
         """Yield lists of items, one per request (after ``skip``, up to ``first``)."""
@@ -77,9 +85,9 @@ class Pager(Generic[T]):
     def _prefetched_pages(self) -> Iterator[list[T]]:
         """While the caller works through one page, the next is already being fetched (one
         request ahead, in a worker thread), so a long scan costs max(server, caller) per page
-        instead of their sum."""
+        instead of their sum. The first request asks for ``first_page_size`` items."""
         with ThreadPoolExecutor(1, thread_name_prefix="bucketry-prefetch") as pool:
-            pending = pool.submit(self._fetch, None, self.page_size)
+            pending = pool.submit(self._fetch, None, self.first_page_size)
             while True:
                 items, cursor = pending.result()
                 if cursor is not None:

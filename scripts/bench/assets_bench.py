@@ -9,7 +9,7 @@ every third one ``ONGOING``); ``--direct`` writes the same rows (assets and thei
 ``asset_meta``) straight into the server's SQLite file in batches of 10,000 instead, for
 sizes where going through the API would take too long to set up. Then, median of ``--runs``: counts with no filter, ``status_in``,
 ``metadata_where`` equality / any-of / numeric range, a combination with a category search;
-the first page of a metadata-filtered listing; and the whole metadata-filtered listing
+the first page of a metadata-filtered listing (and of one whose value matches nothing); and the whole metadata-filtered listing
 streamed in pages of 1000 with ``fields=id&fields=external_id`` (assets/s).
 
 Goals (issue 11): filtered count over 1,000,000 assets <= 1 s; first page <= 50 ms; streaming
@@ -184,6 +184,11 @@ def main() -> None:
                 api, f"/projects/{pid}/assets", {**val, "page_size": 100}, args.runs
             )
             print(f"first page (100, metadata filter): {seconds * 1000:.1f} ms")
+            none = {"metadata_where": json.dumps({"split": "none"})}
+            seconds, _ = _timed(
+                api, f"/projects/{pid}/assets", {**none, "page_size": 100}, args.runs
+            )
+            print(f"first page (100, metadata value matching nothing): {seconds * 1000:.1f} ms")
             seconds, n = _stream(api, pid, val)
             print(
                 f"stream metadata-filtered listing: {n} assets in {seconds:.2f} s ({n / seconds:,.0f}/s)"

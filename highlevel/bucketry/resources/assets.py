@@ -42,6 +42,8 @@ __all__ = ["Asset", "AssetPager", "AssetsRepo", "Label", "LabelsRepo"]
 
 #: The most items one bulk request carries (the server's ``maxItems``).
 BATCH = 1000
+#: Size of the first request of a prefetched listing (time to the first assets).
+FIRST_PAGE_SIZE = 100
 
 
 class Label(Entity[dict[str, Any]]):
@@ -222,7 +224,7 @@ class AssetsRepo(Repo[Asset]):
         self,
         *,
         fields: Sequence[str] | None = None,
-        page_size: int = 500,
+        page_size: int = 1000,
         first: int | None = None,
         skip: int = 0,
         progress: bool | ProgressCallback | None = None,
@@ -234,7 +236,9 @@ class AssetsRepo(Repo[Asset]):
     ) -> AssetPager:
         """Lazily list the assets matching ``filters`` (every filter of
         :class:`~bucketry.resources.asset_filters.AssetFilters`, combined with AND), oldest
-        first, in keyset cursor pages of ``page_size`` (at most 1000). ``fields``: only
+        first, in keyset cursor pages of ``page_size`` (at most 1000, the default; with
+        ``prefetch`` the first page holds at most ``FIRST_PAGE_SIZE`` = 100 assets, so the
+        first ones arrive quickly while full pages follow). ``fields``: only
         these fields (``"external_id"``, ``"labels.author"``, ``"latest_label"``...; default
         every field of ``Asset``). ``first``/``skip`` as in :class:`~bucketry.Pager`;
         ``prefetch`` (on by default; for listings without ``first``/``skip``) fetches the
@@ -283,6 +287,7 @@ class AssetsRepo(Repo[Asset]):
             skip=skip,
             count=lambda: self.count(**filters),
             prefetch=prefetch,
+            first_page_size=min(page_size, FIRST_PAGE_SIZE),
         )
 
     def count(self, **filters: Unpack[AssetFilters]) -> int:

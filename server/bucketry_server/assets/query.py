@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from ..errors import Invalid
 from ..models import Asset, AssetMeta, Label, User
@@ -72,7 +72,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _meta_equals(key: str, value: Any) -> ColumnElement[bool]:
+def _meta_equals(meta: Any, key: str, value: Any) -> ColumnElement[bool]:
     scalar = meta_scalar(value)
     if scalar is None or (not _number(value) and scalar[0] is None):
         raise _bad(
@@ -82,18 +82,31 @@ def _meta_equals(key: str, value: Any) -> ColumnElement[bool]:
             "bad_metadata_where",
         )
     if _number(value):
-        return AssetMeta.num_value == float(value)
-    return AssetMeta.text_value == scalar[0]
+        return cast(ColumnElement[bool], meta.num_value == float(value))
+    return cast(ColumnElement[bool], meta.text_value == scalar[0])
 
 
-def metadata_condition(text: str, project_id: str, *, driving: bool) -> ColumnElement[bool]:
-    """SQL for ``metadata_where`` (JSON text): ``{k: v}`` equality, ``{k: [v1, v2]}`` any of,
-    ``{k: [lo, hi]}`` inclusive numeric range when both bounds are numbers. Raises ``Invalid``
-    (``bad_metadata_where``) naming the key or the JSON error.
+def _meta_match(meta: Any, key: str, value: Any) -> ColumnElement[bool]:
+    """The condition on one ``asset_meta`` row (``meta``: the table or an alias) for the
+    ``metadata_where`` value of ``key``; raises ``Invalid`` for a bad value."""
+    if isinstance(value, list):
+        if not value or len(value) > MAX_ANY_OF:
+            raise _bad(
+                "metadata_where",
+                f"list of {key!r} must hold 1 to {MAX_ANY_OF} values",
+                "bad_metadata_where",
+            )
+        if len(value) == 2 and all(_number(v) for v in value):
+            return cast(
+                ColumnElement[bool], meta.num_value.between(float(value[0]), float(value[1]))
+            )
+        return or_(*[_meta_equals(meta, key, v) for v in value])
+    return _meta_equals(meta, key, value)
 
-    ``driving``: ``Asset.id IN (ids from the project's key/value index)`` — a count then costs
-    the matching rows only; otherwise a correlated ``EXISTS`` probe per asset, which lets a
-    page stop as soon as it is full. Both select the same assets."""
+
+def parse_metadata(text: str) -> list[tuple[str, Any]]:
+    """The ``(key, value)`` pairs of ``metadata_where`` (JSON text), keys checked. Raises
+    ``Invalid`` (``bad_metadata_where``) naming the key or the JSON error."""
     try:
         spec = json.loads(text)
     except ValueError as exc:
@@ -102,39 +115,30 @@ def metadata_condition(text: str, project_id: str, *, driving: bool) -> ColumnEl
         raise _bad("metadata_where", "must be a non-empty JSON object", "bad_metadata_where")
     if len(spec) > MAX_METADATA_KEYS:
         raise _bad("metadata_where", f"at most {MAX_METADATA_KEYS} keys", "bad_metadata_where")
-    conditions: list[ColumnElement[bool]] = []
-    for key, value in spec.items():
+    for key in spec:
         if not key or not indexable(key, MAX_META_KEY):
             raise _bad(
                 "metadata_where",
                 f"keys must have 1 to {MAX_META_KEY} characters and no NUL",
                 "bad_metadata_where",
             )
-        if isinstance(value, list):
-            if not value or len(value) > MAX_ANY_OF:
-                raise _bad(
-                    "metadata_where",
-                    f"list of {key!r} must hold 1 to {MAX_ANY_OF} values",
-                    "bad_metadata_where",
-                )
-            if len(value) == 2 and all(_number(v) for v in value):
-                match: ColumnElement[bool] = AssetMeta.num_value.between(
-                    float(value[0]), float(value[1])
-                )
-            else:
-                match = or_(*[_meta_equals(key, v) for v in value])
-        else:
-            match = _meta_equals(key, value)
-        if driving:
-            ids = select(AssetMeta.asset_id).where(
-                AssetMeta.project_id == project_id, AssetMeta.key == key, match
-            )
-            conditions.append(Asset.id.in_(ids))
-        else:
-            conditions.append(
-                exists().where(AssetMeta.asset_id == Asset.id, AssetMeta.key == key, match)
-            )
-    return and_(*conditions)
+    return list(spec.items())
+
+
+def metadata_condition(text: str) -> ColumnElement[bool]:
+    """SQL on ``Asset`` for ``metadata_where`` (JSON text): ``{k: v}`` equality, ``{k: [v1,
+    v2]}`` any of, ``{k: [lo, hi]}`` inclusive numeric range when both bounds are numbers; one
+    correlated ``EXISTS`` probe of the ``(asset_id, key)`` primary key per asset and key, so a
+    page stops as soon as it is full. Raises ``Invalid`` (``bad_metadata_where``) naming the
+    key or the JSON error."""
+    return and_(*[_meta_exists(key, value) for key, value in parse_metadata(text)])
+
+
+def _meta_exists(key: str, value: Any) -> ColumnElement[bool]:
+    """``EXISTS`` an ``asset_meta`` row of the asset for ``key`` matching ``value``."""
+    return exists().where(
+        AssetMeta.asset_id == Asset.id, AssetMeta.key == key, _meta_match(AssetMeta, key, value)
+    )
 
 
 def _label_condition(f: AssetFilters) -> ColumnElement[bool] | None:
@@ -166,12 +170,9 @@ def _label_condition(f: AssetFilters) -> ColumnElement[bool] | None:
     return exists().where(Label.asset_id == Asset.id, *conds)
 
 
-def conditions(
-    project_id: str, f: AssetFilters, *, counting: bool = False
-) -> list[ColumnElement[bool]]:
-    """The SQL conditions of ``f`` on the assets of ``project_id`` (``counting``: shaped for a
-    count, see :func:`metadata_condition`); raises ``Invalid`` naming the bad parameter
-    (metadata_where, label_category_search, a NaN bound)."""
+def conditions(project_id: str, f: AssetFilters) -> list[ColumnElement[bool]]:
+    """The SQL conditions of ``f`` on the assets of ``project_id``; raises ``Invalid`` naming
+    the bad parameter (metadata_where, label_category_search, a NaN bound)."""
     conds: list[ColumnElement[bool]] = [Asset.project_id == project_id]
     if f.asset_id_in:
         conds.append(Asset.id.in_(f.asset_id_in))
@@ -182,7 +183,7 @@ def conditions(
     if f.status_in:
         conds.append(Asset.status.in_(f.status_in))
     if f.metadata_where:
-        conds.append(metadata_condition(f.metadata_where, project_id, driving=counting))
+        conds.append(metadata_condition(f.metadata_where))
     if f.skipped is not None:
         conds.append(Asset.skipped == f.skipped)
     if f.is_honeypot is not None:
@@ -214,10 +215,63 @@ def conditions(
     return conds
 
 
+def count_statement(project_id: str, f: AssetFilters) -> Select[int]:
+    """The SQL counting the assets of ``project_id`` that match ``f``; raises ``Invalid`` like
+    :func:`conditions`.
+
+    With ``metadata_where`` the count is driven by the ``asset_meta`` index of the project's
+    first key and value (one row per asset and key, so each matching asset counts once);
+    other keys are ``EXISTS`` probes of the ``(asset_id, key)`` primary key. ``assets`` is
+    joined only when another filter needs its columns: a metadata-only count reads nothing
+    but the covering index ``ix_asset_meta_text`` / ``ix_asset_meta_num``."""
+    if not f.metadata_where:
+        return select(func.count()).select_from(Asset).where(*conditions(project_id, f))
+    pairs = parse_metadata(f.metadata_where)
+    rest = conditions(project_id, replace(f, metadata_where=None))
+    driver = aliased(AssetMeta, name="meta_0")
+    key, value = pairs[0]
+    where = [driver.project_id == project_id, driver.key == key, _meta_match(driver, key, value)]
+    for n, (key, value) in enumerate(pairs[1:], start=1):
+        other = aliased(AssetMeta, name=f"meta_{n}")
+        where.append(
+            exists().where(
+                other.asset_id == driver.asset_id, other.key == key, _meta_match(other, key, value)
+            )
+        )
+    stmt = select(func.count()).select_from(driver).where(*where)
+    if len(rest) > 1:  # rest[0] is the project, already implied by asset_meta.project_id
+        stmt = stmt.join(Asset, Asset.id == driver.asset_id).where(*rest)
+    return stmt
+
+
 def count_assets(session: Session, project_id: str, f: AssetFilters) -> int:
-    """How many assets of the project match ``f``."""
-    stmt = select(func.count()).select_from(Asset).where(*conditions(project_id, f, counting=True))
-    return int(session.scalar(stmt) or 0)
+    """How many assets of the project match ``f``; raises ``Invalid`` for a bad filter."""
+    return int(session.scalar(count_statement(project_id, f)) or 0)
+
+
+def _page_statement(
+    project_id: str, f: AssetFilters, columns: list[Any]
+) -> tuple[Select[Any], Any]:
+    """``(SELECT of columns, ordering column)`` of a page. With a ``metadata_where`` equality
+    (``{k: v}``, not a list) the page walks the project's ``asset_meta`` index of ``k = v``,
+    which is in asset-id order, and joins each asset by key: a rare or absent value costs its
+    matches only, not a scan of every asset. Otherwise the project's assets in id order, each
+    probed with the filters."""
+    pairs = parse_metadata(f.metadata_where) if f.metadata_where else []
+    equal = [key for key, value in pairs if not isinstance(value, list)]
+    if not equal:
+        return select(*columns).where(*conditions(project_id, f)), Asset.id
+    driver = aliased(AssetMeta, name="meta_0")
+    key, value = equal[0], dict(pairs)[equal[0]]
+    where = [
+        driver.project_id == project_id,
+        driver.key == key,
+        _meta_match(driver, key, value),
+        *conditions(project_id, replace(f, metadata_where=None)),
+        *[_meta_exists(k, v) for k, v in pairs if k != key],
+    ]
+    stmt = select(*columns).select_from(driver).join(Asset, Asset.id == driver.asset_id)
+    return stmt.where(*where), driver.asset_id
 
 
 def list_assets(
@@ -236,11 +290,12 @@ def list_assets(
     names = set(fields.asset) | {"id"}
     if fields.latest_label is not None:
         names.add("latest_label_id")
-    columns = [getattr(Asset, n) for n in sorted(names)]
-    stmt = select(*columns).where(*conditions(project_id, f))
+    ordered = sorted(names)
+    stmt, order = _page_statement(project_id, f, [getattr(Asset, n) for n in ordered])
     if after is not None:
-        stmt = stmt.where(Asset.id > after[0])
-    rows = list(session.execute(stmt.order_by(Asset.id).limit(page_size + 1)).mappings())
+        stmt = stmt.where(order > after[0])
+    result = session.execute(stmt.order_by(order).limit(page_size + 1))
+    rows = [dict(zip(ordered, row, strict=True)) for row in result]
     nxt = None
     if len(rows) > page_size:
         rows = rows[:page_size]

@@ -8,7 +8,7 @@ spec's full ``Asset`` (with ``latest_label``, without ``labels``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,16 +134,30 @@ def asset_json(
     """One asset (a row mapping or an ``Asset``) with the selected fields; ``labels`` maps
     asset ids to their label views, ``latest`` latest-label ids to theirs."""
 
-    def get(name: str) -> Any:
-        return row[name] if isinstance(row, Mapping) else getattr(row, name)
-
-    out = {name: _value(name, get(name)) for name in fields.asset}
+    data: Mapping[str, Any] = row if isinstance(row, Mapping) else _Attributes(row)
+    out = {name: (iso(data[name]) if name in TIMES else data[name]) for name in fields.asset}
     if fields.labels is not None:
-        out["labels"] = (labels or {}).get(get("id"), [])
+        out["labels"] = (labels or {}).get(data["id"], [])
     if fields.latest_label is not None:
-        latest_id = get("latest_label_id")
+        latest_id = data["latest_label_id"]
         out["latest_label"] = (latest or {}).get(latest_id) if latest_id else None
     return out
+
+
+class _Attributes(Mapping[str, Any]):
+    """An object's attributes read as a mapping (an ``Asset`` given to :func:`asset_json`)."""
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self._obj, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ASSET_FIELDS)
+
+    def __len__(self) -> int:
+        return len(ASSET_FIELDS)
 
 
 def load_labels(
