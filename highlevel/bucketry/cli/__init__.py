@@ -173,6 +173,9 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+_Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``bucketry`` argument parser with every command."""
     common = _common()
@@ -191,6 +194,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
+    _add_ls(add)
+    _add_cp(add)
+    _add_sync(add)
+    _add_rm_and_du(add)
+    add_buckets_parser(sub, common, cmd_buckets)
+    add_ops_parser(sub, common)
+    add_projects_parsers(sub, common)
+    return parser
+
+
+def _add_ls(add: _Add) -> None:
     p = add("ls", cmd_ls, "list buckets, or the blobs and folders under bkt://BUCKET/PREFIX")
     p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
     p.add_argument("-r", "--recursive", action="store_true", help="list every key below the prefix")
@@ -207,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--reverse", action="store_true", help="reverse the order")
 
+
+def _add_cp(add: _Add) -> None:
     p = add(
         "cp", cmd_cp, "copy files to, from or between buckets (bkt:// to bkt:// copies server-side)"
     )
@@ -225,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="bkt:// to bkt:// with -r: print the operation id, do not wait for it",
     )
 
+
+def _add_sync(add: _Add) -> None:
     p = add("sync", cmd_sync, "make DST mirror SRC (one local folder, one bkt:// prefix)")
     p.add_argument("src", metavar="SRC")
     p.add_argument("dst", metavar="DST")
@@ -245,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="list operations (-vv: skips too)"
     )
 
+
+def _add_rm_and_du(add: _Add) -> None:
     p = add("rm", cmd_rm, "delete a blob, or everything under a prefix with -r")
     p.add_argument("target", metavar="bkt://BUCKET/KEY")
     p.add_argument(
@@ -254,18 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-wait", action="store_true", help="with -r: print the operation id, do not wait"
     )
-
     p = add(
         "du", cmd_du, "space used by a bucket (computed by the server), a prefix, or all of yours"
     )
     p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
     p = add("usage", cmd_du, "space used by all your buckets, or one bucket or prefix (= du)")
     p.add_argument("target", nargs="?", metavar="bkt://BUCKET[/PREFIX]")
-
-    add_buckets_parser(sub, common, cmd_buckets)
-    add_ops_parser(sub, common)
-    add_projects_parsers(sub, common)
-    return parser
 
 
 def _fail(message: str, code: int) -> int:
