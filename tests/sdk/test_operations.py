@@ -127,7 +127,7 @@ def test_cancel_stops_a_running_copy_mid_way(
     with Client(imports_server.url, token=imports_users["admin"], progress=False) as admin:
         source = admin.buckets.create(f"ops-src-{unique}")
         target = admin.buckets.import_external(
-            provider="FILESYSTEM", provider_bucket=str(folder), name=f"ops-fs-{unique}"
+            provider="FILESYSTEM", provider_bucket_name=str(folder), name=f"ops-fs-{unique}"
         )
         try:
             _fill(source, tree)

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from bucketry_server.backends import registry
 from bucketry_server.backends.managed import backend as managed_backend
@@ -107,12 +106,10 @@ def test_unserved_provider_keeps_todays_behaviour(
     api, alice = server.api, _h(users["alice"])
     b = httpx.post(api + "/buckets", json={"name": f"ext-{unique}"}, headers=alice).json()["id"]
     assert httpx.put(f"{api}/buckets/{b}/blob", params={"key": "k"}, content=b"x", headers=alice)
-    with server.state.db.session() as s:
-        s.execute(
-            update(Bucket)
-            .where(Bucket.id == b)
-            .values(provider="TAPE_VAULT", status="UNREACHABLE", actions=["READ"])
-        )
+    with server.state.db.session() as s:  # through the ORM: the bucket caches hear of it
+        row = s.get(Bucket, b)
+        assert row is not None
+        row.provider, row.status, row.actions = "TAPE_VAULT", "UNREACHABLE", ["READ"]
     body = httpx.get(f"{api}/buckets/{b}", headers=alice).json()
     assert body["imported"] is True and body["actions"] == ["READ"]
     assert httpx.get(f"{api}/buckets/{b}/status", headers=alice).json()["status"] == "UNREACHABLE"
