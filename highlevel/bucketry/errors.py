@@ -36,7 +36,25 @@ class IntegrityError(BucketryError):
     """Bytes received or stored do not match their checksum."""
 
 
-class ApiError(BucketryError):
+class _ProblemFields:
+    """``code`` and ``detail`` of an error's RFC 9457 ``problem`` (the server's words)."""
+
+    problem: dict[str, Any]
+
+    @property
+    def code(self) -> str | None:
+        """The problem's machine-readable ``code`` (e.g. ``"not_found"``), if any."""
+        value = self.problem.get("code")
+        return value if isinstance(value, str) else None
+
+    @property
+    def detail(self) -> str | None:
+        """The problem's human-readable ``detail``, if any."""
+        value = self.problem.get("detail")
+        return value if isinstance(value, str) else None
+
+
+class ApiError(_ProblemFields, BucketryError):
     """The server answered with a non-2xx status."""
 
     status_code: int = 0
@@ -56,18 +74,6 @@ class ApiError(BucketryError):
         self.problem: dict[str, Any] = dict(problem or {})
         self.request_id = request_id
         self.response = response
-
-    @property
-    def code(self) -> str | None:
-        """The problem's machine-readable ``code`` (e.g. ``"not_found"``), if any."""
-        value = self.problem.get("code")
-        return value if isinstance(value, str) else None
-
-    @property
-    def detail(self) -> str | None:
-        """The problem's human-readable ``detail``, if any."""
-        value = self.problem.get("detail")
-        return value if isinstance(value, str) else None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
@@ -176,7 +182,7 @@ class OperationError(BucketryError):
         return (_rebuild_operation, (type(self), str(self), self.operation_id, {}))
 
 
-class OperationFailed(OperationError):
+class OperationFailed(_ProblemFields, OperationError):
     """The operation ended FAILED; ``problem`` is the server's problem details (``code``,
     ``detail``, ``status``), e.g. ``code == "not_found"`` when its source vanished."""
 
@@ -190,18 +196,6 @@ class OperationFailed(OperationError):
     ) -> None:
         super().__init__(message, operation_id=operation_id, operation=operation)
         self.problem: dict[str, Any] = dict(problem or {})
-
-    @property
-    def code(self) -> str | None:
-        """The problem's machine-readable ``code`` (e.g. ``"not_found"``), if any."""
-        value = self.problem.get("code")
-        return value if isinstance(value, str) else None
-
-    @property
-    def detail(self) -> str | None:
-        """The problem's human-readable ``detail``, if any."""
-        value = self.problem.get("detail")
-        return value if isinstance(value, str) else None
 
     @property
     def status_code(self) -> int | None:
