@@ -26,6 +26,8 @@ from tests.support.live_server import LiveServer
 class MemoryClient:
     """Objects in a dict; counts list calls; a scripted probe."""
 
+    reserved_prefix: str | None = None
+
     def __init__(self, probe: ProbeResult | None = None, hang: threading.Event | None = None):
         self.objects: dict[str, bytes] = {}
         self.probe_result = probe or ProbeResult("AVAILABLE", ("READ", "WRITE"))

@@ -157,6 +157,7 @@ class S3Client:
 
     #: S3 refuses smaller parts (but the last) with EntityTooSmall.
     min_part_size = 5 * 1024 * 1024
+    reserved_prefix: str | None = None
 
     #: Keys per ListObjectsV2 request (the S3 maximum).
     page_keys = 1000

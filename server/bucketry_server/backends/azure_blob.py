@@ -109,6 +109,7 @@ class AzureBlobClient:
 
     #: blocks of any size.
     min_part_size = 0
+    reserved_prefix: str | None = None
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config

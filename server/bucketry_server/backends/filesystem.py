@@ -82,6 +82,7 @@ class FolderClient:
 
     #: files of any size.
     min_part_size = 0
+    reserved_prefix: str | None = None
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config

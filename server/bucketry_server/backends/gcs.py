@@ -34,7 +34,6 @@ from ..models import Bucket
 from ..state import AppState
 from .remote.backend import RemoteBackend
 from .remote.client import (
-    GCS_PARTS_FOLDER,
     ObjectInfo,
     PartInfo,
     ProbeResult,
@@ -55,7 +54,9 @@ CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
 GRANULE = 256 * 1024  # resumable chunks are multiples of this
 #: Where a multipart upload keeps its part objects (under the bucket's prefix), and the most
 #: sources one compose request takes.
-PARTS_FOLDER = GCS_PARTS_FOLDER
+#: Where a multipart upload keeps its part objects, under the bucket's prefix (GCS has no
+#: multipart upload of its own): the client's :attr:`~GcsClient.reserved_prefix`.
+PARTS_FOLDER = ".bucketry-uploads/"
 COMPOSE_MAX = 32
 OCTET = "application/octet-stream"
 READ_CHUNK = 1024 * 1024
@@ -76,6 +77,7 @@ class GcsClient:
 
     #: compose takes objects of any size.
     min_part_size = 0
+    reserved_prefix: str | None = PARTS_FOLDER
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config

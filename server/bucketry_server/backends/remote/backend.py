@@ -38,7 +38,6 @@ from ..base import (
 from ..conditions import check_preconditions
 from . import cache
 from .client import (
-    GCS_PARTS_FOLDER,
     ObjectClient,
     PartInfo,
     ProviderError,
@@ -79,12 +78,14 @@ class RemoteBackend:
 
     def _full(self, key: str) -> str:
         """The provider name of ``key``. Raises ``Invalid`` (``reserved_key``) for a key under
-        the folder where GCS multipart uploads keep their parts (:data:`.client.GCS_PARTS_FOLDER`)."""
-        if self.provider == "GCS" and key.startswith(GCS_PARTS_FOLDER):
+        the client's :attr:`~.client.ObjectClient.reserved_prefix` (e.g. where GCS multipart
+        uploads keep their parts)."""
+        reserved = self.client.reserved_prefix
+        if reserved is not None and key.startswith(reserved):
             raise Invalid(
                 "reserved_key",
-                f"key: keys under {GCS_PARTS_FOLDER!r} are reserved for the server's "
-                "multipart uploads in a GCS bucket",
+                f"key: keys under {reserved!r} are reserved for the server's own use in this "
+                "bucket (multipart upload parts)",
             )
         return self.root + key
 

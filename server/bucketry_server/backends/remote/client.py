@@ -24,10 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-#: Where a GCS multipart upload keeps its part objects, under the bucket's prefix (the
-#: provider has no multipart upload of its own): hidden from listings, refused as user keys.
-GCS_PARTS_FOLDER = ".bucketry-uploads/"
-
 
 @dataclass(frozen=True)
 class ProviderConfig:
@@ -124,6 +120,10 @@ class ObjectClient(Protocol):
 
     #: The smallest part (every part but the last) the provider's multipart upload takes.
     min_part_size: int
+    #: Keys under this folder (below the bucket's prefix) are the client's own (e.g. the part
+    #: objects of GCS multipart uploads): its listings leave them out and the backend refuses
+    #: them as user keys. None: every key is the user's.
+    reserved_prefix: str | None
 
     def probe(self) -> ProbeResult:
         """Check the bucket and what the credentials allow, within the configured timeouts;
