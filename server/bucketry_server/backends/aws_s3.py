@@ -3,10 +3,13 @@
 
 Endpoint URL (checked by the SSRF guard when the client opens), region, path-style
 addressing for custom endpoints, session tokens, bounded connect/read timeouts and a couple of
-standard-mode retries. Writes stream through s3transfer: bodies up to :data:`PART_SIZE` in one
-PUT, larger ones as a multipart upload with parts in parallel (aborted on any failure, so nothing
-partial becomes visible). Multipart uploads of the API map onto S3's own (one UploadPart per
-part, CompleteMultipartUpload at completion).
+standard-mode retries. Writes stream through :mod:`.aws_s3_upload`: bodies up to
+:data:`PART_SIZE` in one PUT, larger ones as a multipart upload with parts in parallel (aborted
+on any failure, so nothing partial becomes visible), every object with S3's full-object
+CRC32C and the write's precondition checked by S3 itself. Multipart uploads of the API map onto
+S3's own (one UploadPart per part with its CRC32C, CompleteMultipartUpload with the whole's,
+``ChecksumType=FULL_OBJECT``). HEAD asks for the object's checksum (``ChecksumMode``): an
+object with a full-object CRC32C shows it (ListObjectsV2 carries none).
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from typing import Any
 
 import boto3
 import botocore.session
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -29,14 +31,25 @@ from botocore.exceptions import (
 )
 from botocore.utils import parse_timestamp
 
+from ..crc32c import to_wire
 from ..models import Bucket
 from ..state import AppState
+from .aws_s3_upload import (
+    FULL_OBJECT,
+    StreamedUpload,
+    completion_args,
+    condition_args,
+    full_crc,
+    spool,
+)
 from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
     PartInfo,
     ProbeResult,
+    ProviderBadChecksum,
+    ProviderConditionFailed,
     ProviderConfig,
     ProviderError,
     ProviderFailed,
@@ -45,6 +58,7 @@ from .remote.client import (
     ProviderTimeout,
     ProviderUnreachable,
     ProviderVersionChanged,
+    WriteCondition,
 )
 from .remote.config import provider_config
 from .remote.lookahead import Lookahead
@@ -71,6 +85,10 @@ _FORBIDDEN = {
     "Forbidden",
 }
 _CHANGED = {"412", "PreconditionFailed"}
+#: A conditional write losing to a concurrent one (S3 answers 409 while the other is in flight).
+_CONFLICTING = {"ConditionalRequestConflict"}
+#: The body does not match its declared checksum.
+_BAD_CHECKSUM = {"BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum"}
 #: Failures on the provider's side (server errors, throttling): 502, retried by clients.
 _FAILED = {
     "InternalError",
@@ -91,11 +109,17 @@ def _code(exc: ClientError) -> str:
     return str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
 
 
-def translate(exc: Exception, what: str) -> ProviderError:
-    """A provider error (no secret in it) for a boto3/botocore failure about ``what``."""
+def translate(exc: Exception, what: str, *, conditional: bool = False) -> ProviderError:
+    """A provider error (no secret in it) for a boto3/botocore failure about ``what``;
+    ``conditional``: the request carried a write condition, whose failure (412, or S3's 409
+    for a concurrent conditional write) is :class:`ProviderConditionFailed`."""
     if isinstance(exc, ClientError):
         code = _code(exc)
         status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        if conditional and (code in _CHANGED | _CONFLICTING or status == "412"):
+            return ProviderConditionFailed(f"{what}: the precondition does not hold ({code})")
+        if code in _BAD_CHECKSUM:
+            return ProviderBadChecksum(f"{what}: the checksum does not match ({code})")
         if code in _NOT_FOUND or status == "404":
             return ProviderNotFound(f"{what}: not found ({code})")
         if code in _FORBIDDEN or status == "403":
@@ -138,20 +162,6 @@ def _session() -> boto3.session.Session:
     return boto3.session.Session(botocore_session=core)
 
 
-def _sized(part_size: int) -> TransferConfig:
-    """A transfer config for parts of ``part_size`` bytes: as many in flight as fit in about
-    :data:`IN_MEMORY_PARTS` default parts of memory (at least one, at most
-    :data:`CONCURRENCY`)."""
-    fit = max(1, IN_MEMORY_PARTS * PART_SIZE // part_size)
-    config = TransferConfig(
-        multipart_threshold=part_size,
-        multipart_chunksize=part_size,
-        max_concurrency=min(CONCURRENCY, fit),
-    )
-    config.max_in_memory_upload_chunks = max(1, min(IN_MEMORY_PARTS, fit))
-    return config
-
-
 class S3Client:
     """:class:`.remote.client.ObjectClient` over one S3 bucket (boto3)."""
 
@@ -191,12 +201,6 @@ class S3Client:
         )
         if config.allowed_networks is not None:  # every connection's peer is checked
             guard_botocore(self.s3, config.allowed_networks)
-        self._transfer = TransferConfig(
-            multipart_threshold=PART_SIZE,
-            multipart_chunksize=PART_SIZE,
-            max_concurrency=CONCURRENCY,
-        )
-        self._transfer.max_in_memory_upload_chunks = IN_MEMORY_PARTS
 
     def _call(self, what: str, method: str, **kwargs: Any) -> Any:
         try:
@@ -270,9 +274,9 @@ class S3Client:
         return rows[:limit]
 
     def head(self, key: str) -> ObjectInfo | None:
-        """HEAD the object (None if missing)."""
+        """HEAD the object (None if missing), with its full-object CRC32C if it has one."""
         try:
-            r = self._call(f"object {key!r}", "head_object", Key=key)
+            r = self._call(f"object {key!r}", "head_object", Key=key, ChecksumMode="ENABLED")
         except ProviderNotFound:
             return None
         return ObjectInfo(
@@ -282,6 +286,7 @@ class S3Client:
             _naive(r.get("LastModified")),
             r.get("ContentType"),
             dict(r.get("Metadata") or {}),
+            full_crc(r),
         )
 
     def read(
@@ -314,21 +319,35 @@ class S3Client:
         metadata: Mapping[str, str],
         size: int | None = None,
         part_size: int | None = None,
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
-        """Stream ``chunks`` through s3transfer (``upload_fileobj``): one PUT up to
+        """Stream ``chunks`` (:class:`.aws_s3_upload.StreamedUpload`): one PUT up to
         :data:`PART_SIZE`, else a multipart upload of :data:`PART_SIZE` parts sent
         :data:`CONCURRENCY` at a time (at most :data:`IN_MEMORY_PARTS` parts in memory),
-        aborted on any failure, so nothing partial becomes visible. ``part_size`` (bytes)
-        replaces :data:`PART_SIZE` for this write (an export's chosen part size), with fewer
-        parts in flight when parts are large (:func:`_sized`)."""
+        aborted on any failure, so nothing partial becomes visible; the object gets S3's
+        full-object CRC32C (computed per part while it is in memory; a declared ``crc32c``
+        is checked by the server's own pass over the stream before the last part leaves).
+        ``part_size`` (bytes) replaces :data:`PART_SIZE` for this write (an export's chosen
+        part size), with fewer parts in flight when parts are large. ``condition`` goes with
+        the PUT or the completion (:class:`ProviderConditionFailed`)."""
         what = f"object {key!r}"
-        extra = {"ContentType": content_type, "Metadata": dict(metadata)}
+        part = part_size or PART_SIZE
+        fit = max(1, IN_MEMORY_PARTS * PART_SIZE // part)
+        upload = StreamedUpload(
+            self.s3,
+            self.bucket,
+            key,
+            extra={"ContentType": content_type, "Metadata": dict(metadata)},
+            conditions=condition_args(condition),
+            concurrency=min(CONCURRENCY, fit),
+            in_memory=min(IN_MEMORY_PARTS, fit),
+        )
         try:
-            config = self._transfer if part_size is None else _sized(part_size)
             with IterReader(chunks, size).reraise() as body:
-                self.s3.upload_fileobj(body, self.bucket, key, ExtraArgs=extra, Config=config)
+                upload.run(body, part)
         except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, what) from None
+            raise translate(exc, what, conditional=condition is not None) from None
         finally:
             self._ahead.clear()
         info = self.head(key)
@@ -339,13 +358,14 @@ class S3Client:
     # ---------------------------------------------------------------- multipart
 
     def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
-        """CreateMultipartUpload; the handle is the UploadId."""
+        """CreateMultipartUpload with a full-object CRC32C; the handle is the UploadId."""
         r = self._call(
             f"object {key!r}",
             "create_multipart_upload",
             Key=key,
             ContentType=content_type,
             Metadata=dict(metadata),
+            **FULL_OBJECT,
         )
         return str(r["UploadId"])
 
@@ -357,16 +377,17 @@ class S3Client:
         chunks: Iterator[bytes],
         *,
         size: int | None = None,
+        crc32c: int | None = None,
     ) -> PartInfo:
-        """UploadPart, streamed when ``size`` is known (else the part is spooled to a
-        temporary file first: S3 needs the length up front)."""
+        """UploadPart with the part's CRC32C: streamed when ``size`` and ``crc32c`` are
+        known, else spooled to a temporary file first (S3 needs the length and the checksum
+        up front), the CRC32C computed on the way. The token is ``"<etag> <crc32c>"``."""
         what = f"object {key!r} part {number}"
         with contextlib.ExitStack() as stack:
             body: Any
-            if size is None:
+            if size is None or crc32c is None:
                 body = stack.enter_context(tempfile.SpooledTemporaryFile(PART_SIZE))
-                for chunk in chunks:
-                    body.write(chunk)
+                crc32c = spool(chunks, body)
                 size = body.tell()
                 body.seek(0)
             else:
@@ -379,8 +400,9 @@ class S3Client:
                 PartNumber=number,
                 Body=body,
                 ContentLength=size,
+                ChecksumCRC32C=to_wire(crc32c),
             )
-        return PartInfo(number, size, _strip(r["ETag"]))
+        return PartInfo(number, size, f"{_strip(r['ETag'])} {to_wire(crc32c)}")
 
     def complete_multipart(
         self,
@@ -390,18 +412,29 @@ class S3Client:
         *,
         content_type: str,
         metadata: Mapping[str, str],
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         """CompleteMultipartUpload of ``parts`` (content type and metadata were given at the
-        start)."""
+        start) with the whole's CRC32C combined from the parts' tokens (``FULL_OBJECT``: S3
+        checks it; ``crc32c``, when given, must be the same, else
+        :class:`ProviderBadChecksum` before anything is asked) and ``condition``. Parts sent
+        before this scheme (tokens without a CRC) complete without one."""
         what = f"object {key!r}"
-        listed = [{"PartNumber": p.number, "ETag": f'"{p.token}"'} for p in parts]
-        self._call(
-            what,
-            "complete_multipart_upload",
-            Key=key,
-            UploadId=upload,
-            MultipartUpload={"Parts": listed},
-        )
+        listed, checks = completion_args(parts, crc32c, what)
+        checks |= condition_args(condition)
+        try:
+            self.s3.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload,
+                MultipartUpload={"Parts": listed},
+                **checks,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, what, conditional=condition is not None) from None
+        finally:
+            self._ahead.clear()
         info = self.head(key)
         if info is None:
             raise ProviderError(f"{what}: completed but not found")

@@ -26,14 +26,8 @@ from typing import Any, NoReturn
 from azure.core import MatchConditions
 from azure.core.exceptions import (
     AzureError,
-    ClientAuthenticationError,
     HttpResponseError,
-    ResourceModifiedError,
     ResourceNotFoundError,
-    ServiceRequestError,
-    ServiceRequestTimeoutError,
-    ServiceResponseError,
-    ServiceResponseTimeoutError,
 )
 from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import (
@@ -48,6 +42,7 @@ from azure.storage.blob import (
 
 from ..models import Bucket
 from ..state import AppState
+from .azure_errors import condition_args, failed, translate
 from .azure_support import (
     BLOCK_SIZE,
     Counted,
@@ -69,9 +64,8 @@ from .remote.client import (
     ProviderFailed,
     ProviderForbidden,
     ProviderNotFound,
-    ProviderTimeout,
     ProviderUnreachable,
-    ProviderVersionChanged,
+    WriteCondition,
 )
 from .remote.config import checked_config
 from .remote.pinning import guarded_session
@@ -81,16 +75,6 @@ READ_CHUNK = 1024 * 1024
 DELETE_BATCH = 256  # Azure's blob batch limit
 COPY_WAIT = 60.0  # seconds a pending server-side copy is polled
 PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
-
-
-def _failed(status: object, code: object) -> bool:
-    """Whether an Azure answer is a failure on Azure's side: 5xx or throttling (429,
-    ``ServerBusy``)."""
-    return (isinstance(status, int) and (status >= 500 or status == 429)) or code in (
-        "ServerBusy",
-        "InternalError",
-        "OperationTimedOut",
-    )
 
 
 #: An upload handle: 32 hex characters (128 bits). A block tag (handle, part number, 3 random
@@ -172,30 +156,13 @@ class AzureBlobClient:
         where = f"{self.config.bucket}/{key}" if key is not None else self.config.bucket
         return ProviderError(f"Azure Blob {where}: {reason}")
 
-    def _raise(self, exc: Exception, key: str | None = None) -> NoReturn:
-        """Re-raise a library exception as a provider error (secret-free, not chained)."""
+    def _raise(
+        self, exc: Exception, key: str | None = None, *, conditional: bool = False
+    ) -> NoReturn:
+        """Re-raise a library exception as a provider error (secret-free, not chained;
+        :func:`.azure_errors.translate`)."""
         where = f"Azure Blob {self.config.bucket}" + (f"/{key}" if key is not None else "")
-        code = getattr(exc, "error_code", None)
-        status = getattr(exc, "status_code", None)
-        if isinstance(exc, ResourceNotFoundError) or status == 404:
-            raise ProviderNotFound(f"{where}: not found ({code or 404})") from None
-        if isinstance(exc, ClientAuthenticationError) or status in (401, 403):
-            raise ProviderForbidden(f"{where}: access denied ({code or status})") from None
-        if isinstance(exc, ResourceModifiedError) or status == 412:
-            raise ProviderVersionChanged(f"{where}: the object changed") from None
-        if isinstance(exc, ServiceRequestTimeoutError | ServiceResponseTimeoutError):
-            raise ProviderTimeout(
-                f"{where}: the endpoint did not answer in time ({type(exc).__name__})"
-            ) from None
-        if isinstance(exc, ServiceRequestError | ServiceResponseError):
-            raise ProviderUnreachable(
-                f"{where}: the endpoint did not answer ({type(exc).__name__})"
-            ) from None
-        if isinstance(exc, HttpResponseError) and _failed(status, code):
-            raise ProviderFailed(f"{where}: the provider failed: HTTP {status} ({code})") from None
-        if isinstance(exc, HttpResponseError):
-            raise ProviderError(f"{where}: HTTP {status} ({code})") from None
-        raise ProviderError(f"{where}: {type(exc).__name__}") from None
+        raise translate(exc, where, conditional=conditional) from None
 
     # ---------------------------------------------------------------- reads
 
@@ -316,14 +283,19 @@ class AzureBlobClient:
         metadata: Mapping[str, str],
         size: int | None = None,
         part_size: int | None = None,
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         """Store ``key`` from ``chunks``: one Put Blob up to 4 MiB (or ``part_size``, at most
         :data:`MAX_BLOCK_SIZE`), else staged blocks of that size committed at the end (one
         block in memory at a time; nothing visible before the commit). ``metadata`` goes
-        through :func:`encode_metadata`. Raises the provider errors."""
+        through :func:`encode_metadata`; ``condition`` with the Put Blob or the commit.
+        ``crc32c`` is not handed over: Azure keeps no CRC32C (its transactional CRC64 is
+        another polynomial); the server's own check stands. Raises the provider errors."""
         block = min(part_size or BLOCK_SIZE, MAX_BLOCK_SIZE)
         blob = self._container.get_blob_client(key)
         settings = ContentSettings(content_type=content_type)
+        checks = condition_args(condition)
         it = iter(chunks)
         head = bytearray()
         try:
@@ -338,6 +310,7 @@ class AzureBlobClient:
                     content_settings=settings,
                     metadata=encode_metadata(metadata),
                     max_concurrency=1,
+                    **checks,
                 )
                 return self._info(blob.get_blob_properties())
             tag = secrets.token_hex(TAG_LENGTH // 2)
@@ -347,10 +320,11 @@ class AzureBlobClient:
                 block_ids(tag, count),
                 content_settings=settings,
                 metadata=encode_metadata(metadata),
+                **checks,
             )
             return self._info(blob.get_blob_properties())
         except AzureError as exc:
-            self._raise(exc, key)
+            self._raise(exc, key, conditional=condition is not None)
 
     # ---------------------------------------------------------------- multipart
 
@@ -369,6 +343,7 @@ class AzureBlobClient:
         chunks: Iterator[bytes],
         *,
         size: int | None = None,
+        crc32c: int | None = None,
     ) -> PartInfo:
         """Stage the part as blocks of :data:`BLOCK_SIZE` under ids of their own (a part sent
         again gets other ids; the token, ``<tag>:<blocks>``, names the ones to commit)."""
@@ -391,8 +366,11 @@ class AzureBlobClient:
         *,
         content_type: str,
         metadata: Mapping[str, str],
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
-        """Commit the blocks of ``parts`` in order (Azure drops the other staged blocks).
+        """Commit the blocks of ``parts`` in order (Azure drops the other staged blocks;
+        ``condition`` goes with the commit; no CRC32C, as for :meth:`write`).
         Raises :class:`ProviderError` saying so when the blocks are gone (a plain write to
         ``key`` since the upload started committed the blob and dropped them)."""
         blocks: list[BlobBlock] = []
@@ -411,6 +389,7 @@ class AzureBlobClient:
                 blocks,
                 content_settings=ContentSettings(content_type=content_type),
                 metadata=encode_metadata(metadata),
+                **condition_args(condition),
             )
             return self._info(blob.get_blob_properties())
         except HttpResponseError as exc:
@@ -420,9 +399,9 @@ class AzureBlobClient:
                     "(a plain write to the key since the upload started drops them in Azure); "
                     "start the upload again"
                 ) from None
-            self._raise(exc, key)
+            self._raise(exc, key, conditional=condition is not None)
         except AzureError as exc:
-            self._raise(exc, key)
+            self._raise(exc, key, conditional=condition is not None)
 
     def abort_multipart(self, key: str, upload: str) -> None:
         """Nothing to do: Azure has no call to drop staged blocks; it drops them at the
@@ -443,7 +422,7 @@ class AzureBlobClient:
                     deleted.append(key)
                 elif response.status_code in (401, 403):
                     raise ProviderForbidden(f"Azure Blob {self.config.bucket}/{key}: access denied")
-                elif _failed(response.status_code, None):
+                elif failed(response.status_code, None):
                     raise ProviderFailed(
                         f"Azure Blob {self.config.bucket}/{key}: the provider failed: "
                         f"delete answered HTTP {response.status_code}"

@@ -28,11 +28,13 @@ from .remote.client import (
     ObjectInfo,
     PartInfo,
     ProbeResult,
+    ProviderConditionFailed,
     ProviderConfig,
     ProviderError,
     ProviderForbidden,
     ProviderNotFound,
     ProviderVersionChanged,
+    WriteCondition,
 )
 from .remote.config import provider_config
 from .remote.folders import TEMP_PREFIX, confine_folder, safe_path
@@ -42,6 +44,25 @@ CHUNK = 1024 * 1024
 
 def _etag(st: os.stat_result) -> str:
     return f"{st.st_size:x}-{st.st_mtime_ns:x}"
+
+
+def _place(tmp: Path, path: Path, key: str, condition: WriteCondition | None) -> None:
+    """Move the written ``tmp`` to ``path`` under ``condition`` (see ``FolderClient.write``);
+    raises :class:`ProviderConditionFailed`."""
+    if condition is not None and condition.absent:
+        try:
+            os.link(tmp, path)  # atomic: fails if the name exists
+        except FileExistsError:
+            raise ProviderConditionFailed(f"{key!r} exists in the folder") from None
+        return
+    if condition is not None:
+        try:
+            current = _info(key, os.lstat(path)).etag
+        except FileNotFoundError:
+            current = None
+        if current != condition.etag:
+            raise ProviderConditionFailed(f"{key!r} changed in the folder")
+    os.replace(tmp, path)
 
 
 def _info(key: str, st: os.stat_result) -> ObjectInfo:
@@ -190,9 +211,15 @@ class FolderClient:
         metadata: Mapping[str, str],
         size: int | None = None,
         part_size: int | None = None,
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         """Stream into a temporary file beside the target, fsync, rename into place
-        (``part_size`` has no meaning for a folder and is ignored)."""
+        (``part_size`` has no meaning for a folder and is ignored; a file keeps no CRC32C).
+        ``condition``: absent — a hard link of the temporary file to the target, which the
+        file system refuses atomically if the name exists; an etag — compared again just
+        before the rename (a folder has no compare-and-swap: a writer that is not the server
+        may still slip in between)."""
         try:
             path = self._path(key, create_parents=True)
         except ProviderNotFound as exc:
@@ -202,7 +229,7 @@ class FolderClient:
         tmp = path.parent / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
         try:
             _store(tmp, chunks)
-            os.replace(tmp, path)
+            _place(tmp, path, key, condition)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -233,6 +260,7 @@ class FolderClient:
         chunks: Iterator[bytes],
         *,
         size: int | None = None,
+        crc32c: int | None = None,
     ) -> PartInfo:
         """A file of its own per part sent (a part sent again is another file: the token
         says which one the completion takes); fsynced."""
@@ -251,9 +279,11 @@ class FolderClient:
         *,
         content_type: str,
         metadata: Mapping[str, str],
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
-        """Concatenate the parts into a temporary file beside the target, rename it into
-        place, drop the parts folder."""
+        """Concatenate the parts into a temporary file beside the target, move it into
+        place under ``condition`` (as :meth:`write`), drop the parts folder."""
         folder = self._parts_dir(upload)
 
         def joined() -> Iterator[bytes]:
@@ -270,7 +300,9 @@ class FolderClient:
                     while data := f.read(CHUNK):
                         yield data
 
-        info = self.write(key, joined(), content_type=content_type, metadata=metadata)
+        info = self.write(
+            key, joined(), content_type=content_type, metadata=metadata, condition=condition
+        )
         self.abort_multipart(key, upload)
         return info
 

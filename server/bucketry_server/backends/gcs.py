@@ -5,7 +5,10 @@ file's JSON text), or ``anonymous: "true"`` (an emulator, or a public bucket).
 ``endpoint_url`` replaces the API endpoint (``client_options={"api_endpoint": ...}``).
 
 The etag of an object is its **generation** (decimal text): a rewritten object has another
-one, and reads pinned to it fail with :class:`ProviderVersionChanged`. Every call has a
+one, and reads pinned to it fail with :class:`ProviderVersionChanged`; a write's condition is
+``ifGenerationMatch`` (0: the object must not exist). GCS keeps a CRC32C of every object
+(composites too): heads and listings carry it, and a declared one goes with the upload for
+GCS to check. Every call has a
 ``(connect, read)`` timeout from the config and a retry bounded by the read timeout; a probe
 makes one try. Errors become the provider errors of :mod:`.remote.client` with messages built
 here (never the library's text, which names URLs), and the library's exception is not chained.
@@ -19,32 +22,32 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn
 
-import requests.exceptions
 from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
 from google.auth.credentials import AnonymousCredentials, Credentials
-from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
+from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from google.auth.transport.requests import Request as GoogleAuthRequest
 from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 from google.oauth2 import service_account
 
+from ..crc32c import to_wire
 from ..models import Bucket
 from ..state import AppState
+from .gcs_support import generation_match, translate
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
     PartInfo,
     ProbeResult,
+    ProviderBadChecksum,
     ProviderConfig,
     ProviderError,
-    ProviderFailed,
     ProviderForbidden,
     ProviderNotFound,
-    ProviderTimeout,
-    ProviderUnreachable,
     ProviderVersionChanged,
+    WriteCondition,
 )
 from .remote.config import checked_config
 from .remote.pinning import guard_session, guarded_session
@@ -52,8 +55,6 @@ from .remote.streams import Watched
 
 CHUNK_SIZE = 8 * 1024 * 1024  # resumable upload chunk (a multiple of 256 KiB)
 GRANULE = 256 * 1024  # resumable chunks are multiples of this
-#: Where a multipart upload keeps its part objects (under the bucket's prefix), and the most
-#: sources one compose request takes.
 #: Where a multipart upload keeps its part objects, under the bucket's prefix (GCS has no
 #: multipart upload of its own): the client's :attr:`~GcsClient.reserved_prefix`.
 PARTS_FOLDER = ".bucketry-uploads/"
@@ -62,13 +63,6 @@ OCTET = "application/octet-stream"
 READ_CHUNK = 1024 * 1024
 PROBE_CONNECT, PROBE_READ = 4.0, 6.0  # a probe is one try within these bounds
 SCOPES = ["https://www.googleapis.com/auth/devstorage.read_write"]
-_UNREACHABLE = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    TransportError,
-    gexc.RetryError,
-    gexc.GatewayTimeout,
-)
 
 
 class GcsClient:
@@ -120,30 +114,13 @@ class GcsClient:
         where = f"{self.config.bucket}/{key}" if key is not None else self.config.bucket
         return ProviderError(f"GCS {where}: {reason}")
 
-    def _raise(self, exc: BaseException, key: str | None = None) -> NoReturn:
-        """Re-raise a library exception as a provider error (secret-free, not chained)."""
+    def _raise(
+        self, exc: BaseException, key: str | None = None, *, conditional: bool = False
+    ) -> NoReturn:
+        """Re-raise a library exception as a provider error (secret-free, not chained;
+        :func:`.gcs_errors.translate`)."""
         where = f"GCS {self.config.bucket}" + (f"/{key}" if key is not None else "")
-        if isinstance(exc, gexc.NotFound):
-            raise ProviderNotFound(f"{where}: not found") from None
-        if isinstance(exc, gexc.Forbidden | gexc.Unauthorized | RefreshError):
-            raise ProviderForbidden(f"{where}: access denied ({type(exc).__name__})") from None
-        if isinstance(exc, gexc.PreconditionFailed):
-            raise ProviderVersionChanged(f"{where}: the object changed") from None
-        if isinstance(exc, requests.exceptions.Timeout | gexc.GatewayTimeout):
-            raise ProviderTimeout(
-                f"{where}: the endpoint did not answer in time ({type(exc).__name__})"
-            ) from None
-        if isinstance(exc, _UNREACHABLE):
-            raise ProviderUnreachable(
-                f"{where}: the endpoint did not answer ({type(exc).__name__})"
-            ) from None
-        if isinstance(exc, gexc.ServerError | gexc.TooManyRequests):
-            raise ProviderFailed(
-                f"{where}: the provider failed: HTTP {exc.code} ({type(exc).__name__})"
-            ) from None
-        if isinstance(exc, gexc.GoogleAPICallError):
-            raise ProviderError(f"{where}: HTTP {exc.code} ({type(exc).__name__})") from None
-        raise ProviderError(f"{where}: {type(exc).__name__}") from None
+        raise translate(exc, where, conditional=conditional) from None
 
     # ---------------------------------------------------------------- reads
 
@@ -156,6 +133,7 @@ class GcsClient:
             modified_at=blob.updated,
             content_type=blob.content_type,
             metadata=dict(blob.metadata or {}),
+            crc32c=blob.crc32c or None,
         )
 
     def probe(self) -> ProbeResult:
@@ -293,16 +271,26 @@ class GcsClient:
         metadata: Mapping[str, str],
         size: int | None = None,
         part_size: int | None = None,
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         """Store ``key`` from ``chunks``: one request up to 8 MiB (or ``part_size``, rounded
         up to 256 KiB), else a resumable upload in chunks of that size (one chunk in memory;
-        the object appears when the last one is in). Raises the provider errors."""
+        the object appears when the last one is in). A declared ``crc32c`` goes in the
+        object's metadata (GCS refuses a body that does not match: no client-side pass
+        then); ``condition`` becomes ``ifGenerationMatch``. Raises the provider errors."""
         chunk_size = -(-(part_size or CHUNK_SIZE) // GRANULE) * GRANULE
         blob = self._bucket.blob(key)
         blob.metadata = dict(metadata) or None
+        checks: dict[str, Any] = {}
+        if crc32c is not None:
+            blob.crc32c = to_wire(crc32c)
+            checks["checksum"] = None
+        if condition is not None:
+            checks["if_generation_match"] = generation_match(condition)
         watched = Watched(chunks)
         with watched.reraise():  # a refused body raises its own error, not the library's
-            return self._write(key, blob, content_type, iter(watched), chunk_size)
+            return self._write(key, blob, content_type, iter(watched), chunk_size, checks)
 
     def _write(
         self,
@@ -310,14 +298,15 @@ class GcsClient:
         blob: Any,
         content_type: str,
         iterator: Iterator[bytes],
-        chunk_size: int = CHUNK_SIZE,
+        chunk_size: int,
+        checks: dict[str, Any],
     ) -> ObjectInfo:
         buffer = bytearray()
         try:
             for chunk in iterator:
                 buffer += chunk
                 if len(buffer) > chunk_size:
-                    self._resumable(blob, content_type, bytes(buffer), iterator, chunk_size)
+                    self._resumable(blob, content_type, bytes(buffer), iterator, chunk_size, checks)
                     break
             else:
                 blob.upload_from_string(
@@ -325,12 +314,13 @@ class GcsClient:
                     content_type=content_type,
                     timeout=self._timeout,
                     retry=self._retry,
+                    **checks,
                 )
             blob.reload(timeout=self._timeout, retry=self._retry)
         except ProviderError:
             raise
         except Exception as exc:
-            self._raise(exc, key)
+            self._raise(exc, key, conditional="if_generation_match" in checks)
         return self._info(blob)
 
     def _resumable(
@@ -339,7 +329,8 @@ class GcsClient:
         content_type: str,
         head: bytes,
         rest: Iterator[bytes],
-        chunk_size: int = CHUNK_SIZE,
+        chunk_size: int,
+        checks: dict[str, Any],
     ) -> None:
         writer = blob.open(
             "wb",
@@ -348,6 +339,7 @@ class GcsClient:
             content_type=content_type,
             timeout=self._timeout,
             retry=self._retry,
+            **checks,
         )
         with writer:
             writer.write(head)
@@ -374,11 +366,12 @@ class GcsClient:
         chunks: Iterator[bytes],
         *,
         size: int | None = None,
+        crc32c: int | None = None,
     ) -> PartInfo:
-        """The part as a temporary object of its own (a part sent again is another object);
-        the token is its name and generation."""
+        """The part as a temporary object of its own (a part sent again is another object;
+        a declared ``crc32c`` checked by GCS); the token is its name and generation."""
         name = f"{self._parts_prefix(upload)}{number:05d}-{secrets.token_hex(4)}"
-        info = self.write(name, chunks, content_type=OCTET, metadata={}, size=size)
+        info = self.write(name, chunks, content_type=OCTET, metadata={}, size=size, crc32c=crc32c)
         return PartInfo(number, info.size, f"{name}#{info.etag}")
 
     def complete_multipart(
@@ -389,9 +382,13 @@ class GcsClient:
         *,
         content_type: str,
         metadata: Mapping[str, str],
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         """Compose the part objects (pinned to their generations) into ``key``, 32 at a time
-        through intermediate objects when there are more, then delete the temporary ones."""
+        through intermediate objects when there are more (the last under ``condition``), then
+        delete the temporary ones. A composite CRC32C (GCS's) other than ``crc32c``: the new
+        generation is deleted, :class:`ProviderBadChecksum` raised."""
         folder = self._parts_prefix(upload)
         sources: list[Any] = []
         for part in parts:
@@ -411,21 +408,28 @@ class GcsClient:
                     self._compose(step, sources[i : i + COMPOSE_MAX])
                     grouped.append(step)
                 sources, level = grouped, level + 1
-            self._compose(target, sources)
+            checks = (
+                {} if condition is None else {"if_generation_match": generation_match(condition)}
+            )
+            self._compose(target, sources, **checks)
             target.reload(timeout=self._timeout, retry=self._retry)
+            if crc32c is not None and target.crc32c and target.crc32c != to_wire(crc32c):
+                self._bucket.delete_blob(key, generation=target.generation, timeout=self._timeout)
+                raise ProviderBadChecksum(f"GCS {self.config.bucket}/{key}: the CRC32C differs")
         except ProviderError:
             raise
         except Exception as exc:
-            self._raise(exc, key)
+            self._raise(exc, key, conditional=condition is not None)
         self.abort_multipart(key, upload)
         return self._info(target)
 
-    def _compose(self, target: Any, sources: list[Any]) -> None:
+    def _compose(self, target: Any, sources: list[Any], **checks: Any) -> None:
         target.compose(
             sources,
             if_source_generation_match=[b.generation for b in sources],
             timeout=self._timeout,
             retry=self._retry,
+            **checks,
         )
 
     def abort_multipart(self, key: str, upload: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import replace
-from functools import partial
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import delete as sql_delete
@@ -43,6 +43,7 @@ from .client import (
     ProviderError,
     ProviderNotFound,
     ProviderVersionChanged,
+    WriteCondition,
 )
 from .errors import run
 from .listing import list_page
@@ -53,6 +54,12 @@ from .streams import pull, push
 #: Objects a usage computation lists at most (beyond: the figures say "at least").
 USAGE_MAX_OBJECTS = 1_000_000
 LIST_BATCH = 1000
+
+
+def _set(**keywords: Any) -> dict[str, Any]:
+    """The keywords whose value is not None (optional client keywords are passed only when
+    set, so a client written before one was added still serves)."""
+    return {name: value for name, value in keywords.items() if value is not None}
 
 
 class RemoteBackend:
@@ -199,12 +206,20 @@ class RemoteBackend:
             return None
 
     # ------------------------------------------------------------------ writes
-    async def _preconditions(self, key: str, spec: WriteSpec) -> None:
-        if spec.if_match is not None or spec.if_none_match is not None:
-            existing = await self.stat(key)
-            check_preconditions(
-                existing.etag if existing else None, spec.if_match, spec.if_none_match
-            )
+    async def _preconditions(self, key: str, spec: WriteSpec) -> WriteCondition | None:
+        """Check ``If-Match``/``If-None-Match`` against the provider's current version (412
+        early, before any byte moves) and return the condition the provider then checks
+        atomically with the write: the key still absent, or still the version seen here (a
+        compare-and-set: a concurrent writer makes one of the two fail with 412, never both
+        succeed). None without preconditions. A provider that ignores the condition (see
+        ``docs/architecture.md``) is left with this check alone: last writer wins."""
+        if spec.if_match is None and spec.if_none_match is None:
+            return None
+        existing = await self.stat(key)
+        check_preconditions(existing.etag if existing else None, spec.if_match, spec.if_none_match)
+        return (
+            WriteCondition(absent=True) if existing is None else WriteCondition(etag=existing.etag)
+        )
 
     async def write(
         self,
@@ -215,30 +230,28 @@ class RemoteBackend:
         part_size: int | None = None,
     ) -> RemoteBlob:
         """Stream ``chunks`` into the provider object (checksums verified on the way; a
-        mismatch aborts the provider upload). Preconditions are checked just before (the
-        provider offers no atomic check: last writer wins). ``part_size`` (bytes; None: the
-        provider client's default) sets the multipart part / staged block / resumable chunk
-        size (:meth:`.client.ObjectClient.write`)."""
+        mismatch aborts the provider upload; a declared CRC32C also goes to the provider,
+        which checks and keeps it where it can). Preconditions are checked just before and
+        again by the provider, atomically with the write (:meth:`_preconditions`).
+        ``part_size`` (bytes; None: the provider client's default) sets the multipart part /
+        staged block / resumable chunk size (:meth:`.client.ObjectClient.write`)."""
         self.check_writable()
-        await self._preconditions(key, spec)
+        condition = await self._preconditions(key, spec)
         hasher = Hasher(spec.expected)
         body = pull(chunks, hasher)
-        # Only passed when chosen, so a client written before the keyword still serves.
-        send = (
-            self.client.write
-            if part_size is None
-            else partial(self.client.write, part_size=part_size)
-        )
+        # Only passed when set, so a client written before the keywords still serves.
+        extra = _set(part_size=part_size, crc32c=spec.expected.crc32c, condition=condition)
 
         def put() -> RemoteBlob:
-            info = send(
+            info = self.client.write(
                 self._full(key),
                 body,
                 content_type=spec.content_type,
                 metadata=spec.metadata,
+                **extra,
             )
             done = hasher.finish()
-            crc = None if done.crc32c is None else to_wire(done.crc32c)
+            crc = info.crc32c if done.crc32c is None else to_wire(done.crc32c)
             return replace(record(info, self.root, self.origin, done.sha256_hex), crc32c=crc)
 
         blob = await run(put)
@@ -349,8 +362,11 @@ class RemoteBackend:
         self.check_writable()
         hasher = Hasher(expected)
         body = pull(chunks, hasher)
+        extra = _set(crc32c=expected.crc32c)
         part = await run(
-            lambda: self.client.write_part(self._full(key), upload, number, body, size=size)
+            lambda: self.client.write_part(
+                self._full(key), upload, number, body, size=size, **extra
+            )
         )
         result = hasher.finish()
         if part.size != result.size:
@@ -369,11 +385,13 @@ class RemoteBackend:
         *,
         also: InTransaction | None = None,
     ) -> RemoteBlob:
-        """Ask the provider to assemble the parts (``If-None-Match`` checked just before),
-        then run ``also`` in one transaction."""
+        """Ask the provider to assemble the parts (``If-None-Match`` checked just before and
+        by the provider with the assembly; the whole's CRC32C combined from the parts' handed
+        to it), then run ``also`` in one transaction."""
         self.check_writable()
-        await self._preconditions(key, replace(spec, if_match=None))
+        condition = await self._preconditions(key, replace(spec, if_match=None))
         listed = [PartInfo(number, size, token) for number, size, token in parts]
+        extra = _set(crc32c=spec.expected.crc32c, condition=condition)
         info = await run(
             lambda: self.client.complete_multipart(
                 self._full(key),
@@ -381,12 +399,15 @@ class RemoteBackend:
                 listed,
                 content_type=spec.content_type,
                 metadata=spec.metadata,
+                **extra,
             )
         )
         cache.forget_usage(self.state, self.bucket_id)
         if also is not None:
             await anyio.to_thread.run_sync(self._commit, also)
         blob = record(info, self.root, self.origin)
+        if blob.crc32c is None and spec.expected.crc32c is not None:
+            blob = replace(blob, crc32c=to_wire(spec.expected.crc32c))
         return replace(blob, content_type=spec.content_type, meta=dict(spec.metadata))
 
     def _commit(self, also: InTransaction) -> None:

@@ -60,6 +60,21 @@ class ObjectInfo:
     modified_at: datetime | None = None
     content_type: str | None = None
     metadata: Mapping[str, str] | None = None
+    #: The provider's own CRC32C of the whole object (wire form: base64 of 4 big-endian
+    #: bytes), when it keeps one (S3 with a full-object CRC32C, GCS always); None otherwise.
+    crc32c: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteCondition:
+    """A precondition the provider checks atomically with the write itself (S3
+    ``If-None-Match``/``If-Match``, Azure ``If-None-Match``/``If-Match``, GCS
+    ``ifGenerationMatch``, a folder's exclusive link): ``absent`` — the key must not exist;
+    ``etag`` — the object must be that version (an :attr:`ObjectInfo.etag`). A write whose
+    condition does not hold raises :class:`ProviderConditionFailed` and changes nothing."""
+
+    absent: bool = False
+    etag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +130,16 @@ class ProviderVersionChanged(ProviderError):
     """A read pinned to an etag found another version (the object changed under it)."""
 
 
+class ProviderConditionFailed(ProviderError):
+    """A conditional write (:class:`WriteCondition`) found its condition false: the key
+    exists, or holds another version. Nothing was written."""
+
+
+class ProviderBadChecksum(ProviderError):
+    """The provider refused a body whose declared checksum (CRC32C) it found wrong (S3
+    ``BadDigest``, GCS 400 on a ``crc32c`` mismatch). Nothing was written."""
+
+
 class ObjectClient(Protocol):
     """One provider bucket, seen as key-ordered objects."""
 
@@ -160,12 +185,19 @@ class ObjectClient(Protocol):
         metadata: Mapping[str, str],
         size: int | None = None,
         part_size: int | None = None,
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         """Store ``key`` from ``chunks`` (streamed: multipart / staged blocks / resumable
         upload above the provider's single-request size; never the whole body in memory);
         visible only once complete. ``part_size`` (bytes; None: the client's default) is the
         S3 multipart part size, the Azure staged block size or the GCS resumable chunk size,
-        also the single-request threshold; a folder client ignores it."""
+        also the single-request threshold; a folder client ignores it. ``crc32c``: the
+        body's CRC32C when known before the write (declared by the uploader): a provider that
+        keeps CRC32C stores it and refuses a mismatch (:class:`ProviderBadChecksum`); S3
+        stores one even without it (computed per part while the parts are in memory).
+        ``condition``: checked by the provider atomically with the write
+        (:class:`ProviderConditionFailed`). Callers pass the two keywords only when set."""
         ...
 
     def start_multipart(self, key: str, *, content_type: str, metadata: Mapping[str, str]) -> str:
@@ -182,11 +214,14 @@ class ObjectClient(Protocol):
         chunks: Iterator[bytes],
         *,
         size: int | None = None,
+        crc32c: int | None = None,
     ) -> PartInfo:
         """Store part ``number`` (1..10000) of upload ``upload`` from ``chunks`` (streamed;
-        ``size`` the length when known). A part sent again replaces the earlier one for the
-        completion that lists the new token. If ``chunks`` raises (a checksum mismatch is
-        raised before its last bytes are handed over), the part is not stored."""
+        ``size`` the length when known; ``crc32c`` the part's CRC32C when declared before,
+        handed to a provider that checks it, passed only when set). A part sent again
+        replaces the earlier one for the completion that lists the new token. If ``chunks``
+        raises (a checksum mismatch is raised before its last bytes are handed over), the
+        part is not stored."""
         ...
 
     def complete_multipart(
@@ -197,9 +232,14 @@ class ObjectClient(Protocol):
         *,
         content_type: str,
         metadata: Mapping[str, str],
+        crc32c: int | None = None,
+        condition: WriteCondition | None = None,
     ) -> ObjectInfo:
         """Make ``key`` the concatenation of ``parts`` (in the order given) and close the
-        upload (its other parts are dropped); visible at once, whole."""
+        upload (its other parts are dropped); visible at once, whole. ``crc32c``: the whole's
+        CRC32C (combined from the parts'), stored and checked where the provider can (S3's
+        full-object checksum); ``condition`` as for :meth:`write` (both passed only when
+        set)."""
         ...
 
     def abort_multipart(self, key: str, upload: str) -> None:

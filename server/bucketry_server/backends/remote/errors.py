@@ -15,10 +15,13 @@ from ...errors import (
     GatewayTimeout,
     Invalid,
     NotFound,
+    PreconditionFailed,
     TooLarge,
 )
 from ...storage.base import ChecksumMismatchError, TooLargeError
 from .client import (
+    ProviderBadChecksum,
+    ProviderConditionFailed,
     ProviderError,
     ProviderFailed,
     ProviderForbidden,
@@ -35,8 +38,9 @@ def domain_error(exc: ProviderError) -> DomainError:
     """The domain error of a provider error (its message names provider and key, no secret):
     404 ``provider_not_found``, 403 ``provider_forbidden``, 504 ``provider_timeout``, 502
     ``provider_unreachable``, 502 ``provider_error`` (the provider failed on its side: 5xx or
-    throttling, retried by the SDK), 409 ``version_changed`` / ``provider_error`` (any other
-    refusal, e.g. the object already exists)."""
+    throttling, retried by the SDK), 412 ``precondition_failed`` (a conditional write found
+    the key taken or changed), 400 ``checksum_mismatch`` (the provider refused the body's
+    CRC32C), 409 ``version_changed`` / ``provider_error`` (any other refusal)."""
     detail = str(exc) or exc.__class__.__name__
     if isinstance(exc, ProviderNotFound):
         return NotFound("provider_not_found", detail)
@@ -48,6 +52,12 @@ def domain_error(exc: ProviderError) -> DomainError:
         return BadGateway("provider_unreachable", f"the provider could not be reached: {detail}")
     if isinstance(exc, ProviderFailed):
         return BadGateway("provider_error", f"the provider failed: {detail}")
+    if isinstance(exc, ProviderConditionFailed):
+        return PreconditionFailed(
+            "precondition_failed", f"the provider refused the write: {detail}"
+        )
+    if isinstance(exc, ProviderBadChecksum):
+        return Invalid("checksum_mismatch", f"the provider refused the body: {detail}")
     if isinstance(exc, ProviderVersionChanged):
         return Conflict("version_changed", detail)
     return Conflict("provider_error", detail)

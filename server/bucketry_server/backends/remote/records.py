@@ -31,7 +31,8 @@ class RemoteBlob:
     #: The prefix of the imported bucket it was read through: ``root + key`` is the provider
     #: key (two imported buckets may share a provider bucket under different prefixes).
     root: str = ""
-    #: Known right after a write through the server (providers' listings do not carry it).
+    #: The CRC32C (wire form): known right after a write through the server, else the
+    #: provider's own where it keeps one (S3 full-object checksums on HEAD, GCS always).
     crc32c: str | None = None
 
     @property
@@ -58,4 +59,5 @@ def record(info: ObjectInfo, prefix: str, origin: str, sha256: str | None = None
         meta=dict(info.metadata) if info.metadata else {},
         sha256=sha256,
         root=prefix,
+        crc32c=info.crc32c,
     )
