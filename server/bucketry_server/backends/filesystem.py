@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import stat
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,10 @@ def _etag(st: os.stat_result) -> str:
     return f"{st.st_size:x}-{st.st_mtime_ns:x}"
 
 
+#: Serializes a conditional replace's check and rename within the process.
+_REPLACING = threading.Lock()
+
+
 def _place(tmp: Path, path: Path, key: str, condition: WriteCondition | None) -> None:
     """Move the written ``tmp`` to ``path`` under ``condition`` (see ``FolderClient.write``);
     raises :class:`ProviderConditionFailed`."""
@@ -56,12 +61,15 @@ def _place(tmp: Path, path: Path, key: str, condition: WriteCondition | None) ->
             raise ProviderConditionFailed(f"{key!r} exists in the folder") from None
         return
     if condition is not None:
-        try:
-            current = _info(key, os.lstat(path)).etag
-        except FileNotFoundError:
-            current = None
-        if current != condition.etag:
-            raise ProviderConditionFailed(f"{key!r} changed in the folder")
+        with _REPLACING:  # this process's writers check and rename one at a time
+            try:
+                current = _info(key, os.lstat(path)).etag
+            except FileNotFoundError:
+                current = None
+            if current != condition.etag:
+                raise ProviderConditionFailed(f"{key!r} changed in the folder")
+            os.replace(tmp, path)
+        return
     os.replace(tmp, path)
 
 
@@ -218,8 +226,8 @@ class FolderClient:
         (``part_size`` has no meaning for a folder and is ignored; a file keeps no CRC32C).
         ``condition``: absent — a hard link of the temporary file to the target, which the
         file system refuses atomically if the name exists; an etag — compared again just
-        before the rename (a folder has no compare-and-swap: a writer that is not the server
-        may still slip in between)."""
+        before the rename under a lock of this process (a folder has no compare-and-swap: a
+        writer outside the process may still slip in between)."""
         try:
             path = self._path(key, create_parents=True)
         except ProviderNotFound as exc:

@@ -15,22 +15,28 @@ Each test works under its own random key prefix, so tests share one provider buc
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Protocol
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Protocol
 
 import httpx
 import pytest
 
+from bucketry_server.backends.base import WriteSpec
+from bucketry_server.backends.remote.backend import RemoteBackend
 from bucketry_server.backends.remote.client import (
     ObjectClient,
     ObjectInfo,
     ProviderNotFound,
     ProviderVersionChanged,
 )
+from bucketry_server.errors import PreconditionFailed
+from bucketry_server.models import Bucket
+from tests.support.live_server import LiveServer
 
 MiB = 1024 * 1024
 #: A dead endpoint must be reported within this many seconds.
@@ -88,6 +94,42 @@ def _all_keys(client: ObjectClient, prefix: str, limit: int) -> list[str]:
         if len(page) < limit:
             return keys
         after = page[-1].key
+
+
+def _remote(server: LiveServer, factory: ClientFactory, prefix: str) -> RemoteBackend:
+    """The remote backend of an imported bucket over ``factory``'s client (allowed to write)."""
+    bucket = Bucket(
+        id=f"bkt_race{uuid.uuid4().hex[:12]}",
+        name="race",
+        provider="S3_COMPATIBLE",
+        provider_bucket="b",
+        prefix=prefix,
+        version=1,
+        status="AVAILABLE",
+        actions=["READ", "WRITE"],
+    )
+    return RemoteBackend(server.state, bucket, factory.good)
+
+
+async def _race(backend: RemoteBackend, key: str, spec: WriteSpec) -> list[Any]:
+    """Two writes of ``key`` under ``spec`` whose bodies are held until both are streaming
+    (so both passed the server's pre-check before either reached the provider)."""
+    both = asyncio.Event()
+    streaming: list[bytes] = []
+
+    async def body(tag: bytes) -> AsyncIterator[bytes]:
+        yield tag * 4096
+        streaming.append(tag)
+        if len(streaming) == 2:
+            both.set()
+        await asyncio.wait_for(both.wait(), 30)
+        yield tag * 4096
+
+    return await asyncio.gather(
+        backend.write(key, body(b"a"), spec),
+        backend.write(key, body(b"b"), spec),
+        return_exceptions=True,
+    )
 
 
 class ObjectClientContract:
@@ -303,3 +345,34 @@ class ObjectClientContract:
             c.close()
         assert result.status == "UNREACHABLE", result
         assert time.monotonic() - t0 < PROBE_BOUND
+
+    def _one_wins(
+        self, server: LiveServer, client: ObjectClient, results: list[Any], key: str
+    ) -> None:
+        won = [i for i, r in enumerate(results) if not isinstance(r, BaseException)]
+        lost = [r for r in results if isinstance(r, BaseException)]
+        assert len(won) == 1, results
+        assert len(lost) == 1 and isinstance(lost[0], PreconditionFailed), lost
+        assert _get(client, key) == (b"ab"[won[0] : won[0] + 1]) * 8192
+
+    def test_racing_create_only_writers_one_wins(
+        self, server: LiveServer, factory: ClientFactory, client: ObjectClient, p: str
+    ) -> None:
+        """Two ``If-None-Match: *`` writes both pass the server's pre-check; the provider's
+        own condition lets exactly one through, the other gets 412, the winner's bytes stay."""
+        backend = _remote(server, factory, p)
+        spec = WriteSpec("application/octet-stream", {}, if_none_match="*")
+        results = asyncio.run(_race(backend, "race", spec))
+        self._one_wins(server, client, results, p + "race")
+
+    def test_racing_if_match_writers_one_wins(
+        self, server: LiveServer, factory: ClientFactory, client: ObjectClient, p: str
+    ) -> None:
+        """Two writes ``If-Match`` the same version: one replaces it, the other gets 412
+        (a folder re-checks the version before its rename; the race there is the server's
+        own two writers, which the re-check catches)."""
+        first = _put(client, p + "cas", b"old")
+        backend = _remote(server, factory, p)
+        spec = WriteSpec("application/octet-stream", {}, if_match=first.etag)
+        results = asyncio.run(_race(backend, "cas", spec))
+        self._one_wins(server, client, results, p + "cas")

@@ -32,6 +32,7 @@ from bucketry_server.backends.remote.client import (
     ProviderUnreachable,
     ProviderVersionChanged,
 )
+from bucketry_server.crc32c import crc32c, to_wire
 from tests.server.providers.contract import ClientFactory, ObjectClientContract
 from tests.support.fake_gcs import FakeGcs
 from tests.support.gcs_keys import granting_token_endpoint, service_account
@@ -329,3 +330,23 @@ def test_any_user_metadata_survives(client: GcsClient) -> None:
         "m.big", iter([b"x" * (9 * 1024 * 1024)]), content_type="text/plain", metadata=metadata
     )
     assert big.metadata == metadata  # the resumable path carries it too
+
+
+def test_objects_carry_gcs_own_crc32c_on_head_listing_and_compose(client: GcsClient) -> None:
+    """GCS keeps a CRC32C of every object (composites too): the client reads it back on the
+    write's answer, HEAD and listings; a multipart completion's equals the combined one."""
+    data = os.urandom(300_000)
+    info = client.write(
+        "c/one", iter([data]), content_type="text/plain", metadata={}, crc32c=crc32c(data)
+    )
+    assert info.crc32c == to_wire(crc32c(data))
+    head = client.head("c/one")
+    assert head is not None and head.crc32c == info.crc32c
+    assert [o.crc32c for o in client.list_page("c/", None, 10)] == [info.crc32c]
+    up = client.start_multipart("c/two", content_type="text/plain", metadata={})
+    parts = [client.write_part("c/two", up, n, iter([data])) for n in (1, 2)]
+    whole = crc32c(data + data)
+    done = client.complete_multipart(
+        "c/two", up, parts, content_type="text/plain", metadata={}, crc32c=whole
+    )
+    assert done.crc32c == to_wire(whole)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,12 @@ import dateutil.parser
 import pytest
 
 from bucketry_server.backends.aws_s3 import S3Client, fast_timestamp, open_client
-from bucketry_server.backends.remote.client import ObjectClient, ProviderConfig
+from bucketry_server.backends.remote.client import (
+    ObjectClient,
+    ProviderBadChecksum,
+    ProviderConfig,
+)
+from bucketry_server.crc32c import crc32c, to_wire
 from bucketry_server.errors import Invalid
 from tests.conftest import SEAWEED_BUCKET
 from tests.server.providers.contract import ClientFactory, ObjectClientContract
@@ -162,3 +168,57 @@ def test_without_lookahead_a_write_through_another_worker_is_not_hidden(
         prefix + k for k in ("04", "04a", "05", "06", "07", "08", "09")
     ]
     assert calls[before].get("StartAfter") == first[3].key  # asked the provider again
+
+
+def _s3_crc(client: Any, key: str) -> tuple[str | None, str | None]:
+    """The CRC32C and checksum type S3 itself keeps for ``key`` (boto3, ChecksumMode)."""
+    r = client.s3.head_object(Bucket=client.bucket, Key=key, ChecksumMode="ENABLED")
+    return r.get("ChecksumCRC32C"), r.get("ChecksumType")
+
+
+@pytest.mark.parametrize("size", [3000, 11 * 1024 * 1024 + 7])
+def test_writes_carry_the_full_object_crc32c_to_s3(seaweed: SeaweedS3, size: int) -> None:
+    """One PUT and a multipart write (5 MiB parts) both leave S3 holding the body's CRC32C
+    (full-object, combined from the parts' for the multipart); HEAD reads it back."""
+    client: Any = SeaweedFactory(seaweed).good()
+    key = f"crc-{uuid.uuid4().hex}/{size}"
+    data = os.urandom(size)
+    info = client.write(
+        key, iter([data]), content_type="text/plain", metadata={}, part_size=5 * 1024 * 1024
+    )
+    assert _s3_crc(client, key)[0] == to_wire(crc32c(data))
+    assert info.crc32c == to_wire(crc32c(data)) == client.head(key).crc32c
+
+
+def test_native_multipart_completes_with_the_full_object_crc32c(seaweed: SeaweedS3) -> None:
+    """Parts with and without a declared CRC32C; the completion hands S3 the whole's CRC
+    combined from the parts' (FULL_OBJECT), and refuses a different declared value first."""
+    client: Any = SeaweedFactory(seaweed).good()
+    key = f"crc-mp-{uuid.uuid4().hex}"
+    one, two = os.urandom(5 * 1024 * 1024), os.urandom(1234)
+    up = client.start_multipart(key, content_type="text/plain", metadata={})
+    parts = [
+        client.write_part(key, up, 1, iter([one]), size=len(one), crc32c=crc32c(one)),
+        client.write_part(key, up, 2, iter([two])),
+    ]
+    whole = crc32c(one + two)
+    with pytest.raises(ProviderBadChecksum):
+        client.complete_multipart(
+            key, up, parts, content_type="text/plain", metadata={}, crc32c=whole ^ 1
+        )
+    assert client.head(key) is None
+    info = client.complete_multipart(
+        key, up, parts, content_type="text/plain", metadata={}, crc32c=whole
+    )
+    assert _s3_crc(client, key) == (to_wire(whole), "FULL_OBJECT")
+    assert info.crc32c == to_wire(whole)
+
+
+def test_a_part_with_a_wrong_crc32c_is_refused_by_s3(seaweed: SeaweedS3) -> None:
+    client: Any = SeaweedFactory(seaweed).good()
+    key = f"crc-bad-{uuid.uuid4().hex}"
+    up = client.start_multipart(key, content_type="text/plain", metadata={})
+    with pytest.raises(ProviderBadChecksum):
+        client.write_part(key, up, 1, iter([b"data"]), size=4, crc32c=crc32c(b"other"))
+    client.abort_multipart(key, up)
+    assert client.head(key) is None
