@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 import time
 
+import boto3
 import httpx
 import pytest
 
+from bucketry_server.crc32c import crc32c, to_wire
 from tests.conftest import SEAWEED_BUCKET
-from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket
+from tests.server.imported_helpers import auth, exercise_data_plane, import_bucket, put
 from tests.support.live_server import LiveServer, free_port
 from tests.support.seaweed import SeaweedS3
 
@@ -162,3 +164,41 @@ def test_s3_parts_below_the_provider_minimum_are_refused_by_the_server(
         f"{api}/buckets/{bucket}/blob", params={"key": "small-parts.bin"}, headers=auth(token)
     )
     assert got.content == b"small part"
+
+
+def test_imported_s3_blobs_carry_the_crc32c_at_the_provider(
+    server: LiveServer, users: dict[str, str], seaweed: SeaweedS3, unique: str
+) -> None:
+    """A PUT through an imported SeaweedFS bucket leaves S3 holding the body's CRC32C
+    (boto3 ``head_object(ChecksumMode="ENABLED")``), and a HEAD through the server shows the
+    provider's value; a wrong declared CRC32C is refused and leaves nothing."""
+    api, token = server.api, users["alice"]
+    r = import_bucket(api, token, _body(seaweed, f"sw-crc-{unique}"))
+    assert r.status_code == 201, r.text
+    bucket = r.json()["id"]
+    data = b"carried end to end " * 1000
+    assert put(api, token, bucket, "c.bin", data).status_code in (200, 201)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=seaweed.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=seaweed.access_key,
+        aws_secret_access_key=seaweed.secret_key,
+    )
+    key = f"sw-crc-{unique}/c.bin"
+    head = s3.head_object(Bucket=SEAWEED_BUCKET, Key=key, ChecksumMode="ENABLED")
+    assert head["ChecksumCRC32C"] == to_wire(crc32c(data))
+    h = httpx.head(f"{api}/buckets/{bucket}/blob", params={"key": "c.bin"}, headers=auth(token))
+    assert h.status_code == 200 and h.headers["X-Checksum-CRC32C"] == to_wire(crc32c(data))
+    bad = httpx.put(
+        f"{api}/buckets/{bucket}/blob",
+        params={"key": "bad.bin"},
+        content=data,
+        headers={**auth(token), "X-Checksum-CRC32C": to_wire(crc32c(data) ^ 1)},
+        timeout=60,
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "checksum_mismatch"
+    gone = httpx.head(
+        f"{api}/buckets/{bucket}/blob", params={"key": "bad.bin"}, headers=auth(token)
+    )
+    assert gone.status_code == 404
