@@ -36,11 +36,12 @@ from ..models import Bucket
 from ..state import AppState
 from .aws_s3_upload import (
     FULL_OBJECT,
-    StreamedUpload,
+    PART_SIZE,
     completion_args,
     condition_args,
     full_crc,
     spool,
+    streamed_upload,
 )
 from .remote.addresses import check_addresses
 from .remote.backend import RemoteBackend
@@ -65,11 +66,6 @@ from .remote.lookahead import Lookahead
 from .remote.pinning import guard_botocore
 from .remote.streams import IterReader
 
-#: Part size of a streamed write (s3transfer's chunk size, also its single-PUT threshold).
-PART_SIZE = 16 * 1024 * 1024
-#: Parts of one streamed write in flight at once, and parts read ahead into memory.
-CONCURRENCY = 4
-IN_MEMORY_PARTS = 6
 CHUNK = 1024 * 1024
 DELETE_BATCH = 1000
 PROBE_KEY = ".bucketry-probe"
@@ -322,30 +318,17 @@ class S3Client:
         crc32c: int | None = None,
         condition: WriteCondition | None = None,
     ) -> ObjectInfo:
-        """Stream ``chunks`` (:class:`.aws_s3_upload.StreamedUpload`): one PUT up to
-        :data:`PART_SIZE`, else a multipart upload of :data:`PART_SIZE` parts sent
-        :data:`CONCURRENCY` at a time (at most :data:`IN_MEMORY_PARTS` parts in memory),
-        aborted on any failure, so nothing partial becomes visible; the object gets S3's
-        full-object CRC32C (computed per part while it is in memory; a declared ``crc32c``
-        is checked by the server's own pass over the stream before the last part leaves).
-        ``part_size`` (bytes) replaces :data:`PART_SIZE` for this write (an export's chosen
-        part size), with fewer parts in flight when parts are large. ``condition`` goes with
-        the PUT or the completion (:class:`ProviderConditionFailed`)."""
+        """Stream ``chunks`` (:func:`.aws_s3_upload.streamed_upload`): one PUT up to
+        :data:`PART_SIZE` (or ``part_size``), else a multipart upload of such parts, a few in
+        parallel, aborted on any failure, so nothing partial becomes visible; the object gets
+        S3's full-object CRC32C (per part while it is in memory; a declared ``crc32c`` is
+        checked by the server's own pass before the last part leaves). ``condition`` goes
+        with the PUT or the completion (:class:`ProviderConditionFailed`)."""
         what = f"object {key!r}"
-        part = part_size or PART_SIZE
-        fit = max(1, IN_MEMORY_PARTS * PART_SIZE // part)
-        upload = StreamedUpload(
-            self.s3,
-            self.bucket,
-            key,
-            extra={"ContentType": content_type, "Metadata": dict(metadata)},
-            conditions=condition_args(condition),
-            concurrency=min(CONCURRENCY, fit),
-            in_memory=min(IN_MEMORY_PARTS, fit),
-        )
+        extra = {"ContentType": content_type, "Metadata": dict(metadata)}
         try:
             with IterReader(chunks, size).reraise() as body:
-                upload.run(body, part)
+                streamed_upload(self.s3, self.bucket, key, extra, condition, body, part_size)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, what, conditional=condition is not None) from None
         finally:

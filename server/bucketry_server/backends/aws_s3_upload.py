@@ -28,6 +28,11 @@ from ..crc32c import combine_all, crc32c, from_wire, to_wire
 from .remote.client import PartInfo, ProviderBadChecksum, WriteCondition
 from .remote.streams import IterReader
 
+#: Part size of a streamed write (also its single-PUT threshold).
+PART_SIZE = 16 * 1024 * 1024
+#: Parts of one streamed write in flight at once, and parts read ahead into memory.
+CONCURRENCY = 4
+IN_MEMORY_PARTS = 6
 #: S3's bounds on a multipart upload's parts.
 MIN_PART = 5 * 1024 * 1024
 MAX_PART = 5 * 1024 * 1024 * 1024
@@ -209,3 +214,30 @@ class StreamedUpload:
             ChecksumCRC32C=to_wire(crc),
         )
         return number, str(r["ETag"]), crc, len(block)
+
+
+def streamed_upload(
+    s3: Any,
+    bucket: str,
+    key: str,
+    extra: dict[str, Any],
+    condition: WriteCondition | None,
+    reader: IterReader,
+    part_size: int | None = None,
+) -> None:
+    """Store ``reader``'s bytes as ``key`` (:class:`StreamedUpload`) in parts of
+    ``part_size`` bytes (None: :data:`PART_SIZE`), :data:`CONCURRENCY` in flight and at most
+    :data:`IN_MEMORY_PARTS` in memory, fewer when parts are larger than the default (an
+    export's chosen part size). Raises what the reader raised, or botocore's errors."""
+    part = part_size or PART_SIZE
+    fit = max(1, IN_MEMORY_PARTS * PART_SIZE // part)
+    upload = StreamedUpload(
+        s3,
+        bucket,
+        key,
+        extra=extra,
+        conditions=condition_args(condition),
+        concurrency=min(CONCURRENCY, fit),
+        in_memory=min(IN_MEMORY_PARTS, fit),
+    )
+    upload.run(reader, part)

@@ -11,6 +11,7 @@ parts in a hidden folder at the root and concatenates them at completion.
 from __future__ import annotations
 
 import contextlib
+import errno
 import mimetypes
 import os
 import secrets
@@ -57,16 +58,19 @@ def _place(tmp: Path, path: Path, key: str, condition: WriteCondition | None) ->
     if condition is not None and condition.absent:
         try:
             os.link(tmp, path)  # atomic: fails if the name exists
+            return
         except FileExistsError:
             raise ProviderConditionFailed(f"{key!r} exists in the folder") from None
-        return
+        except OSError as exc:  # no hard links here (some network or FUSE file systems)
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise
     if condition is not None:
         with _REPLACING:  # this process's writers check and rename one at a time
             try:
                 current = _info(key, os.lstat(path)).etag
             except FileNotFoundError:
                 current = None
-            if current != condition.etag:
+            if current != (None if condition.absent else condition.etag):
                 raise ProviderConditionFailed(f"{key!r} changed in the folder")
             os.replace(tmp, path)
         return
@@ -225,7 +229,8 @@ class FolderClient:
         """Stream into a temporary file beside the target, fsync, rename into place
         (``part_size`` has no meaning for a folder and is ignored; a file keeps no CRC32C).
         ``condition``: absent — a hard link of the temporary file to the target, which the
-        file system refuses atomically if the name exists; an etag — compared again just
+        file system refuses atomically if the name exists (without hard links: as for an
+        etag, the name checked absent); an etag — compared again just
         before the rename under a lock of this process (a folder has no compare-and-swap: a
         writer outside the process may still slip in between)."""
         try:

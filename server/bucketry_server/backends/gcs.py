@@ -7,11 +7,10 @@ file's JSON text), or ``anonymous: "true"`` (an emulator, or a public bucket).
 The etag of an object is its **generation** (decimal text): a rewritten object has another
 one, and reads pinned to it fail with :class:`ProviderVersionChanged`; a write's condition is
 ``ifGenerationMatch`` (0: the object must not exist). GCS keeps a CRC32C of every object
-(composites too): heads and listings carry it, and a declared one goes with the upload for
-GCS to check. Every call has a
-``(connect, read)`` timeout from the config and a retry bounded by the read timeout; a probe
-makes one try. Errors become the provider errors of :mod:`.remote.client` with messages built
-here (never the library's text, which names URLs), and the library's exception is not chained.
+(composites too): heads and listings carry it; a declared one goes with the upload for GCS to
+check. Every call has a ``(connect, read)`` timeout from the config and a retry bounded by
+the read timeout; a probe makes one try. Errors become provider errors
+(:func:`.gcs_support.translate`).
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from google.oauth2 import service_account
 from ..crc32c import to_wire
 from ..models import Bucket
 from ..state import AppState
-from .gcs_support import generation_match, translate
+from .gcs_support import generation_match, translate, upload_checks
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -282,12 +281,7 @@ class GcsClient:
         chunk_size = -(-(part_size or CHUNK_SIZE) // GRANULE) * GRANULE
         blob = self._bucket.blob(key)
         blob.metadata = dict(metadata) or None
-        checks: dict[str, Any] = {}
-        if crc32c is not None:
-            blob.crc32c = to_wire(crc32c)
-            checks["checksum"] = None
-        if condition is not None:
-            checks["if_generation_match"] = generation_match(condition)
+        checks = upload_checks(blob, crc32c, condition)
         watched = Watched(chunks)
         with watched.reraise():  # a refused body raises its own error, not the library's
             return self._write(key, blob, content_type, iter(watched), chunk_size, checks)

@@ -5,11 +5,14 @@ preconditions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests.exceptions
 from google.api_core import exceptions as gexc
 from google.auth.exceptions import RefreshError, TransportError
 from google.cloud.storage.exceptions import DataCorruption
 
+from ..crc32c import to_wire
 from .remote.client import (
     ProviderBadChecksum,
     ProviderConditionFailed,
@@ -70,3 +73,18 @@ def generation_match(condition: WriteCondition) -> int:
     if condition.absent or condition.etag is None:
         return 0
     return int(condition.etag) if condition.etag.isdigit() else -1
+
+
+def upload_checks(
+    blob: Any, crc32c: int | None, condition: WriteCondition | None
+) -> dict[str, Any]:
+    """The upload keywords of a write of ``blob``: a declared ``crc32c`` set on the blob's
+    metadata for GCS to check (and the library's own client-side pass off), ``condition`` as
+    ``if_generation_match``."""
+    checks: dict[str, Any] = {}
+    if crc32c is not None:
+        blob.crc32c = to_wire(crc32c)
+        checks["checksum"] = None
+    if condition is not None:
+        checks["if_generation_match"] = generation_match(condition)
+    return checks

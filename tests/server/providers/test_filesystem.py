@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
 import pytest
 
+from bucketry_server.backends import filesystem
 from bucketry_server.backends.filesystem import FolderClient, open_client
 from bucketry_server.backends.remote.client import ObjectClient, ProviderConfig, ProviderNotFound
 from bucketry_server.backends.remote.folders import confine_folder
@@ -97,3 +99,16 @@ def test_confinement_to_roots(tmp_path: Path) -> None:
         confine_folder(str(root / "data"), [])
     with pytest.raises(Invalid):
         open_client(ProviderConfig("FILESYSTEM", str(outside)), [root])
+
+
+class TestFolderWithoutHardLinks(TestFolderClientContract):
+    """A folder on a file system without hard links (``os.link`` refused): a create-only
+    write falls back to the name checked absent under the process lock, and the contract
+    (racing writers included) still holds."""
+
+    @pytest.fixture(autouse=True)
+    def no_links(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        def refused(*args: object, **kwargs: object) -> None:
+            raise OSError(errno.EPERM, "hard links not supported")
+
+        monkeypatch.setattr(filesystem.os, "link", refused)
