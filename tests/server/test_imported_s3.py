@@ -5,7 +5,10 @@ and no secret in any response or in the server's log."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import httpx
@@ -202,3 +205,39 @@ def test_imported_s3_blobs_carry_the_crc32c_at_the_provider(
         f"{api}/buckets/{bucket}/blob", params={"key": "bad.bin"}, headers=auth(token)
     )
     assert gone.status_code == 404
+
+
+def test_racing_create_only_puts_through_the_api_one_wins(
+    server: LiveServer, users: dict[str, str], seaweed: SeaweedS3, unique: str
+) -> None:
+    """Two PUTs with ``If-None-Match: *`` whose bodies are held until both requests are in
+    (both passed the server's HEAD pre-check): S3's own condition lets one through (2xx), the
+    other is 412, and the object holds the winner's bytes."""
+    api, token = server.api, users["alice"]
+    r = import_bucket(api, token, _body(seaweed, f"sw-race-{unique}"))
+    assert r.status_code == 201, r.text
+    bucket = r.json()["id"]
+    barrier = threading.Barrier(2, timeout=30)
+
+    def body(tag: bytes) -> Iterator[bytes]:
+        yield tag * 4096
+        barrier.wait()
+        time.sleep(0.5)  # both servers' pre-checks are long done
+        yield tag * 4096
+
+    def send(tag: bytes) -> httpx.Response:
+        return httpx.put(
+            f"{api}/buckets/{bucket}/blob",
+            params={"key": "race.bin"},
+            content=body(tag),
+            headers={**auth(token), "If-None-Match": "*"},
+            timeout=60,
+        )
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(send, [b"a", b"b"]))
+    codes = sorted(a.status_code for a in answers)
+    assert codes[0] in (200, 201) and codes[1] == 412, [a.text for a in answers]
+    winner = b"ab"[[a.status_code for a in answers].index(codes[0])]
+    got = httpx.get(f"{api}/buckets/{bucket}/blob", params={"key": "race.bin"}, headers=auth(token))
+    assert got.content == bytes([winner]) * 8192
