@@ -239,8 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    settings = _settings(args)
     try:
+        settings = _settings(args)
         if args.command == "serve":
             return serve(settings)
         if args.command == "rekey":
