@@ -13,12 +13,11 @@ from json.encoder import encode_basestring as json_str
 from typing import Any
 
 from ...errors import Invalid
-from ...globbing import Glob, GlobError, compile_glob, literal_prefix
 from ...jsontext import printable, printable_metadata
 from ...pagination import decode_cursor, encode_cursor
 from ...timeutil import iso
 from ..base import ListQuery
-from ..scan import Fetch, Page, name_position_ok, scan_by_name
+from ..scan import Fetch, Page, compile_glob_param, glob_scope, name_position_ok, scan_by_name
 from .client import ObjectClient
 from .records import RemoteBlob, record
 from .sorting import DEFAULT_SORT_LIMIT, sorted_page
@@ -54,28 +53,6 @@ def blob_json(b: RemoteBlob) -> str:
         f'"content_type":{json_str(printable(b.content_type))},"sha256":null,'
         f'"metadata":{meta},"created_at":{when},"modified_at":{when}}}'
     )
-
-
-def _compile(glob: str | None) -> Glob | None:
-    if glob is None:
-        return None
-    try:
-        return compile_glob(glob)
-    except GlobError as exc:
-        raise Invalid(
-            "invalid_parameter",
-            f"glob: {exc}",
-            errors=[{"loc": ["query", "glob"], "msg": str(exc), "type": "value_error"}],
-        ) from exc
-
-
-def _scope(prefix: str, glob: str | None) -> str | None:
-    if glob is None:
-        return prefix
-    lit = literal_prefix(glob)
-    if lit.startswith(prefix):
-        return lit
-    return prefix if prefix.startswith(lit) else None
 
 
 def _page_body(blobs: list[str], prefixes: list[str], next_cursor: str | None) -> bytes:
@@ -121,16 +98,16 @@ def list_page(
     past the limit (``sort_too_large``); provider errors propagate."""
     if q.delimiter and q.order_by != "name":
         raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
-    pattern = _compile(q.glob)
+    pattern = compile_glob_param(q.glob)
     if q.order_by != "name" or q.descending:
         found, folders, cursor = sorted_page(
-            client, root, origin, q, _scope(q.prefix, q.glob), pattern, sort_limit
+            client, root, origin, q, glob_scope(q.prefix, q.glob), pattern, sort_limit
         )
         return _page_body([blob_json(b) for b in found], folders, cursor)
     pos: list[Any] | None = decode_cursor(q.cursor, 2, q.tag(), (str, str))
     if not name_position_ok(pos, False):
         raise Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")
-    scope = _scope(q.prefix, q.glob)
+    scope = glob_scope(q.prefix, q.glob)
     if scope is None:
         return _page_body([], [], None)
     page = Page(q.page_size)
