@@ -7,7 +7,8 @@ leave the ring. It works in batches of buckets (one short transaction each, keys
 id), is idempotent (values already under the first key are left as they are) and safe beside a
 running server: a value is replaced only if it is still the one that was read, so a
 credential replacement (``PATCH``) made meanwhile wins. Values no key of the ring opens are
-left alone and reported by bucket id.
+left alone and reported by bucket id. (The sealed source URLs of pending IMPORT_URL
+operations are re-sealed the same way by :mod:`..operations.rekeying`.)
 """
 
 from __future__ import annotations
@@ -36,20 +37,18 @@ class RekeyReport:
     unreadable: list[str] = field(default_factory=list)
 
 
-def _rekey_one(ring: KeyRing, bucket_id: str, sealed: str, report: RekeyReport) -> str | None:
-    """The new sealed value of one bucket (None: leave it), counted in ``report``."""
-    if ring.key_id_of(sealed) == ring.primary_id:
-        try:
-            ring.open(bucket_id, sealed)
-        except SealedUnreadable:
-            report.unreadable.append(bucket_id)
-            return None
-        report.current += 1
-        return None
+def reseal(ring: KeyRing, binding: str, sealed: str, report: RekeyReport, label: str) -> str | None:
+    """The value ``sealed`` (for ``binding``) re-sealed under the first key, or None to leave
+    it: already under that key (counted ``current``) or opened by no key of the ring (``label``
+    added to ``unreadable``). Never raises for an unreadable value."""
     try:
-        return ring.reencrypt(bucket_id, sealed)
+        if ring.key_id_of(sealed) == ring.primary_id:
+            ring.open(binding, sealed)
+            report.current += 1
+            return None
+        return ring.reencrypt(binding, sealed)
     except SealedUnreadable:
-        report.unreadable.append(bucket_id)
+        report.unreadable.append(label)
         return None
 
 
@@ -69,7 +68,7 @@ def rekey(db: Database, ring: KeyRing, batch: int = REKEY_BATCH) -> RekeyReport:
                 .limit(batch)
             ).all()
             for bucket_id, sealed in rows:
-                new = None if sealed is None else _rekey_one(ring, bucket_id, sealed, report)
+                new = None if sealed is None else reseal(ring, bucket_id, sealed, report, bucket_id)
                 if new is None:
                     continue
                 done = s.execute(
