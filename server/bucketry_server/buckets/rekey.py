@@ -36,6 +36,14 @@ class RekeyReport:
     changed: int = 0
     unreadable: list[str] = field(default_factory=list)
 
+    def count_write(self, result: object) -> None:
+        """Count one compare-and-set ``UPDATE``'s result: ``resealed`` if it changed its row,
+        else ``changed`` (someone else changed the row between the read and the write)."""
+        if getattr(result, "rowcount", 1) == 1:
+            self.resealed += 1
+        else:
+            self.changed += 1
+
 
 def reseal(ring: KeyRing, binding: str, sealed: str, report: RekeyReport, label: str) -> str | None:
     """The value ``sealed`` (for ``binding``) re-sealed under the first key, or None to leave
@@ -76,10 +84,7 @@ def rekey(db: Database, ring: KeyRing, batch: int = REKEY_BATCH) -> RekeyReport:
                     .where(Bucket.id == bucket_id, Bucket.credentials_enc == sealed)
                     .values(credentials_enc=new)
                 )
-                if getattr(done, "rowcount", 1) == 1:
-                    report.resealed += 1
-                else:
-                    report.changed += 1
+                report.count_write(done)
         if len(rows) < batch:
             return report
         after = rows[-1][0]

@@ -61,10 +61,7 @@ def rekey_import_urls(db: Database, ring: KeyRing, batch: int = REKEY_BATCH) -> 
                     .values(params={**params, "_url_sealed": new})
                     .execution_options(synchronize_session=False)
                 )
-                if getattr(done, "rowcount", 1) == 1:
-                    report.resealed += 1
-                else:
-                    report.changed += 1
+                report.count_write(done)
         if len(rows) < batch:
             return report
         after = rows[-1][0]
