@@ -91,11 +91,12 @@ class Session(Protocol):
 class BlobInfo:
     """What the server knows about a blob (or a folder, when ``is_dir``).
 
-    A folder from a managed bucket's listing carries aggregates of everything below it:
-    ``size`` (total bytes), ``count`` (blobs) and ``created_at``/``modified_at`` (the latest
-    creation time of a blob below it); ``complete`` is False when the server counted only the
-    first of its blobs (the figures are then lower bounds). Folders of imported buckets have
-    ``count=None`` and no times."""
+    A folder from a listing carries aggregates of everything below it: ``size`` (total
+    bytes), ``count`` (blobs) and ``created_at``/``modified_at`` (the latest creation time of
+    a blob below it; in an imported bucket, the latest modification); ``complete`` is False
+    when the server counted only the first of its blobs (the figures are then lower bounds).
+    A folder the server gave no aggregates for (a listing with a glob) has ``count=None`` and
+    no times."""
 
     key: str
     size: int = 0

@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rk = sub.add_parser(
         "rekey",
-        help="re-encrypt imported buckets' stored credentials under the first key of the ring",
+        help="re-encrypt imported buckets' stored credentials and pending IMPORT_URL operations' "
+        "source URLs under the first key of the ring",
     )
     _common(rk)
 
@@ -199,12 +200,14 @@ def _sweep_before_workers(settings: Settings) -> None:
 
 
 def rekey_command(settings: Settings) -> int:
-    """``bucketry-server rekey``: re-seal every imported bucket's credentials under the first
-    key of the ring (``BUCKETRY_SECRET_KEYS`` or the data dir's key file, which must exist)
-    and print the counts. Returns 0, or 1 if some bucket's credentials no key opens (their
-    ids are printed; they are left unchanged), or 2 without a key ring."""
+    """``bucketry-server rekey``: re-seal every imported bucket's credentials, and the sealed
+    source URL of every pending IMPORT_URL operation, under the first key of the ring
+    (``BUCKETRY_SECRET_KEYS`` or the data dir's key file, which must exist) and print the
+    counts. Returns 0, or 1 if some value no key opens (the bucket or operation ids are
+    printed; they are left unchanged), or 2 without a key ring."""
     from .buckets.rekey import rekey
     from .keyring import KEY_FILE, KeyRing, KeyRingError
+    from .operations.rekeying import rekey_import_urls
 
     if not settings.secret_keys and not (settings.data_dir / KEY_FILE).exists():
         print(
@@ -221,16 +224,20 @@ def rekey_command(settings: Settings) -> int:
     db = _database(settings)
     try:
         report = rekey(db, ring)
+        urls = rekey_import_urls(db, ring)
     finally:
         db.dispose()
-    print(
-        f"re-sealed {report.resealed}, already current {report.current}, "
-        f"changed meanwhile {report.changed}, unreadable {len(report.unreadable)} "
-        f"(first key {ring.primary_id!r})"
-    )
+    for what, done in (("", report), ("pending import URLs: ", urls)):
+        print(
+            f"{what}re-sealed {done.resealed}, already current {done.current}, "
+            f"changed meanwhile {done.changed}, unreadable {len(done.unreadable)} "
+            f"(first key {ring.primary_id!r})"
+        )
     for bucket_id in report.unreadable:
         print(f"unreadable: {bucket_id} (left unchanged)")
-    return 1 if report.unreadable else 0
+    for op_id in urls.unreadable:
+        print(f"unreadable import URL: {op_id} (left unchanged; it fails url_unreadable)")
+    return 1 if report.unreadable or urls.unreadable else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -239,8 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    settings = _settings(args)
     try:
+        settings = _settings(args)
         if args.command == "serve":
             return serve(settings)
         if args.command == "rekey":

@@ -17,6 +17,26 @@ def split_list(text: str, sep: str = os.pathsep) -> list[str]:
     return [item.strip() for item in text.split(sep) if item.strip()]
 
 
+#: The longest ``BUCKETRY_OPERATION_RETENTION_DAYS`` (a century).
+MAX_RETENTION_DAYS = 36_500
+
+
+def retention_days(text: str) -> int:
+    """``BUCKETRY_OPERATION_RETENTION_DAYS`` as a whole number of days from 0 (keep finished
+    operations forever) to :data:`MAX_RETENTION_DAYS`. Raises ``ValueError`` naming the
+    variable for anything else."""
+    try:
+        days = int(text.strip())
+    except ValueError:
+        days = -1
+    if not 0 <= days <= MAX_RETENTION_DAYS:
+        raise ValueError(
+            f"BUCKETRY_OPERATION_RETENTION_DAYS must be a whole number of days from 0 (keep "
+            f"finished operations forever) to {MAX_RETENTION_DAYS}, not {text!r}"
+        )
+    return days
+
+
 @dataclass
 class Settings:
     host: str = "127.0.0.1"
@@ -67,6 +87,9 @@ class Settings:
     operation_chunk_bytes: int = 1024**3
     #: PENDING or RUNNING operations one user may have at once (more: 429).
     operation_max_active: int = 100
+    #: Days a finished (SUCCEEDED, FAILED, CANCELLED) operation is kept before the janitor
+    #: deletes it with its chunks and its ``Idempotency-Key`` (0: keep forever).
+    operation_retention_days: int = 30
     #: Worker processes of ``serve`` (0: one per CPU).
     workers: int = 0
     #: Sweep interrupted writes at start-up (off in the workers of ``serve --workers N``,
@@ -112,6 +135,8 @@ class Settings:
         for name in ("lease_seconds", "heartbeat_seconds", "poll_seconds"):
             if (v := _env(f"OPERATION_{name.upper()}")) is not None:
                 setattr(s, f"operation_{name}", float(v))
+        if (v := _env("OPERATION_RETENTION_DAYS")) is not None:
+            s.operation_retention_days = retention_days(v)
         if (v := _env("WORKERS")) is not None:
             s.workers = int(v)
         s.start_sweep = (_env("START_SWEEP", "1") or "1") != "0"

@@ -1,4 +1,5 @@
-"""Housekeeping: start-up sweep of interrupted writes, and periodic expiry of abandoned uploads.
+"""Housekeeping: start-up sweep of interrupted writes; periodic expiry of abandoned uploads
+and purge of operations finished longer ago than the retention.
 
 Write protocol for managed blobs (``backends.managed.catalogue``): write the bytes under a new
 object id, then in one transaction point the blob row at it while marking any replaced object
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .backends.managed.objects import discard_objects
 from .models import Blob, ObjectLedger, Token, Upload, UploadPart
+from .operations.retention import purge_finished, retention_cutoff
 from .state import AppState
 from .timeutil import utcnow
 from .uploads.service import abort_provider_uploads
@@ -126,6 +128,20 @@ def purge_expired_tokens(state: AppState) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+def purge_operations(state: AppState) -> int:
+    """Delete operations (and their chunks) that ended more than
+    ``settings.operation_retention_days`` ago, in bounded batches (0 days: keep them forever;
+    see :mod:`.operations.retention`). Returns how many. Blocking: call it from a worker
+    thread."""
+    cutoff = retention_cutoff(state.settings.operation_retention_days)
+    if cutoff is None:
+        return 0
+    purged = purge_finished(state.db, cutoff)
+    if purged:
+        log.info("purged %d operations finished before %s", purged, cutoff.isoformat())
+    return purged
+
+
 def _stale_dead_objects(state: AppState) -> list[str]:
     stale = utcnow() - timedelta(hours=1)
     with state.db.session() as s:
@@ -139,9 +155,11 @@ def _stale_dead_objects(state: AppState) -> list[str]:
 
 
 async def run_once(state: AppState) -> None:
-    """One janitor round: expire uploads, purge tokens, empty old trash, retry dead objects."""
+    """One janitor round: expire uploads, purge tokens and old finished operations, empty old
+    trash, retry dead objects."""
     await expire_uploads(state)
     await run_in_threadpool(purge_expired_tokens, state)
+    await run_in_threadpool(purge_operations, state)
     await state.store.sweep_trash(TRASH_GRACE_SECONDS)
     await discard_objects(state, await run_in_threadpool(_stale_dead_objects, state))
 

@@ -235,6 +235,7 @@ class Operation(Base):
         Index("ix_operations_owner_created", "owner_id", "created_at", "id"),
         Index("ix_operations_org_created", "org_id", "created_at", "id"),
         Index("ix_operations_status_planned", "status", "planned"),
+        Index("ix_operations_finished", "finished_at"),  # the retention purge
         UniqueConstraint("owner_id", "idempotency_key", name="uq_operations_owner_idem"),
     )
 

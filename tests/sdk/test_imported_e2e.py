@@ -241,6 +241,25 @@ def test_register_status_actions_content(imported: Imported) -> None:
     assert bucket.id not in {b.id for b in client.buckets.list(imported=False)}
 
 
+def test_listdir_folders_carry_aggregates(imported: Imported) -> None:
+    bucket = imported.bucket
+    entries = bucket.listdir()
+    assert [e.key for e in entries] == ["a/", "b/", "c.txt", "d.bin", "e/"]
+    first = entries[0]
+    assert first.is_dir and first.size == 6 and first.count == 2 and first.complete
+    assert first.modified_at is not None
+    assert (entries[4].size, entries[4].count) == (4, 1)  # e/f/g.txt, two levels down
+    sizes = {"a/": 6, "b/": len(SEED["b/pic.jpg"]), "c.txt": 10, "d.bin": 100, "e/": 4}
+    assert {e.key: e.size for e in entries} == sizes
+    for descending in (False, True):
+        by_size = bucket.listdir(order_by="size", descending=descending)
+        assert [e.key for e in by_size] == sorted(
+            sizes, key=lambda k: (sizes[k], k), reverse=descending
+        )
+    newest = bucket.listdir(order_by="time", descending=True)
+    assert {e.key for e in newest} == set(sizes) and all(e.modified_at for e in newest)
+
+
 def test_content_mime_types_manifest_and_preview(imported: Imported) -> None:
     from PIL import Image
 

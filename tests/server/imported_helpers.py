@@ -82,9 +82,17 @@ def exercise_data_plane(
     assert sorted(by_size) == sorted(all_keys) and by_size[0].startswith("dir-")
     newest, _, _ = list_all(api, token, bucket, order_by="created_at", order="desc")
     assert sorted(newest) == sorted(all_keys)
-    for params in ({"cursor": "not-a-cursor"}, {"order_by": "size", "delimiter": "/"}):
+    globbed_folders = {"order_by": "size", "delimiter": "/", "glob": "dir-*/*"}
+    for params in ({"cursor": "not-a-cursor"}, globbed_folders):
         bad = httpx.get(f"{api}/buckets/{bucket}/blobs", params=params, headers=auth(token))
         assert bad.status_code == 400, bad.text
+    sized = httpx.get(
+        f"{api}/buckets/{bucket}/blobs",
+        params={"order_by": "size", "order": "desc", "delimiter": "/", "page_size": 100},
+        headers=auth(token),
+    ).json()
+    assert [f["prefix"] for f in sized["folders"]] == sized["prefixes"] != []
+    assert sum(f["count"] for f in sized["folders"]) + len(sized["results"]) == 13
     _, _, _ = list_all(api, token, bucket, prefix="dir-a/", page_size=1)
     other = httpx.get(
         f"{api}/buckets/{bucket}/blobs", params={"page_size": 2}, headers=auth(token)

@@ -401,3 +401,31 @@ def test_a_late_part_does_not_abort_an_upload_a_completion_holds(
     assert httpx.put(f"{base}/2", content=body(), headers=auth(token)).status_code == 404
     files = [p for p in folder.rglob("*") if p.is_file()]
     assert any(p.name.startswith("00001-") for p in files), files  # not aborted
+
+
+@pytest.mark.parametrize("order_by", ["name", "size"])
+def test_a_bad_glob_on_a_folder_is_the_same_400_as_on_a_managed_bucket(
+    fs: tuple[LiveServer, Path, dict[str, str]], order_by: str
+) -> None:
+    srv, root, tokens = fs
+    folder = root / f"globbed-{order_by}"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(b"a")
+    body = {"provider": "FILESYSTEM", "provider_bucket": str(folder)}
+    assert import_bucket(srv.api, tokens["root"], body).status_code == 201
+    for prefix in ("", "zzz/"):  # also when the prefix rules out every key
+        r = httpx.get(
+            f"{srv.api}/buckets/{folder.name}/blobs",
+            params={"glob": "[z-a]", "prefix": prefix, "order_by": order_by},
+            headers=auth(tokens["root"]),
+        )
+        assert r.status_code == 400, r.text
+        problem = r.json()
+        assert problem["code"] == "invalid_parameter" and problem["detail"].startswith("glob:")
+        assert problem["errors"][0]["loc"] == ["query", "glob"]
+    ok = httpx.get(
+        f"{srv.api}/buckets/{folder.name}/blobs",
+        params={"glob": "*.txt", "order_by": order_by},
+        headers=auth(tokens["root"]),
+    )
+    assert ok.status_code == 200 and [b["key"] for b in ok.json()["results"]] == ["a.txt"]

@@ -1,9 +1,16 @@
 """``bucketry-server rekey``: after a key rotation, every imported bucket's credentials are
 re-sealed under the first key, so the old key can leave the ring and the bucket still works;
-unreadable values are reported by bucket id and left alone; a second run changes nothing."""
+unreadable values are reported by bucket id and left alone; a second run changes nothing. The
+sealed source URL of a pending IMPORT_URL operation is re-sealed the same way, so the import
+still runs once the old key has left."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -13,7 +20,9 @@ from bucketry_server import cli
 from bucketry_server.accounts.users import create_user
 from bucketry_server.buckets.rekey import rekey
 from bucketry_server.keyring import KeyRing, new_key_entry, parse_keys
-from bucketry_server.models import Bucket
+from bucketry_server.models import Bucket, Operation
+from bucketry_server.operations.rekeying import rekey_import_urls
+from bucketry_server.operations.url_import import SEAL_PREFIX
 from tests.conftest import SEAWEED_BUCKET
 from tests.server.imported_helpers import auth, import_bucket, put
 from tests.support.live_server import live_server
@@ -92,3 +101,97 @@ def test_rekey_without_a_ring_is_refused(
     assert cli.main(["rekey", "--data-dir", str(tmp_path / "empty")]) == 2
     assert "no key ring" in capsys.readouterr().err
     assert not (tmp_path / "empty" / "credentials.keys").exists()
+
+
+SIGNATURE = "sig=rekey-secret-0123"
+BODY = b"fetched after the rotation " * 100
+
+
+class _SignedSource(BaseHTTPRequestHandler):
+    """Answers 200 only to the full URL (its query signed), 403 to the query-less one."""
+
+    def do_GET(self) -> None:
+        ok = SIGNATURE in self.path
+        self.send_response(200 if ok else 403)
+        self.send_header("Content-Length", str(len(BODY) if ok else 0))
+        self.end_headers()
+        if ok:
+            self.wfile.write(BODY)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def _source() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SignedSource)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/data.bin?{SIGNATURE}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _import_url(api: str, token: str, url: str, key: str) -> str:
+    body = {"kind": "IMPORT_URL", "url": url, "destination": f"bkt://landing/{key}"}
+    r = httpx.post(f"{api}/operations", json=body, headers=auth(token))
+    assert r.status_code == 202 and r.json()["status"] == "PENDING", r.text
+    op_id: str = r.json()["id"]
+    return op_id
+
+
+def _ended(api: str, token: str, op_id: str, timeout: float = 60) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while True:
+        op: dict[str, object] = httpx.get(f"{api}/operations/{op_id}", headers=auth(token)).json()
+        if op["status"] not in ("PENDING", "RUNNING") or time.monotonic() > deadline:
+            return op
+        time.sleep(0.2)
+
+
+def test_rekey_reseals_pending_import_urls_so_they_run_after_the_old_key_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    k1, k2, lost = new_key_entry("k1"), new_key_entry("k2"), new_key_entry("k0")
+    with (
+        _source() as source,
+        live_server(tmp_path / "one", secret_keys=k1, operation_workers=0) as one,
+    ):
+        url = one.state.settings.effective_database_url
+        _, token = create_user(one.state.db, "importer")
+        made = httpx.post(f"{one.api}/buckets", json={"name": "landing"}, headers=auth(token))
+        assert made.status_code == 201, made.text
+        pending = _import_url(one.api, token, source, "in.bin")
+        orphan = _import_url(one.api, token, source, "orphan.bin")
+        with one.state.db.session() as s:  # its URL sealed under a key no ring will hold
+            op = s.get(Operation, orphan)
+            assert op is not None and op.params["_url_sealed"].split(".")[1] == "k1"
+            binding = SEAL_PREFIX + str(op.params["bucket_id"])
+            op.params = op.params | {
+                "_url_sealed": KeyRing(parse_keys(lost)).seal(binding, {"url": source})
+            }
+
+        code, out = _run_rekey(capsys, tmp_path / "one", url, f"{k2},{k1}")
+        assert code == 1, out
+        assert "pending import URLs: re-sealed 1, already current 0" in out, out
+        assert f"unreadable import URL: {orphan}" in out and pending not in out, out
+        assert SIGNATURE not in out
+        with one.state.db.session() as s:
+            op = s.get(Operation, pending)
+            assert op is not None and op.params["_url_sealed"].split(".")[1] == "k2"
+            assert SIGNATURE not in op.params["_url_sealed"]
+
+        again = rekey_import_urls(one.state.db, KeyRing(parse_keys(f"{k2},{k1}")), batch=1)
+        assert (again.resealed, again.current, again.unreadable) == (0, 1, [orphan])
+
+        with live_server(tmp_path / "two", secret_keys=k2, database_url=url) as two:
+            done = _ended(two.api, token, pending)
+            assert done["status"] == "SUCCEEDED", done
+            got = httpx.get(
+                f"{two.api}/buckets/landing/blob", params={"key": "in.bin"}, headers=auth(token)
+            )
+            assert got.status_code == 200 and got.content == BODY, got.text
+            failed = _ended(two.api, token, orphan)
+            assert failed["status"] == "FAILED", failed
+            assert failed["error"]["code"] == "url_unreadable", failed  # type: ignore[index]

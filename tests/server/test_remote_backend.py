@@ -161,10 +161,19 @@ def test_listing_skips_a_folder_with_one_seek(server: LiveServer) -> None:
     backend = _backend(server, client, prefix="root/")
     import json
 
-    body = json.loads(asyncio.run(backend.list_blobs(ListQuery(delimiter="/", page_size=100))))
+    names = ListQuery(delimiter="/", page_size=100, folder_sums=False)  # as /content asks
+    body = json.loads(asyncio.run(backend.list_blobs(names)))
     assert [b["key"] for b in body["results"]] == ["a.txt", "big0"]
-    assert body["prefixes"] == ["big/", "zz/"]
-    assert client.list_calls <= 6  # not one call per key of big/
+    assert body["prefixes"] == ["big/", "zz/"] and "folders" not in body
+    seeks = client.list_calls
+    assert seeks <= 6  # not one call per key of big/
+    # With the folders' sums: big/'s 5000 keys and zz/'s one, listed 1000 per call in one pass.
+    body = json.loads(asyncio.run(backend.list_blobs(ListQuery(delimiter="/", page_size=100))))
+    assert [(f["prefix"], f["count"], f["complete"]) for f in body["folders"]] == [
+        ("big/", 5000, True),
+        ("zz/", 1, True),
+    ]
+    assert client.list_calls - 2 * seeks <= 6, (seeks, client.list_calls)  # 5003 keys / 1000
 
 
 def test_keys_between_the_seek_point_and_the_next_folder_do_not_end_the_listing(
@@ -237,8 +246,11 @@ def test_sorted_listings_hold_one_page_of_objects(server: LiveServer) -> None:
     first = json.loads(asyncio.run(backend.list_blobs(ListQuery(order_by="size", page_size=10))))
     sizes = [(b["size"], b["key"]) for b in first["results"]]
     assert sizes == sorted(sizes) and {s for s, _ in sizes} == {0}
-    with pytest.raises(Invalid):  # folders are listed by name only, as in managed buckets
-        asyncio.run(backend.list_blobs(ListQuery(order_by="size", delimiter="/")))
+    with pytest.raises(Invalid):  # with a glob, folders sort by name only, as in managed buckets
+        asyncio.run(backend.list_blobs(ListQuery(order_by="size", delimiter="/", glob="k*")))
+    by_size = ListQuery(order_by="size", delimiter="/", page_size=10)
+    same = json.loads(asyncio.run(backend.list_blobs(by_size)))["results"]
+    assert [b["key"] for b in same] == [b["key"] for b in first["results"]]
 
 
 def test_copy_from_elsewhere_is_refused(server: LiveServer) -> None:

@@ -10,7 +10,7 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from bucketry_server.backends.remote.streams import PULL_BATCH, IterReader, pull
+from bucketry_server.backends.remote.streams import PULL_BATCH, IterReader, Watched, pull
 from bucketry_server.storage.base import ChecksumMismatchError, Expected, Hasher
 
 PIECE = 64 * 1024
@@ -77,3 +77,20 @@ def test_iter_reader_reads_exact_sizes_and_reports_the_source_failure() -> None:
             failing.read()
         except KeyError:
             raise RuntimeError("what a library makes of it") from None
+
+
+def test_watched_chunks_report_the_source_failure_over_the_library_error() -> None:
+    def broken() -> Iterator[bytes]:
+        yield b"x"
+        raise KeyError("the source's own error")
+
+    watched = Watched(broken())
+    with pytest.raises(KeyError), watched.reraise():
+        try:
+            list(watched)
+        except KeyError:
+            raise RuntimeError("what a library makes of it") from None
+    fine = Watched(iter([b"a", b"b"]))
+    with pytest.raises(RuntimeError), fine.reraise():  # no source failure: the error stands
+        assert b"".join(fine) == b"ab"
+        raise RuntimeError("the library's own failure")

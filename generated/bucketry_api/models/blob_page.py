@@ -26,8 +26,8 @@ class BlobPage:
             empty) page with a non-null cursor: keep going until the cursor is null.
         folders (list[FolderEntry] | Unset): The same folders as `prefixes`, in the same order, with their aggregates
             (total size,
-            blob count, latest creation time). Given by managed buckets; absent when the backend
-            cannot compute them (imported buckets).
+            blob count, latest creation time; in an imported bucket the latest modification).
+            Given with a delimiter and no glob; absent with a glob.
     """
 
     results: list[Blob]

@@ -23,22 +23,26 @@ T = TypeVar("T", bound="Operation")
 
 @_attrs_define
 class Operation:
-    """
-    Attributes:
-        id (str): Operation id (`op_…`).
-        kind (OperationKind): What an operation does.
-        status (OperationStatus): Lifecycle state; SUCCEEDED, FAILED and CANCELLED are final.
-        progress (OperationProgress):
-        created_at (datetime.datetime):
-        params (OperationParams | Unset): The request that started it.
-        error (None | Problem | Unset):
-        result (None | OperationResultType0 | Unset): Kind-specific outcome, set when SUCCEEDED:
-            COPY `{copied, skipped, bytes}` (`bytes`: of the copied blobs);
-            DELETE_PREFIX `{dry_run, matched, deleted, bytes}` (`deleted` is 0 in a dry run;
-            `bytes`: deleted, or matched in a dry run).
-        cancel_requested (bool | Unset): A cancel was asked; the operation ends CANCELLED unless it finished first.
-        started_at (datetime.datetime | None | Unset):
-        finished_at (datetime.datetime | None | Unset):
+    """A server-side storage operation. Once it has ended (SUCCEEDED, FAILED or CANCELLED) it is kept for the server's
+    retention (`BUCKETRY_OPERATION_RETENTION_DAYS`, default 30 days after `finished_at`; 0 keeps it forever), then
+    deleted: it answers 404, and its `Idempotency-Key` is forgotten with it, so a request repeating that key starts a
+    new operation. A pending or running operation is never deleted.
+
+        Attributes:
+            id (str): Operation id (`op_…`).
+            kind (OperationKind): What an operation does.
+            status (OperationStatus): Lifecycle state; SUCCEEDED, FAILED and CANCELLED are final.
+            progress (OperationProgress):
+            created_at (datetime.datetime):
+            params (OperationParams | Unset): The request that started it.
+            error (None | Problem | Unset):
+            result (None | OperationResultType0 | Unset): Kind-specific outcome, set when SUCCEEDED:
+                COPY `{copied, skipped, bytes}` (`bytes`: of the copied blobs);
+                DELETE_PREFIX `{dry_run, matched, deleted, bytes}` (`deleted` is 0 in a dry run;
+                `bytes`: deleted, or matched in a dry run).
+            cancel_requested (bool | Unset): A cancel was asked; the operation ends CANCELLED unless it finished first.
+            started_at (datetime.datetime | None | Unset):
+            finished_at (datetime.datetime | None | Unset):
     """
 
     id: str

@@ -203,8 +203,8 @@ class Bucket(ImportedOps, Entity[BucketModel]):
     ) -> Pager[BlobInfo]:
         """Lazily list blobs under ``prefix`` (a key prefix or a ``bkt://`` URI of this
         bucket). With ``recursive=False`` folders come back as ``BlobInfo`` entries with
-        ``is_dir=True`` carrying their total ``size``, ``count`` and latest time (managed
-        buckets), ordered among the blobs by ``order_by``. ``prefetch=True`` fetches the next
+        ``is_dir=True`` carrying their total ``size``, ``count`` and latest time (not with a
+        ``glob``), ordered among the blobs by ``order_by``. ``prefetch=True`` fetches the next
         page while you process the current one (long scans)."""
 
         def sort_key(b: BlobInfo) -> tuple[Any, str]:
@@ -254,8 +254,8 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         blobs and folders, the folders with their total ``size``, blob ``count`` and latest
         time, ordered by ``name``, ``size`` or ``time`` (creation; ``created_at`` is the
         same), ``descending`` or not, at most ``max_results`` entries. Raises
-        ``BadRequestError`` when the server cannot order that listing (an imported bucket by
-        size or time, or more blobs below the prefix than it sorts: ``sort_too_large``)."""
+        ``BadRequestError`` when the server cannot order that listing (more blobs below the
+        prefix than it sorts by size, time or descending name: ``sort_too_large``)."""
         key = self._key_of(prefix)
         if key and not key.endswith("/"):
             key += "/"

@@ -41,6 +41,10 @@ class ListQuery:
     page_size: int = 100
     cursor: str | None = None
     bucket_id: str = ""  # set by the backend that runs the query
+    #: With a delimiter: sum what lies below each folder (``BlobPage.folders``). Callers that
+    #: only need the folders' names (folder browsing) turn it off: an imported bucket lists
+    #: every object below them to sum it. Not part of :meth:`tag` (the pages are the same).
+    folder_sums: bool = True
 
     def tag(self) -> str:
         """Cursors are only valid for the listing that produced them."""

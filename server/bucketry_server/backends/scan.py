@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..globbing import Glob
+from ..errors import Invalid
+from ..globbing import Glob, GlobError, compile_glob, literal_prefix
 from .base import ListQuery
 
 MAX_SCAN_ROWS = 20_000
@@ -44,6 +45,32 @@ def key_successor(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
+
+
+def glob_scope(prefix: str, glob: str | None) -> str | None:
+    """The literal prefix every key a listing of ``prefix`` filtered by ``glob`` can show has
+    (the longer of the two when one extends the other); None when nothing can match."""
+    if glob is None:
+        return prefix
+    lit = literal_prefix(glob)
+    if lit.startswith(prefix):
+        return lit
+    return prefix if prefix.startswith(lit) else None
+
+
+def compile_glob_param(glob: str | None) -> Glob | None:
+    """The compiled ``glob`` query parameter (None without one). Raises ``Invalid``
+    (``invalid_parameter``, naming ``glob``) if it is not a valid glob."""
+    if glob is None:
+        return None
+    try:
+        return compile_glob(glob)
+    except GlobError as exc:
+        raise Invalid(
+            "invalid_parameter",
+            f"glob: {exc}",
+            errors=[{"loc": ["query", "glob"], "msg": str(exc), "type": "value_error"}],
+        ) from exc
 
 
 class Page:

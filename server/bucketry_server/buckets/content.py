@@ -135,7 +135,9 @@ async def _from_listing(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A folder page from the backend's listing with delimiter ``/``: files and folders
     merged back into key order (the order the skip-scan met them)."""
-    query = ListQuery(prefix=prefix, delimiter="/", page_size=page_size, cursor=next_token)
+    query = ListQuery(
+        prefix=prefix, delimiter="/", page_size=page_size, cursor=next_token, folder_sums=False
+    )
     page = json.loads(await backend.list_blobs(query))
     files = [
         (

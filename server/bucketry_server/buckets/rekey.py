@@ -7,7 +7,8 @@ leave the ring. It works in batches of buckets (one short transaction each, keys
 id), is idempotent (values already under the first key are left as they are) and safe beside a
 running server: a value is replaced only if it is still the one that was read, so a
 credential replacement (``PATCH``) made meanwhile wins. Values no key of the ring opens are
-left alone and reported by bucket id.
+left alone and reported by bucket id. (The sealed source URLs of pending IMPORT_URL
+operations are re-sealed the same way by :mod:`..operations.rekeying`.)
 """
 
 from __future__ import annotations
@@ -35,21 +36,27 @@ class RekeyReport:
     changed: int = 0
     unreadable: list[str] = field(default_factory=list)
 
+    def count_write(self, result: object) -> None:
+        """Count one compare-and-set ``UPDATE``'s result: ``resealed`` if it changed its row,
+        else ``changed`` (someone else changed the row between the read and the write)."""
+        if getattr(result, "rowcount", 1) == 1:
+            self.resealed += 1
+        else:
+            self.changed += 1
 
-def _rekey_one(ring: KeyRing, bucket_id: str, sealed: str, report: RekeyReport) -> str | None:
-    """The new sealed value of one bucket (None: leave it), counted in ``report``."""
-    if ring.key_id_of(sealed) == ring.primary_id:
-        try:
-            ring.open(bucket_id, sealed)
-        except SealedUnreadable:
-            report.unreadable.append(bucket_id)
-            return None
-        report.current += 1
-        return None
+
+def reseal(ring: KeyRing, binding: str, sealed: str, report: RekeyReport, label: str) -> str | None:
+    """The value ``sealed`` (for ``binding``) re-sealed under the first key, or None to leave
+    it: already under that key (counted ``current``) or opened by no key of the ring (``label``
+    added to ``unreadable``). Never raises for an unreadable value."""
     try:
-        return ring.reencrypt(bucket_id, sealed)
+        if ring.key_id_of(sealed) == ring.primary_id:
+            ring.open(binding, sealed)
+            report.current += 1
+            return None
+        return ring.reencrypt(binding, sealed)
     except SealedUnreadable:
-        report.unreadable.append(bucket_id)
+        report.unreadable.append(label)
         return None
 
 
@@ -69,7 +76,7 @@ def rekey(db: Database, ring: KeyRing, batch: int = REKEY_BATCH) -> RekeyReport:
                 .limit(batch)
             ).all()
             for bucket_id, sealed in rows:
-                new = None if sealed is None else _rekey_one(ring, bucket_id, sealed, report)
+                new = None if sealed is None else reseal(ring, bucket_id, sealed, report, bucket_id)
                 if new is None:
                     continue
                 done = s.execute(
@@ -77,10 +84,7 @@ def rekey(db: Database, ring: KeyRing, batch: int = REKEY_BATCH) -> RekeyReport:
                     .where(Bucket.id == bucket_id, Bucket.credentials_enc == sealed)
                     .values(credentials_enc=new)
                 )
-                if getattr(done, "rowcount", 1) == 1:
-                    report.resealed += 1
-                else:
-                    report.changed += 1
+                report.count_write(done)
         if len(rows) < batch:
             return report
         after = rows[-1][0]

@@ -27,8 +27,9 @@ URL only sealed with the server key ring (``_url_sealed``: AES-GCM bound to the 
 bucket; internal ``_`` params are never rendered, :func:`.views.public_params`). Only the
 worker opens it. Errors and the result name the URL without query (:func:`safe_url`), and
 httpx's request log lines get the query cut the same way (:class:`QueryRedactingFilter`).
-An operation left pending while its sealing key is removed from the ring fails with
-``url_unreadable``.
+``bucketry-server rekey`` re-seals the URLs of pending operations under the first key
+(:mod:`.rekeying`); one left pending while its sealing key is removed from the ring before a
+rekey fails with ``url_unreadable``.
 """
 
 from __future__ import annotations

@@ -132,8 +132,8 @@ def sync_detailed(
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
-      size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
+      size or latest creation time (not with a glob; a managed bucket needs at most 200,000
+      blobs below the prefix, else 400 `sort_too_large`). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.
@@ -197,8 +197,8 @@ def sync(
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
-      size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
+      size or latest creation time (not with a glob; a managed bucket needs at most 200,000
+      blobs below the prefix, else 400 `sort_too_large`). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.
@@ -257,8 +257,8 @@ async def asyncio_detailed(
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
-      size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
+      size or latest creation time (not with a glob; a managed bucket needs at most 200,000
+      blobs below the prefix, else 400 `sort_too_large`). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.
@@ -320,8 +320,8 @@ async def asyncio(
       number of segments (`raw/**/*.png`).
     - `order_by` sorts by `name` (default, ascending key order), `size` or `created_at`;
       `order=desc` reverses. With a delimiter, folders sort among the blobs by their total
-      size or latest creation time (managed buckets; at most 200,000 blobs below the
-      prefix, else 400 `sort_too_large`; not with a glob). On an imported bucket
+      size or latest creation time (not with a glob; a managed bucket needs at most 200,000
+      blobs below the prefix, else 400 `sort_too_large`). On an imported bucket
       (providers list by key only) any other order than ascending names lists the whole
       range for each page: past the server's limit of listed objects it answers 400
       `sort_too_large`.

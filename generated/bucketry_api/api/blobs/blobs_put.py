@@ -164,6 +164,9 @@ def sync_detailed(
     code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
     creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+    In an imported GCS bucket, keys under `.bucketry-uploads/` hold the server's multipart
+    upload parts: they are not listed, and writing (or reading) one is refused (400, code
+    `reserved_key`), also through uploads and copies.
 
     Args:
         bucket (str):
@@ -233,6 +236,9 @@ def sync(
     code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
     creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+    In an imported GCS bucket, keys under `.bucketry-uploads/` hold the server's multipart
+    upload parts: they are not listed, and writing (or reading) one is refused (400, code
+    `reserved_key`), also through uploads and copies.
 
     Args:
         bucket (str):
@@ -297,6 +303,9 @@ async def asyncio_detailed(
     code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
     creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+    In an imported GCS bucket, keys under `.bucketry-uploads/` hold the server's multipart
+    upload parts: they are not listed, and writing (or reading) one is refused (400, code
+    `reserved_key`), also through uploads and copies.
 
     Args:
         bucket (str):
@@ -364,6 +373,9 @@ async def asyncio(
     code `checksum_mismatch`). The blob's CRC32C is always computed and stored. `If-None-Match: *`
     creates
     only (412 when the key exists); `If-Match: <etag>` replaces only that version.
+    In an imported GCS bucket, keys under `.bucketry-uploads/` hold the server's multipart
+    upload parts: they are not listed, and writing (or reading) one is refused (400, code
+    `reserved_key`), also through uploads and copies.
 
     Args:
         bucket (str):

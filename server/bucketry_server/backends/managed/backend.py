@@ -105,7 +105,7 @@ class ManagedBackend:
         def page() -> bytes:
             with self.state.db.session() as s:
                 q = replace(query, bucket_id=self.bucket_id)
-                return list_with_folders(s, q) if q.delimiter else list_page(s, q)
+                return list_with_folders(s, q) if q.delimiter and q.folder_sums else list_page(s, q)
 
         return await run_in_threadpool(page)
 

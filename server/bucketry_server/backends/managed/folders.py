@@ -20,9 +20,7 @@ by the glob) and ordering by size or time with a delimiter is refused with a 400
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from json.encoder import encode_basestring as json_str
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -31,7 +29,8 @@ from sqlalchemy.orm import Session
 from ...errors import Invalid
 from ...models import Blob
 from ...pagination import decode_cursor, encode_cursor
-from ...timeutil import iso
+from ..aggregates import MIN_FOLDER_ROWS, Aggregate, folder_json
+from ..aggregates import naive_time as _naive
 from ..base import ListQuery
 from .listing import LISTED_COLUMNS, blob_entry, page_body, prefix_range, scan_page
 
@@ -40,38 +39,6 @@ __all__ = ["MAX_FOLDER_ROWS", "MIN_FOLDER_ROWS", "list_with_folders"]
 #: Blob rows one page may aggregate (folders by name), or may lie below a prefix whose
 #: entries are sorted by size or time.
 MAX_FOLDER_ROWS = 200_000
-#: Rows each folder of a by-name page may read even once the page's budget is spent.
-MIN_FOLDER_ROWS = 100
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    """What lies below one entry: blob count, total size, latest creation time and whether
-    every row was counted."""
-
-    count: int
-    size: int
-    latest: datetime | None
-    complete: bool = True
-
-
-def _naive(value: Any) -> datetime | None:
-    """A stored time (datetime or SQLite text) as naive UTC, None stays None."""
-    if value is None:
-        return None
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if not isinstance(when, datetime):
-        raise TypeError(f"not a stored time: {value!r}")
-    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo is not None else when
-
-
-def folder_json(folder: str, agg: Aggregate) -> str:
-    """One ``FolderEntry`` as JSON text."""
-    latest = "null" if agg.latest is None else f'"{iso(agg.latest)}"'
-    return (
-        f'{{"prefix":{json_str(folder)},"size":{agg.size},"count":{agg.count},'
-        f'"latest_at":{latest},"complete":{"true" if agg.complete else "false"}}}'
-    )
 
 
 def list_with_folders(session: Session, q: ListQuery) -> bytes:

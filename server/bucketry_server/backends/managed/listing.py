@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, Text, select, tuple_, type_coerce
 from sqlalchemy.orm import Session
 
 from ...errors import DomainError, Invalid
-from ...globbing import Glob, GlobError, compile_glob, literal_prefix
+from ...globbing import Glob
 from ...jsontext import printable, printable_metadata
 from ...models import Blob
 from ...pagination import decode_cursor, encode_cursor
@@ -32,6 +32,8 @@ from ..base import ListQuery
 from ..scan import (
     Page,
     ScanBudget,
+    compile_glob_param,
+    glob_scope,
     key_successor,
     name_position_ok,
     scan_by_name,
@@ -99,32 +101,6 @@ def blob_entry(row: Any) -> str:
     )
 
 
-def _scope(prefix: str, glob: str | None) -> str | None:
-    """The literal prefix every listed key has (None: nothing can match)."""
-    if glob is None:
-        return prefix
-    lit = literal_prefix(glob)
-    if lit.startswith(prefix):
-        return lit
-    if prefix.startswith(lit):
-        return prefix
-    return None
-
-
-def _compile(glob: str | None) -> Glob | None:
-    """The compiled ``glob`` parameter; ``Invalid`` naming it if it is not a valid glob."""
-    if glob is None:
-        return None
-    try:
-        return compile_glob(glob)
-    except GlobError as exc:
-        raise Invalid(
-            "invalid_parameter",
-            f"glob: {exc}",
-            errors=[{"loc": ["query", "glob"], "msg": str(exc), "type": "value_error"}],
-        ) from exc
-
-
 def _bad_cursor() -> DomainError:
     return Invalid("bad_cursor", "the cursor is malformed or belongs to another listing")
 
@@ -155,8 +131,8 @@ def scan_page(session: Session, q: ListQuery) -> tuple[Page, str | None]:
     glob or cursor."""
     if q.delimiter and q.order_by != "name":
         raise Invalid("invalid_parameter", "a delimiter (or recursive=false) needs order_by=name")
-    pattern = _compile(q.glob)
-    scope = _scope(q.prefix, q.glob)
+    pattern = compile_glob_param(q.glob)
+    scope = glob_scope(q.prefix, q.glob)
     page = Page(q.page_size)
     if scope is None:
         decode_cursor(q.cursor, 2, q.tag())  # still refuse a foreign cursor

@@ -28,6 +28,7 @@ from typing import Any
 from ...errors import Invalid
 from ...globbing import Glob
 from ...pagination import decode_cursor, encode_cursor
+from ..aggregates import Accumulator, Aggregate
 from ..base import ListQuery
 from ..scan import ScanBudget, name_position_ok
 from .client import ObjectClient, ObjectInfo
@@ -36,8 +37,9 @@ from .records import RemoteBlob, record
 #: Default of ``Settings.remote_sort_limit``: objects one sorted page may list.
 DEFAULT_SORT_LIMIT = 100_000
 
-#: One selected entry: (sort value, key, folder or None, provider object or None).
-Entry = tuple[Any, str, str | None, ObjectInfo | None]
+#: One selected entry: (sort value, key, folder or None, provider object or None, what lies
+#: below the folder or None).
+Entry = tuple[Any, str, str | None, ObjectInfo | None, Accumulator | None]
 
 
 def naive_utc(value: datetime | None) -> datetime:
@@ -95,41 +97,87 @@ def scan_range(
         budget.grow()
 
 
+def _folder_of(key: str, q: ListQuery) -> str | None:
+    """The folder one level below ``q.prefix`` that ``key`` lies in (None: a blob there)."""
+    if not q.delimiter:
+        return None
+    cut = key.find(q.delimiter, len(q.prefix))
+    return None if cut == -1 else key[: cut + 1]
+
+
 def _names_descending(
     found: Iterator[tuple[str, ObjectInfo]], q: ListQuery, keep: int
 ) -> list[Entry]:
-    """The ``keep`` greatest names (folders with a delimiter) of the ascending ``found``,
-    greatest first: a folder is one entry however many keys it holds."""
+    """The ``keep`` greatest names (folders with a delimiter, summed) of the ascending
+    ``found``, greatest first: a folder is one entry however many keys it holds."""
     last: deque[Entry] = deque(maxlen=keep)
     for key, info in found:
-        if q.delimiter:
-            cut = key.find(q.delimiter, len(q.prefix))
-            if cut != -1:
-                folder = key[: cut + 1]
-                if not (last and last[-1][2] == folder):  # a folder's keys are contiguous
-                    last.append((folder, folder, folder, None))
-                continue
-        last.append((key, key, None, info))
+        folder = _folder_of(key, q)
+        if folder is None:
+            last.append((key, key, None, info, None))
+            continue
+        if not (last and last[-1][2] == folder):  # a folder's keys are contiguous
+            last.append((folder, folder, folder, None, Accumulator()))
+        acc = last[-1][4]
+        assert acc is not None
+        acc.add(int(info.size), naive_utc(info.modified_at))
     return list(reversed(last))
+
+
+def _entries(found: Iterator[tuple[str, ObjectInfo]], q: ListQuery) -> Iterator[Entry]:
+    """The entries one level below ``q.prefix`` in key order, each with its sort value (size,
+    or time; a folder's: the total size or latest time below it, summed while its contiguous
+    keys go by)."""
+    by_size = q.order_by == "size"
+    folder: Entry | None = None
+
+    def closed(entry: Entry) -> Entry:
+        acc = entry[4]
+        assert acc is not None
+        value = acc.size if by_size else (acc.latest or datetime.min)
+        return (value, entry[1], entry[2], None, acc)
+
+    for key, info in found:
+        name = _folder_of(key, q)
+        if folder is not None and name != folder[2]:
+            yield closed(folder)
+            folder = None
+        if name is None:
+            yield (
+                int(info.size) if by_size else naive_utc(info.modified_at),
+                key,
+                None,
+                info,
+                None,
+            )
+            continue
+        if folder is None:
+            folder = (None, name, name, None, Accumulator())
+        acc = folder[4]
+        assert acc is not None
+        acc.add(int(info.size), naive_utc(info.modified_at))
+    if folder is not None:
+        yield closed(folder)
 
 
 def _by_column(
     found: Iterator[tuple[str, ObjectInfo]], q: ListQuery, pos: list[Any] | None, keep: int
 ) -> list[Entry]:
-    """The first ``keep`` of ``found`` in ``(size|time, key)`` order after ``pos`` (keys are
-    unique, so entries compare by value and key alone)."""
-    by_size = q.order_by == "size"
+    """The first ``keep`` entries of ``found`` (blobs, and folders with a delimiter) in
+    ``(size|time, name)`` order after ``pos`` (names are unique, so entries compare by value
+    and name alone)."""
     desc = q.descending
     after = None if pos is None else (pos[0], pos[1])
 
-    def entries() -> Iterator[Entry]:
-        for key, info in found:
-            value = int(info.size) if by_size else naive_utc(info.modified_at)
-            if after is not None and ((value, key) >= after if desc else (value, key) <= after):
+    def beyond() -> Iterator[Entry]:
+        for entry in _entries(found, q):
+            at = (entry[0], entry[1])
+            if after is not None and (at >= after if desc else at <= after):
                 continue
-            yield (value, key, None, info)
+            yield entry
 
-    return (heapq.nlargest if desc else heapq.nsmallest)(keep, entries())
+    select = heapq.nlargest if desc else heapq.nsmallest
+    return select(keep, beyond(), key=lambda e: (e[0], e[1]))
 
 
 def sorted_page(
@@ -140,9 +188,11 @@ def sorted_page(
     scope: str | None,
     pattern: Glob | None,
     limit: int,
-) -> tuple[list[RemoteBlob], list[str], str | None]:
+) -> tuple[list[RemoteBlob], list[str], list[Aggregate] | None, str | None]:
     """One page of an imported bucket in an order other than ascending names: its blobs, its
-    folders (name order with a delimiter) and the next cursor. ``scope`` is the key range's
+    folders (with a delimiter, in page order), their aggregates (with a delimiter and no
+    glob, else None: every object below them was listed, so they are complete) and the next
+    cursor. ``scope`` is the key range's
     literal prefix (None: nothing can match). Raises ``Invalid``: ``bad_cursor`` for a
     malformed or foreign cursor, ``sort_too_large`` past ``limit`` listed objects; provider
     errors propagate."""
@@ -154,7 +204,7 @@ def sorted_page(
         kind = int if q.order_by == "size" else datetime
         pos = decode_cursor(q.cursor, 2, q.tag(), (kind, str))
     if scope is None:
-        return [], [], None
+        return [], [], None, None
     keep = q.page_size + 1
     if q.order_by == "name":
         stop = None if pos is None else pos[1]
@@ -170,4 +220,7 @@ def sorted_page(
         next_cursor = encode_cursor(at, q.tag())
     blobs_out = [record(e[3], root, origin) for e in page if e[3] is not None]
     folders = [e[2] for e in page if e[2] is not None]
-    return blobs_out, folders, next_cursor
+    sums = None
+    if q.delimiter and pattern is None:
+        sums = [e[4].total() for e in page if e[2] is not None and e[4] is not None]
+    return blobs_out, folders, sums, next_cursor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, Self
 
 import anyio
 import anyio.from_thread
@@ -69,7 +69,25 @@ def _joined(pieces: list[bytes]) -> bytes:
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
-class Watched:
+class _Reraising:
+    """Remembers what a wrapped source raised (``failure``), so a library that turns every
+    failure into its own error (a retry, a wrapper) cannot hide it: see :meth:`reraise`."""
+
+    failure: BaseException | None = None
+
+    @contextlib.contextmanager
+    def reraise(self) -> Iterator[Self]:
+        """Context: any exception inside becomes what the source raised, if it raised
+        (boto3 retries and reports ``UnseekableStreamError``; others wrap it)."""
+        try:
+            yield self
+        except BaseException:
+            if self.failure is not None:
+                raise self.failure from None
+            raise
+
+
+class Watched(_Reraising):
     """An iterator over ``chunks`` that remembers what they raised, so a library that turns
     every failure into its own error cannot hide it (see :meth:`reraise`)."""
 
@@ -88,18 +106,8 @@ class Watched:
                 raise
             yield chunk
 
-    @contextlib.contextmanager
-    def reraise(self) -> Iterator[Watched]:
-        """Context: any exception inside becomes what the source raised, if it raised."""
-        try:
-            yield self
-        except BaseException:
-            if self.failure is not None:
-                raise self.failure from None
-            raise
 
-
-class IterReader(io.RawIOBase):
+class IterReader(_Reraising, io.RawIOBase):
     """A read-only, unseekable file over ``chunks`` (what boto3, azure-storage-blob and
     google-cloud-storage take as a streamed body). ``read(n)`` returns ``n`` bytes unless the
     source ends. With ``size``, a source longer than ``size`` raises ``ValueError``. Use it
@@ -144,17 +152,6 @@ class IterReader(io.RawIOBase):
         if self.size is not None and self._pos > self.size:
             raise ValueError(f"the body is longer than its declared {self.size} bytes")
         return data
-
-    @contextlib.contextmanager
-    def reraise(self) -> Iterator[IterReader]:
-        """Context: any exception inside becomes what the source raised, if it raised
-        (boto3 retries and reports ``UnseekableStreamError``; others wrap it)."""
-        try:
-            yield self
-        except BaseException:
-            if self.failure is not None:
-                raise self.failure from None
-            raise
 
     def readinto(self, b: Any) -> int:
         """Fill ``b`` (``io.RawIOBase`` protocol)."""
