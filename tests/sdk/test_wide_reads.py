@@ -9,10 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import select
 
-from bucketry import Bucket, Client
+from bucketry import Bucket, Client, IntegrityError
 from bucketry._wide_reads import WIDEST_READ, WideReadBackend, WideStream, widen_reads
+from bucketry_server.models import Blob
 from tests.sdk.transfer_support import random_file
+from tests.support.live_server import LiveServer
 
 KiB, MiB = 1024, 1024 * 1024
 
@@ -108,3 +112,23 @@ def test_a_callers_transport_is_left_alone(server: Any, users: dict[str, str]) -
     transport = httpx.HTTPTransport()
     with Client(url=server.url, token=users["alice"], transport=transport, progress=False):
         assert not isinstance(transport._pool._network_backend, WideReadBackend)
+
+
+def test_bytes_corrupted_in_the_store_are_still_caught(
+    server: LiveServer, bucket: Bucket, tmp_path: Path
+) -> None:
+    """One flipped bit deep inside a body read in wide chunks fails the CRC32C check, and
+    nothing is left under the final name or as a partial file."""
+    data = random_file(tmp_path / "src.bin", 6 * MiB)
+    bucket.upload(tmp_path / "src.bin", "bad.bin")  # one PUT: one plain object file
+    with server.state.db.session() as s:
+        blob = s.scalar(select(Blob).where(Blob.bucket_id == bucket.id, Blob.key == "bad.bin"))
+        assert blob is not None
+        stored = server.state.store._path(blob.object_id)  # type: ignore[attr-defined]
+    at = 5 * MiB + 7
+    with open(stored, "r+b") as f:
+        f.seek(at)
+        f.write(bytes([data[at] ^ 1]))
+    with pytest.raises(IntegrityError, match="CRC32C"):
+        bucket.download("bad.bin", tmp_path / "out" / "bad.bin")
+    assert list((tmp_path / "out").iterdir()) == []
