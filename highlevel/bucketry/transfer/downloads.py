@@ -48,6 +48,7 @@ from .filters import PARTIAL_SUFFIX, PathFilter
 from .folders import UnsafeKeyError, failed, local_path_for, remote_index, remote_one, run_all
 from .mtimes import is_newer, remote_mtime_ns, server_offset_ns, skip_reason
 from .options import TransferOptions, TransferSettings, resolve_options
+from .prealloc import reserve
 from .report import FileResult, TransferReport, conclude
 from .retry import is_retryable
 from .tracking import PartCounter, TaskProgress
@@ -130,6 +131,7 @@ def fetch_blob(
     f = part.open("r+b" if state.offset else "wb")
     try:
         f.truncate(state.offset)
+        reserve(f.fileno(), state.offset, state.info.size - state.offset)  # cheaper writes
         state.hasher = new_check(ctx.options.algorithm, info, f.fileno(), state.offset)
         f.seek(state.offset)
         _fetch_all(ctx, state, f, counter)
@@ -205,7 +207,8 @@ def _start_over(ctx: TransferContext, state: _Fetch, f: BinaryIO) -> None:
         ) from None
     state.info, state.offset = fresh, 0
     f.seek(0)
-    f.truncate()
+    f.truncate()  # also frees blocks reserved beyond the end for the old version
+    reserve(f.fileno(), 0, fresh.size)
     state.hasher = _restart(state.hasher, ctx.options.algorithm, fresh)
 
 

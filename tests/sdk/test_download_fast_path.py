@@ -1,9 +1,11 @@
-"""Wide socket reads (``bucketry._wide_reads``): the SDK's connections read up to 1 MiB at a
-time while a body streams in, small answers keep httpcore's read size, and a client built on
-a caller's own transport is left alone."""
+"""The download fast path: wide socket reads (``bucketry._wide_reads``: up to 1 MiB per read
+while a body streams in, httpcore's size for small answers, a caller's own transport left
+alone), blocks reserved before the bytes arrive (``transfer.prealloc``), and what must hold
+with both: corrupted bytes caught, the GET pinned to the listed ETag."""
 
 from __future__ import annotations
 
+import os
 import ssl
 from pathlib import Path
 from typing import Any
@@ -132,3 +134,62 @@ def test_bytes_corrupted_in_the_store_are_still_caught(
     with pytest.raises(IntegrityError, match="CRC32C"):
         bucket.download("bad.bin", tmp_path / "out" / "bad.bin")
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_partial_file_gets_its_blocks_before_the_bytes(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The partial file has the blob's blocks reserved before the first byte is written
+    (cheaper writes), while its size still counts only the bytes written (what a resume
+    reads); the finished file has exactly the blob's size."""
+    from bucketry.transfer import downloads
+    from bucketry.transfer.prealloc import reserve
+
+    probe = tmp_path / "probe"
+    with probe.open("wb") as f:
+        if not reserve(f.fileno(), 0, MiB):
+            pytest.skip("this file system cannot preallocate")
+    data = random_file(tmp_path / "src.bin", 3 * MiB)
+    bucket.upload(tmp_path / "src.bin", "k.bin")
+    seen: list[tuple[int, int]] = []
+    real = downloads._copy_body
+
+    def spy(ctx: Any, response: Any, f: Any, *args: Any) -> None:
+        st = os.fstat(f.fileno())
+        seen.append((st.st_size, st.st_blocks * 512))
+        real(ctx, response, f, *args)
+
+    monkeypatch.setattr(downloads, "_copy_body", spy)
+    out = tmp_path / "out.bin"
+    bucket.download("k.bin", out)
+    assert seen and seen[0][0] == 0 and seen[0][1] >= len(data)
+    assert out.read_bytes() == data and out.stat().st_size == len(data)
+
+
+def test_blob_replaced_after_listing_starts_over_without_stale_blocks(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The GET is pinned to the listed ETag: a blob replaced (by a smaller version) between
+    the listing and the GET answers 412, and the download starts over from the new version;
+    the blocks reserved for the old size are not left beyond the new file's end."""
+    from bucketry.transfer import downloads
+
+    random_file(tmp_path / "v1.bin", 4 * MiB)
+    new = random_file(tmp_path / "v2.bin", 100 * KiB)
+    bucket.upload(tmp_path / "v1.bin", "k.bin")
+    real = downloads.remote_one
+    calls: list[str | None] = []
+
+    def listed_then_replaced(target: Any, key: str) -> Any:
+        info = real(target, key)
+        calls.append(info.etag if info is not None else None)
+        if len(calls) == 1:
+            bucket.upload(tmp_path / "v2.bin", key)  # replaced after it was listed
+        return info
+
+    monkeypatch.setattr(downloads, "remote_one", listed_then_replaced)
+    out = tmp_path / "out.bin"
+    report = bucket.download("k.bin", out)
+    assert report.ok and out.read_bytes() == new
+    assert len(calls) == 2 and calls[0] != calls[1]  # listed, then looked up again after 412
+    assert out.stat().st_blocks * 512 < 1 * MiB  # nothing reserved for the 4 MiB version
