@@ -1,12 +1,12 @@
 """``download()``: a key to a file, or a prefix to a folder.
 
-Each blob streams (``iter_raw``) into ``.<name>.bucketry-partial`` next to its destination,
-pinned to the listed ETag with ``If-Match``; a dropped connection resumes at the byte reached
-(``Range``). The bytes are hashed as they arrive and checked against the blob's CRC32C (its
-SHA-256 for blobs stored without one; see :mod:`.verify`), then
-given the blob's mtime and renamed over the destination (fsynced first, with the folder after
-the rename, only with ``durable=True``): a file under its final name
-is always complete. ``continue_=True`` resumes from an existing partial file (and keeps the
+Each blob streams (``iter_raw``) into ``.<name>.bucketry-partial`` next to its destination
+(its blocks reserved first where the file system can, see :mod:`.prealloc`), pinned to the
+listed ETag with ``If-Match``; a dropped connection resumes at the byte reached (``Range``).
+The bytes are hashed as they arrive and checked against the blob's CRC32C (its SHA-256 for
+blobs stored without one; see :mod:`.verify`), then given the blob's mtime and renamed over
+the destination (fsynced first, with the folder after the rename, only with
+``durable=True``): a file under its final name is always complete. ``continue_=True`` resumes from an existing partial file (and keeps the
 partial after a retryable failure for the next run); otherwise a failed download deletes its
 partial. A blob replaced mid-download (412) starts over once from its new version.
 
