@@ -10,8 +10,10 @@ real file from the same Bucketry server on loopback:
   raw single streams;
 - ``SDK download`` with its default CRC32C verified in the same pass, and with no checksum;
 - ``SDK download, 64 KiB reads``: the same with a caller-built ``httpx.HTTPTransport`` (the SDK
-  widens the reads of its own transport only, see ``bucketry._wide_reads``), i.e. the SDK as it
-  read before.
+  widens the reads of its own transport only, see ``bucketry._wide_reads``);
+- ``ranges N x M MiB``: the alternative the SDK does not take (see ``transfer/downloads.py``):
+  N threads GET ranges of M MiB of the pinned ETag over the SDK's connections, ``pwrite`` them
+  and combine the ranges' CRC32C, as s3transfer downloads.
 
 Printed per variant: MiB/s (median wall time), the ratio to the best raw stream, the client's
 CPU seconds (user + system, its own ``getrusage``; curl's from ``RUSAGE_CHILDREN``), the
@@ -73,6 +75,13 @@ def child(argv: list[str]) -> None:
                 r.raise_for_status()
                 for chunk in r.iter_raw():
                     f.write(chunk)
+    elif mode == "ranged":
+        from bucketry import Client
+
+        with Client(url, token, progress=False) as client:
+            bucket = client.buckets.get(BUCKET)
+            start, cpu = time.perf_counter(), _cpu()
+            ranged(client, bucket.ref, Path(out), options["streams"], options["range_mib"] * MiB)
     else:
         from bucketry import Client
 
@@ -83,6 +92,53 @@ def child(argv: list[str]) -> None:
             bucket.download(KEY, Path(out), **options)
     elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     print(json.dumps({"elapsed": elapsed, "cpu": cpu, "maxrss": child_maxrss()}))
+
+
+def ranged(client: Any, ref: str, out: Path, streams: int, length: int) -> None:
+    """The alternative to one stream, as s3transfer does it: ``streams`` threads GET ranges of
+    ``length`` bytes of the pinned ETag over the SDK's connections (wide reads), write them
+    with ``pwrite`` and combine the ranges' CRC32C into the blob's, which must match."""
+    import os
+    import threading
+
+    from bucketry.transfer.crc import combine_all, crc32c, to_wire
+
+    info = client.bucket(ref).blob(KEY).stat()
+    spans = [(at, min(length, info.size - at)) for at in range(0, info.size, length)]
+    crcs: list[tuple[int, int]] = [(0, 0)] * len(spans)
+    todo = iter(range(len(spans)))
+    lock = threading.Lock()
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+
+    def worker() -> None:
+        while True:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            at, n = spans[i]
+            crc, pos = 0, at
+            headers = {"Range": f"bytes={at}-{at + n - 1}", "If-Match": info.etag}
+            blob = f"/buckets/{ref}/blob"
+            with client.http.stream("GET", blob, params={"key": KEY}, headers=headers) as r:
+                if r.status_code != 206:
+                    raise RuntimeError(f"range GET answered {r.status_code}")
+                for chunk in r.iter_raw():
+                    os.pwrite(fd, chunk, pos)
+                    pos += len(chunk)
+                    crc = crc32c(chunk, crc)
+            crcs[i] = (crc, n)
+
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(streams)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        os.close(fd)
+    if to_wire(combine_all(crcs)) != info.crc32c:
+        raise RuntimeError("ranged download: CRC32C mismatch")
 
 
 class Variant:
@@ -154,6 +210,12 @@ def main() -> None:
                 Variant("SDK download, crc32c (default)", False, python("sdk")),
                 Variant("SDK download, no checksum", False, python("sdk", checksum=False)),
                 Variant("SDK download, crc32c, 64 KiB reads", False, python("sdk", narrow=True)),
+                Variant(
+                    "ranges 2 x 64 MiB, crc32c", False, python("ranged", streams=2, range_mib=64)
+                ),
+                Variant(
+                    "ranges 4 x 16 MiB, crc32c", False, python("ranged", streams=4, range_mib=16)
+                ),
             ]
             load_before = load_avg()
             for r in range(args.runs):
