@@ -12,13 +12,13 @@ partial. A blob replaced mid-download (412) starts over once from its new versio
 
 One stream per file, by measurement: the SDK's connections read up to 1 MiB per socket read
 (:mod:`bucketry._wide_reads`), so a 1 GiB loopback download costs the client no more CPU
-than curl or a bare httpx loop, CRC32C included (``scripts/bench/download_bench.py``). A
-prototype of ranged parallel GETs of one file (2 x 64 MiB or 4 x 16 MiB ranges of the pinned
-ETag written with ``pwrite``, CRC32C combined from the ranges), timed beside one stream on a
-busy 2-core machine, spent more CPU on both ends (client 0.68 / 0.88 s and server 0.42 /
-0.68 s per GiB, against 0.60 and 0.32 s for one stream) and was no faster: on loopback the
-CPU, not the connection, is the limit. So the part settings of :class:`.TransferOptions`
-stay upload-only.
+than curl or a bare httpx loop, CRC32C included (``scripts/bench/download_bench.py``). Ranged
+parallel GETs of one file (2 x 64 MiB or 4 x 16 MiB ranges of the pinned ETag written with
+``pwrite``, CRC32C combined from the ranges; a variant of that benchmark), timed beside one
+stream on a busy 2-core machine, spent more CPU on both ends (client 1.00 / 1.10 s and
+server 0.46 / 0.73 s per GiB, against 0.59 and 0.34 s for one stream) and were no faster:
+on loopback the CPU, not the connection, is the limit. So the part settings of
+:class:`.TransferOptions` stay upload-only.
 """
 
 from __future__ import annotations
