@@ -193,3 +193,40 @@ def test_blob_replaced_after_listing_starts_over_without_stale_blocks(
     assert report.ok and out.read_bytes() == new
     assert len(calls) == 2 and calls[0] != calls[1]  # listed, then looked up again after 412
     assert out.stat().st_blocks * 512 < 1 * MiB  # nothing reserved for the 4 MiB version
+
+
+def test_sha256_worker_holds_a_bounded_number_of_chunks() -> None:
+    """With 1 MiB reads, SHA-256 (on a CPU without SHA instructions) is slower than
+    loopback: the chunks waiting for the hashing worker stay bounded (16 MiB), instead of
+    piling up to 256 of them."""
+    import threading
+    import time
+
+    from bucketry.transfer.checksums import ThreadedHasher
+
+    gate = threading.Event()
+
+    class Stuck:
+        def update(self, data: bytes) -> None:
+            gate.wait()
+
+        def hexdigest(self) -> str:
+            return ""
+
+    hasher = ThreadedHasher(Stuck())  # type: ignore[arg-type]
+    pushed = 0
+
+    def receive() -> None:
+        nonlocal pushed
+        for _ in range(64):
+            hasher.update(b"x" * MiB)
+            pushed += 1
+
+    receiver = threading.Thread(target=receive, daemon=True)
+    receiver.start()
+    time.sleep(0.5)
+    assert pushed <= 18  # 16 waiting, one being hashed, one blocked in update
+    gate.set()
+    receiver.join(10)
+    hasher.close()
+    assert pushed == 64
