@@ -18,6 +18,7 @@ from bucketry_api.errors import ApiError as GeneratedApiError
 
 from ._transport import RetryPolicy, RetryTransport
 from ._version import __version__
+from ._wide_reads import widen_reads
 from .config import resolve
 from .errors import from_generated, from_transport
 from .progress import ProgressCallback, resolve_progress
@@ -86,11 +87,14 @@ class Client:
             headers["Authorization"] = f"Bearer {cfg.token}"
         if cfg.organization:
             headers["X-Organization"] = cfg.organization
-        inner = transport or httpx.HTTPTransport(
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
+        inner = transport
+        if inner is None:
+            inner = httpx.HTTPTransport(
+                limits=httpx.Limits(
+                    max_connections=max_connections, max_keepalive_connections=max_connections
+                )
             )
-        )
+            widen_reads(inner)  # reads of up to 1 MiB while a body streams in (see there)
         self.retry_policy = RetryPolicy(max_retries=cfg.max_retries)
         self.http = httpx.Client(
             base_url=cfg.url + "/api/v1",

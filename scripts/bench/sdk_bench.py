@@ -2,7 +2,7 @@
 single-stream clients (curl, httpx streaming PUT/GET) to the same Bucketry server, in one run.
 
     .venv/bin/python scripts/bench/sdk_bench.py [--size-mib 1024] [--runs 3]
-        [--part-size-mib 8] [--concurrency 8]
+        [--part-size-mib 8] [--concurrency 8] [--direction both|upload|download]
 
 The variants run round-robin (one run of each, then the next round) so background load hits
 them alike; every figure is the median of ``--runs``. Each SDK and httpx run is a fresh child
@@ -148,6 +148,12 @@ def main() -> None:
     parser.add_argument(
         "--sizes-mib", default="", help="comma-separated sizes: single vs multipart crossover only"
     )
+    parser.add_argument(
+        "--direction",
+        choices=["both", "upload", "download"],
+        default="both",
+        help="run only the upload or only the download variants (default both)",
+    )
     args = parser.parse_args()
     if args.sizes_mib:
         crossover(args, [int(s) for s in args.sizes_mib.split(",")])
@@ -283,6 +289,8 @@ def main() -> None:
                     child_run("sdk-download", out, DOWN_KEY, checksum=False),
                 ),
             ]
+            if args.direction != "both":
+                variants = [v for v in variants if v.direction == args.direction]
             load_before = load_avg()
             with PeakRSS(pid) as server_rss:
                 for r in range(args.runs):
@@ -297,6 +305,8 @@ def main() -> None:
     print(f"before: {load_before}\nafter:  {load_after}")
     for direction in ("upload", "download"):
         group = [v for v in variants if v.direction == direction]
+        if not group:
+            continue
         best = min((v for v in group if v.raw), key=lambda v: median(v.times))
         best_t = median(best.times)
         print(

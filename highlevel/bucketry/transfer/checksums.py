@@ -140,17 +140,24 @@ def sha256_bytes(data: bytes | bytearray | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: Chunks a :class:`ThreadedHasher` holds at most while its worker catches up: 16 MiB with the
+#: SDK's reads of up to 1 MiB (``bucketry._wide_reads``), where SHA-256 without the CPU's SHA
+#: instructions is slower than loopback.
+HASH_QUEUE = 16
+
+
 class ThreadedHasher:
     """SHA-256 fed from the receiving thread but computed in a worker: the download loop only
     queues each chunk (bytes are immutable), so receiving, writing and hashing overlap on two
-    cores. ``hexdigest()`` waits for the queue to drain; ``close()`` (idempotent) stops the
-    worker on error paths."""
+    cores. At most :data:`HASH_QUEUE` chunks wait (``update`` blocks beyond), so memory stays
+    bounded when hashing is the slower side. ``hexdigest()`` waits for the queue to drain;
+    ``close()`` (idempotent) stops the worker on error paths."""
 
     _STOP: object = object()
 
     def __init__(self, start: hashlib._Hash | None = None) -> None:
         self._hash = start or hashlib.sha256()
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=256)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=HASH_QUEUE)
         self._thread = threading.Thread(target=self._run, name="bucketry-sha256", daemon=True)
         self._thread.start()
         self._closed = False
@@ -160,7 +167,7 @@ class ThreadedHasher:
             self._hash.update(chunk)  # type: ignore[arg-type]
 
     def update(self, chunk: bytes) -> None:
-        """Queue ``chunk`` for hashing (blocks while 256 chunks wait)."""
+        """Queue ``chunk`` for hashing (blocks while :data:`HASH_QUEUE` chunks wait)."""
         self._queue.put(chunk)
 
     def close(self) -> None:
