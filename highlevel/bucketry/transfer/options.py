@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 MiB = 1024 * 1024
+#: The part size of the streaming writer and fsspec files, and the least automatic one.
 DEFAULT_PART_SIZE = 8 * MiB
+#: ``part_size=None`` (the default) cuts a file into about this many parts...
+TARGET_PARTS = 8
+#: ...of whole MiB, at most this large (a part streams from the file: its size costs no memory).
+MAX_AUTO_PART = 128 * MiB
 DEFAULT_THRESHOLD = 8 * MiB
 #: Files up to this size are read whole into memory for one replayable PUT (cheapest per file).
 SMALL_FILE = 1 * MiB
@@ -71,7 +76,7 @@ class TransferOptions:
             aside and renamed), only the kernel's write-back is not awaited.
     """
 
-    part_size: int = DEFAULT_PART_SIZE
+    part_size: int | None = None
     multipart_threshold: int = DEFAULT_THRESHOLD
     max_concurrency: int = 4
     file_concurrency: int = 8
@@ -87,8 +92,8 @@ class TransferOptions:
     durable: bool = False
 
     def __post_init__(self) -> None:
-        if self.part_size < 1 or self.multipart_threshold < 0:
-            raise ValueError("part_size must be positive and multipart_threshold >= 0")
+        if (self.part_size is not None and self.part_size < 1) or self.multipart_threshold < 0:
+            raise ValueError("part_size must be positive (or None) and multipart_threshold >= 0")
         if self.max_concurrency < 1 or self.file_concurrency < 1:
             raise ValueError("max_concurrency and file_concurrency must be at least 1")
         if not 0 <= self.batch_threshold <= MAX_BATCH_MEMBER:
@@ -97,6 +102,18 @@ class TransferOptions:
             raise ValueError(f"batch_files must be 1..{MAX_BATCH_FILES}, batch_bytes positive")
         if not isinstance(self.checksum, bool) and self.checksum not in CHECKSUMS:
             raise ValueError(f"checksum must be one of {CHECKSUMS}, True or False")
+
+    def part_size_for(self, size: int) -> int:
+        """The part size to request for a file of ``size`` bytes: ``part_size`` when set;
+        else about ``TARGET_PARTS`` parts of whole MiB between 8 and 128 MiB (a 1 GiB file:
+        8 x 128 MiB), or 8 MiB with ``checksum="sha256"`` (whose parts are held in memory).
+        The server's minimum and 10,000 parts at most still apply on top."""
+        if self.part_size is not None:
+            return self.part_size
+        if self.algorithm == "sha256":
+            return DEFAULT_PART_SIZE
+        auto = -(-size // (TARGET_PARTS * MiB)) * MiB
+        return min(MAX_AUTO_PART, max(DEFAULT_PART_SIZE, auto))
 
     @property
     def algorithm(self) -> str | None:
@@ -109,7 +126,7 @@ class TransferOptions:
 class TransferSettings(TypedDict, total=False):
     """The fields of :class:`TransferOptions` as keyword arguments (every one optional)."""
 
-    part_size: int
+    part_size: int | None
     multipart_threshold: int
     max_concurrency: int
     file_concurrency: int
