@@ -90,7 +90,7 @@ def child(argv: list[str]) -> None:
 
         with Client(a.url, a.token, progress=False) as client:
             bucket = client.buckets.get(BUCKET)  # as users do: the ref becomes the id
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), time.process_time()  # all threads
             if a.mode == "sdk-upload":
                 bucket.upload(path, a.key, **options)
             else:
@@ -98,7 +98,7 @@ def child(argv: list[str]) -> None:
             elapsed = time.perf_counter() - start
     elif a.mode.startswith("boto3"):
         s3 = s3_client(options)
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), time.process_time()
         if a.mode == "boto3-upload":
             s3.upload_file(str(path), BUCKET, a.key)
         else:
@@ -110,7 +110,7 @@ def child(argv: list[str]) -> None:
         blob = f"{a.url}/api/v1/buckets/{BUCKET}/blob"
         auth = {"Authorization": f"Bearer {a.token}"}
         with httpx.Client(timeout=600, headers=auth) as client:
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), time.process_time()  # all threads
             if a.mode == "httpx-put":
                 with open(path, "rb") as f:
                     client.put(blob, params={"key": a.key}, content=f).raise_for_status()
@@ -140,7 +140,8 @@ def child(argv: list[str]) -> None:
                         f.flush()
                         os.fsync(f.fileno())
             elapsed = time.perf_counter() - start
-    print(json.dumps({"elapsed": elapsed, "maxrss": child_maxrss()}))
+    cpu = time.process_time() - cpu0
+    print(json.dumps({"elapsed": elapsed, "maxrss": child_maxrss(), "cpu": cpu}))
 
 
 def s3_client(conf: dict[str, str]) -> Any:
@@ -436,14 +437,31 @@ def main() -> None:
     )
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` and its children."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system
+    return total
+
+
 def crossover(args: argparse.Namespace, sizes: list[int]) -> None:
     """SDK single PUT vs multipart (``--part-size-mib`` x ``--concurrency``, 0: the SDK's
-    defaults), default CRC32C, at each size: medians of ``--runs``, round-robin."""
+    defaults), default CRC32C, at each size: medians of ``--runs``, round-robin; with the CPU
+    seconds of the client (from its first request) and of the server per run, which a busy
+    machine disturbs less than the wall time."""
     me = [sys.executable, str(Path(__file__).resolve()), "--child"]
-    rows: list[tuple[int, float, float]] = []
+    rows: list[tuple[int, dict[str, list[tuple[float, float, float]]]]] = []
     with tempfile.TemporaryDirectory(prefix="bkt-crossover-") as tmp:
         tmpdir = Path(tmp)
-        with bucketry_server(tmpdir / "srv") as (url, token, _pid):
+        with bucketry_server(tmpdir / "srv") as (url, token, pid):
             from bucketry import Client
 
             with Client(url, token, progress=False) as client:
@@ -452,25 +470,32 @@ def crossover(args: argparse.Namespace, sizes: list[int]) -> None:
                 src = make_file(tmpdir / f"{size_mib}.bin", size_mib * MiB)
                 single = {"multipart_threshold": size_mib * MiB + 1}
                 multi, _ = multipart_options(args)
-                times: dict[str, list[float]] = {"single": [], "multi": []}
+                runs: dict[str, list[tuple[float, float, float]]] = {"single": [], "multi": []}
                 for _ in range(args.runs):
                     for name, options in (("single", single), ("multi", multi)):
                         argv = [*me, "sdk-upload", "--url", url, "--token", token]
                         argv += ["--path", str(src), "--key", UP_KEY]
+                        server0 = tree_cpu(pid)
                         result, _ = run_child(
                             [*argv, "--options", json.dumps(options)], timeout=1800
                         )
-                        times[name].append(result["elapsed"])
+                        server = tree_cpu(pid) - server0
+                        runs[name].append((result["elapsed"], result["cpu"], server))
                 src.unlink()
-                rows.append((size_mib, median(times["single"]), median(times["multi"])))
-    print(f"\n== SDK single PUT vs {multipart_options(args)[1]} ==")
+                rows.append((size_mib, runs))
+    print(f"\n== SDK single PUT vs {multipart_options(args)[1]} (CPU s: client + server) ==")
     print(f"load: {load_avg()}")
-    for size_mib, t_single, t_multi in rows:
-        print(
-            f"  {size_mib:6d} MiB  single {size_mib / t_single:6.0f} MiB/s  "
-            f"multipart {size_mib / t_multi:6.0f} MiB/s  "
-            f"{'multipart' if t_multi < t_single else 'single'} faster"
-        )
+    for size_mib, runs in rows:
+        cells = []
+        for name in ("single", "multi"):
+            wall = median([r[0] for r in runs[name]])
+            client_cpu = median([r[1] for r in runs[name]])
+            server_cpu = median([r[2] for r in runs[name]])
+            cells.append(
+                f"{name} {size_mib / wall:5.0f} MiB/s cpu {client_cpu:.2f}+{server_cpu:.2f} s"
+            )
+        faster = median([r[0] for r in runs["multi"]]) < median([r[0] for r in runs["single"]])
+        print(f"  {size_mib:6d} MiB  {'   '.join(cells)}  {'multi' if faster else 'single'} faster")
 
 
 if __name__ == "__main__":
