@@ -173,10 +173,11 @@ def test_a_server_without_part_crcs_gets_the_crc_up_front(
 
 
 def test_default_part_size_grows_with_the_file() -> None:
-    """By default a file is cut into about 8 parts of 8 to 128 MiB (a 1 GiB file: 8 x 128
-    MiB, not 128 x 8 MiB); an explicit ``part_size`` wins; SHA-256 keeps 8 MiB parts, which
-    it holds in memory."""
+    """By default files up to 64 MiB go in one PUT (the measured crossover) and larger ones
+    are cut into about 8 parts of 8 to 128 MiB (a 1 GiB file: 8 x 128 MiB, not 128 x 8 MiB);
+    an explicit ``part_size`` wins; SHA-256 keeps 8 MiB parts, which it holds in memory."""
     options = TransferOptions()
+    assert options.multipart_threshold == 64 * MiB
     assert options.part_size is None
     assert options.part_size_for(1024 * MiB) == 128 * MiB
     assert options.part_size_for(10 * 1024 * MiB) == 128 * MiB

@@ -14,7 +14,9 @@ DEFAULT_PART_SIZE = 8 * MiB
 TARGET_PARTS = 8
 #: ...of whole MiB, at most this large (a part streams from the file: its size costs no memory).
 MAX_AUTO_PART = 128 * MiB
-DEFAULT_THRESHOLD = 8 * MiB
+#: Files up to this size go in one PUT (measured: cheaper and faster than parts up to 64-128
+#: MiB on loopback); larger ones in parallel, resumable parts.
+DEFAULT_THRESHOLD = 64 * MiB
 #: Files up to this size are read whole into memory for one replayable PUT (cheapest per file).
 SMALL_FILE = 1 * MiB
 #: Folder uploads send files up to this size in tar batches (``blobs_put_batch``)...
@@ -40,14 +42,23 @@ class TransferOptions:
     a misspelt name is a ``TypeError`` (and a mypy error). Invalid values raise ``ValueError``.
 
     Attributes:
-        part_size: bytes per multipart part (raised to the server's minimum, and so that a
-            file needs at most 10,000 parts). Default 8 MiB.
-        multipart_threshold: files larger than this go multipart (parallel, resumable parts);
-            smaller ones in one PUT. Default 8 MiB.
+        part_size: bytes per multipart part. Default ``None``: about 8 parts per file, of
+            whole MiB between 8 and 128 MiB (1 GiB: 8 x 128 MiB), because every part costs
+            the server a fixed commit (a row, an fsync) while a streamed part costs the client
+            no memory; with ``checksum="sha256"`` 8 MiB (those parts are read whole before
+            sending). Raised to the server's minimum, and so that a file needs at most 10,000
+            parts.
+        multipart_threshold: files larger than this go multipart (parallel, resumable parts
+            streamed from the file, each checked against the CRC32C the server measured);
+            smaller ones in one PUT carrying its CRC32C. Default 64 MiB, the measured
+            crossover (``scripts/bench/sdk_bench.py --sizes-mib 8,16,32,64,128,256``, 2
+            cores, loopback): one PUT was faster and used less CPU up to 64 MiB (64 MiB: 318
+            vs 118 MiB/s, 0.11 vs 0.21 CPU s), even at 128 MiB, and parts won from 256 MiB.
         max_concurrency: parts in flight in total, across the files of one call. Default 4:
-            each part in flight is held in memory once (read once, checksummed, sent from
-            there), so 4 x 8 MiB keeps a 1 GiB upload under 100 MiB of client RSS (84 MiB
-            measured; 124 MiB with 8), and on loopback 4 parallel streams move as much as 8.
+            parts stream from the file in 1 MiB reads, so memory does not grow with it or
+            with the part size (1 GiB upload: 52 MiB client RSS with 4 x 128 MiB, 48 MiB with
+            2; 85 MiB with the former 4 x 8 MiB parts read whole), and 4 streams spread over
+            the server's worker processes better than 2 (no CPU cost measured).
         file_concurrency: files (or tar batches) in flight at once. Default 8.
         checksum: the integrity check of every transfer. ``"crc32c"`` (default; ``True``
             means it too): each body's CRC32C is computed as its bytes are read (no pass over
