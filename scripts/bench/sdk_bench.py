@@ -60,23 +60,14 @@ UP_KEY = "upload.bin"
 DOWN_KEY = "download.bin"
 GOAL_RATIO = 0.9
 GOAL_RSS = 100 * MiB
+MODES = ("sdk-upload", "sdk-download", "httpx-put", "httpx-put-chunks", "httpx-get")
+MODES += ("boto3-upload", "boto3-download")
 
 
 # -- child processes (one transfer each, timed inside, JSON on stdout) -------------------------
 def child(argv: list[str]) -> None:
     p = argparse.ArgumentParser()
-    p.add_argument(
-        "mode",
-        choices=[
-            "sdk-upload",
-            "sdk-download",
-            "httpx-put",
-            "httpx-put-chunks",
-            "httpx-get",
-            "boto3-upload",
-            "boto3-download",
-        ],
-    )
+    p.add_argument("mode", choices=MODES)
     p.add_argument("--url", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--path", required=True)
