@@ -57,8 +57,9 @@ class TransferOptions:
         max_concurrency: parts in flight in total, across the files of one call. Default 4:
             parts stream from the file in 1 MiB reads, so memory does not grow with it or
             with the part size (1 GiB upload: 52 MiB client RSS with 4 x 128 MiB, 48 MiB with
-            2; 85 MiB with the former 4 x 8 MiB parts read whole), and 4 streams spread over
-            the server's worker processes better than 2 (no CPU cost measured).
+            2; 85 MiB with the former 4 x 8 MiB parts read whole). 2, 3 and 4 in flight were
+            within the noise of a busy 2-core machine; 4 kept (more connections to spread
+            over the server's worker processes).
         file_concurrency: files (or tar batches) in flight at once. Default 8.
         checksum: the integrity check of every transfer. ``"crc32c"`` (default; ``True``
             means it too): each body's CRC32C is computed as its bytes are read (no pass over
