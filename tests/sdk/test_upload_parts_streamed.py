@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from bucketry import Client, TransferOptions
-from tests.sdk.transfer_support import MiB, crc, fast_retries, random_file
+from bucketry.errors import IntegrityError
+from tests.sdk.transfer_support import MiB, Recorder, crc, fast_retries, random_file
 from tests.support.live_server import LiveServer
 
 KiB = 1024
@@ -186,3 +187,44 @@ def test_default_part_size_grows_with_the_file() -> None:
     assert options.part_size_for(20 * MiB) == 8 * MiB
     assert TransferOptions(part_size=5 * MiB).part_size_for(1024 * MiB) == 5 * MiB
     assert TransferOptions(checksum="sha256").part_size_for(1024 * MiB) == 8 * MiB
+
+
+def test_a_part_corrupted_every_time_fails_and_stays_resumable(
+    server: LiveServer, users: dict[str, str], unique: str, tmp_path: Path
+) -> None:
+    """A part the server measures differently on every trip is sent ``MAX_CORRUPT_SENDS``
+    times, then the upload fails with an integrity error naming the part; it stays open, so a
+    rerun over a sound connection sends only what is missing."""
+    from bucketry.transfer.multipart import MAX_CORRUPT_SENDS
+
+    data = random_file(tmp_path / "f.bin", 3 * 64 * KiB)
+
+    def corrupt(request: httpx.Request, nth: int, inner: httpx.HTTPTransport) -> httpx.Response:
+        if request.url.path.endswith("/parts/2"):
+            body = bytearray(request.read())
+            body[-1] ^= 0xFF
+            request = httpx.Request(
+                request.method, request.url, headers=request.headers, content=bytes(body)
+            )
+        return inner.handle_request(request)
+
+    transport = _Transport(corrupt)
+    opts = TransferOptions(part_size=64 * KiB, multipart_threshold=0, max_concurrency=1)
+    with _client(server, users["alice"], transport) as client:
+        bucket = client.buckets.create(f"corrupt3-{unique}")
+        with pytest.raises(IntegrityError, match="part 2: the server received different bytes"):
+            bucket.upload(tmp_path / "f.bin", "f.bin", options=opts)
+        assert len(transport.seen["2"]) == MAX_CORRUPT_SENDS
+        assert not bucket.blob("f.bin").exists()
+        [upload] = client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+        assert {p.part_number for p in upload.parts} == {1, 2}  # part 2: the corrupted copy
+        bucket_ref = bucket.ref
+    with Client(url=server.url, token=users["alice"], progress=False) as sound:
+        bucket = sound.buckets.get(bucket_ref)
+        recorder = Recorder(sound)
+        again = bucket.upload(tmp_path / "f.bin", "f.bin", options=opts)
+        assert again.ok and again.results[0].resumed
+        sent = {r.url.path.rsplit("/", 1)[-1] for r in recorder.part_puts()}
+        assert sent == {"2", "3"}  # the corrupted copy is not reused
+        assert bucket.blob("f.bin").read_bytes() == data
+        bucket.delete(force=True)
