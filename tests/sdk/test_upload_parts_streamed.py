@@ -217,7 +217,8 @@ def test_a_part_corrupted_every_time_fails_and_stays_resumable(
         assert len(transport.seen["2"]) == MAX_CORRUPT_SENDS
         assert not bucket.blob("f.bin").exists()
         [upload] = client.api.uploads.list(bucket.ref, key="f.bin")[0].results
-        assert {p.part_number for p in upload.parts} == {1, 2}  # part 2: the corrupted copy
+        on_server = {str(p.part_number) for p in upload.parts}
+        assert {"1", "2"} <= on_server  # part 2: the corrupted copy (3 may have gone too)
         bucket_ref = bucket.ref
     with Client(url=server.url, token=users["alice"], progress=False) as sound:
         bucket = sound.buckets.get(bucket_ref)
@@ -225,6 +226,6 @@ def test_a_part_corrupted_every_time_fails_and_stays_resumable(
         again = bucket.upload(tmp_path / "f.bin", "f.bin", options=opts)
         assert again.ok and again.results[0].resumed
         sent = {r.url.path.rsplit("/", 1)[-1] for r in recorder.part_puts()}
-        assert sent == {"2", "3"}  # the corrupted copy is not reused
+        assert sent == {"2"} | ({"3"} - on_server)  # the corrupted copy is not reused
         assert bucket.blob("f.bin").read_bytes() == data
         bucket.delete(force=True)
