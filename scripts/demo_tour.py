@@ -37,12 +37,19 @@ from demo_imported import imported_step, imports_root
 from demo_operations import operations_step
 from demo_projects import projects_step
 
-from bucketry import Bucket, Client, NotFoundError, ProgressAdvance, ProgressEvent
+from bucketry import (
+    Bucket,
+    Client,
+    NotFoundError,
+    ProgressAdvance,
+    ProgressEvent,
+    TransferOptions,
+)
 from bucketry_api.errors import ApiError as LowLevelApiError
 
 MiB = 1024 * 1024
-BIG = 40 * MiB  # above the default 8 MiB multipart threshold: 5 parts of 8 MiB
-PART = 8 * MiB  # the SDK's default part size
+BIG = 72 * MiB  # above the default 64 MiB multipart threshold: 8 parts of 9 MiB
+PART = TransferOptions().part_size_for(BIG)  # the SDK's default part size for it
 PREFIX = "tour/"
 STEPS = 12 + (imports_root() is not None)  # the imported-bucket step needs a server folder
 

@@ -41,7 +41,7 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
 
     for expected in [
         "signed in as 'alice'",
-        "went multipart: 5 parts of 8.0 MiB",
+        "went multipart: 8 parts of 9.0 MiB",
         "bucket.list('tour/', first=3, page_size=2) -> 2 requests",
         "bucket.glob('tour/**/*.txt') -> 4 blobs",
         "[dry run: nothing changed]",
@@ -53,12 +53,12 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
         "upload          1  local newer (mtime), size differs",
         "skip            1  remote newer — not overwritten (update=True)",
         "upload          1  remote newer (mtime), size differs — mirrored",
-        "bucket.usage(): 10 objects, 80.1 MiB",
+        "bucket.usage(): 10 objects, 144.1 MiB",
         "X-Request-ID req_",
         "all 10 files match the originals (sha256) and the server (crc32c)",
         "again with update=True: 0 downloaded, 10 skipped, 0 failed",
         # step 11: one server-side COPY operation of the whole prefix, waited on
-        "copied 10 blobs, 80.1 MiB, skipped 0",
+        "copied 10 blobs, 144.1 MiB, skipped 0",
         "all 10 blobs under backup/ match their sources (size and sha256)",
         "dry run matched 10, then deleted 10",
         # step 12: a project fed by the bucket through a connection
@@ -76,7 +76,7 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
     )
     assert resumed is not None, out
     sent, reused = int(resumed[1]), int(resumed[2])
-    assert sent + reused == 5 and reused >= 1
+    assert sent + reused == 8 and reused >= 1
 
     # The tour removes its bucket and its local files.
     name = re.search(r"client\.buckets\.create\('(tour-[0-9a-f]+)'\)", out)

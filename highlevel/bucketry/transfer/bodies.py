@@ -21,6 +21,12 @@ class Flag(Protocol):
     def is_set(self) -> bool: ...
 
 
+class Sink(Protocol):
+    """Something fed every chunk as it goes out (an incremental checksum)."""
+
+    def update(self, data: bytes) -> None: ...
+
+
 class AnyFlag:
     """Set when any of its flags is (a file's own cancel flag or the whole call's)."""
 
@@ -47,7 +53,9 @@ class _SizedBody:
 
 class FileSlice(_SizedBody):
     """``length`` bytes of the open file ``fd`` from ``offset``, read with ``os.pread`` (so
-    many slices of one file can be sent at once from one descriptor)."""
+    many slices of one file can be sent at once from one descriptor), 1 MiB per read and
+    never held whole. ``digest``: fed each chunk as it goes out (the checksum of exactly the
+    bytes sent, computed in the same pass)."""
 
     def __init__(
         self,
@@ -57,12 +65,14 @@ class FileSlice(_SizedBody):
         *,
         on_bytes: OnBytes | None = None,
         cancel: Flag | None = None,
+        digest: Sink | None = None,
     ) -> None:
         self.fd = fd
         self.offset = offset
         self.length = length
         self._on_bytes = on_bytes
         self._cancel = cancel
+        self._digest = digest
 
     def __iter__(self) -> Iterator[bytes]:
         pos, end = self.offset, self.offset + self.length
@@ -72,6 +82,8 @@ class FileSlice(_SizedBody):
             data = os.pread(self.fd, min(CHUNK, end - pos), pos)
             if not data:
                 raise OSError(f"file shrank while uploading (expected {self.length} bytes)")
+            if self._digest is not None:
+                self._digest.update(data)
             yield data
             pos += len(data)
             if self._on_bytes is not None:

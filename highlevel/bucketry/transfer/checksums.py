@@ -2,10 +2,11 @@
 
 The server verifies ``X-Checksum-CRC32C`` (the default) or ``X-Checksum-SHA256`` while it
 streams the body, so the header must be known before the first byte goes out. Single PUTs up
-to :data:`BUFFERED_MAX` and multipart parts are therefore read once into memory
+to :data:`BUFFERED_MAX` and SHA-256 multipart parts are therefore read once into memory
 (:func:`read_with_digest`, the digest computed from the chunks as they are read) and sent from
-there: no pass over the file before sending. Only a single PUT larger than that (a
-``multipart_threshold`` raised above it) hashes its file first. ``hashlib`` and
+there: no pass over the file before sending. Only a single PUT larger than that (up to
+``multipart_threshold``) hashes its file first. CRC32C multipart parts stream instead, and are
+compared with the CRC the server measured (:mod:`.multipart`). ``hashlib`` and
 ``google-crc32c`` release the GIL on large buffers, so parts hashed in worker threads hash in
 parallel.
 """
@@ -23,9 +24,9 @@ from .crc import crc32c, to_wire
 
 CHUNK = 1024 * 1024
 #: A single PUT up to this size is read into memory once and sent from there (its checksum
-#: computed during the read); a larger one (only with a raised ``multipart_threshold``)
-#: streams from the file after a checksum pass.
-BUFFERED_MAX = 16 * CHUNK
+#: computed during the read); a larger one (up to ``multipart_threshold``) streams from the
+#: file after a checksum pass. 8 MiB: a folder upload holds at most ``file_concurrency`` x 8 MiB.
+BUFFERED_MAX = 8 * CHUNK
 
 
 class Digest:

@@ -1,13 +1,17 @@
 """Multipart uploads of files: parallel parts, per-part checksums (CRC32C by default),
 resume of an interrupted upload.
 
-- The part size is the requested one, raised to the server's ``min_part_size`` (read from the
-  Upload it returns) and grown so a file needs at most ``max_parts`` (10,000) parts.
-- Each part is read once from its slice of the file (``os.pread``, 1 MiB at a time) into
-  memory, its checksum computed from the chunks as they are read (no pass over the file
-  before sending), and sent from there; it carries that checksum (verified by the server) and
-  is retried on 5xx/connection errors from the same chunks. Parts run on the call's pool over
-  the one pooled client, so at most ``max_concurrency`` parts are in memory.
+- The part size is ``options.part_size_for(size)`` (by default about 8 parts of 8-128 MiB:
+  few parts, since the server's cost per part is fixed), raised to the server's
+  ``min_part_size`` (read from the Upload it returns) and grown so a file needs at most
+  ``max_parts`` (10,000) parts.
+- Each part streams from its slice of the file (``os.pread``, 1 MiB at a time, never held
+  whole: memory does not grow with the part size), its CRC32C computed from exactly the bytes
+  sent. The server measures every part's CRC32C as it stores it and returns it; a part whose
+  CRC differs from ours (corrupted on the way) is sent again from the file. A retry on
+  5xx/connection errors re-reads the slice. Parts run on the call's pool over the one pooled
+  client, ``max_concurrency`` at a time. With ``checksum="sha256"`` a part is read whole
+  first instead (the SHA-256 header must precede the body; the server verifies it).
 - The upload records the file's size (``size``), mtime and the part size (metadata). An
   interrupted upload (an exception, ``KeyboardInterrupt``, a crash) stays open; rerunning the
   same upload finds it (same key, size, mtime), asks which parts arrived and sends only the
@@ -27,17 +31,19 @@ import math
 import os
 import threading
 import weakref
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from bucketry_api.models import Upload as UploadModel
+from bucketry_api.models import UploadPart as UploadPartModel
 
 from .._transport import RETRY_STATUSES
-from ..errors import ApiError, NotFoundError
+from ..errors import ApiError, IntegrityError, NotFoundError
 from ..types import BlobInfo, opt
-from .bodies import AnyFlag, BytesBody, TransferCancelled
-from .checksums import Digest, digest_bytes, read_with_digest, split_headers
+from .bodies import AnyFlag, BytesBody, FileSlice, TransferCancelled
+from .checksums import Digest, digest_bytes, digest_range, read_with_digest
 from .context import MiB, TransferContext
 from .crc import combine_all, from_wire, to_wire
 from .folders import LocalFile, remote_one
@@ -59,6 +65,8 @@ if TYPE_CHECKING:
 
 PART_SIZE_KEY = "bucketry-part-size"
 DEFAULT_MAX_PARTS = 10_000
+#: Sends of one part the server measured differently from us before giving up.
+MAX_CORRUPT_SENDS = 3
 
 #: min_part_size last seen per client, so later uploads pick a valid size up front.
 _min_part_size: weakref.WeakKeyDictionary[Session, int] = weakref.WeakKeyDictionary()
@@ -145,7 +153,7 @@ def start_upload(ctx: TransferContext, f: LocalFile, key: str) -> tuple[UploadMo
     found = find_resumable(ctx, f, key)
     if found is not None:
         return found, int(upload_metadata(found)[PART_SIZE_KEY]), True
-    requested = ctx.options.part_size
+    requested = ctx.options.part_size_for(f.size)
     part_size = choose_part_size(
         f.size, requested, _min_part_size.get(client, 0), DEFAULT_MAX_PARTS
     )
@@ -173,27 +181,25 @@ class ReceivedPart:
 
 @dataclass(frozen=True)
 class SentPart:
-    """A part done: its ETag, and its CRC32C and length (for the full-object CRC)."""
+    """A part done: its ETag, its CRC32C and length (for the full-object CRC), and whether
+    this run sent it (False: the server's copy was reused)."""
 
     etag: str
     crc32c: int | None
     length: int
+    sent: bool = True
 
 
-def _matches(have: ReceivedPart, spec: PartSpec, data: memoryview, digest: Digest) -> bool:
-    """Whether the server's copy of a part holds our bytes ``data``: its size, then its
-    CRC32C or SHA-256, whichever it has (``digest``, computed while reading, when it is of
-    that kind; else computed from ``data`` now)."""
+def _matches(have: ReceivedPart, spec: PartSpec, local: Callable[[str], str]) -> bool:
+    """Whether the server's copy of a part holds our bytes: its size, then its CRC32C or
+    SHA-256, whichever it has, against ``local(algorithm)`` (the wire form of that checksum
+    of our bytes)."""
     if have.size != spec.length:
         return False
     for algorithm, theirs in (("crc32c", have.crc32c), ("sha256", have.sha256)):
         if theirs is None:
             continue
-        if digest.algorithm == algorithm:
-            mine = digest.wire()
-        else:
-            mine = digest_bytes(data, algorithm)
-        return mine == (theirs if algorithm == "crc32c" else theirs.lower())
+        return local(algorithm) == (theirs if algorithm == "crc32c" else theirs.lower())
     return True
 
 
@@ -206,38 +212,109 @@ def _send_part(
     cancel: AnyFlag,
     sent: list[int],
 ) -> SentPart:
-    """Send one part (or reuse the server's copy). The part is read once into memory (1 MiB
-    reads) with its checksum computed from the chunks as they are read, then sent, and
-    retried, from there."""
+    """Send one part (or reuse the server's copy): streamed from the file (CRC32C or no
+    checksum), or read whole first (SHA-256, whose header must precede the body)."""
     if cancel.is_set():  # a sibling failed or the call was interrupted: start nothing new
         raise TransferCancelled(f"part {spec.number} not started: transfer cancelled")
-    client, algorithm = ctx.client, ctx.options.algorithm
+    if ctx.options.algorithm == "sha256":
+        part = _send_buffered(ctx, upload_id, fd, spec, received.get(spec.number), cancel)
+    else:
+        part = _send_streamed(ctx, upload_id, fd, spec, received.get(spec.number), cancel)
+    if part.sent:
+        sent.append(spec.length)
+    return part
+
+
+def _reused(have: ReceivedPart, spec: PartSpec, crc: int | None) -> SentPart:
+    """The server's copy of a part, reused (its CRC32C, else ours, for the full-object one)."""
+    return SentPart(have.etag, from_wire(have.crc32c) if have.crc32c else crc, spec.length, False)
+
+
+def _send_streamed(
+    ctx: TransferContext,
+    upload_id: str,
+    fd: int,
+    spec: PartSpec,
+    have: ReceivedPart | None,
+    cancel: AnyFlag,
+) -> SentPart:
+    """Stream a part from the file in 1 MiB reads (never held whole; each attempt re-reads
+    its slice), its CRC32C computed from exactly the bytes sent and compared with the one the
+    server measured and returns: a part that differs (corrupted on the way) is sent again, at
+    most ``MAX_CORRUPT_SENDS`` times, then ``IntegrityError``. A server that reports no CRC
+    gets the part once more with ours up front (``X-Checksum-CRC32C``, verified as it
+    arrives). ``checksum=False`` sends once, unchecked."""
+    client, checked = ctx.client, ctx.options.algorithm is not None
     counter = PartCounter(ctx.progress)
-    # The CRC32C is always computed (it costs ~0.1 ms per MiB): it is the full-object check.
-    chunks, running = read_with_digest(fd, spec.offset, spec.length, algorithm or "crc32c")
+    if have is not None:
+        cache: dict[str, str] = {}
+
+        def local(algorithm: str) -> str:
+            if algorithm not in cache:
+                cache[algorithm] = digest_range(fd, spec.offset, spec.length, algorithm)
+            return cache[algorithm]
+
+        if _matches(have, spec, local):
+            counter.complete(spec.length)
+            crc = from_wire(local("crc32c")) if checked and not have.crc32c else None
+            return _reused(have, spec, crc)
+    header: str | None = None
+
+    def attempt() -> tuple[UploadPartModel, int | None]:
+        counter.new_attempt()
+        digest = Digest("crc32c") if checked else None
+        body = FileSlice(
+            fd, spec.offset, spec.length, on_bytes=counter, cancel=cancel, digest=digest
+        )
+        part = put_part(client, ctx.ref, upload_id, spec.number, body, crc32c=header)
+        return part, digest.crc if digest is not None else None
+
+    for _ in range(MAX_CORRUPT_SENDS):
+        part, crc = with_retries(client, attempt)
+        theirs = opt(part.crc32c)
+        if crc is None or (theirs is None and header is not None):
+            return SentPart(part.etag, crc, spec.length)  # unchecked, or verified by the server
+        if theirs is None:  # the server keeps no CRC: send it again with ours up front
+            header = to_wire(crc)
+            continue
+        if from_wire(str(theirs)) == crc and part.size == spec.length:
+            return SentPart(part.etag, crc, spec.length)
+    raise IntegrityError(
+        f"part {spec.number}: the server received different bytes "
+        f"{MAX_CORRUPT_SENDS} times (corrupted on the way)"
+    )
+
+
+def _send_buffered(
+    ctx: TransferContext,
+    upload_id: str,
+    fd: int,
+    spec: PartSpec,
+    have: ReceivedPart | None,
+    cancel: AnyFlag,
+) -> SentPart:
+    """Send a part with its SHA-256 up front: read once into memory (1 MiB reads), the
+    checksum computed from the chunks as they are read, then sent, and retried, from there
+    (the server verifies it as the part arrives)."""
+    client = ctx.client
+    counter = PartCounter(ctx.progress)
+    chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
     digest = cast(Digest, running)
-    crc = digest.crc if digest.algorithm == "crc32c" else None
-    have = received.get(spec.number)
-    if have is not None and _matches(have, spec, chunks, digest):
+
+    def local(algorithm: str) -> str:
+        return digest.wire() if algorithm == "sha256" else digest_bytes(chunks, algorithm)
+
+    if have is not None and _matches(have, spec, local):
         counter.complete(spec.length)
-        known = have.crc32c if crc is None else None
-        return SentPart(have.etag, from_wire(known) if known else crc, spec.length)
-    crc_header, sha_header = split_headers(algorithm, digest.wire() if algorithm else None)
-    crcs: list[int | None] = [crc]
+        return _reused(have, spec, None)
+    sha_header = digest.wire()
 
     def attempt() -> str:
         counter.new_attempt()
         body = BytesBody(chunks, on_bytes=counter, cancel=cancel)
-        part = put_part(
-            client, ctx.ref, upload_id, spec.number, body, sha256=sha_header, crc32c=crc_header
-        )
-        if crc is None and part.crc32c:  # the server's measure, for the full-object value
-            crcs[0] = from_wire(str(part.crc32c))
-        return part.etag
+        return put_part(client, ctx.ref, upload_id, spec.number, body, sha256=sha_header).etag
 
-    etag = with_retries(client, attempt)
-    sent.append(spec.length)
-    return SentPart(etag, crcs[0], spec.length)
+    return SentPart(with_retries(client, attempt), None, spec.length)
 
 
 def _complete(
@@ -317,7 +394,5 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
         if not futures or all(fut.done() for fut in futures):
             os.close(fd)
     if info.size != f.size:
-        from ..errors import IntegrityError
-
         raise IntegrityError(f"{key}: stored {info.size} bytes, the file has {f.size}")
     return MultipartOutcome(info, sum(sent), resumed)

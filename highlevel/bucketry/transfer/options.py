@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 MiB = 1024 * 1024
+#: The part size of the streaming writer and fsspec files, and the least automatic one.
 DEFAULT_PART_SIZE = 8 * MiB
-DEFAULT_THRESHOLD = 8 * MiB
+#: ``part_size=None`` (the default) cuts a file into about this many parts...
+TARGET_PARTS = 8
+#: ...of whole MiB, at most this large (a part streams from the file: its size costs no memory).
+MAX_AUTO_PART = 128 * MiB
+#: Files up to this size go in one PUT (measured: cheaper and faster than parts up to 64-128
+#: MiB on loopback); larger ones in parallel, resumable parts.
+DEFAULT_THRESHOLD = 64 * MiB
 #: Files up to this size are read whole into memory for one replayable PUT (cheapest per file).
 SMALL_FILE = 1 * MiB
 #: Folder uploads send files up to this size in tar batches (``blobs_put_batch``)...
@@ -39,14 +46,24 @@ class TransferOptions:
     :mod:`bucketry.transfer.downloads`), so the part settings apply to uploads only.
 
     Attributes:
-        part_size: bytes per multipart part (raised to the server's minimum, and so that a
-            file needs at most 10,000 parts). Default 8 MiB.
-        multipart_threshold: files larger than this go multipart (parallel, resumable parts);
-            smaller ones in one PUT. Default 8 MiB.
+        part_size: bytes per multipart part. Default ``None``: about 8 parts per file, of
+            whole MiB between 8 and 128 MiB (1 GiB: 8 x 128 MiB), because every part costs
+            the server a fixed commit (a row, an fsync) while a streamed part costs the client
+            no memory; with ``checksum="sha256"`` 8 MiB (those parts are read whole before
+            sending). Raised to the server's minimum, and so that a file needs at most 10,000
+            parts.
+        multipart_threshold: files larger than this go multipart (parallel, resumable parts
+            streamed from the file, each checked against the CRC32C the server measured);
+            smaller ones in one PUT carrying its CRC32C. Default 64 MiB, the measured
+            crossover (``scripts/bench/sdk_bench.py --sizes-mib 8,16,32,64,128,256``, 2
+            cores, loopback): one PUT was faster and used less CPU up to 64 MiB (64 MiB: 318
+            vs 118 MiB/s, 0.11 vs 0.21 CPU s), even at 128 MiB, and parts won from 256 MiB.
         max_concurrency: parts in flight in total, across the files of one call. Default 4:
-            each part in flight is held in memory once (read once, checksummed, sent from
-            there), so 4 x 8 MiB keeps a 1 GiB upload under 100 MiB of client RSS (84 MiB
-            measured; 124 MiB with 8), and on loopback 4 parallel streams move as much as 8.
+            parts stream from the file in 1 MiB reads, so memory does not grow with it or
+            with the part size (1 GiB upload: 52 MiB client RSS with 4 x 128 MiB, 48 MiB with
+            2; 85 MiB with the former 4 x 8 MiB parts read whole). 2, 3 and 4 in flight were
+            within the noise of a busy 2-core machine; 4 kept (more connections to spread
+            over the server's worker processes).
         file_concurrency: files (or tar batches) in flight at once. Default 8.
         checksum: the integrity check of every transfer. ``"crc32c"`` (default; ``True``
             means it too): each body's CRC32C is computed as its bytes are read (no pass over
@@ -75,7 +92,7 @@ class TransferOptions:
             aside and renamed), only the kernel's write-back is not awaited.
     """
 
-    part_size: int = DEFAULT_PART_SIZE
+    part_size: int | None = None
     multipart_threshold: int = DEFAULT_THRESHOLD
     max_concurrency: int = 4
     file_concurrency: int = 8
@@ -91,8 +108,8 @@ class TransferOptions:
     durable: bool = False
 
     def __post_init__(self) -> None:
-        if self.part_size < 1 or self.multipart_threshold < 0:
-            raise ValueError("part_size must be positive and multipart_threshold >= 0")
+        if (self.part_size is not None and self.part_size < 1) or self.multipart_threshold < 0:
+            raise ValueError("part_size must be positive (or None) and multipart_threshold >= 0")
         if self.max_concurrency < 1 or self.file_concurrency < 1:
             raise ValueError("max_concurrency and file_concurrency must be at least 1")
         if not 0 <= self.batch_threshold <= MAX_BATCH_MEMBER:
@@ -101,6 +118,18 @@ class TransferOptions:
             raise ValueError(f"batch_files must be 1..{MAX_BATCH_FILES}, batch_bytes positive")
         if not isinstance(self.checksum, bool) and self.checksum not in CHECKSUMS:
             raise ValueError(f"checksum must be one of {CHECKSUMS}, True or False")
+
+    def part_size_for(self, size: int) -> int:
+        """The part size to request for a file of ``size`` bytes: ``part_size`` when set;
+        else about ``TARGET_PARTS`` parts of whole MiB between 8 and 128 MiB (a 1 GiB file:
+        8 x 128 MiB), or 8 MiB with ``checksum="sha256"`` (whose parts are held in memory).
+        The server's minimum and 10,000 parts at most still apply on top."""
+        if self.part_size is not None:
+            return self.part_size
+        if self.algorithm == "sha256":
+            return DEFAULT_PART_SIZE
+        auto = -(-size // (TARGET_PARTS * MiB)) * MiB
+        return min(MAX_AUTO_PART, max(DEFAULT_PART_SIZE, auto))
 
     @property
     def algorithm(self) -> str | None:
@@ -113,7 +142,7 @@ class TransferOptions:
 class TransferSettings(TypedDict, total=False):
     """The fields of :class:`TransferOptions` as keyword arguments (every one optional)."""
 
-    part_size: int
+    part_size: int | None
     multipart_threshold: int
     max_concurrency: int
     file_concurrency: int

@@ -49,7 +49,7 @@ def put_file(ctx: TransferContext, f: LocalFile, key: str, counter: PartCounter)
     """Upload ``f`` with one PUT carrying its checksum (``options.checksum``: CRC32C by
     default, verified by the server). Files up to ``BUFFERED_MAX`` are read once, 1 MiB at a
     time, into memory, their checksum computed from the chunks as they are read, and sent (and
-    retried) from there; a larger one (``multipart_threshold`` raised above it) is hashed
+    retried) from there; a larger one (up to ``multipart_threshold``: 64 MiB by default) is hashed
     first and streamed from the file, each attempt re-reading it. Raises
     ``FileChangedError`` when the file changes size meanwhile, the API error otherwise."""
     client, api, opts = ctx.client, ctx.client.api, ctx.options
