@@ -15,6 +15,14 @@ from .config import Settings
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+#: Seconds an idle keep-alive connection stays open (uvicorn's default is 5). A client reuses a
+#: pooled connection until its own idle expiry, measured from when it read the last response,
+#: so a server that closes at the same age (httpx's pool, and so the SDK, expires at 5 s)
+#: closes connections under requests already sent on them: the client sees the connection
+#: drop (``ReadError``). The server's timeout must be the longer one; 75 s is above the common
+#: clients' and proxies' idle timeouts (httpx 5 s, aiohttp 15 s, load balancers 60 s).
+KEEP_ALIVE_SECONDS = 75
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="data folder (BUCKETRY_DATA_DIR, default ./.bucketry-data)")
@@ -144,6 +152,7 @@ def serve(settings: Settings) -> int:
         "log_level": settings.log_level,
         "http": BoundedHttpToolsProtocol,  # httptools with bounded request heads
         "loop": "uvloop",
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }
     if workers == 1:
         from .app import create_app

@@ -14,22 +14,37 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .security import private_file
+from .writegate import WriteGate, gated_connection_class, open_gate_before_write
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str) -> Engine:
-    """SQLite gets WAL, a busy timeout and foreign keys; other databases a modest pool.
+def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+    """SQLite gets WAL, a busy timeout, foreign keys and a write gate (writers of every
+    process queue for the write lock instead of polling for it, :mod:`.writegate`); other
+    databases a modest pool. ``busy_timeout``: seconds a SQLite statement waits for a lock
+    held outside this process's gate before failing with "database is locked".
 
     A new SQLite database file is created mode 0600 (its WAL and shared-memory files follow).
     """
     if url.startswith("sqlite"):
         database = make_url(url).database
+        lock_file = None
         if database and database != ":memory:" and not database.startswith("file:"):
             private_file(Path(database))
+            lock_file = Path(database + "-writegate")
+            private_file(lock_file)
+        factory = gated_connection_class(WriteGate(lock_file))
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": busy_timeout,
+                "factory": factory,
+            },
+            pool_size=20,
         )
+        event.listen(engine, "before_cursor_execute", open_gate_before_write)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -37,7 +52,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cur.close()
 
         return engine
@@ -54,8 +69,8 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, busy_timeout: float = 30.0) -> None:
+        self.engine = make_engine(url, busy_timeout)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -222,3 +222,57 @@ def test_migrations_upgrade_keeps_data(tmp_path: Path) -> None:
         assert conn.execute(text("SELECT name FROM users")).scalar_one() == "old"
         indexes = {row[1] for row in conn.execute(text("PRAGMA index_list('buckets')"))}
         assert "ix_buckets_name_id" in indexes
+
+
+@pytest.mark.slow
+def test_kill_during_concurrent_puts_keeps_every_acknowledged_blob(tmp_path: Path) -> None:
+    """Eight clients PUT small blobs (their commits grouped into shared transactions) until
+    the server is SIGKILLed: after a restart every PUT that was answered 201 is there, whole."""
+    data = tmp_path / "data"
+    port = free_port()
+    proc = _serve(data, port)
+    api = f"http://127.0.0.1:{port}/api/v1"
+    acknowledged: dict[str, bytes] = {}
+    stop = threading.Event()
+    try:
+        auth = {"Authorization": f"Bearer {(data / 'admin.token').read_text().strip()}"}
+        assert httpx.post(api + "/buckets", json={"name": "many"}, headers=auth).status_code == 201
+
+        def client(n: int) -> None:
+            with httpx.Client(headers=auth, timeout=10) as c:
+                for i in range(100_000):
+                    if stop.is_set():
+                        return
+                    key, body = f"c{n}/{i:06d}", os.urandom(64) + bytes([n])
+                    try:
+                        r = c.put(api + "/buckets/many/blob", params={"key": key}, content=body)
+                    except httpx.HTTPError:
+                        return  # the server is gone
+                    if r.status_code == 201:
+                        acknowledged[key] = body
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        stop.set()
+        for t in threads:
+            t.join(30)
+        assert len(acknowledged) >= 200
+    finally:
+        stop.set()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc = _serve(data, port)
+    try:
+        with httpx.Client(headers=auth, timeout=10) as c:
+            for key, body in acknowledged.items():
+                got = c.get(api + "/buckets/many/blob", params={"key": key})
+                assert got.status_code == 200 and got.content == body, key
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)

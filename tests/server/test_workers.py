@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -214,3 +215,29 @@ def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
         assert not alive, f"workers still running: {alive}"
         assert not _up(api)
         serving.close()
+
+
+def test_an_idle_connection_outlives_the_client_pool_expiry(
+    two_workers: tuple[str, Path, int],
+) -> None:
+    """A keep-alive connection idle for longer than httpx's pool expiry (5 s, the SDK's) is
+    still open: a server closing at that age closes connections under requests a client has
+    just sent on them (the load benchmark's ``ReadError``s)."""
+    api, _, _ = two_workers
+    url = httpx.URL(api)
+    request = f"GET {url.path}/health HTTP/1.1\r\nHost: {url.host}\r\n\r\n".encode()
+    with socket.create_connection((url.host, url.port or 80), timeout=10) as sock:
+        for attempt in range(2):
+            if attempt:
+                time.sleep(5.5)
+            sock.sendall(request)
+            answer = sock.makefile("rb")
+            status = answer.readline()
+            assert status, f"connection closed by the server (attempt {attempt})"
+            assert status.startswith(b"HTTP/1.1 200"), status
+            length = 0
+            while (line := answer.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            assert len(answer.read(length)) == length

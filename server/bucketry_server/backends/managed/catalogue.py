@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ...crc32c import to_wire
-from ...errors import Invalid, NotFound, TooLarge
+from ...errors import DomainError, Invalid, NotFound, TooLarge
+from ...groupcommit import run_grouped
 from ...ids import new_id
 from ...models import Blob, Bucket, ObjectLedger
 from ...state import AppState
@@ -131,10 +132,19 @@ async def commit_blobs(
     objects are deleted after the commit. If the commit fails (bucket gone: ``NotFound``; a
     precondition; ``also``), every new object is deleted and the error propagates.
     """
+    preconditions = (if_match, if_none_match)
     try:
-        replaced = await run_in_threadpool(
-            _commit_transaction, state, bucket_id, items, overwrite, (if_match, if_none_match), also
-        )
+        if also is None and state.db.engine.dialect.name == "sqlite":
+            # One writer at a time on SQLite: concurrent commits of this process share one
+            # transaction (group commit). PostgreSQL runs them in parallel.
+            replaced = await run_grouped(
+                state.db,
+                lambda s: _commit_in(s, bucket_id, items, overwrite, preconditions, None),
+            )
+        else:
+            replaced = await run_in_threadpool(
+                _commit_transaction, state, bucket_id, items, overwrite, preconditions, also
+            )
     except BaseException:
         await discard_objects(state, [item.object_id for item in items])
         raise
@@ -197,45 +207,61 @@ def _commit_transaction(
     preconditions: tuple[str | None, str | None],
     also: InTransaction | None,
 ) -> list[str]:
-    """The commit; returns the object ids of replaced blobs (now marked dead).
-    ``preconditions`` is ``(if_match, if_none_match)``."""
+    """The commit in a transaction of its own; returns the object ids of replaced blobs (now
+    marked dead). ``preconditions`` is ``(if_match, if_none_match)``."""
+    with state.db.session() as s:
+        return _commit_in(s, bucket_id, items, overwrite, preconditions, also)
+
+
+def _commit_in(
+    s: Session,
+    bucket_id: str,
+    items: Sequence[NewBlob],
+    overwrite: bool,
+    preconditions: tuple[str | None, str | None],
+    also: InTransaction | None,
+) -> list[str]:
+    """The commit's statements in the transaction of ``s``; returns the replaced objects.
+    A refusal (bucket gone, a precondition) leaves the transaction as it found it, so a group
+    commit (:mod:`...groupcommit`) goes on with its other jobs."""
     if_match, if_none_match = preconditions
     now = utcnow()
-    with state.db.session() as s:
-        # Lock the bucket row first: on SQLite this takes the write lock before the reads
-        # below, on PostgreSQL it serialises writers of one bucket, so two racing creates of
-        # one key cannot both miss the existing row (and trip the unique constraint). The
-        # same statement counts every item as a new blob; the reads correct that below.
-        assumed = sum(item.size for item in items), len(items)
-        locked = s.connection().execute(
-            _LOCK_AND_COUNT, {"b_id": bucket_id, "d_bytes": assumed[0], "d_count": assumed[1]}
-        )
-        if not getattr(locked, "rowcount", 1):
-            raise NotFound("not_found", "bucket not found")
-        existing = _existing_rows(s, bucket_id, [item.key for item in items])
+    # Lock the bucket row first: on SQLite this takes the write lock before the reads below,
+    # on PostgreSQL it serialises writers of one bucket, so two racing creates of one key
+    # cannot both miss the existing row (and trip the unique constraint). The same statement
+    # counts every item as a new blob; the reads correct that below.
+    assumed = sum(item.size for item in items), len(items)
+    locked = s.connection().execute(
+        _LOCK_AND_COUNT, {"b_id": bucket_id, "d_bytes": assumed[0], "d_count": assumed[1]}
+    )
+    if not getattr(locked, "rowcount", 1):
+        raise NotFound("not_found", "bucket not found")
+    existing = _existing_rows(s, bucket_id, [item.key for item in items])
+    try:
         if if_match is not None or if_none_match is not None:
             for item in items:
                 old = existing.get(item.key)
                 check_preconditions(old[4] if old else None, if_match, if_none_match)
-        if also is not None:
-            also(s)
-        inserts, updates, replaced, delta_bytes = _plan_rows(
-            bucket_id, items, existing, overwrite, now
-        )
-        _write_rows(s, inserts, updates)
-        mark_objects(s, replaced, "dead")
-        if also is not None:  # only a multipart completion (its ``also``) marks pending
-            _forget_pending(s, [item.object_id for item in items if not item.refused])
-        if (delta_bytes, len(inserts)) != assumed:
-            s.connection().execute(
-                _LOCK_AND_COUNT,
-                {
-                    "b_id": bucket_id,
-                    "d_bytes": delta_bytes - assumed[0],
-                    "d_count": len(inserts) - assumed[1],
-                },
-            )
+    except DomainError:
+        _count(s, bucket_id, -assumed[0], -assumed[1])  # undo the count: nothing written
+        raise
+    if also is not None:
+        also(s)
+    inserts, updates, replaced, delta_bytes = _plan_rows(bucket_id, items, existing, overwrite, now)
+    _write_rows(s, inserts, updates)
+    mark_objects(s, replaced, "dead")
+    if also is not None:  # only a multipart completion (its ``also``) marks pending
+        _forget_pending(s, [item.object_id for item in items if not item.refused])
+    if (delta_bytes, len(inserts)) != assumed:
+        _count(s, bucket_id, delta_bytes - assumed[0], len(inserts) - assumed[1])
     return replaced
+
+
+def _count(s: Session, bucket_id: str, d_bytes: int, d_count: int) -> None:
+    """Add to the bucket's usage counters."""
+    s.connection().execute(
+        _LOCK_AND_COUNT, {"b_id": bucket_id, "d_bytes": d_bytes, "d_count": d_count}
+    )
 
 
 def _plan_rows(

@@ -1,0 +1,167 @@
+"""Group commit (:mod:`bucketry_server.groupcommit`): on SQLite the blob commits of one
+process's concurrent requests share one transaction, and each still gets its own outcome."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bucketry_server.backends.managed.catalogue import NewBlob, commit_blobs, write_object
+from bucketry_server.db import Database
+from bucketry_server.errors import NotFound, PreconditionFailed
+from bucketry_server.groupcommit import run_grouped
+from bucketry_server.models import Blob, Bucket, ObjectLedger
+from bucketry_server.storage.base import Expected
+from tests.support.live_server import LiveServer
+
+
+class _Commits:
+    """Counts the commits of an engine (``on_commit`` is the listener)."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+
+    def on_commit(self, _conn: Any) -> None:
+        self.commits += 1
+
+
+def _count_commits(db: Database) -> _Commits:
+    counter = _Commits()
+    event.listen(db.engine, "commit", counter.on_commit)
+    return counter
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'group.db'}")
+    with database.session() as s:
+        s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)"))
+    yield database
+    database.dispose()
+
+
+def _insert(row_id: int) -> Any:
+    def job(s: Session) -> int:
+        s.execute(text("INSERT INTO t (id, v) VALUES (:i, 'x')"), {"i": row_id})
+        return row_id
+
+    return job
+
+
+def _rows(db: Database) -> list[int]:
+    with db.session() as s:
+        return list(s.execute(text("SELECT id FROM t ORDER BY id")).scalars())
+
+
+def test_jobs_queued_together_commit_once(db: Database) -> None:
+    commits = _count_commits(db)
+
+    async def run() -> list[int]:
+        return await asyncio.gather(*(run_grouped(db, _insert(i)) for i in range(10)))
+
+    assert asyncio.run(run()) == list(range(10))
+    assert commits.commits == 1
+    assert _rows(db) == list(range(10))
+
+
+def test_a_refused_job_leaves_the_others_committed(db: Database) -> None:
+    """A job that undoes its writes and raises a domain error: the others commit with it."""
+    commits = _count_commits(db)
+
+    def refused(s: Session) -> None:
+        s.execute(text("INSERT INTO t (id, v) VALUES (99, 'x')"))
+        s.execute(text("DELETE FROM t WHERE id = 99"))
+        raise NotFound("not_found", "bucket not found")
+
+    async def run() -> list[Any]:
+        jobs = [run_grouped(db, _insert(1)), run_grouped(db, refused), run_grouped(db, _insert(2))]
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    first, error, second = asyncio.run(run())
+    assert (first, second) == (1, 2) and isinstance(error, NotFound)
+    assert commits.commits == 1 and _rows(db) == [1, 2]
+
+
+def test_a_failing_job_fails_alone(db: Database) -> None:
+    """A database error aborts the group; every job then runs alone and gets its own outcome."""
+    with db.session() as s:
+        s.execute(text("INSERT INTO t (id, v) VALUES (5, 'x')"))
+
+    async def run() -> list[Any]:
+        jobs = [run_grouped(db, _insert(i)) for i in (1, 5, 2)]  # 5 exists
+        return await asyncio.gather(*jobs, return_exceptions=True)
+
+    first, duplicate, second = asyncio.run(run())
+    assert (first, second) == (1, 2) and isinstance(duplicate, IntegrityError)
+    assert _rows(db) == [1, 2, 5]
+
+
+async def _body(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def test_concurrent_blob_commits_share_a_transaction(
+    server: LiveServer, users: dict[str, str]
+) -> None:
+    """Five commits of one process at once (two of one key, one refused by its precondition):
+    one transaction for the four that land, each with its own outcome, exact usage, and the
+    replaced version's object deleted and forgotten."""
+    state = server.state
+    if state.db.engine.dialect.name != "sqlite":
+        pytest.skip("group commit is SQLite's (PostgreSQL commits in parallel)")
+    auth = {"Authorization": f"Bearer {users['admin']}"}
+    made = httpx.post(f"{server.api}/buckets", json={"name": "grouped"}, headers=auth)
+    assert made.status_code == 201
+    with state.db.session() as s:
+        bucket_id = s.scalar(select(Bucket.id).where(Bucket.name == "grouped"))
+    assert bucket_id is not None
+    put = httpx.put(
+        f"{server.api}/buckets/grouped/blob", params={"key": "old"}, content=b"o", headers=auth
+    )
+    assert put.status_code == 201
+
+    async def written(key: str, data: bytes) -> NewBlob:
+        oid, result = await write_object(state, _body(data), Expected(sha256=False))
+        return NewBlob.written(key, oid, result, "application/octet-stream", {})
+
+    async def run() -> list[Any]:
+        items = [
+            await written(k, d)
+            for k, d in [("a", b"1"), ("b", b"22"), ("same", b"333"), ("same", b"4444")]
+        ]
+        refusal = await written("old", b"refused")
+        counter = _count_commits(state.db)
+        try:
+            done = await asyncio.gather(
+                *(commit_blobs(state, bucket_id, [item]) for item in items),
+                commit_blobs(state, bucket_id, [refusal], if_none_match="*"),
+                return_exceptions=True,
+            )
+        finally:
+            event.remove(state.db.engine, "commit", counter.on_commit)
+        return [counter.commits, items[2], *done]
+
+    commits, same1, *landed, refused = asyncio.run(run())
+    assert isinstance(refused, PreconditionFailed)
+    assert all(isinstance(x, list) for x in landed)
+    # One transaction for the four blobs, then forgetting the replaced version and the refused
+    # write's object (without grouping: four commits, then those two).
+    assert commits <= 3
+    with state.db.session() as s:
+        rows = {r.key: r for r in s.scalars(select(Blob).where(Blob.bucket_id == bucket_id))}
+        bucket = s.get(Bucket, bucket_id)
+        assert bucket is not None
+        assert sorted(rows) == ["a", "b", "old", "same"]
+        assert rows["same"].size == 4 and rows["old"].size == 1
+        assert (bucket.object_count, bucket.bytes_used) == (4, 1 + 1 + 2 + 4)
+        replaced = same1.object_id
+        assert s.get(ObjectLedger, replaced) is None
+    assert not asyncio.run(state.store.exists(replaced))

@@ -1,0 +1,129 @@
+"""The SQLite write gate (:mod:`bucketry_server.writegate`): writers of every process queue for
+the write lock instead of polling for it with SQLite's busy handler. Two ``Database`` objects on
+one file stand for two ``serve --workers`` processes (their ``flock``s are separate open files,
+so they exclude each other as two processes would)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bucketry_server.db import Database
+
+#: SQLite's busy timeout in these tests: a writer polling for the lock gives up after it.
+BUSY = 0.2
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Iterator[tuple[Database, Database]]:
+    url = f"sqlite:///{tmp_path / 'gate.db'}"
+    first, second = Database(url, busy_timeout=BUSY), Database(url, busy_timeout=BUSY)
+    with first.session() as s:
+        s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)"))
+    yield first, second
+    first.dispose()
+    second.dispose()
+
+
+def _insert_in_thread(db: Database, row_id: int) -> tuple[threading.Thread, list[object]]:
+    """Insert a row from a new thread; the list gets "ok" or the exception raised."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            with db.session() as s:
+                s.execute(text("INSERT INTO t (id, v) VALUES (:i, 'x')"), {"i": row_id})
+            outcome.append("ok")
+        except Exception as exc:  # reported to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_writer_waits_its_turn_behind_a_long_transaction(two: tuple[Database, Database]) -> None:
+    """A write transaction held for 5 busy timeouts: the other process's writer queues at the
+    gate and writes once it ends (polling SQLite's lock, it failed: "database is locked")."""
+    first, second = two
+    with first.session() as s:
+        s.execute(text("INSERT INTO t (id, v) VALUES (1, 'a')"))
+        thread, outcome = _insert_in_thread(second, 2)
+        thread.join(5 * BUSY)
+        assert thread.is_alive() and not outcome  # waiting at the gate, not failed
+    thread.join(10)
+    assert outcome == ["ok"]
+    with first.session() as s:
+        assert s.execute(text("SELECT count(*) FROM t")).scalar() == 2
+
+
+def test_reads_do_not_wait_for_the_gate(two: tuple[Database, Database]) -> None:
+    first, second = two
+    with first.session() as s:
+        s.execute(text("INSERT INTO t (id, v) VALUES (1, 'a')"))
+        with second.session() as other:  # the committed state, at once
+            assert other.execute(text("SELECT count(*) FROM t")).scalar() == 0
+
+
+def test_the_gate_opens_after_a_failed_write(two: tuple[Database, Database]) -> None:
+    """A write that fails (a constraint) rolls back and opens the gate for the next writer."""
+    first, second = two
+    with first.session() as s:
+        s.execute(text("INSERT INTO t (id, v) VALUES (1, 'a')"))
+    with pytest.raises(IntegrityError), first.session() as s:
+        s.execute(text("INSERT INTO t (id, v) VALUES (1, 'again')"))
+    with pytest.raises(IntegrityError), first.session() as s:
+        s.execute(text("INSERT INTO t (id, v) VALUES (3, NULL)"))
+    thread, outcome = _insert_in_thread(second, 2)
+    thread.join(10)
+    assert outcome == ["ok"]
+
+
+def test_the_gate_opens_when_a_connection_closes_in_a_transaction(
+    two: tuple[Database, Database],
+) -> None:
+    first, second = two
+    conn = first.engine.connect()
+    conn.execute(text("INSERT INTO t (id, v) VALUES (1, 'a')"))
+    thread, outcome = _insert_in_thread(second, 2)
+    thread.join(3 * BUSY)
+    assert thread.is_alive() and not outcome
+    conn.invalidate()  # closes the DBAPI connection: SQLite rolls back, the gate opens
+    conn.close()
+    thread.join(10)
+    assert outcome == ["ok"]
+    with second.session() as s:
+        assert s.execute(text("SELECT id FROM t")).scalars().all() == [2]
+
+
+def test_writers_of_one_process_take_turns(tmp_path: Path) -> None:
+    """Sixteen threads of one process, each writing 20 transactions: all land (none polled
+    past the busy timeout)."""
+    db = Database(f"sqlite:///{tmp_path / 'gate.db'}", busy_timeout=BUSY)
+    with db.session() as s:
+        s.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)"))
+    errors: list[Exception] = []
+
+    def run(n: int) -> None:
+        for i in range(20):
+            try:
+                with db.session() as s:
+                    s.execute(text("INSERT INTO t (id, v) VALUES (:i, 'x')"), {"i": n * 100 + i})
+                    s.execute(text("UPDATE t SET v = 'y' WHERE id = :i"), {"i": n * 100 + i})
+            except Exception as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    with db.session() as s:
+        assert s.execute(text("SELECT count(*) FROM t WHERE v = 'y'")).scalar() == 320
+    db.dispose()
