@@ -147,6 +147,7 @@ def serve(settings: Settings) -> int:
     if workers == 1:
         from .app import create_app
 
+        limit_malloc_arenas()
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return 0
     os.environ.update(settings.to_env())
@@ -211,7 +212,31 @@ def worker_app() -> FastAPI:
         libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
         if os.getppid() == 1:  # the parent died before the request took effect
             os.kill(os.getpid(), signal.SIGTERM)
+    limit_malloc_arenas()
     return create_app()
+
+
+#: glibc's ``M_ARENA_MAX`` (``mallopt``), and the arenas a serving process keeps.
+_M_ARENA_MAX = -8
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas() -> bool:
+    """Cap glibc's malloc arenas of this process at :data:`MALLOC_ARENAS` (before its
+    threads start), unless ``MALLOC_ARENA_MAX`` is set (glibc then obeys it). By default
+    glibc gives threads up to 8 arenas per CPU, each keeping the memory freed in it: a worker
+    whose thread pool inserted a million catalogue rows held ~25 MiB in such arenas. Python
+    allocates under its GIL, so fewer arenas cost no throughput. Returns whether the cap was
+    set (False off glibc)."""
+    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except AttributeError:  # not glibc (musl has no mallopt)
+        return False
+    return bool(mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
 
 
 def _sweep_at_start(settings: Settings) -> None:
