@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,25 +76,111 @@ def bucketry_server(
         yield url, token, proc.pid
 
 
-class PeakRSS:
-    """Samples a process tree's resident memory in a thread; ``peak`` in bytes."""
+def _label(proc: psutil.Process, root: int) -> str:
+    """A short name for a process of a server tree: parent, worker, resource tracker..."""
+    if proc.pid == root:
+        return "parent"
+    try:
+        line = " ".join(proc.cmdline())
+    except psutil.Error:
+        return "gone"
+    if "spawn_main" in line:
+        return "worker"
+    if "resource_tracker" in line:
+        return "resource tracker"
+    return proc.name()
 
-    def __init__(self, pid: int, interval: float = 0.02) -> None:
+
+@dataclass
+class ProcessPeak:
+    """The peaks of one process of a sampled tree (bytes)."""
+
+    label: str
+    rss: int = 0
+    pss: int = 0
+
+
+def tree_memory(pid: int) -> list[tuple[int, str, int, int, int]]:
+    """``(pid, label, rss, pss, uss)`` of every process of the tree rooted at ``pid`` now (PSS
+    and USS read from ``/proc/<pid>/smaps_rollup``: a few ms per process)."""
+    root = psutil.Process(pid)
+    out = []
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            m = proc.memory_full_info()
+        except psutil.Error:
+            continue
+        out.append((proc.pid, _label(proc, pid), m.rss, getattr(m, "pss", 0), m.uss))
+    return out
+
+
+def format_tree(rows: list[tuple[int, str, int, int, int]]) -> str:
+    """One line of :func:`tree_memory` figures: the sums, then each process."""
+    rss, pss, uss = (sum(r[i] for r in rows) // MiB for i in (2, 3, 4))
+    each = ", ".join(f"{r[1]} {r[0]}: rss {r[2] // MiB} pss {r[3] // MiB}" for r in rows)
+    return f"RSS sum {rss} MiB, PSS {pss} MiB, USS {uss} MiB ({each})"
+
+
+class PeakRSS:
+    """Samples the memory of a process tree (a server and its workers) in a thread.
+
+    * ``peak``: the highest SUM of the tree's RSS, sampled every ``interval`` s. RSS counts a
+      page once per process mapping it (shared libraries, copy-on-write pages of a fork), so
+      for a multi-process server the sum overstates what it costs.
+    * ``peak_pss``: the highest sum of the tree's PSS (proportional set size: a page shared by
+      n processes counts 1/n in each), sampled every ``pss_interval`` s (reading it costs a
+      few ms per process): the honest figure of the memory the server costs.
+    * ``processes``: per pid, its label (parent, worker, resource tracker) and own peaks.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.02, pss_interval: float = 0.25) -> None:
+        self.pid = pid
         self.proc = psutil.Process(pid)
         self.interval = interval
+        self.pss_interval = pss_interval
         self.peak = 0
+        self.peak_pss = 0
+        self.processes: dict[int, ProcessPeak] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _sample(self, with_pss: bool) -> None:
+        total = total_pss = 0
+        for proc in [self.proc, *self.proc.children(recursive=True)]:
             try:
-                rss = self.proc.memory_info().rss
-                rss += sum(c.memory_info().rss for c in self.proc.children(recursive=True))
+                m = proc.memory_full_info() if with_pss else proc.memory_info()
             except psutil.Error:
-                return
-            self.peak = max(self.peak, rss)
+                continue  # a process that ended between the listing and the read
+            seen = self.processes.get(proc.pid)
+            if seen is None:
+                seen = self.processes[proc.pid] = ProcessPeak(_label(proc, self.pid))
+            seen.rss = max(seen.rss, m.rss)
+            total += m.rss
+            if with_pss:
+                pss = getattr(m, "pss", 0)
+                seen.pss = max(seen.pss, pss)
+                total_pss += pss
+        self.peak = max(self.peak, total)
+        self.peak_pss = max(self.peak_pss, total_pss)
+
+    def _run(self) -> None:
+        next_pss = 0.0
+        while not self._stop.is_set():
+            now = time.monotonic()
+            try:
+                self._sample(with_pss=now >= next_pss)
+            except psutil.Error:
+                return  # the root process is gone
+            if now >= next_pss:
+                next_pss = now + self.pss_interval
             time.sleep(self.interval)
+
+    def per_process(self) -> str:
+        """The per-process peaks on one line (MiB)."""
+        return ", ".join(
+            f"{p.label} {pid}: rss {p.rss // MiB} pss {p.pss // MiB}"
+            for pid, p in sorted(self.processes.items())
+        )
 
     def __enter__(self) -> PeakRSS:
         self._thread.start()
@@ -102,6 +189,10 @@ class PeakRSS:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        try:
+            self._sample(with_pss=True)  # the end state counts too (short runs)
+        except psutil.Error:
+            pass  # the server is gone
 
 
 def timed(fn: Callable[[], object], runs: int) -> float:

@@ -61,7 +61,8 @@ def spec_path() -> Path:
 def build_state(settings: Settings) -> AppState:
     private_dir(settings.data_dir)  # 0700: blobs and database are nobody else's to read
     db = Database(settings.effective_database_url)
-    migrate(db.engine)
+    if settings.start_migrate:  # off in the processes of ``serve``: migrated before them
+        migrate(db.engine)
     store = open_store(settings.effective_storage)
     thumbnails = Thumbnails(settings.preview_max_pixels, settings.preview_concurrency)
     signer = Signer(load_server_key(settings.data_dir))
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.bucketry = state
-        if settings.start_sweep:  # with --workers, the parent swept before forking them
+        if settings.start_sweep:  # off in the processes of ``serve``: swept before them
             await maintenance.sweep_at_start(state)
         janitor = asyncio.create_task(maintenance.run_periodically(state))
         # On SQLite only the leading worker process runs operations (one writer); on

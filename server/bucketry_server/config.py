@@ -95,6 +95,9 @@ class Settings:
     #: Sweep interrupted writes at start-up (off in the workers of ``serve --workers N``,
     #: whose parent sweeps once before starting them).
     start_sweep: bool = True
+    #: Migrate the schema when the app starts (off in the processes of ``serve``, which
+    #: migrates once before starting them: they never load alembic).
+    start_migrate: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -140,6 +143,7 @@ class Settings:
         if (v := _env("WORKERS")) is not None:
             s.workers = int(v)
         s.start_sweep = (_env("START_SWEEP", "1") or "1") != "0"
+        s.start_migrate = (_env("START_MIGRATE", "1") or "1") != "0"
         for key, value in overrides.items():
             if value is None or value == []:
                 continue
@@ -170,6 +174,7 @@ class Settings:
             "REMOTE_SORT_LIMIT": str(self.remote_sort_limit),
             "WORKERS": str(self.workers),
             "START_SWEEP": "1" if self.start_sweep else "0",
+            "START_MIGRATE": "1" if self.start_migrate else "0",
         }
         optional = {
             "DATABASE_URL": self.database_url,

@@ -21,9 +21,10 @@ import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+if TYPE_CHECKING:  # imported on first use: a server without imported buckets never loads it
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_FILE = "credentials.keys"
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -74,7 +75,7 @@ def parse_keys(text: str) -> list[tuple[str, bytes]]:
 
 def new_key_entry(key_id: str | None = None) -> str:
     """A fresh ``id:key`` entry (for the key file or ``BUCKETRY_SECRET_KEYS``)."""
-    return f"{key_id or 'k' + secrets.token_hex(4)}:{_b64(AESGCM.generate_key(bit_length=256))}"
+    return f"{key_id or 'k' + secrets.token_hex(4)}:{_b64(secrets.token_bytes(32))}"
 
 
 def load_key_text(data_dir: Path, setting: str | None) -> str:
@@ -99,8 +100,21 @@ class KeyRing:
     def __init__(self, keys: list[tuple[str, bytes]]) -> None:
         if not keys:
             raise KeyRingError("the key ring holds no key")
+        if any(len(key) not in (16, 24, 32) for _, key in keys):
+            raise KeyRingError("an AES-GCM key is 16, 24 or 32 bytes")
         self._primary = keys[0][0]
-        self._keys = {key_id: AESGCM(key) for key_id, key in keys}
+        self._raw = dict(keys)
+        self._ciphers: dict[str, AESGCM] = {}
+
+    def _cipher(self, key_id: str) -> AESGCM:
+        """The AES-GCM cipher of key ``key_id`` (``KeyError`` if the ring lacks it), made on
+        first use (``cryptography`` is loaded then, not when the server starts)."""
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            cipher = self._ciphers[key_id] = AESGCM(self._raw[key_id])
+        return cipher
 
     @classmethod
     def load(cls, data_dir: Path, setting: str | None) -> KeyRing:
@@ -113,23 +127,25 @@ class KeyRing:
         return self._primary
 
     def __repr__(self) -> str:
-        return f"KeyRing(primary={self._primary!r}, keys={len(self._keys)})"
+        return f"KeyRing(primary={self._primary!r}, keys={len(self._raw)})"
 
     def seal(self, bucket_id: str, credentials: Mapping[str, str]) -> str:
         """Encrypt ``credentials`` for ``bucket_id`` under the primary key."""
         nonce = secrets.token_bytes(12)
         plain = json.dumps(dict(credentials), separators=(",", ":")).encode()
-        sealed = self._keys[self._primary].encrypt(nonce, plain, bucket_id.encode())
+        sealed = self._cipher(self._primary).encrypt(nonce, plain, bucket_id.encode())
         return f"{_VERSION}.{self._primary}.{_b64(nonce + sealed)}"
 
     def open(self, bucket_id: str, sealed: str) -> dict[str, str]:
         """Decrypt a value :meth:`seal` made for ``bucket_id`` with any key of the ring.
         Raises :class:`SealedUnreadable` (no detail about the key material)."""
+        from cryptography.exceptions import InvalidTag
+
         try:
             version, key_id, body = sealed.split(".", 2)
-            aes = self._keys[key_id] if version == _VERSION else None
-            if aes is None:
+            if version != _VERSION:
                 raise KeyError(version)
+            aes = self._cipher(key_id)
             raw = _unb64(body)
             plain = aes.decrypt(raw[:12], raw[12:], bucket_id.encode())
             value = json.loads(plain)

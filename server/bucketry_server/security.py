@@ -15,9 +15,10 @@ import json
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken
+if TYPE_CHECKING:  # imported on first use (credentials): most requests never need it
+    from cryptography.fernet import Fernet
 
 
 def new_secret(kind: str) -> str:
@@ -84,7 +85,17 @@ class Signer:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
-        self._fernet = Fernet(base64.urlsafe_b64encode(hashlib.sha256(key + b"fernet").digest()))
+        self._fernet_instance: Fernet | None = None
+
+    @property
+    def _fernet(self) -> Fernet:
+        """The Fernet of the key, made on first use (``cryptography`` is loaded then)."""
+        if self._fernet_instance is None:
+            from cryptography.fernet import Fernet
+
+            derived = hashlib.sha256(self._key + b"fernet").digest()
+            self._fernet_instance = Fernet(base64.urlsafe_b64encode(derived))
+        return self._fernet_instance
 
     def _mac(self, purpose: str, body: bytes) -> bytes:
         return hmac.new(self._key, purpose.encode() + b"\0" + body, hashlib.sha256).digest()
@@ -109,6 +120,8 @@ class Signer:
         return self._fernet.encrypt(json.dumps(data).encode()).decode()
 
     def decrypt(self, token: str) -> dict[str, str]:
+        from cryptography.fernet import InvalidToken
+
         try:
             value = json.loads(self._fernet.decrypt(token.encode()))
         except InvalidToken as exc:  # key rotated or data corrupted

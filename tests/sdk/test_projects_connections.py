@@ -4,6 +4,8 @@ live server."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bucketry import Bucket, Client, Project
@@ -75,3 +77,39 @@ def test_cli_connections_sync_dry_run(
     assert "+ k1.png" in out and "dry run: +1 to add" in out and project.assets.count() == 0
     assert main(["connections", "sync", cid]) == 0
     assert "added 1" in capsys.readouterr().out and project.assets.count() == 1
+
+
+def test_sync_of_an_imported_filesystem_bucket_is_an_operation(
+    imports_server: LiveServer, imports_users: dict[str, str], imports_root: Path, unique: str
+) -> None:
+    """The server keeps no object count of an imported bucket, so every real sync of one runs
+    as a CONNECTION_SYNC operation (never inside the request, whatever the bucket's size):
+    ``Connection.sync`` waits on it and reports its counts; a dry run still answers at once."""
+    folder = imports_root / f"con-{unique}"
+    (folder / "raw").mkdir(parents=True)
+    for name in ("a.jpg", "b.jpg", "notes.txt"):
+        (folder / "raw" / name).write_bytes(b"x")
+    with Client(imports_server.url, token=imports_users["admin"], progress=False) as admin:
+        bucket = admin.buckets.import_external(
+            provider="FILESYSTEM", provider_bucket_name=str(folder), name=f"con-fs-{unique}"
+        )
+        project = admin.projects.create(f"con-fs-{unique}")
+        connection = project.connect(bucket, include=["**/*.jpg"])
+        dry = connection.sync(dry_run=True)
+        assert dry.operation is None and dry.plan.add_count == 2 and project.assets.count() == 0
+
+        done = connection.sync()
+        assert done.operation is not None and done.operation.kind == "CONNECTION_SYNC"
+        assert done.operation.status == "SUCCEEDED" and (done.added, done.removed) == (2, 0)
+        assert done.plan.add_count == 2 and done.plan.unchanged == 0
+        assert sorted(a.external_id for a in project.assets.list()) == ["raw/a.jpg", "raw/b.jpg"]
+
+        (folder / "raw" / "a.jpg").unlink()
+        kept = connection.sync()
+        assert kept.operation is not None and kept.plan.summary() == (
+            "+0 to add, -1 to remove, 1 unchanged"
+        )
+        assert kept.removed == 0 and project.assets.count() == 2
+        dropped = connection.sync(delete_extraneous_files=True)
+        assert dropped.operation is not None and dropped.removed == 1
+        assert connection.refresh().number_of_assets == 1 and project.assets.count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -45,10 +46,34 @@ def connect(api: httpx.Client, project: str, bucket: str, **extra: Any) -> dict[
 
 
 def sync(api: httpx.Client, connection: str, **body: Any) -> dict[str, Any]:
-    """``POST /connections/{id}/sync`` asserting a 200."""
+    """``POST /connections/{id}/sync`` asserting a 200 (a dry run, or a real sync of a small
+    managed bucket: answered within the request)."""
     r = api.post(f"/connections/{connection}/sync", json=body)
     assert r.status_code == 200, r.text
     result: dict[str, Any] = r.json()
+    return result
+
+
+def finished(api: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
+    """Poll an operation until it ends (60 s at most); the operation as it ended."""
+    deadline = time.monotonic() + 60
+    while operation["status"] not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+        assert time.monotonic() < deadline, operation
+        time.sleep(0.05)
+        operation = api.get(f"/operations/{operation['id']}").json()
+    return operation
+
+
+def sync_operation(api: httpx.Client, connection: str, **body: Any) -> dict[str, Any]:
+    """``POST /connections/{id}/sync`` asserting a 202 with a CONNECTION_SYNC operation (a real
+    sync of an imported or large bucket), waited on until it succeeds; returns its result
+    (``added``, ``removed``, ``unchanged``, ``conflicting``, ``number_of_assets``)."""
+    r = api.post(f"/connections/{connection}/sync", json=body)
+    assert r.status_code == 202, r.text
+    assert r.json()["kind"] == "CONNECTION_SYNC", r.text
+    done = finished(api, r.json())
+    assert done["status"] == "SUCCEEDED", done
+    result: dict[str, Any] = done["result"]
     return result
 
 

@@ -5,9 +5,7 @@ deleting a connection (assets stay, unlinked) and bad input."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +14,7 @@ from tests.server.connection_helpers import (
     asset_keys,
     connect,
     dump,
+    finished,
     new_bucket,
     put,
     remove,
@@ -269,16 +268,6 @@ def test_non_ascii_keys_merge_in_one_order(
     assert sorted(asset_keys(alice, project)) == sorted(keys)
 
 
-def _finished(api: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
-    """Poll an operation until it ends (60 s at most)."""
-    deadline = time.monotonic() + 60
-    while operation["status"] not in ("SUCCEEDED", "FAILED", "CANCELLED"):
-        assert time.monotonic() < deadline, operation
-        time.sleep(0.05)
-        operation = api.get(f"/operations/{operation['id']}").json()
-    return operation
-
-
 def test_large_or_asked_sync_runs_as_operation(
     alice: httpx.Client, unique: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,7 +287,7 @@ def test_large_or_asked_sync_runs_as_operation(
     assert r.status_code == 202, r.text
     assert r.json()["kind"] == "CONNECTION_SYNC"
     assert r.json()["params"]["connection_id"] == con["id"]
-    done = _finished(alice, r.json())
+    done = finished(alice, r.json())
     assert done["status"] == "SUCCEEDED", done
     assert done["result"]["added"] == 8 and done["result"]["number_of_assets"] == 8
     assert done["progress"]["done"] == 8
@@ -307,7 +296,7 @@ def test_large_or_asked_sync_runs_as_operation(
     remove(alice, bucket, "k0", "k1", "k2", "k3")
     small = connect(alice, project, bucket, selected_folders=["none"])
     r = alice.post(f"/connections/{small['id']}/sync", json={"as_operation": True})
-    assert r.status_code == 202 and _finished(alice, r.json())["status"] == "SUCCEEDED"
+    assert r.status_code == 202 and finished(alice, r.json())["status"] == "SUCCEEDED"
     r = alice.post(
         "/operations",
         json={
@@ -317,7 +306,7 @@ def test_large_or_asked_sync_runs_as_operation(
         },
     )
     assert r.status_code == 202, r.text
-    done = _finished(alice, r.json())
+    done = finished(alice, r.json())
     assert done["result"]["removed"] == 4 and done["result"]["unchanged"] == 4
     assert sorted(asset_keys(alice, project)) == ["k4", "k5", "k6", "k7"]
     r = alice.post("/operations", json={"kind": "CONNECTION_SYNC", "connection_id": "con_nope"})

@@ -181,6 +181,16 @@ def test_both_workers_serve_concurrent_requests(two_workers: tuple[str, Path, in
     assert usage["objects"] == 300 and usage["bytes"] == 300 * 4096
 
 
+def test_the_parent_supervises_without_the_app(two_workers: tuple[str, Path, int]) -> None:
+    """The parent only supervises: the preparation (migrations, admin, sweep) ran in a child
+    before the workers, so the parent never imported the app. Its own memory (USS) was
+    ~77 MiB when it migrated and swept itself; a bare uvicorn supervisor is ~18 MiB."""
+    _, _, pid = two_workers
+    parent = psutil.Process(pid).memory_full_info().uss
+    worker = min(w.memory_full_info().uss for w in _workers(pid))
+    assert parent < 45 * 1024 * 1024 and parent < worker / 2, (parent, worker)
+
+
 def test_one_worker_leads(two_workers: tuple[str, Path, int]) -> None:
     _, data, pid = two_workers
     leader = int((data / "leader.lock").read_text())

@@ -92,11 +92,21 @@ class SyncOutcome:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], operation: Operation | None = None) -> SyncOutcome:
-        """The outcome of a ``ConnectionSyncResult`` body (or an operation's result)."""
+        """The outcome of a ``ConnectionSyncResult`` body, or of a CONNECTION_SYNC
+        operation's result (no plan lists: its counts only)."""
         connection = data.get("connection")
+        if "plan" in data or operation is None:
+            plan = ConnectionPlan.from_dict(data.get("plan") or {})
+        else:
+            plan = ConnectionPlan(
+                unchanged=int(data.get("unchanged") or 0),
+                conflicting=int(data.get("conflicting") or 0),
+                add_count=int(data.get("to_add_count", data.get("added")) or 0),
+                remove_count=int(data.get("to_remove_count", data.get("removed")) or 0),
+            )
         return cls(
             dry_run=bool(data.get("dry_run", False)),
-            plan=ConnectionPlan.from_dict(data.get("plan") or {}),
+            plan=plan,
             added=int(data.get("added") or 0),
             removed=int(data.get("removed") or 0),
             connection=connection if isinstance(connection, dict) else None,

@@ -34,16 +34,20 @@ from ..timeutil import utcnow
 from .diff import Held, Plan, run_diff
 from .service import connection_bucket, connection_json, get_connection
 
-#: A sync of a bucket known to hold more objects than this runs as a CONNECTION_SYNC operation.
+#: A sync of a managed bucket known to hold more objects than this runs as a CONNECTION_SYNC
+#: operation (an imported bucket's size is unknown to the server: its syncs always do).
 OPERATION_THRESHOLD = 5000
 
 
 def runs_as_operation(state: AppState, p: Principal, connection_id: str, asked: bool) -> bool:
-    """Whether a (real) sync of ``connection_id`` runs as an operation: when ``asked``, or
-    when its bucket's recorded object count is over :data:`OPERATION_THRESHOLD`. Raises
-    ``NotFound`` as :func:`diff_connection`."""
+    """Whether a (real) sync of ``connection_id`` runs as an operation: when ``asked``, when
+    its bucket is imported (the server keeps no object count of a provider's bucket, which
+    may hold millions), or when its managed bucket's recorded object count is over
+    :data:`OPERATION_THRESHOLD`. Raises ``NotFound`` as :func:`diff_connection`."""
     _, bucket = load_checked(state.db, p, connection_id)
-    return asked or bucket.object_count > OPERATION_THRESHOLD
+    if asked or backend_for(state, bucket).imported:
+        return True
+    return bucket.object_count > OPERATION_THRESHOLD
 
 
 def load_checked(db: Database, p: Principal, connection_id: str) -> tuple[Connection, Bucket]:

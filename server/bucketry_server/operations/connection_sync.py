@@ -3,7 +3,9 @@
 Request: ``connection_id`` and ``delete_extraneous_files`` (default false). One chunk; a
 re-run after a lost lease starts the merge over, which is safe because a sync is idempotent
 (the batches already written are found unchanged). Progress counts the keys listed.
-Result: ``{"added", "removed", "unchanged", "conflicting", "number_of_assets"}``.
+Result: ``{"added", "removed", "unchanged", "conflicting", "to_add_count", "to_remove_count",
+"number_of_assets"}`` (the plan's counts: ``to_remove_count`` counts the assets whose file is
+gone, deleted only with ``delete_extraneous_files``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ async def run(ctx: OpContext) -> dict[str, Any]:
         "removed": result["removed"],
         "unchanged": plan["unchanged"],
         "conflicting": plan["conflicting"],
+        "to_add_count": plan["to_add_count"],
+        "to_remove_count": plan["to_remove_count"],
         "number_of_assets": result["connection"]["number_of_assets"],
     }
 

@@ -105,9 +105,9 @@ async def connections_sync(
     body: Annotated[ConnectionSyncRequest | None, Body()] = None,
     _: Annotated[None, Depends(no_null_body)] = None,
 ) -> dict[str, Any] | JSONResponse:
-    """Apply the diff (or, with ``dry_run``, return it and change nothing). A real sync of a
-    large bucket, or one with ``as_operation``, is started as a CONNECTION_SYNC operation
-    (202 with the operation to poll)."""
+    """Apply the diff (or, with ``dry_run``, return it and change nothing). A real sync of an
+    imported bucket or of a large managed one, or one with ``as_operation``, is started as a
+    CONNECTION_SYNC operation (202 with the operation to poll)."""
     req = body or ConnectionSyncRequest()
     if not req.dry_run and await run_in_threadpool(
         runs_as_operation, state, p, connection_id, req.as_operation
