@@ -228,8 +228,9 @@ def streamed_upload(
     """Store ``reader``'s bytes as ``key`` (:class:`StreamedUpload`) in parts of
     ``part_size`` bytes (None: :data:`PART_SIZE`), :data:`CONCURRENCY` in flight and at most
     :data:`IN_MEMORY_PARTS` in memory, fewer when parts are larger than the default (an
-    export's chosen part size). Raises what the reader raised, or botocore's errors."""
-    part = part_size or PART_SIZE
+    export's chosen part size, or a body so large that 10000 parts need larger ones). Raises
+    what the reader raised, or botocore's errors."""
+    part = part_size_for(part_size or PART_SIZE, reader.size)
     fit = max(1, IN_MEMORY_PARTS * PART_SIZE // part)
     upload = StreamedUpload(
         s3,
