@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,6 +85,29 @@ def test_parts_grown_for_a_large_body_hold_no_more_memory_than_default_parts() -
     budget = aws_s3_upload.IN_MEMORY_PARTS * aws_s3_upload.PART_SIZE
     assert s3.peak * 256 * KiB <= budget, s3.peak
     assert s3.calls == ["create", "complete"]
+
+
+def test_the_first_two_parts_are_not_held_for_the_whole_upload(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The two parts read to tell a PUT from a multipart upload are let go once sent: the
+    bytes held at once stay at ``IN_MEMORY_PARTS`` parts plus the one being read (they were
+    held to the end: two parts more, 128 instead of 96 MiB with the defaults)."""
+    part = 1024 * KiB
+    monkeypatch.setattr(aws_s3_upload, "PART_SIZE", part)
+    monkeypatch.setattr(aws_s3_upload, "MIN_PART", 1 * KiB)
+    monkeypatch.setattr(aws_s3_upload, "IN_MEMORY_PARTS", 2)
+    monkeypatch.setattr(aws_s3_upload, "CONCURRENCY", 1)
+    s3 = FakeS3()
+    tracemalloc.start()
+    try:
+        with IterReader(_pieces(10 * part, 256 * KiB)).reraise() as body:
+            streamed_upload(s3, "b", "k", {}, None, body)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert s3.part_sizes == [part] * 10
+    assert peak < 4 * part, peak / part  # 2 in memory + 1 being read (was 5)
 
 
 @pytest.mark.usefixtures("small_parts")
