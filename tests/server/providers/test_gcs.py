@@ -147,9 +147,10 @@ def granting_token_uri() -> Iterator[str]:
 
 
 class TestGcsContractWithServiceAccount(ObjectClientContract):
-    conditions_on_large_writes = False  # fake-gcs-server ignores ifGenerationMatch there
     """The contract again with a service account (bearer tokens, V4 signed URLs): on an
     emulator endpoint without IAM, its probe also says WRITE."""
+
+    conditions_on_large_writes = False  # fake-gcs-server ignores ifGenerationMatch there
 
     @pytest.fixture
     def factory(
