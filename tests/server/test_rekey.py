@@ -195,3 +195,34 @@ def test_rekey_reseals_pending_import_urls_so_they_run_after_the_old_key_left(
             failed = _ended(two.api, token, orphan)
             assert failed["status"] == "FAILED", failed
             assert failed["error"]["code"] == "url_unreadable", failed  # type: ignore[index]
+
+
+def test_rekey_leaves_an_import_that_ended_meanwhile_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The URL's re-sealing is a compare-and-set on an active operation: one that ends
+    between the read and the write is counted ``changed`` and keeps its row as it ended."""
+    from bucketry_server.operations import rekeying
+
+    k1, k2 = new_key_entry("k1"), new_key_entry("k2")
+    with live_server(tmp_path / "one", secret_keys=k1, operation_workers=0) as one:
+        _, token = create_user(one.state.db, "ender")
+        made = httpx.post(f"{one.api}/buckets", json={"name": "landing"}, headers=auth(token))
+        assert made.status_code == 201, made.text
+        op_id = _import_url(one.api, token, f"http://127.0.0.1:9/x?{SIGNATURE}", "gone.bin")
+        real = rekeying.reseal
+
+        def ends_first(*args: object, **kwargs: object) -> str | None:
+            with one.state.db.session() as s:  # another worker ends it meanwhile
+                op = s.get(Operation, op_id)
+                assert op is not None
+                op.status = "CANCELLED"
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(rekeying, "reseal", ends_first)
+        report = rekey_import_urls(one.state.db, KeyRing(parse_keys(f"{k2},{k1}")))
+        assert (report.resealed, report.changed) == (0, 1), report
+        with one.state.db.session() as s:
+            op = s.get(Operation, op_id)
+            assert op is not None and op.status == "CANCELLED"
+            assert op.params["_url_sealed"].split(".")[1] == "k1"

@@ -286,6 +286,43 @@ def test_many_small_folders_are_summed_by_one_listing(
     }
 
 
+def test_big_folders_past_the_budget_list_only_their_allowance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a by-name page's budget is spent, each further folder lists about its allowance
+    (``MIN_FOLDER_ROWS``), not a whole provider page: the keys listed to sum a page of big
+    folders stay near budget + folders x allowance (a page of 1000 big folders listed up to
+    a million keys, a provider page per folder)."""
+    from bucketry_server.backends.remote import listing as remote_listing
+
+    folder = tmp_path / "big"
+    for d in range(30):
+        (folder / f"d{d:02d}").mkdir(parents=True)
+        for i in range(20):
+            (folder / f"d{d:02d}" / f"k{i:02d}").write_bytes(b"x" * 3)
+    client = FolderClient(ProviderConfig(provider="FILESYSTEM", bucket=str(folder)))
+    listed: list[int] = []
+    real = remote_listing.folder_sums
+
+    def counted(c: Any, *args: Any) -> Any:
+        class Counting:
+            def list_page(self, prefix: str, after: str | None, limit: int) -> Any:
+                page = c.list_page(prefix, after, limit)
+                listed.append(len(page))
+                return page
+
+        return real(Counting(), *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(remote_listing, "folder_sums", counted)
+    monkeypatch.setattr(remote_listing, "FOLDER_SUM_LIMIT", 10)
+    monkeypatch.setattr(remote_listing, "MIN_FOLDER_ROWS", 2)
+    q = ListQuery(delimiter="/", page_size=30, bucket_id="b")
+    page = json.loads(list_page(client, "", "o", q, 100_000))
+    figures = [(f["count"], f["size"], f["complete"]) for f in page["folders"]]
+    assert figures == [(11, 33, False)] + [(3, 9, False)] * 29  # budget 10, then 2 each
+    assert sum(listed) <= 10 + 30 * (2 + 1) + 30, listed
+
+
 def test_a_delimiter_with_a_glob_sorts_by_name_only_on_both(
     srv: tuple[LiveServer, Path, str],
 ) -> None:

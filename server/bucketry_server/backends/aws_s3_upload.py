@@ -19,7 +19,6 @@ CompleteMultipartUpload): ``IfNoneMatch: *`` or ``IfMatch: "<etag>"``
 from __future__ import annotations
 
 import contextlib
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -111,6 +110,14 @@ def _blocks(reader: IterReader, part: int) -> Iterator[bytes]:
         yield block
 
 
+def _prepend(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    """``head``'s blocks (taken out of it one by one, so none stays referenced here once
+    handed over), then ``rest``'s."""
+    while head:
+        yield head.pop(0)
+    yield from rest
+
+
 class StreamedUpload:
     """One streamed write of ``key`` (see the module docstring). ``extra``: ContentType and
     Metadata; ``conditions``: :func:`condition_args`."""
@@ -152,7 +159,9 @@ class StreamedUpload:
                 **self.conditions,
             )
             return
-        self._multipart(itertools.chain([first, second], blocks))
+        head = [first, second]
+        del first, second  # each held until sent, not for the whole upload
+        self._multipart(_prepend(head, blocks))
 
     def _multipart(self, blocks: Iterator[bytes]) -> None:
         created = self.s3.create_multipart_upload(
@@ -228,8 +237,9 @@ def streamed_upload(
     """Store ``reader``'s bytes as ``key`` (:class:`StreamedUpload`) in parts of
     ``part_size`` bytes (None: :data:`PART_SIZE`), :data:`CONCURRENCY` in flight and at most
     :data:`IN_MEMORY_PARTS` in memory, fewer when parts are larger than the default (an
-    export's chosen part size). Raises what the reader raised, or botocore's errors."""
-    part = part_size or PART_SIZE
+    export's chosen part size, or a body so large that 10000 parts need larger ones). Raises
+    what the reader raised, or botocore's errors."""
+    part = part_size_for(part_size or PART_SIZE, reader.size)
     fit = max(1, IN_MEMORY_PARTS * PART_SIZE // part)
     upload = StreamedUpload(
         s3,

@@ -381,8 +381,8 @@ class GcsClient:
     ) -> ObjectInfo:
         """Compose the part objects (pinned to their generations) into ``key``, 32 at a time
         through intermediate objects when there are more (the last under ``condition``), then
-        delete the temporary ones. A composite CRC32C (GCS's) other than ``crc32c``: the new
-        generation is deleted, :class:`ProviderBadChecksum` raised."""
+        delete the temporary ones. With ``crc32c``, first into a staging object of the upload:
+        a composite CRC32C other than it raises :class:`ProviderBadChecksum`, key untouched."""
         folder = self._parts_prefix(upload)
         sources: list[Any] = []
         for part in parts:
@@ -402,14 +402,14 @@ class GcsClient:
                     self._compose(step, sources[i : i + COMPOSE_MAX])
                     grouped.append(step)
                 sources, level = grouped, level + 1
-            checks = (
-                {} if condition is None else {"if_generation_match": generation_match(condition)}
-            )
-            self._compose(target, sources, **checks)
+            if crc32c is not None:  # checked before anything replaces the key's object
+                staged = self._bucket.blob(f"{folder}whole")
+                self._compose(staged, sources)  # the answer carries the composite's CRC32C
+                if staged.crc32c and staged.crc32c != to_wire(crc32c):
+                    raise ProviderBadChecksum(f"GCS {self.config.bucket}/{key}: the CRC32C differs")
+                sources = [staged]
+            self._compose(target, sources, condition)
             target.reload(timeout=self._timeout, retry=self._retry)
-            if crc32c is not None and target.crc32c and target.crc32c != to_wire(crc32c):
-                self._bucket.delete_blob(key, generation=target.generation, timeout=self._timeout)
-                raise ProviderBadChecksum(f"GCS {self.config.bucket}/{key}: the CRC32C differs")
         except ProviderError:
             raise
         except Exception as exc:
@@ -417,7 +417,8 @@ class GcsClient:
         self.abort_multipart(key, upload)
         return self._info(target)
 
-    def _compose(self, target: Any, sources: list[Any], **checks: Any) -> None:
+    def _compose(self, target: Any, sources: list[Any], when: WriteCondition | None = None) -> None:
+        checks = {} if when is None else {"if_generation_match": generation_match(when)}
         target.compose(
             sources,
             if_source_generation_match=[b.generation for b in sources],

@@ -25,6 +25,7 @@ from google.cloud import storage
 from bucketry_server.backends.gcs import GcsClient
 from bucketry_server.backends.remote.client import (
     ObjectClient,
+    ProviderBadChecksum,
     ProviderConfig,
     ProviderError,
     ProviderForbidden,
@@ -146,9 +147,10 @@ def granting_token_uri() -> Iterator[str]:
 
 
 class TestGcsContractWithServiceAccount(ObjectClientContract):
-    conditions_on_large_writes = False  # fake-gcs-server ignores ifGenerationMatch there
     """The contract again with a service account (bearer tokens, V4 signed URLs): on an
     emulator endpoint without IAM, its probe also says WRITE."""
+
+    conditions_on_large_writes = False  # fake-gcs-server ignores ifGenerationMatch there
 
     @pytest.fixture
     def factory(
@@ -353,3 +355,28 @@ def test_objects_carry_gcs_own_crc32c_on_head_listing_and_compose(client: GcsCli
         "c/two", up, parts, content_type="text/plain", metadata={}, crc32c=whole
     )
     assert done.crc32c == to_wire(whole)
+
+
+def test_a_completion_with_another_crc32c_keeps_the_object_it_would_replace(
+    client: GcsClient,
+) -> None:
+    """A multipart completion whose declared CRC32C is not the composite's is refused
+    without touching the object already under the key (no overwrite-then-delete), and the
+    upload stays open: completed again with the right CRC32C it succeeds."""
+    old = _put(client, "c/keep", b"old bytes")
+    data = os.urandom(300_000)
+    up = client.start_multipart("c/keep", content_type="text/plain", metadata={})
+    parts = [client.write_part("c/keep", up, n, iter([data])) for n in (1, 2)]
+    with pytest.raises(ProviderBadChecksum):
+        client.complete_multipart(
+            "c/keep", up, parts, content_type="text/plain", metadata={}, crc32c=crc32c(b"x")
+        )
+    head = client.head("c/keep")
+    assert head is not None and head.etag == old
+    assert b"".join(client.read("c/keep")) == b"old bytes"
+    done = client.complete_multipart(
+        "c/keep", up, parts, content_type="text/plain", metadata={}, crc32c=crc32c(data + data)
+    )
+    assert done.crc32c == to_wire(crc32c(data + data))
+    assert b"".join(client.read("c/keep")) == data + data
+    assert client.list_page(".bucketry-uploads/", None, 10) == []

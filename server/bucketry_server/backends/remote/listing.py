@@ -131,7 +131,9 @@ def folder_sums(
     """The aggregate of each folder of ``page`` (a by-name page of the bucket keys starting
     with ``scope``, scanned from position ``start``; the provider keys live under ``root``),
     listing about ``limit`` objects in all and at least :data:`MIN_FOLDER_ROWS` per folder
-    (see the module). Provider errors propagate."""
+    (see the module; no request asks for more than the folder being summed may still
+    count, so past the budget a big folder lists its allowance, not a provider page).
+    Provider errors propagate."""
     folders = page.prefixes
     seeks = _seeks(page.entries, start)
     sums = [Accumulator() for _ in folders]
@@ -140,7 +142,10 @@ def folder_sums(
     after = start_after_for(seeks[0])[0] if folders else None
     cut = len(root)
     while i < len(folders):
-        infos = client.list_page(root + scope, None if after is None else root + after, BATCH)
+        # No more than folder i may still count (its allowance + 1 shows it past it): once the
+        # budget is spent, a big folder costs its allowance, not a whole provider page.
+        ask = max(1, min(BATCH, max(left, MIN_FOLDER_ROWS) + 1 - sums[i].count))
+        infos = client.list_page(root + scope, None if after is None else root + after, ask)
         for info in infos:
             key = info.key[cut:]
             while i < len(folders) and key > folders[i] and not key.startswith(folders[i]):
@@ -156,7 +161,7 @@ def folder_sums(
                 after = start_after_for(seeks[i])[0] if i < len(folders) else None
                 break
         else:
-            if len(infos) < BATCH:
+            if len(infos) < ask:
                 break
             after = infos[-1].key[cut:]
     return [acc.total(done) for acc, done in zip(sums, complete, strict=True)]
