@@ -37,7 +37,7 @@ from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, Writ
 from ...timeutil import utcnow
 from ..base import InTransaction
 from ..conditions import check_preconditions, version_etag
-from .objects import discard_objects
+from .objects import discard_later, discard_objects
 
 KEYS_PER_QUERY = 500  # bound the IN lists (SQLite has a variable limit)
 
@@ -129,7 +129,8 @@ async def commit_blobs(
     ``overwrite=False`` marks items whose key exists ``refused`` instead (their objects are
     deleted). ``also`` runs inside the same transaction once the preconditions hold (multipart
     completion deletes its upload there); whatever it raises aborts the commit. Replaced
-    objects are deleted after the commit. If the commit fails (bucket gone: ``NotFound``; a
+    objects are deleted after the commit (with ``also``, soon after: the request does not
+    wait, see ``discard_later``). If the commit fails (bucket gone: ``NotFound``; a
     precondition; ``also``), every new object is deleted and the error propagates.
     """
     preconditions = (if_match, if_none_match)
@@ -148,7 +149,10 @@ async def commit_blobs(
     except BaseException:
         await discard_objects(state, [item.object_id for item in items])
         raise
-    await discard_objects(state, replaced)
+    if also is None:
+        await discard_objects(state, replaced)
+    else:  # a multipart completion: answered without waiting for the deletion
+        discard_later(state, replaced)
     await discard_objects(state, [i.object_id for i in items if i.refused], forget=False)
     return list(items)
 
