@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bucketry_server.backends.managed.catalogue import NewBlob, commit_blobs, write_object
+from bucketry_server.backends.managed.objects import settle_discards
 from bucketry_server.db import Database
 from bucketry_server.errors import NotFound, PreconditionFailed
 from bucketry_server.groupcommit import run_grouped
@@ -145,6 +146,7 @@ def test_concurrent_blob_commits_share_a_transaction(
                 commit_blobs(state, bucket_id, [refusal], if_none_match="*"),
                 return_exceptions=True,
             )
+            await settle_discards(state)  # the replaced versions go after the answers
         finally:
             event.remove(state.db.engine, "commit", counter.on_commit)
         return [counter.commits, items[2], *done]

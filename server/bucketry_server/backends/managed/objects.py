@@ -89,6 +89,14 @@ def discard_later(state: AppState, object_ids: list[str]) -> None:
         later.task = loop.create_task(_drain_later(later))
 
 
+async def settle_discards(state: AppState) -> None:
+    """Wait until what :func:`discard_later` queued on this event loop for ``state`` is
+    deleted (or left to the janitor); at shutdown, so nothing is left half done."""
+    later = _LATER.get(asyncio.get_running_loop(), {}).get(id(state))
+    while later is not None and later.state is state and later.task is not None:
+        await asyncio.shield(later.task)
+
+
 async def _drain_later(later: _Later) -> None:
     """Discard what :func:`discard_later` queued, in rounds, until nothing is left."""
     try:
