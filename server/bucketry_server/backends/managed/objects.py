@@ -85,7 +85,7 @@ def discard_later(state: AppState, object_ids: list[str]) -> None:
     if later is None or later.state is not state:
         later = by_state[id(state)] = _Later(state)
     later.ids.extend(object_ids)
-    if later.task is None:
+    if later.task is None or later.task.done():  # done: cancelled before it ever ran
         later.task = loop.create_task(_drain_later(later))
 
 
@@ -93,8 +93,11 @@ async def settle_discards(state: AppState) -> None:
     """Wait until what :func:`discard_later` queued on this event loop for ``state`` is
     deleted (or left to the janitor); at shutdown, so nothing is left half done."""
     later = _LATER.get(asyncio.get_running_loop(), {}).get(id(state))
-    while later is not None and later.state is state and later.task is not None:
-        await asyncio.shield(later.task)
+    while later is not None and later.state is state:
+        task = later.task
+        if task is None or task.done():
+            return
+        await asyncio.wait([task])  # neither raises nor cancels what the task did
 
 
 async def _drain_later(later: _Later) -> None:
