@@ -8,7 +8,8 @@ The workload (weights per request): list a page of 100 (15), small PUT of 4 KiB 
 GET (25), HEAD (20), and a multipart upload of two ``--part-mib`` parts (5: create, two parts,
 complete, counted as one ``multipart`` request). PUTs overwrite one of ``--keys`` keys, so the
 catalogue stays bounded. Prints requests/s, p50/p99 per kind and a latency histogram, errors
-per kind (non-2xx or transport errors), the CPU seconds per request of the server process tree
+per kind (non-2xx or transport errors), the p50/p99 of the multipart kind's steps
+(mp.create, mp.part, mp.complete), the CPU seconds per request of the server process tree
 and of this load generator, and the server's RSS at start and end, plus the load average.
 
 Two clients, both 50 concurrent closed-loop clients with the same workload on keep-alive
@@ -152,6 +153,8 @@ class Load:
         self.small = os.urandom(4096)
         self.part = os.urandom(args.part_mib * MiB)
         self.latency: dict[str, list[float]] = defaultdict(list)
+        #: Latency of each step of the ``multipart`` kind (create, each part, complete).
+        self.steps: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
         self.first_error: dict[str, str] = {}
         self.blob = f"/buckets/{BUCKET}/blob"
@@ -190,20 +193,29 @@ class Load:
 
     async def do_multipart(self, c: Connection) -> bool:
         key = f"mp/{random.randrange(100):03d}"
-        status, body = await c.request(
-            "POST", f"/buckets/{BUCKET}/uploads", None, json.dumps({"key": key}).encode()
-        )
+        body = json.dumps({"key": key}).encode()
+        status, body = await self._step(c, "create", "POST", f"/buckets/{BUCKET}/uploads", body)
         if status >= 300:
             return False
         up = f"/buckets/{BUCKET}/uploads/{json.loads(body)['id']}"
         parts = []
         for n in (1, 2):
-            status, body = await c.request("PUT", f"{up}/parts/{n}", None, self.part)
+            status, body = await self._step(c, "part", "PUT", f"{up}/parts/{n}", self.part)
             if status >= 300:
                 return False
             parts.append({"part_number": n, "etag": json.loads(body)["etag"]})
         done = json.dumps({"parts": parts}).encode()
-        return (await c.request("POST", f"{up}/complete", None, done))[0] < 300
+        return (await self._step(c, "complete", "POST", f"{up}/complete", done))[0] < 300
+
+    async def _step(
+        self, c: Connection, step: str, method: str, path: str, body: bytes
+    ) -> tuple[int, bytes]:
+        """One request of a multipart upload, its latency recorded under ``step`` if 2xx."""
+        start = time.perf_counter()
+        status, answer = await c.request(method, path, None, body)
+        if status < 300:
+            self.steps[step].append(time.perf_counter() - start)
+        return status, answer
 
     async def client(self, c: Connection, deadline: float) -> None:
         kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
@@ -248,17 +260,12 @@ def _own_cpu() -> float:
 def report(load: Load, wall: float, rss: tuple[int, int], cpu: tuple[float, float]) -> None:
     total = sum(len(v) for v in load.latency.values()) + sum(load.errors.values())
     print(f"{total} requests in {wall:.1f} s: {total / wall:.0f} requests/s; {load_avg()}")
-    print(f"{'kind':<10} {'ok':>7} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}  requests <= ms:")
-    print(f"{'':<43}" + "".join(f"{b:>6}" for b in BUCKETS_MS) + "  more")
+    print(f"{'kind':<12} {'ok':>7} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}  requests <= ms:")
+    print(f"{'':<45}" + "".join(f"{b:>6}" for b in BUCKETS_MS) + "  more")
     for kind in WEIGHTS:
-        lat = sorted(load.latency.get(kind, []))
-        p50 = statistics.median(lat) * 1000 if lat else float("nan")
-        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
-        counts = [0] * (len(BUCKETS_MS) + 1)
-        for s in lat:
-            counts[next((i for i, b in enumerate(BUCKETS_MS) if s * 1000 <= b), -1)] += 1
-        hist = "".join(f"{n:>6}" for n in counts)
-        print(f"{kind:<10} {len(lat):>7} {load.errors[kind]:>7} {p50:>8.1f} {p99:>8.1f}  {hist}")
+        _row(kind, load.latency.get(kind, []), load.errors[kind])
+    for step in ("create", "part", "complete"):  # the multipart kind's steps, ok ones only
+        _row(f" mp.{step}", load.steps.get(step, []), None)
     for kind, detail in load.first_error.items():
         print(f"  first {kind} error: {detail}")
     server, client = cpu
@@ -271,6 +278,19 @@ def report(load: Load, wall: float, rss: tuple[int, int], cpu: tuple[float, floa
         f"server RSS: start {rss[0] / MiB:.0f} MiB, end {rss[1] / MiB:.0f} MiB, "
         f"growth {(rss[1] - rss[0]) / MiB:+.0f} MiB"
     )
+
+
+def _row(name: str, latencies: list[float], errors: int | None) -> None:
+    """Print one kind's (or step's) count, errors, p50, p99 and histogram."""
+    lat = sorted(latencies)
+    p50 = statistics.median(lat) * 1000 if lat else float("nan")
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else float("nan")
+    counts = [0] * (len(BUCKETS_MS) + 1)
+    for s in lat:
+        counts[next((i for i, b in enumerate(BUCKETS_MS) if s * 1000 <= b), -1)] += 1
+    hist = "".join(f"{n:>6}" for n in counts)
+    err = "" if errors is None else errors
+    print(f"{name:<12} {len(lat):>7} {err:>7} {p50:>8.1f} {p99:>8.1f}  {hist}")
 
 
 def main() -> None:

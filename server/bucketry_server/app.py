@@ -23,6 +23,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from . import __version__, logredact, maintenance
+from .backends.managed.objects import settle_discards
 from .backends.managed.rolling import RollingHashes
 from .buckets.thumbnails import Thumbnails
 from .config import Settings
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await engine.stop()
+            await settle_discards(state)
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await janitor

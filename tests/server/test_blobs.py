@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +20,7 @@ from sqlalchemy import func, select
 
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BlobCopy, BlobDeleteMany, BucketCreate, PublicAccess
-from bucketry_server.models import ObjectLedger
+from bucketry_server.models import Blob, ObjectLedger
 from tests.support.live_server import LiveServer
 
 # ---------------------------------------------------------------------------- helpers
@@ -62,9 +64,16 @@ def keys_of(api: ApiClient, bucket: str) -> list[str]:
     return [b.key for b in page.results]
 
 
-def pending_objects(server: LiveServer) -> int:
-    with server.state.db.session() as s:
-        return int(s.scalar(select(func.count()).select_from(ObjectLedger)) or 0)
+def pending_objects(server: LiveServer, settle: float = 10.0) -> int:
+    """Rows left in the object ledger once the deletions that follow a commit (replaced
+    versions go just after the answer) had up to ``settle`` seconds to finish."""
+    deadline = time.monotonic() + settle
+    while True:
+        with server.state.db.session() as s:
+            count = int(s.scalar(select(func.count()).select_from(ObjectLedger)) or 0)
+        if count == 0 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.02)
 
 
 def problem(exc: pytest.ExceptionInfo[ClientError]) -> tuple[int, str]:
@@ -554,3 +563,36 @@ def test_concurrent_put_and_delete_of_one_key_never_5xx(
     page, _ = alice.blobs.list(bucket)
     assert usage(alice, bucket) == (sum(b.size for b in page.results), len(page.results))
     assert pending_objects(server) == 0
+
+
+def test_overwrite_answers_before_deleting_the_old_version(
+    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit marks the replaced version's object dead; its deletion is not on the
+    answer's clock: the PUT answers while the store's deletion is held up, and the object and
+    its mark go once it resumes."""
+    alice.blobs.put(bucket, key="v", body=b"one")
+    with server.state.db.session() as s:
+        old = s.scalar(select(Blob.object_id).where(Blob.bucket_id == bucket, Blob.key == "v"))
+    assert old is not None
+    store = server.state.store
+    release = threading.Event()
+    original = store.delete_many
+
+    async def held(object_ids: Any) -> list[str]:
+        await asyncio.to_thread(release.wait, 30)
+        return await original(object_ids)
+
+    monkeypatch.setattr(store, "delete_many", held)
+    timer = threading.Timer(10, release.set)  # the old code waits for the deletion: unblock it
+    timer.start()
+    try:
+        _, resp = alice.blobs.put(bucket, key="v", body=b"two")
+        answered_while_held = not release.is_set()
+    finally:
+        release.set()
+        timer.cancel()
+    assert resp.status_code == 201 and answered_while_held
+    assert download(alice, bucket, "v")[0] == b"two"
+    assert pending_objects(server) == 0
+    assert not asyncio.run(store.exists(old))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bucketry_server.backends.managed.catalogue import NewBlob, commit_blobs, write_object
+from bucketry_server.backends.managed.objects import discard_later, settle_discards
 from bucketry_server.db import Database
 from bucketry_server.errors import NotFound, PreconditionFailed
 from bucketry_server.groupcommit import run_grouped
@@ -145,6 +146,7 @@ def test_concurrent_blob_commits_share_a_transaction(
                 commit_blobs(state, bucket_id, [refusal], if_none_match="*"),
                 return_exceptions=True,
             )
+            await settle_discards(state)  # the replaced versions go after the answers
         finally:
             event.remove(state.db.engine, "commit", counter.on_commit)
         return [counter.commits, items[2], *done]
@@ -165,3 +167,24 @@ def test_concurrent_blob_commits_share_a_transaction(
         replaced = same1.object_id
         assert s.get(ObjectLedger, replaced) is None
     assert not asyncio.run(state.store.exists(replaced))
+
+
+def test_deferred_discards_survive_a_round_cancelled_before_it_ran(server: LiveServer) -> None:
+    """A deletion round cancelled before it started (a loop shutting down) neither makes
+    settle_discards raise or wait forever nor stops the next round, which also takes what the
+    cancelled one had queued."""
+    state = server.state
+
+    async def run() -> tuple[bool, bool]:
+        first, _ = await write_object(state, _body(b"1"), Expected(sha256=False))
+        second, _ = await write_object(state, _body(b"2"), Expected(sha256=False))
+        discard_later(state, [first])
+        for task in asyncio.all_tasks():
+            if task is not asyncio.current_task():
+                task.cancel()  # the round, before it ever ran
+        await asyncio.wait_for(settle_discards(state), 5)
+        discard_later(state, [second])
+        await asyncio.wait_for(settle_discards(state), 5)
+        return await state.store.exists(first), await state.store.exists(second)
+
+    assert asyncio.run(run()) == (False, False)

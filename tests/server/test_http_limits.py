@@ -6,12 +6,21 @@ import asyncio
 import json
 import select
 import socket
+import threading
+import time
+from typing import Any
 
 import httpx
+import uvicorn
 
 from bucketry_server.middleware import HeaderLimitMiddleware
-from bucketry_server.protocol import MAX_HEAD_BYTES, MAX_HEADERS
-from tests.support.live_server import LiveServer
+from bucketry_server.protocol import (
+    BODY_READ_AHEAD,
+    MAX_HEAD_BYTES,
+    MAX_HEADERS,
+    BoundedHttpToolsProtocol,
+)
+from tests.support.live_server import LiveServer, free_port
 
 
 def _port(server: LiveServer) -> int:
@@ -107,3 +116,53 @@ def test_header_limit_middleware() -> None:
     assert _asgi_status([(b"x-a", b"1")] * (MAX_HEADERS + 1)) == 431
     assert _asgi_status([(b"x-a", b"v" * (MAX_HEAD_BYTES - 100))]) == 200
     assert _asgi_status([(b"x-a", b"v" * MAX_HEAD_BYTES)]) == 431
+
+
+def test_request_bodies_are_read_ahead_up_to_the_limit() -> None:
+    """While the app is busy, the protocol keeps reading a body until it holds
+    BODY_READ_AHEAD bytes (uvicorn alone pauses at 64 KiB), so the app then takes it in few
+    large pieces; and no more than that limit plus one socket read is held."""
+    pieces: list[int] = []
+    go = threading.Event()  # set once the client can send no more: the server paused
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await asyncio.to_thread(go.wait, 30)
+        more = True
+        while more:
+            message = await receive()
+            pieces.append(len(message.get("body", b"")))
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, http=BoundedHttpToolsProtocol, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    size = 16 * BODY_READ_AHEAD  # more than the server and both socket buffers hold
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            head = "PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            head += f"Content-Length: {size}\r\n\r\n"
+            sock.sendall(head.encode())
+            view = memoryview(b"b" * size)
+            while view and select.select([], [sock], [], 0.5)[1]:
+                view = view[sock.send(view[: 64 * 1024]) :]
+            go.set()  # the socket stayed full for half a second: the server reads no more
+            sock.sendall(view)
+            raw = _read_all(sock)
+    finally:
+        go.set()
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert raw.startswith(b"HTTP/1.1 204")
+    assert sum(pieces) == size
+    assert BODY_READ_AHEAD < pieces[0] <= BODY_READ_AHEAD + 1024 * 1024, pieces[:4]

@@ -8,6 +8,7 @@ import hashlib
 import os
 import random
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -82,6 +83,20 @@ def part_objects(server: LiveServer, upload_id: str) -> list[str]:
 
 def in_store(server: LiveServer, object_id: str) -> bool:
     return asyncio.run(server.state.store.exists(object_id))
+
+
+def gone_soon(server: LiveServer, objects: list[str], timeout: float = 10.0) -> bool:
+    """Whether ``objects`` leave the store and the ledger within ``timeout`` seconds (a
+    completion deletes its parts after answering)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with server.state.db.session() as s:
+            marked = s.scalars(select(ObjectLedger).where(ObjectLedger.object_id.in_(objects)))
+            if not marked.all() and not any(in_store(server, o) for o in objects):
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
 
 
 def blob_row(server: LiveServer, bucket_id: str, key: str) -> Blob | None:
@@ -244,7 +259,7 @@ def test_unlisted_parts_are_dropped(server: LiveServer, alice: ApiClient, bucket
     blob, _ = complete(alice, bucket, upload_id, [(1, p1.etag), (3, p3.etag)])
     assert stored_bytes(server, bucket, "partial.bin") == b"a" * MIN + b"c" * 10
     assert blob.size == MIN + 10
-    assert not any(in_store(server, o) for o in objects)
+    assert gone_soon(server, objects)
 
 
 def test_single_small_part_and_empty_last_part(
@@ -401,7 +416,45 @@ def test_concurrent_completion_makes_one_blob(
     with server.state.db.session() as s:
         b = s.get(Bucket, bucket)
         assert b is not None and b.object_count == 1
-    assert not any(in_store(server, o) for o in objects)
+    assert gone_soon(server, objects)
+
+
+def test_completion_answers_before_deleting_the_parts(
+    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit marks the parts (and a replaced blob's object) dead; deleting them is not on
+    the answer's clock: completion answers while the store's deletion is held up, and the
+    objects go once it resumes."""
+    key = "deferred.bin"
+    alice.blobs.put(bucket, key=key, body=b"old")
+    old_object = blob_row(server, bucket, key)
+    assert old_object is not None
+    upload_id = new_upload(alice, bucket, key)
+    parts = []
+    for n in (1, 2):
+        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=os.urandom(MIN))
+        parts.append((n, part.etag))
+    objects = [*part_objects(server, upload_id), old_object.object_id]
+    store = server.state.store
+    release = threading.Event()
+    original = store.delete_many
+
+    async def held(object_ids: Any) -> list[str]:
+        await asyncio.to_thread(release.wait, 30)
+        return await original(object_ids)
+
+    monkeypatch.setattr(store, "delete_many", held)
+    timer = threading.Timer(10, release.set)  # the old code waits for the deletion: unblock it
+    timer.start()
+    try:
+        _, resp = complete(alice, bucket, upload_id, parts)
+        answered_while_held = not release.is_set()
+    finally:
+        release.set()
+        timer.cancel()
+    assert resp.status_code == 201 and answered_while_held
+    assert stored_bytes(server, bucket, key) != b"old"
+    assert gone_soon(server, objects)
 
 
 # ---------------------------------------------------------------------------- parts errors

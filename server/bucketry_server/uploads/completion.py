@@ -22,7 +22,7 @@ from ..accounts.principals import Principal
 from ..backends.base import BlobRecord, WriteSpec
 from ..backends.conditions import check_preconditions
 from ..backends.managed.catalogue import mark_objects
-from ..backends.managed.objects import discard_objects
+from ..backends.managed.objects import discard_later, discard_objects
 from ..backends.registry import backend_for
 from ..blobs.validation import OCTET_STREAM, check_attributes
 from ..crc32c import combine_all, from_wire, to_wire
@@ -263,5 +263,6 @@ async def complete_upload(
             await discard_objects(state, stored_objects(c.parts))
         raise
     crash_point("complete.committed")
-    await discard_objects(state, stored_objects(c.parts))
+    # The commit marked the parts dead: they go soon, the client need not wait for it.
+    discard_later(state, stored_objects(c.parts))
     return blob

@@ -7,7 +7,8 @@ goes through :func:`commit_blobs`:
 2. one transaction locks the bucket row, checks the preconditions again (a racing writer may
    have won), inserts or updates the rows (in bulk), updates the bucket's usage counters once
    and marks every replaced object ``dead`` in the ledger;
-3. replaced objects are deleted after the commit.
+3. replaced objects are deleted after the commit, in a task (``objects.discard_later``): the
+   request answers once its transaction committed.
 
 A crash between 1 and 2 leaves an object no row references: the start-up sweep
 (``maintenance``) deletes those, so no ledger write is needed before the body is streamed (one
@@ -37,7 +38,7 @@ from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, Writ
 from ...timeutil import utcnow
 from ..base import InTransaction
 from ..conditions import check_preconditions, version_etag
-from .objects import discard_objects
+from .objects import discard_later, discard_objects
 
 KEYS_PER_QUERY = 500  # bound the IN lists (SQLite has a variable limit)
 
@@ -129,7 +130,8 @@ async def commit_blobs(
     ``overwrite=False`` marks items whose key exists ``refused`` instead (their objects are
     deleted). ``also`` runs inside the same transaction once the preconditions hold (multipart
     completion deletes its upload there); whatever it raises aborts the commit. Replaced
-    objects are deleted after the commit. If the commit fails (bucket gone: ``NotFound``; a
+    objects are deleted soon after the commit, which marked them ``dead``: the request does
+    not wait (``discard_later``). If the commit fails (bucket gone: ``NotFound``; a
     precondition; ``also``), every new object is deleted and the error propagates.
     """
     preconditions = (if_match, if_none_match)
@@ -148,7 +150,7 @@ async def commit_blobs(
     except BaseException:
         await discard_objects(state, [item.object_id for item in items])
         raise
-    await discard_objects(state, replaced)
+    discard_later(state, replaced)
     await discard_objects(state, [i.object_id for i in items if i.refused], forget=False)
     return list(items)
 

@@ -1,8 +1,12 @@
-"""Deleting objects of the managed store and forgetting their ledger marks (idempotent)."""
+"""Deleting objects of the managed store and forgetting their ledger marks (idempotent), now
+(:func:`discard_objects`) or soon, without making a request wait (:func:`discard_later`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -14,6 +18,8 @@ from ...state import AppState
 
 log = logging.getLogger("bucketry_server.maintenance")
 LEDGER_KEYS_PER_QUERY = 500  # bound the IN list (SQLite has a variable limit)
+#: Objects one round of :func:`discard_later` deletes at most.
+LATER_BATCH = 2000
 
 
 async def discard_objects(state: AppState, object_ids: list[str], *, forget: bool = True) -> None:
@@ -48,3 +54,61 @@ def _forget_in(s: Session, object_ids: list[str]) -> None:
     for start in range(0, len(object_ids), LEDGER_KEYS_PER_QUERY):
         chunk = object_ids[start : start + LEDGER_KEYS_PER_QUERY]
         s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(chunk)))
+
+
+@dataclass
+class _Later:
+    """The objects queued by :func:`discard_later` in one event loop for one server state."""
+
+    state: AppState
+    ids: list[str] = field(default_factory=list)
+    task: asyncio.Task[None] | None = None
+
+
+_LATER: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _Later]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def discard_later(state: AppState, object_ids: list[str]) -> None:
+    """Queue objects for :func:`discard_objects` in a task of this event loop and return at
+    once: a request whose transaction committed their ``dead`` marks answers without waiting
+    for the deletion. Objects queued meanwhile by other requests go in the same round (one
+    thread hop and one ledger transaction for all). Only for objects whose ``dead`` mark is
+    committed: if the process stops first, the janitor or the start-up sweep deletes them.
+    Must be called on the event loop; never raises for a failed deletion (it is logged)."""
+    if not object_ids:
+        return
+    loop = asyncio.get_running_loop()
+    by_state = _LATER.setdefault(loop, {})
+    later = by_state.get(id(state))
+    if later is None or later.state is not state:
+        later = by_state[id(state)] = _Later(state)
+    later.ids.extend(object_ids)
+    if later.task is None or later.task.done():  # done: cancelled before it ever ran
+        later.task = loop.create_task(_drain_later(later))
+
+
+async def settle_discards(state: AppState) -> None:
+    """Wait until what :func:`discard_later` queued on this event loop for ``state`` is
+    deleted (or left to the janitor); at shutdown, so nothing is left half done."""
+    later = _LATER.get(asyncio.get_running_loop(), {}).get(id(state))
+    while later is not None and later.state is state:
+        task = later.task
+        if task is None or task.done():
+            return
+        await asyncio.wait([task])  # neither raises nor cancels what the task did
+
+
+async def _drain_later(later: _Later) -> None:
+    """Discard what :func:`discard_later` queued, in rounds, until nothing is left."""
+    try:
+        while later.ids:
+            batch = later.ids[:LATER_BATCH]
+            del later.ids[:LATER_BATCH]
+            try:
+                await discard_objects(later.state, batch)
+            except Exception:
+                log.warning("could not discard %d objects; left to the janitor", len(batch))
+    finally:
+        later.task = None
