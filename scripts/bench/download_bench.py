@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -221,6 +222,7 @@ def main() -> None:
             for r in range(args.runs):
                 for v in variants:
                     out.unlink(missing_ok=True)
+                    os.sync()  # untimed: each variant starts with no dirty pages to flush
                     server_cpu = _tree_cpu(pid)
                     elapsed, cpu, peak = v.run()
                     v.server_cpus.append(_tree_cpu(pid) - server_cpu)

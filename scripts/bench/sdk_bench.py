@@ -392,6 +392,7 @@ def main() -> None:
             with PeakRSS(pid) as server_rss:
                 for r in range(args.runs):
                     for v in variants:
+                        os.sync()  # untimed: each variant starts with no dirty pages to flush
                         elapsed, peak = v.run()
                         v.times.append(elapsed)
                         v.rss = max(v.rss, peak)
