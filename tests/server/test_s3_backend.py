@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,15 @@ def _objects(raw: S3Store) -> list[str]:
     return [o["Key"] for page in pages for o in page.get("Contents", [])]
 
 
+def _settled(raw: S3Store, count: int, timeout: float = 10.0) -> list[str]:
+    """The store's objects once there are ``count`` of them, or after ``timeout`` seconds:
+    replaced objects and composed parts are deleted just after the answer, not before it."""
+    deadline = time.monotonic() + timeout
+    while len(found := _objects(raw)) != count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 def test_blobs_round_trip_on_s3(s3_server: tuple[LiveServer, str, S3Store], tmp_path: Path) -> None:
     srv, token, raw = s3_server
     assert isinstance(srv.state.store, S3Store)
@@ -70,7 +80,7 @@ def test_blobs_round_trip_on_s3(s3_server: tuple[LiveServer, str, S3Store], tmp_
         big, "a/big.bin", part_size=5 * 1024 * 1024, multipart_threshold=5 * 1024 * 1024
     )
     assert report.ok
-    assert len(_objects(raw)) == 2  # parts were composed into one object and freed
+    assert len(_settled(raw, 2)) == 2  # parts were composed into one object and freed
 
     out = tmp_path / "out.bin"
     bucket.download("a/big.bin", out)
@@ -80,14 +90,14 @@ def test_blobs_round_trip_on_s3(s3_server: tuple[LiveServer, str, S3Store], tmp_
         assert f.read(6) == big.read_bytes()[5 * 1024 * 1024 - 3 : 5 * 1024 * 1024 + 3]
     bucket.blob("a/small.txt").copy_to("b/copy.txt")
     assert bucket.blob("b/copy.txt").read_bytes() == b"hello s3"
-    assert bucket.usage()["objects"] == 3 and len(_objects(raw)) == 3
+    assert bucket.usage()["objects"] == 3 and len(_settled(raw, 3)) == 3
 
     bucket.blob("a/small.txt").write_bytes(b"replaced")  # the old object is deleted
-    assert bucket.blob("a/small.txt").read_bytes() == b"replaced" and len(_objects(raw)) == 3
+    assert bucket.blob("a/small.txt").read_bytes() == b"replaced" and len(_settled(raw, 3)) == 3
     assert bucket.rm("a/", recursive=True) == 2
-    assert len(_objects(raw)) == 1
+    assert len(_settled(raw, 1)) == 1
     bucket.delete(force=True)
-    assert _objects(raw) == []
+    assert _settled(raw, 0) == []
     client.close()
 
 
@@ -105,10 +115,10 @@ def test_batch_upload_on_s3(s3_server: tuple[LiveServer, str, S3Store], tmp_path
     methods: list[str] = []
     client.http.event_hooks["request"].append(lambda request: methods.append(request.method))
     report = bucket.upload(folder, "m/")
-    assert report.ok and len(_objects(raw)) == before + 30
+    assert report.ok and len(_settled(raw, before + 30)) == before + 30
     assert methods.count("POST") == 1 and "PUT" not in methods  # one batch, no per-file PUT
     for rel, data in files.items():
         assert bucket.blob(f"m/{rel}").read_bytes() == data
     bucket.delete(force=True)
-    assert len(_objects(raw)) == before
+    assert len(_settled(raw, before)) == before
     client.close()
