@@ -60,6 +60,15 @@ def _objects(data_dir: Path) -> list[Path]:
     return [p for p in (data_dir / "blobs" / "objects").rglob("obj_*") if p.exists()]
 
 
+def _settled(data_dir: Path, count: int, timeout: float = 10.0) -> list[Path]:
+    """The store's objects once there are ``count`` of them, or after ``timeout`` seconds
+    (composed parts and replaced versions are deleted just after the answer)."""
+    deadline = time.monotonic() + timeout
+    while len(found := _objects(data_dir)) != count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
 @pytest.mark.slow
 def test_kill_during_upload_loses_nothing_acknowledged(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -172,7 +181,7 @@ def test_crash_during_completion_keeps_the_upload(tmp_path: Path, point: str) ->
         assert got.status_code == 200 and got.content == payload
         usage = httpx.get(api + "/buckets/mpu/usage", headers=auth).json()
         assert usage["objects"] == 1 and usage["bytes"] == len(payload)
-        assert len(_objects(data)) == 1  # the blob's composite; the parts' files are gone
+        assert len(_settled(data, 1)) == 1  # the blob's composite; the parts' files are gone
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
