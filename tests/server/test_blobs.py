@@ -7,7 +7,6 @@ import base64
 import hashlib
 import json
 import os
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from sqlalchemy import func, select
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BlobCopy, BlobDeleteMany, BucketCreate, PublicAccess
 from bucketry_server.models import Blob, ObjectLedger
+from tests.support.held_deletions import deletions_held
 from tests.support.live_server import LiveServer
 
 # ---------------------------------------------------------------------------- helpers
@@ -576,22 +576,10 @@ def test_overwrite_answers_before_deleting_the_old_version(
         old = s.scalar(select(Blob.object_id).where(Blob.bucket_id == bucket, Blob.key == "v"))
     assert old is not None
     store = server.state.store
-    release = threading.Event()
-    original = store.delete_many
-
-    async def held(object_ids: Any) -> list[str]:
-        await asyncio.to_thread(release.wait, 30)
-        return await original(object_ids)
-
-    monkeypatch.setattr(store, "delete_many", held)
-    timer = threading.Timer(10, release.set)  # the old code waits for the deletion: unblock it
-    timer.start()
-    try:
+    # the old code waits for the deletion: the hold ends after 10 s to unblock it
+    with deletions_held(monkeypatch, store) as release:
         _, resp = alice.blobs.put(bucket, key="v", body=b"two")
         answered_while_held = not release.is_set()
-    finally:
-        release.set()
-        timer.cancel()
     assert resp.status_code == 201 and answered_while_held
     assert download(alice, bucket, "v")[0] == b"two"
     assert pending_objects(server) == 0

@@ -28,6 +28,7 @@ from bucketry_server.accounts.users import create_user
 from bucketry_server.models import Blob, Bucket, ObjectLedger, Upload, UploadPart, User
 from bucketry_server.timeutil import utcnow
 from bucketry_server.uploads import service as uploads_module
+from tests.support.held_deletions import deletions_held
 from tests.support.live_server import LiveServer, live_server
 
 MIN = 64 * 1024  # the shared server's min_part_size
@@ -436,22 +437,10 @@ def test_completion_answers_before_deleting_the_parts(
         parts.append((n, part.etag))
     objects = [*part_objects(server, upload_id), old_object.object_id]
     store = server.state.store
-    release = threading.Event()
-    original = store.delete_many
-
-    async def held(object_ids: Any) -> list[str]:
-        await asyncio.to_thread(release.wait, 30)
-        return await original(object_ids)
-
-    monkeypatch.setattr(store, "delete_many", held)
-    timer = threading.Timer(10, release.set)  # the old code waits for the deletion: unblock it
-    timer.start()
-    try:
+    # the old code waits for the deletion: the hold ends after 10 s to unblock it
+    with deletions_held(monkeypatch, store) as release:
         _, resp = complete(alice, bucket, upload_id, parts)
         answered_while_held = not release.is_set()
-    finally:
-        release.set()
-        timer.cancel()
     assert resp.status_code == 201 and answered_while_held
     assert stored_bytes(server, bucket, key) != b"old"
     assert gone_soon(server, objects)
