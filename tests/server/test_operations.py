@@ -57,6 +57,13 @@ class Ops:
             assert time.monotonic() < deadline, body
             time.sleep(0.05)
 
+    def wait_running(self, who: str, op_id: str, timeout: float = 10) -> None:
+        """Return once the operation is RUNNING (a worker has claimed it)."""
+        deadline = time.monotonic() + timeout
+        while self.get(who, op_id).json()["status"] != "RUNNING":
+            assert time.monotonic() < deadline, f"operation {op_id} never ran"
+            time.sleep(0.05)
+
     def bucket(self, who: str, name: str) -> None:
         r = httpx.post(f"{self.api}/buckets", json={"name": name}, headers=auth(self.tokens[who]))
         assert r.status_code == 201, r.text
@@ -397,10 +404,7 @@ def test_cancel_stops_an_import_from_a_stalled_source(ops: Ops, stalled_source: 
     r = ops.start("ann", body)
     assert r.status_code == 202, r.text
     op_id = r.json()["id"]
-    deadline = time.monotonic() + 10
-    while ops.get("ann", op_id).json()["status"] != "RUNNING":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    ops.wait_running("ann", op_id)
     time.sleep(0.5)  # reading the stalled body now
     c = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(ops.tokens["ann"]))
     assert c.status_code == 200, c.text
@@ -431,10 +435,7 @@ def test_a_provider_write_fed_by_a_stalled_source_is_interrupted(
     r = ops.start("root", body)
     assert r.status_code == 202, r.text
     op_id = r.json()["id"]
-    deadline = time.monotonic() + 10
-    while ops.get("root", op_id).json()["status"] != "RUNNING":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    ops.wait_running("root", op_id)
     time.sleep(0.5)  # the provider thread waits on the stalled body now
     if stop == "cancel":
         c = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(ops.tokens["root"]))
@@ -475,10 +476,7 @@ def test_a_cancel_aborts_a_seaweedfs_upload_fed_by_a_stalled_source(
     r = ops.start("ann", {"kind": "IMPORT_URL", "url": url, "destination": "bkt://sw-stall/s.bin"})
     assert r.status_code == 202, r.text
     op_id = r.json()["id"]
-    deadline = time.monotonic() + 10
-    while ops.get("ann", op_id).json()["status"] != "RUNNING":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    ops.wait_running("ann", op_id)
     time.sleep(1.0)  # the first part went up, the body stalls now
     c = httpx.post(f"{ops.api}/operations/{op_id}/cancel", headers=auth(ops.tokens["ann"]))
     assert c.status_code == 200, c.text
