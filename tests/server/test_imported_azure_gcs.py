@@ -35,6 +35,27 @@ def _azure_body(
     }
 
 
+def _gcs_body(fake: FakeGcs, provider_bucket: str, name: str) -> dict[str, object]:
+    return {
+        "provider": "GCS",
+        "provider_bucket": provider_bucket,
+        "name": name,
+        "endpoint_url": fake.endpoint_url,
+        "credentials": {"anonymous": "true"},
+    }
+
+
+def _gcs_with_bucket(fake: FakeGcs, provider_bucket: str) -> storage.Client:
+    """An anonymous client of the emulator, after creating ``provider_bucket`` there."""
+    gcs = storage.Client(
+        project="test",
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": fake.endpoint_url},
+    )
+    gcs.create_bucket(provider_bucket)
+    return gcs
+
+
 def test_azure_container_as_a_bucket(
     server: LiveServer,
     users: dict[str, str],
@@ -68,38 +89,16 @@ def test_gcs_bucket_as_a_bucket(
     server: LiveServer, users: dict[str, str], fake_gcs: FakeGcs, unique: str
 ) -> None:
     name = f"e2e-{uuid.uuid4().hex[:10]}"
-    storage.Client(
-        project="test",
-        credentials=AnonymousCredentials(),
-        client_options={"api_endpoint": fake_gcs.endpoint_url},
-    ).create_bucket(name)
+    _gcs_with_bucket(fake_gcs, name)
     token = users["alice"]
-    r = import_bucket(
-        server.api,
-        token,
-        {
-            "provider": "GCS",
-            "provider_bucket": name,
-            "name": f"gcs-{unique}",
-            "endpoint_url": fake_gcs.endpoint_url,
-            "credentials": {"anonymous": "true"},
-        },
-    )
+    r = import_bucket(server.api, token, _gcs_body(fake_gcs, name, f"gcs-{unique}"))
     assert r.status_code == 201, r.text
     assert (r.json()["status"], sorted(r.json()["actions"])) == ("AVAILABLE", ["READ", "WRITE"])
     exercise_data_plane(server.api, token, f"gcs-{unique}", store=server.state)
     st = httpx.get(f"{server.api}/buckets/gcs-{unique}/status", headers=auth(token)).json()
     assert st["status"] == "AVAILABLE"
     missing = import_bucket(
-        server.api,
-        token,
-        {
-            "provider": "GCS",
-            "provider_bucket": "no-such-bucket",
-            "name": f"gcs-miss-{unique}",
-            "endpoint_url": fake_gcs.endpoint_url,
-            "credentials": {"anonymous": "true"},
-        },
+        server.api, token, _gcs_body(fake_gcs, "no-such-bucket", f"gcs-miss-{unique}")
     )
     assert missing.status_code == 201 and missing.json()["status"] == "NOT_FOUND", missing.text
 
@@ -110,21 +109,12 @@ def test_gcs_part_landing_after_its_upload_was_aborted_is_removed(
     """A part still streaming while its upload is aborted lands as a GCS object after the
     abort deleted the upload's temporary objects: it is answered 404 and deleted too."""
     provider_bucket = f"late-{uuid.uuid4().hex[:10]}"
-    gcs = storage.Client(
-        project="test",
-        credentials=AnonymousCredentials(),
-        client_options={"api_endpoint": fake_gcs.endpoint_url},
-    )
-    gcs.create_bucket(provider_bucket)
+    gcs = _gcs_with_bucket(fake_gcs, provider_bucket)
     token, name = users["alice"], f"gcs-late-{unique}"
-    body = {
-        "provider": "GCS",
-        "provider_bucket": provider_bucket,
-        "name": name,
-        "endpoint_url": fake_gcs.endpoint_url,
-        "credentials": {"anonymous": "true"},
-    }
-    assert import_bucket(server.api, token, body).status_code == 201
+    assert (
+        import_bucket(server.api, token, _gcs_body(fake_gcs, provider_bucket, name)).status_code
+        == 201
+    )
     created = httpx.post(
         f"{server.api}/buckets/{name}/uploads", json={"key": "late.bin"}, headers=auth(token)
     )
@@ -152,21 +142,12 @@ def test_gcs_multipart_parts_are_hidden_and_their_folder_reserved(
     """The part objects of an upload in progress (under ``<prefix>.bucketry-uploads/``) are
     not listed (nor copied or exported with a prefix), and user keys there are refused."""
     provider_bucket = f"parts-{uuid.uuid4().hex[:10]}"
-    gcs = storage.Client(
-        project="test",
-        credentials=AnonymousCredentials(),
-        client_options={"api_endpoint": fake_gcs.endpoint_url},
-    )
-    gcs.create_bucket(provider_bucket)
+    gcs = _gcs_with_bucket(fake_gcs, provider_bucket)
     token, name = users["alice"], f"gcs-parts-{unique}"
-    body = {
-        "provider": "GCS",
-        "provider_bucket": provider_bucket,
-        "name": name,
-        "endpoint_url": fake_gcs.endpoint_url,
-        "credentials": {"anonymous": "true"},
-    }
-    assert import_bucket(server.api, token, body).status_code == 201
+    assert (
+        import_bucket(server.api, token, _gcs_body(fake_gcs, provider_bucket, name)).status_code
+        == 201
+    )
     assert put(server.api, token, name, "seen.txt", b"hello").status_code == 201
     created = httpx.post(
         f"{server.api}/buckets/{name}/uploads", json={"key": "big.bin"}, headers=auth(token)
