@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 from ..models import Bucket
 from ..state import AppState
+from ..storage.writeback import EarlyWriteback
 from .remote.backend import RemoteBackend
 from .remote.client import (
     ObjectInfo,
@@ -88,13 +89,16 @@ def _info(key: str, st: os.stat_result) -> ObjectInfo:
 
 
 def _store(path: Path, chunks: Iterator[bytes]) -> int:
-    """Write a new file from ``chunks`` and fsync it; its size. Removed again on failure."""
+    """Write a new file from ``chunks`` and fsync it; its size. Removed again on failure.
+    The disk starts writing as the bytes come (``EarlyWriteback``), so the fsync is short."""
     size = 0
     try:
         with open(path, "xb") as f:
+            writeback = EarlyWriteback(f.fileno())
             for chunk in chunks:
                 f.write(chunk)
                 size += len(chunk)
+                writeback.wrote(len(chunk))
             f.flush()
             os.fsync(f.fileno())
     except BaseException:
