@@ -85,3 +85,28 @@ def test_the_platform_call_starts_writeback_on_a_real_file(tmp_path: Path) -> No
         f.write(b"x" * MiB)
         f.flush()
         assert wb.start_writeback(f.fileno(), 0, MiB) is True
+
+
+def test_pieces_are_written_in_order_across_short_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store writes a block's pieces with writev, never joined; a short write (the kernel
+    may take fewer bytes) resumes mid-piece, and more pieces than one call takes go in turns."""
+    from bucketry_server.storage import segments
+
+    real = os.writev
+    sizes: list[int] = []
+
+    def short_writev(fd: int, buffers: list[memoryview]) -> int:
+        sizes.append(len(buffers))  # takes only the first half of what it is given
+        given = b"".join(bytes(b) for b in buffers)
+        return real(fd, [given[: max(1, len(given) // 2)]])
+
+    monkeypatch.setattr(segments.os, "writev", short_writev)
+    monkeypatch.setattr(segments, "_IOV_MAX", 5)
+    pieces = [bytes([i]) * (i * 7 + 1) for i in range(40)] + [b""]
+    path = tmp_path / "f"
+    with open(path, "wb") as f:
+        assert segments.write_pieces(f.fileno(), pieces) == sum(map(len, pieces))
+    assert path.read_bytes() == b"".join(pieces)
+    assert max(sizes) == 5

@@ -44,6 +44,7 @@ from .segments import (
     remove_path,
     remove_stale,
     spans,
+    write_pieces,
 )
 from .writeback import EarlyWriteback
 
@@ -148,7 +149,8 @@ class LocalStore(ObjectStore):
     ) -> WriteResult:
         """Stream into ``tmp/``, hashing as we go; rename into place only if the checks pass.
 
-        Small chunks are coalesced into 1 MiB blocks. Each block is hashed and written in a
+        Small chunks are gathered into 1 MiB blocks (written with one ``writev``, never
+        joined: a join copied every byte once more). Each block is hashed and written in a
         worker thread while the event loop receives the next one (hashlib and os.write release
         the GIL), so on two cores parsing and hashing overlap; at most one block is in flight,
         which keeps memory bounded and the file in order. The disk starts writing every 8 MiB
@@ -166,33 +168,29 @@ class LocalStore(ObjectStore):
             pending: list[bytes] = []  # small chunks gathered into one block per write
             pending_size = 0
 
-            def flush(block: bytes) -> None:
-                hasher.update(block)
-                view = memoryview(block)
-                while view:
-                    view = view[os.write(fd, view) :]
-                writeback.wrote(len(block))
+            def flush(block: list[bytes]) -> None:
+                for piece in block:
+                    hasher.update(piece)
+                written = write_pieces(fd, block)  # os.writev: the pieces are never joined
+                writeback.wrote(written)
 
-            async def submit(block: bytes) -> None:
+            async def submit(block: list[bytes]) -> None:
                 nonlocal in_flight
                 if in_flight is not None:
                     await in_flight
                 in_flight = loop.run_in_executor(None, flush, block)
 
             async for chunk in chunks:
-                if not pending and len(chunk) >= CHUNK_SIZE:
-                    await submit(chunk)
-                    continue
                 pending.append(chunk)
                 pending_size += len(chunk)
                 if pending_size >= CHUNK_SIZE:
-                    await submit(b"".join(pending))
-                    pending.clear()
+                    await submit(pending)
+                    pending = []
                     pending_size = 0
-            tail = b"".join(pending)
+            tail = pending
             if tail and in_flight is not None:
                 await submit(tail)
-                tail = b""
+                tail = []
             if in_flight is not None:
                 await in_flight
                 in_flight = None

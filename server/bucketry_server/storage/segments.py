@@ -34,6 +34,26 @@ def segment_name(index: int) -> str:
     return f"{index:0{SEGMENT_WIDTH}d}"
 
 
+#: Buffers one ``writev`` takes (the platform's IOV_MAX, 1024 on Linux).
+_IOV_MAX = min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16, 1024) or 16
+
+
+def write_pieces(fd: int, pieces: Sequence[bytes]) -> int:
+    """Write ``pieces`` to ``fd`` in order without joining them (``os.writev``, resumed after a
+    short write); the bytes written (all of them)."""
+    views = [memoryview(piece) for piece in pieces if piece]
+    total = first = 0
+    while first < len(views):
+        done = os.writev(fd, views[first : first + _IOV_MAX])
+        total += done
+        while first < len(views) and done >= len(views[first]):
+            done -= len(views[first])
+            first += 1
+        if done:
+            views[first] = views[first][done:]
+    return total
+
+
 def fsync_dir(path: Path) -> None:
     """Make directory entries durable (a rename, a new link), not only the data."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
