@@ -9,10 +9,7 @@ the app, as a second line.)
 
 Request bodies are read ahead up to :data:`BODY_READ_AHEAD` bytes per connection (uvicorn
 pauses the socket at 64 KiB): a 5 MiB part then reaches the app in about five pieces instead of
-twenty, and on a busy event loop each piece waits a turn of the loop. The bytes read ahead are
-kept as the pieces the parser delivered (:class:`BodyPieces`) and joined once when the app takes
-them, where uvicorn appends each piece to a ``bytearray`` and copies it out again: a body byte
-is then copied once on its way to the app instead of twice plus the buffer's regrowths.
+twenty, and on a busy event loop each piece waits a turn of the loop.
 
 Pass the class as ``uvicorn.Config(http=BoundedHttpToolsProtocol)``.
 """
@@ -35,34 +32,6 @@ MAX_HEADERS = 100
 #: took half the time to arrive (scripts/bench/load.py); the memory bound stays one buffer of
 #: this size (plus one socket read) per connection.
 BODY_READ_AHEAD = 1024 * 1024
-
-
-class BodyPieces:
-    """The body bytes of one request received and not yet taken by the app, as the pieces the
-    parser delivered. It stands in for uvicorn's ``cycle.body`` bytearray: ``+=`` keeps a piece
-    (no copy), ``len`` is the bytes held, and ``bytes()`` (what uvicorn's ``receive`` hands the
-    app) joins them once; a single piece is handed over as it is."""
-
-    __slots__ = ("_pieces", "_size")
-
-    def __init__(self) -> None:
-        self._pieces: list[bytes] = []
-        self._size = 0
-
-    def __iadd__(self, piece: bytes) -> BodyPieces:
-        if piece:
-            self._pieces.append(piece)
-            self._size += len(piece)
-        return self
-
-    def __len__(self) -> int:
-        return self._size
-
-    def __bytes__(self) -> bytes:
-        joined = b"".join(self._pieces)  # one piece: that same object, not a copy
-        self._pieces = []
-        self._size = 0
-        return joined
 
 
 class _TooManyHeaders(Exception):
@@ -117,18 +86,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
-        """Keep body bytes for the app (uvicorn's code, with :data:`BODY_READ_AHEAD` as the
-        point where reading pauses and :class:`BodyPieces` as the buffer)."""
-        cycle = self.cycle
-        if (self.parser.should_upgrade() and self._should_upgrade()) or cycle.response_complete:
+        """Buffer body bytes for the app (uvicorn's code, with :data:`BODY_READ_AHEAD` as the
+        point where reading pauses)."""
+        if (
+            self.parser.should_upgrade() and self._should_upgrade()
+        ) or self.cycle.response_complete:
             return
-        held: Any = cycle.body  # uvicorn's bytearray until the first piece: then BodyPieces
-        if type(held) is not BodyPieces:  # a new request, or the app took the last bytes
-            held = cycle.body = BodyPieces()  # type: ignore[assignment]
-        held += body
-        if len(held) > BODY_READ_AHEAD:
+        self.cycle.body += body
+        if len(self.cycle.body) > BODY_READ_AHEAD:
             self.flow.pause_reading()
-        cycle.message_event.set()
+        self.cycle.message_event.set()
 
     def on_message_complete(self) -> None:
         """The request ended: the next head starts being counted."""
