@@ -76,6 +76,9 @@ def test_demo_tour_runs_green(
         "sync again -> +0 to add, -0 to remove, 5 unchanged; added 0, removed 0",
         "status_in=['LABELED']) -> 1; assets.count(metadata_where={'lines': [1, 5]}) -> 1",
         # step 13: an imported FILESYSTEM bucket: folder totals, the CRC32C check on writes
+        "[13/13] An imported bucket",
+        "bucket.status(): AVAILABLE",
+        "bucket.actions(): ['READ', 'WRITE']",
         "bucket.content(page_size=2): 2 pages, data/ (folder), images/ (folder), notes/",
         "  data/            3274 B  2 blobs, latest ",
         "  notes/            923 B  4 blobs, latest ",
