@@ -1,14 +1,18 @@
 """The tour's operations step (``scripts/demo_tour.py``): a whole prefix copied on the server
 with ONE operation (no byte passes through this machine), waited on with a progress bar, the
-copy checked blob by blob, then removed again with a DELETE_PREFIX operation (a dry run first),
-and an IMPORT_URL from a throwaway HTTP server on 127.0.0.1 with a signed-looking query: a server
-with the default SSRF guard refuses loopback at creation (HTTP 400, nothing stored); one that
-allows it (``BUCKETRY_ALLOWED_NETWORKS``) fetches it, and the sha256 and params are checked.
+copy checked blob by blob; what the server keeps of the ended operation (its record and its
+``Idempotency-Key``: the same request repeated is answered with the same operation, for
+``BUCKETRY_OPERATION_RETENTION_DAYS``); the copy removed again with a DELETE_PREFIX operation
+(a dry run first); and an IMPORT_URL from a throwaway HTTP server on 127.0.0.1 with a
+signed-looking query: a server with the default SSRF guard refuses loopback at creation (HTTP
+400, nothing stored); one that allows it (``BUCKETRY_ALLOWED_NETWORKS``) fetches it, and the
+sha256 and params are checked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +20,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bucketry import BadRequestError, Bucket, Client
+from bucketry import BadRequestError, Bucket, Client, Operation
 
 COPY_PREFIX = "backup/"
 
@@ -41,7 +45,8 @@ def operations_step(
     """Copy ``prefix`` to ``backup/`` of the same bucket server-side, wait, verify, delete."""
     source, target = f"bkt://{bucket.name}/{prefix}", f"bkt://{bucket.name}/{COPY_PREFIX}"
     t0 = time.monotonic()
-    op = client.operations.copy(source, target)
+    key = f"tour-copy-{secrets.token_hex(4)}"
+    op = client.operations.copy(source, target, idempotency_key=key)
     say(f"client.operations.copy({source!r}, {target!r}) -> {op.id}, {op.status} (HTTP 202)")
     op.wait(timeout=120)  # a progress bar on a TTY; raises OperationFailed if it fails
     took = time.monotonic() - t0
@@ -60,6 +65,7 @@ def operations_step(
     say(f"all {len(copied)} blobs under {COPY_PREFIX} match their sources (size and sha256)")
     listed = client.operations.list(kind="copy", first=1).to_list()
     check([o.id for o in listed] == [op.id], f"the newest COPY is ours: {listed}")
+    show_kept(client, op, source, target, key, say, check)
 
     dry = client.operations.delete(target, dry_run=True).wait(timeout=60)
     matched = (dry.result or {}).get("matched")
@@ -72,6 +78,37 @@ def operations_step(
     )
     check(_digests(bucket, COPY_PREFIX) == {}, "the copy is gone again")
     import_url_step(client, bucket, say, check)
+
+
+def show_kept(
+    client: Client,
+    op: Operation,
+    source: str,
+    target: str,
+    key: str,
+    say: Callable[[str], None],
+    check: Callable[[object, str], None],
+) -> None:
+    """What the server keeps of an ended operation: the record itself (status, result,
+    ``finished_at``) and its ``Idempotency-Key``, for ``BUCKETRY_OPERATION_RETENTION_DAYS``
+    after ``finished_at`` (default 30; 0 keeps them forever). The same request repeated with
+    the key is answered with the same operation, nothing copied again."""
+    kept = client.operations.get(op.id)
+    finished = kept.finished_at
+    check(finished is not None and kept.status == "SUCCEEDED", f"ended: {kept.model}")
+    assert finished is not None
+    say(
+        f"client.operations.get({op.id!r}) -> {kept.status}, finished_at "
+        f"{finished.isoformat(timespec='seconds')}, result kept"
+    )
+    again = client.operations.copy(source, target, idempotency_key=key)
+    check(again.id == op.id and again.result == op.result, f"same operation: {again.model}")
+    say(
+        f"the same copy repeated with Idempotency-Key {key!r} -> {again.id} again ("
+        f"{again.status}, nothing copied twice); the server keeps an ended operation and its "
+        "key for BUCKETRY_OPERATION_RETENTION_DAYS after finished_at (default 30 days), then "
+        "deletes both"
+    )
 
 
 @contextmanager

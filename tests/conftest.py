@@ -153,3 +153,34 @@ def fake_gcs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeGcs]:
     with start_fake_gcs(tmp_path_factory.mktemp("fake-gcs")) as emulator:
         print(f"\nfake-gcs-server ready in {time.monotonic() - t0:.2f}s at {emulator.endpoint_url}")
         yield emulator
+
+
+# -- imported buckets ----------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def imports_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the ``imports_server`` allows FILESYSTEM buckets under."""
+    return tmp_path_factory.mktemp("imports").resolve()
+
+
+@pytest.fixture(scope="session")
+def imports_server(
+    tmp_path_factory: pytest.TempPathFactory, imports_root: Path
+) -> Iterator[LiveServer]:
+    """A live server whose settings name ``imports_root`` as a FILESYSTEM root (the session
+    server has none, as a default server has none); the SDK's imported-bucket tests and the
+    tour's test (its imported-bucket step) share it."""
+    data_dir = tmp_path_factory.mktemp("bucketry-imports-data")
+    with live_server(data_dir, min_part_size=64 * 1024, filesystem_roots=[imports_root]) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def imports_users(imports_server: LiveServer) -> dict[str, str]:
+    """``admin`` (may register FILESYSTEM buckets) and ``alice`` on the ``imports_server``."""
+    from bucketry_server.accounts.users import create_user
+
+    db = imports_server.state.db
+    return {
+        name: create_user(db, name, org=org, admin=admin)[1]
+        for name, org, admin in [("admin", None, True), ("alice", "acme", False)]
+    }

@@ -3,6 +3,7 @@ one-to-one correspondence with the server's routes."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,10 @@ POST /operations/{operation_id}/cancel
 NOT_YET_SERVED: set[str] = set()
 
 
+@functools.cache
 def load_spec() -> dict[str, Any]:
+    """``openapi.yaml`` read by PyYAML's reference (pure-Python) safe loader, once per session
+    (shared: callers only read it)."""
     spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
     return spec
 
@@ -109,6 +113,17 @@ def test_spec_is_valid_openapi_31() -> None:
     spec = load_spec()
     assert spec["openapi"].startswith("3.1")
     validate(spec)
+
+
+def test_the_server_parses_the_spec_as_the_reference_loader_does() -> None:
+    """The server parses the contract once per process with libyaml when it can
+    (``load_spec``): the same document as PyYAML's reference safe loader gives, and one parse
+    however many apps are built from it."""
+    from bucketry_server.routes.unserved import load_spec as server_load_spec
+
+    data = SPEC_PATH.read_bytes()
+    assert server_load_spec(data) == load_spec()
+    assert server_load_spec(data) is server_load_spec(data)
 
 
 def test_spec_covers_the_design_surface() -> None:

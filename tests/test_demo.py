@@ -1,5 +1,7 @@
 """The main job: the tour that ``scripts/demo`` runs (``scripts/demo_tour.py``) goes green
-against the session's real server, as a separate process configured only by environment."""
+against a real server, as a separate process configured only by environment: the session's
+server that allows a FILESYSTEM root (``imports_server``), as an administrator, so that the
+thirteenth step (an imported bucket) runs too, as under ``scripts/demo``."""
 
 from __future__ import annotations
 
@@ -19,12 +21,16 @@ TOUR = ROOT / "scripts" / "demo_tour.py"
 
 
 @pytest.mark.slow
-def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_path: Path) -> None:
+def test_demo_tour_runs_green(
+    imports_server: LiveServer, imports_users: dict[str, str], imports_root: Path, tmp_path: Path
+) -> None:
+    server, token = imports_server, imports_users["admin"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUCKETRY_")}
     env.update(
         BUCKETRY_URL=server.url,
-        BUCKETRY_TOKEN=users["alice"],
+        BUCKETRY_TOKEN=token,
         BUCKETRY_CONFIG=str(tmp_path / "no-config.toml"),  # never a developer's own config
+        BUCKETRY_DEMO_IMPORTS=str(imports_root),
         TMPDIR=str(tmp_path),
     )
     proc = subprocess.run(
@@ -40,7 +46,7 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
     assert proc.returncode == 0, f"tour failed:\n{out[-6000:]}\n{proc.stderr[-6000:]}"
 
     for expected in [
-        "signed in as 'alice'",
+        "signed in as 'admin'",
         "went multipart: 8 parts of 9.0 MiB",
         "bucket.list('tour/', first=3, page_size=2) -> 2 requests",
         "bucket.glob('tour/**/*.txt') -> 4 blobs",
@@ -60,16 +66,30 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
         # step 11: one server-side COPY operation of the whole prefix, waited on
         "copied 10 blobs, 144.1 MiB, skipped 0",
         "all 10 blobs under backup/ match their sources (size and sha256)",
+        # step 11: the ended operation is kept, with its Idempotency-Key
+        "-> SUCCEEDED, finished_at 20",
+        "again (SUCCEEDED, nothing copied twice)",
         "dry run matched 10, then deleted 10",
         # step 12: a project fed by the bucket through a connection
         "connection.sync(dry_run=True) -> dry run: +5 to add, -0 to remove, 0 unchanged",
         "after the dry run: 0 assets, last_checked None (nothing written)",
         "sync again -> +0 to add, -0 to remove, 5 unchanged; added 0, removed 0",
         "status_in=['LABELED']) -> 1; assets.count(metadata_where={'lines': [1, 5]}) -> 1",
-        "Tour complete: 12 steps",
+        # step 13: an imported FILESYSTEM bucket: folder totals, the CRC32C check on writes
+        "[13/13] An imported bucket",
+        "bucket.status(): AVAILABLE",
+        "bucket.actions(): ['READ', 'WRITE']",
+        "bucket.content(page_size=2): 2 pages, data/ (folder), images/ (folder), notes/",
+        "  data/            3274 B  2 blobs, latest ",
+        "  notes/            923 B  4 blobs, latest ",
+        "bucket.listdir(order_by='size', descending=True): images/, data/, notes/, readme.txt",
+        "blob.write_bytes(4500 B) -> crc32c Ahn9mA== ",
+        "-> HTTP 400 'checksum_mismatch'; no file written",
+        "bucket.sync(back, direction='download'): sha256 of 9 files match",
+        "Tour complete: 13 steps",
     ]:
         assert expected in out, f"missing {expected!r} in:\n{out}"
-    assert out.count(" ok (") == 12
+    assert out.count(" ok (") == 13
 
     resumed = re.search(
         r"rerun of the same call: sent (\d+) parts .* reused (\d+), resumed=True", out
@@ -81,6 +101,11 @@ def test_demo_tour_runs_green(server: LiveServer, users: dict[str, str], tmp_pat
     # The tour removes its bucket and its local files.
     name = re.search(r"client\.buckets\.create\('(tour-[0-9a-f]+)'\)", out)
     assert name is not None, out
-    with Client(server.url, token=users["alice"]) as client, pytest.raises(NotFoundError):
+    with Client(server.url, token=token) as client, pytest.raises(NotFoundError):
         client.buckets.get(name[1])
+    imported = re.search(r"-> (bkt_[0-9a-f]+) \(8 files already in (\S+)\)", out)
+    assert imported is not None, out
+    with Client(server.url, token=token) as client, pytest.raises(NotFoundError):
+        client.buckets.get(imported[1])  # unregistered; its folder stays on the server host
+    assert (Path(imported[2]) / "new" / "hello.txt").is_file()
     assert not any(p.name.startswith("bucketry-tour-") for p in tmp_path.iterdir())

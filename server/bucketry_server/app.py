@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -41,7 +40,7 @@ from .operations.engine import Engine
 from .problems import problem_response, status_of
 from .routes import ROUTERS
 from .routes.deps import State, get_principal
-from .routes.unserved import served_operations, unserved_router
+from .routes.unserved import load_spec, served_operations, unserved_router
 from .security import Signer, load_server_key, private_dir
 from .state import AppState
 from .storage import open_store
@@ -136,7 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def tokenless_operations(spec_bytes: bytes) -> frozenset[str]:
     """Operations that take no bearer token at all (``security: [{}]``)."""
-    spec = yaml.safe_load(spec_bytes)
+    spec = load_spec(spec_bytes)
     return frozenset(
         op["operationId"]
         for item in spec["paths"].values()
@@ -148,7 +147,7 @@ def tokenless_operations(spec_bytes: bytes) -> frozenset[str]:
 def anonymous_operations(spec_bytes: bytes) -> frozenset[str]:
     """Operation ids whose ``security`` admits no credentials; all others demand a token
     before anything else is looked at (so a missing token is a 401, never a 404 or 422)."""
-    spec = yaml.safe_load(spec_bytes)
+    spec = load_spec(spec_bytes)
     default = spec.get("security", [])
     return frozenset(
         op["operationId"]
@@ -162,7 +161,7 @@ def anonymous_operations(spec_bytes: bytes) -> frozenset[str]:
 
 def query_parameters(spec_bytes: bytes) -> dict[str, frozenset[str]]:
     """Operation id -> the query parameter names the contract defines for it."""
-    spec = yaml.safe_load(spec_bytes)
+    spec = load_spec(spec_bytes)
     shared = spec["components"]["parameters"]
 
     def resolve(param: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +203,7 @@ async def reject_unknown_query(request: Request, state: State) -> None:
 def allowed_methods_table(spec_bytes: bytes) -> list[tuple[re.Pattern[str], str]]:
     """(path regex, ``Allow`` value) per spec path: FastAPI registers one route per method, so
     its own 405s would list only the first route's method."""
-    spec = yaml.safe_load(spec_bytes)
+    spec = load_spec(spec_bytes)
     table = []
     for template, item in spec["paths"].items():
         methods = sorted(

@@ -33,15 +33,35 @@ def _tree(directory: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.mark.slow
-def test_generated_matches_a_fresh_regeneration(tmp_path: Path) -> None:
-    proc = _run("--output", str(tmp_path / "bucketry_api"))
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One regeneration into an empty folder (the package folder it made)."""
+    package = tmp_path_factory.mktemp("fresh") / "bucketry_api"
+    proc = _run("--output", str(package))
     assert proc.returncode == 0, proc.stderr
-    fresh = _tree(tmp_path / "bucketry_api")
+    return package
+
+
+@pytest.fixture(scope="module")
+def over_stale(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second regeneration, into a package folder holding files of an old spec
+    (``stale_module.py``, ``api/stale_tag/``): the package folder it made."""
+    package = tmp_path_factory.mktemp("over-stale") / "bucketry_api"
+    (package / "api").mkdir(parents=True)
+    (package / "stale_module.py").write_text("# from an old spec\n")
+    (package / "api" / "stale_tag").mkdir()
+    proc = _run("--output", str(package))
+    assert proc.returncode == 0, proc.stderr
+    return package
+
+
+@pytest.mark.slow
+def test_generated_matches_a_fresh_regeneration(fresh: Path) -> None:
+    fresh_tree = _tree(fresh)
     current = _tree(ROOT / "generated" / "bucketry_api")
-    missing = sorted(set(fresh) - set(current))
-    extra = sorted(set(current) - set(fresh))  # stale or hand-written files
-    changed = sorted(name for name in set(fresh) & set(current) if fresh[name] != current[name])
+    missing = sorted(set(fresh_tree) - set(current))
+    extra = sorted(set(current) - set(fresh_tree))  # stale or hand-written files
+    changed = sorted(n for n in set(fresh_tree) & set(current) if fresh_tree[n] != current[n])
     assert not (missing or extra or changed), (
         f"generated/ is stale, run scripts/regenerate: missing={missing} extra={extra} changed={changed}"
     )
@@ -50,24 +70,17 @@ def test_generated_matches_a_fresh_regeneration(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_regeneration_is_deterministic(tmp_path: Path) -> None:
-    for run in ("a", "b"):
-        proc = _run("--output", str(tmp_path / run / "bucketry_api"))
-        assert proc.returncode == 0, proc.stderr
-    first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
+def test_regeneration_is_deterministic(fresh: Path, over_stale: Path) -> None:
+    """Two runs (the second over an old package, see below) write the same files, byte for
+    byte."""
+    first, second = _tree(fresh), _tree(over_stale)
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
 
 
 @pytest.mark.slow
-def test_stale_files_do_not_survive_regeneration(tmp_path: Path) -> None:
+def test_stale_files_do_not_survive_regeneration(over_stale: Path) -> None:
     """openapi-python-client --overwrite only replaces api/ and models/; the script starts clean."""
-    package = tmp_path / "bucketry_api"
-    (package / "api").mkdir(parents=True)
-    (package / "stale_module.py").write_text("# from an old spec\n")
-    (package / "api" / "stale_tag").mkdir()
-    proc = _run("--output", str(package))
-    assert proc.returncode == 0, proc.stderr
-    assert not (package / "stale_module.py").exists()
-    assert not (package / "api" / "stale_tag").exists()
-    assert (package / "api" / "__init__.py").is_file()
+    assert not (over_stale / "stale_module.py").exists()
+    assert not (over_stale / "api" / "stale_tag").exists()
+    assert (over_stale / "api" / "__init__.py").is_file()

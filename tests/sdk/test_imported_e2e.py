@@ -388,44 +388,6 @@ def test_bad_input_is_refused_naming_the_parameter(
         assert not {f"na-{unique}", f"bad-{unique}"} & names
 
 
-@pytest.mark.slow
-def test_demo_tour_imported_step(
-    imports_server: LiveServer, imports_users: dict[str, str], imports_root: Path, tmp_path: Path
-) -> None:
-    """scripts/demo's imported-bucket step (BUCKETRY_DEMO_IMPORTS: a FILESYSTEM root of the server)."""
-    import subprocess
-    import sys
-
-    tour = Path(__file__).resolve().parents[2] / "scripts" / "demo_tour.py"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BUCKETRY_")}
-    env.update(
-        BUCKETRY_URL=imports_server.url,
-        BUCKETRY_TOKEN=imports_users["admin"],
-        BUCKETRY_CONFIG=str(tmp_path / "no-config.toml"),
-        BUCKETRY_DEMO_IMPORTS=str(imports_root),
-        TMPDIR=str(tmp_path),
-    )
-    proc = subprocess.run(
-        [sys.executable, str(tour)],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    out = proc.stdout
-    assert proc.returncode == 0, f"tour failed:\n{out[-6000:]}\n{proc.stderr[-6000:]}"
-    for expected in [
-        "[13/13] An imported bucket",
-        "bucket.status(): AVAILABLE",
-        "bucket.actions(): ['READ', 'WRITE']",
-        "sha256 of 9 files match",
-        "Tour complete: 13 steps",
-    ]:
-        assert expected in out, f"missing {expected!r} in:\n{out}"
-
-
 def test_cli_import_status_content_on_seaweedfs(
     imports_server: LiveServer,
     imports_users: dict[str, str],

@@ -191,11 +191,12 @@ def test_crash_during_completion_keeps_the_upload(tmp_path: Path, point: str) ->
 def test_orphan_objects_are_swept_at_start(tmp_path: Path, workers: int) -> None:
     """Bytes renamed into place whose row never committed (crash between the two) go away,
     also when several workers serve (their parent sweeps once before starting them)."""
+    from bucketry_server.cli import _prepare
+    from bucketry_server.config import Settings
+
     data = tmp_path / "data"
     port = free_port()
-    proc = _serve(data, port)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(10)
+    _prepare(Settings(data_dir=data))  # a data folder served before (what serve prepares)
     orphan = data / "blobs" / "objects" / "ab" / "cd" / ("obj_abcd" + "0" * 28)
     orphan.parent.mkdir(parents=True, exist_ok=True)
     orphan.write_bytes(b"orphan")

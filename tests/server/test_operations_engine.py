@@ -10,6 +10,7 @@ claims by hand on the server's event loop, so every step is deterministic.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import Coroutine, Iterator
@@ -464,3 +465,36 @@ def test_kinds_get_only_the_fields_that_say_something(
         {"connection_id": "con_1"},
         {"connection_id": "con_1", "delete_extraneous_files": True},
     ]
+
+
+def test_a_wake_during_an_empty_claim_is_not_lost() -> None:
+    """An operation created while an idle worker's claim is looking (its ``wake()`` lands
+    after the claim's query found nothing) is looked for again at once, not after the idle
+    poll: the worker must not clear that wake-up once the claim has returned."""
+    from types import SimpleNamespace
+
+    from bucketry_server.config import Settings
+
+    engine = Engine(SimpleNamespace(settings=Settings()), workers=1)  # type: ignore[arg-type]
+    claims: list[float] = []
+
+    async def run_once(worker: str | None = None) -> bool:
+        claims.append(time.monotonic())
+        if len(claims) == 1:
+            engine.wake()  # the operation is created now, just after this claim looked
+        return False
+
+    engine.run_once = run_once  # type: ignore[method-assign]
+
+    async def watch() -> None:
+        task = asyncio.create_task(engine._work("w", idle=30.0))
+        deadline = time.monotonic() + 5
+        while len(claims) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(watch())
+    assert len(claims) >= 2, "the second claim waited for the idle poll (30 s)"
+    assert claims[1] - claims[0] < 1.0

@@ -211,22 +211,6 @@ def test_revoked_token_is_refused_by_every_worker(two_workers: tuple[str, Path, 
     assert codes == {401}
 
 
-def test_workers_exit_when_the_server_is_killed(tmp_path: Path) -> None:
-    """SIGKILL of the parent (no chance to stop its workers) leaves no worker on the port."""
-    with ExitStack() as stack:
-        env = dict(os.environ)
-        if postgres := os.environ.get(POSTGRES_ENV):
-            env["BUCKETRY_DATABASE_URL"] = stack.enter_context(fresh_postgres_database(postgres))
-        serving = _serve_two(tmp_path / "data", env)
-        api, _, pid = next(serving)
-        workers = _workers(pid)
-        os.kill(pid, signal.SIGKILL)
-        _, alive = psutil.wait_procs(workers, timeout=20)
-        assert not alive, f"workers still running: {alive}"
-        assert not _up(api)
-        serving.close()
-
-
 def test_an_idle_connection_outlives_the_client_pool_expiry(
     two_workers: tuple[str, Path, int],
 ) -> None:
@@ -251,3 +235,16 @@ def test_an_idle_connection_outlives_the_client_pool_expiry(
                 if name.strip().lower() == b"content-length":
                     length = int(value)
             assert len(answer.read(length)) == length
+
+
+# Last in this module: it kills the module's server (``two_workers``), whose teardown allows
+# for that; a test using ``two_workers`` must come before it.
+def test_workers_exit_when_the_server_is_killed(two_workers: tuple[str, Path, int]) -> None:
+    """SIGKILL of the parent (no chance to stop its workers) leaves no worker on the port."""
+    api, _, pid = two_workers
+    workers = _workers(pid)
+    assert len(workers) == 2
+    os.kill(pid, signal.SIGKILL)
+    _, alive = psutil.wait_procs(workers, timeout=20)
+    assert not alive, f"workers still running: {alive}"
+    assert not _up(api)

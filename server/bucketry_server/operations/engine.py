@@ -166,6 +166,10 @@ class Engine:
 
     async def _work(self, worker: str, idle: float) -> None:
         while True:
+            # Cleared before looking, never after: a wake() while the claim runs (an operation
+            # created just after the claim's query found nothing) must end the idle wait below,
+            # else the new operation waits for the next poll (up to ``idle`` seconds).
+            self._wake.clear()
             try:
                 found = await self.run_once(worker)
             except asyncio.CancelledError:
@@ -176,7 +180,6 @@ class Engine:
             if found:
                 self._wake.set()  # there may be more: let another idle worker look too
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), idle)
 
