@@ -158,7 +158,9 @@ def serve(settings: Settings) -> int:
         from .app import create_app
 
         limit_malloc_arenas()
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        app = create_app(settings)
+        tune_gc()
+        uvicorn.run(app, **options)  # type: ignore[arg-type]
         return 0
     os.environ.update(settings.to_env())
     uvicorn.run(
@@ -223,7 +225,28 @@ def worker_app() -> FastAPI:
         if os.getppid() == 1:  # the parent died before the request took effect
             os.kill(os.getpid(), signal.SIGTERM)
     limit_malloc_arenas()
-    return create_app()
+    app = create_app()
+    tune_gc()
+    return app
+
+
+#: The cyclic garbage collector's thresholds in a serving process (Python's are 700, 10, 10).
+GC_THRESHOLDS = (5000, 20, 10)
+
+
+def tune_gc() -> None:
+    """Make the garbage collector cheap for a serving process (call once the app is built):
+    everything alive now (modules, the routes, the ORM's mappings: a few hundred thousand
+    objects that live as long as the process) is moved out of the collected generations with
+    ``gc.freeze()``, and collections run after :data:`GC_THRESHOLDS` allocations. Measured
+    under ``scripts/bench/load.py --kinds put``: each full collection walked the whole app and
+    took ~130 ms, stopping every request of the worker meanwhile; in all the collector took
+    ~0.27 ms of CPU per request, ~0.03 ms after."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 #: glibc's ``M_ARENA_MAX`` (``mallopt``), and the arenas a serving process keeps.
