@@ -4,23 +4,26 @@ process's concurrent requests share one transaction, and each still gets its own
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bucketry_server.accounts.principals import Principal
 from bucketry_server.backends.managed.catalogue import NewBlob, commit_blobs, write_object
 from bucketry_server.backends.managed.objects import discard_later, settle_discards
 from bucketry_server.db import Database
 from bucketry_server.errors import NotFound, PreconditionFailed
 from bucketry_server.groupcommit import run_grouped
-from bucketry_server.models import Blob, Bucket, ObjectLedger
+from bucketry_server.models import Blob, Bucket, ObjectLedger, UploadPart, User
 from bucketry_server.storage.base import Expected
+from bucketry_server.uploads.parts import put_part
 from tests.support.live_server import LiveServer
 
 
@@ -38,6 +41,29 @@ def _count_commits(db: Database) -> _Commits:
     counter = _Commits()
     event.listen(db.engine, "commit", counter.on_commit)
     return counter
+
+
+class _WriteTransactions:
+    """Counts the transactions of an engine that wrote something (a read-only session's
+    commit is not one)."""
+
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine
+        self.count = 0
+        event.listen(self.engine, "before_cursor_execute", self.on_statement)
+        event.listen(self.engine, "commit", self.on_commit)
+
+    def on_statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            conn.info["wrote"] = True
+
+    def on_commit(self, conn: Any) -> None:
+        if conn.info.pop("wrote", False):
+            self.count += 1
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self.on_statement)
+        event.remove(self.engine, "commit", self.on_commit)
 
 
 @pytest.fixture
@@ -188,3 +214,70 @@ def test_deferred_discards_survive_a_round_cancelled_before_it_ran(server: LiveS
         return await state.store.exists(first), await state.store.exists(second)
 
     assert asyncio.run(run()) == (False, False)
+
+
+def test_concurrent_parts_of_an_upload_share_a_transaction(
+    server: LiveServer, users: dict[str, str]
+) -> None:
+    """Six parts of one upload stored at once while another writer holds the database: their
+    commits queue as one group behind it (two write transactions: the first part's, then the
+    other five together) instead of six one after another; each part is recorded as sent."""
+    state = server.state
+    if state.db.engine.dialect.name != "sqlite":
+        pytest.skip("group commit is SQLite's (PostgreSQL commits in parallel)")
+    auth = {"Authorization": f"Bearer {users['admin']}"}
+    made = httpx.post(f"{server.api}/buckets", json={"name": "grouped-parts"}, headers=auth)
+    assert made.status_code == 201
+    up = httpx.post(
+        f"{server.api}/buckets/grouped-parts/uploads", json={"key": "big"}, headers=auth
+    )
+    assert up.status_code == 201, up.text
+    upload_id = up.json()["id"]
+    with state.db.session() as s:
+        admin_id = s.scalar(select(User.id).where(User.name == "admin"))
+    admin = Principal(kind="token", user_id=admin_id, is_admin=True)
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:  # holds SQLite's write lock (and the write gate) a while
+        with state.db.session() as s:
+            s.execute(update(Bucket).where(Bucket.name == "nothing").values(version=1))
+            held.set()
+            release.wait(10)
+
+    async def run() -> tuple[int, list[UploadPart]]:
+        writes = _WriteTransactions(state.db)
+        holder = threading.Thread(target=other_writer)
+        holder.start()
+        held.wait(10)
+        try:
+            sends = [
+                put_part(
+                    state,
+                    admin,
+                    "grouped-parts",
+                    upload_id,
+                    n,
+                    _body(bytes([n]) * n),
+                    Expected(sha256=False),
+                )
+                for n in range(1, 7)
+            ]
+            gathered = asyncio.gather(*sends)
+            await asyncio.sleep(1.0)  # every part's bytes are stored; their commits wait
+            release.set()
+            parts = await gathered
+        finally:
+            release.set()
+            holder.join()
+            writes.remove()
+        return writes.count, parts
+
+    count, parts = asyncio.run(run())
+    assert [(p.part_number, p.size) for p in parts] == [(n, n) for n in range(1, 7)]
+    assert count <= 3, count  # the holder's, then the parts' (six on the old code)
+    listed = httpx.get(f"{server.api}/buckets/grouped-parts/uploads/{upload_id}", headers=auth)
+    assert [p["size"] for p in listed.json()["parts"]] == list(range(1, 7))
+    with state.db.session() as s:  # committed parts keep no ledger mark
+        assert not s.scalars(
+            select(ObjectLedger).where(ObjectLedger.object_id.in_([p.object_id for p in parts]))
+        ).all()

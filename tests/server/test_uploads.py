@@ -27,7 +27,7 @@ from bucketry_server.accounts.tokens import issue_token
 from bucketry_server.accounts.users import create_user
 from bucketry_server.models import Blob, Bucket, ObjectLedger, Upload, UploadPart, User
 from bucketry_server.timeutil import utcnow
-from bucketry_server.uploads import service as uploads_module
+from bucketry_server.uploads import parts as uploads_module
 from tests.support.held_deletions import deletions_held
 from tests.support.live_server import LiveServer, live_server
 
