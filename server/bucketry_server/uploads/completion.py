@@ -28,6 +28,7 @@ from ..blobs.validation import OCTET_STREAM, check_attributes
 from ..crc32c import combine_all, from_wire, to_wire
 from ..errors import Conflict, Invalid, not_found
 from ..faults import crash_point
+from ..groupcommit import run_grouped
 from ..ids import new_id
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
@@ -52,7 +53,7 @@ class _Claim:
         self.new_oid = new_oid  # the object being composed; the claim's mark
 
 
-def _claim_for_completion(
+async def _claim_for_completion(
     state: AppState,
     bucket_id: str,
     upload_id: str,
@@ -60,8 +61,9 @@ def _claim_for_completion(
     new_oid: str,
     native_min: int = 0,
 ) -> _Claim:
-    """Validate the part list and claim the upload for this completion (one transaction).
-    Raises ``Invalid`` (part list, stored attributes), ``NotFound``, ``PreconditionFailed``."""
+    """Validate the part list and claim the upload for this completion (one transaction; on
+    SQLite shared with the process's concurrent commits, :mod:`..groupcommit`). Raises
+    ``Invalid`` (part list, stored attributes), ``NotFound``, ``PreconditionFailed``."""
     settings = state.settings
     numbers = [number for number, _ in listed]
     if any(b <= a for a, b in itertools.pairwise(numbers)):
@@ -70,51 +72,77 @@ def _claim_for_completion(
         )
     if len(listed) > settings.max_parts:
         raise Invalid("too_many_parts", f"at most {settings.max_parts} parts")
+
+    def claim(s: Session) -> _Claim:
+        return _claim_in(s, state, bucket_id, upload_id, listed, new_oid, native_min)
+
+    if state.db.engine.dialect.name == "sqlite":
+        return await run_grouped(state.db, claim)
+
+    def alone() -> _Claim:
+        with state.db.session() as s:
+            return claim(s)
+
+    return await run_in_threadpool(alone)
+
+
+def _claim_in(
+    s: Session,
+    state: AppState,
+    bucket_id: str,
+    upload_id: str,
+    listed: Sequence[tuple[int, str]],
+    new_oid: str,
+    native_min: int,
+) -> _Claim:
+    """:func:`_claim_for_completion`'s checks and claim in the transaction of ``s``: every
+    refusal comes before the claim writes anything (a group commit requires it)."""
+    settings = state.settings
     now = utcnow()
-    with state.db.session() as s:
-        upload = lock_upload(s, bucket_id, upload_id, now)
-        check_attributes(upload.content_type, upload.meta)  # uploads stored before the rule
-        parts = parts_of(s, upload_id)
-        by_number = {part.part_number: part for part in parts}
-        chosen: list[UploadPart] = []
-        for number, etag in listed:
-            part = by_number.get(number)
-            if part is None:
-                raise Invalid("invalid_part", f"part {number} was not uploaded")
-            if _norm_etag(etag) != _norm_etag(part.etag):
-                raise Invalid(
-                    "invalid_part",
-                    f"part {number}: ETag {etag} does not match the stored {part.etag}",
-                )
-            chosen.append(part)
-        minimum = settings.min_part_size
-        if upload.provider_upload is not None:  # the provider's own limit, refused here
-            minimum = max(minimum, native_min)
-        for part in chosen[:-1]:
-            if part.size < minimum:
-                raise Invalid(
-                    "part_too_small",
-                    f"part {part.part_number} has {part.size} bytes; every part but the last "
-                    f"must have at least {minimum}",
-                )
-        total = sum(part.size for part in chosen)
-        if upload.size is not None and total != upload.size:
+    upload = lock_upload(s, bucket_id, upload_id, now)
+    check_attributes(upload.content_type, upload.meta)  # uploads stored before the rule
+    parts = parts_of(s, upload_id)
+    by_number = {part.part_number: part for part in parts}
+    chosen: list[UploadPart] = []
+    for number, etag in listed:
+        part = by_number.get(number)
+        if part is None:
+            raise Invalid("invalid_part", f"part {number} was not uploaded")
+        if _norm_etag(etag) != _norm_etag(part.etag):
             raise Invalid(
-                "size_mismatch",
-                f"the parts add up to {total} bytes, the upload declared {upload.size}",
+                "invalid_part",
+                f"part {number}: ETag {etag} does not match the stored {part.etag}",
             )
-        if total > settings.max_blob_bytes:
-            raise Invalid("too_large", f"a blob is at most {settings.max_blob_bytes} bytes")
-        if upload.if_none_match:
-            existing = s.scalar(
-                select(Blob.etag).where(Blob.bucket_id == bucket_id, Blob.key == upload.key)
+        chosen.append(part)
+    minimum = settings.min_part_size
+    if upload.provider_upload is not None:  # the provider's own limit, refused here
+        minimum = max(minimum, native_min)
+    for part in chosen[:-1]:
+        if part.size < minimum:
+            raise Invalid(
+                "part_too_small",
+                f"part {part.part_number} has {part.size} bytes; every part but the last "
+                f"must have at least {minimum}",
             )
-            check_preconditions(existing, None, upload.if_none_match)
-        # Claim: the rows stay (a crash must not lose acknowledged parts) but are hidden from
-        # every other request; the composed object is marked pending until the commit.
-        upload.completing = new_oid
-        s.add(ObjectLedger(object_id=new_oid, state="pending", created_at=now))
-        return _Claim(upload, parts, chosen, new_oid)
+    total = sum(part.size for part in chosen)
+    if upload.size is not None and total != upload.size:
+        raise Invalid(
+            "size_mismatch",
+            f"the parts add up to {total} bytes, the upload declared {upload.size}",
+        )
+    if total > settings.max_blob_bytes:
+        raise Invalid("too_large", f"a blob is at most {settings.max_blob_bytes} bytes")
+    if upload.if_none_match:
+        existing = s.scalar(
+            select(Blob.etag).where(Blob.bucket_id == bucket_id, Blob.key == upload.key)
+        )
+        check_preconditions(existing, None, upload.if_none_match)
+    # Claim: the rows stay (a crash must not lose acknowledged parts) but are hidden from
+    # every other request; the composed object is marked pending until the commit.
+    upload.completing = new_oid
+    s.add(ObjectLedger(object_id=new_oid, state="pending", created_at=now))
+    s.flush()  # the next job of a group commit sees the claim
+    return _Claim(upload, parts, chosen, new_oid)
 
 
 def _finish_claim(claim: _Claim, s: Session) -> None:
@@ -216,12 +244,12 @@ async def complete_upload(
     p.require_user()
     new_oid = new_id("obj")
 
-    def claim() -> tuple[Bucket, _Claim]:
+    def bucket_and_minimum() -> tuple[Bucket, int]:
         b = writable_bucket(state, p, bucket)
-        native_min = part_minimum(state, b)
-        return b, _claim_for_completion(state, b.id, upload_id, parts, new_oid, native_min)
+        return b, part_minimum(state, b)
 
-    b, c = await run_in_threadpool(claim)
+    b, native_min = await run_in_threadpool(bucket_and_minimum)
+    c = await _claim_for_completion(state, b.id, upload_id, parts, new_oid, native_min)
     crash_point("complete.claimed")
     u = c.upload
     try:
