@@ -16,12 +16,14 @@ upload. The rows, the locking and the completion claim below are the same for bo
 Concurrency. Each transaction that changes an upload starts with a no-op ``UPDATE`` of the
 upload row: on PostgreSQL it takes the row lock, on SQLite (whose driver opens the write
 transaction at the first DML statement) it takes the database write lock, so the reads that
-follow see the latest committed state and no other writer interleaves. Completion *claims* the
-upload by marking it ``completing`` (from then on every other request sees no upload: 404)
-before the long compose, which runs outside any transaction. The rows stay, so a crash loses no
-acknowledged part: the start-up sweep clears the mark and ``complete`` can be retried. The blob
-commit deletes the upload in the same transaction; if the compose or the commit fails, the mark
-is cleared so the client can fix and retry.
+follow see the latest committed state and no other writer interleaves. A completion whose
+compose may read every byte or write at a provider first *claims* the upload by marking it
+``completing`` (from then on every other request sees no upload: 404); the compose runs outside
+any transaction. The rows stay, so a crash loses no acknowledged part: the start-up sweep clears
+the mark and ``complete`` can be retried. The blob commit deletes the upload in the same
+transaction; if the compose or the commit fails, the mark is cleared so the client can fix and
+retry. A managed bucket's completion that only links the parts takes no claim: its commit checks
+that the upload and the parts it composed are unchanged (:mod:`.completion`).
 """
 
 from __future__ import annotations
