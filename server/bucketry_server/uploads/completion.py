@@ -333,16 +333,21 @@ async def complete_upload(
     p.require_user()
     new_oid = new_id("obj")
 
-    def bucket_and_minimum() -> tuple[Bucket, int]:
+    def prepare() -> tuple[Bucket, int, _Claim | None]:
         b = writable_bucket(state, p, bucket)
-        return b, part_minimum(state, b)
-
-    b, native_min = await run_in_threadpool(bucket_and_minimum)
-    backend = backend_for(state, b)
-    if (b.provider or "MANAGED") == "MANAGED":  # the store's parts, composed by the server
-        read = await run_in_threadpool(
-            _read_for_completion, state, b.id, upload_id, parts, new_oid, native_min
+        native_min = part_minimum(state, b)
+        if (b.provider or "MANAGED") != "MANAGED":
+            return b, native_min, None
+        # The store's parts, composed by the server: checked now, in the same thread hop.
+        return (
+            b,
+            native_min,
+            _read_for_completion(state, b.id, upload_id, parts, new_oid, native_min),
         )
+
+    b, native_min, read = await run_in_threadpool(prepare)
+    backend = backend_for(state, b)
+    if read is not None:
         spec, use_rolling = _completion_spec(read.upload, read.chosen, crc32c)
         if read.upload.provider_upload is None and not (use_rolling or spec.expected.sha256):
             crash_point("complete.claimed")  # durability tests: checked, nothing written
