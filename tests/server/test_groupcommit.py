@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -380,46 +378,3 @@ def test_completion_claims_share_a_transaction(server: LiveServer, users: dict[s
         assert sorted(marks) == sorted(c.new_oid for c in claims[:3])
         s.execute(update(Upload).where(Upload.id.in_(ids)).values(completing=None))
         s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(marks)))
-
-
-def test_concurrent_upload_creations_share_a_transaction(
-    server: LiveServer, users: dict[str, str]
-) -> None:
-    """Six uploads created at once while another writer holds the database: their inserts
-    queue as one group behind it (six transactions one after another on the old code)."""
-    state = server.state
-    if state.db.engine.dialect.name != "sqlite":
-        pytest.skip("group commit is SQLite's (PostgreSQL commits in parallel)")
-    auth = {"Authorization": f"Bearer {users['admin']}"}
-    made = httpx.post(f"{server.api}/buckets", json={"name": "grouped-creates"}, headers=auth)
-    assert made.status_code == 201
-    held, release = threading.Event(), threading.Event()
-
-    def other_writer() -> None:
-        with state.db.session() as s:
-            s.execute(update(Bucket).where(Bucket.name == "nothing").values(version=1))
-            held.set()
-            release.wait(10)
-
-    def create(n: int) -> httpx.Response:
-        url = f"{server.api}/buckets/grouped-creates/uploads"
-        return httpx.post(url, json={"key": f"k{n}"}, headers=auth, timeout=30)
-
-    writes = _WriteTransactions(state.db)
-    holder = threading.Thread(target=other_writer)
-    holder.start()
-    try:
-        assert held.wait(10)
-        with ThreadPoolExecutor(6) as pool:
-            answers = [pool.submit(create, n) for n in range(6)]
-            time.sleep(1.0)  # every creation waits for the database
-            release.set()
-            statuses = [a.result().status_code for a in answers]
-    finally:
-        release.set()
-        holder.join()
-        writes.remove()
-    assert statuses == [201] * 6
-    assert writes.count <= 3, writes.count  # the holder's, then the creations' (in 1 or 2)
-    listed = httpx.get(f"{server.api}/buckets/grouped-creates/uploads", headers=auth).json()
-    assert sorted(u["key"] for u in listed["results"]) == [f"k{n}" for n in range(6)]

@@ -47,7 +47,6 @@ from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
 from ..blobs.validation import OCTET_STREAM, check_attributes, parse_expected
 from ..errors import DomainError, Invalid, not_found
-from ..groupcommit import run_grouped
 from ..ids import new_id
 from ..keys import check_key, check_prefix
 from ..models import Blob, Bucket, Upload, UploadPart
@@ -303,12 +302,8 @@ def _insert_upload(
     if_none_match: str | None,
     handle: str | None,
 ) -> Upload:
-    """Insert the upload's row (from a worker thread). On SQLite the insert joins the
-    process's group commit (:mod:`..groupcommit`); its refusals (bucket, precondition) come
-    before it writes anything."""
     now = utcnow()
-
-    def insert(s: Session) -> Upload:
+    with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
         if if_none_match:
             existing = s.scalar(select(Blob.etag).where(Blob.bucket_id == b.id, Blob.key == key))
@@ -330,11 +325,6 @@ def _insert_upload(
         s.add(upload)
         s.flush()
         return upload
-
-    if state.db.engine.dialect.name == "sqlite":
-        return anyio.from_thread.run(run_grouped, state.db, insert)
-    with state.db.session() as s:
-        return insert(s)
 
 
 def get_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> dict[str, Any]:
