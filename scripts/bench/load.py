@@ -3,10 +3,12 @@
 
     .venv/bin/python scripts/bench/load.py [--clients 50] [--duration 60] [--workers N]
         [--seed-blobs 200] [--keys 2000] [--part-mib 5] [--client raw|httpx]
+        [--kinds list,put,get,head,multipart] [--pause S]
 
 The workload (weights per request): list a page of 100 (15), small PUT of 4 KiB (30), small
 GET (25), HEAD (20), and a multipart upload of two ``--part-mib`` parts (5: create, two parts,
-complete, counted as one ``multipart`` request). PUTs overwrite one of ``--keys`` keys, so the
+complete, counted as one ``multipart`` request); ``--kinds`` keeps only the kinds named (with
+their weights), e.g. ``--kinds list`` to measure the server CPU of one kind alone. PUTs overwrite one of ``--keys`` keys, so the
 catalogue stays bounded. Prints requests/s, p50/p99 per kind and a latency histogram, errors
 per kind (non-2xx or transport errors), the p50/p99 of the multipart kind's steps
 (mp.create, mp.part, mp.complete), the CPU seconds per request of the server process tree
@@ -46,12 +48,28 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import MiB, bucketry_server, load_avg  # noqa: E402
-from folder_bench import tree_cpu  # noqa: E402
 
 BUCKET = "load"
 WEIGHTS = {"list": 15, "put": 30, "get": 25, "head": 20, "multipart": 5}
 #: Upper bounds (ms) of the latency histogram's buckets.
 BUCKETS_MS = (10, 25, 50, 100, 250, 500, 1000, 2500)
+
+
+def tree_cpu(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process and its live children (the workers)."""
+    user = system = 0.0
+    try:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+    except psutil.Error:
+        return user, system
+    for q in procs:
+        try:
+            t = q.cpu_times()
+        except psutil.Error:
+            continue
+        user, system = user + t.user, system + t.system
+    return user, system
 
 
 def tree_rss(pid: int) -> int:
@@ -158,6 +176,7 @@ class Load:
         self.errors: dict[str, int] = defaultdict(int)
         self.first_error: dict[str, str] = {}
         self.blob = f"/buckets/{BUCKET}/blob"
+        self.weights = {k: WEIGHTS[k] for k in args.kinds}
 
     def key(self) -> str:
         return f"k/{random.randrange(self.args.seed_blobs):05d}"
@@ -218,7 +237,7 @@ class Load:
         return status, answer
 
     async def client(self, c: Connection, deadline: float) -> None:
-        kinds, weights = list(WEIGHTS), list(WEIGHTS.values())
+        kinds, weights = list(self.weights), list(self.weights.values())
         try:
             while time.monotonic() < deadline:
                 await self.one(c, random.choices(kinds, weights)[0])
@@ -243,12 +262,16 @@ async def run(url: str, token: str, pid: int, args: argparse.Namespace) -> None:
             ]
         else:
             conns = [HttpxConnection(c)] * args.clients
+        if args.pause:  # time to attach a profiler (py-spy) to the server tree
+            print(f"server pid {pid}; starting in {args.pause:.0f} s", flush=True)
+            await asyncio.sleep(args.pause)
         rss0, t0 = tree_rss(pid), time.perf_counter()
         cpu0, me0 = tree_cpu(pid), _own_cpu()
         deadline = time.monotonic() + args.duration
         await asyncio.gather(*(load.client(conn, deadline) for conn in conns))
         wall, rss1 = time.perf_counter() - t0, tree_rss(pid)
-        cpu = (tree_cpu(pid) - cpu0, _own_cpu() - me0)
+        (user1, sys1), (user0, sys0) = tree_cpu(pid), cpu0
+        cpu = (user1 - user0, sys1 - sys0, _own_cpu() - me0)
     report(load, wall, (rss0, rss1), cpu)
 
 
@@ -257,20 +280,22 @@ def _own_cpu() -> float:
     return t.user + t.system
 
 
-def report(load: Load, wall: float, rss: tuple[int, int], cpu: tuple[float, float]) -> None:
+def report(load: Load, wall: float, rss: tuple[int, int], cpu: tuple[float, float, float]) -> None:
     total = sum(len(v) for v in load.latency.values()) + sum(load.errors.values())
     print(f"{total} requests in {wall:.1f} s: {total / wall:.0f} requests/s; {load_avg()}")
     print(f"{'kind':<12} {'ok':>7} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}  requests <= ms:")
     print(f"{'':<45}" + "".join(f"{b:>6}" for b in BUCKETS_MS) + "  more")
-    for kind in WEIGHTS:
+    for kind in load.weights:
         _row(kind, load.latency.get(kind, []), load.errors[kind])
     for step in ("create", "part", "complete"):  # the multipart kind's steps, ok ones only
         _row(f" mp.{step}", load.steps.get(step, []), None)
     for kind, detail in load.first_error.items():
         print(f"  first {kind} error: {detail}")
-    server, client = cpu
+    user, system, client = cpu
+    server = user + system
     print(
         f"CPU per request: server {server / max(total, 1) * 1000:.2f} ms "
+        f"(user {user / max(total, 1) * 1000:.2f}, system {system / max(total, 1) * 1000:.2f}) "
         f"({server / wall:.2f} cores), load generator {client / max(total, 1) * 1000:.2f} ms "
         f"({client / wall:.2f} cores)"
     )
@@ -307,13 +332,22 @@ def main() -> None:
         default="raw",
         help="raw: one lean connection per client (default); httpx: one shared AsyncClient",
     )
+    parser.add_argument(
+        "--kinds",
+        type=lambda v: v.split(","),
+        default=list(WEIGHTS),
+        help="comma-separated kinds to run (default: all, " + ",".join(WEIGHTS) + ")",
+    )
+    parser.add_argument("--pause", type=float, default=0, help="seconds to wait before the run")
     args = parser.parse_args()
+    if unknown := set(args.kinds) - set(WEIGHTS):
+        parser.error(f"--kinds: unknown kind(s) {', '.join(sorted(unknown))}")
     if not (0 < args.clients <= 1000 and 0 < args.duration <= 3600):
         parser.error("--clients must be 1..1000 and --duration 1..3600 s")
     extra = ["--workers", str(args.workers)] if args.workers else []
     print(
         f"{args.clients} clients x {args.duration:.0f} s, workers {args.workers or 'default'}, "
-        f"client {args.client}"
+        f"client {args.client}, kinds {','.join(args.kinds)}"
     )
     with (
         tempfile.TemporaryDirectory(prefix="bkt-load-") as tmp,

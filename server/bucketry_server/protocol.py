@@ -34,6 +34,37 @@ MAX_HEADERS = 100
 BODY_READ_AHEAD = 1024 * 1024
 
 
+class BodyPieces:
+    """A request body's buffered bytes as the socket's reads gave them, joined once when the
+    app takes them (uvicorn's cycle calls ``bytes()`` on its buffer, then starts a new one).
+
+    uvicorn buffers into a ``bytearray``: every read is copied into it (amortised, not
+    quadratic), then ``bytes()`` copies the whole again. Here the reads are only referenced
+    until the app takes them: one copy (the join) instead of two, none for a single read."""
+
+    __slots__ = ("_pieces", "_size")
+
+    def __init__(self, first: bytes | bytearray = b"") -> None:
+        self._pieces: list[bytes] = [bytes(first)] if first else []
+        self._size = len(first)
+
+    def __iadd__(self, piece: bytes) -> BodyPieces:
+        """Keep ``piece`` (no copy)."""
+        if piece:
+            self._pieces.append(piece)
+            self._size += len(piece)
+        return self
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __bytes__(self) -> bytes:
+        """The bytes kept, as one ``bytes`` (the read itself when there is only one)."""
+        if len(self._pieces) == 1:
+            return self._pieces[0]
+        return b"".join(self._pieces)
+
+
 class _TooManyHeaders(Exception):
     """Raised inside the parser's header callback to stop parsing the head."""
 
@@ -87,13 +118,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_body(self, body: bytes) -> None:
         """Buffer body bytes for the app (uvicorn's code, with :data:`BODY_READ_AHEAD` as the
-        point where reading pauses)."""
+        point where reading pauses, and the bytes kept as :class:`BodyPieces`)."""
         if (
             self.parser.should_upgrade() and self._should_upgrade()
         ) or self.cycle.response_complete:
             return
-        self.cycle.body += body
-        if len(self.cycle.body) > BODY_READ_AHEAD:
+        pieces: bytearray | BodyPieces = self.cycle.body
+        if not isinstance(pieces, BodyPieces):  # uvicorn's new (empty) bytearray
+            pieces = BodyPieces(pieces)
+            self.cycle.body = pieces  # type: ignore[assignment]  # read by len() and bytes()
+        pieces += body
+        if len(pieces) > BODY_READ_AHEAD:
             self.flow.pause_reading()
         self.cycle.message_event.set()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import select
 import socket
@@ -18,6 +19,7 @@ from bucketry_server.protocol import (
     BODY_READ_AHEAD,
     MAX_HEAD_BYTES,
     MAX_HEADERS,
+    BodyPieces,
     BoundedHttpToolsProtocol,
 )
 from tests.support.live_server import LiveServer, free_port
@@ -166,3 +168,68 @@ def test_request_bodies_are_read_ahead_up_to_the_limit() -> None:
     assert raw.startswith(b"HTTP/1.1 204")
     assert sum(pieces) == size
     assert BODY_READ_AHEAD < pieces[0] <= BODY_READ_AHEAD + 1024 * 1024, pieces[:4]
+
+
+def test_body_pieces_are_referenced_until_taken_then_joined_once() -> None:
+    """The read-ahead buffer keeps the socket's reads as they came (no copy per read, as
+    uvicorn's bytearray made) and gives the app one ``bytes`` of them, in order: the read
+    itself when there was only one."""
+    first, second = b"a" * 70_000, b"b" * 5
+    one = BodyPieces()
+    one += first
+    assert len(one) == 70_000 and bytes(one) is first  # no copy at all
+    many = BodyPieces(bytearray(b"xy"))  # what uvicorn's buffer held before, if anything
+    many += first
+    many += b""
+    many += second
+    assert len(many) == 2 + 70_000 + 5
+    taken = bytes(many)
+    assert type(taken) is bytes and taken == b"xy" + first + second
+    assert bytes(BodyPieces()) == b"" and len(BodyPieces()) == 0
+
+
+def test_a_read_ahead_body_reaches_the_app_whole_and_in_order() -> None:
+    """A body sent in many socket reads while the app is busy comes out byte for byte."""
+    got: list[bytes] = []
+    go = threading.Event()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await asyncio.to_thread(go.wait, 30)
+        more = True
+        while more:
+            message = await receive()
+            assert type(message.get("body", b"")) is bytes
+            got.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, http=BoundedHttpToolsProtocol, lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    body = hashlib.sha256(b"seed").digest() * (3 * BODY_READ_AHEAD // 32 + 7)
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            head = f"PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {len(body)}"
+            sock.sendall(head.encode() + b"\r\n\r\n")
+            for start in range(0, len(body), 10_000):  # many small sends
+                sock.sendall(body[start : start + 10_000])
+                if start == 20 * 10_000:
+                    go.set()
+            go.set()
+            raw = _read_all(sock)
+    finally:
+        go.set()
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert raw.startswith(b"HTTP/1.1 204")
+    assert b"".join(got) == body and len(got) > 1

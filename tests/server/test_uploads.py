@@ -18,7 +18,7 @@ from typing import Any
 import google_crc32c
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate, UploadComplete, UploadCreate
@@ -27,7 +27,7 @@ from bucketry_server.accounts.tokens import issue_token
 from bucketry_server.accounts.users import create_user
 from bucketry_server.models import Blob, Bucket, ObjectLedger, Upload, UploadPart, User
 from bucketry_server.timeutil import utcnow
-from bucketry_server.uploads import service as uploads_module
+from bucketry_server.uploads import parts as uploads_module
 from tests.support.held_deletions import deletions_held
 from tests.support.live_server import LiveServer, live_server
 
@@ -689,3 +689,103 @@ def test_default_min_part_size_is_5_mib(tmp_path: Path) -> None:
             p1, _ = api.uploads.put_part(b.id, upload_id, 1, body=b"a" * 5 * mib)
             blob, _ = complete(api, b.id, upload_id, [(1, p1.etag), (2, p2.etag)])
             assert blob.size == 5 * mib + 1
+
+
+# ---------------------------------------------------------------------------- one transaction
+
+
+class _WriteTransactions:
+    """Counts the committed transactions of an engine that wrote something."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self.on_statement)
+        event.listen(engine, "commit", self.on_commit)
+
+    def on_statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            conn.info["wrote"] = True
+
+    def on_commit(self, conn: Any) -> None:
+        if conn.info.pop("wrote", False):
+            self.count += 1
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self.on_statement)
+        event.remove(self.engine, "commit", self.on_commit)
+
+
+def test_completion_of_a_managed_upload_is_one_write_transaction(
+    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No claim transaction before composing (the store's parts are only linked): the commit
+    checks the upload and writes the blob in one transaction (two on the old code)."""
+    data = os.urandom(2 * MIN + 5)
+    upload_id = new_upload(alice, bucket, "one-tx.bin")
+    parts = []
+    for n, piece in enumerate(chunks_of(data, MIN), 1):
+        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
+        parts.append((n, part.etag))
+    objects = part_objects(server, upload_id)
+    writes = _WriteTransactions(server.state.db.engine)
+    try:  # the parts' deletion (and its ledger transaction) waits until the count is taken
+        with deletions_held(monkeypatch, server.state.store):
+            _, resp = complete(alice, bucket, upload_id, parts)
+            count = writes.count
+    finally:
+        writes.remove()
+    assert resp.status_code == 201 and count == 1, count
+    assert stored_bytes(server, bucket, "one-tx.bin") == data
+    assert gone_soon(server, objects)
+
+
+def test_a_part_replaced_while_completing_fails_the_completion(
+    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part replaced while the completion composes (no claim hides the upload meanwhile):
+    the replacement is kept, the completion fails as if it came second (400 invalid_part),
+    leaves no blob and nothing composed, and completing again with the new ETag works. (The
+    old code's claim answered the replacement 404 instead.)"""
+    first, second = os.urandom(MIN), os.urandom(10)
+    upload_id = new_upload(alice, bucket, "raced.bin")
+    p1, _ = alice.uploads.put_part(bucket, upload_id, 1, body=first)
+    p2, _ = alice.uploads.put_part(bucket, upload_id, 2, body=second)
+    store = server.state.store
+    original, composing, go_on = store.compose, threading.Event(), threading.Event()
+    composed: list[str] = []
+
+    async def held_compose(object_id: str, *args: Any, **kwargs: Any) -> Any:
+        composed.append(object_id)
+        composing.set()
+        await asyncio.to_thread(go_on.wait, 20)
+        return await original(object_id, *args, **kwargs)
+
+    monkeypatch.setattr(store, "compose", held_compose)
+    outcome: list[Any] = []
+
+    def completion() -> None:
+        try:
+            outcome.append(complete(alice, bucket, upload_id, [(1, p1.etag), (2, p2.etag)]))
+        except ClientError as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=completion)
+    worker.start()
+    try:
+        assert composing.wait(20)
+        newer = os.urandom(20)
+        p2b, resp = alice.uploads.put_part(bucket, upload_id, 2, body=newer)
+        assert resp.status_code == 200
+    finally:
+        go_on.set()
+        worker.join(30)
+    (failed,) = outcome
+    assert isinstance(failed, ClientError), failed
+    assert (failed.status_code, failed.problem.get("code")) == (400, "invalid_part")
+    assert blob_row(server, bucket, "raced.bin") is None
+    assert not in_store(server, composed[0])
+    monkeypatch.setattr(store, "compose", original)
+    _, resp = complete(alice, bucket, upload_id, [(1, p1.etag), (2, p2b.etag)])
+    assert resp.status_code == 201
+    assert stored_bytes(server, bucket, "raced.bin") == first + newer

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..blobs.validation import parse_crc32c, parse_expected
 from ..blobs.views import blob_json
-from ..uploads import completion, service
+from ..uploads import completion, parts, service
 from ..uploads.service import part_json
 from .deps import CurrentPrincipal, State
 from .params import (
@@ -114,18 +114,18 @@ async def uploads_put_part(
 ) -> Response:
     p.require_user()
     expected = parse_expected(
-        content_md5, x_checksum_sha256, service.MAX_PART_SIZE, crc32c=x_checksum_crc32c
+        content_md5, x_checksum_sha256, parts.MAX_PART_SIZE, crc32c=x_checksum_crc32c
     )
     length = request.headers.get("content-length")
     declared = int(length) if length is not None and length.isdigit() else None
-    service.check_part(state, p, part_number, declared)
+    parts.check_part(state, p, part_number, declared)
 
     async def body() -> AsyncIterator[bytes]:
         async for chunk in request.stream():
             if chunk:
                 yield chunk
 
-    part = await service.put_part(
+    part = await parts.put_part(
         state, p, bucket, upload_id, part_number, body(), expected, size=declared
     )
     return Response(

@@ -1,12 +1,24 @@
-"""Completing a multipart upload: validate the listed parts, *claim* the upload (mark it
-``completing`` in one transaction, so every other request, a second completion too, finds no
-upload), compose the parts through the bucket's backend and commit; the commit's own
-transaction deletes the upload (``also`` hook of ``catalogue.commit_blobs``). On any failure
-the mark is cleared so the client can retry; a crash leaves the rows, and the start-up sweep
-clears the mark (``maintenance.sweep_at_start``). An imported bucket's upload on the provider's
-own multipart is assembled by the provider (S3 CompleteMultipartUpload, Azure block list, GCS
-compose, a folder's concatenation) instead of composed from the server's store. ``faults.crash_point`` names the moments
-durability tests crash the server at."""
+"""Completing a multipart upload.
+
+A managed bucket's upload whose blob needs no SHA-256 (the common case: CRC32C combined from
+the parts') is completed in one write transaction: the listed parts are checked in a read, the
+store composes them (hard links on the local store: no byte is read), and the blob's commit
+checks in its own transaction that the upload is still live with the same parts before
+deleting it (``also`` hook of ``catalogue.commit_blobs``). A racing completion, abort, expiry
+or part replacement makes it fail as if it came second (404, 400 ``invalid_part``), and what it
+composed is deleted; a crash before the commit leaves the upload intact and an object nothing
+references (the start-up sweep deletes it).
+
+Otherwise (a SHA-256 to compute, an imported bucket) the completion first *claims* the upload
+(marks it ``completing`` in one transaction, so every other request, a second completion too,
+finds no upload) because composing may read every byte or write at the provider; then it
+composes and commits, the commit deleting the upload. On any failure the mark is cleared so
+the client can retry; a crash leaves the rows, and the start-up sweep clears the mark
+(``maintenance.sweep_at_start``). An imported bucket's upload on the provider's own multipart
+is assembled by the provider (S3 CompleteMultipartUpload, Azure block list, GCS compose, a
+folder's concatenation) instead of composed from the server's store. On SQLite the claim and
+the commit join the process's group commit (:mod:`..groupcommit`). ``faults.crash_point``
+names the moments durability tests crash the server at."""
 
 from __future__ import annotations
 
@@ -19,21 +31,29 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.principals import Principal
-from ..backends.base import BlobRecord, WriteSpec
+from ..backends.base import BlobRecord, BucketBackend, WriteSpec
 from ..backends.conditions import check_preconditions
 from ..backends.managed.catalogue import mark_objects
 from ..backends.managed.objects import discard_later, discard_objects
 from ..backends.registry import backend_for
 from ..blobs.validation import OCTET_STREAM, check_attributes
 from ..crc32c import combine_all, from_wire, to_wire
-from ..errors import Conflict, Invalid, not_found
+from ..errors import Conflict, DomainError, Invalid, not_found
 from ..faults import crash_point
+from ..groupcommit import run_grouped
 from ..ids import new_id
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
 from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError
 from ..timeutil import utcnow
-from .service import lock_upload, part_minimum, parts_of, stored_objects, writable_bucket
+from .service import (
+    live_upload,
+    lock_upload,
+    part_minimum,
+    parts_of,
+    stored_objects,
+    writable_bucket,
+)
 
 
 def _norm_etag(etag: str) -> str:
@@ -52,7 +72,7 @@ class _Claim:
         self.new_oid = new_oid  # the object being composed; the claim's mark
 
 
-def _claim_for_completion(
+async def _claim_for_completion(
     state: AppState,
     bucket_id: str,
     upload_id: str,
@@ -60,61 +80,122 @@ def _claim_for_completion(
     new_oid: str,
     native_min: int = 0,
 ) -> _Claim:
-    """Validate the part list and claim the upload for this completion (one transaction).
-    Raises ``Invalid`` (part list, stored attributes), ``NotFound``, ``PreconditionFailed``."""
-    settings = state.settings
+    """Validate the part list and claim the upload for this completion (one transaction; on
+    SQLite shared with the process's concurrent commits, :mod:`..groupcommit`). Raises
+    ``Invalid`` (part list, stored attributes), ``NotFound``, ``PreconditionFailed``."""
+    _check_list(state, listed)
+
+    def claim(s: Session) -> _Claim:
+        return _claim_in(s, state, bucket_id, upload_id, listed, new_oid, native_min)
+
+    if state.db.engine.dialect.name == "sqlite":
+        return await run_grouped(state.db, claim)
+
+    def alone() -> _Claim:
+        with state.db.session() as s:
+            return claim(s)
+
+    return await run_in_threadpool(alone)
+
+
+def _claim_in(
+    s: Session,
+    state: AppState,
+    bucket_id: str,
+    upload_id: str,
+    listed: Sequence[tuple[int, str]],
+    new_oid: str,
+    native_min: int,
+) -> _Claim:
+    """:func:`_claim_for_completion`'s checks and claim in the transaction of ``s``: every
+    refusal comes before the claim writes anything (a group commit requires it)."""
+    upload = lock_upload(s, bucket_id, upload_id, utcnow())
+    parts, chosen = _checked_parts(s, state, upload, listed, native_min)
+    # Claim: the rows stay (a crash must not lose acknowledged parts) but are hidden from
+    # every other request; the composed object is marked pending until the commit.
+    upload.completing = new_oid
+    s.add(ObjectLedger(object_id=new_oid, state="pending", created_at=utcnow()))
+    s.flush()  # the next job of a group commit sees the claim
+    return _Claim(upload, parts, chosen, new_oid)
+
+
+def _read_for_completion(
+    state: AppState,
+    bucket_id: str,
+    upload_id: str,
+    listed: Sequence[tuple[int, str]],
+    new_oid: str,
+    native_min: int,
+) -> _Claim:
+    """The checks of :func:`_claim_for_completion` on the live upload as it is now, without
+    claiming it (a read; the commit checks again that nothing changed). Blocking."""
+    _check_list(state, listed)
+    with state.db.session() as s:
+        upload = live_upload(s, bucket_id, upload_id)
+        parts, chosen = _checked_parts(s, state, upload, listed, native_min)
+        return _Claim(upload, parts, chosen, new_oid)
+
+
+def _check_list(state: AppState, listed: Sequence[tuple[int, str]]) -> None:
+    """Refuse a part list out of order, with duplicates or too long (``Invalid``)."""
     numbers = [number for number, _ in listed]
     if any(b <= a for a, b in itertools.pairwise(numbers)):
         raise Invalid(
             "invalid_part_order", "parts must be listed once each, by ascending part number"
         )
-    if len(listed) > settings.max_parts:
-        raise Invalid("too_many_parts", f"at most {settings.max_parts} parts")
-    now = utcnow()
-    with state.db.session() as s:
-        upload = lock_upload(s, bucket_id, upload_id, now)
-        check_attributes(upload.content_type, upload.meta)  # uploads stored before the rule
-        parts = parts_of(s, upload_id)
-        by_number = {part.part_number: part for part in parts}
-        chosen: list[UploadPart] = []
-        for number, etag in listed:
-            part = by_number.get(number)
-            if part is None:
-                raise Invalid("invalid_part", f"part {number} was not uploaded")
-            if _norm_etag(etag) != _norm_etag(part.etag):
-                raise Invalid(
-                    "invalid_part",
-                    f"part {number}: ETag {etag} does not match the stored {part.etag}",
-                )
-            chosen.append(part)
-        minimum = settings.min_part_size
-        if upload.provider_upload is not None:  # the provider's own limit, refused here
-            minimum = max(minimum, native_min)
-        for part in chosen[:-1]:
-            if part.size < minimum:
-                raise Invalid(
-                    "part_too_small",
-                    f"part {part.part_number} has {part.size} bytes; every part but the last "
-                    f"must have at least {minimum}",
-                )
-        total = sum(part.size for part in chosen)
-        if upload.size is not None and total != upload.size:
+    if len(listed) > state.settings.max_parts:
+        raise Invalid("too_many_parts", f"at most {state.settings.max_parts} parts")
+
+
+def _checked_parts(
+    s: Session,
+    state: AppState,
+    upload: Upload,
+    listed: Sequence[tuple[int, str]],
+    native_min: int,
+) -> tuple[list[UploadPart], list[UploadPart]]:
+    """Every part of ``upload`` and the listed ones, in order, once the list is checked
+    against them: ETags, sizes, the declared size, the largest blob and ``If-None-Match``.
+    Raises ``Invalid`` or ``PreconditionFailed``; writes nothing."""
+    settings = state.settings
+    check_attributes(upload.content_type, upload.meta)  # uploads stored before the rule
+    parts = parts_of(s, upload.id)
+    by_number = {part.part_number: part for part in parts}
+    chosen: list[UploadPart] = []
+    for number, etag in listed:
+        part = by_number.get(number)
+        if part is None:
+            raise Invalid("invalid_part", f"part {number} was not uploaded")
+        if _norm_etag(etag) != _norm_etag(part.etag):
             raise Invalid(
-                "size_mismatch",
-                f"the parts add up to {total} bytes, the upload declared {upload.size}",
+                "invalid_part",
+                f"part {number}: ETag {etag} does not match the stored {part.etag}",
             )
-        if total > settings.max_blob_bytes:
-            raise Invalid("too_large", f"a blob is at most {settings.max_blob_bytes} bytes")
-        if upload.if_none_match:
-            existing = s.scalar(
-                select(Blob.etag).where(Blob.bucket_id == bucket_id, Blob.key == upload.key)
+        chosen.append(part)
+    minimum = settings.min_part_size
+    if upload.provider_upload is not None:  # the provider's own limit, refused here
+        minimum = max(minimum, native_min)
+    for part in chosen[:-1]:
+        if part.size < minimum:
+            raise Invalid(
+                "part_too_small",
+                f"part {part.part_number} has {part.size} bytes; every part but the last "
+                f"must have at least {minimum}",
             )
-            check_preconditions(existing, None, upload.if_none_match)
-        # Claim: the rows stay (a crash must not lose acknowledged parts) but are hidden from
-        # every other request; the composed object is marked pending until the commit.
-        upload.completing = new_oid
-        s.add(ObjectLedger(object_id=new_oid, state="pending", created_at=now))
-        return _Claim(upload, parts, chosen, new_oid)
+    total = sum(part.size for part in chosen)
+    if upload.size is not None and total != upload.size:
+        raise Invalid(
+            "size_mismatch",
+            f"the parts add up to {total} bytes, the upload declared {upload.size}",
+        )
+    if total > settings.max_blob_bytes:
+        raise Invalid("too_large", f"a blob is at most {settings.max_blob_bytes} bytes")
+    if upload.if_none_match:
+        existing = s.scalar(
+            select(Blob.etag).where(Blob.bucket_id == upload.bucket_id, Blob.key == upload.key)
+        )
+        check_preconditions(existing, None, upload.if_none_match)
+    return parts, chosen
 
 
 def _finish_claim(claim: _Claim, s: Session) -> None:
@@ -132,6 +213,42 @@ def _finish_claim(claim: _Claim, s: Session) -> None:
         raise not_found("upload")
     s.execute(delete(UploadPart).where(UploadPart.upload_id == claim.upload.id))
     mark_objects(s, stored_objects(claim.parts), "dead")
+
+
+def _finish_unclaimed(read: _Claim, s: Session) -> None:
+    """Inside the blob's commit transaction, for a completion that composed without a claim:
+    lock the upload, check that the listed parts are still the ones composed, then delete it
+    and mark every part object ``dead`` (``read.parts`` becomes those parts). Raises
+    ``NotFound`` (aborted, expired or completed meanwhile) or ``Invalid`` (a listed part was
+    replaced meanwhile) before writing anything."""
+    upload = lock_upload(s, read.upload.bucket_id, read.upload.id, utcnow())
+    now_parts = parts_of(s, upload.id)
+    _check_unchanged(read, now_parts)
+    s.execute(delete(UploadPart).where(UploadPart.upload_id == upload.id))
+    s.execute(delete(Upload).where(Upload.id == upload.id))
+    mark_objects(s, stored_objects(now_parts), "dead")
+    read.parts = now_parts
+
+
+def _check_unchanged(read: _Claim, now_parts: list[UploadPart]) -> None:
+    """``Invalid`` (``invalid_part``) if a part ``read`` chose is no longer the same object."""
+    objects = {part.part_number: part.object_id for part in now_parts}
+    for part in read.chosen:
+        if objects.get(part.part_number) != part.object_id:
+            raise Invalid("invalid_part", f"part {part.part_number} was replaced while completing")
+
+
+def _unclaimed_failure(state: AppState, read: _Claim, exc: ObjectMissingError) -> DomainError:
+    """Why a part's object went missing while composing without a claim: the upload was
+    aborted, expired or completed (``NotFound``), a listed part was replaced (``Invalid``), or
+    else the store lost it (``Conflict`` ``part_missing``). Blocking."""
+    with state.db.session() as s:
+        try:
+            upload = live_upload(s, read.upload.bucket_id, read.upload.id)
+            _check_unchanged(read, parts_of(s, upload.id))
+        except DomainError as refusal:
+            return refusal
+    return Conflict("part_missing", f"a part's data is missing: {exc}")
 
 
 def _finish_native_claim(claim: _Claim, s: Session) -> None:
@@ -216,19 +333,32 @@ async def complete_upload(
     p.require_user()
     new_oid = new_id("obj")
 
-    def claim() -> tuple[Bucket, _Claim]:
+    def prepare() -> tuple[Bucket, int, _Claim | None]:
         b = writable_bucket(state, p, bucket)
         native_min = part_minimum(state, b)
-        return b, _claim_for_completion(state, b.id, upload_id, parts, new_oid, native_min)
+        if (b.provider or "MANAGED") != "MANAGED":
+            return b, native_min, None
+        # The store's parts, composed by the server: checked now, in the same thread hop.
+        return (
+            b,
+            native_min,
+            _read_for_completion(state, b.id, upload_id, parts, new_oid, native_min),
+        )
 
-    b, c = await run_in_threadpool(claim)
+    b, native_min, read = await run_in_threadpool(prepare)
+    backend = backend_for(state, b)
+    if read is not None:
+        spec, use_rolling = _completion_spec(read.upload, read.chosen, crc32c)
+        if read.upload.provider_upload is None and not (use_rolling or spec.expected.sha256):
+            crash_point("complete.claimed")  # durability tests: checked, nothing written
+            return await _compose_unclaimed(state, backend, read, spec)
+    c = await _claim_for_completion(state, b.id, upload_id, parts, new_oid, native_min)
     crash_point("complete.claimed")
     u = c.upload
     try:
         spec, use_rolling = _completion_spec(u, c.chosen, crc32c)
         chosen_ids = [part.object_id for part in c.chosen]
         try:
-            backend = backend_for(state, b)
             native = backend.native_multipart() if u.provider_upload is not None else None
             if native is not None and u.provider_upload is not None:
                 blob = await native.complete_upload(
@@ -265,4 +395,39 @@ async def complete_upload(
     crash_point("complete.committed")
     # The commit marked the parts dead: they go soon, the client need not wait for it.
     discard_later(state, stored_objects(c.parts))
+    return blob
+
+
+async def _compose_unclaimed(
+    state: AppState, backend: BucketBackend, read: _Claim, spec: WriteSpec
+) -> BlobRecord:
+    """Complete without a claim: compose the parts checked by ``read`` (hard links on the
+    local store: the parts' bytes are not read) and commit, the commit's transaction checking
+    that the upload is still live with the same parts (:func:`_finish_unclaimed`). One write
+    transaction instead of two: a racing completion, abort, expiry or part replacement makes
+    this one fail as if it had come second (404, or 400 ``invalid_part``), and nothing it
+    composed is kept. A crash before the commit leaves an object nothing references, which
+    the start-up sweep deletes; the upload is intact. Raises what :func:`complete_upload`
+    raises."""
+    u = read.upload
+    state.rolling.forget(u.id)
+    try:
+        try:
+            blob = await backend.compose(
+                u.key,
+                [part.object_id for part in read.chosen],
+                None,
+                spec,
+                object_id=read.new_oid,
+                also=lambda s: _finish_unclaimed(read, s),
+            )
+        except ChecksumMismatchError as exc:
+            raise Invalid("checksum_mismatch", f"the assembled blob does not match: {exc}") from exc
+        except ObjectMissingError as exc:
+            raise await run_in_threadpool(_unclaimed_failure, state, read, exc) from exc
+    except BaseException:
+        await discard_objects(state, [read.new_oid])
+        raise
+    crash_point("complete.committed")
+    discard_later(state, stored_objects(read.parts))
     return blob

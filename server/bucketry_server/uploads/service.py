@@ -2,7 +2,7 @@
 :mod:`.completion`): initiate → put parts (any order, in parallel, re-sendable) → list parts
 (resume) → complete (atomic) → abort. Abandoned uploads expire (``maintenance.expire_uploads``).
 
-Every part is an object of its own, written with the managed-blob protocol (``pending`` ledger
+Parts are received and recorded in :mod:`.parts`. Every part is an object of its own, written with the managed-blob protocol (``pending`` ledger
 mark, bytes, then one transaction that records the part row and drops the mark). Completion
 composes the listed part objects into a new object and commits it as the blob.
 
@@ -16,21 +16,21 @@ upload. The rows, the locking and the completion claim below are the same for bo
 Concurrency. Each transaction that changes an upload starts with a no-op ``UPDATE`` of the
 upload row: on PostgreSQL it takes the row lock, on SQLite (whose driver opens the write
 transaction at the first DML statement) it takes the database write lock, so the reads that
-follow see the latest committed state and no other writer interleaves. Completion *claims* the
-upload by marking it ``completing`` (from then on every other request sees no upload: 404)
-before the long compose, which runs outside any transaction. The rows stay, so a crash loses no
-acknowledged part: the start-up sweep clears the mark and ``complete`` can be retried. The blob
-commit deletes the upload in the same transaction; if the compose or the commit fails, the mark
-is cleared so the client can fix and retry.
+follow see the latest committed state and no other writer interleaves. A completion whose
+compose may read every byte or write at a provider first *claims* the upload by marking it
+``completing`` (from then on every other request sees no upload: 404); the compose runs outside
+any transaction. The rows stay, so a crash loses no acknowledged part: the start-up sweep clears
+the mark and ``complete`` can be retried. The blob commit deletes the upload in the same
+transaction; if the compose or the commit fails, the mark is cleared so the client can fix and
+retry. A managed bucket's completion that only links the parts takes no claim: its commit checks
+that the upload and the parts it composed are unchanged (:mod:`.completion`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, cast
 
 import anyio.from_thread
@@ -39,26 +39,22 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import bucket_for_write
+from ..accounts.bucket_cache import WRITABLE
 from ..accounts.principals import Principal
-from ..backends.conditions import check_preconditions, version_etag
-from ..backends.managed.catalogue import mark_objects, write_object
+from ..backends.conditions import check_preconditions
+from ..backends.managed.catalogue import mark_objects
 from ..backends.managed.objects import discard_objects
 from ..backends.registry import backend_for
 from ..blobs.validation import OCTET_STREAM, check_attributes, parse_expected
-from ..crc32c import to_wire
-from ..errors import Conflict, DomainError, Invalid, TooLarge, not_found
+from ..errors import DomainError, Invalid, not_found
 from ..ids import new_id
 from ..keys import check_key, check_prefix
-from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
+from ..models import Blob, Bucket, Upload, UploadPart
 from ..pagination import keyset_page
 from ..state import AppState
-from ..storage.base import Expected, WriteResult
 from ..timeutil import iso, utcnow
 
 log = logging.getLogger("bucketry_server.uploads")
-
-#: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
-MAX_PART_SIZE = 5 * 1024**3
 
 
 def part_json(p: UploadPart) -> dict[str, Any]:
@@ -140,7 +136,9 @@ def lock_upload(s: Session, bucket_id: str, upload_id: str, now: datetime) -> Up
     return upload
 
 
-def _live_upload(s: Session, bucket_id: str, upload_id: str) -> Upload:
+def live_upload(s: Session, bucket_id: str, upload_id: str) -> Upload:
+    """The upload ``upload_id`` of this bucket if it is live (not expired, aborted or claimed
+    by a completion), read without a lock; else ``NotFound``."""
     upload = s.get(Upload, upload_id)
     if (
         upload is None
@@ -153,9 +151,17 @@ def _live_upload(s: Session, bucket_id: str, upload_id: str) -> Upload:
 
 
 def writable_bucket(state: AppState, p: Principal, ref: str) -> Bucket:
-    """Bucket ``ref`` if the caller may write to it (blocking)."""
+    """Bucket ``ref`` if the caller may write to it (blocking): the write authorization a
+    single PUT keeps for a couple of seconds (:mod:`..accounts.bucket_cache`, managed buckets
+    only) if there is one, else looked up (and kept). ``NotFound``, ``Unauthenticated``,
+    ``Forbidden``. A bucket deleted meanwhile still fails the transaction that writes."""
+    granted = WRITABLE.get(p, ref)
+    if granted is not None:
+        return granted
     with state.db.session() as s:
-        return bucket_for_write(s, p, ref)
+        granted = bucket_for_write(s, p, ref)
+    WRITABLE.put(p, ref, granted)
+    return granted
 
 
 def stored_objects(parts: list[UploadPart]) -> list[str]:
@@ -169,46 +175,6 @@ def drop_upload(s: Session, upload_id: str, parts: list[UploadPart]) -> None:
     mark_objects(s, stored_objects(parts), "dead")
     s.execute(delete(UploadPart).where(UploadPart.upload_id == upload_id))
     s.execute(delete(Upload).where(Upload.id == upload_id))
-
-
-def commit_part(
-    state: AppState,
-    bucket_id: str,
-    upload_id: str,
-    part_number: int,
-    object_id: str,
-    result: WriteResult,
-    *,
-    provider_part: str | None = None,
-) -> tuple[UploadPart, str | None, bool]:
-    """Record a written part object in one transaction that also drops its ``pending`` mark and
-    marks the object of a replaced part ``dead``. Returns the part, the replaced object id and
-    whether the upload will need a SHA-256 of the whole (it declared one, or this part came
-    with one). A part stored at the provider has ``provider_part`` (its token) and
-    ``object_id`` "". Raises 404 if the upload vanished meanwhile (completed, aborted,
-    expired)."""
-    now = utcnow()
-    with state.db.session() as s:
-        upload = lock_upload(s, bucket_id, upload_id, now)
-        replaced: str | None = None
-        part = s.get(UploadPart, (upload_id, part_number), populate_existing=True)
-        if part is None:
-            part = UploadPart(upload_id=upload_id, part_number=part_number)
-            s.add(part)
-        elif part.object_id:
-            replaced = part.object_id
-            s.merge(ObjectLedger(object_id=replaced, state="dead", created_at=now))
-        part.object_id = object_id
-        part.provider_part = provider_part
-        part.size = result.size
-        part.etag = version_etag(result.sha256_hex, object_id)
-        part.sha256 = result.sha256_hex
-        part.crc32c = None if result.crc32c is None else to_wire(result.crc32c)
-        part.created_at = now
-        if object_id:
-            s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
-        s.flush()
-        return part, replaced, upload.sha256 is not None or part.sha256 is not None
 
 
 # ---------------------------------------------------------------------------- the protocol
@@ -366,7 +332,7 @@ def get_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> di
     p.require_user()
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
-        upload = _live_upload(s, b.id, upload_id)
+        upload = live_upload(s, b.id, upload_id)
         min_part = part_minimum(state, b, upload) if upload.provider_upload else None
         return upload_json(state, upload, parts_of(s, upload.id), min_part)
 
@@ -406,87 +372,3 @@ async def abort_provider_uploads(state: AppState, uploads: list[tuple[str, str, 
 def _bucket_row(state: AppState, bucket_id: str) -> Bucket | None:
     with state.db.session() as s:
         return s.get(Bucket, bucket_id)
-
-
-def check_part(state: AppState, p: Principal, part_number: int, declared: int | None) -> None:
-    """Refuse a part before its body is read: anonymous callers, part numbers above the
-    server's maximum, a declared length above :data:`MAX_PART_SIZE`."""
-    p.require_user()
-    if part_number > state.settings.max_parts:
-        raise Invalid("too_many_parts", f"part numbers go up to {state.settings.max_parts}")
-    if declared is not None and declared > MAX_PART_SIZE:
-        raise TooLarge("payload_too_large", f"a part is at most {MAX_PART_SIZE} bytes")
-
-
-async def put_part(
-    state: AppState,
-    p: Principal,
-    bucket: str,
-    upload_id: str,
-    part_number: int,
-    chunks: AsyncIterator[bytes],
-    expected: Expected,
-    *,
-    size: int | None = None,
-) -> UploadPart:
-    """Store part ``part_number`` (replacing any earlier one) from ``chunks`` (``size``: its
-    declared length, if any); returns it. An upload on the provider's own multipart sends
-    the part straight to the provider (verified before its last bytes leave)."""
-
-    def check() -> tuple[Bucket, Upload]:
-        b = writable_bucket(state, p, bucket)
-        with state.db.session() as s:
-            return b, _live_upload(s, b.id, upload_id)
-
-    b, upload = await run_in_threadpool(check)
-    if upload.provider_upload is not None:
-        return await _put_native_part(state, b, upload, part_number, chunks, expected, size)
-    bucket_id = b.id
-    oid, result = await write_object(state, chunks, expected)
-    try:
-        part, replaced, wants_sha = await run_in_threadpool(
-            commit_part, state, bucket_id, upload_id, part_number, oid, result
-        )
-    except BaseException:
-        await discard_objects(state, [oid])
-        raise
-    if wants_sha:  # the client works with SHA-256: hash the upload as its parts come
-        state.rolling.part_stored(upload_id, part_number, oid)
-    if replaced is not None:
-        await discard_objects(state, [replaced])
-    return part
-
-
-async def _put_native_part(
-    state: AppState,
-    b: Bucket,
-    upload: Upload,
-    part_number: int,
-    chunks: AsyncIterator[bytes],
-    expected: Expected,
-    size: int | None,
-) -> UploadPart:
-    native = backend_for(state, b).native_multipart()
-    if native is None or upload.provider_upload is None:
-        raise Conflict("provider_error", "this upload's bucket no longer takes provider parts")
-    handle = upload.provider_upload
-    stored = await native.put_part(upload.key, handle, part_number, chunks, expected, size)
-    result = WriteResult(stored.size, None, stored.sha256_hex, stored.crc32c)
-    commit = partial(commit_part, state, b.id, upload.id, part_number, "", result)
-    try:
-        part, _, _ = await run_in_threadpool(partial(commit, provider_part=stored.token))
-    except DomainError:
-        # Aborted or expired while the part was sent: the provider part (a GCS object, a
-        # folder's part file) was stored after the abort's clean-up, so abort again.
-        if await run_in_threadpool(_gone_for_good, state, upload.id):
-            with contextlib.suppress(DomainError):
-                await native.abort_upload(upload.key, handle)
-        raise
-    return part
-
-
-def _gone_for_good(state: AppState, upload_id: str) -> bool:
-    """Whether the upload no longer exists or has expired, and no completion holds it."""
-    with state.db.session() as s:
-        upload = s.get(Upload, upload_id)
-        return upload is None or (upload.completing is None and upload.expires_at <= utcnow())

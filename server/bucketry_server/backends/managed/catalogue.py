@@ -129,19 +129,21 @@ async def commit_blobs(
     ``if_match``/``if_none_match`` (single-item commits) raise ``PreconditionFailed``;
     ``overwrite=False`` marks items whose key exists ``refused`` instead (their objects are
     deleted). ``also`` runs inside the same transaction once the preconditions hold (multipart
-    completion deletes its upload there); whatever it raises aborts the commit. Replaced
+    completion deletes its upload there); whatever it raises aborts the commit, and a
+    ``DomainError`` it raises must come before it writes anything (on SQLite the commit may
+    share its transaction with others, :mod:`...groupcommit`). Replaced
     objects are deleted soon after the commit, which marked them ``dead``: the request does
     not wait (``discard_later``). If the commit fails (bucket gone: ``NotFound``; a
     precondition; ``also``), every new object is deleted and the error propagates.
     """
     preconditions = (if_match, if_none_match)
     try:
-        if also is None and state.db.engine.dialect.name == "sqlite":
+        if state.db.engine.dialect.name == "sqlite":
             # One writer at a time on SQLite: concurrent commits of this process share one
             # transaction (group commit). PostgreSQL runs them in parallel.
             replaced = await run_grouped(
                 state.db,
-                lambda s: _commit_in(s, bucket_id, items, overwrite, preconditions, None),
+                lambda s: _commit_in(s, bucket_id, items, overwrite, preconditions, also),
             )
         else:
             replaced = await run_in_threadpool(
@@ -244,11 +246,11 @@ def _commit_in(
             for item in items:
                 old = existing.get(item.key)
                 check_preconditions(old[4] if old else None, if_match, if_none_match)
+        if also is not None:  # refuses (a DomainError) before writing anything
+            also(s)
     except DomainError:
         _count(s, bucket_id, -assumed[0], -assumed[1])  # undo the count: nothing written
         raise
-    if also is not None:
-        also(s)
     inserts, updates, replaced, delta_bytes = _plan_rows(bucket_id, items, existing, overwrite, now)
     _write_rows(s, inserts, updates)
     mark_objects(s, replaced, "dead")

@@ -1,0 +1,193 @@
+"""Parts of a multipart upload (:mod:`.service` has the rest of the protocol): refusing a
+part before its body is read, storing it (in the server's store, or at the provider for an
+upload on the provider's own multipart) and recording it. On SQLite the record joins the
+process's group commit (:mod:`..groupcommit`), so the concurrent parts and PUTs of a process
+queue for the database once, together."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from functools import partial
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ..accounts.principals import Principal
+from ..backends.conditions import version_etag
+from ..backends.managed.catalogue import write_object
+from ..backends.managed.objects import discard_objects
+from ..backends.registry import backend_for
+from ..crc32c import to_wire
+from ..errors import Conflict, DomainError, Invalid, TooLarge
+from ..groupcommit import run_grouped
+from ..models import Bucket, ObjectLedger, Upload, UploadPart
+from ..state import AppState
+from ..storage.base import Expected, WriteResult
+from ..timeutil import utcnow
+from .service import live_upload, lock_upload, writable_bucket
+
+#: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
+MAX_PART_SIZE = 5 * 1024**3
+
+
+def commit_part(
+    state: AppState,
+    bucket_id: str,
+    upload_id: str,
+    part_number: int,
+    object_id: str,
+    result: WriteResult,
+    *,
+    provider_part: str | None = None,
+) -> tuple[UploadPart, str | None, bool]:
+    """Record a written part object in one transaction that also drops its ``pending`` mark and
+    marks the object of a replaced part ``dead``. Returns the part, the replaced object id and
+    whether the upload will need a SHA-256 of the whole (it declared one, or this part came
+    with one). A part stored at the provider has ``provider_part`` (its token) and
+    ``object_id`` "". Raises 404 if the upload vanished meanwhile (completed, aborted,
+    expired). Blocking; :func:`commit_part_grouped` is the same from the event loop."""
+    with state.db.session() as s:
+        return _commit_part_in(
+            s, bucket_id, upload_id, part_number, object_id, result, provider_part
+        )
+
+
+async def commit_part_grouped(
+    state: AppState,
+    bucket_id: str,
+    upload_id: str,
+    part_number: int,
+    object_id: str,
+    result: WriteResult,
+) -> tuple[UploadPart, str | None, bool]:
+    """:func:`commit_part` of a part in the server's store, on SQLite in the transaction
+    shared with the process's other concurrent commits (:mod:`..groupcommit`: one writer at a
+    time there, so concurrent parts and PUTs queue once instead of each in turn)."""
+    if state.db.engine.dialect.name != "sqlite":
+        return await run_in_threadpool(
+            commit_part, state, bucket_id, upload_id, part_number, object_id, result
+        )
+    return await run_grouped(
+        state.db,
+        lambda s: _commit_part_in(s, bucket_id, upload_id, part_number, object_id, result),
+    )
+
+
+def _commit_part_in(
+    s: Session,
+    bucket_id: str,
+    upload_id: str,
+    part_number: int,
+    object_id: str,
+    result: WriteResult,
+    provider_part: str | None = None,
+) -> tuple[UploadPart, str | None, bool]:
+    """:func:`commit_part`'s statements in the transaction of ``s``. Its only refusal (404:
+    no live upload) comes before anything is written, as a group commit requires."""
+    now = utcnow()
+    upload = lock_upload(s, bucket_id, upload_id, now)
+    replaced: str | None = None
+    part = s.get(UploadPart, (upload_id, part_number), populate_existing=True)
+    if part is None:
+        part = UploadPart(upload_id=upload_id, part_number=part_number)
+        s.add(part)
+    elif part.object_id:
+        replaced = part.object_id
+        s.merge(ObjectLedger(object_id=replaced, state="dead", created_at=now))
+    part.object_id = object_id
+    part.provider_part = provider_part
+    part.size = result.size
+    part.etag = version_etag(result.sha256_hex, object_id)
+    part.sha256 = result.sha256_hex
+    part.crc32c = None if result.crc32c is None else to_wire(result.crc32c)
+    part.created_at = now
+    if object_id:
+        s.execute(delete(ObjectLedger).where(ObjectLedger.object_id == object_id))
+    s.flush()
+    return part, replaced, upload.sha256 is not None or part.sha256 is not None
+
+
+def check_part(state: AppState, p: Principal, part_number: int, declared: int | None) -> None:
+    """Refuse a part before its body is read: anonymous callers, part numbers above the
+    server's maximum, a declared length above :data:`MAX_PART_SIZE`."""
+    p.require_user()
+    if part_number > state.settings.max_parts:
+        raise Invalid("too_many_parts", f"part numbers go up to {state.settings.max_parts}")
+    if declared is not None and declared > MAX_PART_SIZE:
+        raise TooLarge("payload_too_large", f"a part is at most {MAX_PART_SIZE} bytes")
+
+
+async def put_part(
+    state: AppState,
+    p: Principal,
+    bucket: str,
+    upload_id: str,
+    part_number: int,
+    chunks: AsyncIterator[bytes],
+    expected: Expected,
+    *,
+    size: int | None = None,
+) -> UploadPart:
+    """Store part ``part_number`` (replacing any earlier one) from ``chunks`` (``size``: its
+    declared length, if any); returns it. An upload on the provider's own multipart sends
+    the part straight to the provider (verified before its last bytes leave)."""
+
+    def check() -> tuple[Bucket, Upload]:
+        b = writable_bucket(state, p, bucket)  # usually kept from the upload's other requests
+        with state.db.session() as s:
+            return b, live_upload(s, b.id, upload_id)
+
+    b, upload = await run_in_threadpool(check)
+    if upload.provider_upload is not None:
+        return await _put_native_part(state, b, upload, part_number, chunks, expected, size)
+    bucket_id = b.id
+    oid, result = await write_object(state, chunks, expected)
+    try:
+        part, replaced, wants_sha = await commit_part_grouped(
+            state, bucket_id, upload_id, part_number, oid, result
+        )
+    except BaseException:
+        await discard_objects(state, [oid])
+        raise
+    if wants_sha:  # the client works with SHA-256: hash the upload as its parts come
+        state.rolling.part_stored(upload_id, part_number, oid)
+    if replaced is not None:
+        await discard_objects(state, [replaced])
+    return part
+
+
+async def _put_native_part(
+    state: AppState,
+    b: Bucket,
+    upload: Upload,
+    part_number: int,
+    chunks: AsyncIterator[bytes],
+    expected: Expected,
+    size: int | None,
+) -> UploadPart:
+    native = backend_for(state, b).native_multipart()
+    if native is None or upload.provider_upload is None:
+        raise Conflict("provider_error", "this upload's bucket no longer takes provider parts")
+    handle = upload.provider_upload
+    stored = await native.put_part(upload.key, handle, part_number, chunks, expected, size)
+    result = WriteResult(stored.size, None, stored.sha256_hex, stored.crc32c)
+    commit = partial(commit_part, state, b.id, upload.id, part_number, "", result)
+    try:
+        part, _, _ = await run_in_threadpool(partial(commit, provider_part=stored.token))
+    except DomainError:
+        # Aborted or expired while the part was sent: the provider part (a GCS object, a
+        # folder's part file) was stored after the abort's clean-up, so abort again.
+        if await run_in_threadpool(_gone_for_good, state, upload.id):
+            with contextlib.suppress(DomainError):
+                await native.abort_upload(upload.key, handle)
+        raise
+    return part
+
+
+def _gone_for_good(state: AppState, upload_id: str) -> bool:
+    """Whether the upload no longer exists or has expired, and no completion holds it."""
+    with state.db.session() as s:
+        upload = s.get(Upload, upload_id)
+        return upload is None or (upload.completing is None and upload.expires_at <= utcnow())
