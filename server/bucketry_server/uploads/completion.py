@@ -333,20 +333,17 @@ async def complete_upload(
     p.require_user()
     new_oid = new_id("obj")
 
-    def prepare() -> tuple[Bucket, int, _Claim | None]:
+    def prepare() -> tuple[Bucket, BucketBackend, int, _Claim | None]:
         b = writable_bucket(state, p, bucket)
+        backend = backend_for(state, b)
         native_min = part_minimum(state, b)
-        if (b.provider or "MANAGED") != "MANAGED":
-            return b, native_min, None
+        if backend.imported:
+            return b, backend, native_min, None
         # The store's parts, composed by the server: checked now, in the same thread hop.
-        return (
-            b,
-            native_min,
-            _read_for_completion(state, b.id, upload_id, parts, new_oid, native_min),
-        )
+        read = _read_for_completion(state, b.id, upload_id, parts, new_oid, native_min)
+        return b, backend, native_min, read
 
-    b, native_min, read = await run_in_threadpool(prepare)
-    backend = backend_for(state, b)
+    b, backend, native_min, read = await run_in_threadpool(prepare)
     if read is not None:
         spec, use_rolling = _completion_spec(read.upload, read.chosen, crc32c)
         if read.upload.provider_upload is None and not (use_rolling or spec.expected.sha256):
@@ -354,6 +351,17 @@ async def complete_upload(
             return await _compose_unclaimed(state, backend, read, spec)
     c = await _claim_for_completion(state, b.id, upload_id, parts, new_oid, native_min)
     crash_point("complete.claimed")
+    return await _compose_claimed(state, backend, c, crc32c)
+
+
+async def _compose_claimed(
+    state: AppState, backend: BucketBackend, c: _Claim, crc32c: int | None
+) -> BlobRecord:
+    """Complete a claimed upload: the provider assembles an upload on its own multipart,
+    else the store's parts are composed (their SHA-256 mostly computed as they arrived) and
+    committed, the commit deleting the claimed upload. On failure the claim is released (or,
+    if the upload vanished with its bucket, its parts deleted). Raises what
+    :func:`complete_upload` raises."""
     u = c.upload
     try:
         spec, use_rolling = _completion_spec(u, c.chosen, crc32c)
@@ -369,18 +377,17 @@ async def complete_upload(
                     also=lambda s: _finish_native_claim(c, s),
                 )
             else:
-                # Mostly hashed already while the parts arrived; only the rest is read now.
-                if use_rolling:
-                    digest = await state.rolling.finish(upload_id, chosen_ids)
+                digest = None
+                if use_rolling:  # mostly hashed while the parts arrived; the rest is read now
+                    digest = await state.rolling.finish(u.id, chosen_ids)
                 else:
-                    digest = None
-                    state.rolling.forget(upload_id)
+                    state.rolling.forget(u.id)
                 blob = await backend.compose(
                     u.key,
                     chosen_ids,
                     digest,
                     spec,
-                    object_id=new_oid,
+                    object_id=c.new_oid,
                     also=lambda s: _finish_claim(c, s),
                 )
         except ChecksumMismatchError as exc:
@@ -388,7 +395,7 @@ async def complete_upload(
         except ObjectMissingError as exc:
             raise Conflict("part_missing", f"a part's data is missing: {exc}") from exc
     except BaseException:
-        await discard_objects(state, [new_oid])  # idempotent; clears the pending mark
+        await discard_objects(state, [c.new_oid])  # idempotent; clears the pending mark
         if not await run_in_threadpool(_release, state, c):
             await discard_objects(state, stored_objects(c.parts))
         raise
