@@ -238,6 +238,34 @@ def test_an_idle_connection_outlives_the_client_pool_expiry(
             assert len(answer.read(length)) == length
 
 
+def _start_latency(api: str, auth: dict[str, str], bucket: str, n: int) -> float:
+    """Create a COPY operation (on a fresh connection: the kernel spreads them over the
+    workers); seconds from its creation to its start."""
+    body = {
+        "kind": "COPY",
+        "source": f"bkt://{bucket}/src/",
+        "destination": f"bkt://{bucket}/d{n}/",
+    }
+    r = httpx.post(api + "/operations", json=body, headers=auth)
+    assert r.status_code == 202, r.text
+    deadline = time.monotonic() + 10
+    while (op := httpx.get(f"{api}/operations/{r.json()['id']}", headers=auth).json())[
+        "started_at"
+    ] is None:
+        assert time.monotonic() < deadline, op
+        time.sleep(0.02)
+    started, created = (datetime.fromisoformat(op[k]) for k in ("started_at", "created_at"))
+    return (started - created).total_seconds()
+
+
+def _ops_bucket(api: str, auth: dict[str, str], name: str) -> None:
+    assert httpx.post(api + "/buckets", json={"name": name}, headers=auth).status_code == 201
+    put = httpx.put(
+        f"{api}/buckets/{name}/blob", params={"key": "src/a"}, content=b"a", headers=auth
+    )
+    assert put.status_code == 201
+
+
 def test_operations_start_at_once_whichever_worker_took_the_request(
     two_workers: tuple[str, Path, int],
 ) -> None:
@@ -247,22 +275,32 @@ def test_operations_start_at_once_whichever_worker_took_the_request(
     them."""
     api, data, _ = two_workers
     auth = {"Authorization": f"Bearer {(data / 'admin.token').read_text().strip()}"}
-    assert httpx.post(api + "/buckets", json={"name": "ops"}, headers=auth).status_code == 201
-    put = httpx.put(api + "/buckets/ops/blob", params={"key": "src/a"}, content=b"a", headers=auth)
-    assert put.status_code == 201
-    latencies = []
-    for n in range(10):  # a fresh connection each: the kernel spreads them over the workers
-        body = {"kind": "COPY", "source": "bkt://ops/src/", "destination": f"bkt://ops/d{n}/"}
-        r = httpx.post(api + "/operations", json=body, headers=auth)
-        assert r.status_code == 202, r.text
-        deadline = time.monotonic() + 10
-        while (op := httpx.get(f"{api}/operations/{r.json()['id']}", headers=auth).json())[
-            "started_at"
-        ] is None:
-            assert time.monotonic() < deadline, op
-            time.sleep(0.02)
-        started, created = (datetime.fromisoformat(op[k]) for k in ("started_at", "created_at"))
-        latencies.append((started - created).total_seconds())
+    _ops_bucket(api, auth, "ops")
+    latencies = [_start_latency(api, auth, "ops", n) for n in range(10)]
+    assert max(latencies) < 1.0, latencies
+
+
+def test_operations_survive_the_death_of_the_leading_worker(
+    two_workers: tuple[str, Path, int],
+) -> None:
+    """SIGKILL of the leading worker (its socket file stays behind): the other worker takes
+    over within a poll and binds its own socket, uvicorn starts a new follower, and
+    operations created through either start at once again."""
+    api, data, pid = two_workers
+    auth = {"Authorization": f"Bearer {(data / 'admin.token').read_text().strip()}"}
+    _ops_bucket(api, auth, "ops-leader")
+    leader = int((data / "leader.lock").read_text())
+    os.kill(leader, signal.SIGKILL)
+    assert _start_latency(api, auth, "ops-leader", 0) < 5.0  # a poll (2 s) and the takeover
+    deadline = time.monotonic() + 30
+    while len(workers := _workers(pid)) < 2 or leader in {w.pid for w in workers}:
+        assert time.monotonic() < deadline, "the dead worker was not replaced"
+        time.sleep(0.2)
+    assert int((data / "leader.lock").read_text()) in {w.pid for w in workers}
+    while not _up(api):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    latencies = [_start_latency(api, auth, "ops-leader", n) for n in range(1, 11)]
     assert max(latencies) < 1.0, latencies
 
 
