@@ -37,6 +37,7 @@ from .middleware import (
     UnhandledErrorMiddleware,
 )
 from .operations.engine import Engine
+from .operations.wakeup import wake_address
 from .problems import problem_response, status_of
 from .routes import ROUTERS
 from .routes.deps import State, get_principal
@@ -71,6 +72,21 @@ def build_state(settings: Settings) -> AppState:
     return state
 
 
+def _operation_engine(state: AppState) -> Engine:
+    """The engine of this process. On SQLite only the leading worker process runs operations
+    (one writer; another takes over when it exits) and the others wake it through the data
+    folder's wake-up socket; on PostgreSQL every process runs them (chunks are claimed with
+    SKIP LOCKED) and wakes its own."""
+    url = state.settings.effective_database_url
+    sqlite = url.startswith("sqlite")
+    address = wake_address(state.settings.data_dir) if sqlite else None
+    return Engine(
+        state,
+        leads=lambda: may_run_operation_workers(url, state.leadership),
+        wake_address=address,
+    )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     spec_bytes = spec_path().read_bytes()
@@ -83,10 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.start_sweep:  # off in the processes of ``serve``: swept before them
             await maintenance.sweep_at_start(state)
         janitor = asyncio.create_task(maintenance.run_periodically(state))
-        # On SQLite only the leading worker process runs operations (one writer); on
-        # PostgreSQL every process does (chunks are claimed with SKIP LOCKED).
-        runs = may_run_operation_workers(settings.effective_database_url, state.leadership)
-        engine = Engine(state, workers=None if runs else 0)
+        engine = _operation_engine(state)
         app.state.operations = engine
         state.wake_operations = engine.wake
         await engine.start()

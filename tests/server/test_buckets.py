@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -550,10 +551,16 @@ def test_delete_frees_objects(server: LiveServer, client: Clients, unique: str) 
 
     done, _ = alice.buckets.delete(b.id, force=True)
     assert (done.blobs, done.bytes_) == (1, 1000)
-    assert not asyncio.run(store.exists(blob_oid))
-    assert not asyncio.run(store.exists(part_oid))
-    with server.state.db.session() as s:
-        assert s.get(ObjectLedger, blob_oid) is None and s.get(ObjectLedger, part_oid) is None
+    deadline = time.monotonic() + 10  # the files go just after the answer (``discard_later``)
+    while asyncio.run(store.exists(blob_oid)) or asyncio.run(store.exists(part_oid)):
+        assert time.monotonic() < deadline, "objects left in the store"
+        time.sleep(0.02)
+    while True:
+        with server.state.db.session() as s:
+            if s.get(ObjectLedger, blob_oid) is None and s.get(ObjectLedger, part_oid) is None:
+                break
+        assert time.monotonic() < deadline, "ledger marks left"
+        time.sleep(0.02)
     with fails(404):
         alice.uploads.get(b.id, upload.id)
 

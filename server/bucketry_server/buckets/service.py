@@ -15,7 +15,8 @@ from ..accounts.principals import Principal
 from ..accounts.tokens import mint_bucket_token
 from ..backends.base import MANAGED, READ_WRITE
 from ..backends.conditions import etag_matches
-from ..backends.managed.objects import discard_objects
+from ..backends.managed.catalogue import mark_objects
+from ..backends.managed.objects import discard_later
 from ..backends.registry import backend_for
 from ..backends.remote import cache as remote_cache
 from ..errors import (
@@ -28,9 +29,10 @@ from ..errors import (
 )
 from ..ids import new_id
 from ..keys import key_error
-from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
+from ..models import Blob, Bucket, Upload, UploadPart
 from ..state import AppState
 from ..timeutil import iso, utcnow
+from .deletion import drop_managed_blobs
 from .names import check_bucket_name, ensure_name_free, flush_name
 from .views import bucket_etag
 
@@ -239,9 +241,7 @@ def _drop_bucket(
             ).all()
             if handle
         ]
-        now = utcnow()
-        for oid in doomed:
-            s.merge(ObjectLedger(object_id=oid, state="dead", created_at=now))
+        mark_objects(s, doomed, "dead")
         upload_ids = select(Upload.id).where(Upload.bucket_id == bucket_id)
         s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(upload_ids)))
         s.execute(delete(Upload).where(Upload.bucket_id == bucket_id))
@@ -278,7 +278,9 @@ async def delete_bucket(
     if dry_run:
         return {"deleted": False, "dry_run": True, "blobs": blobs, "bytes": size}
     deleted_blobs, freed = 0, 0
-    if force:
+    if force and (b.provider or MANAGED) == MANAGED:
+        deleted_blobs, freed = await drop_managed_blobs(state, b.id)
+    elif force:
         backend = backend_for(state, b)
         while keys := await run_in_threadpool(_next_keys, state, b.id):
             gone = await backend.delete(keys)
@@ -289,7 +291,7 @@ async def delete_bucket(
     doomed, late_blobs, late_bytes, native = await run_in_threadpool(
         _drop_bucket, state, b.id, force
     )
-    await discard_objects(state, doomed)
+    discard_later(state, doomed)  # marked dead in the commit: the files go after the answer
     await _abort_provider_uploads(state, b, native)
     remote_cache.forget(state, b.id)  # an imported bucket's client and probe (provider untouched)
     return {

@@ -32,6 +32,7 @@ from . import (
 from .context import OperationCancelled
 from .kinds import ChunkRange, get_kind
 from .leases import Claim, LeaseConfig, claim_chunk, claim_planner
+from .wakeup import Address, WakeListener, WakeSender
 
 log = logging.getLogger("bucketry_server.operations")
 
@@ -120,9 +121,20 @@ class RunningContext:
 class Engine:
     """``workers`` async workers (settings ``operation_workers``) plus a sweeper, started by
     :meth:`start` at app start-up and stopped by :meth:`stop` at shutdown (running chunks are
-    given back, checkpoint kept, for the next start or another instance)."""
+    given back, checkpoint kept, for the next start or another instance).
 
-    def __init__(self, state: AppState, *, workers: int | None = None) -> None:
+    ``leads`` (default: always) says whether this process may run them (on SQLite, the
+    leader of ``serve --workers``); ``wake_address`` is the data folder's wake-up socket
+    (:mod:`.wakeup`): the running engine listens on it, the others' :meth:`wake` send to it."""
+
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        workers: int | None = None,
+        leads: Callable[[], bool] | None = None,
+        wake_address: Address | None = None,
+    ) -> None:
         settings = state.settings
         self.state = state
         self.workers = settings.operation_workers if workers is None else workers
@@ -137,32 +149,70 @@ class Engine:
         self.check_hook: CheckHook | None = None
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._leads = leads
+        self._listener = WakeListener(wake_address, self._wake.set)
+        self._sender = WakeSender(wake_address)
+        #: Whether this engine's workers run (False: none, or waiting for the leadership).
+        self.running = False
         #: The event loop the engine was started on (tests run extra work there).
         self.loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
-        """Start the workers and the sweeper (none when ``workers`` is 0)."""
+        """Start the workers and the sweeper (none when ``workers`` is 0); while ``leads``
+        says no, only a stand-by task that asks again every poll and starts them once this
+        process leads (the leader exited)."""
         self.loop = asyncio.get_running_loop()
         if self.workers <= 0:
             return
+        if self._leads is None or self._leads():
+            self._start_workers()
+        else:
+            self._tasks.append(asyncio.create_task(self._standby()))
+
+    def _start_workers(self) -> None:
+        assert self.loop is not None
+        self._listener.open(self.loop)  # other processes' wake() reach this one from now on
+        self.running = True
         for n in range(self.workers):
             # Idle workers poll in turn (worker n every (n+1) polls): new local work wakes all.
             idle = self.poll * (n + 1)
             self._tasks.append(asyncio.create_task(self._work(f"{self.worker_id}-{n}", idle)))
         self._tasks.append(asyncio.create_task(self._sweep()))
 
+    async def _standby(self) -> None:
+        assert self._leads is not None
+        while True:
+            await asyncio.sleep(self.poll)
+            try:
+                leads = self._leads()
+            except OSError:  # the lock file cannot be opened now: ask again later
+                log.exception("operation engine: leadership check failed")
+                continue
+            if leads:
+                log.info("operation workers: process %d takes over", os.getpid())
+                self._start_workers()
+                return
+
     async def stop(self) -> None:
         """Stop every task; the units they held go back to PENDING."""
-        for task in self._tasks:
+        self._listener.close()
+        self._sender.close()
+        self.running = False
+        for task in list(self._tasks):
             task.cancel()
-        for task in self._tasks:
+        for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
 
     def wake(self) -> None:
-        """Tell idle workers there is new work (an operation was just created here)."""
-        self._wake.set()
+        """Tell idle workers there is new work (an operation was just created here): this
+        process's workers if they run, else the leading process's (through its wake-up socket,
+        :mod:`.wakeup`; never blocks, never raises)."""
+        if self.running or self._leads is None:
+            self._wake.set()
+        else:
+            self._sender.send()
 
     async def _work(self, worker: str, idle: float) -> None:
         while True:

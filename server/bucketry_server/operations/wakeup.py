@@ -1,0 +1,153 @@
+"""Waking the operation engine of another worker process (``serve --workers N`` on SQLite).
+
+On SQLite only the leading worker process runs operation workers (:mod:`..leader`). An
+operation created through another process would wait for the leader's next poll (up to
+``operation_poll_seconds``), so the leader binds a Unix datagram socket beside the database,
+``DATA_DIR/operations.wake`` (mode 0600, in the 0700 data folder), and the other processes send
+it one byte per created operation. Loopback only by construction (no port, no network).
+
+- Never blocking a request: the sender's socket is non-blocking and every error is ignored (no
+  leader yet, a leader that died, a full queue): the engine's poll stays the fallback.
+- Bounded: the kernel queues a bounded number of datagrams (``net.unix.max_dgram_qlen``); the
+  leader drains the whole queue per wake-up, so a flood of sends coalesces into a few wakes.
+- Leader changes: the lock holder owns the path; a new leader removes the socket file a dead
+  one left and binds its own, and senders address the path, not a process.
+
+A data folder whose socket path is too long for ``sun_path`` (108 bytes) uses a Linux
+abstract socket name derived from the folder's path instead (elsewhere: no socket, poll only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger("bucketry_server.operations")
+
+SOCKET_FILE = "operations.wake"
+#: The largest path ``sun_path`` holds (108 bytes with its terminating NUL).
+_SUN_PATH_MAX = 107
+#: Datagrams read per wake-up at most (the rest wait for the next loop turn).
+_DRAIN_MAX = 4096
+
+Address = str | bytes
+
+
+def wake_address(data_dir: Path) -> Address | None:
+    """The socket address of ``data_dir``'s operation wake-ups: the path of
+    :data:`SOCKET_FILE` in it, or (a path too long for a Unix socket) a Linux abstract name
+    made from a digest of the folder's absolute path; ``None`` where neither works."""
+    path = os.path.join(os.path.abspath(data_dir), SOCKET_FILE)
+    if len(os.fsencode(path)) <= _SUN_PATH_MAX:
+        return path
+    if not sys.platform.startswith("linux"):
+        return None
+    digest = hashlib.sha256(os.fsencode(path)).hexdigest()[:32]
+    return b"\0bucketry-wake-" + digest.encode()
+
+
+def _dgram_socket() -> socket.socket:
+    return socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+
+
+class WakeSender:
+    """The sending end, in every process that does not run the operation workers."""
+
+    def __init__(self, address: Address | None) -> None:
+        self.address = address
+        self._sock: socket.socket | None = None
+
+    def send(self) -> None:
+        """Send one wake-up byte; never blocks and never raises (nobody listening, a full
+        queue: the receiver's poll finds the operation anyway)."""
+        if self.address is None:
+            return
+        try:
+            if self._sock is None:
+                self._sock = _dgram_socket()
+                self._sock.setblocking(False)
+            self._sock.sendto(b"w", self.address)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Close the socket (sending again opens a new one)."""
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+
+class WakeListener:
+    """The receiving end, in the process that runs the operation workers: calls ``on_wake``
+    on the event loop once per batch of datagrams received."""
+
+    def __init__(self, address: Address | None, on_wake: Callable[[], None]) -> None:
+        self.address = address
+        self.on_wake = on_wake
+        self._sock: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inode: int | None = None
+
+    @property
+    def listening(self) -> bool:
+        """Whether the socket is bound and read by the event loop."""
+        return self._sock is not None
+
+    def open(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Bind the socket (replacing a socket file a previous leader left: call this only
+        while holding the leadership) and read it on ``loop``. False (logged) if it cannot
+        be bound: the engine then relies on its poll."""
+        if self._sock is not None or self.address is None:
+            return self._sock is not None
+        sock = _dgram_socket()
+        try:
+            sock.setblocking(False)
+            if isinstance(self.address, str):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.address)
+                sock.bind(self.address)
+                os.chmod(self.address, 0o600)
+                self._inode = os.stat(self.address).st_ino
+            else:
+                sock.bind(self.address)
+            loop.add_reader(sock.fileno(), self._drain)
+        except OSError as exc:
+            sock.close()
+            log.warning("operation wake-up socket unavailable (%s): polling only", exc)
+            return False
+        self._sock, self._loop = sock, loop
+        return True
+
+    def _drain(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        for _ in range(_DRAIN_MAX):
+            try:
+                sock.recv(64)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break
+        self.on_wake()
+
+    def close(self) -> None:
+        """Stop reading, close the socket and remove its file (if it is still this one's)."""
+        sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(sock.fileno())
+        sock.close()
+        if isinstance(self.address, str) and self._inode is not None:
+            with contextlib.suppress(OSError):
+                if os.stat(self.address).st_ino == self._inode:
+                    os.unlink(self.address)
+        self._inode = None

@@ -1,0 +1,171 @@
+"""Waking the operation engine across processes (``serve --workers N`` on SQLite): only the
+leading process runs operation workers; an operation created through another process wakes
+it through the data folder's Unix datagram socket instead of waiting for its poll, and the
+engine of a follower takes over when the leader exits."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bucketry_server.accounts.users import create_user
+from bucketry_server.operations.wakeup import SOCKET_FILE, WakeListener, WakeSender, wake_address
+from tests.server.imported_helpers import auth, put
+from tests.support.live_server import LiveServer, _live_server
+
+
+# -- the socket --------------------------------------------------------------------------------
+def test_wakes_cross_sockets_coalesce_and_never_block(tmp_path: Path) -> None:
+    address = wake_address(tmp_path)
+    assert address == str(tmp_path / SOCKET_FILE)
+
+    async def run() -> tuple[int, int]:
+        wakes = 0
+        got = asyncio.Event()
+
+        def on_wake() -> None:
+            nonlocal wakes
+            wakes += 1
+            got.set()
+
+        listener = WakeListener(address, on_wake)
+        assert listener.open(asyncio.get_running_loop())
+        mode = stat.S_IMODE(os.stat(tmp_path / SOCKET_FILE).st_mode)
+        sender = WakeSender(address)
+        sender.send()
+        await asyncio.wait_for(got.wait(), 2)
+        first = wakes
+        for _ in range(20_000):  # far more than the kernel queues: the excess is dropped
+            sender.send()
+        await asyncio.sleep(0.2)
+        floods = wakes - first
+        listener.close()
+        sender.send()  # nobody listening any more: ignored
+        sender.close()
+        assert not (tmp_path / SOCKET_FILE).exists()
+        return mode, floods
+
+    mode, floods = asyncio.run(run())
+    assert mode == 0o600
+    assert 1 <= floods < 200  # 20,000 sends, a handful of wake-ups
+
+
+def test_a_new_leader_replaces_the_socket_a_dead_one_left(tmp_path: Path) -> None:
+    path = tmp_path / SOCKET_FILE
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dead.bind(str(path))
+    dead.close()  # the file stays, as after a crash
+    WakeSender(str(path)).send()  # refused: ignored
+
+    async def run() -> None:
+        got = asyncio.Event()
+        listener = WakeListener(str(path), got.set)
+        assert listener.open(asyncio.get_running_loop())
+        WakeSender(str(path)).send()
+        await asyncio.wait_for(got.wait(), 2)
+        listener.close()
+
+    asyncio.run(run())
+
+
+def test_a_long_data_folder_uses_an_abstract_name(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 120)
+    address = wake_address(deep)
+    assert isinstance(address, bytes) and address.startswith(b"\0bucketry-wake-")
+    assert address == wake_address(deep) != wake_address(tmp_path / ("e" * 120))
+
+    async def run() -> None:
+        got = asyncio.Event()
+        listener = WakeListener(address, got.set)
+        assert listener.open(asyncio.get_running_loop())
+        WakeSender(address).send()
+        await asyncio.wait_for(got.wait(), 2)
+        listener.close()
+
+    asyncio.run(run())
+
+
+# -- two servers on one data folder (two worker processes, in one process) --------------------
+def _start_latency(api: str, token: str, bucket: str, n: int) -> float:
+    """Create a COPY operation through ``api``; seconds from its creation to its start."""
+    body = {
+        "kind": "COPY",
+        "source": f"bkt://{bucket}/src/",
+        "destination": f"bkt://{bucket}/dst{n}/",
+    }
+    r = httpx.post(f"{api}/operations", json=body, headers=auth(token))
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    deadline = time.monotonic() + 5
+    while True:
+        op = httpx.get(f"{api}/operations/{op_id}", headers=auth(token)).json()
+        if op["started_at"] is not None:
+            started = datetime.fromisoformat(op["started_at"])
+            return (started - datetime.fromisoformat(op["created_at"])).total_seconds()
+        assert time.monotonic() < deadline, f"operation {op_id} not started within 5 s"
+        time.sleep(0.02)
+
+
+@pytest.fixture()
+def pair(tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer, str]]:
+    """A leader and a follower on one SQLite data folder (as ``serve --workers 2``), idle
+    workers polling every 30 s (a wake-up missed shows as a 30 s wait); a user's token."""
+    data = tmp_path / "data"
+    db = f"sqlite:///{data / 'bucketry.db'}"
+    with ExitStack() as stack:
+        leader = stack.enter_context(
+            _live_server(data, database_url=db, operation_poll_seconds=30.0)
+        )
+        follower = stack.enter_context(
+            _live_server(data, database_url=db, operation_poll_seconds=30.0, start_sweep=False)
+        )
+        _, token = create_user(leader.state.db, "ada")
+        yield leader, follower, token
+
+
+def test_an_operation_created_through_a_follower_starts_at_once(
+    pair: tuple[LiveServer, LiveServer, str],
+) -> None:
+    leader, follower, token = pair
+    h = auth(token)
+    assert httpx.post(f"{leader.api}/buckets", json={"name": "wake"}, headers=h).status_code == 201
+    assert put(leader.api, token, "wake", "src/a", b"a").status_code == 201
+    latencies = [_start_latency(follower.api, token, "wake", n) for n in range(3)]
+    latencies.append(_start_latency(leader.api, token, "wake", 3))
+    assert max(latencies) < 1.0, latencies  # the poll alone: up to 30 s
+    assert (leader.settings.data_dir / SOCKET_FILE).exists()
+
+
+def test_a_follower_takes_over_when_the_leader_exits(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    db = f"sqlite:///{data / 'bucketry.db'}"
+    with ExitStack() as stack, ExitStack() as leading:
+        first = leading.enter_context(
+            _live_server(data, database_url=db, operation_poll_seconds=0.2)
+        )
+        follower = stack.enter_context(
+            _live_server(data, database_url=db, operation_poll_seconds=0.2, start_sweep=False)
+        )
+        _, token = create_user(first.state.db, "ada")
+        h = auth(token)
+        assert (
+            httpx.post(f"{first.api}/buckets", json={"name": "takeover"}, headers=h).status_code
+            == 201
+        )
+        assert put(first.api, token, "takeover", "src/a", b"a").status_code == 201
+        leading.close()  # the leader exits: its lock and its socket go
+        assert not (data / SOCKET_FILE).exists()
+        # The follower's stand-by engine notices within a poll and starts its workers.
+        assert _start_latency(follower.api, token, "takeover", 0) < 2.0
+        assert (data / SOCKET_FILE).exists()
+        assert _start_latency(follower.api, token, "takeover", 1) < 1.0
