@@ -169,3 +169,28 @@ def test_a_follower_takes_over_when_the_leader_exits(tmp_path: Path) -> None:
         assert _start_latency(follower.api, token, "takeover", 0) < 2.0
         assert (data / SOCKET_FILE).exists()
         assert _start_latency(follower.api, token, "takeover", 1) < 1.0
+
+
+def test_the_socket_works_where_the_platform_has_no_sock_cloexec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """macOS (and other non-Linux) Pythons have no ``socket.SOCK_CLOEXEC``: the leader still
+    binds and the senders still send (the old code raised AttributeError, at the engine's
+    start and in every follower's ``wake()``), and the socket is still closed on exec (Python
+    sockets are non-inheritable)."""
+    monkeypatch.delattr(socket, "SOCK_CLOEXEC", raising=False)
+    address = wake_address(tmp_path)
+
+    async def run() -> bool:
+        got = asyncio.Event()
+        listener = WakeListener(address, got.set)
+        assert listener.open(asyncio.get_running_loop())
+        sender = WakeSender(address)
+        sender.send()
+        await asyncio.wait_for(got.wait(), 2)
+        inheritable = [s.get_inheritable() for s in (listener._sock, sender._sock) if s]
+        listener.close()
+        sender.close()
+        return inheritable == [False, False]
+
+    assert asyncio.run(run())

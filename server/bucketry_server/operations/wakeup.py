@@ -54,7 +54,9 @@ def wake_address(data_dir: Path) -> Address | None:
 
 
 def _dgram_socket() -> socket.socket:
-    return socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    # Closed on exec without SOCK_CLOEXEC (Linux only: absent on macOS): Python's sockets are
+    # non-inheritable (PEP 446).
+    return socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 
 
 class WakeSender:
