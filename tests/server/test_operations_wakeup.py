@@ -194,3 +194,44 @@ def test_the_socket_works_where_the_platform_has_no_sock_cloexec(
         return inheritable == [False, False]
 
     assert asyncio.run(run())
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_PASSCRED"), reason="Linux credentials only")
+def test_another_users_datagrams_do_not_wake_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An abstract name has no file permissions: any local user could send to it and make the
+    leader look for work in a loop. Only datagrams of the server's own user count (here the
+    server pretends to run as another user, so this process's sends are a stranger's; the old
+    code woke on them)."""
+    from bucketry_server.operations import wakeup
+
+    address = b"\0bucketry-wake-test-" + os.urandom(8).hex().encode()
+
+    async def run() -> tuple[int, int]:
+        wakes = 0
+        got = asyncio.Event()
+
+        def on_wake() -> None:
+            nonlocal wakes
+            wakes += 1
+            got.set()
+
+        listener = WakeListener(address, on_wake)
+        assert listener.open(asyncio.get_running_loop())
+        sender = WakeSender(address)
+        try:
+            with monkeypatch.context() as m:
+                m.setattr(wakeup.os, "getuid", lambda: os.getuid() + 1)
+                for _ in range(5):
+                    sender.send()
+                await asyncio.sleep(0.2)
+            strangers = wakes
+            sender.send()  # the server's own user again
+            await asyncio.wait_for(got.wait(), 2)
+            return strangers, wakes
+        finally:
+            listener.close()
+            sender.close()
+
+    assert asyncio.run(run()) == (0, 1)

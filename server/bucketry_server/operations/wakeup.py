@@ -15,6 +15,9 @@ it one byte per created operation. Loopback only by construction (no port, no ne
 
 A data folder whose socket path is too long for ``sun_path`` (108 bytes) uses a Linux
 abstract socket name derived from the folder's path instead (elsewhere: no socket, poll only).
+An abstract name has no file permissions (any local user may send to it), so where the kernel
+tells the sender's credentials (Linux ``SO_PASSCRED``) only datagrams from this process's own
+user wake the engine.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import hashlib
 import logging
 import os
 import socket
+import struct
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +42,8 @@ _SUN_PATH_MAX = 107
 _DRAIN_MAX = 4096
 
 Address = str | bytes
+#: ``struct ucred`` (pid, uid, gid) of an ``SCM_CREDENTIALS`` message.
+_UCRED = struct.Struct("3i")
 
 
 def wake_address(data_dir: Path) -> Address | None:
@@ -119,6 +125,8 @@ class WakeListener:
                 self._inode = os.stat(self.address).st_ino
             else:
                 sock.bind(self.address)
+            if hasattr(socket, "SO_PASSCRED"):  # the kernel tells each sender's uid
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
             loop.add_reader(sock.fileno(), self._drain)
         except OSError as exc:
             sock.close()
@@ -131,14 +139,21 @@ class WakeListener:
         sock = self._sock
         if sock is None:
             return
+        woken = False
         for _ in range(_DRAIN_MAX):
             try:
-                sock.recv(64)
+                if hasattr(socket, "SCM_CREDENTIALS"):
+                    _, ancdata, _, _ = sock.recvmsg(64, socket.CMSG_SPACE(_UCRED.size))
+                    woken = woken or _from_own_user(ancdata)
+                else:
+                    sock.recv(64)
+                    woken = True
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 break
-        self.on_wake()
+        if woken:
+            self.on_wake()
 
     def close(self) -> None:
         """Stop reading, close the socket and remove its file (if it is still this one's)."""
@@ -153,3 +168,14 @@ class WakeListener:
                 if os.stat(self.address).st_ino == self._inode:
                     os.unlink(self.address)
         self._inode = None
+
+
+def _from_own_user(ancdata: list[tuple[int, int, bytes]]) -> bool:
+    """Whether a datagram's ``SCM_CREDENTIALS`` name this process's user (False without
+    them: another user's datagrams to an abstract name must not wake the engine)."""
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+            if len(data) >= _UCRED.size:
+                uid: int = _UCRED.unpack_from(data)[1]
+                return uid == os.getuid()
+    return False
