@@ -127,8 +127,10 @@ class BatchWriter(Protocol):
         the key existed and ``overwrite`` is False."""
         ...
 
-    async def abandon(self) -> None:
-        """Remove everything written; nothing becomes visible."""
+    async def abandon(self, *, keep_written: bool = False) -> None:
+        """Remove everything written; nothing becomes visible. ``keep_written``: the commit
+        was interrupted (cancelled) and may still land, so what was written stays (what no
+        commit recorded is then deleted by the start-up sweep)."""
         ...
 
 

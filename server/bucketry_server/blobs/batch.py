@@ -175,8 +175,9 @@ async def put_batch(
             member.blob = blob
             if blob is None:
                 member.error = "exists"
-    except BaseException:
-        await writer.abandon()
+    except BaseException as exc:
+        # Cancelled (the server stopping): a commit may still land, so nothing is deleted.
+        await writer.abandon(keep_written=not isinstance(exc, Exception))
         raise
     ok = [m for m in members if m.error is None and m.blob is not None]
     return {

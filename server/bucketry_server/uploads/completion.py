@@ -34,7 +34,7 @@ from ..accounts.principals import Principal
 from ..backends.base import BlobRecord, BucketBackend, WriteSpec
 from ..backends.conditions import check_preconditions
 from ..backends.managed.catalogue import mark_objects
-from ..backends.managed.objects import discard_later, discard_objects
+from ..backends.managed.objects import commit_failed, discard_later, discard_objects
 from ..backends.registry import backend_for
 from ..blobs.validation import OCTET_STREAM, check_attributes
 from ..crc32c import combine_all, from_wire, to_wire
@@ -394,10 +394,11 @@ async def _compose_claimed(
             raise Invalid("checksum_mismatch", f"the assembled blob does not match: {exc}") from exc
         except ObjectMissingError as exc:
             raise Conflict("part_missing", f"a part's data is missing: {exc}") from exc
-    except BaseException:
-        await discard_objects(state, [c.new_oid])  # idempotent; clears the pending mark
-        if not await run_in_threadpool(_release, state, c):
-            await discard_objects(state, stored_objects(c.parts))
+    except BaseException as exc:
+        if commit_failed(exc):  # cancelled: the commit may land; the start-up sweep clears
+            await discard_objects(state, [c.new_oid])  # idempotent; clears the pending mark
+            if not await run_in_threadpool(_release, state, c):
+                await discard_objects(state, stored_objects(c.parts))
         raise
     crash_point("complete.committed")
     # The commit marked the parts dead: they go soon, the client need not wait for it.
@@ -432,8 +433,9 @@ async def _compose_unclaimed(
             raise Invalid("checksum_mismatch", f"the assembled blob does not match: {exc}") from exc
         except ObjectMissingError as exc:
             raise await run_in_threadpool(_unclaimed_failure, state, read, exc) from exc
-    except BaseException:
-        await discard_objects(state, [read.new_oid])
+    except BaseException as exc:
+        if commit_failed(exc):  # cancelled: the commit may land; else the sweep deletes it
+            await discard_objects(state, [read.new_oid])
         raise
     crash_point("complete.committed")
     discard_later(state, stored_objects(read.parts))

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ..accounts.principals import Principal
 from ..backends.conditions import version_etag
 from ..backends.managed.catalogue import write_object
-from ..backends.managed.objects import discard_objects
+from ..backends.managed.objects import commit_failed, discard_objects
 from ..backends.registry import backend_for
 from ..crc32c import to_wire
 from ..errors import Conflict, DomainError, Invalid, TooLarge
@@ -148,8 +148,9 @@ async def put_part(
         part, replaced, wants_sha = await commit_part_grouped(
             state, bucket_id, upload_id, part_number, oid, result
         )
-    except BaseException:
-        await discard_objects(state, [oid])
+    except BaseException as exc:
+        if commit_failed(exc):  # else the part may still be recorded: it stays
+            await discard_objects(state, [oid])
         raise
     if wants_sha:  # the client works with SHA-256: hash the upload as its parts come
         state.rolling.part_stored(upload_id, part_number, oid)

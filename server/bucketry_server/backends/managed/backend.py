@@ -327,11 +327,13 @@ class ManagedBatch:
         )
         return [None if item.refused else item for item in done]
 
-    async def abandon(self) -> None:
-        """Stop, wait for writes in flight, and delete everything written."""
+    async def abandon(self, *, keep_written: bool = False) -> None:
+        """Stop, wait for writes in flight, and delete everything written (unless
+        ``keep_written``: a commit that may still land points at it)."""
         tasks, self._tasks = self._tasks, []
         self._group = []
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        await discard_objects(self.backend.state, self.written, forget=False)
+        if not keep_written:
+            await discard_objects(self.backend.state, self.written, forget=False)
         self.written = []

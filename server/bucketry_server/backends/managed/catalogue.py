@@ -38,7 +38,7 @@ from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, Writ
 from ...timeutil import utcnow
 from ..base import InTransaction
 from ..conditions import check_preconditions, version_etag
-from .objects import discard_later, discard_objects
+from .objects import commit_failed, discard_later, discard_objects
 
 KEYS_PER_QUERY = 500  # bound the IN lists (SQLite has a variable limit)
 
@@ -134,7 +134,9 @@ async def commit_blobs(
     share its transaction with others, :mod:`...groupcommit`). Replaced
     objects are deleted soon after the commit, which marked them ``dead``: the request does
     not wait (``discard_later``). If the commit fails (bucket gone: ``NotFound``; a
-    precondition; ``also``), every new object is deleted and the error propagates.
+    precondition; ``also``), every new object is deleted and the error propagates; if the
+    caller is cancelled meanwhile, the commit may still land and nothing is deleted
+    (:func:`.objects.commit_failed`).
     """
     preconditions = (if_match, if_none_match)
     try:
@@ -149,8 +151,9 @@ async def commit_blobs(
             replaced = await run_in_threadpool(
                 _commit_transaction, state, bucket_id, items, overwrite, preconditions, also
             )
-    except BaseException:
-        await discard_objects(state, [item.object_id for item in items])
+    except BaseException as exc:
+        if commit_failed(exc):
+            await discard_objects(state, [item.object_id for item in items])
         raise
     discard_later(state, replaced)
     await discard_objects(state, [i.object_id for i in items if i.refused], forget=False)

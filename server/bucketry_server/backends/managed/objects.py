@@ -22,6 +22,18 @@ LEDGER_KEYS_PER_QUERY = 500  # bound the IN list (SQLite has a variable limit)
 LATER_BATCH = 2000
 
 
+def commit_failed(exc: BaseException) -> bool:
+    """Whether ``exc``, raised while awaiting a commit, means the commit did not happen.
+
+    An ``Exception`` comes from the commit itself, which rolled back: the objects it would
+    have recorded may be deleted. Anything else (``CancelledError``: the request's task was
+    cancelled, e.g. while the server shuts down) leaves the outcome unknown: the commit runs
+    on in its worker thread or in the shared group (:mod:`...groupcommit`) and may still
+    land, so its objects must stay. One it did not record is then unreferenced, and the
+    start-up sweep deletes it (``maintenance``)."""
+    return isinstance(exc, Exception)
+
+
 async def discard_objects(state: AppState, object_ids: list[str], *, forget: bool = True) -> None:
     """Delete objects from the store, then (``forget``) drop their ledger rows; idempotent.
     Pass ``forget=False`` for objects no transaction ever recorded (a write that failed before

@@ -96,8 +96,9 @@ class RemoteBatch:
             self._close()
         return done
 
-    async def abandon(self) -> None:
-        """Drop what is spooled (nothing was written)."""
+    async def abandon(self, *, keep_written: bool = False) -> None:
+        """Drop what is spooled (what was written to the provider is its own; a folder or
+        bucket keeps what a commit wrote, whatever ``keep_written`` says)."""
         self._close()
 
     def _close(self) -> None:
