@@ -114,7 +114,11 @@ class WakeListener:
         be bound: the engine then relies on its poll."""
         if self._sock is not None or self.address is None:
             return self._sock is not None
-        sock = _dgram_socket()
+        try:
+            sock = _dgram_socket()
+        except OSError as exc:  # no descriptor left, no Unix sockets here
+            log.warning("operation wake-up socket unavailable (%s): polling only", exc)
+            return False
         try:
             sock.setblocking(False)
             if isinstance(self.address, str):
