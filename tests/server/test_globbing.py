@@ -105,7 +105,9 @@ def test_pathological_glob_does_not_freeze_the_server(
     worker.join()
     assert result["status"] == 200
     assert isinstance(result["seconds"], float) and result["seconds"] < 2.0
-    assert max(health) < 1.0
+    # A backtracking glob held the loop for seconds to minutes; one health call on a fresh
+    # connection took 1.02 s once on a machine loaded far beyond CI's (two test runs at once).
+    assert max(health) < 1.5
 
 
 @pytest.mark.parametrize("glob", ["[z-a]", "[a-\\]", "a/[!9-0]*"])
