@@ -5,7 +5,8 @@ single-stream clients (curl, httpx streaming PUT/GET) to the same Bucketry serve
         [--part-size-mib 0] [--concurrency 0] [--boto3] [--direction both|upload|download]
 
 The variants run round-robin (one run of each, then the next round) so background load hits
-them alike; every figure is the median of ``--runs``. Each SDK and httpx run is a fresh child
+them alike; every figure is the median of ``--runs``. Before each upload run the previous
+upload's blob is deleted and the page cache flushed, untimed. Each SDK and httpx run is a fresh child
 process whose whole tree is sampled for RSS (and which reports its own ``ru_maxrss``); curl runs
 are timed from outside. Downloads of every client write a real file (the SDK verifies the
 blob's CRC32C in the same pass by default; no fsync unless ``durable=True``, as curl).
@@ -133,6 +134,21 @@ def child(argv: list[str]) -> None:
             elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu0
     print(json.dumps({"elapsed": elapsed, "maxrss": child_maxrss(), "cpu": cpu}))
+
+
+def drop_upload(url: str, token: str) -> None:
+    """Delete the uploaded blob (if any) and give the server time to delete its object: an
+    upload overwriting it would otherwise race that deletion (the server deletes a replaced
+    object after answering), and a multipart composite and a single file cost differently."""
+    import httpx
+
+    httpx.delete(
+        f"{url}/api/v1/buckets/{BUCKET}/blob",
+        params={"key": UP_KEY},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    time.sleep(0.5)
 
 
 def s3_client(conf: dict[str, str]) -> Any:
@@ -392,6 +408,8 @@ def main() -> None:
             with PeakRSS(pid) as server_rss:
                 for r in range(args.runs):
                     for v in variants:
+                        if v.direction == "upload":  # untimed: no run pays for the last one's
+                            drop_upload(url, token)  # object, deleted after its overwrite
                         os.sync()  # untimed: each variant starts with no dirty pages to flush
                         elapsed, peak = v.run()
                         v.times.append(elapsed)
