@@ -121,6 +121,22 @@ def run_group(db: Database, jobs: list[Job]) -> list[Any]:
     return [_alone(db, job) for job in jobs]
 
 
+async def run_write(db: Database, job: Callable[[Session], T]) -> T:
+    """Run ``job`` in a write transaction and return its result (or raise what it raised):
+    on SQLite grouped with this process's concurrent ones (:func:`run_grouped`, so ``job``
+    must refuse before writing); elsewhere in a transaction of its own in a worker thread
+    (PostgreSQL runs writers in parallel)."""
+    if db.engine.dialect.name == "sqlite":
+        return await run_grouped(db, job)
+    return await run_in_threadpool(run_alone, db, job)
+
+
+def run_alone(db: Database, job: Callable[[Session], T]) -> T:
+    """Run ``job`` in a transaction of its own (blocking); its result, or what it raised."""
+    with db.session() as s:
+        return job(s)
+
+
 def _alone(db: Database, job: Job) -> Any:
     """Run one job in a transaction of its own: its result or its exception."""
     try:

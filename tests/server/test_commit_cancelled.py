@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from bucketry_server import groupcommit
-from bucketry_server.backends.managed import catalogue
 from bucketry_server.backends.managed.catalogue import NewBlob, commit_blobs, write_object
 from bucketry_server.models import Blob, Bucket
 from bucketry_server.storage.base import Expected
@@ -38,14 +37,14 @@ def _hold_commits(monkeypatch: pytest.MonkeyPatch, sqlite: bool) -> tuple[Any, A
 
         monkeypatch.setattr(groupcommit, "run_group", held_group)
     else:
-        original_tx = catalogue._commit_transaction
+        original_alone = groupcommit.run_alone
 
-        def held_transaction(*args: Any) -> Any:
+        def held_alone(db: Any, job: Any) -> Any:
             started.set()
             release.wait(10)
-            return original_tx(*args)
+            return original_alone(db, job)
 
-        monkeypatch.setattr(catalogue, "_commit_transaction", held_transaction)
+        monkeypatch.setattr(groupcommit, "run_alone", held_alone)
     return started, release
 
 

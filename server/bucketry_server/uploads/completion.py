@@ -40,7 +40,7 @@ from ..blobs.validation import OCTET_STREAM, check_attributes
 from ..crc32c import combine_all, from_wire, to_wire
 from ..errors import Conflict, DomainError, Invalid, not_found
 from ..faults import crash_point
-from ..groupcommit import run_grouped
+from ..groupcommit import run_write
 from ..ids import new_id
 from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
@@ -85,17 +85,9 @@ async def _claim_for_completion(
     ``Invalid`` (part list, stored attributes), ``NotFound``, ``PreconditionFailed``."""
     _check_list(state, listed)
 
-    def claim(s: Session) -> _Claim:
-        return _claim_in(s, state, bucket_id, upload_id, listed, new_oid, native_min)
-
-    if state.db.engine.dialect.name == "sqlite":
-        return await run_grouped(state.db, claim)
-
-    def alone() -> _Claim:
-        with state.db.session() as s:
-            return claim(s)
-
-    return await run_in_threadpool(alone)
+    return await run_write(
+        state.db, lambda s: _claim_in(s, state, bucket_id, upload_id, listed, new_oid, native_min)
+    )
 
 
 def _claim_in(

@@ -21,7 +21,7 @@ from ..backends.managed.objects import commit_failed, discard_objects
 from ..backends.registry import backend_for
 from ..crc32c import to_wire
 from ..errors import Conflict, DomainError, Invalid, TooLarge
-from ..groupcommit import run_grouped
+from ..groupcommit import run_write
 from ..models import Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
 from ..storage.base import Expected, WriteResult
@@ -65,11 +65,7 @@ async def commit_part_grouped(
     """:func:`commit_part` of a part in the server's store, on SQLite in the transaction
     shared with the process's other concurrent commits (:mod:`..groupcommit`: one writer at a
     time there, so concurrent parts and PUTs queue once instead of each in turn)."""
-    if state.db.engine.dialect.name != "sqlite":
-        return await run_in_threadpool(
-            commit_part, state, bucket_id, upload_id, part_number, object_id, result
-        )
-    return await run_grouped(
+    return await run_write(
         state.db,
         lambda s: _commit_part_in(s, bucket_id, upload_id, part_number, object_id, result),
     )

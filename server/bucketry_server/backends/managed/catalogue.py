@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...crc32c import to_wire
 from ...errors import DomainError, Invalid, NotFound, TooLarge
-from ...groupcommit import run_grouped
+from ...groupcommit import run_write
 from ...ids import new_id
 from ...models import Blob, Bucket, ObjectLedger
 from ...state import AppState
@@ -140,17 +140,10 @@ async def commit_blobs(
     """
     preconditions = (if_match, if_none_match)
     try:
-        if state.db.engine.dialect.name == "sqlite":
-            # One writer at a time on SQLite: concurrent commits of this process share one
-            # transaction (group commit). PostgreSQL runs them in parallel.
-            replaced = await run_grouped(
-                state.db,
-                lambda s: _commit_in(s, bucket_id, items, overwrite, preconditions, also),
-            )
-        else:
-            replaced = await run_in_threadpool(
-                _commit_transaction, state, bucket_id, items, overwrite, preconditions, also
-            )
+        # SQLite: concurrent commits of this process share one transaction (group commit).
+        replaced = await run_write(
+            state.db, lambda s: _commit_in(s, bucket_id, items, overwrite, preconditions, also)
+        )
     except BaseException as exc:
         if commit_failed(exc):
             await discard_objects(state, [item.object_id for item in items])
@@ -204,20 +197,6 @@ def _existing_rows(
         for key, row_id, object_id, size, created_at, etag in rows:
             existing[key] = (row_id, object_id, size, created_at, etag)
     return existing
-
-
-def _commit_transaction(
-    state: AppState,
-    bucket_id: str,
-    items: Sequence[NewBlob],
-    overwrite: bool,
-    preconditions: tuple[str | None, str | None],
-    also: InTransaction | None,
-) -> list[str]:
-    """The commit in a transaction of its own; returns the object ids of replaced blobs (now
-    marked dead). ``preconditions`` is ``(if_match, if_none_match)``."""
-    with state.db.session() as s:
-        return _commit_in(s, bucket_id, items, overwrite, preconditions, also)
 
 
 def _commit_in(

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
-from ...groupcommit import run_grouped
+from ...groupcommit import run_write
 from ...models import ObjectLedger
 from ...state import AppState
 
@@ -50,15 +49,7 @@ async def discard_objects(state: AppState, object_ids: list[str], *, forget: boo
     if len(gone) < len(object_ids):
         log.warning("could not delete %d objects; left to the sweep", len(object_ids) - len(gone))
     if forget and gone:
-        if state.db.engine.dialect.name == "sqlite":  # joins the next group commit
-            await run_grouped(state.db, lambda s: _forget_in(s, gone))
-        else:
-            await run_in_threadpool(_forget, state, gone)
-
-
-def _forget(state: AppState, object_ids: list[str]) -> None:
-    with state.db.session() as s:
-        _forget_in(s, object_ids)
+        await run_write(state.db, lambda s: _forget_in(s, gone))  # SQLite: grouped
 
 
 def _forget_in(s: Session, object_ids: list[str]) -> None:
