@@ -27,6 +27,7 @@ from bucketry_server.storage.base import Expected
 from bucketry_server.uploads.completion import _claim_for_completion
 from bucketry_server.uploads.parts import put_part
 from tests.support.live_server import LiveServer
+from tests.support.write_transactions import WriteTransactions
 
 
 class _Commits:
@@ -43,29 +44,6 @@ def _count_commits(db: Database) -> _Commits:
     counter = _Commits()
     event.listen(db.engine, "commit", counter.on_commit)
     return counter
-
-
-class _WriteTransactions:
-    """Counts the transactions of an engine that wrote something (a read-only session's
-    commit is not one)."""
-
-    def __init__(self, db: Database) -> None:
-        self.engine = db.engine
-        self.count = 0
-        event.listen(self.engine, "before_cursor_execute", self.on_statement)
-        event.listen(self.engine, "commit", self.on_commit)
-
-    def on_statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
-            conn.info["wrote"] = True
-
-    def on_commit(self, conn: Any) -> None:
-        if conn.info.pop("wrote", False):
-            self.count += 1
-
-    def remove(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self.on_statement)
-        event.remove(self.engine, "commit", self.on_commit)
 
 
 @pytest.fixture
@@ -247,7 +225,7 @@ def test_concurrent_parts_of_an_upload_share_a_transaction(
             release.wait(10)
 
     async def run() -> tuple[int, list[UploadPart]]:
-        writes = _WriteTransactions(state.db)
+        writes = WriteTransactions(state.db)
         holder = threading.Thread(target=other_writer)
         holder.start()
         held.wait(10)
@@ -315,7 +293,7 @@ def test_commits_with_a_hook_share_a_transaction_and_a_refused_hook_undoes_its_c
         for key, data in [("a", b"1"), ("b", b"22"), ("refused", b"333")]:
             oid, result = await write_object(state, _body(data), Expected(sha256=False))
             items.append(NewBlob.written(key, oid, result, "application/octet-stream", {}))
-        writes = _WriteTransactions(state.db)
+        writes = WriteTransactions(state.db)
         try:
             done = await asyncio.gather(
                 *(commit_blobs(state, bucket_id, [i], also=hook(i.key)) for i in items),
@@ -359,7 +337,7 @@ def test_completion_claims_share_a_transaction(server: LiveServer, users: dict[s
     ids = list(listed)
 
     async def run() -> list[Any]:
-        writes = _WriteTransactions(state.db)
+        writes = WriteTransactions(state.db)
         try:
             claims = [
                 _claim_for_completion(state, bucket_id, u, listed[u], new_id("obj"))

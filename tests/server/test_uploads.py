@@ -18,7 +18,7 @@ from typing import Any
 import google_crc32c
 import httpx
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate, UploadComplete, UploadCreate
@@ -30,6 +30,7 @@ from bucketry_server.timeutil import utcnow
 from bucketry_server.uploads import parts as uploads_module
 from tests.support.held_deletions import deletions_held
 from tests.support.live_server import LiveServer, live_server
+from tests.support.write_transactions import WriteTransactions
 
 MIN = 64 * 1024  # the shared server's min_part_size
 
@@ -694,28 +695,6 @@ def test_default_min_part_size_is_5_mib(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- one transaction
 
 
-class _WriteTransactions:
-    """Counts the committed transactions of an engine that wrote something."""
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self.on_statement)
-        event.listen(engine, "commit", self.on_commit)
-
-    def on_statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
-            conn.info["wrote"] = True
-
-    def on_commit(self, conn: Any) -> None:
-        if conn.info.pop("wrote", False):
-            self.count += 1
-
-    def remove(self) -> None:
-        event.remove(self.engine, "before_cursor_execute", self.on_statement)
-        event.remove(self.engine, "commit", self.on_commit)
-
-
 def test_completion_of_a_managed_upload_is_one_write_transaction(
     server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -728,7 +707,7 @@ def test_completion_of_a_managed_upload_is_one_write_transaction(
         part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
         parts.append((n, part.etag))
     objects = part_objects(server, upload_id)
-    writes = _WriteTransactions(server.state.db.engine)
+    writes = WriteTransactions(server.state.db)
     try:  # the parts' deletion (and its ledger transaction) waits until the count is taken
         with deletions_held(monkeypatch, server.state.store):
             _, resp = complete(alice, bucket, upload_id, parts)
