@@ -9,6 +9,8 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -120,12 +122,13 @@ def test_header_limit_middleware() -> None:
     assert _asgi_status([(b"x-a", b"v" * MAX_HEAD_BYTES)]) == 431
 
 
-def test_request_bodies_are_read_ahead_up_to_the_limit() -> None:
-    """While the app is busy, the protocol keeps reading a body until it holds
-    BODY_READ_AHEAD bytes (uvicorn alone pauses at 64 KiB), so the app then takes it in few
-    large pieces; and no more than that limit plus one socket read is held."""
-    pieces: list[int] = []
-    go = threading.Event()  # set once the client can send no more: the server paused
+@contextmanager
+def _busy_app_server() -> Iterator[tuple[int, threading.Event, list[bytes]]]:
+    """A uvicorn server with the bounded protocol whose app reads its request body only once
+    ``go`` is set (busy meanwhile), keeping every piece it receives; yields (port, go,
+    pieces). The app answers 204."""
+    got: list[bytes] = []
+    go = threading.Event()
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -134,7 +137,7 @@ def test_request_bodies_are_read_ahead_up_to_the_limit() -> None:
         more = True
         while more:
             message = await receive()
-            pieces.append(len(message.get("body", b"")))
+            got.append(message.get("body", b""))
             more = message.get("more_body", False)
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -146,25 +149,36 @@ def test_request_bodies_are_read_ahead_up_to_the_limit() -> None:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    size = 16 * BODY_READ_AHEAD  # more than the server and both socket buffers hold
     try:
         deadline = time.monotonic() + 10
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.02)
-        with socket.create_connection(("127.0.0.1", port)) as sock:
-            head = "PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-            head += f"Content-Length: {size}\r\n\r\n"
-            sock.sendall(head.encode())
-            view = memoryview(b"b" * size)
-            while view and select.select([], [sock], [], 0.5)[1]:
-                view = view[sock.send(view[: 64 * 1024]) :]
-            go.set()  # the socket stayed full for half a second: the server reads no more
-            sock.sendall(view)
-            raw = _read_all(sock)
+        yield port, go, got
     finally:
         go.set()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_request_bodies_are_read_ahead_up_to_the_limit() -> None:
+    """While the app is busy, the protocol keeps reading a body until it holds
+    BODY_READ_AHEAD bytes (uvicorn alone pauses at 64 KiB), so the app then takes it in few
+    large pieces; and no more than that limit plus one socket read is held."""
+    size = 16 * BODY_READ_AHEAD  # more than the server and both socket buffers hold
+    with (
+        _busy_app_server() as (port, go, got),
+        socket.create_connection(("127.0.0.1", port)) as sock,
+    ):
+        head = "PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        head += f"Content-Length: {size}\r\n\r\n"
+        sock.sendall(head.encode())
+        view = memoryview(b"b" * size)
+        while view and select.select([], [sock], [], 0.5)[1]:
+            view = view[sock.send(view[: 64 * 1024]) :]
+        go.set()  # the socket stayed full for half a second: the server reads no more
+        sock.sendall(view)
+        raw = _read_all(sock)
+    pieces = [len(piece) for piece in got]
     assert raw.startswith(b"HTTP/1.1 204")
     assert sum(pieces) == size
     assert BODY_READ_AHEAD < pieces[0] <= BODY_READ_AHEAD + 1024 * 1024, pieces[:4]
@@ -189,47 +203,21 @@ def test_body_pieces_are_referenced_until_taken_then_joined_once() -> None:
 
 
 def test_a_read_ahead_body_reaches_the_app_whole_and_in_order() -> None:
-    """A body sent in many socket reads while the app is busy comes out byte for byte."""
-    got: list[bytes] = []
-    go = threading.Event()
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        await asyncio.to_thread(go.wait, 30)
-        more = True
-        while more:
-            message = await receive()
-            assert type(message.get("body", b"")) is bytes
-            got.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        await send({"type": "http.response.start", "status": 204, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, http=BoundedHttpToolsProtocol, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    """A body sent in many socket reads while the app is busy comes out byte for byte, as
+    ``bytes`` (ASGI's type, never the protocol's buffer)."""
     body = hashlib.sha256(b"seed").digest() * (3 * BODY_READ_AHEAD // 32 + 7)
-    try:
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        with socket.create_connection(("127.0.0.1", port)) as sock:
-            head = f"PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {len(body)}"
-            sock.sendall(head.encode() + b"\r\n\r\n")
-            for start in range(0, len(body), 10_000):  # many small sends
-                sock.sendall(body[start : start + 10_000])
-                if start == 20 * 10_000:
-                    go.set()
-            go.set()
-            raw = _read_all(sock)
-    finally:
+    with (
+        _busy_app_server() as (port, go, got),
+        socket.create_connection(("127.0.0.1", port)) as sock,
+    ):
+        head = f"PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {len(body)}"
+        sock.sendall(head.encode() + b"\r\n\r\n")
+        for start in range(0, len(body), 10_000):  # many small sends
+            sock.sendall(body[start : start + 10_000])
+            if start == 20 * 10_000:
+                go.set()
         go.set()
-        server.should_exit = True
-        thread.join(timeout=10)
+        raw = _read_all(sock)
     assert raw.startswith(b"HTTP/1.1 204")
     assert b"".join(got) == body and len(got) > 1
+    assert {type(piece) for piece in got} == {bytes}
