@@ -1,5 +1,5 @@
-"""Cached write authorizations of small PUTs (:mod:`bucketry_server.accounts.bucket_cache`):
-used for a burst of PUTs, never after the bucket changed in this process, gone after the TTL."""
+"""Cached read and write authorizations (:mod:`bucketry_server.accounts.bucket_cache`): used for
+a burst of PUTs or reads, never after the bucket changed in this process, gone after the TTL."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 from bucketry_api import ApiClient
 from bucketry_api.models import BucketCreate, BucketUpdate
 from bucketry_server.accounts import access, bucket_cache
-from bucketry_server.accounts.bucket_cache import WRITABLE, BucketCache
+from bucketry_server.accounts.bucket_cache import READABLE, WRITABLE, BucketCache
 from bucketry_server.accounts.principals import Principal
 from bucketry_server.models import Bucket
+from bucketry_server.blobs import service as blob_service
 from bucketry_server.routes import blobs
 from tests.support.live_server import LiveServer
 
@@ -37,6 +38,66 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     WRITABLE.clear()
     yield seen
     WRITABLE.clear()
+
+
+def _get(server: LiveServer, token: str, bucket: str, key: str, method: str = "GET") -> int:
+    with httpx.Client(base_url=server.api, headers={"Authorization": f"Bearer {token}"}) as c:
+        return c.request(method, f"/buckets/{bucket}/blob", params={"key": key}).status_code
+
+
+@pytest.fixture
+def read_lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The bucket references the blob read routes looked up in the database."""
+    seen: list[str] = []
+
+    def counted(s: object, p: Principal, ref: str) -> Bucket:
+        seen.append(ref)
+        return access.bucket_for_read(s, p, ref)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(blob_service, "bucket_for_read", counted)
+    READABLE.clear()
+    yield seen
+    READABLE.clear()
+
+
+def test_a_burst_of_reads_looks_the_bucket_up_once(
+    server: LiveServer,
+    users: dict[str, str],
+    alice: ApiClient,
+    unique: str,
+    read_lookups: list[str],
+) -> None:
+    b, _ = alice.buckets.create(body=BucketCreate(name=f"reads-{unique}"))
+    assert _put(server, users["alice"], b.name, "k") == 201
+    methods = ["GET", "HEAD", "GET", "HEAD", "GET"]
+    assert [_get(server, users["alice"], b.name, "k", m) for m in methods] == [200] * 5
+    assert read_lookups == [b.name]
+    assert _get(server, users["carol"], b.name, "k") == 404  # another principal: its own lookup
+    assert read_lookups == [b.name, b.name]
+
+
+def test_read_access_taken_away_applies_to_the_next_read(
+    server: LiveServer,
+    users: dict[str, str],
+    alice: ApiClient,
+    unique: str,
+    read_lookups: list[str],
+) -> None:
+    """Carol (acme) reads an acme bucket; once alice makes it personal, carol's next read is
+    refused although her authorization was cached a moment before; once alice deletes it,
+    alice's own next read is refused too."""
+    b, _ = alice.buckets.create(body=BucketCreate(name=f"shared-{unique}", org="acme"))
+    assert _put(server, users["alice"], b.id, "a") == 201
+    assert _get(server, users["carol"], b.id, "a") == 200
+    assert _get(server, users["alice"], b.id, "a") == 200
+    alice.buckets.update(b.id, body=BucketUpdate(org=None))
+    assert _get(server, users["carol"], b.id, "a") == 404
+    assert _get(server, users["alice"], b.id, "a") == 200
+    with httpx.Client(
+        base_url=server.api, headers={"Authorization": f"Bearer {users['alice']}"}
+    ) as c:
+        assert c.delete(f"/buckets/{b.id}", params={"force": "true"}).status_code == 200
+    assert _get(server, users["alice"], b.id, "a") == 404
 
 
 def test_a_burst_of_puts_looks_the_bucket_up_once(

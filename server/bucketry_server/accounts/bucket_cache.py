@@ -1,8 +1,11 @@
-"""Write authorizations of managed buckets, kept for a couple of seconds: a burst of small PUTs
-(a folder, fsspec) then costs one bucket lookup instead of one database round trip per PUT.
+"""Read and write authorizations of managed buckets, kept for a couple of seconds: a burst of
+small PUTs (a folder, fsspec) then costs one bucket lookup instead of one database round trip
+per PUT, and a burst of GETs, HEADs or listings likewise (each then answers after one worker
+thread hop, the blob's own lookup, instead of two).
 
-An entry maps (principal, ``{bucket}`` reference) to the managed bucket that
-:func:`.access.bucket_for_write` granted. It is dropped:
+An entry of :data:`WRITABLE` maps (principal, ``{bucket}`` reference) to the managed bucket that
+:func:`.access.bucket_for_write` granted; :data:`READABLE` the same for
+:func:`.access.bucket_for_read`. Entries are dropped:
 
 * in this process, as soon as any session of it flushes a new, changed or deleted ``Bucket``
   (rename, transfer, public toggle, creation of a bucket that could take the name, deletion),
@@ -36,7 +39,8 @@ SIZE = 4096
 
 
 class BucketCache:
-    """Thread-safe map (principal, reference) -> writable managed :class:`Bucket`."""
+    """Thread-safe map (principal, reference) -> managed :class:`Bucket` granted (for reading
+    or writing, one cache each)."""
 
     def __init__(self, ttl: float = TTL, size: int = SIZE) -> None:
         self.ttl = ttl
@@ -45,7 +49,7 @@ class BucketCache:
         self._lock = threading.Lock()
 
     def get(self, p: Principal, ref: str) -> Bucket | None:
-        """The bucket ``p`` was last granted write access to as ``ref``, if still fresh."""
+        """The bucket ``p`` was last granted this cache's access to as ``ref``, if still fresh."""
         with self._lock:
             hit = self._entries.get((p, ref))
         if hit is None or hit[0] < time.monotonic():
@@ -53,8 +57,8 @@ class BucketCache:
         return hit[1]
 
     def put(self, p: Principal, ref: str, bucket: Bucket) -> None:
-        """Remember that ``p`` may write to ``bucket`` (reached as ``ref``); imported buckets
-        are not kept."""
+        """Remember that ``p`` may use ``bucket`` (reached as ``ref``) with this cache's access;
+        imported buckets are not kept."""
         if (bucket.provider or "MANAGED") != "MANAGED":
             return
         with self._lock:
@@ -68,7 +72,17 @@ class BucketCache:
             self._entries.clear()
 
 
+#: Write authorizations (PUT, multipart).
 WRITABLE = BucketCache()
+#: Read authorizations (blob GET/HEAD, listings, zip reads).
+READABLE = BucketCache()
+
+
+def forget_all() -> None:
+    """Drop every read and write authorization of this process (a bucket changed)."""
+    WRITABLE.clear()
+    READABLE.clear()
+
 
 _CHANGED = "bucketry.buckets_changed"
 
@@ -77,13 +91,13 @@ _CHANGED = "bucketry.buckets_changed"
 def _after_flush(session: Session, _context: Any) -> None:
     if any(isinstance(o, Bucket) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info[_CHANGED] = True
-        WRITABLE.clear()
+        forget_all()
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.pop(_CHANGED, False):
-        WRITABLE.clear()  # an entry made from the old row between flush and commit
+        forget_all()  # an entry made from the old row between flush and commit
 
 
 @event.listens_for(Session, "after_rollback")

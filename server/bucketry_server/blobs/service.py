@@ -11,6 +11,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.access import bucket_for_read, bucket_for_write
+from ..accounts.bucket_cache import READABLE
 from ..accounts.principals import Principal
 from ..backends.base import BlobRecord, BucketBackend, ListQuery
 from ..backends.conditions import check_preconditions
@@ -39,8 +40,14 @@ def _write_bucket(state: AppState, p: Principal, ref: str) -> Bucket:
 
 
 async def readable(state: AppState, p: Principal, ref: str) -> BucketBackend:
-    """The backend of bucket ``ref`` if the caller may read it (404/401 otherwise)."""
-    return backend_for(state, await run_in_threadpool(_read_bucket, state, p, ref))
+    """The backend of bucket ``ref`` if the caller may read it (404/401 otherwise). A managed
+    bucket's read authorization is kept a couple of seconds (:mod:`..accounts.bucket_cache`):
+    a burst of reads then answers without a worker thread hop for the bucket."""
+    granted = READABLE.get(p, ref)
+    if granted is None:
+        granted = await run_in_threadpool(_read_bucket, state, p, ref)
+        READABLE.put(p, ref, granted)
+    return backend_for(state, granted)
 
 
 async def writable(state: AppState, p: Principal, ref: str) -> BucketBackend:

@@ -46,6 +46,7 @@ from ..models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
 from ..storage.base import ChecksumMismatchError, Expected, ObjectMissingError
 from ..timeutil import utcnow
+from .live import LIVE
 from .service import (
     live_upload,
     lock_upload,
@@ -323,6 +324,7 @@ async def complete_upload(
     retry. Raises ``Invalid``, ``Conflict`` (``part_missing``), ``NotFound``,
     ``PreconditionFailed``."""
     p.require_user()
+    LIVE.forget(upload_id)  # its parts check the row again from now on
     new_oid = new_id("obj")
 
     def prepare() -> tuple[Bucket, BucketBackend, int, _Claim | None]:

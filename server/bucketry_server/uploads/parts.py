@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ..accounts.bucket_cache import WRITABLE
 from ..accounts.principals import Principal
 from ..backends.conditions import version_etag
 from ..backends.managed.catalogue import write_object
@@ -26,6 +27,7 @@ from ..models import Bucket, ObjectLedger, Upload, UploadPart
 from ..state import AppState
 from ..storage.base import Expected, WriteResult
 from ..timeutil import utcnow
+from .live import LIVE, LiveUpload
 from .service import live_upload, lock_upload, writable_bucket
 
 #: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
@@ -135,10 +137,15 @@ async def put_part(
         with state.db.session() as s:
             return b, live_upload(s, b.id, upload_id)
 
-    b, upload = await run_in_threadpool(check)
-    if upload.provider_upload is not None:
-        return await _put_native_part(state, b, upload, part_number, chunks, expected, size)
-    bucket_id = b.id
+    granted = WRITABLE.get(p, bucket)
+    if granted is None or LIVE.get(upload_id, granted.id, utcnow()) is None:
+        b, upload = await run_in_threadpool(check)
+        if upload.provider_upload is not None:
+            return await _put_native_part(state, b, upload, part_number, chunks, expected, size)
+        LIVE.put(upload_id, LiveUpload(b.id, upload.expires_at))
+        granted = b
+    # Else the upload was live a moment ago (:mod:`.live`): no hop; the commit checks again.
+    bucket_id = granted.id
     oid, result = await write_object(state, chunks, expected)
     try:
         part, replaced, wants_sha = await commit_part_grouped(

@@ -53,6 +53,7 @@ from ..models import Blob, Bucket, Upload, UploadPart
 from ..pagination import keyset_page
 from ..state import AppState
 from ..timeutil import iso, utcnow
+from .live import LIVE, LiveUpload
 
 log = logging.getLogger("bucketry_server.uploads")
 
@@ -265,6 +266,8 @@ def create_upload(
         upload = _insert_upload(
             state, p, bucket, key, content_type, metadata, size, sha256_hex, if_none_match, handle
         )
+        if handle is None:  # its parts come to this server's store: they may skip their check
+            LIVE.put(upload.id, LiveUpload(upload.bucket_id, upload.expires_at))
         return upload_json(state, upload, [], min_part)
     except BaseException:
         if handle is not None:
@@ -349,6 +352,7 @@ async def abort_upload(state: AppState, p: Principal, bucket: str, upload_id: st
             drop_upload(s, upload_id, parts)
             return b, upload, stored_objects(parts)
 
+    LIVE.forget(upload_id)
     b, upload, freed = await run_in_threadpool(abort)
     state.rolling.forget(upload_id)
     await discard_objects(state, freed)
