@@ -14,8 +14,8 @@ from bucketry_api.models import BucketCreate, BucketUpdate
 from bucketry_server.accounts import access, bucket_cache
 from bucketry_server.accounts.bucket_cache import READABLE, WRITABLE, BucketCache
 from bucketry_server.accounts.principals import Principal
-from bucketry_server.models import Bucket
 from bucketry_server.blobs import service as blob_service
+from bucketry_server.models import Bucket
 from bucketry_server.routes import blobs
 from tests.support.live_server import LiveServer
 
