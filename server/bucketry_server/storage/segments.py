@@ -165,7 +165,8 @@ class ObjectReader:
     def __del__(self) -> None:
         # A reader nobody closed must not pin a deleted composite's bytes for ever.
         if getattr(self, "_fd", -1) >= 0:
-            self.close()
+            with contextlib.suppress(Exception):  # at interpreter exit os may be half gone
+                self.close()
 
 
 def spans(pieces: Sequence[Piece], start: int, end: int | None) -> Iterator[tuple[Piece, int, int]]:

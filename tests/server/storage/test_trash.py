@@ -8,6 +8,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from bucketry_server import maintenance
 from bucketry_server.app import build_state
 from bucketry_server.config import Settings
 from bucketry_server.storage import LocalStore, ObjectMissingError
+from bucketry_server.storage import local as local_module
 from bucketry_server.storage import segments as segments_module
 from bucketry_server.storage.segments import ObjectReader, remove_path
 
@@ -116,6 +118,26 @@ async def test_a_reader_never_closed_does_not_pin_the_composite(store: LocalStor
     assert await store.sweep_trash() == 0
     del reader  # dropped without close: its descriptor (and lock) go with it
     assert await store.sweep_trash() == 1
+
+
+async def test_composites_are_removed_off_the_event_loop(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Removing a composite unlinks up to 10,000 links: never in the event loop's thread."""
+    threads: list[int] = []
+    real = local_module.remove_path
+
+    def recording(path: Path, trash: Path | None = None) -> None:
+        threads.append(threading.get_ident())
+        real(path, trash)
+
+    monkeypatch.setattr(local_module, "remove_path", recording)
+    first, _, _ = await composed(store)
+    second, _, _ = await composed(store)
+    await store.delete(first)
+    await store.delete_many([second])
+    assert len(threads) == 2 and threading.get_ident() not in threads
+    assert list(store.trash_dir.iterdir()) == []
 
 
 def _flock_hook(monkeypatch: pytest.MonkeyPatch, before_shared: Any) -> None:
