@@ -90,6 +90,18 @@ async def test_an_unfinished_read_releases_the_composite_when_closed(store: Loca
     assert await trash_empty_soon(store)
 
 
+async def test_a_read_dropped_unfinished_releases_the_composite(store: LocalStore) -> None:
+    """A consumer that stops iterating and drops the read without closing it (the event
+    loop's async generator hook closes it)."""
+    object_id, _, whole = await composed(store)
+    reader = store.read(object_id, 0, None)
+    assert whole.startswith(await reader.__anext__())
+    await store.delete(object_id)
+    assert len(list(store.trash_dir.iterdir())) == 1
+    del reader
+    assert await trash_empty_soon(store)
+
+
 async def test_the_janitor_frees_a_composite_after_its_reader_closed(tmp_path: Path) -> None:
     state = build_state(Settings(data_dir=tmp_path))
     try:
