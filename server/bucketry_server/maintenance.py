@@ -30,8 +30,6 @@ from .uploads.service import abort_provider_uploads
 
 log = logging.getLogger("bucketry_server.maintenance")
 PERIOD_SECONDS = 300
-#: Deleted composites stay readable this long for downloads that had opened them.
-TRASH_GRACE_SECONDS = 3600.0
 
 
 async def sweep_at_start(state: AppState) -> None:
@@ -53,7 +51,7 @@ async def sweep_at_start(state: AppState) -> None:
         )
     await expire_uploads(state)
     await run_in_threadpool(purge_expired_tokens, state)
-    await state.store.sweep_trash()  # nobody is reading yet: everything deleted can go
+    await state.store.sweep_trash()  # deleted composites no read holds (none should)
 
 
 def _mark_ledger_dead(state: AppState) -> list[str]:
@@ -155,12 +153,13 @@ def _stale_dead_objects(state: AppState) -> list[str]:
 
 
 async def run_once(state: AppState) -> None:
-    """One janitor round: expire uploads, purge tokens and old finished operations, empty old
-    trash, retry dead objects."""
+    """One janitor round: expire uploads, purge tokens and old finished operations, remove the
+    deleted composites that reads held when they were deleted and no longer hold (no grace
+    period: a store deletes a composite nobody reads at once), retry dead objects."""
     await expire_uploads(state)
     await run_in_threadpool(purge_expired_tokens, state)
     await run_in_threadpool(purge_operations, state)
-    await state.store.sweep_trash(TRASH_GRACE_SECONDS)
+    await state.store.sweep_trash()
     await discard_objects(state, await run_in_threadpool(_stale_dead_objects, state))
 
 

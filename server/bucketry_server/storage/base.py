@@ -217,9 +217,9 @@ class ObjectStore(ABC):
         """Remove leftovers of interrupted writes at least ``older_than`` seconds old (keep a
         margin when several instances share the store); returns how many were removed."""
 
-    async def sweep_trash(self, older_than: float = 0.0) -> int:
-        """Finally remove deleted data kept for reads still open (backends that keep any);
-        returns how many entries went."""
+    async def sweep_trash(self) -> int:
+        """Remove deleted data that was kept for reads, now that they closed (backends that
+        keep any); returns how many entries went."""
         return 0
 
     async def close(self) -> None:  # noqa: B027 - optional hook

@@ -5,12 +5,18 @@ Layout under ``root``::
     objects/<id[4:6]>/<id[6:8]>/<id>   one file per object, fanned out so no directory grows huge
                                        (or a folder of hard-linked parts: see ``segments``)
     tmp/                               in-flight writes; renamed into objects/ only when complete
-    trash/                             deleted composites, kept a while for reads still open
+    trash/                             deleted composites that a read still holds (see below)
 
 Every write goes to ``tmp/`` first, is fsynced, then ``os.replace``-d into place and the directory
 fsynced, so readers see either nothing or the whole object, and a crash leaves only temp files
 (removed by :meth:`LocalStore.sweep_temp` at start-up). Object ids are validated with a strict
 regex before any path is built, so no id can ever escape ``root``.
+
+Deleting a plain object unlinks it (a read through an open descriptor still finishes). Deleting
+or overwriting a composite renames its folder into ``trash/`` and removes it at once, freeing its
+bytes, unless a read holds it (a shared ``flock``, across processes: see ``segments``); such an
+entry goes as soon as a sweep finds it free: when a read of a deleted composite closes (a sweep
+in a worker thread), at every janitor round and at start-up (:meth:`LocalStore.sweep_trash`).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from .composing import compose_files, copy_all, create_private
 from .segments import (
     ObjectReader,
     Piece,
+    TrashSweeper,
     fsync_dir,
     link_segments,
     remove_path,
@@ -89,6 +96,7 @@ class LocalStore(ObjectStore):
         for folder in (self.objects_dir, self.tmp_dir, self.trash_dir):
             _private_dirs(folder)
         self._known_dirs: set[Path] = set()
+        self._trash = TrashSweeper(self.trash_dir)
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
@@ -294,7 +302,7 @@ class LocalStore(ObjectStore):
         def run() -> None:
             try:
                 if src.is_dir():
-                    pieces = [src / (p.name or "") for p in _pieces_of(src, src_id)]
+                    pieces = [src / (p.name or "") for p in self._pieces_of(src, src_id)]
                     try:
                         link_segments(pieces, tmp)
                     except FileNotFoundError:
@@ -342,7 +350,8 @@ class LocalStore(ObjectStore):
         path = self._path(object_id)
         if start < 0:
             raise ValueError(f"invalid range start {start}")
-        with ObjectReader(path, object_id) as reader:
+        reader = ObjectReader(path, object_id)
+        try:
             if reader.is_composite:  # listing a folder of up to 10,000 links: off the loop
                 pieces = await anyio.to_thread.run_sync(reader.pieces)
             else:
@@ -354,17 +363,22 @@ class LocalStore(ObjectStore):
                         yield block
                 finally:
                     os.close(fd)
+        finally:
+            self._trash.release(reader)
 
     async def feed(self, object_id: str, sink: Callable[[bytes], object]) -> None:
         """Read and pass on the whole object in one worker thread (no hop per block)."""
         path = self._path(object_id)
 
         def run() -> None:
-            with ObjectReader(path, object_id) as reader:
+            reader = ObjectReader(path, object_id)
+            try:
                 for piece in reader.pieces():
                     with open(reader.open(piece), "rb", buffering=0, closefd=True) as f:
                         while block := f.read(CHUNK_SIZE):
                             sink(block)
+            finally:
+                self._trash.release(reader)
 
         await anyio.to_thread.run_sync(run)
 
@@ -374,7 +388,8 @@ class LocalStore(ObjectStore):
         if start < 0 or length < 0:
             raise ValueError(f"invalid range start={start} length={length}")
         parts: list[bytes] = []
-        with ObjectReader(path, object_id) as reader:
+        reader = ObjectReader(path, object_id)
+        try:
             if length == 0:
                 return b""
             if reader.is_composite:
@@ -394,15 +409,28 @@ class LocalStore(ObjectStore):
                         left -= len(block)
                 finally:
                     os.close(fd)
+        finally:
+            self._trash.release(reader)
         return b"".join(parts)
+
+    def _pieces_of(self, path: Path, object_id: str) -> list[Piece]:
+        """The pieces of an object (blocking: a composite's listing)."""
+        reader = ObjectReader(path, object_id)
+        try:
+            return reader.pieces()
+        finally:
+            self._trash.release(reader)
 
     # ------------------------------------------------------------------ housekeeping
 
     async def delete(self, object_id: str) -> None:
-        remove_path(self._path(object_id), self.trash_dir)
+        """Unlink a file, or trash and free a composite, in a worker thread (a composite may
+        hold 10,000 links); a composite a read holds stays in the trash until it closes."""
+        await anyio.to_thread.run_sync(remove_path, self._path(object_id), self.trash_dir)
 
     async def delete_many(self, object_ids: Sequence[str]) -> list[str]:
-        """Unlink in a worker thread (thousands of unlinks would stall the event loop)."""
+        """Unlink in a worker thread (thousands of unlinks would stall the event loop);
+        composites as in :meth:`delete`."""
         paths = [(oid, self._path(oid)) for oid in object_ids]
 
         def run() -> list[str]:
@@ -441,9 +469,10 @@ class LocalStore(ObjectStore):
 
         return await anyio.to_thread.run_sync(run)
 
-    async def sweep_trash(self, older_than: float = 0.0) -> int:
-        """Empty the trash of composites deleted more than ``older_than`` seconds ago."""
-        return await anyio.to_thread.run_sync(remove_stale, self.trash_dir, older_than)
+    async def sweep_trash(self) -> int:
+        """Remove every deleted composite no read holds any more (however recently deleted),
+        in a worker thread; returns how many went. Those still held stay for the next sweep."""
+        return await anyio.to_thread.run_sync(self._trash.sweep)
 
     async def sweep_temp(self, older_than: float = 0.0) -> int:
         """Remove leftovers in ``tmp/`` last changed more than ``older_than`` seconds ago (by
@@ -455,11 +484,6 @@ class LocalStore(ObjectStore):
         """
 
         return await anyio.to_thread.run_sync(remove_stale, self.tmp_dir, older_than)
-
-
-def _pieces_of(path: Path, object_id: str) -> list[Piece]:
-    with ObjectReader(path, object_id) as reader:
-        return reader.pieces()
 
 
 async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:

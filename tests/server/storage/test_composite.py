@@ -130,36 +130,3 @@ async def test_failed_compose_leaves_nothing(store: LocalStore) -> None:
     assert set(await store.list_ids()) == set(part_ids)
     for part_id in part_ids:  # the parts are untouched, their link counts back to one
         assert os.stat(store._path(part_id)).st_nlink == 1
-
-
-async def test_a_read_survives_a_delete_until_the_trash_is_emptied(store: LocalStore) -> None:
-    object_id, part_ids, whole = await composed(store)
-    for part_id in part_ids:
-        await store.delete(part_id)
-    reader = store.read(object_id)
-    first = await reader.__anext__()
-    await store.delete(object_id)  # like an overwrite of the key while someone downloads it
-    assert not await store.exists(object_id)
-    rest = [block async for block in reader]
-    assert first + b"".join(rest) == whole  # the download that had started finishes
-    ranged = store.read_range(object_id, 0, 10)
-    with pytest.raises(ObjectMissingError):  # a new read does not find it
-        await ranged
-    assert len(list(store.trash_dir.iterdir())) == 1
-    assert await store.sweep_trash(older_than=3600) == 0  # within the grace period: kept
-    assert await store.sweep_trash() == 1
-    assert list(store.trash_dir.iterdir()) == []
-
-
-async def test_a_read_past_the_grace_period_fails_cleanly(store: LocalStore) -> None:
-    """Once the trash is emptied, a read still going stops with ObjectMissingError."""
-    object_id, _, whole = await composed(store)
-    reader = store.read(object_id, 0, None)
-    first = await reader.__anext__()
-    await store.delete(object_id)
-    await store.sweep_trash()
-    rest = b""
-    with pytest.raises(ObjectMissingError):
-        async for block in reader:
-            rest += block
-    assert whole.startswith(first + rest)
