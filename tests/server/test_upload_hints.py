@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from bucketry_api import ApiClient
 from bucketry_api.models import BucketCreate
-from bucketry_server.models import Upload, UploadPart
+from bucketry_server.backends.managed.objects import discard_objects
+from bucketry_server.models import ObjectLedger, Upload, UploadPart
 from bucketry_server.timeutil import utcnow
 from bucketry_server.uploads import live, parts
-from bucketry_server.uploads.service import drop_upload, parts_of
+from bucketry_server.uploads.service import drop_upload, parts_of, stored_objects
 from tests.support.live_server import LiveServer
 
 MIN = 64 * 1024  # the shared server's smallest part but the last
@@ -97,7 +98,9 @@ def test_a_part_for_an_upload_ended_elsewhere_is_refused_and_leaves_nothing(
         upload_id = _create(c, b.id)
         assert _part(c, b.id, upload_id, 1, b"a" * 1000).status_code == 200
         with server.state.db.session() as s:
+            freed = stored_objects(parts_of(s, upload_id))
             drop_upload(s, upload_id, parts_of(s, upload_id))
+        asyncio.run(discard_objects(server.state, freed))  # as the abort does
         assert live.LIVE.get(upload_id, b.id, utcnow()) is not None  # the hint is stale
         before = _store_ids(server)
         r = _part(c, b.id, upload_id, 2, b"b" * 1000)
@@ -109,6 +112,8 @@ def test_a_part_for_an_upload_ended_elsewhere_is_refused_and_leaves_nothing(
     while _store_ids(server) - before and time.monotonic() < deadline:
         time.sleep(0.02)
     assert _store_ids(server) - before == set()
+    with server.state.db.session() as s:  # nothing left for the sweep either
+        assert s.scalars(select(ObjectLedger).where(ObjectLedger.object_id.in_(freed))).all() == []
 
 
 def test_a_hint_never_reaches_another_bucket(
