@@ -17,22 +17,23 @@ from .writegate import WriteGate, gated_connection_class, open_gate_before_write
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+def make_engine(url: str, busy_timeout: float = 30.0, gate: WriteGate | None = None) -> Engine:
     """SQLite gets WAL, a busy timeout, foreign keys and a write gate (writers of every
     process queue for the write lock instead of polling for it, :mod:`.writegate`); other
     databases a modest pool. ``busy_timeout``: seconds a SQLite statement waits for a lock
-    held outside this process's gate before failing with "database is locked".
+    held outside this process's gate before failing with "database is locked". ``gate``: the
+    SQLite write gate to use (its ``path`` is set here; default: one with a 30 s timeout).
 
     A new SQLite database file is created mode 0600 (its WAL and shared-memory files follow).
     """
     if url.startswith("sqlite"):
         database = make_url(url).database
-        lock_file = None
+        gate = gate or WriteGate(None)
         if database and database != ":memory:" and not database.startswith("file:"):
             private_file(Path(database))
-            lock_file = Path(database + "-writegate")
-            private_file(lock_file)
-        factory = gated_connection_class(WriteGate(lock_file))
+            gate.path = Path(database + "-writegate")
+            private_file(gate.path)
+        factory = gated_connection_class(gate)
         engine = create_engine(
             url,
             connect_args={
@@ -71,8 +72,14 @@ def migrate(engine: Engine) -> None:
 
 
 class Database:
-    def __init__(self, url: str, busy_timeout: float = 30.0) -> None:
-        self.engine = make_engine(url, busy_timeout)
+    """The engine and its sessions. ``busy_timeout``: see :func:`make_engine`;
+    ``gate_timeout``: seconds a SQLite writer waits at the write gate (:mod:`.writegate`)
+    before its request is refused with 503 ``busy``."""
+
+    def __init__(self, url: str, busy_timeout: float = 30.0, gate_timeout: float = 30.0) -> None:
+        #: The SQLite write gate (unused on other databases).
+        self.write_gate = WriteGate(None, gate_timeout)
+        self.engine = make_engine(url, busy_timeout, self.write_gate)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
