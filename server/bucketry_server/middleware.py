@@ -24,7 +24,7 @@ from .context import reset_request_id, set_request_id
 from .jsontext import JsonProblem, find_problem
 from .logredact import redact
 from .problems import problem_body
-from .protocol import MAX_HEAD_BYTES, MAX_HEADERS, too_large_head_body
+from .protocol import MAX_HEAD_BYTES, MAX_HEADERS, head_refusal
 
 log = logging.getLogger("bucketry_server")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -57,7 +57,8 @@ class RequestIdMiddleware:
 
 class HeaderLimitMiddleware:
     """Answer 431 to a request with more than ``MAX_HEADERS`` header fields or a head larger
-    than ``MAX_HEAD_BYTES`` (whatever HTTP server runs the app)."""
+    than ``MAX_HEAD_BYTES`` (414 if its request target is most of it: :func:`head_refusal`),
+    whatever HTTP server runs the app."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,23 +68,21 @@ class HeaderLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = scope.get("headers", [])
-        size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
-        size += sum(len(k) + len(v) + 4 for k, v in headers)
-        detail = None
+        target = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+        size = target + sum(len(k) + len(v) + 4 for k, v in headers)
         if len(headers) > MAX_HEADERS:
-            detail = f"a request may have at most {MAX_HEADERS} header fields"
+            status, body = head_refusal(f"a request may have at most {MAX_HEADERS} header fields")
         elif size > MAX_HEAD_BYTES:
-            detail = f"the request head exceeds {MAX_HEAD_BYTES} bytes"
-        if detail is None:
+            status, body = head_refusal(f"the request head exceeds {MAX_HEAD_BYTES} bytes", target)
+        else:
             await self.app(scope, receive, send)
             return
-        body = too_large_head_body(detail)
         response_headers = [
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
         ]
-        await send({"type": "http.response.start", "status": 431, "headers": response_headers})
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": body})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import select
@@ -81,6 +82,41 @@ def test_a_huge_header_is_a_431_before_it_is_read_whole(server: LiveServer) -> N
     assert sent <= 4 * MAX_HEAD_BYTES
 
 
+def test_an_oversized_request_target_is_a_414_problem(server: LiveServer) -> None:
+    """A query string over the head limit (as the fuzzer generated once) is a 414
+    ``uri_too_long`` problem, the answer the contract documents for it, sent in pieces or in
+    one chunk (which got uvicorn's plain-text 400: its URL parser takes at most 64 KiB)."""
+    query = "&".join(f"asset_id_in=a{i:07d}" for i in range(5000))  # ~100 KiB
+    for pieces in (1, 16):
+        request = f"GET /api/v1/health?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+        with socket.create_connection(("127.0.0.1", _port(server)), timeout=10) as sock:
+            step = -(-len(request) // pieces)
+            for at in range(0, len(request), step):
+                try:
+                    sock.sendall(request[at : at + step])
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+            status, body = _answer(_read_all(sock))
+        assert status == 414 and body["code"] == "uri_too_long", (pieces, body)
+        assert body["status"] == 414 and "request target" in str(body["detail"])
+
+
+def test_a_head_ending_in_the_read_that_crosses_the_limit_is_refused() -> None:
+    """The protocol alone (no middleware behind it): a 100 KB head sent at once is read in
+    two pieces, the second ends the head and the request, and that read was not counted, so
+    the oversized head reached the app (204). Header fields beside a short target: 431."""
+    big = "X-Big: " + "a" * 100_000
+    request = f"GET /x?a=1 HTTP/1.1\r\nHost: x\r\n{big}\r\n\r\n".encode()
+    with _busy_app_server() as (port, go, _):
+        go.set()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                sock.sendall(request)
+            raw = _read_all(sock)
+    assert raw.startswith(b"HTTP/1.1 431 "), raw[:40]
+    assert _answer(raw)[1]["code"] == "headers_too_large"
+
+
 def test_big_requests_within_the_limits_still_work(
     server: LiveServer, users: dict[str, str], unique: str
 ) -> None:
@@ -96,7 +132,7 @@ def test_big_requests_within_the_limits_still_work(
         assert client.get("/health").status_code == 200
 
 
-def _asgi_status(headers: list[tuple[bytes, bytes]]) -> int:
+def _asgi_status(headers: list[tuple[bytes, bytes]], query: bytes = b"") -> int:
     sent: list[dict[str, object]] = []
 
     async def app(scope: object, receive: object, send: object) -> None:
@@ -108,7 +144,14 @@ def _asgi_status(headers: list[tuple[bytes, bytes]]) -> int:
     async def receive() -> dict[str, object]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    scope = {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "headers": headers}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": query,
+        "headers": headers,
+    }
     asyncio.run(HeaderLimitMiddleware(app)(scope, receive, send))  # type: ignore[arg-type]
     status = sent[0]["status"]
     assert isinstance(status, int)
@@ -120,6 +163,8 @@ def test_header_limit_middleware() -> None:
     assert _asgi_status([(b"x-a", b"1")] * (MAX_HEADERS + 1)) == 431
     assert _asgi_status([(b"x-a", b"v" * (MAX_HEAD_BYTES - 100))]) == 200
     assert _asgi_status([(b"x-a", b"v" * MAX_HEAD_BYTES)]) == 431
+    assert _asgi_status([], b"q=" + b"v" * MAX_HEAD_BYTES) == 414
+    assert _asgi_status([(b"x-a", b"v" * 40_000)], b"q=" + b"v" * 30_000) == 431
 
 
 @contextmanager
