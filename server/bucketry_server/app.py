@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from . import __version__, logredact, maintenance
+from . import __version__, logredact, maintenance, spooling
 from .backends.managed.objects import settle_discards
 from .backends.managed.rolling import RollingHashes
 from .buckets.thumbnails import Thumbnails
@@ -61,6 +61,7 @@ def spec_path() -> Path:
 
 def build_state(settings: Settings) -> AppState:
     private_dir(settings.data_dir)  # 0700: blobs and database are nobody else's to read
+    spooling.configure(settings.spool_max_bytes, private_dir(settings.data_dir / "spool"))
     db = Database(settings.effective_database_url)
     if settings.start_migrate:  # off in the processes of ``serve``: migrated before them
         migrate(db.engine)
