@@ -30,6 +30,7 @@ from .db import Database, migrate
 from .errors import DomainError, Invalid
 from .leader import Leadership, may_run_operation_workers
 from .middleware import (
+    BodyTimeoutMiddleware,
     HeaderLimitMiddleware,
     JsonBodyLimitMiddleware,
     JsonTextMiddleware,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokenless_operations = tokenless_operations(spec_bytes)
     app.add_middleware(JsonTextMiddleware)  # inside the limit: reads bounded bodies only
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_idle_seconds)
     app.add_middleware(UnhandledErrorMiddleware)  # a 500 keeps the connection alive
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -94,6 +94,9 @@ class Settings:
     #: writes over 8 MiB, tar batches into imported buckets, S3 parts without a CRC32C), in
     #: ``DATA_DIR/spool``; past it a write is refused with 503 ``busy``.
     spool_max_bytes: int = 2 << 30
+    #: Seconds the server waits for the next byte of a request body before giving up on it
+    #: (408 ``body_timeout``; 0: for ever).
+    body_idle_seconds: float = 60.0
     #: Worker processes of ``serve`` (0: one per CPU).
     workers: int = 0
     #: Sweep interrupted writes at start-up (off in the workers of ``serve --workers N``,
@@ -131,6 +134,8 @@ class Settings:
             s.export_max_part_mb = int(v)
         if (v := _env("SPOOL_MAX_BYTES")) is not None:
             s.spool_max_bytes = int(v)
+        if (v := _env("BODY_IDLE_SECONDS")) is not None:
+            s.body_idle_seconds = float(v)
         for name in (
             "workers",
             "owner_concurrency",

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 import uvicorn
 
 from bucketry_server.middleware import HeaderLimitMiddleware
@@ -25,7 +26,7 @@ from bucketry_server.protocol import (
     BodyPieces,
     BoundedHttpToolsProtocol,
 )
-from tests.support.live_server import LiveServer, free_port
+from tests.support.live_server import LiveServer, free_port, live_server
 
 
 def _port(server: LiveServer) -> int:
@@ -266,3 +267,60 @@ def test_a_read_ahead_body_reaches_the_app_whole_and_in_order() -> None:
     assert raw.startswith(b"HTTP/1.1 204")
     assert b"".join(got) == body and len(got) > 1
     assert {type(piece) for piece in got} == {bytes}
+
+
+@pytest.fixture(scope="module")
+def impatient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
+    """A server that waits half a second for the next byte of a request body."""
+    from bucketry_server.accounts.users import create_user
+
+    with live_server(tmp_path_factory.mktemp("impatient"), body_idle_seconds=0.5) as srv:
+        _, token = create_user(srv.state.db, "stalling")
+        r = httpx.post(
+            srv.api + "/buckets",
+            json={"name": "stalls"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 201, r.text
+        yield srv, token
+
+
+def _stall(srv: LiveServer, head: str, sent: bytes) -> tuple[int, dict[str, object], float]:
+    """Send ``head`` and the first bytes of its body, then nothing: the answer and its wait."""
+    with socket.create_connection(("127.0.0.1", _port(srv)), timeout=10) as sock:
+        started = time.monotonic()
+        sock.sendall(head.encode() + sent)
+        raw = _read_all(sock)  # the server answers and closes: no hang
+        took = time.monotonic() - started
+    status, body = _answer(raw)
+    return status, body, took
+
+
+@pytest.mark.parametrize("kind", ["blob", "json"])
+def test_a_body_that_stops_arriving_is_a_408_and_stores_nothing(
+    impatient: tuple[LiveServer, str], kind: str
+) -> None:
+    """A client that sends part of a body and then nothing held its request (and what the
+    write had taken: a temporary object, a spool) for ever; now it gets 408 ``body_timeout``
+    after the idle wait and the connection closes. A blob PUT stores nothing."""
+    srv, token = impatient
+    auth = f"Authorization: Bearer {token}\r\n"
+    if kind == "blob":
+        path = "/api/v1/buckets/stalls/blob?key=stalled"
+        head = f"PUT {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 100000\r\n\r\n"
+    else:
+        head = (
+            f"POST /api/v1/buckets HTTP/1.1\r\nHost: x\r\n{auth}"
+            "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+        )
+    status, body, took = _stall(srv, head, b"x" * 1000 if kind == "blob" else b'{"na')
+    assert status == 408 and body["code"] == "body_timeout", body
+    assert took < 8
+    if kind == "blob":
+        r = httpx.get(
+            srv.api + "/buckets/stalls/blob",
+            params={"key": "stalled"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert r.status_code == 404
+        assert list(srv.state.store.tmp_dir.iterdir()) == []  # type: ignore[attr-defined]
