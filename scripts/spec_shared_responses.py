@@ -2,11 +2,11 @@
 """Check (or add) the answers every operation of ``openapi.yaml`` can get whatever its route.
 
 Some refusals happen before any route or in code every route shares, so every operation must
-document them: 414 and 431 (the server's HTTP protocol refuses an oversized request head,
-``bucketry_server.protocol``) and 503 (a shared resource stayed busy past its bounded wait:
-the SQLite write gate, the spool budget); every operation with a request body also 408 (the
-body stopped arriving, ``BodyTimeoutMiddleware``). Each is one entry of
-``components/responses`` referenced by the operations; a HEAD operation, which has no body,
+document them: 408 (the request head or body did not arrive in time:
+``bucketry_server.protocol``, ``BodyTimeoutMiddleware``), 414 and 431 (the server's HTTP
+protocol refuses an oversized request head) and 503 (a shared resource stayed busy past its
+bounded wait: the SQLite write gate, the spool budget). Each is one entry of
+``components/responses`` referenced by every operation; a HEAD operation, which has no body,
 documents them with a plain description instead.
 
 Usage: ``scripts/spec_shared_responses.py [--fix] [SPEC]``. Without ``--fix`` it prints each
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,15 @@ import yaml
 
 SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
 #: status -> the shared response every operation references for it.
-SHARED = {"414": "UriTooLong", "431": "RequestHeaderFieldsTooLarge", "503": "ServiceUnavailable"}
-#: status -> the shared response every operation with a request body references for it.
-BODY_SHARED = {"408": "RequestTimeout"}
-ALL = {**SHARED, **BODY_SHARED}
+SHARED = {
+    "408": "RequestTimeout",
+    "414": "UriTooLong",
+    "431": "RequestHeaderFieldsTooLarge",
+    "503": "ServiceUnavailable",
+}
 #: status -> what a HEAD operation says instead (no body on HEAD).
 HEAD_TEXT = {
-    "408": "The request body stopped arriving (no body on HEAD).",
+    "408": "The request head did not arrive in time (no body on HEAD).",
     "414": "The request target made the request head too large (no body on HEAD).",
     "431": "The request head is too large (no body on HEAD).",
     "503": "The server is busy; retry after `Retry-After` seconds (no body on HEAD).",
@@ -43,7 +44,6 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _PATH = re.compile(r"^  (/\S*):\s*$")
 _METHOD = re.compile(r"^    (" + "|".join(METHODS) + r"):\s*$")
 _RESPONSES = re.compile(r"^      responses:\s*$")
-_BODY = re.compile(r"^      requestBody:\s*$")
 _ENTRY = re.compile(r'^        "(\d{3})":')
 
 
@@ -51,12 +51,7 @@ def expected_entry(method: str, status: str) -> dict[str, Any]:
     """The entry ``status`` must have in a ``method`` operation's responses."""
     if method == "head":
         return {"description": HEAD_TEXT[status]}
-    return {"$ref": f"#/components/responses/{ALL[status]}"}
-
-
-def statuses(op: dict[str, Any]) -> list[str]:
-    """The shared statuses operation ``op`` must document."""
-    return [*SHARED, *BODY_SHARED] if "requestBody" in op else list(SHARED)
+    return {"$ref": f"#/components/responses/{SHARED[status]}"}
 
 
 def missing(spec: dict[str, Any]) -> list[str]:
@@ -64,7 +59,7 @@ def missing(spec: dict[str, Any]) -> list[str]:
     (or carry a different one); also names a shared response absent from the components."""
     problems = [
         f"components/responses/{name} is missing"
-        for name in ALL.values()
+        for name in SHARED.values()
         if name not in spec.get("components", {}).get("responses", {})
     ]
     for path, item in spec["paths"].items():
@@ -73,7 +68,7 @@ def missing(spec: dict[str, Any]) -> list[str]:
             if not isinstance(op, dict):
                 continue
             responses = op.get("responses", {})
-            for status in statuses(op):
+            for status in SHARED:
                 if responses.get(status) != expected_entry(method, status):
                     problems.append(f"{method.upper()} {path}: {status}")
     return problems
@@ -82,7 +77,7 @@ def missing(spec: dict[str, Any]) -> list[str]:
 def _line(method: str, status: str) -> str:
     if method == "head":
         return f'        "{status}": {{description: "{HEAD_TEXT[status]}"}}\n'
-    return f'        "{status}": {{$ref: "#/components/responses/{ALL[status]}"}}\n'
+    return f'        "{status}": {{$ref: "#/components/responses/{SHARED[status]}"}}\n'
 
 
 def fix(text: str) -> str:
@@ -91,16 +86,13 @@ def fix(text: str) -> str:
     lines = text.splitlines(keepends=True)
     out: list[str] = []
     method = ""
-    body = False  # the operation has a requestBody (above its responses, as in the spec)
     i = 0
     while i < len(lines):
         line = lines[i]
         if m := _METHOD.match(line):
-            method, body = m.group(1), False
+            method = m.group(1)
         elif _PATH.match(line):
             method = ""
-        elif _BODY.match(line):
-            body = True
         out.append(line)
         i += 1
         if not (method and _RESPONSES.match(line)):
@@ -108,7 +100,7 @@ def fix(text: str) -> str:
         end = i
         while end < len(lines) and _in_block(lines, end):
             end += 1
-        out.extend(_merge(lines[i:end], method, [*SHARED, *BODY_SHARED] if body else SHARED))
+        out.extend(_merge(lines[i:end], method))
         i = end
     return "".join(out)
 
@@ -122,11 +114,11 @@ def _in_block(lines: list[str], i: int) -> bool:
     return bool(rest) and rest[0].startswith("        ")
 
 
-def _merge(block: list[str], method: str, wanted: Iterable[str]) -> list[str]:
-    """A responses block with the ``wanted`` shared entries it lacks inserted before the
-    first entry of a higher status (each entry's continuation lines stay with it)."""
+def _merge(block: list[str], method: str) -> list[str]:
+    """A responses block with the shared entries it lacks inserted before the first entry of
+    a higher status (each entry's continuation lines stay with it)."""
     present = {m.group(1) for line in block if (m := _ENTRY.match(line))}
-    todo = sorted(s for s in wanted if s not in present)
+    todo = sorted(s for s in SHARED if s not in present)
     merged: list[str] = []
     for line in block:
         m = _ENTRY.match(line)

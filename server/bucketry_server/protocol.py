@@ -5,7 +5,11 @@ limit: a single 32 MB header or 100,000 small ones were accepted. Here a head la
 :data:`MAX_HEAD_BYTES` or with more than :data:`MAX_HEADERS` header fields is answered with
 ``431 Request Header Fields Too Large`` and the connection is closed, before it is parsed whole;
 ``414 URI Too Long`` instead when the request target (path and query) took more than
-:data:`MAX_TARGET_SHARE` bytes of the refused head (:func:`head_refusal`).
+:data:`MAX_TARGET_SHARE` bytes of the refused head (:func:`head_refusal`). A head must also
+arrive whole within :data:`HEAD_TIMEOUT` seconds of its first byte (or of the connection's
+start): uvicorn arms no timer before a head is complete, so a client trickling a head, or
+connecting and sending nothing, held its connection for ever; past it ``408 Request Timeout``
+(or, when no byte came, a plain close).
 (:class:`~.middleware.HeaderLimitMiddleware` applies the same limits to whatever server runs
 the app, as a second line.)
 
@@ -18,6 +22,7 @@ Pass the class as ``uvicorn.Config(http=BoundedHttpToolsProtocol)``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from http import HTTPStatus
 from typing import Any
@@ -32,6 +37,8 @@ MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 100
 #: A head refused for its size whose request target is longer than this is a 414, else a 431.
 MAX_TARGET_SHARE = MAX_HEAD_BYTES // 2
+#: Seconds a request head has to arrive whole, from its first byte or the connection's start.
+HEAD_TIMEOUT = 30.0
 #: Body bytes buffered per connection before the socket's reading pauses until the app takes
 #: them (uvicorn's ``HIGH_WATER_LIMIT`` is 64 KiB). Under 50 concurrent clients a 5 MiB part
 #: took half the time to arrive (scripts/bench/load.py); the memory bound stays one buffer of
@@ -87,10 +94,15 @@ def head_refusal(detail: str, target_bytes: int = 0) -> tuple[int, bytes]:
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """:class:`HttpToolsProtocol` that refuses oversized request heads with a 431 (or a 414
-    for an oversized request target)."""
+    for an oversized request target) and slow ones with a 408 (:attr:`head_timeout`)."""
+
+    #: Seconds a head has to arrive whole (:data:`HEAD_TIMEOUT`; a subclass may change it).
+    head_timeout = HEAD_TIMEOUT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_seen = False  # a byte of the current head arrived
         self._in_head = True  # between requests and until the head of the current one ends
         self._head_bytes = 0
         self._header_count = 0
@@ -100,10 +112,24 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._refusal_target = 0  # the refused head's target bytes (0: not about its size)
         self._ended_here = False  # a request ended in the chunk being fed
 
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """A new connection: its first head must arrive within :attr:`head_timeout`."""
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The connection ended: no head is awaited any more."""
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
     def data_received(self, data: bytes) -> None:
         """Feed ``data`` to the parser; refuse the request once its head is too large."""
         if self._refusal is not None:
             return
+        if self._in_head:
+            self._head_seen = self._head_seen or bool(data)
+            if self._head_timer is None:  # a head begins (after an answer, on a kept connection)
+                self._arm_head_timer()
         self._ended_here = False
         super().data_received(data)
         # A chunk in which a request ended is not counted: most of it belongs to that request
@@ -137,7 +163,8 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         :meth:`data_received`); body bytes do not count against the head limit."""
         if self._target_bytes + self._field_bytes > MAX_HEAD_BYTES:
             self._stop(f"the request head exceeds {MAX_HEAD_BYTES} bytes", self._target_bytes)
-        self._in_head = False
+        self._in_head = self._head_seen = False
+        self._cancel_head_timer()
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -180,6 +207,27 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, detail: str) -> None:
         self._refusal, self._refusal_target = detail, self._target_bytes
         self._send_refusal(*head_refusal(detail, self._target_bytes))
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        """No whole head within :attr:`head_timeout`: 408 if part of one came, else close."""
+        self._head_timer = None
+        if not self._in_head or self._refusal is not None or self.transport.is_closing():
+            return
+        if not self._head_seen:
+            self.transport.close()
+            return
+        self._refusal = f"the request head did not arrive within {self.head_timeout:g} s"
+        body = json.dumps(problem_body(408, "head_timeout", self._refusal)).encode()
+        self._send_refusal(408, body)
 
     def _send_refusal(self, status: int, body: bytes) -> None:
         self.logger.warning("Refused a request head (%d): %s", status, self._refusal)

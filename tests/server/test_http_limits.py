@@ -169,7 +169,9 @@ def test_header_limit_middleware() -> None:
 
 
 @contextmanager
-def _busy_app_server() -> Iterator[tuple[int, threading.Event, list[bytes]]]:
+def _busy_app_server(
+    protocol: type[BoundedHttpToolsProtocol] = BoundedHttpToolsProtocol,
+) -> Iterator[tuple[int, threading.Event, list[bytes]]]:
     """A uvicorn server with the bounded protocol whose app reads its request body only once
     ``go`` is set (busy meanwhile), keeping every piece it receives; yields (port, go,
     pieces). The app answers 204."""
@@ -189,9 +191,7 @@ def _busy_app_server() -> Iterator[tuple[int, threading.Event, list[bytes]]]:
         await send({"type": "http.response.body", "body": b""})
 
     port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, http=BoundedHttpToolsProtocol, lifespan="off"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, http=protocol, lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -324,3 +324,30 @@ def test_a_body_that_stops_arriving_is_a_408_and_stores_nothing(
         )
         assert r.status_code == 404
         assert list(srv.state.store.tmp_dir.iterdir()) == []  # type: ignore[attr-defined]
+
+
+class _QuickHeads(BoundedHttpToolsProtocol):
+    head_timeout = 0.5
+
+
+def test_a_head_that_does_not_arrive_in_time_is_a_408_and_the_connection_closes() -> None:
+    """uvicorn arms no timer before a head is whole: a client trickling a head (slowloris), or
+    connecting and sending nothing, held its connection for ever. Now a partial head gets 408
+    ``head_timeout`` and a silent connection is closed, after the head timeout; a kept-alive
+    connection idle between requests is uvicorn's keep-alive, untouched."""
+    with _busy_app_server(_QuickHeads) as (port, go, _):
+        go.set()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            raw = _read_all(sock)
+            assert time.monotonic() - started < 5
+        assert raw.startswith(b"HTTP/1.1 408 "), raw[:40]
+        assert _answer(raw)[1]["code"] == "head_timeout"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            assert _read_all(sock) == b""  # closed, no answer
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            for _ in range(2):  # the same connection, idle past the head timeout in between
+                sock.sendall(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert sock.recv(65536).startswith(b"HTTP/1.1 204 ")
+                time.sleep(1)

@@ -45,6 +45,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     if response.status_code == 404:
         return None
 
+    if response.status_code == 408:
+        return None
+
     if response.status_code == 414:
         return None
 
