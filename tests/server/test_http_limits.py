@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -270,19 +271,23 @@ def test_a_read_ahead_body_reaches_the_app_whole_and_in_order() -> None:
 
 
 @pytest.fixture(scope="module")
-def impatient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str]]:
-    """A server that waits half a second for the next byte of a request body."""
+def impatient(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, str, Path]]:
+    """A server that waits half a second for the next byte of a request body, with a managed
+    bucket ``stalls`` and a FILESYSTEM bucket ``folder`` (its folder is yielded)."""
     from bucketry_server.accounts.users import create_user
 
-    with live_server(tmp_path_factory.mktemp("impatient"), body_idle_seconds=0.5) as srv:
-        _, token = create_user(srv.state.db, "stalling")
-        r = httpx.post(
-            srv.api + "/buckets",
-            json={"name": "stalls"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
+    root = tmp_path_factory.mktemp("impatient-root")
+    data = tmp_path_factory.mktemp("impatient")
+    with live_server(data, body_idle_seconds=0.5, filesystem_roots=[root]) as srv:
+        _, token = create_user(srv.state.db, "stalling", admin=True)
+        headers = {"Authorization": f"Bearer {token}"}
+        r = httpx.post(srv.api + "/buckets", json={"name": "stalls"}, headers=headers)
         assert r.status_code == 201, r.text
-        yield srv, token
+        (root / "folder").mkdir()
+        body = {"provider": "FILESYSTEM", "provider_bucket": str(root / "folder")}
+        r = httpx.post(srv.api + "/buckets/import", json=body, headers=headers, timeout=60)
+        assert r.status_code == 201, r.text
+        yield srv, token, root / "folder"
 
 
 def _stall(srv: LiveServer, head: str, sent: bytes) -> tuple[int, dict[str, object], float]:
@@ -296,34 +301,36 @@ def _stall(srv: LiveServer, head: str, sent: bytes) -> tuple[int, dict[str, obje
     return status, body, took
 
 
-@pytest.mark.parametrize("kind", ["blob", "json"])
+@pytest.mark.parametrize("bucket", ["stalls", "folder", None])
 def test_a_body_that_stops_arriving_is_a_408_and_stores_nothing(
-    impatient: tuple[LiveServer, str], kind: str
+    impatient: tuple[LiveServer, str, Path], bucket: str | None
 ) -> None:
     """A client that sends part of a body and then nothing held its request (and what the
     write had taken: a temporary object, a spool) for ever; now it gets 408 ``body_timeout``
-    after the idle wait and the connection closes. A blob PUT stores nothing."""
-    srv, token = impatient
+    after the idle wait and the connection closes. A blob PUT, into a managed or an imported
+    bucket, stores nothing; a JSON body (``None``) is refused the same way."""
+    srv, token, folder = impatient
     auth = f"Authorization: Bearer {token}\r\n"
-    if kind == "blob":
-        path = "/api/v1/buckets/stalls/blob?key=stalled"
+    if bucket is not None:
+        path = f"/api/v1/buckets/{bucket}/blob?key=stalled"
         head = f"PUT {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 100000\r\n\r\n"
     else:
         head = (
             f"POST /api/v1/buckets HTTP/1.1\r\nHost: x\r\n{auth}"
             "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
         )
-    status, body, took = _stall(srv, head, b"x" * 1000 if kind == "blob" else b'{"na')
+    status, body, took = _stall(srv, head, b"x" * 1000 if bucket else b'{"na')
     assert status == 408 and body["code"] == "body_timeout", body
     assert took < 8
-    if kind == "blob":
+    if bucket is not None:
         r = httpx.get(
-            srv.api + "/buckets/stalls/blob",
+            f"{srv.api}/buckets/{bucket}/blob",
             params={"key": "stalled"},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert r.status_code == 404
         assert list(srv.state.store.tmp_dir.iterdir()) == []  # type: ignore[attr-defined]
+        assert list(folder.iterdir()) == []  # no file, no temporary file
 
 
 class _QuickHeads(BoundedHttpToolsProtocol):
