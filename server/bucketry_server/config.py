@@ -90,9 +90,9 @@ class Settings:
     #: Days a finished (SUCCEEDED, FAILED, CANCELLED) operation is kept before the janitor
     #: deletes it with its chunks and its ``Idempotency-Key`` (0: keep forever).
     operation_retention_days: int = 30
-    #: Bytes this process may hold in spools on disk at once (:mod:`.spooling`: S3 store
-    #: writes over 8 MiB, tar batches into imported buckets, S3 parts without a CRC32C), in
-    #: ``DATA_DIR/spool``; past it a write is refused with 503 ``busy``.
+    #: Bytes this process may hold in spools at once, in memory or on disk in
+    #: ``DATA_DIR/spool`` (:mod:`.spooling`: S3 store writes, tar batches into imported
+    #: buckets, S3 parts without a CRC32C); past it a write is refused with 503 ``busy``.
     spool_max_bytes: int = 2 << 30
     #: Seconds the server waits for the next byte of a request body before giving up on it
     #: (408 ``body_timeout``; 0: for ever).

@@ -1,20 +1,22 @@
-"""Spools: bytes the server holds on its disk for a while before sending them to an object
-store, under one budget per process.
+"""Spools: bytes the server holds for a while before sending them to an object store, under
+one budget per process.
 
-Three write paths spool a body to disk before sending it on: the S3 store's blobs over 8 MiB
-(the declared checksum is verified before anything becomes visible), a tar batch into an
-imported bucket (members written one by one at commit) and a part of an imported S3 bucket
-sent without a CRC32C (S3 needs the length and checksum up front). Each on its own is bounded
-by its request's limits, but nothing bounded them together: many concurrent uploads could
-fill the disk, and overflow went to the system's temporary folder.
+Three write paths hold a body before sending it on: the S3 store's blobs (the declared
+checksum is verified before anything becomes visible: in memory up to 8 MiB, then on disk), a
+tar batch into an imported bucket (members written one by one at commit) and a part of an
+imported S3 bucket sent without a CRC32C (S3 needs the length and checksum up front: in
+memory up to 16 MiB, then on disk). Each on its own is bounded by its request's limits, but
+nothing bounded them together: many concurrent uploads could fill the disk (or the memory),
+and a part's overflow went to the system's temporary folder.
 
-A :class:`Spool` is an unnamed temporary file (mode 0600, already unlinked: a crash leaves
-nothing) in the process's spool folder (``DATA_DIR/spool``), optionally kept in memory up to
-a size first. Every byte it writes to disk is taken from the process's :class:`SpoolBudget`
-(``BUCKETRY_SPOOL_MAX_BYTES``, default 2 GiB) *before* it is written, and given back when the
-spool closes. A write over the budget writes nothing and raises :class:`SpoolFull`: 503
-``busy`` with ``Retry-After`` (the request is refused and stores nothing; a retry once other
-uploads went through succeeds). :func:`configure` sets the budget and folder at start-up.
+A :class:`Spool` keeps a body in memory up to a size, then in an unnamed temporary file (mode
+0600, already unlinked: a crash leaves nothing) in the process's spool folder
+(``DATA_DIR/spool``). Every byte it holds, in memory or on disk, is taken from the process's
+:class:`SpoolBudget` (``BUCKETRY_SPOOL_MAX_BYTES``, default 2 GiB) *before* it is written, and
+given back when the spool closes. A write over the budget writes nothing and raises
+:class:`SpoolFull`: 503 ``busy`` with ``Retry-After`` (the request is refused and stores
+nothing; a retry once other uploads went through succeeds). :func:`configure` sets the budget
+and folder at start-up.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import IO, Any
 
 from .errors import Unavailable
 
-#: Default bytes one process may hold in spools on disk at once.
+#: Default bytes one process may hold in spools (memory and disk) at once.
 DEFAULT_MAX_BYTES = 2 << 30
 #: Seconds a client refused for a full budget is told to wait before retrying.
 RETRY_AFTER_SECONDS = 5
@@ -38,8 +40,9 @@ class SpoolFull(Unavailable):
 
 
 class SpoolBudget:
-    """Bytes the spools of one process may hold on disk together (thread-safe), and the
-    folder they are created in (None: the system's temporary folder)."""
+    """Bytes the spools of one process may hold together, in memory or on disk
+    (thread-safe), and the folder they are created in (None: the system's temporary
+    folder)."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, folder: Path | None = None) -> None:
         self.max_bytes = max_bytes
@@ -76,8 +79,8 @@ BUDGET = SpoolBudget()
 
 
 def configure(max_bytes: int, folder: Path | None) -> None:
-    """Set this process's spool budget (bytes on disk at once) and folder (None: the
-    system's temporary folder), at start-up."""
+    """Set this process's spool budget (bytes held at once) and folder (None: the system's
+    temporary folder), at start-up."""
     BUDGET.max_bytes = max_bytes
     BUDGET.folder = folder
 
@@ -95,8 +98,9 @@ def _temporary_file(folder: Path | str | None) -> IO[bytes]:
 
 class Spool:
     """A temporary file for one body: the first ``in_memory`` bytes are kept in memory, the
-    rest goes to an unnamed file in the budget's folder (``folder`` overrides it), each
-    write's bytes taken from ``budget`` (default: the process's) first. Write, then :meth:`reader`;
+    rest goes to an unnamed file in the budget's folder (``folder`` overrides it); each
+    write's bytes, in memory or not, are taken from ``budget`` (default: the process's)
+    first. Write, then :meth:`reader`;
     :meth:`close` (or leaving the ``with`` block) gives the bytes back."""
 
     def __init__(
@@ -116,17 +120,16 @@ class Spool:
         self.closed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        """Append ``data``; raises :class:`SpoolFull` (writing nothing) when it would go to
-        disk and the budget cannot hold it, ``OSError`` if the disk write fails."""
+        """Append ``data``; raises :class:`SpoolFull` (writing nothing) when the budget
+        cannot hold it, ``OSError`` if the disk write fails."""
         n = len(data)
+        self.budget.take(n)
+        self._taken += n
         if self._file is None and self._memory is not None:
             if self.size + n <= self.in_memory:
                 self._memory.write(data)
                 self.size += n
                 return n
-        need = n if self._file is not None else self.size + n  # the memory's bytes move too
-        self.budget.take(need)
-        self._taken += need
         if self._file is None:
             self._file = _temporary_file(self.folder)
             if self._memory is not None:

@@ -1,7 +1,7 @@
-"""Spools share one budget per process (:mod:`bucketry_server.spooling`): the S3 store's large
+"""Spools share one budget per process (:mod:`bucketry_server.spooling`): the S3 store's
 writes, tar batches into imported buckets and S3 parts without a CRC32C take their bytes from
-it before writing them to disk, in the spool folder (not the system's temporary folder), and
-past it the write is refused with 503 ``busy`` and stores nothing."""
+it before holding them (in memory, then on disk in the spool folder, not the system's
+temporary folder), and past it the write is refused with 503 ``busy`` and stores nothing."""
 
 from __future__ import annotations
 
@@ -52,11 +52,11 @@ def no_system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_a_spool_takes_its_disk_bytes_first_and_gives_them_back(tmp_path: Path) -> None:
+def test_a_spool_takes_its_bytes_first_and_gives_them_back(tmp_path: Path) -> None:
     budget = SpoolBudget(3 * MIB)
     with Spool(in_memory=MIB, budget=budget, folder=tmp_path) as spool:
-        spool.write(b"a" * MIB)  # fits in memory: nothing taken
-        assert budget.used == 0 and not spool.on_disk
+        spool.write(b"a" * MIB)  # in memory: counted too
+        assert budget.used == MIB and not spool.on_disk
         spool.write(b"b" * MIB)  # rolls over: the memory's bytes move to disk with it
         assert budget.used == 2 * MIB and spool.on_disk
         with pytest.raises(SpoolFull) as refused:
@@ -121,9 +121,9 @@ def test_an_s3_part_without_a_crc_spools_under_the_budget(
         seen.append((budget.used, _open_files_in(folder), _open_files_in(no_system_temp)))
 
     try:
-        assert client.write_part(key, upload, 1, pieces(5 * MIB)).size == 5 * MIB
-        assert seen.pop() == (0, 0, 0)  # in memory
         budget.max_bytes = 32 * MIB
+        assert client.write_part(key, upload, 1, pieces(5 * MIB)).size == 5 * MIB
+        assert seen.pop() == (5 * MIB, 0, 0)  # in memory, counted
         assert client.write_part(key, upload, 2, pieces(20 * MIB)).size == 20 * MIB
         assert seen.pop() == (20 * MIB, 1, 0)
         budget.max_bytes = 4 * MIB
@@ -162,6 +162,8 @@ def test_a_put_past_the_spool_budget_is_503_busy_and_stores_nothing(
     headers = {"Authorization": f"Bearer {token}"}
     assert httpx.post(srv.api + "/buckets", json={"name": "spooled"}, headers=headers).is_success
     put = srv.api + "/buckets/spooled/blob"
+    small = httpx.put(put, params={"key": "small"}, content=b"s" * 3 * MIB, headers=headers)
+    assert small.status_code == 201, small.text  # within the budget (held in memory)
     body = os.urandom(9 * MIB)  # over the store's 8 MiB in memory: spooled to disk
     r = httpx.put(put, params={"key": "big"}, content=body, headers=headers, timeout=60)
     assert r.status_code == 503, r.text
