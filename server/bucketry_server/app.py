@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
@@ -26,7 +27,7 @@ from .backends.managed.objects import settle_discards
 from .backends.managed.rolling import RollingHashes
 from .buckets.thumbnails import Thumbnails
 from .config import Settings
-from .db import Database, migrate
+from .db import Database, database_locked, migrate
 from .errors import DomainError, Invalid
 from .leader import Leadership, may_run_operation_workers
 from .middleware import (
@@ -46,6 +47,7 @@ from .routes.unserved import load_spec, served_operations, unserved_router
 from .security import Signer, load_server_key, private_dir
 from .state import AppState
 from .storage import open_store
+from .writegate import RETRY_AFTER_SECONDS
 
 log = logging.getLogger("bucketry_server")
 API_PREFIX = "/api/v1"
@@ -276,6 +278,21 @@ def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str
             codes.get(exc.status_code, "http_error"),
             str(exc.detail),
             headers=headers,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _locked(request: Request, exc: OperationalError) -> Response:
+        # SQLite's lock stayed taken past the busy timeout: the request was fine, the server
+        # busy (503, like the write gate's own timeout); any other database error is a 500.
+        if not database_locked(exc):
+            raise exc
+        log.warning("database locked past the busy timeout on %s", request.method)
+        return problem_response(
+            503,
+            "busy",
+            "the database is busy: another writer held its lock too long; retry later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             instance=request.url.path,
         )
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .security import private_file
@@ -56,6 +57,13 @@ def make_engine(url: str, busy_timeout: float = 30.0, gate: WriteGate | None = N
 
         return engine
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def database_locked(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked": a writer outside this process's write
+    gate (another program, or a writer let through after the gate's in-process timeout) kept
+    the database past the busy timeout."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def migrate(engine: Engine) -> None:
