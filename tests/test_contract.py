@@ -4,6 +4,7 @@ one-to-one correspondence with the server's routes."""
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,31 @@ def test_every_operation_documents_its_errors_as_problem_details() -> None:
                 if status.startswith(("4", "5")):
                     ref = response.get("$ref", "")
                     assert ref.startswith("#/components/responses/"), (op["operationId"], status)
+
+
+def _shared_responses_script() -> Any:
+    """``scripts/spec_shared_responses.py`` as a module."""
+    path = SPEC_PATH.parent / "scripts" / "spec_shared_responses.py"
+    spec = importlib.util.spec_from_file_location("spec_shared_responses", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_operation_documents_the_refusals_any_route_can_get() -> None:
+    """414 and 431 (an oversized request head, refused by the server's HTTP protocol before
+    any route) and 503 ``busy`` are documented by every operation
+    (``scripts/spec_shared_responses.py``), and that script's ``--fix`` adds exactly the
+    lines a spec lacking them needs."""
+    script = _shared_responses_script()
+    assert script.missing(load_spec()) == []
+    text = SPEC_PATH.read_text()
+    shared = re.compile(r'^        "(408|414|431|503)": .*\n', re.MULTILINE)
+    stripped = shared.sub("", text)
+    assert stripped != text and script.missing(yaml.safe_load(stripped))
+    assert script.fix(stripped) == text
+    assert script.fix(text) == text
 
 
 def _served_routes() -> dict[str, tuple[str, str]]:

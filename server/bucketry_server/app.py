@@ -17,19 +17,21 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from . import __version__, logredact, maintenance
+from . import __version__, logredact, maintenance, spooling
 from .backends.managed.objects import settle_discards
 from .backends.managed.rolling import RollingHashes
 from .buckets.thumbnails import Thumbnails
 from .config import Settings
-from .db import Database, migrate
+from .db import Database, database_locked, migrate
 from .errors import DomainError, Invalid
 from .leader import Leadership, may_run_operation_workers
 from .middleware import (
+    BodyTimeoutMiddleware,
     HeaderLimitMiddleware,
     JsonBodyLimitMiddleware,
     JsonTextMiddleware,
@@ -45,6 +47,7 @@ from .routes.unserved import load_spec, served_operations, unserved_router
 from .security import Signer, load_server_key, private_dir
 from .state import AppState
 from .storage import open_store
+from .writegate import RETRY_AFTER_SECONDS
 
 log = logging.getLogger("bucketry_server")
 API_PREFIX = "/api/v1"
@@ -61,6 +64,7 @@ def spec_path() -> Path:
 
 def build_state(settings: Settings) -> AppState:
     private_dir(settings.data_dir)  # 0700: blobs and database are nobody else's to read
+    spooling.configure(settings.spool_max_bytes, private_dir(settings.data_dir / "spool"))
     db = Database(settings.effective_database_url)
     if settings.start_migrate:  # off in the processes of ``serve``: migrated before them
         migrate(db.engine)
@@ -140,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokenless_operations = tokenless_operations(spec_bytes)
     app.add_middleware(JsonTextMiddleware)  # inside the limit: reads bounded bodies only
     app.add_middleware(JsonBodyLimitMiddleware, limit=settings.max_json_bytes)
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_idle_seconds)
     app.add_middleware(UnhandledErrorMiddleware)  # a 500 keeps the connection alive
     app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
@@ -273,6 +278,21 @@ def _install_error_handlers(app: FastAPI, allow_table: list[tuple[re.Pattern[str
             codes.get(exc.status_code, "http_error"),
             str(exc.detail),
             headers=headers,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _locked(request: Request, exc: OperationalError) -> Response:
+        # SQLite's lock stayed taken past the busy timeout: the request was fine, the server
+        # busy (503, like the write gate's own timeout); any other database error is a 500.
+        if not database_locked(exc):
+            raise exc
+        log.warning("database locked past the busy timeout on %s", request.method)
+        return problem_response(
+            503,
+            "busy",
+            "the database is busy: another writer held its lock too long; retry later",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             instance=request.url.path,
         )
 

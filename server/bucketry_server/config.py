@@ -90,6 +90,13 @@ class Settings:
     #: Days a finished (SUCCEEDED, FAILED, CANCELLED) operation is kept before the janitor
     #: deletes it with its chunks and its ``Idempotency-Key`` (0: keep forever).
     operation_retention_days: int = 30
+    #: Bytes this process may hold in spools at once, in memory or on disk in
+    #: ``DATA_DIR/spool`` (:mod:`.spooling`: S3 store writes, tar batches into imported
+    #: buckets, S3 parts without a CRC32C); past it a write is refused with 503 ``busy``.
+    spool_max_bytes: int = 2 << 30
+    #: Seconds the server waits for the next byte of a request body before giving up on it
+    #: (408 ``body_timeout``; 0: for ever).
+    body_idle_seconds: float = 60.0
     #: Worker processes of ``serve`` (0: one per CPU).
     workers: int = 0
     #: Sweep interrupted writes at start-up (off in the workers of ``serve --workers N``,
@@ -125,6 +132,10 @@ class Settings:
             s.import_url_max_seconds = float(v)
         if (v := _env("EXPORT_MAX_PART_MB")) is not None:
             s.export_max_part_mb = int(v)
+        if (v := _env("SPOOL_MAX_BYTES")) is not None:
+            s.spool_max_bytes = int(v)
+        if (v := _env("BODY_IDLE_SECONDS")) is not None:
+            s.body_idle_seconds = float(v)
         for name in (
             "workers",
             "owner_concurrency",

@@ -109,6 +109,14 @@ class TooManyRequests(DomainError):
     default_code = "too_many_requests"
 
 
+class Unavailable(DomainError):
+    """The server could not get a shared resource for the request within its bounded wait
+    (the database write lock, the spool budget): the request itself was fine, a retry after
+    ``Retry-After`` seconds may succeed."""
+
+    default_code = "busy"
+
+
 class NotServed(DomainError):
     """An operation of the contract that this server does not serve yet."""
 

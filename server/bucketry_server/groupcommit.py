@@ -14,8 +14,10 @@ A job is a function of a ``Session`` that may raise a :class:`~.errors.DomainErr
 refusal: bucket gone, precondition failed) only after undoing whatever it wrote, so the other
 jobs of its group are unaffected. Any other exception aborts the group's transaction; every
 job of the group is then run again in a transaction of its own, so each gets its own outcome
-(exactly as without grouping). One group per process is in flight at a time: while it runs,
-the next one gathers.
+(exactly as without grouping), unless the database stayed busy (the write gate's timeout,
+SQLite's "database is locked"): then every job gets that error at once, instead of waiting
+as long again one after another. One group per process is in flight at a time: while it
+runs, the next one gathers.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from .db import Database
-from .errors import DomainError
+from .db import Database, database_locked
+from .errors import DomainError, Unavailable
 
 T = TypeVar("T")
 Job = Callable[[Session], Any]
@@ -113,11 +115,14 @@ def run_group(db: Database, jobs: list[Job]) -> list[Any]:
                 for job in jobs:
                     try:
                         outcomes.append(job(s))
+                    except Unavailable as busy:  # the write gate stayed shut: for every job
+                        return [*outcomes, *[busy] * (len(jobs) - len(outcomes))]
                     except DomainError as refusal:  # undone by the job itself
                         outcomes.append(refusal)
             return outcomes
-        except Exception:  # noqa: S110 - each job is run again alone, and reports its error
-            pass
+        except Exception as exc:
+            if database_locked(exc):  # alone, each job would wait as long again
+                return [exc] * len(jobs)
     return [_alone(db, job) for job in jobs]
 
 

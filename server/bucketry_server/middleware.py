@@ -7,10 +7,13 @@
 - Unhandled exceptions become a 500 problem without dropping the keep-alive connection.
 - Request heads are bounded (header count and bytes): 431 beyond (the protocol layer,
   :mod:`.protocol`, enforces the same limits before a head is parsed whole).
+- A request body that stops arriving is given up after an idle wait: 408 (a stalled client
+  held its request, and what the write had taken, such as a spool, for ever).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -24,7 +27,7 @@ from .context import reset_request_id, set_request_id
 from .jsontext import JsonProblem, find_problem
 from .logredact import redact
 from .problems import problem_body
-from .protocol import MAX_HEAD_BYTES, MAX_HEADERS, too_large_head_body
+from .protocol import MAX_HEAD_BYTES, MAX_HEADERS, head_refusal
 
 log = logging.getLogger("bucketry_server")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -57,7 +60,8 @@ class RequestIdMiddleware:
 
 class HeaderLimitMiddleware:
     """Answer 431 to a request with more than ``MAX_HEADERS`` header fields or a head larger
-    than ``MAX_HEAD_BYTES`` (whatever HTTP server runs the app)."""
+    than ``MAX_HEAD_BYTES`` (414 if its request target is most of it: :func:`head_refusal`),
+    whatever HTTP server runs the app."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,24 +71,77 @@ class HeaderLimitMiddleware:
             await self.app(scope, receive, send)
             return
         headers = scope.get("headers", [])
-        size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
-        size += sum(len(k) + len(v) + 4 for k, v in headers)
-        detail = None
+        target = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
+        size = target + sum(len(k) + len(v) + 4 for k, v in headers)
         if len(headers) > MAX_HEADERS:
-            detail = f"a request may have at most {MAX_HEADERS} header fields"
+            status, body = head_refusal(f"a request may have at most {MAX_HEADERS} header fields")
         elif size > MAX_HEAD_BYTES:
-            detail = f"the request head exceeds {MAX_HEAD_BYTES} bytes"
-        if detail is None:
+            status, body = head_refusal(f"the request head exceeds {MAX_HEAD_BYTES} bytes", target)
+        else:
             await self.app(scope, receive, send)
             return
-        body = too_large_head_body(detail)
         response_headers = [
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
         ]
-        await send({"type": "http.response.start", "status": 431, "headers": response_headers})
+        await send({"type": "http.response.start", "status": status, "headers": response_headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class BodyTimeout(Exception):
+    """The client sent no byte of the request body for the idle wait (not a domain error:
+    nothing on the way up answers it but :class:`BodyTimeoutMiddleware`)."""
+
+
+class BodyTimeoutMiddleware:
+    """Wait at most ``seconds`` for each piece of a request body (0: no bound). A client that
+    stops sending mid-body gets 408 ``body_timeout`` and the connection is closed; whatever
+    read the body (a blob write, a part) sees :class:`BodyTimeout` raised by ``receive`` and
+    cleans up as for a disconnect. Only waits for the client count: a body read ahead is
+    handed over at once, and the wait for a disconnect after the body ended is unbounded."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.seconds <= 0:
+            await self.app(scope, receive, send)
+            return
+        ended = started = False
+
+        async def bounded_receive() -> Message:
+            nonlocal ended
+            if ended:
+                return await receive()
+            try:
+                async with asyncio.timeout(self.seconds):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout(f"no request body byte arrived for {self.seconds:g} s") from None
+            ended = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, bounded_receive, tracking_send)
+        except BodyTimeout as exc:
+            if started:
+                raise  # the answer is under way: the server cuts the connection
+            log.info("gave up on a request body: %s", exc)
+            await _send_problem(
+                send,
+                408,
+                "body_timeout",
+                f"{exc}; send the request again",
+                scope.get("path"),
+                close=True,
+            )
 
 
 class UnhandledErrorMiddleware:
@@ -286,13 +343,16 @@ async def _send_413(send: Send, limit: int) -> None:
 
 
 async def _send_problem(
-    send: Send, status: int, code: str, detail: str, instance: str | None
+    send: Send, status: int, code: str, detail: str, instance: str | None, *, close: bool = False
 ) -> None:
-    """A problem response from middleware (the body was read whole: the connection stays)."""
+    """A problem response from middleware (the body was read whole: the connection stays,
+    unless ``close``)."""
     body = json.dumps(problem_body(status, code, detail, instance=instance)).encode()
     headers: list[Any] = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
     ]
+    if close:
+        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

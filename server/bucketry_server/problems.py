@@ -23,6 +23,7 @@ from .errors import (
     TooLarge,
     TooManyRequests,
     Unauthenticated,
+    Unavailable,
     Unprocessable,
 )
 
@@ -40,6 +41,7 @@ STATUS: dict[type[DomainError], int] = {
     TooManyRequests: 429,
     NotServed: 501,
     BadGateway: 502,
+    Unavailable: 503,
     GatewayTimeout: 504,
 }
 

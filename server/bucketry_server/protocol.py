@@ -3,7 +3,13 @@
 httptools keeps every header of a request in memory until the head is complete, without any
 limit: a single 32 MB header or 100,000 small ones were accepted. Here a head larger than
 :data:`MAX_HEAD_BYTES` or with more than :data:`MAX_HEADERS` header fields is answered with
-``431 Request Header Fields Too Large`` and the connection is closed, before it is parsed whole.
+``431 Request Header Fields Too Large`` and the connection is closed, before it is parsed whole;
+``414 URI Too Long`` instead when the request target (path and query) took more than
+:data:`MAX_TARGET_SHARE` bytes of the refused head (:func:`head_refusal`). A head must also
+arrive whole within :data:`HEAD_TIMEOUT` seconds of its first byte (or of the connection's
+start): uvicorn arms no timer before a head is complete, so a client trickling a head, or
+connecting and sending nothing, held its connection for ever; past it ``408 Request Timeout``
+(or, when no byte came, a plain close).
 (:class:`~.middleware.HeaderLimitMiddleware` applies the same limits to whatever server runs
 the app, as a second line.)
 
@@ -16,7 +22,9 @@ Pass the class as ``uvicorn.Config(http=BoundedHttpToolsProtocol)``.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from http import HTTPStatus
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -27,6 +35,10 @@ from .problems import problem_body
 MAX_HEAD_BYTES = 64 * 1024
 #: Header fields of one request.
 MAX_HEADERS = 100
+#: A head refused for its size whose request target is longer than this is a 414, else a 431.
+MAX_TARGET_SHARE = MAX_HEAD_BYTES // 2
+#: Seconds a request head has to arrive whole, from its first byte or the connection's start.
+HEAD_TIMEOUT = 30.0
 #: Body bytes buffered per connection before the socket's reading pauses until the app takes
 #: them (uvicorn's ``HIGH_WATER_LIMIT`` is 64 KiB). Under 50 concurrent clients a 5 MiB part
 #: took half the time to arrive (scripts/bench/load.py); the memory bound stays one buffer of
@@ -65,30 +77,59 @@ class BodyPieces:
         return b"".join(self._pieces)
 
 
-class _TooManyHeaders(Exception):
-    """Raised inside the parser's header callback to stop parsing the head."""
+class _HeadRefused(Exception):
+    """Raised inside a parser callback to stop parsing a head that is refused."""
 
 
-def too_large_head_body(detail: str) -> bytes:
-    """The problem+json body of a 431 answer."""
-    return json.dumps(problem_body(431, "headers_too_large", detail)).encode()
+def head_refusal(detail: str, target_bytes: int = 0) -> tuple[int, bytes]:
+    """The status and problem+json body refusing an oversized request head: 414
+    ``uri_too_long`` when its request target (path and query) is over
+    :data:`MAX_TARGET_SHARE` bytes (most of the head), else 431 ``headers_too_large``.
+    ``detail`` says which limit the head broke."""
+    if target_bytes > MAX_TARGET_SHARE:
+        detail += ", most of it the request target (path and query string)"
+        return 414, json.dumps(problem_body(414, "uri_too_long", detail)).encode()
+    return 431, json.dumps(problem_body(431, "headers_too_large", detail)).encode()
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
-    """:class:`HttpToolsProtocol` that refuses oversized request heads with a 431."""
+    """:class:`HttpToolsProtocol` that refuses oversized request heads with a 431 (or a 414
+    for an oversized request target) and slow ones with a 408 (:attr:`head_timeout`)."""
+
+    #: Seconds a head has to arrive whole (:data:`HEAD_TIMEOUT`; a subclass may change it).
+    head_timeout = HEAD_TIMEOUT
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_seen = False  # a byte of the current head arrived
         self._in_head = True  # between requests and until the head of the current one ends
         self._head_bytes = 0
         self._header_count = 0
+        self._target_bytes = 0
+        self._field_bytes = 0
         self._refusal: str | None = None
+        self._refusal_target = 0  # the refused head's target bytes (0: not about its size)
         self._ended_here = False  # a request ended in the chunk being fed
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """A new connection: its first head must arrive within :attr:`head_timeout`."""
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The connection ended: no head is awaited any more."""
+        self._cancel_head_timer()
+        super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         """Feed ``data`` to the parser; refuse the request once its head is too large."""
         if self._refusal is not None:
             return
+        if self._in_head:
+            self._head_seen = self._head_seen or bool(data)
+            if self._head_timer is None:  # a head begins (after an answer, on a kept connection)
+                self._arm_head_timer()
         self._ended_here = False
         super().data_received(data)
         # A chunk in which a request ended is not counted: most of it belongs to that request
@@ -99,21 +140,31 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 self._refuse(f"the request head exceeds {MAX_HEAD_BYTES} bytes")
 
     def on_message_begin(self) -> None:
-        """A new request: its header count starts at zero."""
+        """A new request: its header count and sizes start at zero."""
         super().on_message_begin()
-        self._header_count = 0
+        self._header_count = self._target_bytes = self._field_bytes = 0
+
+    def on_url(self, url: bytes) -> None:
+        """Count the request target's bytes (the parser hands them over in pieces)."""
+        self._target_bytes += len(url)
+        super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         """Count the header; stops the parser (answered with a 431) past :data:`MAX_HEADERS`."""
         self._header_count += 1
         if self._header_count > MAX_HEADERS:
-            self._refusal = f"a request may have at most {MAX_HEADERS} header fields"
-            raise _TooManyHeaders(self._refusal)
+            self._stop(f"a request may have at most {MAX_HEADERS} header fields", 0)
+        self._field_bytes += len(name) + len(value) + 4
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        """The head ended: body bytes do not count against the head limit."""
-        self._in_head = False
+        """The head ended: refused if its target and fields are over :data:`MAX_HEAD_BYTES`
+        (a head that ends in the socket read which crosses the limit is not counted by
+        :meth:`data_received`); body bytes do not count against the head limit."""
+        if self._target_bytes + self._field_bytes > MAX_HEAD_BYTES:
+            self._stop(f"the request head exceeds {MAX_HEAD_BYTES} bytes", self._target_bytes)
+        self._in_head = self._head_seen = False
+        self._cancel_head_timer()
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:
@@ -140,22 +191,49 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
-        """uvicorn answers parser errors with this; a header-count refusal becomes a 431."""
+        """uvicorn answers parser errors with this; a refusal from a callback becomes a 431
+        (or a 414)."""
         if self._refusal is not None:
-            self._send_431(self._refusal)
+            self._send_refusal(*head_refusal(self._refusal, self._refusal_target))
         else:
             super().send_400_response(msg)
 
-    def _refuse(self, detail: str) -> None:
-        self._refusal = detail
-        self._send_431(detail)
+    def _stop(self, detail: str, target_bytes: int) -> None:
+        """Refuse the head from inside a parser callback (the parser error it raises ends in
+        :meth:`send_400_response`)."""
+        self._refusal, self._refusal_target = detail, target_bytes
+        raise _HeadRefused(detail)
 
-    def _send_431(self, detail: str) -> None:
-        self.logger.warning("Refused a request head: %s", detail)
-        body = too_large_head_body(detail)
+    def _refuse(self, detail: str) -> None:
+        self._refusal, self._refusal_target = detail, self._target_bytes
+        self._send_refusal(*head_refusal(detail, self._target_bytes))
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        """No whole head within :attr:`head_timeout`: 408 if part of one came, else close."""
+        self._head_timer = None
+        if not self._in_head or self._refusal is not None or self.transport.is_closing():
+            return
+        if not self._head_seen:
+            self.transport.close()
+            return
+        self._refusal = f"the request head did not arrive within {self.head_timeout:g} s"
+        body = json.dumps(problem_body(408, "head_timeout", self._refusal)).encode()
+        self._send_refusal(408, body)
+
+    def _send_refusal(self, status: int, body: bytes) -> None:
+        self.logger.warning("Refused a request head (%d): %s", status, self._refusal)
         head = (
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-            b"content-type: application/problem+json\r\n"
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode()
+            + b"content-type: application/problem+json\r\n"
             b"content-length: " + str(len(body)).encode() + b"\r\n"
             b"connection: close\r\n\r\n"
         )

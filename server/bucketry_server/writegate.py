@@ -14,6 +14,12 @@ SQLite's own lock and busy timeout stay underneath, unchanged: a writer outside 
 (another program on the database) is still serialised by SQLite, and the kernel drops the
 ``flock`` of a process that dies, so a crash never leaves the gate shut.
 
+Both waits are bounded by the gate's ``timeout`` (30 s). A blocking ``flock`` cannot be given
+one, so the thread at the head of its process's line tries ``LOCK_NB`` and sleeps 0.2 ms,
+doubling up to 2 ms, between tries: another process's writer that hangs with the lock (or a
+stuck network lock) then costs each waiting request a 503 ``busy`` with ``Retry-After``
+(:class:`GateBusy`) instead of stalling every write thread of every worker for ever.
+
 :func:`gated_connection_class` returns the ``sqlite3.Connection`` subclass
 (``connect_args={"factory": ...}``) that releases the gate, and :func:`open_gate_before_write`
 is the SQLAlchemy ``before_cursor_execute`` hook that takes it before the first write of a
@@ -27,11 +33,23 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+from .errors import Unavailable
+
 #: Statements that make the driver begin a (write) transaction.
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+#: First and longest pause (seconds) between two tries of the lock file held by another process.
+POLL_FIRST = 0.0002
+POLL_MAX = 0.002
+#: Seconds a client refused by a shut gate is told to wait before retrying.
+RETRY_AFTER_SECONDS = 5
+
+
+class GateBusy(Unavailable):
+    """Another process held the write gate's lock file for the whole timeout (503 ``busy``)."""
 
 
 class WriteGate:
@@ -48,16 +66,40 @@ class WriteGate:
         self._pid = 0
 
     def acquire(self) -> bool:
-        """Wait for the gate; True once held, False if the threads' lock timed out."""
+        """Wait at most ``timeout`` seconds in all for the gate; True once held, False if the
+        threads' lock timed out. Raises :class:`GateBusy` if another process kept the lock
+        file until then (this thread then holds nothing)."""
+        deadline = time.monotonic() + self.timeout
         if not self._threads.acquire(timeout=self.timeout):
             return False
         try:
             if self.path is not None:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
+                self._lock_file(deadline)
         except BaseException:
             self._threads.release()
             raise
         return True
+
+    def _lock_file(self, deadline: float) -> None:
+        """Take the lock file's ``flock`` before ``deadline`` (``time.monotonic``), trying
+        without blocking between short, growing pauses; raises :class:`GateBusy` after it."""
+        fd, pause = self._file(), POLL_FIRST
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise GateBusy(
+                    "busy",
+                    f"the database is busy: another server process held its write lock for "
+                    f"over {self.timeout:g} s; retry later",
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, POLL_MAX)
 
     def release(self) -> None:
         """Open the gate for the next writer (of any process)."""

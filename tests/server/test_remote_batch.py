@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import tempfile
 import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -43,12 +42,9 @@ class Recording:
         return None  # type: ignore[return-value]
 
 
-def test_members_are_spooled_not_held_in_memory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the default spool folder
+def test_members_are_spooled_not_held_in_memory(tmp_path: Path) -> None:
     target = Recording()
-    batch = RemoteBatch(target)
+    batch = RemoteBatch(target, str(tmp_path))
     expected: dict[str, str] = {}
 
     async def fill() -> int:

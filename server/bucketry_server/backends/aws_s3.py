@@ -15,7 +15,6 @@ object with a full-object CRC32C shows it (ListObjectsV2 carries none).
 from __future__ import annotations
 
 import contextlib
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -33,6 +32,7 @@ from botocore.utils import parse_timestamp
 
 from ..crc32c import to_wire
 from ..models import Bucket
+from ..spooling import Spool
 from ..state import AppState
 from .aws_s3_upload import (
     FULL_OBJECT,
@@ -363,16 +363,18 @@ class S3Client:
         crc32c: int | None = None,
     ) -> PartInfo:
         """UploadPart with the part's CRC32C: streamed when ``size`` and ``crc32c`` are
-        known, else spooled to a temporary file first (S3 needs the length and the checksum
-        up front), the CRC32C computed on the way. The token is ``"<etag> <crc32c>"``."""
+        known, else spooled first (S3 needs the length and the checksum up front; in memory
+        up to 16 MiB, then in the process's spool folder under its spool budget: past it
+        :class:`..spooling.SpoolFull`, a 503), the CRC32C computed on the way. The token is
+        ``"<etag> <crc32c>"``."""
         what = f"object {key!r} part {number}"
         with contextlib.ExitStack() as stack:
             body: Any
             if size is None or crc32c is None:
-                body = stack.enter_context(tempfile.SpooledTemporaryFile(PART_SIZE))
-                crc32c = spool(chunks, body)
-                size = body.tell()
-                body.seek(0)
+                spooled = stack.enter_context(Spool(in_memory=PART_SIZE))
+                crc32c = spool(chunks, spooled)
+                size = spooled.size
+                body = spooled.reader()
             else:
                 body = stack.enter_context(IterReader(chunks, size).reraise())
             r = self._call(

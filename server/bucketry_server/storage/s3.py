@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -26,6 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..crc32c import to_wire
+from ..spooling import Spool
 from .base import (
     Expected,
     Hasher,
@@ -185,7 +185,8 @@ class S3Store(ObjectStore):
     async def write(
         self, object_id: str, chunks: AsyncIterator[bytes], expected: Expected | None = None
     ) -> WriteResult:
-        """Spool (≤8 MiB in memory, else an unnamed temp file), verify, then upload.
+        """Spool (≤8 MiB in memory, else an unnamed temp file under the process's spool
+        budget: :class:`..spooling.SpoolFull`, a 503, past it), verify, then upload.
 
         Nothing reaches S3 before the checksums and size limit have been checked; an upload
         that fails is aborted by boto3 itself, and one completed after the caller was cancelled
@@ -193,36 +194,27 @@ class S3Store(ObjectStore):
         """
         key = self._key(object_id)
         hasher = Hasher(expected)
-        buf = bytearray()
-        spool: IO[bytes] | None = None
+        spool = Spool(in_memory=SPOOL_SIZE, folder=self.spool_dir)
         started = uploaded = False
         try:
             async for chunk in chunks:
                 hasher.update(chunk)
-                if spool is not None:
-                    spool.write(chunk)
-                else:
-                    buf += chunk
-                    if len(buf) > SPOOL_SIZE:
-                        spool = tempfile.TemporaryFile(dir=self.spool_dir)
-                        spool.write(buf)
-                        buf = bytearray()
+                spool.write(chunk)  # SpoolFull (503) past the process's spool budget
             result = hasher.finish()
             started = True
-            if spool is None:
+            if not spool.on_disk:
                 # The store verifies the bytes it receives against our checksum.
                 await self._call(
                     self.client.put_object,
                     Bucket=self.bucket,
                     Key=key,
-                    Body=bytes(buf),
+                    Body=spool.reader().read(),
                     **_checksum_args(result),
                 )
             else:
-                spool.seek(0)
                 await self._call(
                     self.client.upload_fileobj,
-                    spool,
+                    spool.reader(),
                     self.bucket,
                     key,
                     Config=self._upload_config,
@@ -235,8 +227,7 @@ class S3Store(ObjectStore):
                 await self._undo(key)
             raise
         finally:
-            if spool is not None:
-                spool.close()
+            spool.close()
 
     async def compose(
         self,

@@ -45,7 +45,19 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
     if response.status_code == 404:
         return None
 
+    if response.status_code == 408:
+        return None
+
+    if response.status_code == 414:
+        return None
+
+    if response.status_code == 431:
+        return None
+
     if response.status_code == 502:
+        return None
+
+    if response.status_code == 503:
         return None
 
     if response.status_code == 504:

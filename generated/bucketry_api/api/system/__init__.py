@@ -17,6 +17,7 @@ from ...errors import raise_for_status
 # The imports below are those of the endpoint modules (for the method annotations); ruff
 # cannot tell which ones an __init__ module re-exports, so unused ones stay.
 from ...models.health import Health
+from ...models.problem import Problem
 from ...types import UNSET, File, Unset
 from . import system_health as _system_health
 from . import system_openapi as _system_openapi

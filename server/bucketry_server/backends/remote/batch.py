@@ -6,13 +6,13 @@ by the tar parser before it reached the spool, so a bad member or archive stores
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import AsyncIterator
-from typing import IO, Protocol
+from typing import Protocol
 
 import anyio.to_thread
 
 from ...errors import TooLarge
+from ...spooling import Spool
 from ..base import BlobRecord, WriteSpec
 
 
@@ -37,27 +37,26 @@ READ_CHUNK = 1024 * 1024
 class RemoteBatch:
     """The :class:`..base.BatchWriter` of imported buckets. The spool is an unnamed temporary
     file (mode 0600, already unlinked: a crash leaves nothing), in ``spool_dir`` or the
-    system's temporary folder."""
+    process's spool folder, its bytes counted against the process's spool budget
+    (:mod:`...spooling`: past it, 503 ``busy``)."""
 
     def __init__(self, backend: BatchTarget, spool_dir: str | None = None) -> None:
         self.backend = backend
         self.spool_dir = spool_dir
         self.items: list[tuple[str, int, int, WriteSpec]] = []  # key, offset, length, spec
         self.size = 0
-        self._spool: IO[bytes] | None = None
+        self._spool: Spool | None = None
 
     async def add(self, key: str, data: bytes, sha256_hex: str, spec: WriteSpec) -> None:
         """Append ``data`` for ``key`` to the spool until :meth:`commit`; ``TooLarge`` beyond
-        :data:`MAX_BATCH_BYTES`."""
+        :data:`MAX_BATCH_BYTES`, :class:`...spooling.SpoolFull` past the spool budget."""
         if self.size + len(data) > MAX_BATCH_BYTES:
             raise TooLarge(
                 "payload_too_large",
                 f"a batch into an imported bucket holds at most {MAX_BATCH_BYTES} bytes",
             )
         if self._spool is None:
-            self._spool = await anyio.to_thread.run_sync(
-                lambda: tempfile.TemporaryFile(dir=self.spool_dir)
-            )
+            self._spool = Spool(folder=self.spool_dir)
         spool = self._spool
         await anyio.to_thread.run_sync(lambda: spool.write(data))
         self.items.append((key, self.size, len(data), spec))
