@@ -97,8 +97,13 @@ def sync_detailed(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):
@@ -136,8 +141,13 @@ def sync(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):
@@ -170,8 +180,13 @@ async def asyncio_detailed(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):
@@ -207,8 +222,13 @@ async def asyncio(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):
