@@ -20,15 +20,18 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, event, func, select, text
 
+from bucketry_api import ApiClient
+from bucketry_api.errors import ClientError
 from bucketry_server import maintenance
 from bucketry_server.backends.managed.catalogue import NewBlob, commit_blobs
 from bucketry_server.buckets import deletion
 from bucketry_server.errors import NotFound
 from bucketry_server.faults import ENV
-from bucketry_server.models import Blob, Bucket, ObjectLedger
+from bucketry_server.models import Blob, Bucket, ObjectLedger, Upload, UploadPart
 from tests.server.imported_helpers import auth
 from tests.server.test_batch import make_tar
 from tests.server.test_durability import _objects, _serve
+from tests.server.test_uploads import new_upload
 from tests.support.live_server import LiveServer, free_port
 
 
@@ -87,6 +90,11 @@ def held_purge(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
         release.set()
 
 
+async def _existing(srv: LiveServer, objects: list[str]) -> list[str]:
+    """The objects whose files are still in the store."""
+    return [oid for oid in objects if await srv.state.store.exists(oid)]
+
+
 def _purged(srv: LiveServer, bucket_id: str, objects: list[str], timeout: float = 30) -> None:
     """Wait until the bucket row, its blob rows, the objects' ledger marks and files are gone."""
     deadline = time.monotonic() + timeout
@@ -96,13 +104,12 @@ def _purged(srv: LiveServer, bucket_id: str, objects: list[str], timeout: float 
             marks = s.scalars(
                 select(ObjectLedger.object_id).where(ObjectLedger.object_id.in_(objects))
             ).all()
-        files = [oid for oid in objects[:50] if anyio.run(srv.state.store.exists, oid)]
+        files = anyio.run(_existing, srv, objects)
         if row is None and not marks and not files:
             break
         assert time.monotonic() < deadline, (row, len(marks), len(files))
         time.sleep(0.05)
     assert _rows_of(srv, bucket_id) == 0
-    assert not any(anyio.run(srv.state.store.exists, oid) for oid in objects)
 
 
 def test_forced_delete_answers_before_the_purge_and_frees_the_name(
@@ -315,3 +322,34 @@ def test_a_purge_stopped_by_a_crash_resumes_at_restart(tmp_path: Path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+
+
+def test_the_purge_also_drops_uploads_in_progress(
+    server: LiveServer,
+    users: dict[str, str],
+    alice: ApiClient,
+    unique: str,
+    held_purge: threading.Event,
+) -> None:
+    """A multipart upload begun before the delete is unreachable at once; the purge's last
+    transaction deletes it with the bucket row, and its parts' files go."""
+    name = f"uploading-{unique}"
+    bucket_id, objects = _bucket_with(server, users["alice"], name, 120)
+    upload_id = new_upload(alice, name)
+    alice.uploads.put_part(name, upload_id, 1, body=b"part bytes")
+    with server.state.db.session() as s:
+        part_objects = list(
+            s.scalars(select(UploadPart.object_id).where(UploadPart.upload_id == upload_id))
+        )
+    assert len(part_objects) == 1 and anyio.run(server.state.store.exists, part_objects[0])
+    r = httpx.delete(
+        f"{server.api}/buckets/{name}", params={"force": "true"}, headers=auth(users["alice"])
+    )
+    assert r.status_code == 200, r.text
+    with pytest.raises(ClientError) as exc:
+        alice.uploads.get(bucket_id, upload_id)
+    assert exc.value.status_code == 404
+    held_purge.set()
+    _purged(server, bucket_id, objects + part_objects)
+    with server.state.db.session() as s:
+        assert s.get(Upload, upload_id) is None
