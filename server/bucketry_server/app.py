@@ -103,6 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.start_sweep:  # off in the processes of ``serve``: swept before them
             await maintenance.sweep_at_start(state)
         janitor = asyncio.create_task(maintenance.run_periodically(state))
+        purge_wake = asyncio.Event()
+        state.wake_purge = purge_wake.set
+        purger = asyncio.create_task(maintenance.run_purger(state, purge_wake))
         engine = _operation_engine(state)
         app.state.operations = engine
         state.wake_operations = engine.wake
@@ -111,6 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await engine.stop()
+            purger.cancel()  # a batch in its worker thread commits; its files: the next sweep
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
             await settle_discards(state)
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,5 +1,5 @@
 """Housekeeping: start-up sweep of interrupted writes; periodic expiry of abandoned uploads
-and purge of operations finished longer ago than the retention.
+and purge of operations finished longer ago than the retention; the purge of deleted buckets.
 
 Write protocol for managed blobs (``backends.managed.catalogue``): write the bytes under a new
 object id, then in one transaction point the blob row at it while marking any replaced object
@@ -14,6 +14,7 @@ workers, and only the worker holding the data folder's leader lock runs the jani
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from datetime import timedelta
@@ -22,6 +23,7 @@ from sqlalchemy import delete, select, update
 from starlette.concurrency import run_in_threadpool
 
 from .backends.managed.objects import discard_objects
+from .buckets.deletion import purge_deleted
 from .models import Blob, ObjectLedger, Token, Upload, UploadPart
 from .operations.retention import purge_finished, retention_cutoff
 from .state import AppState
@@ -30,6 +32,9 @@ from .uploads.service import abort_provider_uploads
 
 log = logging.getLogger("bucketry_server.maintenance")
 PERIOD_SECONDS = 300
+#: Seconds between two looks for deleted buckets to purge when nothing wakes the purger (a
+#: bucket deleted through another ``--workers`` process, a leadership taken over).
+PURGE_POLL_SECONDS = 10.0
 
 
 async def sweep_at_start(state: AppState) -> None:
@@ -184,3 +189,19 @@ async def run_periodically(state: AppState) -> None:
                 await run_once(state)
         except Exception:
             log.exception("janitor round failed; retrying in %s s", period)
+
+
+async def run_purger(state: AppState, wake: asyncio.Event) -> None:
+    """Purge the buckets forced deletes hid (:func:`.buckets.deletion.purge_deleted`) until
+    cancelled: at once at start (a purge a stop interrupted resumes), whenever ``wake`` is set
+    (a delete in this process) and every :data:`PURGE_POLL_SECONDS`, in the leading process
+    only (as the janitor). A failing round is logged and the next one retries."""
+    while True:
+        try:
+            if leads(state):
+                await purge_deleted(state)
+        except Exception:
+            log.exception("bucket purge failed; retrying in %s s", PURGE_POLL_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), PURGE_POLL_SECONDS)
+        wake.clear()

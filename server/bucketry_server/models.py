@@ -108,8 +108,14 @@ class Bucket(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: When a forced delete took the bucket away (migration 0012); its row stays, renamed to
+    #: its id and invisible to every request, until the background purge has deleted its
+    #: blobs (``buckets.deletion``). None for a live bucket.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     __table_args__ = (
         UniqueConstraint("owner_id", "name", name="uq_buckets_owner_name"),
+        # The purge finds deleted buckets without reading the live ones.
+        Index("ix_buckets_deleted", "deleted_at"),
         # Name lookups and the keyset orders of the listing.
         Index("ix_buckets_name_id", "name", "id"),
         Index("ix_buckets_created_id", "created_at", "id"),

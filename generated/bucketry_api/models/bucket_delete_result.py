@@ -15,8 +15,9 @@ class BucketDeleteResult:
     Attributes:
         deleted (bool): Whether the bucket is gone (false in a dry run).
         dry_run (bool):
-        blobs (int): Blobs deleted (or that would be).
-        bytes_ (int): Bytes freed (or that would be).
+        blobs (int): Blobs deleted (or that would be); after a forced delete some may still be being purged in the
+            background, unreachable.
+        bytes_ (int): Bytes freed (or that would be); the store frees them as the background purge goes.
     """
 
     deleted: bool

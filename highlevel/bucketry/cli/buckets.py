@@ -206,7 +206,11 @@ def add_buckets_parser(
 
     a = add("delete", _delete, "delete a bucket")
     a.add_argument("name", metavar="NAME")
-    a.add_argument("--force", action="store_true", help="also delete the blobs")
+    a.add_argument(
+        "--force",
+        action="store_true",
+        help="also delete the blobs (the server purges them after answering)",
+    )
     a.add_argument("--dry-run", action="store_true", help="only report")
 
     a = add("list", _list, "list the buckets you can see")

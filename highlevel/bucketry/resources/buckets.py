@@ -136,7 +136,17 @@ class Bucket(ImportedOps, Entity[BucketModel]):
         return self
 
     def delete(self, *, force: bool = False, dry_run: bool = False) -> dict[str, Any]:
-        """Delete the bucket (``force`` also deletes its blobs; ``dry_run`` only reports)."""
+        """Delete the bucket and return the server's ``BucketDeleteResult`` as a dict
+        (``deleted``, ``dry_run``, ``blobs``, ``bytes``).
+
+        ``force=True`` also deletes its blobs (a non-empty bucket without it raises
+        ``ConflictError``, code ``bucket_not_empty``). The call returns at once whatever the
+        number of blobs: the bucket is gone for everyone from then on and its name can be
+        reused for a new, empty bucket, while the server purges the old blobs and frees their
+        space in the background. An imported bucket is only unregistered: the provider's
+        objects stay. ``dry_run=True`` only reports what would go. Raises ``NotFoundError``
+        for a bucket you cannot see and ``PermissionDeniedError`` unless you may administer it.
+        """
         result = self._client.call(
             self._client.api.buckets.delete, self.ref, force=force, dry_run=dry_run
         )

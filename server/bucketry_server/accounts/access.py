@@ -64,11 +64,13 @@ def find_bucket(session: Session, p: Principal, ref: str) -> Bucket:
         raise not_found("bucket")
     if ref.startswith("bkt_"):
         bucket = session.get(Bucket, ref)
-        if bucket is None or not can_see(p, bucket):
+        if bucket is None or bucket.deleted_at is not None or not can_see(p, bucket):
             raise not_found("bucket")
         return bucket
     org_id = resolve_org(session, p, p.org_slug).id if p.org_slug else None
-    rows = session.scalars(select(Bucket).where(Bucket.name == ref)).all()
+    rows = session.scalars(
+        select(Bucket).where(Bucket.name == ref, Bucket.deleted_at.is_(None))
+    ).all()
     candidates = [b for b in rows if can_see(p, b)]
     if not candidates:
         raise not_found("bucket")
@@ -116,12 +118,13 @@ def bucket_for_manage(session: Session, p: Principal, ref: str) -> Bucket:
 
 def visible(p: Principal) -> ColumnElement[bool]:
     """SQL twin of :func:`can_see` for listings: own and org buckets (everything for an admin);
-    scoped credentials see only their buckets."""
+    scoped credentials see only their buckets. Never a bucket a forced delete hid."""
     owned: ColumnElement[bool]
     if p.is_admin:
         owned = true()
     else:
         owned = or_(Bucket.owner_id == p.user_id, Bucket.org_id.in_(sorted(p.org_ids)))
+    live = Bucket.deleted_at.is_(None)
     if p.bucket_ids is not None:
-        return and_(Bucket.id.in_(sorted(p.bucket_ids)), or_(owned, Bucket.public.is_(True)))
-    return owned
+        return and_(live, Bucket.id.in_(sorted(p.bucket_ids)), or_(owned, Bucket.public.is_(True)))
+    return and_(live, owned)

@@ -154,7 +154,7 @@ def signed_bucket(s: Session, target: SignedTarget, method: str) -> Bucket:
     private).
     """
     bucket = s.get(Bucket, target.bucket_id)
-    if bucket is None:
+    if bucket is None or bucket.deleted_at is not None:  # deleted (maybe still purging)
         raise NotFound("not_found", "bucket not found")
     p = principal_by_token_id(s, target.token_id)
     allowed = p is not None and (can_write(p, bucket) if method == "PUT" else can_see(p, bucket))

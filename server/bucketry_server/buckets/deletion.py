@@ -1,76 +1,204 @@
-"""Deleting the blobs of a managed bucket that is being deleted (``DELETE /buckets/{b}?force``).
+"""A forced delete of a managed bucket (``DELETE /buckets/{b}?force=true``): hidden at once,
+purged in the background.
 
-Each batch of :data:`DROP_BATCH` blobs is one short transaction in a worker thread: the bucket
-row locked first (as every blob commit does), the blob rows deleted, their objects marked
-``dead`` in the ledger and the bucket's counters lowered. The objects' files go after the
-commit, in the background (``discard_later``: the request does not wait for thousands of
-unlinks); a crash before they go leaves ``dead`` marks that the janitor and the start-up sweep
-act on. So a bucket of 100,000 blobs takes 100 transactions, none holding the write lock for
-long, and the event loop runs other requests between them.
+**Hiding** (:func:`hide_bucket`, in the request) is one short transaction whatever the number
+of blobs: the bucket row gets ``deleted_at``, its name becomes its id (bucket names cannot hold
+``_``, so the name is free at once for a new bucket that sees none of the old blobs), it stops
+being public, and its project connections are deleted (as the foreign key's cascade did). From
+that commit on no request reaches it: ``{bucket}`` resolution, listings, account usage and
+signed URLs skip hidden buckets, and a blob commit that resolved it earlier is refused (the
+commit's bucket lock matches live buckets only). The answer reports the bucket's counters.
 
-Before, each batch of 500 keys took four transactions (list keys, find ids, delete, forget the
-ledger marks) plus the unlinks the request waited for: 2,500 small blobs took 0.5-3.5 s.
+**Purging** (:func:`purge_deleted`, in the process that runs background work: the janitor's
+leader, woken by the delete and polling in case another process deleted) takes
+:data:`DROP_BATCH` blobs per short transaction in a worker thread: the bucket row is claimed
+(on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two processes never purge the same bucket at
+once; the second moves on), the blob rows deleted, their objects marked ``dead`` in the ledger;
+after the commit their files are deleted (one batch's files while the next batch's rows go).
+The transaction that finds no blob left deletes the bucket's uploads (their parts' objects
+marked dead) and the bucket row. A process stopped mid-purge leaves a hidden bucket with fewer
+blobs and ``dead`` marks: the start-up sweep deletes the marked files and the purge resumes at
+the next start or poll. So 100,000 blobs take 100 transactions after the answer, none holding
+the write lock for long, and the event loop runs other requests between them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ..accounts.bucket_cache import WRITABLE
 from ..backends.managed.catalogue import mark_objects
-from ..backends.managed.objects import discard_later
-from ..models import Blob, Bucket
+from ..backends.managed.objects import discard_objects
+from ..errors import not_found
+from ..faults import crash_point
+from ..models import Blob, Bucket, Connection, Upload, UploadPart
 from ..state import AppState
+from ..timeutil import utcnow
 
-#: Blobs deleted per transaction.
+log = logging.getLogger("bucketry_server.buckets")
+
+#: Blobs deleted per purge transaction.
 DROP_BATCH = 1000
 #: Ids per ``IN`` list (SQLite has a variable limit).
 _IDS_PER_QUERY = 500
+#: Test-only crash point (:mod:`..faults`): after a purge batch committed, before its files go.
+CRASH_AFTER_BATCH = "bucket_purge_batch"
 
 
-def _drop_batch(state: AppState, bucket_id: str, limit: int) -> tuple[list[str], int]:
-    """Delete up to ``limit`` blob rows of the bucket in one transaction, marking their
-    objects dead; their object ids and total size."""
+def hide_bucket(state: AppState, bucket_id: str) -> tuple[int, int]:
+    """Hide a managed bucket from every request in one transaction (see the module) and
+    return its blob count and bytes as its counters hold them. Raises ``NotFound`` if the
+    bucket is gone or already hidden (a concurrent delete won). Blocking: call it from a
+    worker thread."""
+    now = utcnow()
     with state.db.session() as s:
-        s.execute(update(Bucket).where(Bucket.id == bucket_id).values(version=Bucket.version))
+        hidden = s.execute(
+            update(Bucket)
+            .where(Bucket.id == bucket_id, Bucket.deleted_at.is_(None))
+            .values(
+                deleted_at=now,
+                name=Bucket.id,
+                public=False,
+                version=Bucket.version + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(hidden, "rowcount", 0):
+            raise not_found("bucket")
+        blobs, size = s.execute(
+            select(Bucket.object_count, Bucket.bytes_used).where(Bucket.id == bucket_id)
+        ).one()
+        s.execute(delete(Connection).where(Connection.bucket_id == bucket_id))
+    WRITABLE.clear()  # a Core update: the flush hook did not see it
+    return max(int(blobs or 0), 0), max(int(size or 0), 0)
+
+
+def deleted_buckets(state: AppState) -> list[str]:
+    """Ids of the hidden buckets still to purge, oldest delete first. Blocking."""
+    with state.db.session() as s:
+        return list(
+            s.scalars(
+                select(Bucket.id)
+                .where(Bucket.deleted_at.is_not(None))
+                .order_by(Bucket.deleted_at, Bucket.id)
+            )
+        )
+
+
+def _claim(s: Session, bucket_id: str) -> bool:
+    """Lock the hidden bucket's row for this transaction; False if it is gone or another
+    process holds it (PostgreSQL: ``SKIP LOCKED``; SQLite has one writer at a time)."""
+    claimed = Bucket.__table__.alias("claimed")
+    held = (
+        select(claimed.c.id)
+        .where(claimed.c.id == bucket_id, claimed.c.deleted_at.is_not(None))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = s.execute(
+        update(Bucket)
+        .where(Bucket.id == held)
+        .values(version=Bucket.version)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def _purge_batch(state: AppState, bucket_id: str, limit: int) -> tuple[list[str], bool] | None:
+    """One purge transaction: up to ``limit`` blob rows of the hidden bucket deleted and their
+    objects marked dead, or, when none is left, its uploads and its row. Returns the objects
+    whose files may go after the commit and whether the bucket is gone; None if it was not
+    claimed (gone, or purged by another process right now)."""
+    with state.db.session() as s:
+        if not _claim(s, bucket_id):
+            return None
         rows = s.execute(
             select(Blob.id, Blob.object_id, Blob.size)
             .where(Blob.bucket_id == bucket_id)
             .order_by(Blob.key)  # the (bucket_id, key) index: each batch reads only its rows
             .limit(limit)
         ).all()
-        if not rows:
-            return [], 0
-        ids = [row.id for row in rows]
-        for start in range(0, len(ids), _IDS_PER_QUERY):
-            s.execute(delete(Blob).where(Blob.id.in_(ids[start : start + _IDS_PER_QUERY])))
-        objects = [row.object_id for row in rows]
-        mark_objects(s, objects, "dead")
-        size = sum(row.size for row in rows)
-        s.execute(
-            update(Bucket)
-            .where(Bucket.id == bucket_id)
-            .values(
-                bytes_used=Bucket.bytes_used - size,
-                object_count=Bucket.object_count - len(rows),
+        if rows:
+            ids = [row.id for row in rows]
+            for start in range(0, len(ids), _IDS_PER_QUERY):
+                s.execute(delete(Blob).where(Blob.id.in_(ids[start : start + _IDS_PER_QUERY])))
+            objects = [row.object_id for row in rows]
+            mark_objects(s, objects, "dead")
+            s.execute(
+                update(Bucket)
+                .where(Bucket.id == bucket_id)
+                .values(
+                    bytes_used=Bucket.bytes_used - sum(row.size for row in rows),
+                    object_count=Bucket.object_count - len(rows),
+                )
+                .execution_options(synchronize_session=False)
             )
+            return objects, False
+        parts = [
+            oid
+            for oid in s.scalars(
+                select(UploadPart.object_id)
+                .join(Upload, Upload.id == UploadPart.upload_id)
+                .where(Upload.bucket_id == bucket_id)
+            ).all()
+            if oid  # "": stored at a provider (never for a managed bucket)
+        ]
+        mark_objects(s, parts, "dead")
+        uploads = select(Upload.id).where(Upload.bucket_id == bucket_id)
+        s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(uploads)))
+        s.execute(delete(Upload).where(Upload.bucket_id == bucket_id))
+        s.execute(
+            delete(Bucket)
+            .where(Bucket.id == bucket_id)
+            .execution_options(synchronize_session=False)
         )
-        return objects, size
+        return parts, True
 
 
-async def drop_managed_blobs(
+async def purge_bucket(
     state: AppState, bucket_id: str, *, batch: int | None = None
-) -> tuple[int, int]:
-    """Delete every blob of a managed bucket, ``batch`` (default :data:`DROP_BATCH`) per
-    transaction, queueing their objects' files for deletion after each commit; returns the
-    number of blobs and bytes deleted. Blobs committed meanwhile are deleted too (until a
-    batch finds none); raises what the database raises (the batches committed stay done)."""
+) -> tuple[int, bool]:
+    """Purge one hidden bucket, ``batch`` (default :data:`DROP_BATCH`) blobs per transaction,
+    each batch's files deleted while the next batch's rows go; returns the blobs purged and
+    whether the bucket is gone. Stops early (the rest is left for a later call) if another
+    process holds the bucket. Raises what the database raises; the batches committed stay
+    done."""
     per = batch or DROP_BATCH
-    blobs, freed = 0, 0
-    while True:
-        objects, size = await run_in_threadpool(_drop_batch, state, bucket_id, per)
-        if not objects:
-            return blobs, freed
-        discard_later(state, objects)
-        blobs += len(objects)
-        freed += size
+    purged = 0
+    files: asyncio.Future[None] | None = None
+    try:
+        while True:
+            got = await run_in_threadpool(_purge_batch, state, bucket_id, per)
+            if got is None:
+                return purged, False
+            objects, gone = got
+            crash_point(CRASH_AFTER_BATCH)
+            if files is not None:
+                await files  # at most one batch of files in flight
+            files = asyncio.ensure_future(discard_objects(state, objects))
+            if gone:
+                return purged, True
+            purged += len(objects)
+    finally:
+        if files is not None:
+            with contextlib.suppress(Exception):  # discard_objects logs its failures
+                await files
+
+
+async def purge_deleted(state: AppState, *, batch: int | None = None) -> int:
+    """Purge every hidden bucket (:func:`purge_bucket`); returns the blobs purged. Call it
+    from the process that runs background work only (see :mod:`..maintenance`)."""
+    purged = 0
+    for bucket_id in await run_in_threadpool(deleted_buckets, state):
+        n, gone = await purge_bucket(state, bucket_id, batch=batch)
+        purged += n
+        if gone:
+            log.info("purged deleted bucket %s (%d blobs)", bucket_id, n)
+    return purged

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -32,13 +32,12 @@ from ..keys import key_error
 from ..models import Blob, Bucket, Upload, UploadPart
 from ..state import AppState
 from ..timeutil import iso, utcnow
-from .deletion import drop_managed_blobs
+from .deletion import hide_bucket
 from .names import check_bucket_name, ensure_name_free, flush_name
 from .views import bucket_etag
 
 log = logging.getLogger("bucketry_server.buckets")
 
-DELETE_BATCH = 500
 #: Fields of a bucket update that may be absent but never null.
 NOT_NULL = ("name", "credentials", "manifests")
 PROVIDER_SETTINGS = ("endpoint_url", "region", "credentials")
@@ -195,22 +194,13 @@ def tmp_credentials(
 
 
 # ------------------------------------------------------------------------------ delete
-def _delete_plan(state: AppState, p: Principal, ref: str) -> tuple[Bucket, int, int]:
+def _delete_plan(state: AppState, p: Principal, ref: str) -> tuple[Bucket, bool, int, int]:
+    """The bucket, whether it holds any blob, and its blob count and bytes (its counters:
+    constant work whatever the number of blobs)."""
     with state.db.session() as s:
         b = bucket_for_manage(s, p, ref)
-        blobs, size = s.execute(
-            select(func.count(Blob.id), func.coalesce(func.sum(Blob.size), 0)).where(
-                Blob.bucket_id == b.id
-            )
-        ).one()
-        return b, int(blobs), int(size)
-
-
-def _next_keys(state: AppState, bucket_id: str) -> list[str]:
-    with state.db.session() as s:
-        return list(
-            s.scalars(select(Blob.key).where(Blob.bucket_id == bucket_id).limit(DELETE_BATCH))
-        )
+        held = s.scalar(select(Blob.id).where(Blob.bucket_id == b.id).limit(1)) is not None
+        return b, held, max(int(b.object_count or 0), 0), max(int(b.bytes_used or 0), 0)
 
 
 def _drop_bucket(
@@ -221,7 +211,7 @@ def _drop_bucket(
     Also returns the ``(key, handle)`` of uploads on the provider's own multipart, to abort."""
     with state.db.session() as s:
         b = s.get(Bucket, bucket_id, with_for_update=True)
-        if b is None:
+        if b is None or b.deleted_at is not None:  # a concurrent forced delete hid it
             raise not_found("bucket")
         left = s.execute(select(Blob.object_id, Blob.size).where(Blob.bucket_id == bucket_id)).all()
         if left and not force:
@@ -268,35 +258,29 @@ async def delete_bucket(
     state: AppState, p: Principal, ref: str, *, force: bool = False, dry_run: bool = False
 ) -> dict[str, Any]:
     """Delete a bucket the caller manages (``BucketDeleteResult``). A bucket holding blobs
-    needs ``force`` (409 ``bucket_not_empty``); ``dry_run`` only reports what would go."""
-    b, blobs, size = await run_in_threadpool(_delete_plan, state, p, ref)
-    if blobs and not force:
+    needs ``force`` (409 ``bucket_not_empty``); ``dry_run`` only reports what would go.
+
+    A forced delete of a managed bucket holding blobs answers after one short transaction:
+    the bucket is hidden from every request and its name is free at once; its blobs, uploads
+    and files are purged in the background (:mod:`.deletion`). Any other delete (an empty
+    bucket, an imported one: only the catalogue rows, never the provider's objects) drops the
+    row at once. Raises ``NotFound``/``Forbidden`` as :func:`bucket_for_manage`."""
+    b, held, blobs, size = await run_in_threadpool(_delete_plan, state, p, ref)
+    if held and not force:
         raise Conflict(
             "bucket_not_empty",
             f"the bucket holds {blobs} blobs ({size} bytes); delete them or use force=true",
         )
     if dry_run:
         return {"deleted": False, "dry_run": True, "blobs": blobs, "bytes": size}
-    deleted_blobs, freed = 0, 0
-    if force and (b.provider or MANAGED) == MANAGED:
-        deleted_blobs, freed = await drop_managed_blobs(state, b.id)
-    elif force:
-        backend = backend_for(state, b)
-        while keys := await run_in_threadpool(_next_keys, state, b.id):
-            gone = await backend.delete(keys)
-            deleted_blobs += len(gone)
-            freed += sum(g.size for g in gone)
-            if not gone:
-                break  # rows the backend cannot delete go with the bucket row
+    if held and not backend_for(state, b).imported:
+        blobs, size = await run_in_threadpool(hide_bucket, state, b.id)
+        state.wake_purge()
+        return {"deleted": True, "dry_run": False, "blobs": blobs, "bytes": size}
     doomed, late_blobs, late_bytes, native = await run_in_threadpool(
         _drop_bucket, state, b.id, force
     )
     discard_later(state, doomed)  # marked dead in the commit: the files go after the answer
     await _abort_provider_uploads(state, b, native)
     remote_cache.forget(state, b.id)  # an imported bucket's client and probe (provider untouched)
-    return {
-        "deleted": True,
-        "dry_run": False,
-        "blobs": deleted_blobs + late_blobs,
-        "bytes": freed + late_bytes,
-    }
+    return {"deleted": True, "dry_run": False, "blobs": late_blobs, "bytes": late_bytes}

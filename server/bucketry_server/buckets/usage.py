@@ -14,10 +14,14 @@ from ..timeutil import iso, utcnow
 
 def account_usage(s: Session, p: Principal) -> dict[str, Any]:
     """Totals and per-bucket figures over the buckets the caller owns or shares through an
-    organization (scoped credentials: their buckets only); 401 if anonymous."""
+    organization (scoped credentials: their buckets only); 401 if anonymous. A bucket whose
+    forced delete answered no longer counts, even while its blobs are being purged."""
     uid = p.require_user()
     mine = or_(Bucket.owner_id == uid, Bucket.org_id.in_(sorted(p.org_ids)))
-    stmt = select(Bucket.id, Bucket.name, Bucket.bytes_used, Bucket.object_count).where(mine)
+    stmt = select(Bucket.id, Bucket.name, Bucket.bytes_used, Bucket.object_count).where(
+        mine,
+        Bucket.deleted_at.is_(None),  # a deleted bucket stops counting at once
+    )
     if p.bucket_ids is not None:
         stmt = stmt.where(Bucket.id.in_(sorted(p.bucket_ids)))
     rows = s.execute(stmt.order_by(Bucket.name, Bucket.id)).all()

@@ -117,8 +117,13 @@ def sync_detailed(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):
@@ -156,8 +161,13 @@ def sync(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):
@@ -190,8 +200,13 @@ async def asyncio_detailed(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):
@@ -227,8 +242,13 @@ async def asyncio(
     """Delete a bucket. A managed bucket must be empty unless `force` is set.
 
      Deleting an imported bucket only forgets the registration; provider data is untouched.
-    `force=true` on a managed bucket deletes its blobs too. `dry_run=true` reports what would
-    be deleted and changes nothing.
+    `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
+    whatever the number of blobs: from then on the bucket is gone for everyone (no read,
+    listing, write, signed URL, temporary credential or project connection reaches it; it
+    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    and their stored bytes are then purged in the background, in batches; a server stopped
+    meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
+    deleted and changes nothing.
 
     Args:
         bucket (str):

@@ -161,7 +161,8 @@ _BUCKETS = cast(Table, Bucket.__table__)
 #: the reads if some key existed): one statement for both on the common path of new keys.
 _LOCK_AND_COUNT = (
     _BUCKETS.update()
-    .where(_BUCKETS.c.id == bindparam("b_id"))
+    # A bucket a forced delete hid takes no write (its blobs are being purged): 404.
+    .where(_BUCKETS.c.id == bindparam("b_id"), _BUCKETS.c.deleted_at.is_(None))
     .values(
         bytes_used=_BUCKETS.c.bytes_used + bindparam("d_bytes"),
         object_count=_BUCKETS.c.object_count + bindparam("d_count"),
