@@ -69,6 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes sharing the port (BUCKETRY_WORKERS, default: one per CPU)",
     )
     serve.add_argument(
+        "--max-connections",
+        type=int,
+        help="connections one worker process takes at most; beyond, 503 busy "
+        "(BUCKETRY_MAX_CONNECTIONS, default 512; 0: no bound)",
+    )
+    serve.add_argument(
         "--remote-sort-limit",
         type=int,
         help="objects one page of an imported bucket may list when sorted by size, time or "
@@ -109,6 +115,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         filesystem_roots=getattr(args, "filesystem_roots", None),
         remote_sort_limit=getattr(args, "remote_sort_limit", None),
         workers=getattr(args, "workers", None),
+        max_connections=getattr(args, "max_connections", None),
     )
 
 
@@ -133,6 +140,8 @@ def serve(settings: Settings) -> int:
     ``ValueError`` for bad settings."""
     if settings.workers < 0:
         raise ValueError("--workers must be at least 1 (or 0: one per CPU)")
+    if settings.max_connections < 0:
+        raise ValueError("--max-connections must be at least 1 (or 0: no bound)")
     status = _prepare_apart(settings)
     if status != 0:
         return status
@@ -153,6 +162,8 @@ def serve(settings: Settings) -> int:
         "http": BoundedHttpToolsProtocol,  # httptools with bounded request heads
         "loop": "uvloop",
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        # uvicorn's count: connections and requests in progress; past it, 503 (see protocol)
+        "limit_concurrency": settings.max_connections or None,
     }
     if workers == 1:
         from .app import create_app

@@ -99,6 +99,11 @@ class Settings:
     body_idle_seconds: float = 60.0
     #: Worker processes of ``serve`` (0: one per CPU).
     workers: int = 0
+    #: Connections (and requests in progress) one serving process takes at most; beyond it a
+    #: request gets 503 ``busy`` with ``Retry-After`` and its connection is closed (0: no
+    #: bound). Each connection may hold a request head (64 KiB) and 1 MiB of body read ahead,
+    #: so this bounds that memory too: about 0.5 GiB per process at the default.
+    max_connections: int = 512
     #: Sweep interrupted writes at start-up (off in the workers of ``serve --workers N``,
     #: whose parent sweeps once before starting them).
     start_sweep: bool = True
@@ -153,6 +158,8 @@ class Settings:
             s.operation_retention_days = retention_days(v)
         if (v := _env("WORKERS")) is not None:
             s.workers = int(v)
+        if (v := _env("MAX_CONNECTIONS")) is not None:
+            s.max_connections = int(v)
         s.start_sweep = (_env("START_SWEEP", "1") or "1") != "0"
         s.start_migrate = (_env("START_MIGRATE", "1") or "1") != "0"
         for key, value in overrides.items():

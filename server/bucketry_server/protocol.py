@@ -27,7 +27,8 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.flow_control import service_unavailable
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from .problems import problem_body
 
@@ -90,6 +91,32 @@ def head_refusal(detail: str, target_bytes: int = 0) -> tuple[int, bytes]:
         detail += ", most of it the request target (path and query string)"
         return 414, json.dumps(problem_body(414, "uri_too_long", detail)).encode()
     return 431, json.dumps(problem_body(431, "headers_too_large", detail)).encode()
+
+
+#: Seconds a client refused for the connection bound is asked to wait.
+BUSY_RETRY_AFTER = 1
+
+
+async def over_capacity(scope: Any, receive: Any, send: Any) -> None:
+    """The answer to a request past the server's connection bound (uvicorn's
+    ``limit_concurrency``): 503 ``busy`` as a problem, with ``Retry-After``, closing the
+    connection (uvicorn's own answer is plain text)."""
+    body = json.dumps(
+        problem_body(
+            503,
+            "busy",
+            "the server has as many connections as it takes; retry in a moment",
+            instance=scope.get("path"),
+        )
+    ).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(BUSY_RETRY_AFTER).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -156,6 +183,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._stop(f"a request may have at most {MAX_HEADERS} header fields", 0)
         self._field_bytes += len(name) + len(value) + 4
         super().on_header(name, value)
+
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        """Start the app for ``cycle``; a request uvicorn refused for the connection bound
+        (``limit_concurrency``) gets :func:`over_capacity` instead of uvicorn's text answer."""
+        super()._start_asgi_task(cycle, over_capacity if app is service_unavailable else app)
 
     def on_headers_complete(self) -> None:
         """The head ended: refused if its target and fields are over :data:`MAX_HEAD_BYTES`
