@@ -4,6 +4,7 @@ retries), resume of a killed upload, progress sums."""
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,22 @@ def test_parts_go_in_parallel(bucket: Bucket, tmp_path: Path) -> None:
     assert bucket.blob("f.bin").read_bytes() == data
 
 
+def _settled_parts(bucket: Bucket, key: str) -> set[int]:
+    """The part numbers the one open upload of ``key`` holds, once two listings 50 ms apart
+    agree: a part whose whole body left before the client gave up is still stored by the
+    server, a moment after the client moved on."""
+    seen: set[int] | None = None
+    for _ in range(100):
+        uploads = bucket.client.api.uploads.list(bucket.ref, key=key)[0].results
+        assert len(uploads) == 1
+        now = {p.part_number for p in uploads[0].parts}
+        if now == seen:
+            return now
+        seen = now
+        time.sleep(0.05)
+    raise AssertionError(f"the parts of {key} kept changing")
+
+
 def test_killed_upload_resumes_without_resending_parts(bucket: Bucket, tmp_path: Path) -> None:
     size, part = 1 * MiB + 5, 64 * KiB
     total_parts = math.ceil(size / part)  # 17
@@ -168,9 +185,7 @@ def test_killed_upload_resumes_without_resending_parts(bucket: Bucket, tmp_path:
     with pytest.raises(KeyboardInterrupt):
         bucket.upload(tmp_path / "f.bin", "f.bin", progress=kill_after_some_parts, **opts)
     assert not bucket.blob("f.bin").exists()
-    open_uploads = bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
-    assert len(open_uploads) == 1  # left open for the rerun
-    done_before = {p.part_number for p in open_uploads[0].parts}
+    done_before = _settled_parts(bucket, "f.bin")  # left open for the rerun
     assert 3 <= len(done_before) < total_parts
 
     recorder.clear()

@@ -375,10 +375,15 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
         if os.fstat(fd).st_size != f.size:
             raise OSError(f"{f.path} changed size while uploading")
         pool = ctx.part_pool()
-        futures = [
-            pool.submit(_send_part, ctx, upload.id, fd, spec, received, cancel, sent)
-            for spec in specs
-        ]
+
+        def send(spec: PartSpec) -> SentPart:
+            try:
+                return _send_part(ctx, upload.id, fd, spec, received, cancel, sent)
+            except BaseException:
+                mine.set()  # at once: the other parts start nothing new
+                raise
+
+        futures = [pool.submit(send, spec) for spec in specs]
         wait(futures, return_when=FIRST_EXCEPTION)
         done = [(spec.number, fut.result()) for spec, fut in zip(specs, futures, strict=True)]
         info = _complete(ctx, upload.id, key, f, done)
