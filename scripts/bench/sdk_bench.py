@@ -3,6 +3,7 @@ single-stream clients (curl, httpx streaming PUT/GET) to the same Bucketry serve
 
     .venv/bin/python scripts/bench/sdk_bench.py [--size-mib 1024] [--runs 3]
         [--part-size-mib 0] [--concurrency 0] [--boto3] [--direction both|upload|download]
+        [--baseline-sdk DIR]
 
 The variants run round-robin (one run of each, then the next round) so background load hits
 them alike; every figure is the median of ``--runs``. Before each upload run the previous
@@ -22,8 +23,13 @@ SDK single PUT against multipart at each size (the crossover that sets the
 boto3 ``upload_file``/``download_file`` (default ``TransferConfig``) to and from it with the
 same file in the same rounds, printing the SDK defaults (to Bucketry) as a ratio to them.
 
+``--baseline-sdk DIR`` also times the SDK defaults of another source tree (DIR holds its
+``bucketry`` package, e.g. ``highlevel/`` of ``git archive <commit>``, put first on the child's
+``PYTHONPATH``) in the same rounds: old and new code side by side.
+
 Printed: MiB/s and seconds per variant, each SDK figure as a ratio to the best raw single-stream
-figure of the same direction, and peak client RSS.
+figure of the same direction, peak client RSS and the server's CPU seconds (all its processes)
+per run, median.
 
 Goals (issue 12): SDK >= 0.9x the best raw single-stream figure; SDK client RSS <= 100 MiB;
 SDK -> Bucketry at least as fast as boto3 -> SeaweedFS.
@@ -177,6 +183,7 @@ class Variant:
         self.name, self.direction, self.raw, self.run = name, direction, raw, run
         self.peer = peer  # another client to another server (boto3 -> SeaweedFS)
         self.times: list[float] = []
+        self.server_cpu: list[float] = []
         self.rss = 0
 
 
@@ -262,6 +269,9 @@ def main() -> None:
         "--sizes-mib", default="", help="comma-separated sizes: single vs multipart crossover only"
     )
     parser.add_argument(
+        "--baseline-sdk", default="", help="also the SDK defaults from this source tree's package"
+    )
+    parser.add_argument(
         "--direction",
         choices=["both", "upload", "download"],
         default="both",
@@ -291,7 +301,9 @@ def main() -> None:
             blob = f"{url}/api/v1/buckets/{BUCKET}/blob"
             auth = f"Authorization: Bearer {token}"
 
-            def child_run(mode: str, path: Path, key: str, **options: Any) -> Callable[[], Any]:
+            def child_run(
+                mode: str, path: Path, key: str, env: dict[str, str] | None = None, **options: Any
+            ) -> Callable[[], Any]:
                 def run() -> tuple[float, int]:
                     if mode.endswith(("download", "get")):
                         (dl / "out.bin").unlink(missing_ok=True)
@@ -310,6 +322,7 @@ def main() -> None:
                             "--options",
                             json.dumps(options),
                         ],
+                        env=env,
                         timeout=1800,
                     )
                     return result["elapsed"], peak
@@ -400,6 +413,10 @@ def main() -> None:
                     child_run("sdk-download", out, DOWN_KEY, checksum=False),
                 ),
             ]
+            if args.baseline_sdk:
+                old = {"PYTHONPATH": str(Path(args.baseline_sdk).resolve())}
+                run = child_run("sdk-upload", src, UP_KEY, env=old)
+                variants.insert(4, Variant("SDK defaults (baseline)", "upload", False, run))
             if s3conf is not None:
                 variants += peer_variants(child_run, src, out, s3conf)
             if args.direction != "both":
@@ -411,7 +428,9 @@ def main() -> None:
                         if v.direction == "upload":  # untimed: no run pays for the last one's
                             drop_upload(url, token)  # object, deleted after its overwrite
                         os.sync()  # untimed: each variant starts with no dirty pages to flush
+                        cpu0 = tree_cpu(pid)
                         elapsed, peak = v.run()
+                        v.server_cpu.append(tree_cpu(pid) - cpu0)
                         v.times.append(elapsed)
                         v.rss = max(v.rss, peak)
                     print(f"  round {r + 1}/{args.runs} done; {load_avg()}", file=sys.stderr)
@@ -430,7 +449,7 @@ def main() -> None:
         )
         print(
             f"  {'variant':40s} {'MiB/s':>7s} {'median s':>9s} {'runs s':>22s} "
-            f"{'vs best raw':>11s} {'peak RSS':>9s}"
+            f"{'vs best raw':>11s} {'peak RSS':>9s} {'srv CPU s':>9s}"
         )
         for v in group:
             t = median(v.times)
@@ -442,7 +461,7 @@ def main() -> None:
             runs = " ".join(f"{x:.2f}" for x in v.times)
             print(
                 f"  {v.name:40s} {size / t / MiB:7.0f} {t:9.2f} {runs:>22s} "
-                f"{ratio:10.2f}x {v.rss / MiB:7.0f} MiB{verdict}"
+                f"{ratio:10.2f}x {v.rss / MiB:7.0f} MiB {median(v.server_cpu):9.2f}{verdict}"
             )
         peers = [v for v in group if v.peer]
         if peers:

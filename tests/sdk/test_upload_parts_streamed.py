@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -229,3 +230,66 @@ def test_a_part_corrupted_every_time_fails_and_stays_resumable(
         assert sent == {"2"} | ({"3"} - on_server)  # the corrupted copy is not reused
         assert bucket.blob("f.bin").read_bytes() == data
         bucket.delete(force=True)
+
+
+def test_parallel_parts_start_one_after_the_other(
+    server: LiveServer,
+    users: dict[str, str],
+    unique: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first ``max_concurrency`` parts open their requests one after the other: each once
+    the part before it has sent its first MiB (so a multi-process server's busy worker is not
+    the one that takes the next connection). Part 1 is held back 0.3 s before its first byte:
+    parts 2 and 3 used to start at once regardless, with nothing of part 1 sent."""
+    from bucketry.transfer import multipart
+
+    monkeypatch.setattr(multipart, "RAMP_WAIT", 30.0, raising=False)  # wait for the bytes
+    data = random_file(tmp_path / "f.bin", 3 * 2 * MiB)
+    lock = threading.Lock()
+    sent: dict[str, int] = {}
+    seen_at_start: dict[str, dict[str, int]] = {}
+
+    def watch(request: httpx.Request, nth: int, inner: httpx.HTTPTransport) -> httpx.Response:
+        number = request.url.path.rsplit("/", 1)[-1]
+        with lock:
+            seen_at_start[number] = dict(sent)
+            sent[number] = 0
+        body = request.stream
+        assert isinstance(body, httpx.SyncByteStream)
+
+        def chunks() -> Iterator[bytes]:
+            for chunk in body:
+                if number == "1" and not sent["1"]:
+                    time.sleep(0.3)
+                yield chunk
+                with lock:
+                    sent[number] += len(chunk)
+
+        request.stream = _Stream(chunks())
+        return inner.handle_request(request)
+
+    opts = TransferOptions(part_size=2 * MiB, multipart_threshold=0, max_concurrency=3)
+    with _client(server, users["alice"], _Transport(watch)) as client:
+        bucket = client.buckets.create(f"ramp-{unique}")
+        bucket.upload(tmp_path / "f.bin", "f.bin", options=opts)
+        assert bucket.blob("f.bin").read_bytes() == data
+        bucket.delete(force=True)
+    assert seen_at_start["1"] == {}
+    assert seen_at_start["2"]["1"] >= 1 * MiB
+    assert seen_at_start["3"]["2"] >= 1 * MiB
+
+
+def test_default_plan_of_a_big_file() -> None:
+    """A file above 64 MiB goes in parts, 2 in flight by default (measured on loopback with
+    the server's one worker per core: 4 cost more CPU on both sides and were not faster), 8
+    parts of 128 MiB for 1 GiB; ``max_concurrency`` still wins when given."""
+    from bucketry.transfer.multipart import choose_part_size, plan_parts
+
+    options = TransferOptions()
+    assert options.max_concurrency == 2
+    size = 1024 * MiB
+    part = choose_part_size(size, options.part_size_for(size), 5 * MiB, 10_000)
+    assert [p.length for p in plan_parts(size, part)] == [128 * MiB] * 8
+    assert TransferOptions(max_concurrency=6).max_concurrency == 6

@@ -10,8 +10,10 @@ resume of an interrupted upload.
   sent. The server measures every part's CRC32C as it stores it and returns it; a part whose
   CRC differs from ours (corrupted on the way) is sent again from the file. A retry on
   5xx/connection errors re-reads the slice. Parts run on the call's pool over the one pooled
-  client, ``max_concurrency`` at a time. With ``checksum="sha256"`` a part is read whole
-  first instead (the SHA-256 header must precede the body; the server verifies it).
+  client, ``max_concurrency`` at a time, started one after the other (:func:`submit_ramped`:
+  a part's stream opens once the one before it has moved its first MiB, so a server of
+  several worker processes takes the new connection on an idle worker). With
+  ``checksum="sha256"`` a part is read whole first instead (the SHA-256 header must precede the body; the server verifies it).
 - The upload records the file's size (``size``), mtime and the part size (metadata). An
   interrupted upload (an exception, ``KeyboardInterrupt``, a crash) stays open; rerunning the
   same upload finds it (same key, size, mtime), asks which parts arrived and sends only the
@@ -32,8 +34,9 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, wait
+from concurrent.futures import FIRST_EXCEPTION, Executor, Future, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from bucketry_api.models import Upload as UploadModel
@@ -42,7 +45,7 @@ from bucketry_api.models import UploadPart as UploadPartModel
 from .._transport import RETRY_STATUSES
 from ..errors import ApiError, IntegrityError, NotFoundError
 from ..types import BlobInfo, opt
-from .bodies import AnyFlag, BytesBody, FileSlice, TransferCancelled
+from .bodies import AnyFlag, BytesBody, FileSlice, OnBytes, TransferCancelled
 from .checksums import Digest, digest_bytes, digest_range, read_with_digest
 from .context import MiB, TransferContext
 from .crc import combine_all, from_wire, to_wire
@@ -67,6 +70,11 @@ PART_SIZE_KEY = "bucketry-part-size"
 DEFAULT_MAX_PARTS = 10_000
 #: Sends of one part the server measured differently from us before giving up.
 MAX_CORRUPT_SENDS = 3
+#: Ramp-up (:func:`submit_ramped`): the next of the first parts starts once the one before
+#: has sent this many bytes (or ended)...
+RAMP_BYTES = 1024 * 1024
+#: ...or after this many seconds, whichever comes first.
+RAMP_WAIT = 0.5
 
 #: min_part_size last seen per client, so later uploads pick a valid size up front.
 _min_part_size: weakref.WeakKeyDictionary[Session, int] = weakref.WeakKeyDictionary()
@@ -203,26 +211,73 @@ def _matches(have: ReceivedPart, spec: PartSpec, local: Callable[[str], str]) ->
     return True
 
 
+def submit_ramped(
+    pool: Executor,
+    specs: list[PartSpec],
+    send: Callable[[PartSpec, threading.Event], SentPart],
+    streams: int,
+    futures: list[Future[SentPart]],
+) -> None:
+    """Submit ``send(spec, started)`` for every part, appending each future to ``futures``
+    (the caller's list, so an interruption half-way still finds the parts already started).
+
+    The first ``streams`` parts start one after the other: each waits until the part before
+    it set ``started`` (it moved :data:`RAMP_BYTES`, ended or failed) or :data:`RAMP_WAIT`
+    passed. Opened together, the connections of parallel parts land on the worker processes
+    of a multi-process server at random (both of two on one worker in half of the runs
+    measured, that worker then serving every byte alone); opened once the previous stream
+    keeps its worker busy, the idle worker takes the next one more often. The rest are queued
+    at once (the pool runs ``streams`` at a time)."""
+    ramp = min(streams, len(specs))
+    for i, spec in enumerate(specs):
+        started = threading.Event()
+        futures.append(pool.submit(send, spec, started))
+        if i + 1 < ramp:
+            started.wait(RAMP_WAIT)
+
+
 def _send_part(
     ctx: TransferContext,
     upload_id: str,
     fd: int,
-    spec: PartSpec,
     received: dict[int, ReceivedPart],
     cancel: AnyFlag,
     sent: list[int],
+    spec: PartSpec,
+    started: threading.Event,
 ) -> SentPart:
     """Send one part (or reuse the server's copy): streamed from the file (CRC32C or no
-    checksum), or read whole first (SHA-256, whose header must precede the body)."""
-    if cancel.is_set():  # a sibling failed or the call was interrupted: start nothing new
-        raise TransferCancelled(f"part {spec.number} not started: transfer cancelled")
-    if ctx.options.algorithm == "sha256":
-        part = _send_buffered(ctx, upload_id, fd, spec, received.get(spec.number), cancel)
-    else:
-        part = _send_streamed(ctx, upload_id, fd, spec, received.get(spec.number), cancel)
+    checksum), or read whole first (SHA-256, whose header must precede the body). Sets
+    ``started`` once the part moved :data:`RAMP_BYTES` (or all of its bytes), and when it
+    ends in any way."""
+    try:
+        if cancel.is_set():  # a sibling failed or the call was interrupted: start nothing new
+            raise TransferCancelled(f"part {spec.number} not started: transfer cancelled")
+        have = received.get(spec.number)
+        if ctx.options.algorithm == "sha256":
+            part = _send_buffered(ctx, upload_id, fd, spec, have, cancel, started)
+        else:
+            part = _send_streamed(ctx, upload_id, fd, spec, have, cancel, started)
+    finally:
+        started.set()
     if part.sent:
         sent.append(spec.length)
     return part
+
+
+def _ramp_counter(counter: PartCounter, spec: PartSpec, started: threading.Event) -> OnBytes:
+    """``counter`` that also sets ``started`` once :data:`RAMP_BYTES` (or the whole part)
+    went out in one attempt."""
+    enough = min(RAMP_BYTES, spec.length)
+    moved = [0]
+
+    def on_bytes(amount: int) -> None:
+        counter(amount)
+        moved[0] += amount
+        if moved[0] >= enough:
+            started.set()
+
+    return on_bytes
 
 
 def _reused(have: ReceivedPart, spec: PartSpec, crc: int | None) -> SentPart:
@@ -237,6 +292,7 @@ def _send_streamed(
     spec: PartSpec,
     have: ReceivedPart | None,
     cancel: AnyFlag,
+    started: threading.Event,
 ) -> SentPart:
     """Stream a part from the file in 1 MiB reads (never held whole; each attempt re-reads
     its slice), its CRC32C computed from exactly the bytes sent and compared with the one the
@@ -260,11 +316,13 @@ def _send_streamed(
             return _reused(have, spec, crc)
     header: str | None = None
 
+    on_bytes = _ramp_counter(counter, spec, started)
+
     def attempt() -> tuple[UploadPartModel, int | None]:
         counter.new_attempt()
         digest = Digest("crc32c") if checked else None
         body = FileSlice(
-            fd, spec.offset, spec.length, on_bytes=counter, cancel=cancel, digest=digest
+            fd, spec.offset, spec.length, on_bytes=on_bytes, cancel=cancel, digest=digest
         )
         part = put_part(client, ctx.ref, upload_id, spec.number, body, crc32c=header)
         return part, digest.crc if digest is not None else None
@@ -292,6 +350,7 @@ def _send_buffered(
     spec: PartSpec,
     have: ReceivedPart | None,
     cancel: AnyFlag,
+    started: threading.Event,
 ) -> SentPart:
     """Send a part with its SHA-256 up front: read once into memory (1 MiB reads), the
     checksum computed from the chunks as they are read, then sent, and retried, from there
@@ -308,10 +367,11 @@ def _send_buffered(
         counter.complete(spec.length)
         return _reused(have, spec, None)
     sha_header = digest.wire()
+    on_bytes = _ramp_counter(counter, spec, started)
 
     def attempt() -> str:
         counter.new_attempt()
-        body = BytesBody(chunks, on_bytes=counter, cancel=cancel)
+        body = BytesBody(chunks, on_bytes=on_bytes, cancel=cancel)
         return put_part(client, ctx.ref, upload_id, spec.number, body, sha256=sha_header).etag
 
     return SentPart(with_retries(client, attempt), None, spec.length)
@@ -374,16 +434,16 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
     try:
         if os.fstat(fd).st_size != f.size:
             raise OSError(f"{f.path} changed size while uploading")
-        pool = ctx.part_pool()
+        part = partial(_send_part, ctx, upload.id, fd, received, cancel, sent)
 
-        def send(spec: PartSpec) -> SentPart:
+        def send(spec: PartSpec, started: threading.Event) -> SentPart:
             try:
-                return _send_part(ctx, upload.id, fd, spec, received, cancel, sent)
+                return part(spec, started)
             except BaseException:
                 mine.set()  # at once: the other parts start nothing new
                 raise
 
-        futures = [pool.submit(send, spec) for spec in specs]
+        submit_ramped(ctx.part_pool(), specs, send, ctx.options.max_concurrency, futures)
         wait(futures, return_when=FIRST_EXCEPTION)
         done = [(spec.number, fut.result()) for spec, fut in zip(specs, futures, strict=True)]
         info = _complete(ctx, upload.id, key, f, done)

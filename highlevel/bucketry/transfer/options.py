@@ -14,6 +14,8 @@ DEFAULT_PART_SIZE = 8 * MiB
 TARGET_PARTS = 8
 #: ...of whole MiB, at most this large (a part streams from the file: its size costs no memory).
 MAX_AUTO_PART = 128 * MiB
+#: Parts in flight by default (see ``TransferOptions.max_concurrency``).
+DEFAULT_CONCURRENCY = 2
 #: Files up to this size go in one PUT (measured: cheaper and faster than parts up to 64-128
 #: MiB on loopback); larger ones in parallel, resumable parts.
 DEFAULT_THRESHOLD = 64 * MiB
@@ -58,12 +60,17 @@ class TransferOptions:
             crossover (``scripts/bench/sdk_bench.py --sizes-mib 8,16,32,64,128,256``, 2
             cores, loopback): one PUT was faster and used less CPU up to 64 MiB (64 MiB: 318
             vs 118 MiB/s, 0.11 vs 0.21 CPU s), even at 128 MiB, and parts won from 256 MiB.
-        max_concurrency: parts in flight in total, across the files of one call. Default 4:
-            parts stream from the file in 1 MiB reads, so memory does not grow with it or
-            with the part size (1 GiB upload: 52 MiB client RSS with 4 x 128 MiB, 48 MiB with
-            2; 85 MiB with the former 4 x 8 MiB parts read whole). 2, 3 and 4 in flight were
-            within the noise of a busy 2-core machine; 4 kept (more connections to spread
-            over the server's worker processes).
+        max_concurrency: parts in flight in total, across the files of one call. Default 2,
+            measured (``scripts/bench/sdk_bench.py --direction upload``, 1 GiB, loopback, 2
+            cores, the server's default of one worker process per core): a single stream
+            keeps one server worker busy, so 2 streams on 2 workers beat it, while every
+            further stream only adds CPU on both sides (4 in flight: client 0.37 vs 0.32 s,
+            server 1.10-1.22 vs 1.00 s per GiB, and slower). The first parts start one after
+            the other (:func:`~bucketry.transfer.multipart.submit_ramped`), so the second
+            connection finds the idle server worker. Raise it for a high-latency link, where
+            one stream cannot fill the pipe. Parts stream from the file in 1 MiB reads, so
+            memory does not grow with it or with the part size (1 GiB upload: 47 MiB client
+            RSS with 2 in flight, 51 MiB with 4).
         file_concurrency: files (or tar batches) in flight at once. Default 8.
         checksum: the integrity check of every transfer. ``"crc32c"`` (default; ``True``
             means it too): each body's CRC32C is computed as its bytes are read (no pass over
@@ -94,7 +101,7 @@ class TransferOptions:
 
     part_size: int | None = None
     multipart_threshold: int = DEFAULT_THRESHOLD
-    max_concurrency: int = 4
+    max_concurrency: int = DEFAULT_CONCURRENCY
     file_concurrency: int = 8
     checksum: Checksum = "crc32c"
     content_type: str | None = None
