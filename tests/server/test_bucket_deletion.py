@@ -353,3 +353,34 @@ def test_the_purge_also_drops_uploads_in_progress(
     _purged(server, bucket_id, objects + part_objects)
     with server.state.db.session() as s:
         assert s.get(Upload, upload_id) is None
+
+
+def test_reads_just_before_the_delete_do_not_keep_the_bucket_readable(
+    server: LiveServer, users: dict[str, str], unique: str, held_purge: threading.Event
+) -> None:
+    """A GET, a listing or an anonymous read of a public bucket just before its forced delete
+    leaves a read authorization in this process's 2 s cache (``bucket_cache.READABLE``); the
+    delete drops it with the write ones, so the next read answers 404 while the blobs are
+    still being purged."""
+    token = users["alice"]
+    name = f"read-{unique}"
+    bucket_id, objects = _bucket_with(server, token, name, 5)
+    h = auth(token)
+    assert httpx.put(f"{server.api}/buckets/{name}/public", json={"public": True}, headers=h)
+    blob = {"key": "k/0001"}
+    for ref in (name, bucket_id):
+        for headers in (h, {}):  # the owner, anonymous (public)
+            url = f"{server.api}/buckets/{ref}"
+            assert httpx.get(f"{url}/blob", params=blob, headers=headers).status_code == 200
+            assert httpx.get(f"{url}/blobs", headers=headers).status_code == 200
+    r = httpx.delete(f"{server.api}/buckets/{name}", params={"force": "true"}, headers=h)
+    assert r.status_code == 200, r.text
+    assert _rows_of(server, bucket_id) == 5  # the purge has not started
+    for ref in (name, bucket_id):
+        for headers in (h, {}):
+            url = f"{server.api}/buckets/{ref}"
+            got = httpx.get(f"{url}/blob", params=blob, headers=headers)
+            assert got.status_code == 404, (ref, bool(headers), got.status_code)
+            assert httpx.get(f"{url}/blobs", headers=headers).status_code == 404
+    held_purge.set()
+    _purged(server, bucket_id, objects)

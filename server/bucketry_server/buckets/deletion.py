@@ -32,7 +32,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from ..accounts.bucket_cache import WRITABLE
+from ..accounts.bucket_cache import forget_all
 from ..backends.managed.catalogue import mark_objects
 from ..backends.managed.objects import discard_objects
 from ..errors import not_found
@@ -76,7 +76,7 @@ def hide_bucket(state: AppState, bucket_id: str) -> tuple[int, int]:
             select(Bucket.object_count, Bucket.bytes_used).where(Bucket.id == bucket_id)
         ).one()
         s.execute(delete(Connection).where(Connection.bucket_id == bucket_id))
-    WRITABLE.clear()  # a Core update: the flush hook did not see it
+    forget_all()  # read and write grants: a Core update, the flush hook did not see it
     return max(int(blobs or 0), 0), max(int(size or 0), 0)
 
 
