@@ -141,6 +141,16 @@ def _purge_batch(state: AppState, bucket_id: str, limit: int) -> tuple[list[str]
                 .execution_options(synchronize_session=False)
             )
             return objects, False
+        # Lock the uploads before reading their parts: a part commit holding one (it locks
+        # its upload first) ends before the read, which then sees its part; one coming after
+        # finds its upload gone (404, its object discarded). Read first, a part committed
+        # meanwhile went with its upload's cascade, its file referenced and marked by nothing.
+        s.execute(
+            update(Upload)
+            .where(Upload.bucket_id == bucket_id)
+            .values(expires_at=Upload.expires_at)
+            .execution_options(synchronize_session=False)
+        )
         parts = [
             oid
             for oid in s.scalars(
