@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -389,32 +389,12 @@ def test_reads_just_before_the_delete_do_not_keep_the_bucket_readable(
     _purged(server, bucket_id, objects)
 
 
-def test_a_part_committed_while_the_purge_drops_its_upload_is_not_leaked(
-    server: LiveServer,
-    users: dict[str, str],
-    alice: ApiClient,
-    unique: str,
-    monkeypatch: pytest.MonkeyPatch,
+def _late_part_during(
+    server: LiveServer, bucket_id: str, upload_id: str, drop: Callable[[], object]
 ) -> None:
-    """A part whose commit holds its upload's lock (another worker's 2 s caches let a part
-    reach a hidden bucket's upload) while the purge's last transaction runs: the purge waits
-    for it and marks its object dead with the others, so its file goes. (On PostgreSQL the
-    purge used to read the parts first, miss the uncommitted one, then delete its row through
-    the upload's cascade: a file no row and no ledger mark pointed at, kept for ever. SQLite
-    serialises the two transactions whole.)"""
-    name = f"racing-{unique}"
-    bucket_id, objects = _bucket_with(server, users["alice"], name, 3)
-    upload_id = new_upload(alice, name)
-    alice.uploads.put_part(name, upload_id, 1, body=b"first part")
-
-    async def idle(*_: Any, **__: Any) -> int:
-        return 0
-
-    monkeypatch.setattr(maintenance, "purge_deleted", idle)  # only the purge below runs
-    r = httpx.delete(
-        f"{server.api}/buckets/{name}", params={"force": "true"}, headers=auth(users["alice"])
-    )
-    assert r.status_code == 200, r.text
+    """Run ``drop`` (a transaction that deletes the upload) in a thread while a part commit
+    of ``upload_id`` holds its upload's lock, commit the part a second later, and check that
+    the part's file does not outlive the upload: its object was marked dead with the others."""
     late_oid = new_id("obj")
 
     async def write_late() -> None:
@@ -447,20 +427,73 @@ def test_a_part_committed_while_the_purge_drops_its_upload_is_not_leaked(
     committer = threading.Thread(target=late_part)
     committer.start()
     assert locked.wait(30) and not outcome, outcome
-    results: list[tuple[int, bool]] = []
-    purger = threading.Thread(
-        target=lambda: results.append(anyio.run(deletion.purge_bucket, server.state, bucket_id))
-    )
-    purger.start()
-    time.sleep(1.0)  # the purge reaches the upload (PostgreSQL) or the write lock (SQLite)
+    dropped: list[object] = []
+    dropper = threading.Thread(target=lambda: dropped.append(drop()))
+    dropper.start()
+    time.sleep(1.0)  # the drop reaches the upload (PostgreSQL) or the write lock (SQLite)
     release.set()
     committer.join(30)
-    purger.join(60)
-    assert outcome == [None] and results and results[0][1], (outcome, results)
-    _purged(server, bucket_id, objects)
+    dropper.join(60)
+    assert outcome == [None] and dropped, (outcome, dropped)
     with server.state.db.session() as s:
         assert s.get(Upload, upload_id) is None
-    deadline = time.monotonic() + 10  # its file goes with the purge's (marked dead with them)
+    deadline = time.monotonic() + 10  # its file goes with the others (marked dead with them)
     while anyio.run(server.state.store.exists, late_oid):
         assert time.monotonic() < deadline, "the late part's file was leaked"
         time.sleep(0.05)
+
+
+def test_a_part_committed_while_the_purge_drops_its_upload_is_not_leaked(
+    server: LiveServer,
+    users: dict[str, str],
+    alice: ApiClient,
+    unique: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A part whose commit holds its upload's lock (another worker's 2 s caches let a part
+    reach a hidden bucket's upload) while the purge's last transaction runs: the purge waits
+    for it and marks its object dead with the others, so its file goes. (On PostgreSQL the
+    purge used to read the parts first, miss the uncommitted one, then delete its row through
+    the upload's cascade: a file no row and no ledger mark pointed at, kept for ever. SQLite
+    serialises the two transactions whole.)"""
+    name = f"racing-{unique}"
+    bucket_id, objects = _bucket_with(server, users["alice"], name, 3)
+    upload_id = new_upload(alice, name)
+    alice.uploads.put_part(name, upload_id, 1, body=b"first part")
+
+    async def idle(*_: Any, **__: Any) -> int:
+        return 0
+
+    monkeypatch.setattr(maintenance, "purge_deleted", idle)  # only the purge below runs
+    r = httpx.delete(
+        f"{server.api}/buckets/{name}", params={"force": "true"}, headers=auth(users["alice"])
+    )
+    assert r.status_code == 200, r.text
+
+    def purge() -> tuple[int, bool]:
+        n, gone = anyio.run(deletion.purge_bucket, server.state, bucket_id)
+        assert gone
+        return n, gone
+
+    _late_part_during(server, bucket_id, upload_id, purge)
+    _purged(server, bucket_id, objects)
+
+
+def test_a_part_committed_while_an_empty_bucket_is_deleted_is_not_leaked(
+    server: LiveServer, users: dict[str, str], alice: ApiClient, unique: str
+) -> None:
+    """The same race with the delete of a bucket holding no blob (one transaction that drops
+    the bucket row with its uploads): the part's object is marked dead and its file goes."""
+    name = f"racing-empty-{unique}"
+    r = httpx.post(f"{server.api}/buckets", json={"name": name}, headers=auth(users["alice"]))
+    assert r.status_code == 201, r.text
+    bucket_id = r.json()["id"]
+    upload_id = new_upload(alice, name)
+    alice.uploads.put_part(name, upload_id, 1, body=b"first part")
+
+    def drop() -> int:
+        gone = httpx.delete(f"{server.api}/buckets/{name}", headers=auth(users["alice"]))
+        assert gone.status_code == 200, gone.text
+        return gone.status_code
+
+    _late_part_during(server, bucket_id, upload_id, drop)

@@ -92,6 +92,20 @@ def deleted_buckets(state: AppState) -> list[str]:
         )
 
 
+def lock_uploads(s: Session, bucket_id: str) -> None:
+    """Lock every upload of the bucket for this transaction, before reading their parts to
+    delete them: a part commit holding one (it locks its upload first) ends before the read,
+    which then sees its part; one coming after finds its upload gone (404, its object
+    discarded). Read first, a part committed meanwhile (PostgreSQL) went with its upload's
+    cascade, its file referenced and marked by nothing."""
+    s.execute(
+        update(Upload)
+        .where(Upload.bucket_id == bucket_id)
+        .values(expires_at=Upload.expires_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _claim(s: Session, bucket_id: str) -> bool:
     """Lock the hidden bucket's row for this transaction; False if it is gone or another
     process holds it (PostgreSQL: ``SKIP LOCKED``; SQLite has one writer at a time)."""
@@ -141,16 +155,7 @@ def _purge_batch(state: AppState, bucket_id: str, limit: int) -> tuple[list[str]
                 .execution_options(synchronize_session=False)
             )
             return objects, False
-        # Lock the uploads before reading their parts: a part commit holding one (it locks
-        # its upload first) ends before the read, which then sees its part; one coming after
-        # finds its upload gone (404, its object discarded). Read first, a part committed
-        # meanwhile went with its upload's cascade, its file referenced and marked by nothing.
-        s.execute(
-            update(Upload)
-            .where(Upload.bucket_id == bucket_id)
-            .values(expires_at=Upload.expires_at)
-            .execution_options(synchronize_session=False)
-        )
+        lock_uploads(s, bucket_id)
         parts = [
             oid
             for oid in s.scalars(

@@ -32,7 +32,7 @@ from ..keys import key_error
 from ..models import Blob, Bucket, Upload, UploadPart
 from ..state import AppState
 from ..timeutil import iso, utcnow
-from .deletion import hide_bucket
+from .deletion import hide_bucket, lock_uploads
 from .names import check_bucket_name, ensure_name_free, flush_name
 from .views import bucket_etag
 
@@ -216,6 +216,7 @@ def _drop_bucket(
         left = s.execute(select(Blob.object_id, Blob.size).where(Blob.bucket_id == bucket_id)).all()
         if left and not force:
             raise Conflict("bucket_not_empty", "the bucket is not empty; use force=true")
+        lock_uploads(s, bucket_id)  # parts committing now are read below, or refused
         parts = s.scalars(
             select(UploadPart.object_id)
             .join(Upload, Upload.id == UploadPart.upload_id)
