@@ -15,8 +15,9 @@ A :class:`Spool` keeps a body in memory up to a size, then in an unnamed tempora
 :class:`SpoolBudget` (``BUCKETRY_SPOOL_MAX_BYTES``, default 2 GiB) *before* it is written, and
 given back when the spool closes. A write over the budget writes nothing and raises
 :class:`SpoolFull`: 503 ``busy`` with ``Retry-After`` (the request is refused and stores
-nothing; a retry once other uploads went through succeeds). :func:`configure` sets the budget
-and folder at start-up.
+nothing; a retry once other uploads went through succeeds), unless the body alone is larger
+than the whole budget: then ``TooLarge`` (413), since no retry could succeed.
+:func:`configure` sets the budget and folder at start-up.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import Unavailable
+from .errors import TooLarge, Unavailable
 
 #: Default bytes one process may hold in spools (memory and disk) at once.
 DEFAULT_MAX_BYTES = 2 << 30
@@ -121,8 +122,17 @@ class Spool:
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """Append ``data``; raises :class:`SpoolFull` (writing nothing) when the budget
-        cannot hold it, ``OSError`` if the disk write fails."""
+        cannot hold it now, ``TooLarge`` (413) when the body would be larger than the whole
+        budget (no retry can succeed: a 503 would have the client send it again for ever),
+        ``OSError`` if the disk write fails."""
         n = len(data)
+        if self._taken + n > self.budget.max_bytes:
+            raise TooLarge(
+                "payload_too_large",
+                f"this body is larger than the {self.budget.max_bytes} bytes the server may "
+                f"hold before storing it (BUCKETRY_SPOOL_MAX_BYTES); send it in smaller "
+                f"pieces (a multipart upload with smaller parts)",
+            )
         self.budget.take(n)
         self._taken += n
         if self._file is None and self._memory is not None:

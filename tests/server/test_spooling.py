@@ -23,6 +23,7 @@ from bucketry_server import spooling
 from bucketry_server.accounts.users import create_user
 from bucketry_server.backends.base import WriteSpec
 from bucketry_server.backends.remote.batch import RemoteBatch
+from bucketry_server.errors import TooLarge
 from bucketry_server.problems import status_of
 from bucketry_server.spooling import Spool, SpoolBudget, SpoolFull
 from bucketry_server.storage import S3Store
@@ -64,20 +65,39 @@ def no_system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_spool_takes_its_bytes_first_and_gives_them_back(tmp_path: Path) -> None:
     budget = SpoolBudget(3 * MIB)
+    other = Spool(budget=budget, folder=tmp_path)  # another upload's
+    other.write(b"o" * MIB)
     with Spool(in_memory=MIB, budget=budget, folder=tmp_path) as spool:
         spool.write(b"a" * MIB)  # in memory: counted too
-        assert budget.used == MIB and not spool.on_disk
+        assert budget.used == 2 * MIB and not spool.on_disk
         spool.write(b"b" * MIB)  # rolls over: the memory's bytes move to disk with it
-        assert budget.used == 2 * MIB and spool.on_disk
+        assert budget.used == 3 * MIB and spool.on_disk
         with pytest.raises(SpoolFull) as refused:
-            spool.write(b"c" * (MIB + 1))
-        assert budget.used == 2 * MIB and spool.size == 2 * MIB  # nothing written
+            spool.write(b"c")
+        assert budget.used == 3 * MIB and spool.size == 2 * MIB  # nothing written
         assert spool.reader().read() == b"a" * MIB + b"b" * MIB
         assert list(tmp_path.iterdir()) == []  # unnamed: a crash leaves nothing
+        other.close()
+        spool.write(b"c")  # the other upload gave its bytes back
     assert budget.used == 0 and spool.closed
     error = refused.value
     assert status_of(error) == 503 and error.code == "busy"
     assert error.headers["Retry-After"].isdigit() and str(3 * MIB) in str(error.detail)
+
+
+def test_a_body_larger_than_the_whole_budget_is_413_not_503(tmp_path: Path) -> None:
+    """A body that alone is larger than the budget can never be held: 413 (send it in
+    smaller pieces), not 503 ``busy`` with a ``Retry-After`` a client would obey for ever."""
+    budget = SpoolBudget(3 * MIB)
+    with Spool(in_memory=MIB, budget=budget, folder=tmp_path) as spool:
+        spool.write(b"a" * 2 * MIB)
+        with pytest.raises(TooLarge) as refused:
+            spool.write(b"b" * (MIB + 1))
+        assert budget.used == 2 * MIB and spool.size == 2 * MIB  # nothing written
+    assert budget.used == 0
+    error = refused.value
+    assert status_of(error) == 413 and error.code == "payload_too_large"
+    assert str(3 * MIB) in str(error.detail) and "SPOOL_MAX_BYTES" in str(error.detail)
 
 
 def test_a_batch_past_the_budget_is_refused_and_gives_its_bytes_back(
@@ -87,11 +107,17 @@ def test_a_batch_past_the_budget_is_refused_and_gives_its_bytes_back(
     spec = WriteSpec("x/y", {})
 
     async def fill() -> None:
-        for i in range(3):
-            await batch.add(f"m{i}", os.urandom(MIB), "", spec)
+        other = Spool()  # another upload holds 2 MiB of the 4
+        other.write(b"o" * 2 * MIB)
+        await batch.add("m0", os.urandom(MIB), "", spec)
         assert budget.used == 3 * MIB
         with pytest.raises(SpoolFull):
             await batch.add("big", os.urandom(2 * MIB), "", spec)
+        other.close()
+        with pytest.raises(TooLarge):  # 5 MiB in one batch: never, whatever others hold
+            for i in range(1, 5):
+                await batch.add(f"m{i}", os.urandom(MIB), "", spec)
+        assert budget.used == 4 * MIB
         await batch.abandon()
 
     asyncio.run(fill())
@@ -136,8 +162,14 @@ def test_an_s3_part_without_a_crc_spools_under_the_budget(
         assert seen.pop() == (5 * MIB, 0, 0)  # in memory, counted
         assert client.write_part(key, upload, 2, pieces(20 * MIB)).size == 20 * MIB
         assert seen.pop() == (20 * MIB, 1, 0)
-        budget.max_bytes = 4 * MIB
+        other = Spool()  # other uploads hold 20 of the 32 MiB
+        other.write(b"o" * 20 * MIB)
         with pytest.raises(SpoolFull):
+            client.write_part(key, upload, 3, pieces(20 * MIB))
+        other.close()
+        assert budget.used == 0 and _open_files_in(folder) == 0
+        budget.max_bytes = 4 * MIB
+        with pytest.raises(TooLarge):  # never fits, however many retries: 413
             client.write_part(key, upload, 3, pieces(20 * MIB))
         assert budget.used == 0 and _open_files_in(folder) == 0
     finally:
@@ -176,10 +208,19 @@ def test_a_put_past_the_spool_budget_is_503_busy_and_stores_nothing(
     assert small.status_code == 201, small.text  # within the budget (held in memory)
     body = os.urandom(9 * MIB)  # over the store's 8 MiB in memory: spooled to disk
     r = httpx.put(put, params={"key": "big"}, content=body, headers=headers, timeout=60)
+    assert r.status_code == 413, r.text  # larger than the whole budget: no retry would do
+    assert r.json()["code"] == "payload_too_large"
+    assert httpx.get(put, params={"key": "big"}, headers=headers).status_code == 404
+    budget.max_bytes = 12 * MIB
+    other = Spool()  # other uploads hold 4 of the 12 MiB
+    other.write(b"o" * 4 * MIB)
+    try:
+        r = httpx.put(put, params={"key": "big"}, content=body, headers=headers, timeout=60)
+    finally:
+        other.close()
     assert r.status_code == 503, r.text
     assert r.json()["code"] == "busy" and r.headers["Retry-After"].isdigit()
     assert httpx.get(put, params={"key": "big"}, headers=headers).status_code == 404
-    budget.max_bytes = 16 * MIB
     r = httpx.put(put, params={"key": "big"}, content=body, headers=headers, timeout=60)
     assert r.status_code == 201, r.text
     got = httpx.get(put, params={"key": "big"}, headers=headers, timeout=60)
