@@ -21,9 +21,11 @@ import pytest
 
 from bucketry_server.accounts.users import create_user
 from bucketry_server.operations import copying, queue, service
+from bucketry_server.operations import engine as engine_module
 from bucketry_server.operations.engine import Engine, RunningContext
 from bucketry_server.operations.kinds import ChunkRange, get_kind
 from bucketry_server.operations.leases import Claim, LeaseConfig, claim_chunk, claim_planner
+from bucketry_server.writegate import GateBusy
 from tests.server.imported_helpers import auth, put
 from tests.support.live_server import LiveServer, live_server
 
@@ -498,3 +500,30 @@ def test_a_wake_during_an_empty_claim_is_not_lost() -> None:
     asyncio.run(watch())
     assert len(claims) >= 2, "the second claim waited for the idle poll (30 s)"
     assert claims[1] - claims[0] < 1.0
+
+
+def test_a_busy_database_or_spool_delays_a_chunk_instead_of_failing_it(
+    eng: tuple[LiveServer, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk refused for a shared resource that stays busy a while (503 ``busy``: the write
+    gate's bounded wait, the spool budget) is given back and run again a moment later, from
+    its checkpoint; the operation does not fail for it."""
+    srv, tokens = eng
+    monkeypatch.setattr(engine_module, "BUSY_RETRY_SECONDS", 0.05)
+    engine = Engine(srv.state)
+    op_id = _copy_op(srv, tokens["ada"], "busy", 4)
+    refusals = 0
+
+    async def busy_once(_: str) -> None:
+        nonlocal refusals
+        if refusals == 0:
+            refusals += 1
+            raise GateBusy("busy", "the database is busy", headers={"Retry-After": "5"})
+
+    engine.check_hook = busy_once
+    _drain(srv, engine, tokens["ada"], op_id)
+    engine.check_hook = None
+    done = _get(srv, tokens["ada"], op_id)
+    assert refusals == 1
+    assert done["status"] == "SUCCEEDED", done
+    assert done["result"] == {"copied": 4, "skipped": 0, "bytes": sum(range(1, 5))}

@@ -22,7 +22,8 @@ from collections.abc import Awaitable, Callable
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.principals import Principal, principal_by_token_id
-from ..errors import DomainError, Unauthenticated
+from ..db import database_locked
+from ..errors import DomainError, Unauthenticated, Unavailable
 from ..problems import status_of
 from ..state import AppState
 from . import (
@@ -35,6 +36,9 @@ from .leases import Claim, LeaseConfig, claim_chunk, claim_planner
 from .wakeup import Address, WakeListener, WakeSender
 
 log = logging.getLogger("bucketry_server.operations")
+#: Seconds before a unit refused for a busy database or spool budget is given back to run
+#: again (the ``Retry-After`` a request would get).
+BUSY_RETRY_SECONDS = 5.0
 
 #: A test hook awaited at every ``ctx.check()`` (throttles a kind without sleeping long).
 CheckHook = Callable[[str], Awaitable[None]]
@@ -317,15 +321,32 @@ class Engine:
         except OperationCancelled:
             if ctx.stopped == queue.STOP or ctx.stopped is None:
                 await run_in_threadpool(queue.end_if_cancelled, db, claim.operation_id)
+        except Unavailable as exc:  # the write gate or the spool budget stayed busy a while
+            await self._retry_later(worker, ctx, exc.detail or exc.code)
         except DomainError as exc:
             error = (status_of(exc), exc.code, exc.detail or exc.code)
             await run_in_threadpool(queue.end, db, claim.operation_id, "FAILED", error)
         except Exception as exc:
+            if database_locked(exc):  # SQLite's lock held past its busy timeout: the same
+                await self._retry_later(worker, ctx, "the database is locked")
+                return
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("operation %s failed: %s\n%s", claim.operation_id, type(exc).__name__, frames)
             name = type(exc).__name__
             error = (500, "internal_error", f"the operation failed unexpectedly ({name})")
             await run_in_threadpool(queue.end, db, claim.operation_id, "FAILED", error)
+
+    async def _retry_later(self, worker: str, ctx: RunningContext, why: str) -> None:
+        """Give a unit refused for a busy shared resource (a request would get 503 ``busy``)
+        back after :data:`BUSY_RETRY_SECONDS`: PENDING again from its checkpoint, the attempt
+        not counted (as at a clean shutdown), so a worker runs it again; the operation does
+        not fail for a wait that a retry outlasts."""
+        claim = ctx.claim
+        log.warning(
+            "operation %s: %s; retried in %s s", claim.operation_id, why, BUSY_RETRY_SECONDS
+        )
+        await asyncio.sleep(BUSY_RETRY_SECONDS)  # the lease is kept (heartbeats) meanwhile
+        await run_in_threadpool(queue.release, self.state.db, worker, claim, ctx.live)
 
     async def _stoppable(self, ctx: RunningContext, work: Awaitable[None]) -> None:
         """Await a kind's ``work``; once the heartbeat has stopped the unit (a cancel, an end
