@@ -141,9 +141,10 @@ class Bucket(ImportedOps, Entity[BucketModel]):
 
         ``force=True`` also deletes its blobs (a non-empty bucket without it raises
         ``ConflictError``, code ``bucket_not_empty``). The call returns at once whatever the
-        number of blobs: the bucket is gone for everyone from then on and its name can be
-        reused for a new, empty bucket, while the server purges the old blobs and frees their
-        space in the background. An imported bucket is only unregistered: the provider's
+        number of blobs: the bucket is gone for everyone from then on (another process of a
+        multi-process server may still answer reads it authorized a moment before, for 2 s at
+        most) and its name can be reused for a new, empty bucket, while the server purges the
+        old blobs and frees their space in the background. An imported bucket is only unregistered: the provider's
         objects stay. ``dry_run=True`` only reports what would go. Raises ``NotFoundError``
         for a bucket you cannot see and ``PermissionDeniedError`` unless you may administer it.
         """

@@ -120,7 +120,9 @@ def sync_detailed(
     `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
     whatever the number of blobs: from then on the bucket is gone for everyone (no read,
     listing, write, signed URL, temporary credential or project connection reaches it; it
-    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    no longer counts in `/usage`; another process of a multi-process server may still
+    answer reads it had authorized a moment before for up to 2 seconds, the bound of its
+    read cache) and its name is free for a new, empty bucket. Its blobs
     and their stored bytes are then purged in the background, in batches; a server stopped
     meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
     deleted and changes nothing.
@@ -164,7 +166,9 @@ def sync(
     `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
     whatever the number of blobs: from then on the bucket is gone for everyone (no read,
     listing, write, signed URL, temporary credential or project connection reaches it; it
-    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    no longer counts in `/usage`; another process of a multi-process server may still
+    answer reads it had authorized a moment before for up to 2 seconds, the bound of its
+    read cache) and its name is free for a new, empty bucket. Its blobs
     and their stored bytes are then purged in the background, in batches; a server stopped
     meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
     deleted and changes nothing.
@@ -203,7 +207,9 @@ async def asyncio_detailed(
     `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
     whatever the number of blobs: from then on the bucket is gone for everyone (no read,
     listing, write, signed URL, temporary credential or project connection reaches it; it
-    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    no longer counts in `/usage`; another process of a multi-process server may still
+    answer reads it had authorized a moment before for up to 2 seconds, the bound of its
+    read cache) and its name is free for a new, empty bucket. Its blobs
     and their stored bytes are then purged in the background, in batches; a server stopped
     meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
     deleted and changes nothing.
@@ -245,7 +251,9 @@ async def asyncio(
     `force=true` on a managed bucket deletes its blobs too. The answer comes at once,
     whatever the number of blobs: from then on the bucket is gone for everyone (no read,
     listing, write, signed URL, temporary credential or project connection reaches it; it
-    no longer counts in `/usage`) and its name is free for a new, empty bucket. Its blobs
+    no longer counts in `/usage`; another process of a multi-process server may still
+    answer reads it had authorized a moment before for up to 2 seconds, the bound of its
+    read cache) and its name is free for a new, empty bucket. Its blobs
     and their stored bytes are then purged in the background, in batches; a server stopped
     meanwhile resumes the purge when it starts again. `dry_run=true` reports what would be
     deleted and changes nothing.
