@@ -4,7 +4,8 @@ a burst of PUTs or reads, never after the bucket changed in this process, gone a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -25,19 +26,33 @@ def _put(server: LiveServer, token: str, bucket: str, key: str) -> int:
         return c.put(f"/buckets/{bucket}/blob", params={"key": key}, content=b"x").status_code
 
 
+def _count_lookups(
+    monkeypatch: pytest.MonkeyPatch,
+    module: object,
+    name: str,
+    real: Callable[[Any, Principal, str], Bucket],
+    cache: BucketCache,
+) -> Iterator[list[str]]:
+    """Replace ``module.name`` (a bucket lookup) by ``real`` that also records each reference
+    looked up; ``cache`` starts and ends empty."""
+    seen: list[str] = []
+
+    def counted(s: Any, p: Principal, ref: str) -> Bucket:
+        seen.append(ref)
+        return real(s, p, ref)
+
+    monkeypatch.setattr(module, name, counted)
+    cache.clear()
+    yield seen
+    cache.clear()
+
+
 @pytest.fixture
 def lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The bucket references the PUT route looked up in the database."""
-    seen: list[str] = []
-
-    def counted(s: object, p: Principal, ref: str) -> Bucket:
-        seen.append(ref)
-        return access.bucket_for_write(s, p, ref)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(blobs, "bucket_for_write", counted)
-    WRITABLE.clear()
-    yield seen
-    WRITABLE.clear()
+    yield from _count_lookups(
+        monkeypatch, blobs, "bucket_for_write", access.bucket_for_write, WRITABLE
+    )
 
 
 def _get(server: LiveServer, token: str, bucket: str, key: str, method: str = "GET") -> int:
@@ -48,16 +63,9 @@ def _get(server: LiveServer, token: str, bucket: str, key: str, method: str = "G
 @pytest.fixture
 def read_lookups(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The bucket references the blob read routes looked up in the database."""
-    seen: list[str] = []
-
-    def counted(s: object, p: Principal, ref: str) -> Bucket:
-        seen.append(ref)
-        return access.bucket_for_read(s, p, ref)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(blob_service, "bucket_for_read", counted)
-    READABLE.clear()
-    yield seen
-    READABLE.clear()
+    yield from _count_lookups(
+        monkeypatch, blob_service, "bucket_for_read", access.bucket_for_read, READABLE
+    )
 
 
 def test_a_burst_of_reads_looks_the_bucket_up_once(

@@ -5,21 +5,19 @@ any limit."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from bucketry_server.config import Settings
-from tests.support.live_server import free_port
+from tests.support.serve_process import served
 
 BIN = Path(sys.executable).parent
 
@@ -28,36 +26,10 @@ BIN = Path(sys.executable).parent
 def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """``serve --workers 1 --max-connections 3`` on SQLite: (API url, port)."""
     data = tmp_path_factory.mktemp("bounded") / "data"
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "BUCKETRY_DATABASE_URL"}
-    proc = subprocess.Popen(
-        [
-            *(str(BIN / "bucketry-server"), "serve", "--data-dir", str(data)),
-            *("--port", str(port), "--log-level", "warning", "--workers", "1"),
-            *("--max-connections", "3"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=env,
-    )
-    api = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(api + "/health", timeout=2).status_code == 200:
-                    break
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-        yield api, port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
+    args = ("--workers", "1", "--max-connections", "3")
+    with served(data, *args, env=env) as (api, _pid):
+        yield api, urlsplit(api).port or 0
 
 
 def _idle_connections(port: int, n: int) -> list[socket.socket]:

@@ -5,7 +5,6 @@ through one worker is refused by every worker within the principal cache's TTL."
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -28,7 +27,8 @@ from bucketry_server import maintenance
 from bucketry_server.accounts.principals import PRINCIPALS
 from bucketry_server.config import Settings
 from bucketry_server.leader import Leadership, may_run_operation_workers
-from tests.support.live_server import POSTGRES_ENV, free_port, fresh_postgres_database
+from tests.support.live_server import POSTGRES_ENV, fresh_postgres_database
+from tests.support.serve_process import is_up, served
 
 BIN = Path(sys.executable).parent
 
@@ -108,39 +108,11 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
 
 
 def _serve_two(data: Path, env: dict[str, str]) -> Iterator[tuple[str, Path, int]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            *(str(BIN / "bucketry-server"), "serve", "--data-dir", str(data)),
-            *("--port", str(port), "--log-level", "warning", "--workers", "2"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env=env,
-    )
-    api = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while len(_workers(proc.pid)) < 2 or not _up(api):
-            assert time.monotonic() < deadline, "server with 2 workers did not start"
-            time.sleep(0.2)
-        yield api, data, proc.pid
-    finally:
-        with contextlib.suppress(ProcessLookupError):  # a test may have killed them all
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-
-
-def _up(api: str) -> bool:
-    try:
-        return httpx.get(api + "/health", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+    with served(data, "--workers", "2", env=env, ready=lambda pid: len(_workers(pid)) >= 2) as (
+        api,
+        pid,
+    ):
+        yield api, data, pid
 
 
 def _workers(pid: int) -> list[psutil.Process]:
@@ -355,7 +327,7 @@ def test_operations_survive_the_death_of_the_leading_worker(
     if not os.environ.get(POSTGRES_ENV):  # SQLite: the new leader runs them, socket bound
         assert int((data / "leader.lock").read_text()) in {w.pid for w in workers}
         assert (data / "operations.wake").exists()
-    while not _up(api):
+    while not is_up(api):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     latencies = [_start_latency(api, auth, "ops-leader", n) for n in range(1, 11)]
@@ -372,4 +344,4 @@ def test_workers_exit_when_the_server_is_killed(two_workers: tuple[str, Path, in
     os.kill(pid, signal.SIGKILL)
     _, alive = psutil.wait_procs(workers, timeout=20)
     assert not alive, f"workers still running: {alive}"
-    assert not _up(api)
+    assert not is_up(api)
