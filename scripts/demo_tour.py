@@ -30,6 +30,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import google_crc32c
 import httpx
@@ -74,6 +75,23 @@ def check(condition: object, message: str) -> None:
     """``assert`` that survives ``python -O`` and says what was expected."""
     if not condition:
         raise TourFailure(message)
+
+
+def settled_upload(client: Client, bucket_id: str, key: str) -> Any:
+    """The one open upload of ``key``, once two listings 50 ms apart show the same parts: a
+    part whose whole body had left when the client was interrupted is still stored by the
+    server a moment later (the resume then finds it and skips it)."""
+    seen: list[int] | None = None
+    for _ in range(100):
+        open_uploads, _ = client.api.uploads.list(bucket_id, key=key)
+        check(len(open_uploads.results) == 1, "the interrupted upload stays open")
+        upload = open_uploads.results[0]
+        parts = sorted(p.part_number for p in upload.parts)
+        if parts == seen:
+            return upload
+        seen = parts
+        time.sleep(0.05)
+    raise TourFailure(f"the parts of {key} kept changing: {seen}")
 
 
 def human(n: float) -> str:
@@ -367,9 +385,7 @@ def run(tour: Tour, keep_bucket: bool) -> None:
                 interrupted = True
             check(interrupted, "the upload was interrupted")
             check(not bucket.blob(key).exists(), "an interrupted upload leaves no blob")
-            open_uploads, _ = client.api.uploads.list(bucket.id, key=key)
-            check(len(open_uploads.results) == 1, "the interrupted upload stays open")
-            upload = open_uploads.results[0]
+            upload = settled_upload(client, bucket.id, key)
             done_before = sorted(p.part_number for p in upload.parts)
             say(
                 f"first run: KeyboardInterrupt after {time.monotonic() - t0:.2f} s; "
