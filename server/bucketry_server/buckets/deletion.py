@@ -92,18 +92,34 @@ def deleted_buckets(state: AppState) -> list[str]:
         )
 
 
-def lock_uploads(s: Session, bucket_id: str) -> None:
-    """Lock every upload of the bucket for this transaction, before reading their parts to
-    delete them: a part commit holding one (it locks its upload first) ends before the read,
-    which then sees its part; one coming after finds its upload gone (404, its object
-    discarded). Read first, a part committed meanwhile (PostgreSQL) went with its upload's
-    cascade, its file referenced and marked by nothing."""
+def drop_uploads(s: Session, bucket_id: str) -> list[str]:
+    """Delete every upload of the bucket with its parts in the transaction of ``s``, their
+    objects marked dead; returns those objects, for deletion after the commit.
+
+    The uploads are locked before their parts are read: a part commit holding one (it locks
+    its upload first) ends before the read, which then sees its part; one coming after finds
+    its upload gone (404, its object discarded). Read first, a part committed meanwhile
+    (PostgreSQL) went with its upload's cascade, its file referenced and marked by nothing."""
     s.execute(
         update(Upload)
         .where(Upload.bucket_id == bucket_id)
         .values(expires_at=Upload.expires_at)
         .execution_options(synchronize_session=False)
     )
+    parts = [
+        oid
+        for oid in s.scalars(
+            select(UploadPart.object_id)
+            .join(Upload, Upload.id == UploadPart.upload_id)
+            .where(Upload.bucket_id == bucket_id)
+        ).all()
+        if oid  # "": stored at a provider
+    ]
+    mark_objects(s, parts, "dead")
+    uploads = select(Upload.id).where(Upload.bucket_id == bucket_id)
+    s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(uploads)))
+    s.execute(delete(Upload).where(Upload.bucket_id == bucket_id))
+    return parts
 
 
 def _claim(s: Session, bucket_id: str) -> bool:
@@ -155,20 +171,7 @@ def _purge_batch(state: AppState, bucket_id: str, limit: int) -> tuple[list[str]
                 .execution_options(synchronize_session=False)
             )
             return objects, False
-        lock_uploads(s, bucket_id)
-        parts = [
-            oid
-            for oid in s.scalars(
-                select(UploadPart.object_id)
-                .join(Upload, Upload.id == UploadPart.upload_id)
-                .where(Upload.bucket_id == bucket_id)
-            ).all()
-            if oid  # "": stored at a provider (never for a managed bucket)
-        ]
-        mark_objects(s, parts, "dead")
-        uploads = select(Upload.id).where(Upload.bucket_id == bucket_id)
-        s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(uploads)))
-        s.execute(delete(Upload).where(Upload.bucket_id == bucket_id))
+        parts = drop_uploads(s, bucket_id)
         s.execute(
             delete(Bucket)
             .where(Bucket.id == bucket_id)

@@ -29,10 +29,10 @@ from ..errors import (
 )
 from ..ids import new_id
 from ..keys import key_error
-from ..models import Blob, Bucket, Upload, UploadPart
+from ..models import Blob, Bucket, Upload
 from ..state import AppState
 from ..timeutil import iso, utcnow
-from .deletion import hide_bucket, lock_uploads
+from .deletion import drop_uploads, hide_bucket
 from .names import check_bucket_name, ensure_name_free, flush_name
 from .views import bucket_etag
 
@@ -216,13 +216,6 @@ def _drop_bucket(
         left = s.execute(select(Blob.object_id, Blob.size).where(Blob.bucket_id == bucket_id)).all()
         if left and not force:
             raise Conflict("bucket_not_empty", "the bucket is not empty; use force=true")
-        lock_uploads(s, bucket_id)  # parts committing now are read below, or refused
-        parts = s.scalars(
-            select(UploadPart.object_id)
-            .join(Upload, Upload.id == UploadPart.upload_id)
-            .where(Upload.bucket_id == bucket_id)
-        ).all()
-        doomed = [oid for oid, _ in left] + [oid for oid in parts if oid]  # "": at the provider
         native = [
             (key, handle)
             for key, handle in s.execute(
@@ -232,10 +225,9 @@ def _drop_bucket(
             ).all()
             if handle
         ]
-        mark_objects(s, doomed, "dead")
-        upload_ids = select(Upload.id).where(Upload.bucket_id == bucket_id)
-        s.execute(delete(UploadPart).where(UploadPart.upload_id.in_(upload_ids)))
-        s.execute(delete(Upload).where(Upload.bucket_id == bucket_id))
+        blob_objects = [oid for oid, _ in left]
+        mark_objects(s, blob_objects, "dead")
+        doomed = blob_objects + drop_uploads(s, bucket_id)  # parts committing now, or refused
         s.execute(delete(Blob).where(Blob.bucket_id == bucket_id))
         s.delete(b)
         return doomed, len(left), sum(size for _, size in left), native

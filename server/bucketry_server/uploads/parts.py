@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from functools import partial
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -34,7 +33,7 @@ from .service import live_upload, lock_upload, writable_bucket
 MAX_PART_SIZE = 5 * 1024**3
 
 
-def commit_part(
+async def commit_part(
     state: AppState,
     bucket_id: str,
     upload_id: str,
@@ -45,31 +44,18 @@ def commit_part(
     provider_part: str | None = None,
 ) -> tuple[UploadPart, str | None, bool]:
     """Record a written part object in one transaction that also drops its ``pending`` mark and
-    marks the object of a replaced part ``dead``. Returns the part, the replaced object id and
-    whether the upload will need a SHA-256 of the whole (it declared one, or this part came
-    with one). A part stored at the provider has ``provider_part`` (its token) and
-    ``object_id`` "". Raises 404 if the upload vanished meanwhile (completed, aborted,
-    expired). Blocking; :func:`commit_part_grouped` is the same from the event loop."""
-    with state.db.session() as s:
-        return _commit_part_in(
-            s, bucket_id, upload_id, part_number, object_id, result, provider_part
-        )
-
-
-async def commit_part_grouped(
-    state: AppState,
-    bucket_id: str,
-    upload_id: str,
-    part_number: int,
-    object_id: str,
-    result: WriteResult,
-) -> tuple[UploadPart, str | None, bool]:
-    """:func:`commit_part` of a part in the server's store, on SQLite in the transaction
-    shared with the process's other concurrent commits (:mod:`..groupcommit`: one writer at a
-    time there, so concurrent parts and PUTs queue once instead of each in turn)."""
+    marks the object of a replaced part ``dead``; on SQLite that transaction is shared with
+    the process's other concurrent commits (:mod:`..groupcommit`: one writer at a time there,
+    so concurrent parts and PUTs queue once instead of each in turn). Returns the part, the
+    replaced object id and whether the upload will need a SHA-256 of the whole (it declared
+    one, or this part came with one). A part stored at the provider has ``provider_part``
+    (its token) and ``object_id`` "". Raises 404 if the upload vanished meanwhile
+    (completed, aborted, expired)."""
     return await run_write(
         state.db,
-        lambda s: _commit_part_in(s, bucket_id, upload_id, part_number, object_id, result),
+        lambda s: _commit_part_in(
+            s, bucket_id, upload_id, part_number, object_id, result, provider_part
+        ),
     )
 
 
@@ -148,7 +134,7 @@ async def put_part(
     bucket_id = granted.id
     oid, result = await write_object(state, chunks, expected)
     try:
-        part, replaced, wants_sha = await commit_part_grouped(
+        part, replaced, wants_sha = await commit_part(
             state, bucket_id, upload_id, part_number, oid, result
         )
     except BaseException as exc:
@@ -177,9 +163,10 @@ async def _put_native_part(
     handle = upload.provider_upload
     stored = await native.put_part(upload.key, handle, part_number, chunks, expected, size)
     result = WriteResult(stored.size, None, stored.sha256_hex, stored.crc32c)
-    commit = partial(commit_part, state, b.id, upload.id, part_number, "", result)
     try:
-        part, _, _ = await run_in_threadpool(partial(commit, provider_part=stored.token))
+        part, _, _ = await commit_part(
+            state, b.id, upload.id, part_number, "", result, provider_part=stored.token
+        )
     except DomainError:
         # Aborted or expired while the part was sent: the provider part (a GCS object, a
         # folder's part file) was stored after the abort's clean-up, so abort again.
