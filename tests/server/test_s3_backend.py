@@ -9,7 +9,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
@@ -28,15 +27,7 @@ def s3_server(
     seaweed: SeaweedS3, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LiveServer, str, S3Store]]:
     prefix = f"srv-{uuid.uuid4().hex[:8]}/"
-    query = urlencode(
-        {
-            "endpoint_url": seaweed.endpoint_url,
-            "region": "us-east-1",
-            "access_key_id": seaweed.access_key,
-            "secret_access_key": seaweed.secret_key,
-        }
-    )
-    storage = f"s3://{SEAWEED_BUCKET}/{prefix}?{query}"
+    storage = seaweed.store_url(SEAWEED_BUCKET, prefix)
     with live_server(tmp_path_factory.mktemp("s3-backend"), storage=storage) as srv:
         _, token = create_user(srv.state.db, "s3user")
         raw = S3Store(

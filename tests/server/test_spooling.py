@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -181,15 +180,7 @@ def s3_server(
     seaweed: SeaweedS3, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LiveServer, str]]:
     """A server whose managed blobs live in SeaweedFS (its store spools writes over 8 MiB)."""
-    query = urlencode(
-        {
-            "endpoint_url": seaweed.endpoint_url,
-            "region": "us-east-1",
-            "access_key_id": seaweed.access_key,
-            "secret_access_key": seaweed.secret_key,
-        }
-    )
-    storage = f"s3://{SEAWEED_BUCKET}/spool-{uuid.uuid4().hex[:8]}/?{query}"
+    storage = seaweed.store_url(SEAWEED_BUCKET, f"spool-{uuid.uuid4().hex[:8]}/")
     with live_server(tmp_path_factory.mktemp("spool-s3"), storage=storage) as srv:
         _, token = create_user(srv.state.db, "spooler")
         yield srv, token

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 __all__ = ["SeaweedS3", "find_weed", "start_seaweedfs"]
 
@@ -36,6 +37,19 @@ class SeaweedS3(NamedTuple):
     endpoint_url: str
     access_key: str
     secret_key: str
+
+    def store_url(self, bucket: str, prefix: str) -> str:
+        """The server's ``--storage`` URL for an object store in ``bucket`` under ``prefix``
+        (ending with ``/``) of this gateway."""
+        query = urlencode(
+            {
+                "endpoint_url": self.endpoint_url,
+                "region": "us-east-1",
+                "access_key_id": self.access_key,
+                "secret_access_key": self.secret_key,
+            }
+        )
+        return f"s3://{bucket}/{prefix}?{query}"
 
 
 def find_weed() -> str | None:
