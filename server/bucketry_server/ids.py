@@ -1,9 +1,47 @@
-"""Opaque prefixed identifiers (``bkt_…``, ``obj_…``): random, URL-safe, never reused."""
+"""Opaque prefixed identifiers (``bkt_…``, ``obj_…``): random, URL-safe, never reused.
+
+The random bytes come from ``os.urandom`` (the kernel's CSPRNG, as ``secrets``), read 4 KiB at
+a time: every id is made on a busy event loop or in a commit, and one ``getrandom`` call per id
+gave the loop's thread up (the call lets go of the GIL) to wait up to a whole switch interval
+for it back. A forked child drops the bytes it inherited, so no two processes share any.
+"""
 
 from __future__ import annotations
 
-import secrets
+import os
+import threading
+
+#: Random bytes read from the kernel at a time.
+_BATCH = 4096
+_lock = threading.Lock()
+_pool = b""
+_used = 0
+
+
+def _reset() -> None:
+    global _pool, _used
+    _pool, _used = b"", 0
+
+
+os.register_at_fork(after_in_child=_reset)
+
+
+def token_bytes(n: int = 16) -> bytes:
+    """``n`` random bytes (at most 4096) from the kernel's CSPRNG; each byte is handed out
+    once."""
+    global _pool, _used
+    with _lock:
+        if _used + n > len(_pool):
+            _pool, _used = os.urandom(_BATCH), 0
+        start, _used = _used, _used + n
+        return _pool[start:_used]
+
+
+def token_hex(n: int = 16) -> str:
+    """``n`` random bytes as lowercase hex (``2n`` characters)."""
+    return token_bytes(n).hex()
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(16)}"
+    """A new identifier: ``prefix`` + ``_`` + 32 random hex digits."""
+    return f"{prefix}_{token_hex(16)}"

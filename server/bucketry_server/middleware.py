@@ -17,13 +17,13 @@ import asyncio
 import json
 import logging
 import re
-import secrets
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .context import reset_request_id, set_request_id
+from .ids import token_hex
 from .jsontext import JsonProblem, find_problem
 from .logredact import redact
 from .problems import problem_body
@@ -42,7 +42,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        rid = incoming if incoming and _SANE_ID.match(incoming) else f"req_{secrets.token_hex(8)}"
+        rid = incoming if incoming and _SANE_ID.match(incoming) else f"req_{token_hex(8)}"
         token = set_request_id(rid)
 
         async def send_with_id(message: Message) -> None:

@@ -26,7 +26,6 @@ import contextlib
 import os
 import re
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -34,6 +33,7 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 
+from ..ids import token_hex
 from .base import (
     Expected,
     Hasher,
@@ -109,7 +109,7 @@ class LocalStore(ObjectStore):
 
     def _temp_path(self, object_id: str) -> Path:
         # Unique per attempt, so two concurrent writes of one id never share a temp file.
-        return self.tmp_dir / f"{object_id}.{uuid.uuid4().hex}.tmp"
+        return self.tmp_dir / f"{object_id}.{token_hex()}.tmp"
 
     def _commit(self, tmp: Path, final: Path, fd: int | None, synced: bool = False) -> None:
         """fsync the temp file (unless ``synced``), rename it into place and fsync the directory
@@ -163,12 +163,11 @@ class LocalStore(ObjectStore):
         the GIL), so on two cores parsing and hashing overlap; at most one block is in flight,
         which keeps memory bounded and the file in order. The disk starts writing every 8 MiB
         as it is written (``writeback``), so the fsync before the commit finds little left.
+        Every filesystem call (the temp file's creation too: it waits on the directory and
+        the journal that other writes' fsyncs hold) runs in those threads, never on the loop.
         """
         final = self._path(object_id)
-        tmp = self._temp_path(object_id)
-        hasher = Hasher(expected)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        writeback = EarlyWriteback(fd)
+        target = _TempFile(self._temp_path(object_id), Hasher(expected))
         committed = False
         loop = asyncio.get_running_loop()
         in_flight: asyncio.Future[None] | None = None
@@ -176,17 +175,11 @@ class LocalStore(ObjectStore):
             pending: list[bytes] = []  # small chunks gathered into one block per write
             pending_size = 0
 
-            def flush(block: list[bytes]) -> None:
-                for piece in block:
-                    hasher.update(piece)
-                written = write_pieces(fd, block)  # os.writev: the pieces are never joined
-                writeback.wrote(written)
-
             async def submit(block: list[bytes]) -> None:
                 nonlocal in_flight
                 if in_flight is not None:
                     await in_flight
-                in_flight = loop.run_in_executor(None, flush, block)
+                in_flight = loop.run_in_executor(None, target.flush, block)
 
             async for chunk in chunks:
                 pending.append(chunk)
@@ -204,13 +197,12 @@ class LocalStore(ObjectStore):
                 in_flight = None
 
             def commit() -> WriteResult:
-                # A small body (one block, nothing in flight) is hashed, written, checked and
-                # committed in this one worker-thread hop instead of two.
+                # A small body (one block, nothing in flight) is created, hashed, written,
+                # checked and committed in this one worker-thread hop instead of two.
                 nonlocal committed
-                if tail:
-                    flush(tail)
-                result = hasher.finish()  # raises on a checksum or size mismatch
-                self._commit(tmp, final, fd)
+                target.flush(tail)
+                result = target.hasher.finish()  # raises on a checksum or size mismatch
+                self._commit(target.path, final, target.fd)
                 committed = True
                 return result
 
@@ -219,12 +211,13 @@ class LocalStore(ObjectStore):
             if in_flight is not None:  # let the worker finish with the fd before closing it
                 with contextlib.suppress(BaseException):
                     await asyncio.shield(in_flight)
-            remove_path(tmp)
-            if committed:  # cancelled after the rename: the caller will never record it
-                remove_path(final)
+            gone = [target.path, final] if committed else [target.path]
+            # the caller will never record a rename that happened before a cancellation
+            await asyncio.shield(loop.run_in_executor(None, target.discard, gone))
             raise
         finally:
-            os.close(fd)
+            if target.fd is not None:
+                os.close(target.fd)
 
     async def write_small_many(self, items: Sequence[tuple[str, bytes]]) -> None:
         """Write whole in-memory objects in one worker thread: each goes to ``tmp/``, is fsynced
@@ -496,3 +489,33 @@ async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
         pos += len(block)
         remaining -= len(block)
         yield block
+
+
+class _TempFile:
+    """The temp file of one :meth:`LocalStore.write`, created by its first flush (in a worker
+    thread); ``flush`` and ``discard`` run in worker threads, one at a time."""
+
+    def __init__(self, path: Path, hasher: Hasher) -> None:
+        self.path = path
+        self.hasher = hasher
+        self.fd: int | None = None
+        self._writeback: EarlyWriteback | None = None
+
+    def flush(self, block: list[bytes]) -> None:
+        """Create the file if not yet done, then hash and write ``block`` (may be empty)."""
+        if self.fd is None:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+            self.fd = os.open(self.path, flags, 0o600)
+            self._writeback = EarlyWriteback(self.fd)
+        if not block:
+            return
+        for piece in block:
+            self.hasher.update(piece)
+        written = write_pieces(self.fd, block)  # os.writev: the pieces are never joined
+        assert self._writeback is not None
+        self._writeback.wrote(written)
+
+    def discard(self, paths: list[Path]) -> None:
+        """Remove ``paths`` (the temp file, and the object if it was renamed into place)."""
+        for path in paths:
+            remove_path(path)

@@ -32,13 +32,13 @@ from ...crc32c import to_wire
 from ...errors import DomainError, Invalid, NotFound, TooLarge
 from ...groupcommit import run_write
 from ...ids import new_id
-from ...models import Blob, Bucket, ObjectLedger
+from ...models import Blob, Bucket
 from ...state import AppState
 from ...storage.base import ChecksumMismatchError, Expected, TooLargeError, WriteResult
 from ...timeutil import utcnow
 from ..base import InTransaction
 from ..conditions import check_preconditions, version_etag
-from .objects import commit_failed, discard_later, discard_objects
+from .objects import LEDGER, commit_failed, discard_later, discard_objects, forget_ledger
 
 KEYS_PER_QUERY = 500  # bound the IN lists (SQLite has a variable limit)
 
@@ -183,6 +183,39 @@ _EXISTING = (
     .with_for_update()
 )
 _INSERT = _BLOBS.insert()
+#: Updates a blob row to a new version (executemany; parameters ``b_<column>``).
+_UPDATE = (
+    _BLOBS.update()
+    .where(_BLOBS.c.id == bindparam("b_id"))
+    .values(
+        {
+            name: bindparam(f"b_{name}")
+            for name in (
+                "object_id",
+                "size",
+                "etag",
+                "md5",
+                "sha256",
+                "crc32c",
+                "content_type",
+                "meta",
+                "modified_at",
+            )
+        }
+    )
+)
+
+
+def _mark_statement(insert: Any) -> Any:
+    """INSERT … ON CONFLICT (object_id) DO UPDATE SET state, for executemany."""
+    stmt = insert(LEDGER)
+    return stmt.on_conflict_do_update(
+        index_elements=[LEDGER.c.object_id], set_={"state": stmt.excluded.state}
+    )
+
+
+#: Ledger marks, [SQLite, PostgreSQL].
+_MARK = (_mark_statement(sqlite_insert), _mark_statement(pg_insert))
 
 
 def _existing_rows(
@@ -238,7 +271,7 @@ def _commit_in(
     _write_rows(s, inserts, updates)
     mark_objects(s, replaced, "dead")
     if also is not None:  # only a multipart completion (its ``also``) marks pending
-        _forget_pending(s, [item.object_id for item in items if not item.refused])
+        forget_ledger(s, [item.object_id for item in items if not item.refused])
     if (delta_bytes, len(inserts)) != assumed:
         _count(s, bucket_id, delta_bytes - assumed[0], len(inserts) - assumed[1])
     return replaced
@@ -302,41 +335,21 @@ def _write_rows(s: Session, inserts: list[dict[str, Any]], updates: list[dict[st
     if inserts:
         s.connection().execute(_INSERT, inserts)
     if updates:
-        s.connection().execute(
-            _BLOBS.update()
-            .where(_BLOBS.c.id == bindparam("b_id"))
-            .values({n[2:]: bindparam(n) for n in updates[0] if n != "b_id"}),
-            updates,
-        )
+        s.connection().execute(_UPDATE, updates)
 
 
 def mark_objects(s: Session, object_ids: list[str], ledger_state: str) -> None:
     """Record objects in the ledger as ``ledger_state`` (``pending``/``dead``), idempotently:
-    an object already there takes the new state (INSERT … ON CONFLICT DO UPDATE)."""
+    an object already there takes the new state (INSERT … ON CONFLICT DO UPDATE, one
+    executemany with a statement compiled once per dialect)."""
     if not object_ids:
         return
     now = utcnow()
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for start in range(0, len(object_ids), KEYS_PER_QUERY):
-        stmt = insert(ObjectLedger).values(
-            [
-                {"object_id": oid, "state": ledger_state, "created_at": now}
-                for oid in object_ids[start : start + KEYS_PER_QUERY]
-            ]
-        )
-        s.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[ObjectLedger.object_id], set_={"state": stmt.excluded.state}
-            )
-        )
-
-
-def _forget_pending(s: Session, object_ids: list[str]) -> None:
-    """Drop the ``pending`` marks of objects that are now committed (multipart completion)."""
-    for start in range(0, len(object_ids), KEYS_PER_QUERY):
-        chunk = object_ids[start : start + KEYS_PER_QUERY]
-        ledger = cast(Table, ObjectLedger.__table__)
-        s.execute(ledger.delete().where(ledger.c.object_id.in_(chunk)))
+    conn = s.connection()
+    conn.execute(
+        _MARK[conn.dialect.name == "postgresql"],
+        [{"object_id": oid, "state": ledger_state, "created_at": now} for oid in object_ids],
+    )
 
 
 async def delete_blob_rows(

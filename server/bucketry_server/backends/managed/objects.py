@@ -7,8 +7,9 @@ import asyncio
 import logging
 import weakref
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import delete
+from sqlalchemy import Table, bindparam
 from sqlalchemy.orm import Session
 
 from ...groupcommit import run_write
@@ -19,6 +20,9 @@ log = logging.getLogger("bucketry_server.maintenance")
 LEDGER_KEYS_PER_QUERY = 500  # bound the IN list (SQLite has a variable limit)
 #: Objects one round of :func:`discard_later` deletes at most.
 LATER_BATCH = 2000
+#: The ledger table, and the statement dropping rows of it (compiled once).
+LEDGER = cast(Table, ObjectLedger.__table__)
+_FORGET = LEDGER.delete().where(LEDGER.c.object_id.in_(bindparam("ids", expanding=True)))
 
 
 def commit_failed(exc: BaseException) -> bool:
@@ -49,14 +53,14 @@ async def discard_objects(state: AppState, object_ids: list[str], *, forget: boo
     if len(gone) < len(object_ids):
         log.warning("could not delete %d objects; left to the sweep", len(object_ids) - len(gone))
     if forget and gone:
-        await run_write(state.db, lambda s: _forget_in(s, gone))  # SQLite: grouped
+        await run_write(state.db, lambda s: forget_ledger(s, gone))  # SQLite: grouped
 
 
-def _forget_in(s: Session, object_ids: list[str]) -> None:
-    """Drop the ledger rows of ``object_ids`` in the transaction of ``s``."""
+def forget_ledger(s: Session, object_ids: list[str]) -> None:
+    """Drop the ledger rows of ``object_ids`` (any state) in the transaction of ``s``."""
+    conn = s.connection()
     for start in range(0, len(object_ids), LEDGER_KEYS_PER_QUERY):
-        chunk = object_ids[start : start + LEDGER_KEYS_PER_QUERY]
-        s.execute(delete(ObjectLedger).where(ObjectLedger.object_id.in_(chunk)))
+        conn.execute(_FORGET, {"ids": object_ids[start : start + LEDGER_KEYS_PER_QUERY]})
 
 
 @dataclass
