@@ -55,6 +55,32 @@ RETRY_AFTER_SECONDS = 5
 HELD_SWITCH_INTERVAL = 0.0002
 
 
+class _ShortSwitches:
+    """The process's switch interval is :data:`HELD_SWITCH_INTERVAL` while any gate of it is
+    held (two databases have two gates), and whatever it was before once none is."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._before = 0.0
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._before = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._before, HELD_SWITCH_INTERVAL))
+            self._holders += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0:
+                sys.setswitchinterval(self._before)
+
+
+_SHORT_SWITCHES = _ShortSwitches()
+
+
 class GateBusy(Unavailable):
     """Another process held the write gate's lock file for the whole timeout (503 ``busy``)."""
 
@@ -71,7 +97,6 @@ class WriteGate:
         self._threads = threading.Lock()
         self._fd: int | None = None
         self._pid = 0
-        self._switch = 0.0  # the interval to restore on release (0: none set)
 
     def acquire(self) -> bool:
         """Wait at most ``timeout`` seconds in all for the gate; True once held, False if the
@@ -86,8 +111,7 @@ class WriteGate:
         except BaseException:
             self._threads.release()
             raise
-        self._switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch, HELD_SWITCH_INTERVAL))
+        _SHORT_SWITCHES.enter()
         return True
 
     def _lock_file(self, deadline: float) -> None:
@@ -113,9 +137,7 @@ class WriteGate:
 
     def release(self) -> None:
         """Open the gate for the next writer (of any process)."""
-        if self._switch:
-            sys.setswitchinterval(self._switch)
-            self._switch = 0.0
+        _SHORT_SWITCHES.leave()
         try:
             if self.path is not None and self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)

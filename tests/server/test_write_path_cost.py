@@ -136,6 +136,18 @@ def test_a_writer_holding_the_gate_takes_the_gil_back_within_a_short_interval(
     assert sys.getswitchinterval() == pytest.approx(before)
 
 
+def test_two_gates_held_at_once_restore_the_interval_once_both_open(tmp_path: Path) -> None:
+    """Two databases of one process have two gates: the interval from before the first one
+    was taken comes back only when the last one opens, whatever the order."""
+    before = sys.getswitchinterval()
+    first, second = WriteGate(tmp_path / "a.lock"), WriteGate(tmp_path / "b.lock")
+    assert first.acquire() and second.acquire()
+    first.release()
+    assert sys.getswitchinterval() == pytest.approx(HELD_SWITCH_INTERVAL)
+    second.release()
+    assert sys.getswitchinterval() == pytest.approx(before)
+
+
 def test_ids_read_the_kernel_in_batches_and_never_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
     """``new_id`` takes its random bytes from ``os.urandom`` 4 KiB at a time (one call per 256
     ids, not one per id: each call gave the event loop's thread up); no id repeats."""
