@@ -141,13 +141,14 @@ class LocalStore(ObjectStore):
 
         ``func`` must end by renaming ``tmp`` to ``final``. A thread cannot be interrupted, so if
         the caller is cancelled while it runs, the rename may already have happened: the object
-        is then removed again, because the caller will never record it.
+        is then removed again, because the caller will never record it. The clean-up runs in a
+        worker thread too (``tmp`` may be a composite's folder of 10,000 links), shielded from
+        the cancellation and finished before the error propagates.
         """
         try:
             return await anyio.to_thread.run_sync(func)
         except BaseException:
-            remove_path(tmp)
-            remove_path(final)
+            await _remove_off_loop([tmp, final])
             raise
 
     # ------------------------------------------------------------------ writes
@@ -223,7 +224,8 @@ class LocalStore(ObjectStore):
         """Write whole in-memory objects in one worker thread: each goes to ``tmp/``, is fsynced
         and renamed into place; every touched directory is fsynced once at the end (ids that
         share their first four hex digits share a directory, so a batch costs one directory
-        sync per group instead of one per object). Nothing is kept on failure or cancellation.
+        sync per group instead of one per object). Nothing is kept on failure or cancellation
+        (removed in a worker thread, shielded from the cancellation).
         """
         paths = [(self._path(oid), self._temp_path(oid), data) for oid, data in items]
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -255,9 +257,7 @@ class LocalStore(ObjectStore):
         try:
             await anyio.to_thread.run_sync(run)
         except BaseException:
-            for final, tmp, _ in paths:
-                remove_path(tmp)
-                remove_path(final)
+            await _remove_off_loop([path for final, tmp, _ in paths for path in (tmp, final)])
             raise
 
     async def compose(
@@ -477,6 +477,19 @@ class LocalStore(ObjectStore):
         """
 
         return await anyio.to_thread.run_sync(remove_stale, self.tmp_dir, older_than)
+
+
+async def _remove_off_loop(paths: list[Path]) -> None:
+    """Remove ``paths`` (files or composite folders; missing ones are fine) in a worker thread,
+    shielded from a cancellation of the caller: the clean-up of a failed or cancelled write
+    finishes before its error propagates, and never holds the event loop."""
+
+    def run() -> None:
+        for path in paths:
+            remove_path(path)
+
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(run)
 
 
 async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:

@@ -1,0 +1,139 @@
+"""Object stores keep filesystem work and hashing off the event loop, on their failure paths
+too: a failed or cancelled compose, copy or batch of a local store removes what it made (a
+composite's folder may hold 10,000 links) in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bucketry_server.storage.composing as composing
+import bucketry_server.storage.local as local
+from bucketry_server import ids
+from bucketry_server.storage.base import ChecksumMismatchError, Expected, ObjectMissingError
+from bucketry_server.storage.local import LocalStore
+
+
+async def _body(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+@pytest.fixture
+def removed_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, Path]]]:
+    """``(thread name, path)`` of every ``remove_path`` the local store calls."""
+    calls: list[tuple[str, Path]] = []
+    real = local.remove_path
+
+    def recording(path: Path, *args: Any) -> None:
+        calls.append((threading.current_thread().name, path))
+        real(path, *args)
+
+    monkeypatch.setattr(local, "remove_path", recording)
+    yield calls
+
+
+def _parts(store: LocalStore, n: int) -> list[str]:
+    async def run() -> list[str]:
+        part_ids = [ids.new_id("obj") for _ in range(n)]
+        for i, part_id in enumerate(part_ids):
+            await store.write(part_id, _body(bytes([65 + i]) * 1000))
+        return part_ids
+
+    return asyncio.run(run())
+
+
+def test_a_failed_compose_or_copy_removes_its_composite_off_the_event_loop(
+    tmp_path: Path, removed_on: list[tuple[str, Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStore(tmp_path / "store")
+    part_ids = _parts(store, 3)
+    removed_on.clear()
+    target, copied = ids.new_id("obj"), ids.new_id("obj")
+    made: list[bool] = []
+    real_hash = composing._hash_sources
+
+    def hash_seeing_the_folder(sources: Any, *args: Any) -> Any:
+        made.append(any(p.is_dir() for p in store.tmp_dir.iterdir()))  # the linked composite
+        return real_hash(sources, *args)
+
+    monkeypatch.setattr(composing, "_hash_sources", hash_seeing_the_folder)
+
+    async def run() -> str:
+        with pytest.raises(ChecksumMismatchError):
+            await store.compose(target, part_ids, Expected(sha256_hex="0" * 64))
+        with pytest.raises(ObjectMissingError):
+            await store.copy(ids.new_id("obj"), copied)
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(run())
+    assert made == [True]
+    removed = {path for _, path in removed_on}
+    assert store._path(target) in removed and store._path(copied) in removed
+    assert len(removed_on) == 4  # each: its temp path and its final path
+    assert loop_thread not in {thread for thread, _ in removed_on}
+    assert list(store.tmp_dir.iterdir()) == []
+    assert not store._path(target).exists() and not store._path(copied).exists()
+
+
+def test_a_compose_cancelled_after_its_rename_removes_the_object_off_the_event_loop(
+    tmp_path: Path, removed_on: list[tuple[str, Path]]
+) -> None:
+    """The thread cannot be interrupted: the composite was renamed into place before the
+    cancellation arrived, the caller will never record it, so it goes (in a worker thread)."""
+    store = LocalStore(tmp_path / "store")
+    part_ids = _parts(store, 3)
+    removed_on.clear()
+    target = ids.new_id("obj")
+    real_commit = store._commit
+
+    async def run() -> str:
+        loop = asyncio.get_running_loop()
+        renamed = asyncio.Event()
+
+        def slow_commit(*args: Any, **kwargs: Any) -> None:
+            real_commit(*args, **kwargs)
+            loop.call_soon_threadsafe(renamed.set)
+            threading.Event().wait(0.3)  # still in the thread when the cancellation comes
+
+        store._commit = slow_commit  # type: ignore[method-assign]
+        task = asyncio.create_task(store.compose(target, part_ids))
+        await asyncio.wait_for(renamed.wait(), 5)
+        assert store._path(target).is_dir()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(run())
+    assert not store._path(target).exists()
+    assert {path for _, path in removed_on} >= {store._path(target)}
+    assert loop_thread not in {thread for thread, _ in removed_on}
+    assert list(store.tmp_dir.iterdir()) == []
+
+
+def test_a_failed_batch_of_small_writes_removes_them_off_the_event_loop(
+    tmp_path: Path, removed_on: list[tuple[str, Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = LocalStore(tmp_path / "store")
+    items = [(ids.new_id("obj"), b"%d" % i) for i in range(3)]
+
+    def failing_sync(path: Path) -> None:  # every object renamed into place, then a failure
+        raise OSError(5, "directory sync failed")
+
+    monkeypatch.setattr(local, "fsync_dir", failing_sync)
+
+    async def run() -> str:
+        with pytest.raises(OSError, match="directory sync failed"):
+            await store.write_small_many(items)
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(run())
+    assert {path for _, path in removed_on} >= {store._path(oid) for oid, _ in items}
+    assert loop_thread not in {thread for thread, _ in removed_on}
+    assert not any(os.path.exists(store._path(oid)) for oid, _ in items)
