@@ -26,6 +26,7 @@ import contextlib
 import os
 import re
 import shutil
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -205,6 +206,7 @@ class LocalStore(ObjectStore):
                 result = target.hasher.finish()  # raises on a checksum or size mismatch
                 self._commit(target.path, final, target.fd)
                 committed = True
+                target.close()
                 return result
 
             return await anyio.to_thread.run_sync(commit)
@@ -213,12 +215,10 @@ class LocalStore(ObjectStore):
                 with contextlib.suppress(BaseException):
                     await asyncio.shield(in_flight)
             gone = [target.path, final] if committed else [target.path]
-            # the caller will never record a rename that happened before a cancellation
+            # the caller will never record a rename that happened before a cancellation; the
+            # file is closed there too (closing an unlinked file frees its blocks)
             await asyncio.shield(loop.run_in_executor(None, target.discard, gone))
             raise
-        finally:
-            if target.fd is not None:
-                os.close(target.fd)
 
     async def write_small_many(self, items: Sequence[tuple[str, bytes]]) -> None:
         """Write whole in-memory objects in one worker thread: each goes to ``tmp/``, is fsynced
@@ -506,16 +506,25 @@ async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
 
 class _TempFile:
     """The temp file of one :meth:`LocalStore.write`, created by its first flush (in a worker
-    thread); ``flush`` and ``discard`` run in worker threads, one at a time."""
+    thread); ``flush``, ``close`` and ``discard`` run in worker threads, one at a time (a lock
+    orders a discard after a flush still running when its write was cancelled twice)."""
 
     def __init__(self, path: Path, hasher: Hasher) -> None:
         self.path = path
         self.hasher = hasher
         self.fd: int | None = None
         self._writeback: EarlyWriteback | None = None
+        self._lock = threading.Lock()
+        self._discarded = False
 
     def flush(self, block: list[bytes]) -> None:
-        """Create the file if not yet done, then hash and write ``block`` (may be empty)."""
+        """Create the file if not yet done, then hash and write ``block`` (may be empty);
+        nothing once discarded."""
+        with self._lock:
+            if not self._discarded:
+                self._flush(block)
+
+    def _flush(self, block: list[bytes]) -> None:
         if self.fd is None:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
             self.fd = os.open(self.path, flags, 0o600)
@@ -528,7 +537,22 @@ class _TempFile:
         assert self._writeback is not None
         self._writeback.wrote(written)
 
+    def close(self) -> None:
+        """Close the file if it is open (closing twice is fine)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
     def discard(self, paths: list[Path]) -> None:
-        """Remove ``paths`` (the temp file, and the object if it was renamed into place)."""
+        """Close the file and remove ``paths`` (the temp file, and the object if it was renamed
+        into place): the last close of an unlinked file frees its blocks, so both happen here,
+        in the worker thread, never on the event loop."""
+        with self._lock:
+            self._discarded = True
+            self._close()
         for path in paths:
             remove_path(path)

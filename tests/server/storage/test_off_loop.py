@@ -5,7 +5,9 @@ composite's folder may hold 10,000 links) in a worker thread."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import stat
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -137,3 +139,39 @@ def test_a_failed_batch_of_small_writes_removes_them_off_the_event_loop(
     assert {path for _, path in removed_on} >= {store._path(oid) for oid, _ in items}
     assert loop_thread not in {thread for thread, _ in removed_on}
     assert not any(os.path.exists(store._path(oid)) for oid, _ in items)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_a_refused_write_closes_its_unlinked_temp_file_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last close of an unlinked file frees its blocks (gigabytes for a big body): a
+    refused multi-block write removes and closes its temp file in a worker thread (and a
+    stored one closes its file there too, after its commit)."""
+    store = LocalStore(tmp_path / "store")
+    closed_on: list[str] = []
+    real_close = os.close
+
+    def recording(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(str(store.root)) and stat.S_ISREG(os.fstat(fd).st_mode):
+                closed_on.append(threading.current_thread().name)
+        real_close(fd)
+
+    async def blocks(n: int) -> AsyncIterator[bytes]:
+        for _ in range(n):
+            yield b"x" * (1 << 20)
+
+    async def run() -> str:
+        monkeypatch.setattr(os, "close", recording)
+        with pytest.raises(ChecksumMismatchError):
+            await store.write(ids.new_id("obj"), blocks(3), Expected(sha256_hex="0" * 64))
+        await store.write(ids.new_id("obj"), blocks(3))
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(run())
+    monkeypatch.undo()
+    assert len(closed_on) == 2  # the refused write's temp file, the stored one's object
+    assert loop_thread not in closed_on
+    assert list(store.tmp_dir.iterdir()) == []
