@@ -22,7 +22,6 @@ in a worker thread), at every janitor round and at start-up (:meth:`LocalStore.s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import shutil
@@ -42,6 +41,7 @@ from .base import (
     ObjectStore,
     WriteResult,
 )
+from .blocks import BLOCK_SIZE, feed_blocks
 from .composing import compose_files, copy_all, create_private
 from .segments import (
     ObjectReader,
@@ -61,9 +61,8 @@ __all__ = ["CHUNK_SIZE", "OBJECT_ID_RE", "LocalStore", "check_object_id"]
 #: The only object ids a store accepts: ``obj_`` + 32 lowercase hex digits.
 OBJECT_ID_RE = re.compile(r"obj_[0-9a-f]{32}")
 
-#: Read size and write-coalescing size. Request bodies arrive in ~64 KiB pieces; gathering them
-#: into 1 MiB blocks keeps syscalls and hash calls per byte low on the CPU-bound upload path.
-CHUNK_SIZE = 1 << 20
+#: Read size (writes gather request bodies into blocks of the same size: ``blocks``).
+CHUNK_SIZE = BLOCK_SIZE
 
 _T = TypeVar("_T")
 
@@ -161,45 +160,23 @@ class LocalStore(ObjectStore):
 
         Small chunks are gathered into 1 MiB blocks (written with one ``writev``, never
         joined: a join copied every byte once more). Each block is hashed and written in a
-        worker thread while the event loop receives the next one (hashlib and os.write release
-        the GIL), so on two cores parsing and hashing overlap; at most one block is in flight,
-        which keeps memory bounded and the file in order. The disk starts writing every 8 MiB
+        worker thread while the event loop receives the next one (:func:`.blocks.feed_blocks`:
+        hashlib and os.write release the GIL, so on two cores parsing and hashing overlap); at
+        most one block is in flight, which keeps memory bounded and the file in order; the
+        last one is written in the commit's hop. The disk starts writing every 8 MiB
         as it is written (``writeback``), so the fsync before the commit finds little left.
         Every filesystem call (the temp file's creation too: it waits on the directory and
         the journal that other writes' fsyncs hold) runs in those threads, never on the loop.
         """
         final = self._path(object_id)
         target = _TempFile(self._temp_path(object_id), Hasher(expected))
+        max_size = expected.max_size if expected is not None else None
         committed = False
-        loop = asyncio.get_running_loop()
-        in_flight: asyncio.Future[None] | None = None
         try:
-            pending: list[bytes] = []  # small chunks gathered into one block per write
-            pending_size = 0
-
-            async def submit(block: list[bytes]) -> None:
-                nonlocal in_flight
-                if in_flight is not None:
-                    await in_flight
-                in_flight = loop.run_in_executor(None, target.flush, block)
-
-            async for chunk in chunks:
-                pending.append(chunk)
-                pending_size += len(chunk)
-                if pending_size >= CHUNK_SIZE:
-                    await submit(pending)
-                    pending = []
-                    pending_size = 0
-            tail = pending
-            if tail and in_flight is not None:
-                await submit(tail)
-                tail = []
-            if in_flight is not None:
-                await in_flight
-                in_flight = None
+            tail = await feed_blocks(chunks, target.flush, max_size=max_size)
 
             def commit() -> WriteResult:
-                # A small body (one block, nothing in flight) is created, hashed, written,
+                # A small body (one block, nothing flushed before) is created, hashed, written,
                 # checked and committed in this one worker-thread hop instead of two.
                 nonlocal committed
                 target.flush(tail)
@@ -211,12 +188,10 @@ class LocalStore(ObjectStore):
 
             return await anyio.to_thread.run_sync(commit)
         except BaseException:
-            if in_flight is not None:  # let the worker finish with the fd before closing it
-                with contextlib.suppress(BaseException):
-                    await asyncio.shield(in_flight)
             gone = [target.path, final] if committed else [target.path]
             # the caller will never record a rename that happened before a cancellation; the
             # file is closed there too (closing an unlinked file frees its blocks)
+            loop = asyncio.get_running_loop()
             await asyncio.shield(loop.run_in_executor(None, target.discard, gone))
             raise
 

@@ -1,11 +1,13 @@
 """Object stores keep filesystem work and hashing off the event loop, on their failure paths
 too: a failed or cancelled compose, copy or batch of a local store removes what it made (a
-composite's folder may hold 10,000 links) in a worker thread."""
+composite's folder may hold 10,000 links) in a worker thread, and an S3 store hashes and spools
+a body in worker threads."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import stat
 import threading
@@ -17,9 +19,18 @@ import pytest
 
 import bucketry_server.storage.composing as composing
 import bucketry_server.storage.local as local
-from bucketry_server import ids
-from bucketry_server.storage.base import ChecksumMismatchError, Expected, ObjectMissingError
+from bucketry_server import ids, spooling
+from bucketry_server.spooling import Spool, SpoolFull
+from bucketry_server.storage.base import (
+    ChecksumMismatchError,
+    Expected,
+    Hasher,
+    ObjectMissingError,
+    TooLargeError,
+)
 from bucketry_server.storage.local import LocalStore
+from tests.server.storage.conftest import make_s3_store
+from tests.support.seaweed import SeaweedS3
 
 
 async def _body(data: bytes) -> AsyncIterator[bytes]:
@@ -175,3 +186,86 @@ def test_a_refused_write_closes_its_unlinked_temp_file_off_the_event_loop(
     assert len(closed_on) == 2  # the refused write's temp file, the stored one's object
     assert loop_thread not in closed_on
     assert list(store.tmp_dir.iterdir()) == []
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("mib", [3, 20])  # kept in memory; spooled to a file
+def test_an_s3_store_write_hashes_and_spools_off_the_event_loop(
+    seaweed: SeaweedS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mib: int
+) -> None:
+    """A body to an S3-backed server is hashed and spooled in worker threads, and an on-disk
+    spool is closed there too: the event loop's thread only receives."""
+    store = make_s3_store(seaweed, tmp_path / "spool")
+    threads: dict[str, set[str]] = {"hash": set(), "spool": set(), "close": set()}
+
+    def recorded(name: str, real: Any) -> Any:
+        def call(self: Any, *args: Any) -> Any:
+            threads[name].add(threading.current_thread().name)
+            return real(self, *args)
+
+        return call
+
+    monkeypatch.setattr(Hasher, "update", recorded("hash", Hasher.update))
+    monkeypatch.setattr(Spool, "write", recorded("spool", Spool.write))
+    monkeypatch.setattr(Spool, "close", recorded("close", Spool.close))
+    data = os.urandom(1 << 20) * mib
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(data), 64 << 10):  # as a request body arrives
+            yield data[i : i + (64 << 10)]
+
+    async def run() -> tuple[str, bytes]:
+        oid = ids.new_id("obj")
+        result = await store.write(oid, chunks(), Expected(sha256=True))
+        assert result.size == len(data)
+        assert result.sha256_hex == hashlib.sha256(data).hexdigest()
+        return threading.current_thread().name, await store.read_range(oid, 0, len(data))
+
+    try:
+        loop_thread, stored = asyncio.run(run())
+    finally:
+        store.client.close()
+    assert stored == data
+    assert threads["hash"] and threads["spool"]
+    assert loop_thread not in threads["hash"] | threads["spool"]
+    if mib > 8:  # closing the unnamed spool file frees its blocks
+        assert threads["close"] and loop_thread not in threads["close"]
+
+
+@pytest.mark.emulator
+def test_an_s3_store_write_keeps_its_limits_with_blocks(
+    seaweed: SeaweedS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks in worker threads change no outcome: a body past ``max_size`` is TooLargeError
+    at the chunk that passes it, one past the spool budget is SpoolFull with its bytes given
+    back, a checksum mismatch stores nothing."""
+    store = make_s3_store(seaweed, tmp_path / "spool")
+    monkeypatch.setattr(spooling.BUDGET, "max_bytes", 4 << 20)
+    received: list[int] = []
+
+    async def chunks(n: int) -> AsyncIterator[bytes]:
+        for i in range(n):
+            received.append(i)
+            yield b"x" * (256 << 10)
+
+    async def run() -> None:
+        with pytest.raises(TooLargeError):
+            await store.write(ids.new_id("obj"), chunks(40), Expected(max_size=1 << 20))
+        assert len(received) == 5  # the fifth chunk passed 1 MiB: nothing read after it
+        before = spooling.BUDGET.used
+        spooling.BUDGET.take(3 << 20)  # other uploads hold most of the budget
+        try:
+            with pytest.raises(SpoolFull):
+                await store.write(ids.new_id("obj"), chunks(8))
+            assert spooling.BUDGET.used == before + (3 << 20)
+        finally:
+            spooling.BUDGET.give(3 << 20)
+        oid = ids.new_id("obj")
+        with pytest.raises(ChecksumMismatchError):
+            await store.write(oid, chunks(12), Expected(sha256_hex="0" * 64))
+        assert not await store.exists(oid)
+
+    try:
+        asyncio.run(run())
+    finally:
+        store.client.close()
