@@ -269,3 +269,42 @@ def test_an_s3_store_write_keeps_its_limits_with_blocks(
         asyncio.run(run())
     finally:
         store.client.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_a_read_of_a_file_deleted_meanwhile_closes_it_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read keeps a deleted plain object's bytes until it closes; that last close frees
+    them (gigabytes for a big object), so a read ending on the event loop leaves it to a
+    worker thread."""
+    store = LocalStore(tmp_path / "store")
+    closed_on: list[str] = []
+    real_close = os.close
+
+    def recording(fd: int) -> None:
+        with contextlib.suppress(OSError):
+            if os.readlink(f"/proc/self/fd/{fd}").endswith(" (deleted)"):
+                closed_on.append(threading.current_thread().name)
+        real_close(fd)
+
+    async def run() -> str:
+        oid = ids.new_id("obj")
+        await store.write(oid, _body(b"y" * (3 << 20)))
+        monkeypatch.setattr(os, "close", recording)
+        got = 0
+        async for block in store.read(oid):
+            if not got:
+                await store.delete(oid)  # an overwrite or a delete while it is read
+            got += len(block)
+        assert got == 3 << 20
+        for _ in range(100):  # the close is not waited for
+            if closed_on[1:]:
+                break
+            await asyncio.sleep(0.01)
+        return threading.current_thread().name
+
+    loop_thread = asyncio.run(run())
+    monkeypatch.undo()
+    assert len(closed_on) == 2  # the read's descriptor of the piece, then the reader's
+    assert closed_on[-1] != loop_thread  # the last one, which frees the bytes
