@@ -194,8 +194,9 @@ async def run_periodically(state: AppState) -> None:
 async def run_purger(state: AppState, wake: asyncio.Event) -> None:
     """Purge the buckets forced deletes hid (:func:`.buckets.deletion.purge_deleted`) until
     cancelled: at once at start (a purge a stop interrupted resumes), whenever ``wake`` is set
-    (a delete in this process) and every :data:`PURGE_POLL_SECONDS`, in the leading process
-    only (as the janitor). A failing round is logged and the next one retries."""
+    (a delete in any process: see ``app._purge_waker``) and every :data:`PURGE_POLL_SECONDS`,
+    in the leading process only (as the janitor). A failing round is logged and the next one
+    retries."""
     while True:
         try:
             if leads(state):

@@ -65,7 +65,8 @@ class AppState:
     #: Wakes this process's idle operation workers at once (set by the app when its engine
     #: starts; other instances find new operations at their next poll).
     wake_operations: Callable[[], None] = field(default=lambda: None)
-    #: Wakes this process's purge of deleted buckets (``buckets.deletion``), set by the app.
+    #: Wakes the purge of deleted buckets (``buckets.deletion``) of this process and, from a
+    #: process that does not lead, the leader's (through the wake-up socket), set by the app.
     wake_purge: Callable[[], None] = field(default=lambda: None)
     #: Which worker process runs the singletons (:mod:`.leader`); None: this process is the
     #: only one serving its data folder, so it leads.

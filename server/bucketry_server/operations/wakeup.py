@@ -6,6 +6,10 @@ operation created through another process would wait for the leader's next poll 
 ``DATA_DIR/operations.wake`` (mode 0600, in the 0700 data folder), and the other processes send
 it one byte per created operation. Loopback only by construction (no port, no network).
 
+The byte says what to wake: :data:`OPERATIONS` (the engine's workers) or :data:`PURGE` (the
+leader's purge of deleted buckets, which polls every 10 s otherwise); the listener calls the
+handler of each kind it received once per batch, and the engine's for any other byte.
+
 - Never blocking a request: the sender's socket is non-blocking and every error is ignored (no
   leader yet, a leader that died, a full queue): the engine's poll stays the fallback.
 - Bounded: the kernel queues a bounded number of datagrams (``net.unix.max_dgram_qlen``); the
@@ -30,7 +34,7 @@ import os
 import socket
 import struct
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 log = logging.getLogger("bucketry_server.operations")
@@ -42,6 +46,10 @@ _SUN_PATH_MAX = 107
 _DRAIN_MAX = 4096
 
 Address = str | bytes
+#: The wake-up of the operation engine's workers (an operation was created).
+OPERATIONS = b"w"
+#: The wake-up of the leader's purge of deleted buckets (a forced bucket delete).
+PURGE = b"p"
 #: ``struct ucred`` (pid, uid, gid) of an ``SCM_CREDENTIALS`` message.
 _UCRED = struct.Struct("3i")
 
@@ -72,16 +80,17 @@ class WakeSender:
         self.address = address
         self._sock: socket.socket | None = None
 
-    def send(self) -> None:
-        """Send one wake-up byte; never blocks and never raises (nobody listening, a full
-        queue: the receiver's poll finds the operation anyway)."""
+    def send(self, kind: bytes = OPERATIONS) -> None:
+        """Send one wake-up byte, ``kind`` (:data:`OPERATIONS` or :data:`PURGE`); never blocks
+        and never raises (nobody listening, a full queue: the receiver's poll finds the work
+        anyway)."""
         if self.address is None:
             return
         try:
             if self._sock is None:
                 self._sock = _dgram_socket()
                 self._sock.setblocking(False)
-            self._sock.sendto(b"w", self.address)
+            self._sock.sendto(kind, self.address)
         except OSError:
             pass
 
@@ -93,12 +102,19 @@ class WakeSender:
 
 
 class WakeListener:
-    """The receiving end, in the process that runs the operation workers: calls ``on_wake``
-    on the event loop once per batch of datagrams received."""
+    """The receiving end, in the process that runs the operation workers: calls, on the event
+    loop, once per batch of datagrams received, the handler of each kind received
+    (``handlers``, keyed by the byte) and ``on_wake`` for any byte without one."""
 
-    def __init__(self, address: Address | None, on_wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        address: Address | None,
+        on_wake: Callable[[], None],
+        handlers: Mapping[bytes, Callable[[], None]] | None = None,
+    ) -> None:
         self.address = address
         self.on_wake = on_wake
+        self.handlers: dict[bytes, Callable[[], None]] = dict(handlers or {})
         self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inode: int | None = None
@@ -143,21 +159,21 @@ class WakeListener:
         sock = self._sock
         if sock is None:
             return
-        woken = False
+        kinds: set[bytes] = set()
         for _ in range(_DRAIN_MAX):
             try:
                 if hasattr(socket, "SCM_CREDENTIALS"):
-                    _, ancdata, _, _ = sock.recvmsg(64, socket.CMSG_SPACE(_UCRED.size))
-                    woken = woken or _from_own_user(ancdata)
+                    data, ancdata, _, _ = sock.recvmsg(64, socket.CMSG_SPACE(_UCRED.size))
+                    if _from_own_user(ancdata):
+                        kinds.add(data[:1])
                 else:
-                    sock.recv(64)
-                    woken = True
+                    kinds.add(sock.recv(64)[:1])
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 break
-        if woken:
-            self.on_wake()
+        for handler in {self.handlers.get(kind, self.on_wake) for kind in kinds}:
+            handler()
 
     def close(self) -> None:
         """Stop reading, close the socket and remove its file (if it is still this one's)."""

@@ -22,10 +22,10 @@ in a worker thread), at every janitor round and at start-up (:meth:`LocalStore.s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import shutil
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -41,6 +41,7 @@ from .base import (
     ObjectStore,
     WriteResult,
 )
+from .blocks import BLOCK_SIZE, feed_blocks
 from .composing import compose_files, copy_all, create_private
 from .segments import (
     ObjectReader,
@@ -60,9 +61,8 @@ __all__ = ["CHUNK_SIZE", "OBJECT_ID_RE", "LocalStore", "check_object_id"]
 #: The only object ids a store accepts: ``obj_`` + 32 lowercase hex digits.
 OBJECT_ID_RE = re.compile(r"obj_[0-9a-f]{32}")
 
-#: Read size and write-coalescing size. Request bodies arrive in ~64 KiB pieces; gathering them
-#: into 1 MiB blocks keeps syscalls and hash calls per byte low on the CPU-bound upload path.
-CHUNK_SIZE = 1 << 20
+#: Read size (writes gather request bodies into blocks of the same size: ``blocks``).
+CHUNK_SIZE = BLOCK_SIZE
 
 _T = TypeVar("_T")
 
@@ -141,13 +141,14 @@ class LocalStore(ObjectStore):
 
         ``func`` must end by renaming ``tmp`` to ``final``. A thread cannot be interrupted, so if
         the caller is cancelled while it runs, the rename may already have happened: the object
-        is then removed again, because the caller will never record it.
+        is then removed again, because the caller will never record it. The clean-up runs in a
+        worker thread too (``tmp`` may be a composite's folder of 10,000 links), shielded from
+        the cancellation and finished before the error propagates.
         """
         try:
             return await anyio.to_thread.run_sync(func)
         except BaseException:
-            remove_path(tmp)
-            remove_path(final)
+            await _remove_off_loop([tmp, final])
             raise
 
     # ------------------------------------------------------------------ writes
@@ -159,71 +160,47 @@ class LocalStore(ObjectStore):
 
         Small chunks are gathered into 1 MiB blocks (written with one ``writev``, never
         joined: a join copied every byte once more). Each block is hashed and written in a
-        worker thread while the event loop receives the next one (hashlib and os.write release
-        the GIL), so on two cores parsing and hashing overlap; at most one block is in flight,
-        which keeps memory bounded and the file in order. The disk starts writing every 8 MiB
+        worker thread while the event loop receives the next one (:func:`.blocks.feed_blocks`:
+        hashlib and os.write release the GIL, so on two cores parsing and hashing overlap); at
+        most one block is in flight, which keeps memory bounded and the file in order; the
+        last one is written in the commit's hop. The disk starts writing every 8 MiB
         as it is written (``writeback``), so the fsync before the commit finds little left.
         Every filesystem call (the temp file's creation too: it waits on the directory and
         the journal that other writes' fsyncs hold) runs in those threads, never on the loop.
         """
         final = self._path(object_id)
         target = _TempFile(self._temp_path(object_id), Hasher(expected))
+        max_size = expected.max_size if expected is not None else None
         committed = False
-        loop = asyncio.get_running_loop()
-        in_flight: asyncio.Future[None] | None = None
         try:
-            pending: list[bytes] = []  # small chunks gathered into one block per write
-            pending_size = 0
-
-            async def submit(block: list[bytes]) -> None:
-                nonlocal in_flight
-                if in_flight is not None:
-                    await in_flight
-                in_flight = loop.run_in_executor(None, target.flush, block)
-
-            async for chunk in chunks:
-                pending.append(chunk)
-                pending_size += len(chunk)
-                if pending_size >= CHUNK_SIZE:
-                    await submit(pending)
-                    pending = []
-                    pending_size = 0
-            tail = pending
-            if tail and in_flight is not None:
-                await submit(tail)
-                tail = []
-            if in_flight is not None:
-                await in_flight
-                in_flight = None
+            tail = await feed_blocks(chunks, target.flush, max_size=max_size)
 
             def commit() -> WriteResult:
-                # A small body (one block, nothing in flight) is created, hashed, written,
+                # A small body (one block, nothing flushed before) is created, hashed, written,
                 # checked and committed in this one worker-thread hop instead of two.
                 nonlocal committed
                 target.flush(tail)
                 result = target.hasher.finish()  # raises on a checksum or size mismatch
                 self._commit(target.path, final, target.fd)
                 committed = True
+                target.close()
                 return result
 
             return await anyio.to_thread.run_sync(commit)
         except BaseException:
-            if in_flight is not None:  # let the worker finish with the fd before closing it
-                with contextlib.suppress(BaseException):
-                    await asyncio.shield(in_flight)
             gone = [target.path, final] if committed else [target.path]
-            # the caller will never record a rename that happened before a cancellation
+            # the caller will never record a rename that happened before a cancellation; the
+            # file is closed there too (closing an unlinked file frees its blocks)
+            loop = asyncio.get_running_loop()
             await asyncio.shield(loop.run_in_executor(None, target.discard, gone))
             raise
-        finally:
-            if target.fd is not None:
-                os.close(target.fd)
 
     async def write_small_many(self, items: Sequence[tuple[str, bytes]]) -> None:
         """Write whole in-memory objects in one worker thread: each goes to ``tmp/``, is fsynced
         and renamed into place; every touched directory is fsynced once at the end (ids that
         share their first four hex digits share a directory, so a batch costs one directory
-        sync per group instead of one per object). Nothing is kept on failure or cancellation.
+        sync per group instead of one per object). Nothing is kept on failure or cancellation
+        (removed in a worker thread, shielded from the cancellation).
         """
         paths = [(self._path(oid), self._temp_path(oid), data) for oid, data in items]
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -255,9 +232,7 @@ class LocalStore(ObjectStore):
         try:
             await anyio.to_thread.run_sync(run)
         except BaseException:
-            for final, tmp, _ in paths:
-                remove_path(tmp)
-                remove_path(final)
+            await _remove_off_loop([path for final, tmp, _ in paths for path in (tmp, final)])
             raise
 
     async def compose(
@@ -479,6 +454,19 @@ class LocalStore(ObjectStore):
         return await anyio.to_thread.run_sync(remove_stale, self.tmp_dir, older_than)
 
 
+async def _remove_off_loop(paths: list[Path]) -> None:
+    """Remove ``paths`` (files or composite folders; missing ones are fine) in a worker thread,
+    shielded from a cancellation of the caller: the clean-up of a failed or cancelled write
+    finishes before its error propagates, and never holds the event loop."""
+
+    def run() -> None:
+        for path in paths:
+            remove_path(path)
+
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(run)
+
+
 async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
     """``length`` bytes of an open file from ``start``, in 1 MiB blocks (shorter at its end)."""
     pos, remaining = start, length
@@ -493,16 +481,25 @@ async def _read_fd(fd: int, start: int, length: int) -> AsyncIterator[bytes]:
 
 class _TempFile:
     """The temp file of one :meth:`LocalStore.write`, created by its first flush (in a worker
-    thread); ``flush`` and ``discard`` run in worker threads, one at a time."""
+    thread); ``flush``, ``close`` and ``discard`` run in worker threads, one at a time (a lock
+    orders a discard after a flush still running when its write was cancelled twice)."""
 
     def __init__(self, path: Path, hasher: Hasher) -> None:
         self.path = path
         self.hasher = hasher
         self.fd: int | None = None
         self._writeback: EarlyWriteback | None = None
+        self._lock = threading.Lock()
+        self._discarded = False
 
     def flush(self, block: list[bytes]) -> None:
-        """Create the file if not yet done, then hash and write ``block`` (may be empty)."""
+        """Create the file if not yet done, then hash and write ``block`` (may be empty);
+        nothing once discarded."""
+        with self._lock:
+            if not self._discarded:
+                self._flush(block)
+
+    def _flush(self, block: list[bytes]) -> None:
         if self.fd is None:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
             self.fd = os.open(self.path, flags, 0o600)
@@ -515,7 +512,22 @@ class _TempFile:
         assert self._writeback is not None
         self._writeback.wrote(written)
 
+    def close(self) -> None:
+        """Close the file if it is open (closing twice is fine)."""
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
+
     def discard(self, paths: list[Path]) -> None:
-        """Remove ``paths`` (the temp file, and the object if it was renamed into place)."""
+        """Close the file and remove ``paths`` (the temp file, and the object if it was renamed
+        into place): the last close of an unlinked file frees its blocks, so both happen here,
+        in the worker thread, never on the event loop."""
+        with self._lock:
+            self._discarded = True
+            self._close()
         for path in paths:
             remove_path(path)

@@ -8,6 +8,7 @@ visible: S3 has no rename, so "verify, then upload" is what makes a write atomic
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import threading
@@ -36,6 +37,7 @@ from .base import (
     check_expected,
     needs_reading,
 )
+from .blocks import feed_blocks
 from .local import CHUNK_SIZE, OBJECT_ID_RE, check_object_id
 
 __all__ = ["S3Store"]
@@ -190,35 +192,26 @@ class S3Store(ObjectStore):
 
         Nothing reaches S3 before the checksums and size limit have been checked; an upload
         that fails is aborted by boto3 itself, and one completed after the caller was cancelled
-        is deleted again.
+        is deleted again. The chunks are hashed and spooled in 1 MiB blocks in worker threads
+        (:func:`.blocks.feed_blocks`); the last block, the checks and the upload share one
+        hop, and an on-disk spool is closed (its blocks freed) in a worker thread too.
         """
         key = self._key(object_id)
-        hasher = Hasher(expected)
-        spool = Spool(in_memory=SPOOL_SIZE, folder=self.spool_dir)
+        sink = _SpoolSink(Hasher(expected), Spool(in_memory=SPOOL_SIZE, folder=self.spool_dir))
+        max_size = expected.max_size if expected is not None else None
         started = uploaded = False
         try:
-            async for chunk in chunks:
-                hasher.update(chunk)
-                spool.write(chunk)  # SpoolFull (503) past the process's spool budget
-            result = hasher.finish()
-            started = True
-            if not spool.on_disk:
-                # The store verifies the bytes it receives against our checksum.
-                await self._call(
-                    self.client.put_object,
-                    Bucket=self.bucket,
-                    Key=key,
-                    Body=spool.reader().read(),
-                    **_checksum_args(result),
-                )
-            else:
-                await self._call(
-                    self.client.upload_fileobj,
-                    spool.reader(),
-                    self.bucket,
-                    key,
-                    Config=self._upload_config,
-                )
+            tail = await feed_blocks(chunks, sink.flush, max_size=max_size)
+
+            def finish_and_upload() -> WriteResult:
+                nonlocal started
+                sink.flush(tail)
+                result = sink.hasher.finish()  # raises on a checksum or size mismatch
+                started = True
+                self._upload(key, sink.spool, result)
+                return result
+
+            result = await self._call(finish_and_upload)
             uploaded = True
             return result
         except BaseException:
@@ -227,7 +220,24 @@ class S3Store(ObjectStore):
                 await self._undo(key)
             raise
         finally:
-            spool.close()
+            if sink.spool.on_disk:  # closing the unnamed file frees its blocks: not on the loop
+                loop = asyncio.get_running_loop()
+                await asyncio.shield(loop.run_in_executor(None, sink.close))
+            else:
+                sink.close()
+
+    def _upload(self, key: str, spool: Spool, result: WriteResult) -> None:
+        """Send a spooled body (blocking): one PutObject with our checksum, which the store
+        verifies, when it is in memory, else boto3's multipart upload of the file."""
+        if not spool.on_disk:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=spool.reader().read(),
+                **_checksum_args(result),
+            )
+        else:
+            self.client.upload_fileobj(spool.reader(), self.bucket, key, Config=self._upload_config)
 
     async def compose(
         self,
@@ -455,3 +465,30 @@ class S3Store(ObjectStore):
 
     async def close(self) -> None:
         self.client.close()
+
+
+class _SpoolSink:
+    """The hasher and spool of one :meth:`S3Store.write`, fed block by block in worker
+    threads (one at a time; a lock orders a close after a flush still running when its write
+    was cancelled twice, so no byte is taken from the budget after it was given back)."""
+
+    def __init__(self, hasher: Hasher, spool: Spool) -> None:
+        self.hasher = hasher
+        self.spool = spool
+        self._lock = threading.Lock()
+
+    def flush(self, block: list[bytes]) -> None:
+        """Hash and spool ``block``'s chunks in order (nothing once closed). Raises what
+        ``Hasher.update`` (TooLargeError) and ``Spool.write`` (SpoolFull, TooLarge, OSError)
+        raise."""
+        with self._lock:
+            if self.spool.closed:
+                return
+            for chunk in block:
+                self.hasher.update(chunk)
+                self.spool.write(chunk)
+
+    def close(self) -> None:
+        """Close the spool, giving its bytes back to the budget (idempotent)."""
+        with self._lock:
+            self.spool.close()

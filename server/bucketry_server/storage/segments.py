@@ -293,13 +293,21 @@ class TrashSweeper:
     def release(self, reader: ObjectReader) -> None:
         """Close ``reader``; if it held a composite deleted meanwhile, sweep: in this thread
         when called off the event loop, else in a worker thread without waiting for it (one
-        queued at a time), so the loop never waits for the unlinks."""
+        queued at a time), so the loop never waits for the unlinks. On the loop, a reader of
+        a plain file deleted meanwhile is closed in a worker thread (its last close frees the
+        file's blocks)."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # a worker thread
+            loop = None
+        if loop is not None and not reader.is_composite and reader.was_deleted():
+            with contextlib.suppress(RuntimeError):  # the loop is shutting down: close here
+                loop.run_in_executor(None, reader.close)
+                return
         reader.close()
         if not reader.is_composite or not reader.was_deleted():
             return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # a worker thread
+        if loop is None:
             self._sweep_quietly()
             return
         if self._queued:
