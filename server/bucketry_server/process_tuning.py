@@ -1,5 +1,5 @@
 """How a serving process is tuned once its app is built: the garbage collector, glibc's malloc
-arenas and heap, and the interpreter's thread switch interval. ``serve`` calls
+arenas and heap. ``serve`` calls
 :func:`limit_malloc_arenas` before the app starts its threads, then :func:`tune_serving_process`.
 """
 
@@ -85,26 +85,8 @@ def start_heap_trimmer(period: float = HEAP_TRIM_SECONDS) -> bool:
     return True
 
 
-#: The thread switch interval of a serving process (seconds; Python's default is 0.005).
-SWITCH_INTERVAL = 0.0005
-
-
-def tune_switch_interval(interval: float = SWITCH_INTERVAL) -> None:
-    """Shorten the interpreter's thread switch interval to ``interval``.
-
-    The event loop's thread gives the GIL up at every system call (a socket read, ``epoll``)
-    and at every callback libuv makes outside it, and a worker thread (a write, a hash, a
-    query) takes it. With Python's 5 ms the loop then waits up to 5 ms before it may ask for
-    it back, every time: under ``scripts/bench/load.py`` the loop's lag had a median of 5-8 ms,
-    the whole default interval. At 0.5 ms, measured side by side on the same load: the
-    multipart flow's p99 went from 1519 to about 1030 ms and a small PUT's from 347 to 263 ms,
-    at the same throughput and CPU per request."""
-    sys.setswitchinterval(interval)
-
-
 def tune_serving_process() -> None:
-    """Everything a serving process tunes once its app is built: :func:`tune_gc`,
-    :func:`start_heap_trimmer` and :func:`tune_switch_interval`."""
+    """Everything a serving process tunes once its app is built: :func:`tune_gc` and
+    :func:`start_heap_trimmer`."""
     tune_gc()
     start_heap_trimmer()
-    tune_switch_interval()
