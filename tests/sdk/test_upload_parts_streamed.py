@@ -243,9 +243,9 @@ def test_parallel_parts_start_one_after_the_other(
     the part before it has sent its first MiB (so a multi-process server's busy worker is not
     the one that takes the next connection). Part 1 is held back 0.3 s before its first byte:
     parts 2 and 3 used to start at once regardless, with nothing of part 1 sent."""
-    from bucketry.transfer import multipart
+    from bucketry.transfer import streams
 
-    monkeypatch.setattr(multipart, "RAMP_WAIT", 30.0, raising=False)  # wait for the bytes
+    monkeypatch.setattr(streams, "RAMP_WAIT", 30.0)  # wait for the bytes
     data = random_file(tmp_path / "f.bin", 3 * 2 * MiB)
     lock = threading.Lock()
     sent: dict[str, int] = {}

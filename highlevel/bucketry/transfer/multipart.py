@@ -10,9 +10,8 @@ resume of an interrupted upload.
   sent. The server measures every part's CRC32C as it stores it and returns it; a part whose
   CRC differs from ours (corrupted on the way) is sent again from the file. A retry on
   5xx/connection errors re-reads the slice. Parts run on the call's pool over the one pooled
-  client, ``max_concurrency`` at a time, started one after the other (:func:`submit_ramped`:
-  a part's stream opens once the one before it has moved its first MiB, so a server of
-  several worker processes takes the new connection on an idle worker). With
+  client, ``max_concurrency`` at a time, or one at a time once the first part showed a fast
+  link (:mod:`.streams`: there a second stream only splits the CPUs both sides share). With
   ``checksum="sha256"`` a part is read whole first instead (the SHA-256 header must precede the body; the server verifies it).
 - The upload records the file's size (``size``), mtime and the part size (metadata). An
   interrupted upload (an exception, ``KeyboardInterrupt``, a crash) stays open; rerunning the
@@ -34,7 +33,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Executor, Future, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, wait
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, cast
@@ -61,6 +60,7 @@ from .parts import (
 )
 from .retry import with_retries
 from .single import blob_metadata, content_type_for
+from .streams import Lane, submit_parts
 from .tracking import PartCounter
 
 if TYPE_CHECKING:
@@ -70,11 +70,6 @@ PART_SIZE_KEY = "bucketry-part-size"
 DEFAULT_MAX_PARTS = 10_000
 #: Sends of one part the server measured differently from us before giving up.
 MAX_CORRUPT_SENDS = 3
-#: Ramp-up (:func:`submit_ramped`): the next of the first parts starts once the one before
-#: has sent this many bytes (or ended)...
-RAMP_BYTES = 1024 * 1024
-#: ...or after this many seconds, whichever comes first.
-RAMP_WAIT = 0.5
 
 #: min_part_size last seen per client, so later uploads pick a valid size up front.
 _min_part_size: weakref.WeakKeyDictionary[Session, int] = weakref.WeakKeyDictionary()
@@ -211,31 +206,6 @@ def _matches(have: ReceivedPart, spec: PartSpec, local: Callable[[str], str]) ->
     return True
 
 
-def submit_ramped(
-    pool: Executor,
-    specs: list[PartSpec],
-    send: Callable[[PartSpec, threading.Event], SentPart],
-    streams: int,
-    futures: list[Future[SentPart]],
-) -> None:
-    """Submit ``send(spec, started)`` for every part, appending each future to ``futures``
-    (the caller's list, so an interruption half-way still finds the parts already started).
-
-    The first ``streams`` parts start one after the other: each waits until the part before
-    it set ``started`` (it moved :data:`RAMP_BYTES`, ended or failed) or :data:`RAMP_WAIT`
-    passed. Opened together, the connections of parallel parts land on the worker processes
-    of a multi-process server at random (both of two on one worker in half of the runs
-    measured, that worker then serving every byte alone); opened once the previous stream
-    keeps its worker busy, the idle worker takes the next one more often. The rest are queued
-    at once (the pool runs ``streams`` at a time)."""
-    ramp = min(streams, len(specs))
-    for i, spec in enumerate(specs):
-        started = threading.Event()
-        futures.append(pool.submit(send, spec, started))
-        if i + 1 < ramp:
-            started.wait(RAMP_WAIT)
-
-
 def _send_part(
     ctx: TransferContext,
     upload_id: str,
@@ -244,38 +214,33 @@ def _send_part(
     cancel: AnyFlag,
     sent: list[int],
     spec: PartSpec,
-    started: threading.Event,
+    lane: Lane,
 ) -> SentPart:
     """Send one part (or reuse the server's copy): streamed from the file (CRC32C or no
-    checksum), or read whole first (SHA-256, whose header must precede the body). Sets
-    ``started`` once the part moved :data:`RAMP_BYTES` (or all of its bytes), and when it
-    ends in any way."""
+    checksum), or read whole first (SHA-256, whose header must precede the body). The part
+    streams in its ``lane``'s turn (:mod:`.streams`), which it frees once its bytes have gone
+    and when it ends in any way."""
     try:
         if cancel.is_set():  # a sibling failed or the call was interrupted: start nothing new
             raise TransferCancelled(f"part {spec.number} not started: transfer cancelled")
         have = received.get(spec.number)
         if ctx.options.algorithm == "sha256":
-            part = _send_buffered(ctx, upload_id, fd, spec, have, cancel, started)
+            part = _send_buffered(ctx, upload_id, fd, spec, have, cancel, lane)
         else:
-            part = _send_streamed(ctx, upload_id, fd, spec, have, cancel, started)
+            part = _send_streamed(ctx, upload_id, fd, spec, have, cancel, lane)
     finally:
-        started.set()
+        lane.end()
     if part.sent:
         sent.append(spec.length)
     return part
 
 
-def _ramp_counter(counter: PartCounter, spec: PartSpec, started: threading.Event) -> OnBytes:
-    """``counter`` that also sets ``started`` once :data:`RAMP_BYTES` (or the whole part)
-    went out in one attempt."""
-    enough = min(RAMP_BYTES, spec.length)
-    moved = [0]
+def _lane_counter(counter: PartCounter, lane: Lane) -> OnBytes:
+    """``counter``, also telling ``lane`` of the bytes that went out."""
 
     def on_bytes(amount: int) -> None:
         counter(amount)
-        moved[0] += amount
-        if moved[0] >= enough:
-            started.set()
+        lane.moved(amount)
 
     return on_bytes
 
@@ -292,7 +257,7 @@ def _send_streamed(
     spec: PartSpec,
     have: ReceivedPart | None,
     cancel: AnyFlag,
-    started: threading.Event,
+    lane: Lane,
 ) -> SentPart:
     """Stream a part from the file in 1 MiB reads (never held whole; each attempt re-reads
     its slice), its CRC32C computed from exactly the bytes sent and compared with the one the
@@ -315,11 +280,11 @@ def _send_streamed(
             crc = from_wire(local("crc32c")) if checked and not have.crc32c else None
             return _reused(have, spec, crc)
     header: str | None = None
-
-    on_bytes = _ramp_counter(counter, spec, started)
+    on_bytes = _lane_counter(counter, lane)
 
     def attempt() -> tuple[UploadPartModel, int | None]:
         counter.new_attempt()
+        lane.enter()
         digest = Digest("crc32c") if checked else None
         body = FileSlice(
             fd, spec.offset, spec.length, on_bytes=on_bytes, cancel=cancel, digest=digest
@@ -350,7 +315,7 @@ def _send_buffered(
     spec: PartSpec,
     have: ReceivedPart | None,
     cancel: AnyFlag,
-    started: threading.Event,
+    lane: Lane,
 ) -> SentPart:
     """Send a part with its SHA-256 up front: read once into memory (1 MiB reads), the
     checksum computed from the chunks as they are read, then sent, and retried, from there
@@ -367,10 +332,11 @@ def _send_buffered(
         counter.complete(spec.length)
         return _reused(have, spec, None)
     sha_header = digest.wire()
-    on_bytes = _ramp_counter(counter, spec, started)
+    on_bytes = _lane_counter(counter, lane)
 
     def attempt() -> str:
         counter.new_attempt()
+        lane.enter()
         body = BytesBody(chunks, on_bytes=on_bytes, cancel=cancel)
         return put_part(client, ctx.ref, upload_id, spec.number, body, sha256=sha_header).etag
 
@@ -436,14 +402,14 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
             raise OSError(f"{f.path} changed size while uploading")
         part = partial(_send_part, ctx, upload.id, fd, received, cancel, sent)
 
-        def send(spec: PartSpec, started: threading.Event) -> SentPart:
+        def send(spec: PartSpec, lane: Lane) -> SentPart:
             try:
-                return part(spec, started)
+                return part(spec, lane)
             except BaseException:
                 mine.set()  # at once: the other parts start nothing new
                 raise
 
-        submit_ramped(ctx.part_pool(), specs, send, ctx.options.max_concurrency, futures)
+        submit_parts(ctx.part_pool(), specs, send, ctx.options.max_concurrency, futures)
         wait(futures, return_when=FIRST_EXCEPTION)
         done = [(spec.number, fut.result()) for spec, fut in zip(specs, futures, strict=True)]
         info = _complete(ctx, upload.id, key, f, done)

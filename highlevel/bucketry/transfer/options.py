@@ -62,15 +62,16 @@ class TransferOptions:
             vs 118 MiB/s, 0.11 vs 0.21 CPU s), even at 128 MiB, and parts won from 256 MiB.
         max_concurrency: parts in flight in total, across the files of one call. Default 2,
             measured (``scripts/bench/sdk_bench.py --direction upload``, 1 GiB, loopback, 2
-            cores, the server's default of one worker process per core): a single stream
-            keeps one server worker busy, so 2 streams on 2 workers beat it, while every
-            further stream only adds CPU on both sides (4 in flight: client 0.37 vs 0.32 s,
-            server 1.10-1.22 vs 1.00 s per GiB, and slower). The first parts start one after
-            the other (:func:`~bucketry.transfer.multipart.submit_ramped`), so the second
-            connection finds the idle server worker. Raise it for a high-latency link, where
-            one stream cannot fill the pipe. Parts stream from the file in 1 MiB reads, so
-            memory does not grow with it or with the part size (1 GiB upload: 47 MiB client
-            RSS with 2 in flight, 51 MiB with 4).
+            cores, the server's default of one worker process per core): every further
+            stream only adds CPU on both sides (4 in flight: client 0.37 vs 0.32 s, server
+            1.10-1.22 vs 1.00 s per GiB, and slower). On a fast link the parts of a file
+            stream one at a time anyway (:mod:`~bucketry.transfer.streams`: when the first
+            part moves its first 8 MiB faster than 256 MiB/s, a second stream only splits the
+            CPUs both sides share), each part's bytes starting as soon as the previous
+            part's have gone; on a slower link up to ``max_concurrency`` stream together.
+            Raise it for a high-latency link, where one stream cannot fill the pipe. Parts
+            stream from the file in 1 MiB reads, so memory does not grow with it or with the
+            part size (1 GiB upload: 47 MiB client RSS with 2 in flight, 51 MiB with 4).
         file_concurrency: files (or tar batches) in flight at once. Default 8.
         checksum: the integrity check of every transfer. ``"crc32c"`` (default; ``True``
             means it too): each body's CRC32C is computed as its bytes are read (no pass over

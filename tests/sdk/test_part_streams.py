@@ -1,0 +1,149 @@
+"""How many parts of one upload stream at once (:mod:`bucketry.transfer.streams`): one at a time
+on a fast link (the next starting as soon as the previous one's bytes have gone), up to
+``max_concurrency`` on a slow one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bucketry import TransferOptions
+from bucketry.transfer import streams
+from bucketry.transfer.streams import Lane, submit_parts
+from tests.sdk.test_upload_parts_streamed import _client, _Stream, _Transport
+from tests.sdk.transfer_support import random_file
+from tests.support.live_server import LiveServer
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Spec:
+    number: int
+    length: int
+
+
+class _Timeline:
+    """When each fake part's bytes started and finished going out, and when it ended."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bytes_from: dict[int, float] = {}
+        self.bytes_to: dict[int, float] = {}
+        self.ended: dict[int, float] = {}
+
+    def overlapping_bytes(self) -> int:
+        """The most parts whose bytes were going out at one moment."""
+        edges = sorted(
+            [(t, 1) for t in self.bytes_from.values()] + [(t, -1) for t in self.bytes_to.values()]
+        )
+        most = now = 0
+        for _, step in edges:
+            now += step
+            most = max(most, now)
+        return most
+
+
+def _run(specs: list[_Spec], chunk_seconds: float, answer_seconds: float) -> _Timeline:
+    """Send ``specs`` through ``submit_parts`` with 2 streams: each part moves 1 MiB per
+    ``chunk_seconds``, then waits ``answer_seconds`` for its (fake) answer."""
+    timeline = _Timeline()
+
+    def send(spec: _Spec, lane: Lane) -> int:
+        try:
+            lane.enter()
+            with timeline.lock:
+                timeline.bytes_from[spec.number] = time.monotonic()
+            for _ in range(spec.length // MiB):
+                time.sleep(chunk_seconds)
+                lane.moved(MiB)
+            with timeline.lock:
+                timeline.bytes_to[spec.number] = time.monotonic()
+            time.sleep(answer_seconds)
+            with timeline.lock:
+                timeline.ended[spec.number] = time.monotonic()
+            return spec.number
+        finally:
+            lane.end()
+
+    futures: list[Future[int]] = []
+    with ThreadPoolExecutor(2) as pool:
+        submit_parts(pool, specs, send, 2, futures)
+        wait(futures)
+    assert [f.result() for f in futures] == [s.number for s in specs]
+    return timeline
+
+
+def test_on_a_fast_link_parts_stream_one_at_a_time_each_as_soon_as_the_last_bytes_went() -> None:
+    """A first part faster than ``FAST_STREAM`` narrows the upload to one stream: no two
+    parts' bytes go out together, and each part starts while the one before waits for its
+    answer (the server's commit overlaps the next bytes)."""
+    specs = [_Spec(n, 8 * MiB) for n in range(1, 5)]
+    timeline = _run(specs, chunk_seconds=0.0005, answer_seconds=0.05)  # ~2 GiB/s
+    assert timeline.overlapping_bytes() == 1
+    for n in range(2, 5):
+        assert timeline.bytes_from[n] < timeline.ended[n - 1]  # pipelined, not one by one
+
+
+def test_on_a_slow_link_parts_stream_side_by_side() -> None:
+    """A first part slower than ``FAST_STREAM`` keeps ``max_concurrency`` streams."""
+    specs = [_Spec(n, 8 * MiB) for n in range(1, 5)]
+    timeline = _run(specs, chunk_seconds=0.02, answer_seconds=0.0)  # ~50 MiB/s
+    assert timeline.overlapping_bytes() == 2
+
+
+def test_a_first_part_smaller_than_the_probe_never_narrows() -> None:
+    """Parts shorter than ``PROBE_BYTES`` fit in the sockets' buffers whatever the link:
+    their speed says nothing, so they keep ``max_concurrency`` streams."""
+    assert 2 * MiB < streams.PROBE_BYTES
+    specs = [_Spec(n, 2 * MiB) for n in range(1, 7)]
+    timeline = _run(specs, chunk_seconds=0.001, answer_seconds=0.03)
+    assert timeline.overlapping_bytes() == 2
+
+
+def test_a_big_upload_over_loopback_sends_one_part_at_a_time(
+    server: LiveServer, users: dict[str, str], unique: str, tmp_path: Path
+) -> None:
+    """On loopback (a fast link) a 4-part upload with the default two parts in flight sends
+    one part's bytes at a time (two went out together before, splitting the CPUs the client
+    and the server share), and the blob is whole."""
+    data = random_file(tmp_path / "f.bin", 4 * 8 * MiB)
+    lock = threading.Lock()
+    streaming = {"now": 0, "most": 0, "parts": 0}
+
+    def watch(request: httpx.Request, nth: int, inner: httpx.HTTPTransport) -> httpx.Response:
+        length = int(request.headers["content-length"])
+        body = request.stream
+        assert isinstance(body, httpx.SyncByteStream)
+
+        def chunks() -> Iterator[bytes]:
+            sent = 0
+            for chunk in body:
+                with lock:
+                    if sent == 0:
+                        streaming["now"] += 1
+                        streaming["parts"] += 1
+                        streaming["most"] = max(streaming["most"], streaming["now"])
+                    sent += len(chunk)
+                    if sent >= length:  # counted out before the last bytes leave
+                        streaming["now"] -= 1
+                yield chunk
+
+        request.stream = _Stream(chunks())
+        return inner.handle_request(request)
+
+    opts = TransferOptions(part_size=8 * MiB, multipart_threshold=0)
+    assert opts.max_concurrency == 2
+    with _client(server, users["alice"], _Transport(watch)) as client:
+        bucket = client.buckets.create(f"lanes-{unique}")
+        bucket.upload(tmp_path / "f.bin", "f.bin", options=opts)
+        assert bucket.blob("f.bin").read_bytes() == data
+        bucket.delete(force=True)
+    assert streaming["parts"] == 4
+    assert streaming["most"] == 1
