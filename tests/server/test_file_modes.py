@@ -72,7 +72,11 @@ def test_temp_files_are_private(tmp_path: Path) -> None:
     seen: list[int] = []
 
     async def chunks() -> AsyncIterator[bytes]:
-        yield b"a" * 1000
+        yield b"a" * (2 << 20)  # a block: written to the temp file in a worker thread
+        for _ in range(500):  # the temp file is made by that thread
+            if any(store.tmp_dir.iterdir()):
+                break
+            await asyncio.sleep(0.01)
         seen.extend(_mode(p) for p in store.tmp_dir.iterdir())  # the in-flight temp file
         yield b"b" * 1000
 
