@@ -19,17 +19,21 @@ _used = 0
 
 
 def _reset() -> None:
-    global _pool, _used
-    _pool, _used = b"", 0
+    """Forget the pool (a forked child: its bytes are the parent's) and make a new lock (one
+    another thread of the parent held at the fork would stay held for ever)."""
+    global _lock, _pool, _used
+    _lock, _pool, _used = threading.Lock(), b"", 0
 
 
 os.register_at_fork(after_in_child=_reset)
 
 
 def token_bytes(n: int = 16) -> bytes:
-    """``n`` random bytes (at most 4096) from the kernel's CSPRNG; each byte is handed out
-    once."""
+    """``n`` random bytes from the kernel's CSPRNG; each byte is handed out once. Raises
+    ``ValueError`` for ``n`` below 0 or above 4096 (one batch)."""
     global _pool, _used
+    if not 0 <= n <= _BATCH:
+        raise ValueError(f"token_bytes gives 0 to {_BATCH} bytes, not {n}")
     with _lock:
         if _used + n > len(_pool):
             _pool, _used = os.urandom(_BATCH), 0

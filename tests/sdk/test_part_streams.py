@@ -147,3 +147,26 @@ def test_a_big_upload_over_loopback_sends_one_part_at_a_time(
         bucket.delete(force=True)
     assert streaming["parts"] == 4
     assert streaming["most"] == 1
+
+
+def test_a_retry_while_holding_the_turn_keeps_it_until_its_own_bytes_have_gone() -> None:
+    """A part whose attempt failed half-way (a 503, a reset) retries while still holding its
+    turn: the retry sends the whole part again, so the turn stays held until the retry's
+    bytes have all gone (the failed attempt's bytes used to count, freeing it early and
+    letting a second part stream beside it on a fast link)."""
+    parts = streams.PartStreams(1)
+    lane = Lane(parts, 4 * MiB)
+    lane.enter()
+    lane.moved(3 * MiB)  # the first attempt fails after 3 MiB
+    lane.enter()  # its retry: still this part's turn
+    lane.moved(2 * MiB)  # 2 of the retry's 4 MiB
+    other = Lane(parts, MiB)
+    waiting = threading.Thread(target=other.enter)
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive()  # the turn is still held
+    lane.moved(2 * MiB)  # the retry's last bytes
+    waiting.join(2)
+    assert not waiting.is_alive()
+    other.end()
+    lane.end()

@@ -11,7 +11,7 @@ import socket
 import stat
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -116,21 +116,28 @@ def _start_latency(api: str, token: str, bucket: str, n: int) -> float:
         time.sleep(0.02)
 
 
-@pytest.fixture()
-def pair(tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer, str]]:
-    """A leader and a follower on one SQLite data folder (as ``serve --workers 2``), idle
-    workers polling every 30 s (a wake-up missed shows as a 30 s wait); a user's token."""
-    data = tmp_path / "data"
+@contextmanager
+def leader_and_follower(
+    data: Path, **settings: object
+) -> Iterator[tuple[LiveServer, LiveServer, str]]:
+    """A leader and a follower on one SQLite data folder ``data`` (as ``serve --workers 2``),
+    both with ``settings``; a user's token."""
     db = f"sqlite:///{data / 'bucketry.db'}"
     with ExitStack() as stack:
-        leader = stack.enter_context(
-            _live_server(data, database_url=db, operation_poll_seconds=30.0)
-        )
+        leader = stack.enter_context(_live_server(data, database_url=db, **settings))
         follower = stack.enter_context(
-            _live_server(data, database_url=db, operation_poll_seconds=30.0, start_sweep=False)
+            _live_server(data, database_url=db, start_sweep=False, **settings)
         )
         _, token = create_user(leader.state.db, "ada")
         yield leader, follower, token
+
+
+@pytest.fixture()
+def pair(tmp_path: Path) -> Iterator[tuple[LiveServer, LiveServer, str]]:
+    """:func:`leader_and_follower`, idle workers polling every 30 s (a wake-up missed shows
+    as a 30 s wait)."""
+    with leader_and_follower(tmp_path / "data", operation_poll_seconds=30.0) as servers:
+        yield servers
 
 
 def test_an_operation_created_through_a_follower_starts_at_once(

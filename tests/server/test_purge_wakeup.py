@@ -7,14 +7,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bucketry_server import maintenance
-from bucketry_server.accounts.users import create_user
 from bucketry_server.operations.wakeup import (
     OPERATIONS,
     PURGE,
@@ -24,7 +22,8 @@ from bucketry_server.operations.wakeup import (
 )
 from tests.server.imported_helpers import auth
 from tests.server.test_bucket_deletion import _bucket_with, _purged
-from tests.support.live_server import LiveServer, _live_server
+from tests.server.test_operations_wakeup import leader_and_follower
+from tests.support.live_server import LiveServer
 
 
 def test_the_socket_wakes_each_kind_its_own_handler(tmp_path: Path) -> None:
@@ -69,13 +68,8 @@ def pair(
     """A leader and a follower on one SQLite data folder (as ``serve --workers 2``), the purger
     polling every 60 s (a wake-up missed shows as a 60 s wait); a user's token."""
     monkeypatch.setattr(maintenance, "PURGE_POLL_SECONDS", 60.0)
-    data = tmp_path / "data"
-    db = f"sqlite:///{data / 'bucketry.db'}"
-    with ExitStack() as stack:
-        leader = stack.enter_context(_live_server(data, database_url=db))
-        follower = stack.enter_context(_live_server(data, database_url=db, start_sweep=False))
-        _, token = create_user(leader.state.db, "ada")
-        yield leader, follower, token
+    with leader_and_follower(tmp_path / "data") as servers:
+        yield servers
 
 
 def test_a_forced_delete_through_a_follower_wakes_the_leaders_purge(

@@ -182,6 +182,36 @@ def test_a_forked_child_makes_ids_of_its_own() -> None:
     assert child != ids.new_id("obj")
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_child_forked_while_another_thread_takes_an_id_can_make_ids() -> None:
+    """A fork while another thread of the parent holds the id pool's lock (every request
+    makes ids) leaves the child a lock of its own: the inherited one stayed held for ever,
+    so the child's first id hung."""
+    import signal
+
+    ids._lock.acquire()  # as a thread of the parent in the middle of ``token_bytes``
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            signal.setitimer(signal.ITIMER_REAL, 2.0)  # SIGALRM ends a hung child
+            ids.new_id("obj")
+            os._exit(0)
+    finally:
+        ids._lock.release()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def test_token_bytes_refuses_more_than_one_batch() -> None:
+    """``token_bytes`` hands out at most one batch; more is refused (it returned 4096 bytes
+    for any larger ``n``), and so is a negative ``n`` (it moved the pool back: the next
+    bytes handed out had been handed out already)."""
+    assert len(ids.token_bytes(4096)) == 4096
+    for n in (4097, -1):
+        with pytest.raises(ValueError, match="4096"):
+            ids.token_bytes(n)
+
+
 @pytest.fixture
 def opens_on(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[str]]:
     """The names of the threads that opened files under ``tmp_path`` with ``os.open``."""

@@ -101,12 +101,14 @@ class Lane:
 
     def enter(self) -> None:
         """Wait for this part's turn to stream (at once while fewer parts stream than the
-        limit), before each attempt to send it; a no-op while the turn is held."""
+        limit), before each attempt to send it; no wait while the turn is held (a retry of an
+        attempt that failed half-way), but the count of bytes moved starts again either way:
+        an attempt sends the part from its start."""
         if not self._held:
             self._streams._enter()
             self._held = True
-            self._since = time.monotonic()
-            self._moved = 0  # an attempt sends the part from its start
+        self._since = time.monotonic()
+        self._moved = 0
 
     def moved(self, amount: int) -> None:
         """Note ``amount`` more bytes sent; frees the turn once the whole part has gone."""
