@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bucketry import TransferOptions
 from bucketry.transfer import streams
@@ -37,6 +38,7 @@ class _Timeline:
         self.bytes_from: dict[int, float] = {}
         self.bytes_to: dict[int, float] = {}
         self.ended: dict[int, float] = {}
+        self.handed_off: dict[int, float] = {}  # when all but the hand-off bytes had gone
 
     def overlapping_bytes(self) -> int:
         """The most parts whose bytes were going out at one moment."""
@@ -60,8 +62,11 @@ def _run(specs: list[_Spec], chunk_seconds: float, answer_seconds: float) -> _Ti
             lane.enter()
             with timeline.lock:
                 timeline.bytes_from[spec.number] = time.monotonic()
-            for _ in range(spec.length // MiB):
+            for i in range(spec.length // MiB):
                 time.sleep(chunk_seconds)
+                if (i + 1) * MiB >= spec.length - streams.HANDOFF_BYTES:
+                    with timeline.lock:
+                        timeline.handed_off.setdefault(spec.number, time.monotonic())
                 lane.moved(MiB)
             with timeline.lock:
                 timeline.bytes_to[spec.number] = time.monotonic()
@@ -80,15 +85,30 @@ def _run(specs: list[_Spec], chunk_seconds: float, answer_seconds: float) -> _Ti
     return timeline
 
 
-def test_on_a_fast_link_parts_stream_one_at_a_time_each_as_soon_as_the_last_bytes_went() -> None:
-    """A first part faster than ``FAST_STREAM`` narrows the upload to one stream: no two
-    parts' bytes go out together, and each part starts while the one before waits for its
-    answer (the server's commit overlaps the next bytes)."""
+def test_on_a_fast_link_parts_stream_one_at_a_time_each_as_soon_as_the_last_bytes_went(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A first part faster than ``FAST_STREAM`` narrows the upload to one stream: with no
+    hand-off, no two parts' bytes go out together, and each part starts while the one before
+    waits for its answer (the server's commit overlaps the next bytes)."""
+    monkeypatch.setattr(streams, "HANDOFF_BYTES", 0)
     specs = [_Spec(n, 8 * MiB) for n in range(1, 5)]
     timeline = _run(specs, chunk_seconds=0.0005, answer_seconds=0.05)  # ~2 GiB/s
     assert timeline.overlapping_bytes() == 1
     for n in range(2, 5):
         assert timeline.bytes_from[n] < timeline.ended[n - 1]  # pipelined, not one by one
+
+
+def test_the_next_part_starts_when_the_last_hand_off_bytes_remain() -> None:
+    """On a fast link the next part's request starts once the part before it has only its
+    last ``HANDOFF_BYTES`` to send: never earlier, so at most two parts overlap, and only by
+    those bytes."""
+    assert 2 * MiB == streams.HANDOFF_BYTES
+    specs = [_Spec(n, 8 * MiB) for n in range(1, 5)]
+    timeline = _run(specs, chunk_seconds=0.002, answer_seconds=0.05)  # ~500 MiB/s
+    assert timeline.overlapping_bytes() <= 2
+    for n in range(2, 5):
+        assert timeline.bytes_from[n] >= timeline.handed_off[n - 1]
 
 
 def test_on_a_slow_link_parts_stream_side_by_side() -> None:
@@ -111,8 +131,9 @@ def test_a_big_upload_over_loopback_sends_one_part_at_a_time(
     server: LiveServer, users: dict[str, str], unique: str, tmp_path: Path
 ) -> None:
     """On loopback (a fast link) a 4-part upload with the default two parts in flight sends
-    one part's bytes at a time (two went out together before, splitting the CPUs the client
-    and the server share), and the blob is whole."""
+    one part's bytes at a time but for each part's last ``HANDOFF_BYTES`` (two went out
+    together before, splitting the CPUs the client and the server share), and the blob is
+    whole."""
     data = random_file(tmp_path / "f.bin", 4 * 8 * MiB)
     lock = threading.Lock()
     streaming = {"now": 0, "most": 0, "parts": 0}
@@ -130,9 +151,9 @@ def test_a_big_upload_over_loopback_sends_one_part_at_a_time(
                         streaming["now"] += 1
                         streaming["parts"] += 1
                         streaming["most"] = max(streaming["most"], streaming["now"])
+                    if sent < length - streams.HANDOFF_BYTES <= sent + len(chunk):
+                        streaming["now"] -= 1  # counted out before its hand-off bytes leave
                     sent += len(chunk)
-                    if sent >= length:  # counted out before the last bytes leave
-                        streaming["now"] -= 1
                 yield chunk
 
         request.stream = _Stream(chunks())
@@ -149,11 +170,14 @@ def test_a_big_upload_over_loopback_sends_one_part_at_a_time(
     assert streaming["most"] == 1
 
 
-def test_a_retry_while_holding_the_turn_keeps_it_until_its_own_bytes_have_gone() -> None:
+def test_a_retry_while_holding_the_turn_keeps_it_until_its_own_bytes_have_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A part whose attempt failed half-way (a 503, a reset) retries while still holding its
     turn: the retry sends the whole part again, so the turn stays held until the retry's
     bytes have all gone (the failed attempt's bytes used to count, freeing it early and
     letting a second part stream beside it on a fast link)."""
+    monkeypatch.setattr(streams, "HANDOFF_BYTES", 0)  # the turn goes with the last byte
     parts = streams.PartStreams(1)
     lane = Lane(parts, 4 * MiB)
     lane.enter()
