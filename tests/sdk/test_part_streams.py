@@ -52,13 +52,18 @@ class _Timeline:
         return most
 
 
-def _run(specs: list[_Spec], chunk_seconds: float, answer_seconds: float) -> _Timeline:
+def _run(
+    specs: list[_Spec], chunk_seconds: float, answer_seconds: float, reused: int = 0
+) -> _Timeline:
     """Send ``specs`` through ``submit_parts`` with 2 streams: each part moves 1 MiB per
-    ``chunk_seconds``, then waits ``answer_seconds`` for its (fake) answer."""
+    ``chunk_seconds``, then waits ``answer_seconds`` for its (fake) answer; the first
+    ``reused`` parts are the server's copies of a resumed upload (nothing sent)."""
     timeline = _Timeline()
 
     def send(spec: _Spec, lane: Lane) -> int:
         try:
+            if spec.number <= reused:
+                return spec.number
             lane.enter()
             with timeline.lock:
                 timeline.bytes_from[spec.number] = time.monotonic()
@@ -108,6 +113,18 @@ def test_the_next_part_starts_when_the_last_hand_off_bytes_remain() -> None:
     timeline = _run(specs, chunk_seconds=0.002, answer_seconds=0.05)  # ~500 MiB/s
     assert timeline.overlapping_bytes() <= 2
     for n in range(2, 5):
+        assert timeline.bytes_from[n] >= timeline.handed_off[n - 1]
+
+
+def test_a_resumed_upload_probes_its_first_part_sent() -> None:
+    """A resumed upload whose first part the server already has sends nothing for it: the
+    next part probes the link instead, and on a fast one the rest stream one at a time (the
+    reused part used to leave the upload at two streams)."""
+    specs = [_Spec(n, 8 * MiB) for n in range(1, 6)]
+    timeline = _run(specs, chunk_seconds=0.002, answer_seconds=0.05, reused=1)  # ~500 MiB/s
+    assert sorted(timeline.bytes_from) == [2, 3, 4, 5]
+    assert timeline.overlapping_bytes() <= 2
+    for n in range(3, 6):
         assert timeline.bytes_from[n] >= timeline.handed_off[n - 1]
 
 

@@ -103,6 +103,7 @@ class Lane:
         self._held = False
         self._since = 0.0
         self._probed: float | None = None  # seconds the probe's bytes took
+        self._over = False
 
     def enter(self) -> None:
         """Wait for this part's turn to stream (at once while fewer parts stream than the
@@ -128,8 +129,14 @@ class Lane:
 
     def end(self) -> None:
         """The part is over (sent, reused, failed): free its turn, set ``started``."""
+        self._over = True
         self._release()
         self.started.set()
+
+    def unsent(self) -> bool:
+        """Whether the part ended without a byte sent (the server's copy was reused, or it
+        failed before its body): its speed says nothing of the link."""
+        return self._over and self._moved == 0
 
     def fast(self) -> bool:
         """Whether this part sent :data:`PROBE_BYTES` at :data:`FAST_STREAM` or faster."""
@@ -151,13 +158,15 @@ def submit_parts(
 ) -> None:
     """Submit ``send(spec, lane)`` for every part, appending each future to ``futures`` (the
     caller's list, so an interruption half-way still finds the parts already started), as the
-    module says: the first part probes the link (when there are others to send); on a fast
-    link the others then stream one at a time, else the first ``streams`` start one after the
-    other and the rest are queued at once (the pool runs ``streams`` at a time)."""
+    module says: the first part sent probes the link (when there are others to send: a part a
+    resumed upload reuses sends nothing, so the next one probes); on a fast link the others
+    then stream one at a time, else the first ``streams`` start one after the other and the
+    rest are queued at once (the pool runs ``streams`` at a time)."""
     parts = PartStreams(streams)
     ramp = min(streams, len(specs))
+    probing = ramp > 1
     for i, spec in enumerate(specs):
-        probe = i == 0 and ramp > 1 and spec.length >= PROBE_BYTES
+        probe = probing and spec.length >= PROBE_BYTES and i + 1 < len(specs)
         lane = Lane(parts, spec.length, PROBE_BYTES if probe else RAMP_BYTES)
         futures.append(pool.submit(send, spec, lane))
         if probe:
@@ -165,5 +174,6 @@ def submit_parts(
             if lane.fast():
                 parts.narrow()
                 ramp = 1
+            probing = lane.unsent()  # else the link's speed is known: decided
         elif i + 1 < ramp:
             lane.started.wait(RAMP_WAIT)
