@@ -67,11 +67,6 @@ class PartStreams:
         self._limit = max(1, streams)
         self._busy = 0
 
-    @property
-    def limit(self) -> int:
-        """How many parts may stream their bytes at once now."""
-        return self._limit
-
     def narrow(self) -> None:
         """From now on one part streams at a time."""
         with self._cond:

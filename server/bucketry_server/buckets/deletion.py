@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.bucket_cache import forget_all
-from ..backends.managed.catalogue import mark_objects
+from ..backends.managed.catalogue import drop_blob_rows, mark_objects
 from ..backends.managed.objects import discard_objects
 from ..errors import not_found
 from ..faults import crash_point
@@ -46,8 +46,6 @@ log = logging.getLogger("bucketry_server.buckets")
 
 #: Blobs deleted per purge transaction.
 DROP_BATCH = 1000
-#: Ids per ``IN`` list (SQLite has a variable limit).
-_IDS_PER_QUERY = 500
 #: Test-only crash point (:mod:`..faults`): after a purge batch committed, before its files go.
 CRASH_AFTER_BATCH = "bucket_purge_batch"
 
@@ -157,21 +155,7 @@ def _purge_batch(state: AppState, bucket_id: str, limit: int) -> tuple[list[str]
             .limit(limit)
         ).all()
         if rows:
-            ids = [row.id for row in rows]
-            for start in range(0, len(ids), _IDS_PER_QUERY):
-                s.execute(delete(Blob).where(Blob.id.in_(ids[start : start + _IDS_PER_QUERY])))
-            objects = [row.object_id for row in rows]
-            mark_objects(s, objects, "dead")
-            s.execute(
-                update(Bucket)
-                .where(Bucket.id == bucket_id)
-                .values(
-                    bytes_used=Bucket.bytes_used - sum(row.size for row in rows),
-                    object_count=Bucket.object_count - len(rows),
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return objects, False
+            return drop_blob_rows(s, bucket_id, rows), False
         parts = drop_uploads(s, bucket_id)
         s.execute(
             delete(Bucket)

@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -183,26 +183,23 @@ _EXISTING = (
     .with_for_update()
 )
 _INSERT = _BLOBS.insert()
+#: The columns a new version of a blob sets (an insert adds bucket, key and creation time).
+_VERSION_COLUMNS = (
+    "object_id",
+    "size",
+    "etag",
+    "md5",
+    "sha256",
+    "crc32c",
+    "content_type",
+    "meta",
+    "modified_at",
+)
 #: Updates a blob row to a new version (executemany; parameters ``b_<column>``).
 _UPDATE = (
     _BLOBS.update()
     .where(_BLOBS.c.id == bindparam("b_id"))
-    .values(
-        {
-            name: bindparam(f"b_{name}")
-            for name in (
-                "object_id",
-                "size",
-                "etag",
-                "md5",
-                "sha256",
-                "crc32c",
-                "content_type",
-                "meta",
-                "modified_at",
-            )
-        }
-    )
+    .values({name: bindparam(f"b_{name}") for name in _VERSION_COLUMNS})
 )
 
 
@@ -317,17 +314,9 @@ def _plan_rows(
 
 
 def _row_fields(item: NewBlob, now: datetime) -> dict[str, Any]:
-    return {
-        "object_id": item.object_id,
-        "size": item.size,
-        "etag": item.etag,
-        "md5": item.md5,
-        "sha256": item.sha256,
-        "crc32c": item.crc32c,
-        "content_type": item.content_type,
-        "meta": item.meta,
-        "modified_at": now,
-    }
+    """The :data:`_VERSION_COLUMNS` of ``item``'s row (its modification time ``now``)."""
+    item_values = {"etag": item.etag, "modified_at": now}
+    return {name: item_values.get(name, getattr(item, name)) for name in _VERSION_COLUMNS}
 
 
 def _write_rows(s: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
@@ -350,6 +339,33 @@ def mark_objects(s: Session, object_ids: list[str], ledger_state: str) -> None:
         _MARK[conn.dialect.name == "postgresql"],
         [{"object_id": oid, "state": ledger_state, "created_at": now} for oid in object_ids],
     )
+
+
+class _RowOfBlob(Protocol):
+    id: int
+    object_id: str
+    size: int
+
+
+def drop_blob_rows(s: Session, bucket_id: str, rows: Sequence[_RowOfBlob]) -> list[str]:
+    """Delete ``rows`` (blob rows of ``bucket_id``, read in the transaction of ``s``), mark
+    their objects ``dead`` and lower the bucket's usage by them, whether or not a forced
+    delete hid the bucket (its purge calls this too). Returns the objects to delete once the
+    transaction committed."""
+    ids = [row.id for row in rows]
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        s.execute(_BLOBS.delete().where(_BLOBS.c.id.in_(ids[start : start + KEYS_PER_QUERY])))
+    objects = [row.object_id for row in rows]
+    mark_objects(s, objects, "dead")
+    s.execute(
+        _BUCKETS.update()
+        .where(_BUCKETS.c.id == bucket_id)
+        .values(
+            bytes_used=_BUCKETS.c.bytes_used - sum(row.size for row in rows),
+            object_count=_BUCKETS.c.object_count - len(rows),
+        )
+    )
+    return objects
 
 
 async def delete_blob_rows(
@@ -380,16 +396,7 @@ async def delete_blob_rows(
             if if_match is not None:
                 for b in gone:
                     check_preconditions(b.etag, if_match, None)
-            s.execute(delete(Blob).where(Blob.id.in_([b.id for b in gone])))
-            mark_objects(s, [b.object_id for b in gone], "dead")
-            s.execute(
-                update(Bucket)
-                .where(Bucket.id == bucket_id)
-                .values(
-                    bytes_used=Bucket.bytes_used - sum(b.size for b in gone),
-                    object_count=Bucket.object_count - len(gone),
-                )
-            )
+            drop_blob_rows(s, bucket_id, gone)
         return gone
 
     gone = await run_in_threadpool(transaction)
