@@ -143,6 +143,10 @@ def serve(settings: Settings) -> int:
         raise ValueError("--workers must be at least 1 (or 0: one per CPU)")
     if settings.max_connections < 0:
         raise ValueError("--max-connections must be at least 1 (or 0: no bound)")
+    if settings.body_idle_seconds <= 0:  # every upload would time out at once
+        raise ValueError("BUCKETRY_BODY_IDLE_SECONDS must be above 0")
+    if settings.spool_max_bytes <= 0:  # every write to an S3 store would be refused
+        raise ValueError("BUCKETRY_SPOOL_MAX_BYTES must be above 0")
     status = _prepare_apart(settings)
     if status != 0:
         return status

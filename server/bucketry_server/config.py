@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+_N = TypeVar("_N", int, float)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"BUCKETRY_{name}", default)
+
+
+def _parsed(name: str, parse: Callable[[str], _N], what: str) -> _N | None:
+    """``BUCKETRY_<name>`` through ``parse`` (None when unset); a value it refuses raises
+    ``ValueError`` naming the variable (``serve`` prints it as a one-line error)."""
+    text = _env(name)
+    if text is None:
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        raise ValueError(f"BUCKETRY_{name} must be {what}, not {text!r}") from None
+
+
+def _int(name: str) -> int | None:
+    """``BUCKETRY_<name>`` as an integer (None when unset)."""
+    return _parsed(name, int, "an integer")
+
+
+def _float(name: str) -> float | None:
+    """``BUCKETRY_<name>`` as a number (None when unset)."""
+    return _parsed(name, float, "a number")
 
 
 def split_list(text: str, sep: str = os.pathsep) -> list[str]:
@@ -122,25 +148,25 @@ class Settings:
         s.storage = _env("STORAGE")
         s.public_url = _env("PUBLIC_URL")
         s.log_level = _env("LOG_LEVEL", s.log_level) or s.log_level
-        if (v := _env("MIN_PART_SIZE")) is not None:
-            s.min_part_size = int(v)
-        if (v := _env("PREVIEW_MAX_PIXELS")) is not None:
-            s.preview_max_pixels = int(v)
+        if (n := _int("MIN_PART_SIZE")) is not None:
+            s.min_part_size = n
+        if (n := _int("PREVIEW_MAX_PIXELS")) is not None:
+            s.preview_max_pixels = n
         s.allowed_networks = split_list(_env("ALLOWED_NETWORKS", "") or "", ",")
         s.filesystem_roots = [Path(p) for p in split_list(_env("FILESYSTEM_ROOTS", "") or "")]
         s.secret_keys = _env("SECRET_KEYS")
-        if (v := _env("REMOTE_SORT_LIMIT")) is not None:
-            s.remote_sort_limit = int(v)
-        if (v := _env("IMPORT_URL_MAX_BYTES")) is not None:
-            s.import_url_max_bytes = int(v)
-        if (v := _env("IMPORT_URL_MAX_SECONDS")) is not None:
-            s.import_url_max_seconds = float(v)
-        if (v := _env("EXPORT_MAX_PART_MB")) is not None:
-            s.export_max_part_mb = int(v)
-        if (v := _env("SPOOL_MAX_BYTES")) is not None:
-            s.spool_max_bytes = int(v)
-        if (v := _env("BODY_IDLE_SECONDS")) is not None:
-            s.body_idle_seconds = float(v)
+        if (n := _int("REMOTE_SORT_LIMIT")) is not None:
+            s.remote_sort_limit = n
+        if (n := _int("IMPORT_URL_MAX_BYTES")) is not None:
+            s.import_url_max_bytes = n
+        if (x := _float("IMPORT_URL_MAX_SECONDS")) is not None:
+            s.import_url_max_seconds = x
+        if (n := _int("EXPORT_MAX_PART_MB")) is not None:
+            s.export_max_part_mb = n
+        if (n := _int("SPOOL_MAX_BYTES")) is not None:
+            s.spool_max_bytes = n
+        if (x := _float("BODY_IDLE_SECONDS")) is not None:
+            s.body_idle_seconds = x
         for name in (
             "workers",
             "owner_concurrency",
@@ -149,17 +175,17 @@ class Settings:
             "chunk_bytes",
             "max_active",
         ):
-            if (v := _env(f"OPERATION_{name.upper()}")) is not None:
-                setattr(s, f"operation_{name}", int(v))
+            if (n := _int(f"OPERATION_{name.upper()}")) is not None:
+                setattr(s, f"operation_{name}", n)
         for name in ("lease_seconds", "heartbeat_seconds", "poll_seconds"):
-            if (v := _env(f"OPERATION_{name.upper()}")) is not None:
-                setattr(s, f"operation_{name}", float(v))
+            if (x := _float(f"OPERATION_{name.upper()}")) is not None:
+                setattr(s, f"operation_{name}", x)
         if (v := _env("OPERATION_RETENTION_DAYS")) is not None:
             s.operation_retention_days = retention_days(v)
-        if (v := _env("WORKERS")) is not None:
-            s.workers = int(v)
-        if (v := _env("MAX_CONNECTIONS")) is not None:
-            s.max_connections = int(v)
+        if (n := _int("WORKERS")) is not None:
+            s.workers = n
+        if (n := _int("MAX_CONNECTIONS")) is not None:
+            s.max_connections = n
         s.start_sweep = (_env("START_SWEEP", "1") or "1") != "0"
         s.start_migrate = (_env("START_MIGRATE", "1") or "1") != "0"
         for key, value in overrides.items():
