@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import threading
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
@@ -136,11 +137,24 @@ def test_dead_worker_chunk_resumes_from_its_checkpoint(
     with pytest.raises(Killed):
         on_loop(srv, get_kind("COPY").run_chunk(ctx, rng))
     assert ctx.live.checkpoint == "src/01" and ctx.live.counts == {"copied": 2, "bytes": 3}
-    assert queue.beat_chunk(db, "doomed", claim, ctx.live, cfg) == queue.OK  # its last beat
-    # the other chunks run; chunk 0 stays leased by the dead worker until the lease expires
-    while on_loop(srv, engine.run_once()):
-        pass
-    assert _get_status(srv, tokens["ada"], op_id) == "RUNNING"
+    assert queue.beat_chunk(db, "doomed", claim, ctx.live, cfg) == queue.OK
+    # The other chunks run while chunk 0's worker still beats (on a slow machine they took
+    # longer than one lease, and chunk 0 was taken over before the check below); then it dies.
+    dead = threading.Event()
+
+    def beating() -> None:
+        while not dead.wait(LEASE / 5):
+            queue.beat_chunk(db, "doomed", claim, ctx.live, cfg)
+
+    beater = threading.Thread(target=beating)
+    beater.start()
+    try:
+        while on_loop(srv, engine.run_once()):
+            pass
+    finally:
+        dead.set()
+        beater.join()
+    assert _get_status(srv, tokens["ada"], op_id) == "RUNNING"  # chunk 0 is still leased
     time.sleep(LEASE + 0.2)
     _drain(srv, engine, tokens["ada"], op_id)
     done = _get(srv, tokens["ada"], op_id)
