@@ -135,12 +135,17 @@ def test_on_a_slow_link_parts_stream_side_by_side() -> None:
     assert timeline.overlapping_bytes() == 2
 
 
-def test_a_first_part_smaller_than_the_probe_never_narrows() -> None:
+def test_a_first_part_smaller_than_the_probe_never_narrows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Parts shorter than ``PROBE_BYTES`` fit in the sockets' buffers whatever the link:
-    their speed says nothing, so they keep ``max_concurrency`` streams."""
+    their speed says nothing, so they keep ``max_concurrency`` streams (even where any speed
+    counts as fast; 10 ms per MiB, so that on a busy machine the second part still starts
+    before the first one's bytes have all gone)."""
+    monkeypatch.setattr(streams, "FAST_STREAM", 1)
     assert 2 * MiB < streams.PROBE_BYTES
     specs = [_Spec(n, 2 * MiB) for n in range(1, 7)]
-    timeline = _run(specs, chunk_seconds=0.001, answer_seconds=0.03)
+    timeline = _run(specs, chunk_seconds=0.01, answer_seconds=0.03)
     assert timeline.overlapping_bytes() == 2
 
 

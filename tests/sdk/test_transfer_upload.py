@@ -152,18 +152,18 @@ def test_parts_go_in_parallel(bucket: Bucket, tmp_path: Path) -> None:
 
 
 def _settled_parts(bucket: Bucket, key: str) -> set[int]:
-    """The part numbers the one open upload of ``key`` holds, once two listings 50 ms apart
+    """The part numbers the one open upload of ``key`` holds, once three listings 100 ms apart
     agree: a part whose whole body left before the client gave up is still stored by the
-    server, a moment after the client moved on."""
-    seen: set[int] | None = None
+    server, a moment after the client moved on (on a busy machine its commit can take longer
+    than one short pause: a rerun then found a part the test had not counted)."""
+    seen: list[set[int]] = []
     for _ in range(100):
         uploads = bucket.client.api.uploads.list(bucket.ref, key=key)[0].results
         assert len(uploads) == 1
-        now = {p.part_number for p in uploads[0].parts}
-        if now == seen:
-            return now
-        seen = now
-        time.sleep(0.05)
+        seen.append({p.part_number for p in uploads[0].parts})
+        if len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]:
+            return seen[-1]
+        time.sleep(0.1)
     raise AssertionError(f"the parts of {key} kept changing")
 
 

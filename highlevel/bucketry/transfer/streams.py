@@ -15,6 +15,12 @@ only its last :data:`HANDOFF_BYTES` to send (that part's answer may still be on 
 the server's commit of one part overlaps the next part's bytes). Else up to ``streams`` parts stream at once, each of the first ones
 opening its request once the one before it has moved :data:`RAMP_BYTES` (so a multi-process
 server's busy worker is not the one that takes the next connection).
+
+On a fast link the parts still to send may also be merged into fewer, larger ones (the
+caller's ``merge``): every part costs the server a fixed commit and the stream a fresh
+start, and one stream gains nothing from small parts (1 GiB on loopback, 2 CPUs shared by
+client and server: 8 parts of 128 MiB 0.75 s and 0.78 s of server CPU, 2 parts 0.69 s and
+0.68 s, 1 part 0.68 s and 0.70 s; medians of 6 alternating runs).
 """
 
 from __future__ import annotations
@@ -150,25 +156,35 @@ def submit_parts(
     send: Callable[[_S, Lane], _T],
     streams: int,
     futures: list[Future[_T]],
-) -> None:
+    merge: Callable[[list[_S]], list[_S]] | None = None,
+) -> list[_S]:
     """Submit ``send(spec, lane)`` for every part, appending each future to ``futures`` (the
     caller's list, so an interruption half-way still finds the parts already started), as the
     module says: the first part sent probes the link (when there are others to send: a part a
     resumed upload reuses sends nothing, so the next one probes); on a fast link the others
-    then stream one at a time, else the first ``streams`` start one after the other and the
-    rest are queued at once (the pool runs ``streams`` at a time)."""
+    then stream one at a time (first passed through ``merge``, when given, which may join
+    them into fewer parts), else the first ``streams`` start one after the other and the rest
+    are queued at once (the pool runs ``streams`` at a time). Returns the parts submitted, in
+    the order of ``futures``."""
     parts = PartStreams(streams)
-    ramp = min(streams, len(specs))
-    probing = ramp > 1
-    for i, spec in enumerate(specs):
-        probe = probing and spec.length >= PROBE_BYTES and i + 1 < len(specs)
+    pending = list(specs)
+    submitted: list[_S] = []
+    ramp = min(streams, len(pending))
+    probing = len(pending) > 1 and (ramp > 1 or merge is not None)
+    while pending:
+        spec = pending.pop(0)
+        probe = probing and spec.length >= PROBE_BYTES and bool(pending)
         lane = Lane(parts, spec.length, PROBE_BYTES if probe else RAMP_BYTES)
         futures.append(pool.submit(send, spec, lane))
+        submitted.append(spec)
         if probe:
             lane.started.wait(PROBE_WAIT)
             if lane.fast():
                 parts.narrow()
                 ramp = 1
+                if merge is not None:
+                    pending = merge(pending)
             probing = lane.unsent()  # else the link's speed is known: decided
-        elif i + 1 < ramp:
+        elif len(submitted) < ramp:
             lane.started.wait(RAMP_WAIT)
+    return submitted
