@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Protocol, TypeVar
@@ -167,12 +168,12 @@ def submit_parts(
     are queued at once (the pool runs ``streams`` at a time). Returns the parts submitted, in
     the order of ``futures``."""
     parts = PartStreams(streams)
-    pending = list(specs)
+    pending = deque(specs)
     submitted: list[_S] = []
     ramp = min(streams, len(pending))
     probing = len(pending) > 1 and (ramp > 1 or merge is not None)
     while pending:
-        spec = pending.pop(0)
+        spec = pending.popleft()
         probe = probing and spec.length >= PROBE_BYTES and bool(pending)
         lane = Lane(parts, spec.length, PROBE_BYTES if probe else RAMP_BYTES)
         futures.append(pool.submit(send, spec, lane))
@@ -183,7 +184,7 @@ def submit_parts(
                 parts.narrow()
                 ramp = 1
                 if merge is not None:
-                    pending = merge(pending)
+                    pending = deque(merge(list(pending)))
             probing = lane.unsent()  # else the link's speed is known: decided
         elif len(submitted) < ramp:
             lane.started.wait(RAMP_WAIT)
