@@ -23,7 +23,7 @@ TOUR = ROOT / "scripts" / "demo_tour.py"
 #: Lines the tour prints when each step did what it says.
 TOUR_LINES = [
     "signed in as 'admin'",
-    "went multipart: 8 parts of 9.0 MiB",
+    "went multipart on a grid of 8 slots of 9.0 MiB: parts #1 9.0 MiB",
     "bucket.list('tour/', first=3, page_size=2) -> 2 requests",
     "bucket.glob('tour/**/*.txt') -> 4 blobs",
     "[dry run: nothing changed]",
