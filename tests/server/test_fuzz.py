@@ -40,6 +40,8 @@ schema.config.checks.negative_data_rejection.expected_statuses.extend(HEAD_LIMIT
 # outside a blob (416): both are answers to a well-formed request, not a refusal of it.
 schema.config.checks.positive_data_acceptance.expected_statuses.extend(["412", "416", *HEAD_LIMITS])
 EXAMPLES = int(os.environ.get("BUCKETRY_FUZZ_EXAMPLES", "8"))
+#: Seconds one generated request may take.
+CALL_TIMEOUT = 30
 # CI replays the same examples every run (a red build must mean a regression, not bad luck);
 # scripts/fuzz explores new ones with BUCKETRY_FUZZ_RANDOM=1.
 DERANDOMIZE = os.environ.get("BUCKETRY_FUZZ_RANDOM", "") in ("", "0")
@@ -118,7 +120,9 @@ def test_api_conforms(case: schemathesis.Case, fuzz_env: dict[str, Any]) -> None
         case.headers["Authorization"] = f"Bearer {_TOKEN['token']}"
     if positive:
         fix_positive(case)
-    response = case.call(base_url=srv.api)
+    # A generous bound: on a busy machine (CI sharing its disk) an import's probe and commit
+    # once took more than the default 10 s; a hang would still fail the case.
+    response = case.call(base_url=srv.api, timeout=CALL_TIMEOUT)
     if response.status_code == 400 and response.text.startswith("Invalid HTTP request"):
         return  # refused by uvicorn's HTTP parser before reaching the application
     excluded = [positive_data_acceptance] if op_id in TAR_BODY else []
