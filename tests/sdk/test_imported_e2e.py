@@ -431,3 +431,17 @@ def test_cli_import_status_content_on_seaweedfs(
     assert main(["buckets", "delete", name, "--force"]) == 0
     outputs.append(capsys.readouterr())
     assert all(seaweed.secret_key not in o.out + o.err for o in outputs)
+
+
+def test_a_providers_own_multipart_upload_prefers_parts_its_spool_holds(
+    s3_bucket: Imported, imports_server: LiveServer
+) -> None:
+    """An upload into an imported S3 bucket goes on the provider's own multipart upload,
+    whose parts sent without a CRC32C the server holds whole before passing them on: it
+    prefers parts of a sixteenth of the spool budget (the SDK merges parts no further)."""
+    upload = s3_bucket.bucket.uploads.create("prefers.bin")
+    try:
+        budget = imports_server.state.settings.spool_max_bytes
+        assert upload.preferred_max_part_size == max(budget // 16, upload.min_part_size or 0)
+    finally:
+        upload.abort()

@@ -16,6 +16,7 @@ from bucketry import Client
 from bucketry_server.accounts.users import create_user
 from bucketry_server.storage import S3Store
 from tests.conftest import SEAWEED_BUCKET
+from tests.sdk.transfer_support import Recorder
 from tests.support.live_server import LiveServer, live_server
 from tests.support.seaweed import SeaweedS3
 
@@ -113,3 +114,32 @@ def test_batch_upload_on_s3(s3_server: tuple[LiveServer, str, S3Store], tmp_path
     bucket.delete(force=True)
     assert len(_settled(raw, before)) == before
     client.close()
+
+
+def test_merged_parts_stay_within_the_s3_stores_preference(
+    s3_server: tuple[LiveServer, str, S3Store], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The S3 store holds each part whole before storing it, so its uploads prefer parts of a
+    sixteenth of the spool budget: the SDK, on a fast link, merges the parts still to send no
+    further than that (here 10 MiB: 5 MiB slots merged in pairs, not all into one), and the
+    blob is whole."""
+    from bucketry.transfer import options as transfer_options
+    from bucketry.transfer import streams
+
+    srv, token, _ = s3_server
+    monkeypatch.setattr(srv.state.settings, "spool_max_bytes", 160 * 1024 * 1024)
+    for name, value in (("PROBE_BYTES", 256 * 1024), ("FAST_STREAM", 1), ("PROBE_WAIT", 30.0)):
+        monkeypatch.setattr(streams, name, value)  # every first part probes fast
+    monkeypatch.setattr(streams, "HANDOFF_BYTES", 0)
+    monkeypatch.setattr(transfer_options, "DEFAULT_PART_SIZE", 1024 * 1024)
+    big = tmp_path / "big.bin"
+    data = os.urandom(21 * 1024 * 1024 + 5)  # five 5 MiB slots (the server's least part)
+    big.write_bytes(data)
+    with Client(url=srv.url, token=token, progress=False) as client:
+        bucket = client.buckets.create("on-s3-merged")
+        recorder = Recorder(client)
+        assert bucket.upload(big, "big.bin", multipart_threshold=0).ok
+        sizes = [int(r.headers["content-length"]) for r in recorder.part_puts()]
+        assert sizes == [5 * 1024 * 1024, 10 * 1024 * 1024, 6 * 1024 * 1024 + 5]
+        assert bucket.blob("big.bin").read_bytes() == data
+        bucket.delete(force=True)

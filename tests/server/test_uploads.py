@@ -768,3 +768,26 @@ def test_a_part_replaced_while_completing_fails_the_completion(
     _, resp = complete(alice, bucket, upload_id, [(1, p1.etag), (2, p2b.etag)])
     assert resp.status_code == 201
     assert stored_bytes(server, bucket, "raced.bin") == first + newer
+
+
+def test_uploads_say_how_large_a_part_suits_the_store(
+    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that takes a part's bytes as they arrive (the local folder) suits parts up to
+    the largest one taken (5 GiB); one that holds each part whole before storing it (an S3
+    store) a sixteenth of the spool budget, never below the smallest part allowed. Creating,
+    listing and getting an upload all say so."""
+    upload_id = new_upload(alice, bucket)
+
+    def preferred() -> set[int]:
+        created, _ = alice.uploads.create(bucket, body=UploadCreate.from_dict({"key": "p.bin"}))
+        listed, _ = alice.uploads.list(bucket, key="big.bin")
+        got, _ = alice.uploads.get(bucket, upload_id)
+        return {u.preferred_max_part_size for u in (created, *listed.results, got)}
+
+    assert preferred() == {5 * 1024**3}
+    monkeypatch.setattr(server.state.store, "holds_writes", True)
+    monkeypatch.setattr(server.state.settings, "spool_max_bytes", 160 * 1024 * 1024)
+    assert preferred() == {10 * 1024 * 1024}
+    monkeypatch.setattr(server.state.settings, "spool_max_bytes", 16 * 1024)
+    assert preferred() == {server.state.settings.min_part_size}

@@ -32,6 +32,12 @@ class Upload:
         size (int | None | Unset):
         min_part_size (int | Unset): Smallest allowed part except the last (bytes).
         max_parts (int | Unset):
+        preferred_max_part_size (int | Unset): The largest part that suits this upload (bytes): a client joining parts
+            to save per-part work keeps them at most this large. Where the server stores a part as its bytes arrive (a local
+            folder), the largest part it takes (5 GiB); where it holds each part whole before storing it (an S3 store, a
+            provider's own multipart upload), a sixteenth of its spool budget (`BUCKETRY_SPOOL_MAX_BYTES`: 128 MiB by
+            default), so that concurrent uploads do not fill it. Not a limit: a larger part is taken as long as the spool
+            can hold it.
     """
 
     id: str
@@ -45,6 +51,7 @@ class Upload:
     size: int | None | Unset = UNSET
     min_part_size: int | Unset = UNSET
     max_parts: int | Unset = UNSET
+    preferred_max_part_size: int | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,6 +90,8 @@ class Upload:
 
         max_parts = self.max_parts
 
+        preferred_max_part_size = self.preferred_max_part_size
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -105,6 +114,8 @@ class Upload:
             field_dict["min_part_size"] = min_part_size
         if max_parts is not UNSET:
             field_dict["max_parts"] = max_parts
+        if preferred_max_part_size is not UNSET:
+            field_dict["preferred_max_part_size"] = preferred_max_part_size
 
         return field_dict
 
@@ -160,6 +171,8 @@ class Upload:
 
         max_parts = d.pop("max_parts", UNSET)
 
+        preferred_max_part_size = d.pop("preferred_max_part_size", UNSET)
+
         upload = cls(
             id=id,
             bucket_id=bucket_id,
@@ -172,6 +185,7 @@ class Upload:
             size=size,
             min_part_size=min_part_size,
             max_parts=max_parts,
+            preferred_max_part_size=preferred_max_part_size,
         )
 
         upload.additional_properties = d

@@ -53,6 +53,12 @@ class Upload(Entity[UploadModel]):
         return opt(self.model.min_part_size)
 
     @property
+    def preferred_max_part_size(self) -> int | None:
+        """The largest part that suits this upload: a server that holds each part whole before
+        storing it (an S3 store, a provider's own multipart upload) prefers smaller ones."""
+        return opt(self.model.preferred_max_part_size)
+
+    @property
     def parts(self) -> builtins.list[UploadPartModel]:
         """Parts the server has received, by number (as of the last refresh)."""
         return sorted(self.model.parts, key=lambda p: p.part_number)

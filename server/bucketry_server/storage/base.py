@@ -124,6 +124,10 @@ def needs_reading(expected: Expected | None, sha256_hex: str | None) -> bool:
 class ObjectStore(ABC):
     """Where managed blob bytes live. All methods are safe to call concurrently."""
 
+    #: Whether :meth:`write` holds a whole body (in a spool, under the process's budget)
+    #: before storing it, rather than storing its bytes as they arrive.
+    holds_writes: bool = False
+
     @abstractmethod
     async def write(
         self, object_id: str, chunks: AsyncIterator[bytes], expected: Expected | None = None

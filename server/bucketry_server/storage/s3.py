@@ -100,6 +100,8 @@ class S3Store(ObjectStore):
     newer default CRC checksums are only sent when required, which those servers handle best.
     """
 
+    holds_writes = True  # spooled and verified, then uploaded (:meth:`write`)
+
     def __init__(
         self,
         bucket: str,

@@ -28,10 +28,7 @@ from ..state import AppState
 from ..storage.base import Expected, WriteResult
 from ..timeutil import utcnow
 from .live import LIVE, LiveUpload
-from .service import live_upload, writable_bucket
-
-#: Largest single part, like S3 (5 GiB). Module-level so tests can lower it.
-MAX_PART_SIZE = 5 * 1024**3
+from .service import MAX_PART_SIZE, live_upload, writable_bucket
 
 
 async def commit_part(

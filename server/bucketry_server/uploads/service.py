@@ -55,6 +55,11 @@ from ..state import AppState
 from ..timeutil import iso, utcnow
 from .live import LIVE, LiveUpload
 
+#: Large parts a spooling store's budget should hold at once (``preferred_max_part_size``).
+SPOOLED_PARTS_PER_BUDGET = 16
+#: The largest part the server takes, like S3 (5 GiB); :mod:`.parts` enforces it.
+MAX_PART_SIZE = 5 * 1024**3
+
 log = logging.getLogger("bucketry_server.uploads")
 
 
@@ -81,11 +86,23 @@ def part_minimum(state: AppState, b: Bucket, native_only: Upload | None = None) 
     return minimum if native is None else max(minimum, native.part_minimum())
 
 
+def preferred_max_part(state: AppState, u: Upload, min_part: int) -> int:
+    """The largest part that suits upload ``u`` (the ``Upload``'s ``preferred_max_part_size``):
+    :data:`MAX_PART_SIZE` where the store takes a part's bytes as they arrive; where a part is
+    held whole first (an S3 store, a provider's own multipart upload, whose parts sent without
+    a CRC32C are spooled), a sixteenth of the process's spool budget, so that a few concurrent
+    uploads of large parts do not fill it (at least ``min_part``)."""
+    if u.provider_upload is None and not state.store.holds_writes:
+        return MAX_PART_SIZE
+    return max(min_part, state.settings.spool_max_bytes // SPOOLED_PARTS_PER_BUDGET)
+
+
 def upload_json(
     state: AppState, u: Upload, parts: list[UploadPart], min_part: int | None = None
 ) -> dict[str, Any]:
     """An upload with its parts as the API's ``Upload`` (``min_part``: its smallest part,
     see :func:`part_minimum`; default the server's setting)."""
+    minimum = state.settings.min_part_size if min_part is None else min_part
     return {
         "id": u.id,
         "bucket_id": u.bucket_id,
@@ -96,8 +113,9 @@ def upload_json(
         "created_at": iso(u.created_at),
         "expires_at": iso(u.expires_at),
         "parts": [part_json(p) for p in sorted(parts, key=lambda p: p.part_number)],
-        "min_part_size": state.settings.min_part_size if min_part is None else min_part,
+        "min_part_size": minimum,
         "max_parts": state.settings.max_parts,
+        "preferred_max_part_size": preferred_max_part(state, u, minimum),
     }
 
 
