@@ -1,0 +1,142 @@
+"""Merged parts (:func:`bucketry.transfer.multipart.merge_parts`) against what a server may
+hold of an earlier run: a merged part the server copied wrong, stale parts of another layout
+(single slots inside a merged span, a merged span over single slots), and the completion
+that follows (parts in order, covering the file once, its CRC32C the file's)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import google_crc32c
+import pytest
+
+from bucketry import Bucket, TransferOptions
+from bucketry.transfer import multipart
+from bucketry.transfer.crc import combine_all
+from bucketry.transfer.folders import local_file
+from bucketry.transfer.multipart import PART_SIZE_KEY, SentPart
+from bucketry.transfer.parts import create_upload, put_part
+from bucketry.transfer.single import blob_metadata
+from tests.sdk.transfer_support import MiB, Recorder, crc, random_file
+
+
+def _open_upload(bucket: Bucket, path: Path, part_size: int, parts: dict[int, bytes]) -> None:
+    """An open upload of ``path`` to ``f.bin`` as an interrupted run of the SDK leaves it
+    (same size, mtime and part size metadata), holding ``parts`` (number -> bytes)."""
+    f = local_file(path)
+    meta = blob_metadata(TransferOptions(), f.mtime_ns, {PART_SIZE_KEY: str(part_size)})
+    upload = create_upload(bucket.client, bucket.ref, "f.bin", metadata=meta, size=f.size)
+    for number, data in parts.items():
+        put_part(bucket.client, bucket.ref, upload.id, number, data)
+
+
+def _slots(data: bytes, first: int, count: int) -> bytes:
+    """Slots ``first`` .. ``first + count - 1`` (1 MiB each) of ``data``."""
+    return data[(first - 1) * MiB : (first - 1 + count) * MiB]
+
+
+class Completions:
+    """Records the parts every completion lists (number, length, CRC32C) by wrapping
+    ``multipart._complete``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.listed: list[list[tuple[int, int, int | None]]] = []
+        real = multipart._complete
+
+        def complete(ctx: Any, upload_id: str, key: str, f: Any, parts: Any) -> Any:
+            done: list[tuple[int, SentPart]] = parts
+            self.listed.append([(n, p.length, p.crc32c) for n, p in done])
+            return real(ctx, upload_id, key, f, parts)
+
+        monkeypatch.setattr(multipart, "_complete", complete)
+
+    def check(self, data: bytes, part_size: int) -> list[tuple[int, int]]:
+        """The last completion's (number, length): asserts its parts ascend, each starts at
+        its slot right where the one before it ended, they cover ``data`` exactly once and
+        their CRC32Cs (when they have them) combine into the file's."""
+        parts = self.listed[-1]
+        offset = 0
+        for number, length, _ in parts:
+            assert (number - 1) * part_size == offset, parts
+            offset += length
+        assert offset == len(data)
+        crcs = [(c, n) for _, n, c in parts if c is not None]
+        if len(crcs) == len(parts):  # SHA-256 parts carry none
+            assert combine_all(crcs) == google_crc32c.value(data)
+        return [(n, length) for n, length, _ in parts]
+
+
+def _sent(recorder: Recorder) -> list[tuple[int, int]]:
+    """(part number, bytes) of every part PUT, by number."""
+    return sorted(
+        (int(r.url.path.rsplit("/", 1)[-1]), int(r.headers["content-length"]))
+        for r in recorder.part_puts()
+    )
+
+
+def _upload_and_check(
+    bucket: Bucket, path: Path, data: bytes, completions: Completions, **options: Any
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Upload ``path`` (resuming what is open), check the blob and the completion; returns
+    (the parts sent, the parts listed by the completion)."""
+    recorder = Recorder(bucket.client)
+    report = bucket.upload(path, "f.bin", multipart_threshold=0, **options)
+    assert report.ok, report.summary()
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert bucket.blob("f.bin").stat().crc32c == crc(data)
+    assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+    return _sent(recorder), completions.check(data, MiB)
+
+
+@pytest.mark.usefixtures("fast_link")
+def test_a_merged_part_the_server_holds_wrong_is_sent_again_whole(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server holds part 1, a merged part 2 over slots 2-3 whose bytes are not the file's
+    (same size), and part 4 over slots 4-5: the rerun reuses 1 and 4, sends slots 2-3 again
+    as part 2 (never reusing the wrong copy) and the 5 bytes left."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 5 * MiB + 5)
+    wrong = os.urandom(2 * MiB)
+    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1), 2: wrong, 4: _slots(data, 4, 2)})
+    sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
+    assert sent == [(2, 2 * MiB), (6, 5)]
+    assert listed == [(1, MiB), (2, 2 * MiB), (4, 2 * MiB), (6, 5)]
+
+
+@pytest.mark.usefixtures("fast_link")
+def test_stale_single_slots_inside_a_reused_merged_part_are_left_out(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of exactly 8 slots. An earlier fixed-grid run left slots 1-4 and 6 as parts of
+    their own, a later merged one part 2 over slots 2-3 (the server now holds 2 merged, 3 and
+    4 single): the rerun reuses 1, the merged 2, 4 and 6 (3 is inside 2: never listed), sends
+    slot 5 (its probe), then 7-8 merged."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 8 * MiB)
+    held = {n: _slots(data, n, 1) for n in (1, 2, 3, 4, 6)} | {2: _slots(data, 2, 2)}
+    _open_upload(bucket, path, MiB, held)
+    sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
+    assert sent == [(5, MiB), (7, 2 * MiB)]
+    assert listed == [(1, MiB), (2, 2 * MiB), (4, MiB), (5, MiB), (6, MiB), (7, 2 * MiB)]
+
+
+@pytest.mark.usefixtures("fast_link")
+@pytest.mark.parametrize("options", [{"part_size": MiB}, {"checksum": "sha256"}, {}])
+def test_a_fixed_grid_run_reuses_a_merged_part_to_the_end(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, options: dict[str, Any]
+) -> None:
+    """The reverse: a merged run left part 1 and part 5 over slots 5-7 (the last one 5 bytes:
+    it reaches the end of the file), plus a stale single part 6; a rerun that does not merge
+    (a part size given, SHA-256 parts) or that does reuses them and sends slots 2-4 (2 probes,
+    then 3-4 merged when merging)."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 6 * MiB + 5)
+    held = {1: _slots(data, 1, 1), 5: data[4 * MiB :], 6: _slots(data, 6, 1)}
+    _open_upload(bucket, path, MiB, held)
+    sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch), **options)
+    fresh = [(2, MiB), (3, 2 * MiB)] if not options else [(2, MiB), (3, MiB), (4, MiB)]
+    assert sent == fresh
+    assert listed == [(1, MiB), *fresh, (5, 2 * MiB + 5)]
