@@ -140,3 +140,30 @@ def test_a_fixed_grid_run_reuses_a_merged_part_to_the_end(
     fresh = [(2, MiB), (3, 2 * MiB)] if not options else [(2, MiB), (3, MiB), (4, MiB)]
     assert sent == fresh
     assert listed == [(1, MiB), *fresh, (5, 2 * MiB + 5)]
+
+
+@pytest.mark.usefixtures("fast_link")
+def test_sha256_parts_check_a_held_merged_part_without_holding_it(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SHA-256 parts are read whole into memory before they are sent; a part the server
+    already holds is only checked, which needs no such read: a merged one may be 1 GiB (and
+    the reading thread keeps a buffer of the largest part it read). Only slots 2-4, sent
+    again, are read whole."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 6 * MiB + 5)
+    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1), 5: data[4 * MiB :]})
+    read_whole: list[int] = []
+    real = multipart.read_with_digest
+
+    def recording(fd: int, offset: int, length: int, algorithm: str | None) -> Any:
+        read_whole.append(length)
+        return real(fd, offset, length, algorithm)
+
+    monkeypatch.setattr(multipart, "read_with_digest", recording)
+    sent, listed = _upload_and_check(
+        bucket, path, data, Completions(monkeypatch), checksum="sha256"
+    )
+    assert sent == [(2, MiB), (3, MiB), (4, MiB)]
+    assert listed == [(1, MiB), (2, MiB), (3, MiB), (4, MiB), (5, 2 * MiB + 5)]
+    assert read_whole == [MiB] * 3

@@ -50,7 +50,7 @@ from .._transport import RETRY_STATUSES
 from ..errors import ApiError, IntegrityError, NotFoundError
 from ..types import BlobInfo, opt
 from .bodies import AnyFlag, BytesBody, FileSlice, OnBytes, TransferCancelled
-from .checksums import Digest, digest_bytes, digest_range, read_with_digest
+from .checksums import Digest, digest_range, read_with_digest
 from .context import MiB, TransferContext
 from .crc import combine_all, from_wire, to_wire
 from .folders import LocalFile, remote_one
@@ -355,6 +355,11 @@ def _send_streamed(
     )
 
 
+def _digest_of(fd: int, spec: PartSpec, algorithm: str) -> str:
+    """The wire form of the ``algorithm`` checksum of part ``spec`` of ``fd`` (not kept)."""
+    return digest_range(fd, spec.offset, spec.length, algorithm)
+
+
 def _send_buffered(
     ctx: TransferContext,
     upload_id: str,
@@ -366,19 +371,16 @@ def _send_buffered(
 ) -> SentPart:
     """Send a part with its SHA-256 up front: read once into memory (1 MiB reads), the
     checksum computed from the chunks as they are read, then sent, and retried, from there
-    (the server verifies it as the part arrives)."""
+    (the server verifies it as the part arrives). A part the server holds is first checked
+    from the file without keeping its bytes (a merged one may be up to
+    :data:`MAX_MERGED_PART`), and read whole only if it must be sent again."""
     client = ctx.client
     counter = PartCounter(ctx.progress)
-    chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
-    digest = cast(Digest, running)
-
-    def local(algorithm: str) -> str:
-        return digest.wire() if algorithm == "sha256" else digest_bytes(chunks, algorithm)
-
-    if have is not None and _matches(have, spec, local):
+    if have is not None and _matches(have, spec, partial(_digest_of, fd, spec)):
         counter.complete(spec.length)
         return _reused(have, spec, None)
-    sha_header = digest.wire()
+    chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
+    sha_header = cast(Digest, running).wire()
     on_bytes = _lane_counter(counter, lane)
 
     def attempt() -> str:
