@@ -6,6 +6,7 @@ that follows (parts in order, covering the file once, its CRC32C the file's)."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import google_crc32c
 import pytest
 
 from bucketry import Bucket, TransferOptions
-from bucketry.transfer import multipart
+from bucketry.transfer import multipart, streams
 from bucketry.transfer.crc import combine_all
 from bucketry.transfer.folders import local_file
 from bucketry.transfer.multipart import PART_SIZE_KEY, SentPart
@@ -167,3 +168,26 @@ def test_sha256_parts_check_a_held_merged_part_without_holding_it(
     assert sent == [(2, MiB), (3, MiB), (4, MiB)]
     assert listed == [(1, MiB), (2, MiB), (3, MiB), (4, MiB), (5, 2 * MiB + 5)]
     assert read_whole == [MiB] * 3
+
+
+@pytest.mark.usefixtures("fast_link")
+def test_a_held_part_checked_longer_than_the_probe_wait_still_merges_the_rest(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a resume the first part is only checked against the server's copy, which takes a
+    while for a big merged part read from a cold disk (0.6 s here, past the probe's wait):
+    that says nothing of the link, so the next part, sent, probes it and the rest merge."""
+    monkeypatch.setattr(streams, "PROBE_WAIT", 0.3)
+    path = tmp_path / "f.bin"
+    data = random_file(path, 5 * MiB + 5)
+    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1)})
+    real = multipart.digest_range
+
+    def cold(fd: int, offset: int, length: int, algorithm: str) -> str:
+        time.sleep(0.6)
+        return real(fd, offset, length, algorithm)
+
+    monkeypatch.setattr(multipart, "digest_range", cold)
+    sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
+    assert sent == [(2, MiB), (3, 2 * MiB), (5, MiB + 5)]
+    assert listed == [(1, MiB), *sent]
