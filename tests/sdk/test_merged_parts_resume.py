@@ -6,6 +6,7 @@ that follows (parts in order, covering the file once, its CRC32C the file's)."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import google_crc32c
 import pytest
 
-from bucketry import Bucket, TransferOptions
+from bucketry import Bucket, ProgressAdvance, ProgressEvent, TransferOptions
 from bucketry.transfer import multipart, streams
 from bucketry.transfer.crc import combine_all
 from bucketry.transfer.folders import local_file
@@ -191,3 +192,65 @@ def test_a_held_part_checked_longer_than_the_probe_wait_still_merges_the_rest(
     sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
     assert sent == [(2, MiB), (3, 2 * MiB), (5, MiB + 5)]
     assert listed == [(1, MiB), *sent]
+
+
+def _parts_by_upload(recorder: Recorder) -> dict[str, list[int]]:
+    """Upload id -> the part numbers PUT to it, in order."""
+    found: dict[str, list[int]] = {}
+    for r in recorder.part_puts():
+        *_, upload_id, _, number = r.url.path.split("/")
+        found.setdefault(upload_id, []).append(int(number))
+    return {u: sorted(numbers) for u, numbers in found.items()}
+
+
+def _folder(root: Path, count: int) -> dict[str, bytes]:
+    return {f"{i}.bin": random_file(root / f"{i}.bin", 5 * MiB + 5 + i) for i in range(count)}
+
+
+@pytest.mark.usefixtures("fast_link")
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_big_files_of_one_call_each_merge_in_the_shared_pool(
+    bucket: Bucket, tmp_path: Path, concurrency: int
+) -> None:
+    """Three files of 5 MiB and a few bytes in one call, three at once over one pool of
+    ``max_concurrency`` threads: each probes and merges (parts 1, 2 and 4 over two slots
+    each, 6), never more than ``max_concurrency`` parts in flight in total."""
+    files = _folder(tmp_path / "src", 3)
+    recorder = Recorder(bucket.client)
+    report = bucket.upload(
+        tmp_path / "src", "d/", multipart_threshold=0, max_concurrency=concurrency
+    )
+    assert report.ok, report.summary()
+    assert list(_parts_by_upload(recorder).values()) == [[1, 2, 4, 6]] * 3
+    assert recorder.max_parts_in_flight <= concurrency
+    for name, data in files.items():
+        assert bucket.blob(f"d/{name}").read_bytes() == data
+
+
+@pytest.mark.usefixtures("fast_link")
+def test_ctrl_c_in_a_folder_of_merging_files_then_a_rerun(bucket: Bucket, tmp_path: Path) -> None:
+    """Ctrl-C while three files send merged parts side by side stops the call (no part of
+    theirs left running, their uploads open); the rerun resumes and stores every file whole,
+    leaving no upload open."""
+    files = _folder(tmp_path / "src", 3)
+    moved = 0
+    lock = threading.Lock()
+
+    def ctrl_c(event: ProgressEvent) -> None:
+        nonlocal moved
+        if isinstance(event, ProgressAdvance) and event.unit == "B":
+            with lock:
+                moved += event.amount
+                if moved > 8 * MiB:
+                    raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        bucket.upload(tmp_path / "src", "d/", multipart_threshold=0, progress=ctrl_c)
+    assert not [t for t in threading.enumerate() if t.name.startswith("bucketry-part")]
+    report = bucket.upload(tmp_path / "src", "d/", multipart_threshold=0)
+    assert report.ok, report.summary()
+    assert any(r.resumed for r in report.results)
+    for name, data in files.items():
+        assert bucket.blob(f"d/{name}").read_bytes() == data
+        assert bucket.blob(f"d/{name}").stat().crc32c == crc(data)
+    assert not bucket.client.api.uploads.list(bucket.ref)[0].results
