@@ -254,3 +254,19 @@ def test_ctrl_c_in_a_folder_of_merging_files_then_a_rerun(bucket: Bucket, tmp_pa
         assert bucket.blob(f"d/{name}").read_bytes() == data
         assert bucket.blob(f"d/{name}").stat().crc32c == crc(data)
     assert not bucket.client.api.uploads.list(bucket.ref)[0].results
+
+
+@pytest.mark.usefixtures("fast_link")
+def test_of_two_open_uploads_of_a_file_the_one_holding_more_bytes_is_resumed(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs left an upload each: three single slots, and two parts (1, and 2 merged over
+    slots 2-5) holding more of the file. The rerun resumes the latter, sending only the
+    5 bytes left, and aborts the other (merged parts: fewer parts, not less done)."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 5 * MiB + 5)
+    _open_upload(bucket, path, MiB, {n: _slots(data, n, 1) for n in (1, 2, 3)})
+    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1), 2: _slots(data, 2, 4)})
+    sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
+    assert sent == [(6, 5)]
+    assert listed == [(1, MiB), (2, 4 * MiB), (6, 5)]

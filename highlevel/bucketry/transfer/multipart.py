@@ -170,9 +170,16 @@ def merge_parts(
     return merged
 
 
+def _held(upload: UploadModel) -> int:
+    """The bytes the parts of ``upload`` hold."""
+    return sum(p.size for p in upload.parts)
+
+
 def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel | None:
-    """An open upload of ``key`` made by us for this very file (size and mtime match); stale
-    ones of ours for the same key (the file changed since) are aborted."""
+    """An open upload of ``key`` made by us for this very file (size and mtime match), the
+    one holding the most bytes when there are several (merged parts: fewer parts may hold
+    more); the others of ours for the same key (stale, or the file changed since) are
+    aborted."""
     mtime = format_mtime(f.mtime_ns)
     best: UploadModel | None = None
     stale: list[str] = []
@@ -181,7 +188,7 @@ def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel 
         if u.key != key or PART_SIZE_KEY not in meta:
             continue
         if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and meta[PART_SIZE_KEY].isdigit():
-            if best is None or len(u.parts) > len(best.parts):
+            if best is None or _held(u) > _held(best):
                 if best is not None:
                     stale.append(best.id)
                 best = u
