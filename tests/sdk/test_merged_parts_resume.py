@@ -270,3 +270,19 @@ def test_of_two_open_uploads_of_a_file_the_one_holding_more_bytes_is_resumed(
     sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
     assert sent == [(6, 5)]
     assert listed == [(1, MiB), (2, 4 * MiB), (6, 5)]
+
+
+@pytest.mark.parametrize("part_size", [0, 1])
+def test_an_open_upload_with_an_unusable_part_size_is_replaced(
+    bucket: Bucket, tmp_path: Path, part_size: int
+) -> None:
+    """An open upload of this very file whose recorded part size cannot lay the file on a
+    grid the server takes (0; 1 byte: 5 MiB parts, past 10,000) is aborted and a fresh one
+    made, instead of failing every rerun (0 divided the plan, 1 planned five million parts)."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 5 * MiB + 5)
+    _open_upload(bucket, path, part_size, {})
+    report = bucket.upload(path, "f.bin", multipart_threshold=0)
+    assert report.ok and not report.results[0].resumed
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results

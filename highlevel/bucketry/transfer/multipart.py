@@ -170,16 +170,25 @@ def merge_parts(
     return merged
 
 
+def _usable(upload: UploadModel, size: int) -> bool:
+    """Whether the part size ``upload`` recorded is a grid for a file of ``size`` bytes: a
+    whole number above 0 needing at most the server's ``max_parts`` parts."""
+    recorded = upload_metadata(upload)[PART_SIZE_KEY]
+    if not (recorded.isascii() and recorded.isdigit()) or int(recorded) == 0:
+        return False
+    return math.ceil(size / int(recorded)) <= (opt(upload.max_parts) or DEFAULT_MAX_PARTS)
+
+
 def _held(upload: UploadModel) -> int:
     """The bytes the parts of ``upload`` hold."""
     return sum(p.size for p in upload.parts)
 
 
 def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel | None:
-    """An open upload of ``key`` made by us for this very file (size and mtime match), the
-    one holding the most bytes when there are several (merged parts: fewer parts may hold
-    more); the others of ours for the same key (stale, or the file changed since) are
-    aborted."""
+    """An open upload of ``key`` made by us for this very file (size and mtime match, a part
+    size that lays it in at most ``max_parts`` parts), the one holding the most bytes when
+    there are several (merged parts: fewer parts may hold more); the others of ours for the
+    same key (stale, the file changed since, a part size no plan can use) are aborted."""
     mtime = format_mtime(f.mtime_ns)
     best: UploadModel | None = None
     stale: list[str] = []
@@ -187,7 +196,7 @@ def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel 
         meta = upload_metadata(u)
         if u.key != key or PART_SIZE_KEY not in meta:
             continue
-        if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and meta[PART_SIZE_KEY].isdigit():
+        if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and _usable(u, f.size):
             if best is None or _held(u) > _held(best):
                 if best is not None:
                     stale.append(best.id)
