@@ -286,3 +286,19 @@ def test_an_open_upload_with_an_unusable_part_size_is_replaced(
     assert report.ok and not report.results[0].resumed
     assert bucket.blob("f.bin").read_bytes() == data
     assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+
+
+def test_an_open_upload_on_parts_below_the_servers_minimum_is_replaced(
+    bucket: Bucket, tmp_path: Path
+) -> None:
+    """An open upload of this very file recorded 32 KiB parts, below the server's least part
+    (64 KiB in the tests' server; its setting, or a provider's, rose since): resuming it could
+    only end in a refused completion, so it is aborted and a fresh one made."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 256 * 1024)
+    _open_upload(bucket, path, 32 * 1024, {})
+    report = bucket.upload(path, "f.bin", multipart_threshold=0)
+    assert report.ok, report.summary()
+    assert not report.results[0].resumed
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results

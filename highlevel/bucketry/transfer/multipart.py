@@ -171,12 +171,16 @@ def merge_parts(
 
 
 def _usable(upload: UploadModel, size: int) -> bool:
-    """Whether the part size ``upload`` recorded is a grid for a file of ``size`` bytes: a
-    whole number above 0 needing at most the server's ``max_parts`` parts."""
+    """Whether the part size ``upload`` recorded is a grid the server will complete for a
+    file of ``size`` bytes: a whole number above 0, at least the server's ``min_part_size``
+    (unless the file is one part), needing at most its ``max_parts`` parts."""
     recorded = upload_metadata(upload)[PART_SIZE_KEY]
     if not (recorded.isascii() and recorded.isdigit()) or int(recorded) == 0:
         return False
-    return math.ceil(size / int(recorded)) <= (opt(upload.max_parts) or DEFAULT_MAX_PARTS)
+    part = int(recorded)
+    if part < (opt(upload.min_part_size) or 0) and size > part:
+        return False
+    return math.ceil(size / part) <= (opt(upload.max_parts) or DEFAULT_MAX_PARTS)
 
 
 def _held(upload: UploadModel) -> int:
@@ -186,9 +190,9 @@ def _held(upload: UploadModel) -> int:
 
 def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel | None:
     """An open upload of ``key`` made by us for this very file (size and mtime match, a part
-    size that lays it in at most ``max_parts`` parts), the one holding the most bytes when
+    size the server takes: :func:`_usable`), the one holding the most bytes when
     there are several (merged parts: fewer parts may hold more); the others of ours for the
-    same key (stale, the file changed since, a part size no plan can use) are aborted."""
+    same key (stale, the file changed since, a part size not usable) are aborted."""
     mtime = format_mtime(f.mtime_ns)
     best: UploadModel | None = None
     stale: list[str] = []
