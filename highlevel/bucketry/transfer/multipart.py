@@ -375,11 +375,6 @@ def _send_streamed(
     )
 
 
-def _digest_of(fd: int, spec: PartSpec, algorithm: str) -> str:
-    """The wire form of the ``algorithm`` checksum of part ``spec`` of ``fd`` (not kept)."""
-    return digest_range(fd, spec.offset, spec.length, algorithm)
-
-
 def _send_buffered(
     ctx: TransferContext,
     upload_id: str,
@@ -396,7 +391,9 @@ def _send_buffered(
     :data:`MAX_MERGED_PART`), and read whole only if it must be sent again."""
     client = ctx.client
     counter = PartCounter(ctx.progress)
-    if have is not None and _matches(have, spec, partial(_digest_of, fd, spec)):
+    if have is not None and _matches(
+        have, spec, partial(digest_range, fd, spec.offset, spec.length)
+    ):
         counter.complete(spec.length)
         return _reused(have, spec, None)
     chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
