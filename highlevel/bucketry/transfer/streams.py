@@ -171,9 +171,8 @@ def submit_parts(
     module says: the first part sent probes the link (when there are others to send: a part a
     resumed upload reuses sends nothing, so the next one probes; the probe's time counts from
     its request's start, however long the pool or the check of the server's copy made it
-    wait); on a fast link the others
-    then stream one at a time (first passed through ``merge``, when given, which may join
-    them into fewer parts), else the first ``streams`` start one after the other and the rest
+    wait); on a fast link the others then stream one at a time (first passed through
+    ``merge``, when given, which may join them into fewer parts), else the first ``streams`` start one after the other and the rest
     are queued at once (the pool runs ``streams`` at a time). Returns the parts submitted, in
     the order of ``futures``."""
     parts = PartStreams(streams)
@@ -189,7 +188,7 @@ def submit_parts(
         futures.append(future)
         submitted.append(spec)
         if probe:
-            while not lane.began.wait(PROBE_WAIT) and not future.done():
+            while not lane.began.wait(0.05) and not future.done():
                 pass  # not sending yet: queued in the pool, or checking the server's copy
             lane.started.wait(PROBE_WAIT)
             if lane.fast():
