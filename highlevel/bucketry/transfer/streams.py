@@ -172,9 +172,9 @@ def submit_parts(
     resumed upload reuses sends nothing, so the next one probes; the probe's time counts from
     its request's start, however long the pool or the check of the server's copy made it
     wait); on a fast link the others then stream one at a time (first passed through
-    ``merge``, when given, which may join them into fewer parts), else the first ``streams`` start one after the other and the rest
-    are queued at once (the pool runs ``streams`` at a time). Returns the parts submitted, in
-    the order of ``futures``."""
+    ``merge``, when given, which may join them into fewer parts), else the first ``streams``
+    start one after the other and the rest are queued at once (the pool runs ``streams`` at a
+    time). Returns the parts submitted, in the order of ``futures``."""
     parts = PartStreams(streams)
     pending = deque(specs)
     submitted: list[_S] = []
