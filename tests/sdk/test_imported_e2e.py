@@ -31,7 +31,7 @@ from bucketry import (
     TransferOptions,
 )
 from tests.conftest import SEAWEED_BUCKET
-from tests.sdk.transfer_support import MiB, Recorder, fast_link, random_file
+from tests.sdk.transfer_support import MiB, Recorder, fast_link, open_upload, random_file
 from tests.support.azurite import Azurite
 from tests.support.fake_gcs import FakeGcs
 from tests.support.gcs_keys import granting_token_endpoint, service_account
@@ -355,7 +355,8 @@ def test_merged_parts_on_the_providers_multipart(
     multipart, on a link that probes fast: slots of the provider's least part (S3: 5 MiB,
     the server's minimum raises the SDK's 2 MiB), parts 1, 2 over slots 2-3 and 4 (5 bytes).
     Then a run killed while its merged part 2 was on its way resumes: part 1 reused, slot 2
-    probes, slots 3-4 go merged."""
+    probes, slots 3-4 go merged. Last, a merged part 2 the provider holds with other bytes
+    is sent again over the same slots (the new copy replaces it)."""
     slot = 5 * MiB if imported.provider == "S3_COMPATIBLE" else MiB
     fast_link(monkeypatch, merged=2 * slot)
     bucket = imported.bucket
@@ -387,6 +388,12 @@ def test_merged_parts_on_the_providers_multipart(
     assert report.ok and report.results[0].resumed
     assert _parts_sent(recorder) == [(2, slot), (3, slot + 5)]
     assert bucket.blob("again.bin").read_bytes() == data
+
+    open_upload(bucket, f, "wrong.bin", slot, {1: data[:slot], 2: os.urandom(2 * slot)})
+    recorder.clear()
+    assert bucket.upload(f, "wrong.bin", multipart_threshold=0).results[0].resumed
+    assert _parts_sent(recorder) == [(2, 2 * slot), (4, 5)]
+    assert bucket.blob("wrong.bin").read_bytes() == data
 
 
 def test_delete_unregisters(imported: Imported) -> None:

@@ -14,24 +14,11 @@ from typing import Any
 import google_crc32c
 import pytest
 
-from bucketry import Bucket, ProgressAdvance, ProgressEvent, TransferOptions
+from bucketry import Bucket, ProgressAdvance, ProgressEvent
 from bucketry.transfer import multipart, streams
 from bucketry.transfer.crc import combine_all
-from bucketry.transfer.folders import local_file
-from bucketry.transfer.multipart import PART_SIZE_KEY, SentPart
-from bucketry.transfer.parts import create_upload, put_part
-from bucketry.transfer.single import blob_metadata
-from tests.sdk.transfer_support import MiB, Recorder, crc, random_file
-
-
-def _open_upload(bucket: Bucket, path: Path, part_size: int, parts: dict[int, bytes]) -> None:
-    """An open upload of ``path`` to ``f.bin`` as an interrupted run of the SDK leaves it
-    (same size, mtime and part size metadata), holding ``parts`` (number -> bytes)."""
-    f = local_file(path)
-    meta = blob_metadata(TransferOptions(), f.mtime_ns, {PART_SIZE_KEY: str(part_size)})
-    upload = create_upload(bucket.client, bucket.ref, "f.bin", metadata=meta, size=f.size)
-    for number, data in parts.items():
-        put_part(bucket.client, bucket.ref, upload.id, number, data)
+from bucketry.transfer.multipart import SentPart
+from tests.sdk.transfer_support import MiB, Recorder, crc, open_upload, random_file
 
 
 def _slots(data: bytes, first: int, count: int) -> bytes:
@@ -102,7 +89,9 @@ def test_a_merged_part_the_server_holds_wrong_is_sent_again_whole(
     path = tmp_path / "f.bin"
     data = random_file(path, 5 * MiB + 5)
     wrong = os.urandom(2 * MiB)
-    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1), 2: wrong, 4: _slots(data, 4, 2)})
+    open_upload(
+        bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1), 2: wrong, 4: _slots(data, 4, 2)}
+    )
     sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
     assert sent == [(2, 2 * MiB), (6, 5)]
     assert listed == [(1, MiB), (2, 2 * MiB), (4, 2 * MiB), (6, 5)]
@@ -119,7 +108,7 @@ def test_stale_single_slots_inside_a_reused_merged_part_are_left_out(
     path = tmp_path / "f.bin"
     data = random_file(path, 8 * MiB)
     held = {n: _slots(data, n, 1) for n in (1, 2, 3, 4, 6)} | {2: _slots(data, 2, 2)}
-    _open_upload(bucket, path, MiB, held)
+    open_upload(bucket, path, "f.bin", MiB, held)
     sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
     assert sent == [(5, MiB), (7, 2 * MiB)]
     assert listed == [(1, MiB), (2, 2 * MiB), (4, MiB), (5, MiB), (6, MiB), (7, 2 * MiB)]
@@ -137,7 +126,7 @@ def test_a_fixed_grid_run_reuses_a_merged_part_to_the_end(
     path = tmp_path / "f.bin"
     data = random_file(path, 6 * MiB + 5)
     held = {1: _slots(data, 1, 1), 5: data[4 * MiB :], 6: _slots(data, 6, 1)}
-    _open_upload(bucket, path, MiB, held)
+    open_upload(bucket, path, "f.bin", MiB, held)
     sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch), **options)
     fresh = [(2, MiB), (3, 2 * MiB)] if not options else [(2, MiB), (3, MiB), (4, MiB)]
     assert sent == fresh
@@ -154,7 +143,7 @@ def test_sha256_parts_check_a_held_merged_part_without_holding_it(
     again, are read whole."""
     path = tmp_path / "f.bin"
     data = random_file(path, 6 * MiB + 5)
-    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1), 5: data[4 * MiB :]})
+    open_upload(bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1), 5: data[4 * MiB :]})
     read_whole: list[int] = []
     real = multipart.read_with_digest
 
@@ -181,7 +170,7 @@ def test_a_held_part_checked_longer_than_the_probe_wait_still_merges_the_rest(
     monkeypatch.setattr(streams, "PROBE_WAIT", 0.3)
     path = tmp_path / "f.bin"
     data = random_file(path, 5 * MiB + 5)
-    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1)})
+    open_upload(bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1)})
     real = multipart.digest_range
 
     def cold(fd: int, offset: int, length: int, algorithm: str) -> str:
@@ -265,8 +254,8 @@ def test_of_two_open_uploads_of_a_file_the_one_holding_more_bytes_is_resumed(
     5 bytes left, and aborts the other (merged parts: fewer parts, not less done)."""
     path = tmp_path / "f.bin"
     data = random_file(path, 5 * MiB + 5)
-    _open_upload(bucket, path, MiB, {n: _slots(data, n, 1) for n in (1, 2, 3)})
-    _open_upload(bucket, path, MiB, {1: _slots(data, 1, 1), 2: _slots(data, 2, 4)})
+    open_upload(bucket, path, "f.bin", MiB, {n: _slots(data, n, 1) for n in (1, 2, 3)})
+    open_upload(bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1), 2: _slots(data, 2, 4)})
     sent, listed = _upload_and_check(bucket, path, data, Completions(monkeypatch))
     assert sent == [(6, 5)]
     assert listed == [(1, MiB), (2, 4 * MiB), (6, 5)]
@@ -281,7 +270,7 @@ def test_an_open_upload_with_an_unusable_part_size_is_replaced(
     made, instead of failing every rerun (0 divided the plan, 1 planned five million parts)."""
     path = tmp_path / "f.bin"
     data = random_file(path, 5 * MiB + 5)
-    _open_upload(bucket, path, part_size, {})
+    open_upload(bucket, path, "f.bin", part_size, {})
     report = bucket.upload(path, "f.bin", multipart_threshold=0)
     assert report.ok and not report.results[0].resumed
     assert bucket.blob("f.bin").read_bytes() == data
@@ -296,7 +285,7 @@ def test_an_open_upload_on_parts_below_the_servers_minimum_is_replaced(
     only end in a refused completion, so it is aborted and a fresh one made."""
     path = tmp_path / "f.bin"
     data = random_file(path, 256 * 1024)
-    _open_upload(bucket, path, 32 * 1024, {})
+    open_upload(bucket, path, "f.bin", 32 * 1024, {})
     report = bucket.upload(path, "f.bin", multipart_threshold=0)
     assert report.ok, report.summary()
     assert not report.results[0].resumed
