@@ -216,6 +216,10 @@ def test_big_files_of_one_call_each_merge_in_the_shared_pool(
         assert bucket.blob(f"d/{name}").read_bytes() == data
 
 
+def _part_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith("bucketry-part")}
+
+
 @pytest.mark.usefixtures("fast_link")
 def test_ctrl_c_in_a_folder_of_merging_files_then_a_rerun(bucket: Bucket, tmp_path: Path) -> None:
     """Ctrl-C while three files send merged parts side by side stops the call (no part of
@@ -233,9 +237,10 @@ def test_ctrl_c_in_a_folder_of_merging_files_then_a_rerun(bucket: Bucket, tmp_pa
                 if moved > 8 * MiB:
                     raise KeyboardInterrupt
 
+    before = _part_threads()
     with pytest.raises(KeyboardInterrupt):
         bucket.upload(tmp_path / "src", "d/", multipart_threshold=0, progress=ctrl_c)
-    assert not [t for t in threading.enumerate() if t.name.startswith("bucketry-part")]
+    assert not _part_threads() - before
     report = bucket.upload(tmp_path / "src", "d/", multipart_threshold=0)
     assert report.ok, report.summary()
     assert any(r.resumed for r in report.results)
