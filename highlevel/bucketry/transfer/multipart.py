@@ -190,9 +190,9 @@ def _held(upload: UploadModel) -> int:
 
 def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel | None:
     """An open upload of ``key`` made by us for this very file (size and mtime match, a part
-    size the server takes: :func:`_usable`), the one holding the most bytes when
-    there are several (merged parts: fewer parts may hold more); the others of ours for the
-    same key (stale, the file changed since, a part size not usable) are aborted."""
+    size the server takes: :func:`_usable`), the one holding the most bytes when there are
+    several (merged parts: fewer parts may hold more); the others of ours for the same key
+    (stale, the file changed since, a part size not usable) are aborted."""
     mtime = format_mtime(f.mtime_ns)
     best: UploadModel | None = None
     stale: list[str] = []
