@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bucketry import Bucket, Client
+from tests.sdk import transfer_support
 from tests.support.live_server import LiveServer
 
 
@@ -23,3 +24,10 @@ def bucket(client: Client, unique: str) -> Iterator[Bucket]:
     b = client.buckets.create(f"sdk-{unique}")
     yield b
     b.delete(force=True)
+
+
+@pytest.fixture
+def fast_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link that always probes fast, 1 MiB slots, merged parts of at most 2 MiB
+    (:func:`tests.sdk.transfer_support.fast_link`)."""
+    transfer_support.fast_link(monkeypatch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,9 +26,12 @@ from bucketry import (
     Client,
     NotFoundError,
     PermissionDeniedError,
+    ProgressAdvance,
+    ProgressEvent,
     TransferOptions,
 )
 from tests.conftest import SEAWEED_BUCKET
+from tests.sdk.transfer_support import MiB, Recorder, fast_link, open_upload, random_file
 from tests.support.azurite import Azurite
 from tests.support.fake_gcs import FakeGcs
 from tests.support.gcs_keys import granting_token_endpoint, service_account
@@ -334,6 +338,62 @@ def test_same_transfer_calls_as_a_managed_bucket(imported: Imported, tmp_path: P
     assert [e.key for e in bucket.list("up/")] == []
     if imported.secret:
         assert imported.secret not in repr(bucket.to_dict()) + repr(up.to_dict())
+
+
+def _parts_sent(recorder: Recorder) -> list[tuple[int, int]]:
+    """(number, bytes) of the part PUTs recorded, by number."""
+    return sorted(
+        (int(r.url.path.rsplit("/", 1)[-1]), int(r.headers["content-length"]))
+        for r in recorder.part_puts()
+    )
+
+
+def test_merged_parts_on_the_providers_multipart(
+    imported: Imported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merged parts (numbers with gaps, sizes that differ) through each provider's own
+    multipart, on a link that probes fast: slots of the provider's least part (S3: 5 MiB,
+    the server's minimum raises the SDK's 2 MiB), parts 1, 2 over slots 2-3 and 4 (5 bytes).
+    Then a run killed while its merged part 2 was on its way resumes: part 1 reused, slot 2
+    probes, slots 3-4 go merged. Last, a merged part 2 the provider holds with other bytes
+    is sent again over the same slots (the new copy replaces it)."""
+    slot = 5 * MiB if imported.provider == "S3_COMPATIBLE" else MiB
+    fast_link(monkeypatch, merged=2 * slot)
+    bucket = imported.bucket
+    f = tmp_path / "f.bin"
+    data = random_file(f, 3 * slot + 5)
+    recorder = Recorder(imported.client)
+    assert bucket.upload(f, "merged/f.bin", multipart_threshold=0).ok
+    assert _parts_sent(recorder) == [(1, slot), (2, 2 * slot), (4, 5)]
+    assert bucket.blob("merged/f.bin").read_bytes() == data
+
+    moved = 0
+
+    def kill_in_part_2(event: ProgressEvent) -> None:
+        nonlocal moved
+        moved += event.amount if isinstance(event, ProgressAdvance) else 0
+        if moved > slot + slot // 2:
+            raise KeyboardInterrupt  # what Ctrl-C does midway
+
+    with pytest.raises(KeyboardInterrupt):
+        bucket.upload(f, "again.bin", multipart_threshold=0, progress=kill_in_part_2)
+    for _ in range(50):  # part 1's commit may land a moment after the client gave up
+        [upload] = imported.client.api.uploads.list(bucket.ref, key="again.bin")[0].results
+        if upload.parts:
+            break
+        time.sleep(0.1)
+    assert [(p.part_number, p.size) for p in upload.parts] == [(1, slot)]
+    recorder.clear()
+    report = bucket.upload(f, "again.bin", multipart_threshold=0)
+    assert report.ok and report.results[0].resumed
+    assert _parts_sent(recorder) == [(2, slot), (3, slot + 5)]
+    assert bucket.blob("again.bin").read_bytes() == data
+
+    open_upload(bucket, f, "wrong.bin", slot, {1: data[:slot], 2: os.urandom(2 * slot)})
+    recorder.clear()
+    assert bucket.upload(f, "wrong.bin", multipart_threshold=0).results[0].resumed
+    assert _parts_sent(recorder) == [(2, 2 * slot), (4, 5)]
+    assert bucket.blob("wrong.bin").read_bytes() == data
 
 
 def test_delete_unregisters(imported: Imported) -> None:

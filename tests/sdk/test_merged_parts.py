@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 
 from bucketry import Bucket, ProgressAdvance, ProgressEvent
-from bucketry.transfer import multipart, streams
-from bucketry.transfer import options as transfer_options
 from bucketry.transfer.multipart import ReceivedPart, merge_parts, plan_parts
 from bucketry.transfer.streams import Lane, submit_parts
 from tests.sdk.transfer_support import MiB, Recorder, crc, random_file
@@ -102,18 +100,6 @@ def test_a_fast_first_part_merges_the_rest_and_a_slow_one_does_not() -> None:
     assert sorted(sent) == [1, 2]
     submitted, calls, _ = _submit(chunk_seconds=0.02)  # ~50 MiB/s
     assert calls == [] and [s.number for s in submitted] == [1, 2, 3, 4]
-
-
-@pytest.fixture
-def fast_link(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small parts on a link that always probes fast: 1 MiB slots (the automatic part size of
-    a 5 MiB file once the least one is 1 MiB), a 256 KiB probe, merged parts of at most 2 MiB, one part's bytes at a time."""
-    monkeypatch.setattr(streams, "PROBE_BYTES", 256 * 1024)
-    monkeypatch.setattr(streams, "FAST_STREAM", 1)
-    monkeypatch.setattr(streams, "PROBE_WAIT", 30.0)
-    monkeypatch.setattr(streams, "HANDOFF_BYTES", 0)
-    monkeypatch.setattr(multipart, "MAX_MERGED_PART", 2 * MiB)
-    monkeypatch.setattr(transfer_options, "DEFAULT_PART_SIZE", MiB)
 
 
 def _part_numbers(recorder: Recorder) -> list[int]:

@@ -216,3 +216,33 @@ def test_a_retry_while_holding_the_turn_keeps_it_until_its_own_bytes_have_gone(
     assert not waiting.is_alive()
     other.end()
     lane.end()
+
+
+def test_a_probe_cancelled_before_it_began_does_not_hold_the_submitter() -> None:
+    """The probe's time counts from its request's start, so the submitter waits for the probe
+    to begin; one cancelled in the pool's queue (the pool shut down: Ctrl-C in a folder
+    upload) never begins, and the submitter goes on at once (here to a refused submit)."""
+    gate = threading.Event()
+    pool = ThreadPoolExecutor(1)
+    pool.submit(gate.wait, 10)  # the only worker is busy
+    futures: list[Future[int]] = []
+    raised: list[BaseException] = []
+
+    def never_sent(spec: _Spec, lane: Lane) -> int:
+        raise AssertionError("a cancelled part ran")
+
+    def submit() -> None:
+        specs = [_Spec(1, 16 * MiB), _Spec(2, 16 * MiB)]
+        try:
+            submit_parts(pool, specs, never_sent, 2, futures, lambda rest: rest)
+        except RuntimeError as exc:  # cannot schedule new futures after shutdown
+            raised.append(exc)
+
+    submitter = threading.Thread(target=submit, daemon=True)
+    submitter.start()
+    time.sleep(0.3)
+    assert submitter.is_alive() and len(futures) == 1  # waiting for the probe to begin
+    pool.shutdown(wait=False, cancel_futures=True)
+    submitter.join(2)
+    gate.set()
+    assert not submitter.is_alive() and futures[0].cancelled() and raised

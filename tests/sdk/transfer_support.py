@@ -11,9 +11,15 @@ from pathlib import Path
 
 import google_crc32c
 import httpx
+import pytest
 
-from bucketry import Client
+from bucketry import Bucket, Client, TransferOptions
 from bucketry._transport import RetryPolicy
+from bucketry.transfer import multipart, streams
+from bucketry.transfer import options as transfer_options
+from bucketry.transfer.folders import local_file
+from bucketry.transfer.parts import create_upload, put_part
+from bucketry.transfer.single import blob_metadata
 
 MiB = 1024 * 1024
 
@@ -111,3 +117,28 @@ class FaultyTransport(httpx.BaseTransport):
 
 def fast_retries(client: Client) -> None:
     client.retry_policy = RetryPolicy(max_retries=3, backoff_base=0.01, backoff_max=0.05)
+
+
+def fast_link(monkeypatch: pytest.MonkeyPatch, *, merged: int = 2 * MiB) -> None:
+    """Small parts on a link that always probes fast: 1 MiB slots (the automatic part size of
+    a file of at most 8 MiB once the least one is 1 MiB; the server's minimum may raise it),
+    a 256 KiB probe, merged parts of at most ``merged`` bytes, one part's bytes at a time."""
+    monkeypatch.setattr(streams, "PROBE_BYTES", 256 * 1024)
+    monkeypatch.setattr(streams, "FAST_STREAM", 1)
+    monkeypatch.setattr(streams, "PROBE_WAIT", 30.0)
+    monkeypatch.setattr(streams, "HANDOFF_BYTES", 0)
+    monkeypatch.setattr(multipart, "MAX_MERGED_PART", merged)
+    monkeypatch.setattr(transfer_options, "DEFAULT_PART_SIZE", MiB)
+
+
+def open_upload(
+    bucket: Bucket, path: Path, key: str, part_size: int, parts: dict[int, bytes]
+) -> None:
+    """An open upload of ``path`` to ``key`` as an interrupted run of the SDK leaves it (same
+    size, mtime and part size metadata), holding ``parts`` (number -> bytes)."""
+    f = local_file(path)
+    extra = {multipart.PART_SIZE_KEY: str(part_size)}
+    meta = blob_metadata(TransferOptions(), f.mtime_ns, extra)
+    upload = create_upload(bucket.client, bucket.ref, key, metadata=meta, size=f.size)
+    for number, data in parts.items():
+        put_part(bucket.client, bucket.ref, upload.id, number, data)

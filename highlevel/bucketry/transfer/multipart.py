@@ -52,7 +52,7 @@ from .._transport import RETRY_STATUSES
 from ..errors import ApiError, IntegrityError, NotFoundError
 from ..types import BlobInfo, opt
 from .bodies import AnyFlag, BytesBody, FileSlice, OnBytes, TransferCancelled
-from .checksums import Digest, digest_bytes, digest_range, read_with_digest
+from .checksums import Digest, digest_range, read_with_digest
 from .context import MiB, TransferContext
 from .crc import combine_all, from_wire, to_wire
 from .folders import LocalFile, remote_one
@@ -172,9 +172,29 @@ def merge_parts(
     return merged
 
 
+def _usable(upload: UploadModel, size: int) -> bool:
+    """Whether the part size ``upload`` recorded is a grid the server will complete for a
+    file of ``size`` bytes: a whole number above 0, at least the server's ``min_part_size``
+    (unless the file is one part), needing at most its ``max_parts`` parts."""
+    recorded = upload_metadata(upload)[PART_SIZE_KEY]
+    if not (recorded.isascii() and recorded.isdigit()) or int(recorded) == 0:
+        return False
+    part = int(recorded)
+    if part < (opt(upload.min_part_size) or 0) and size > part:
+        return False
+    return math.ceil(size / part) <= (opt(upload.max_parts) or DEFAULT_MAX_PARTS)
+
+
+def _held(upload: UploadModel) -> int:
+    """The bytes the parts of ``upload`` hold."""
+    return sum(p.size for p in upload.parts)
+
+
 def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel | None:
-    """An open upload of ``key`` made by us for this very file (size and mtime match); stale
-    ones of ours for the same key (the file changed since) are aborted."""
+    """An open upload of ``key`` made by us for this very file (size and mtime match, a part
+    size the server takes: :func:`_usable`), the one holding the most bytes when there are
+    several (merged parts: fewer parts may hold more); the others of ours for the same key
+    (stale, the file changed since, a part size not usable) are aborted."""
     mtime = format_mtime(f.mtime_ns)
     best: UploadModel | None = None
     stale: list[str] = []
@@ -182,8 +202,8 @@ def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel 
         meta = upload_metadata(u)
         if u.key != key or PART_SIZE_KEY not in meta:
             continue
-        if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and meta[PART_SIZE_KEY].isdigit():
-            if best is None or len(u.parts) > len(best.parts):
+        if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and _usable(u, f.size):
+            if best is None or _held(u) > _held(best):
                 if best is not None:
                     stale.append(best.id)
                 best = u
@@ -368,19 +388,18 @@ def _send_buffered(
 ) -> SentPart:
     """Send a part with its SHA-256 up front: read once into memory (1 MiB reads), the
     checksum computed from the chunks as they are read, then sent, and retried, from there
-    (the server verifies it as the part arrives)."""
+    (the server verifies it as the part arrives). A part the server holds is first checked
+    from the file without keeping its bytes (a merged one may be up to
+    :data:`MAX_MERGED_PART`), and read whole only if it must be sent again."""
     client = ctx.client
     counter = PartCounter(ctx.progress)
-    chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
-    digest = cast(Digest, running)
-
-    def local(algorithm: str) -> str:
-        return digest.wire() if algorithm == "sha256" else digest_bytes(chunks, algorithm)
-
-    if have is not None and _matches(have, spec, local):
+    if have is not None and _matches(
+        have, spec, partial(digest_range, fd, spec.offset, spec.length)
+    ):
         counter.complete(spec.length)
         return _reused(have, spec, None)
-    sha_header = digest.wire()
+    chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
+    sha_header = cast(Digest, running).wire()
     on_bytes = _lane_counter(counter, lane)
 
     def attempt() -> str:

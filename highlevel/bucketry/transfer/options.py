@@ -53,9 +53,10 @@ class TransferOptions:
             the server a fixed commit (a row, an fsync) while a streamed part costs the client
             no memory; with ``checksum="sha256"`` 8 MiB (those parts are read whole before
             sending). Raised to the server's minimum, and so that a file needs at most 10,000
-            parts. With the automatic size, once the first part showed a fast link the parts
-            still to send are merged into parts of up to 1 GiB (1 GiB on loopback: 128 MiB,
-            then 896 MiB; :mod:`~bucketry.transfer.multipart`); a size you set is kept.
+            parts. With the automatic size and streamed parts (not SHA-256), once the first
+            part showed a fast link the parts still to send are merged into parts of up to
+            1 GiB (1 GiB on loopback: 128 MiB, then 896 MiB;
+            :mod:`~bucketry.transfer.multipart`); a size you set is kept.
         multipart_threshold: files larger than this go multipart (parallel, resumable parts
             streamed from the file, each checked against the CRC32C the server measured);
             smaller ones in one PUT carrying its CRC32C. Default 64 MiB, the measured

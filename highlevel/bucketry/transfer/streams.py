@@ -9,7 +9,9 @@ server of two worker processes on two cores, a 1 GiB upload with two parts in fl
 half the runs), against 0.71 s for one stream.
 
 So the first part streams alone until it has sent :data:`PROBE_BYTES` (or
-:data:`PROBE_WAIT` passed). If it went faster than :data:`FAST_STREAM`, the link is fast:
+:data:`PROBE_WAIT` passed since its request started: a part not sending yet, queued behind
+other files' parts in the shared pool or checking the server's copy of it on a resume, says
+nothing of the link). If it went faster than :data:`FAST_STREAM`, the link is fast:
 the parts then stream one at a time, each starting its request once the part before it has
 only its last :data:`HANDOFF_BYTES` to send (that part's answer may still be on its way, so
 the server's commit of one part overlaps the next part's bytes). Else up to ``streams`` parts stream at once, each of the first ones
@@ -94,10 +96,12 @@ class PartStreams:
 class Lane:
     """One part's turn: :meth:`enter` before its request, :meth:`moved` as its bytes go out
     (frees the turn once all have gone), :meth:`end` when the part is over in any way.
-    ``started`` is set once the part moved its ramp's bytes (or ended)."""
+    ``began`` is set once its request started (or it ended), ``started`` once it moved its
+    ramp's bytes (or ended)."""
 
     def __init__(self, streams: PartStreams, length: int, ramp: int = RAMP_BYTES) -> None:
         self.started = threading.Event()
+        self.began = threading.Event()  # its request started, or it ended
         self._streams = streams
         self._length = length
         self._ramp = min(ramp, length)
@@ -117,6 +121,7 @@ class Lane:
             self._held = True
         self._since = time.monotonic()
         self._moved = 0
+        self.began.set()
 
     def moved(self, amount: int) -> None:
         """Note ``amount`` more bytes sent; frees the turn once all but the part's last
@@ -130,9 +135,11 @@ class Lane:
             self._release()
 
     def end(self) -> None:
-        """The part is over (sent, reused, failed): free its turn, set ``started``."""
+        """The part is over (sent, reused, failed): free its turn, set ``began`` and
+        ``started``."""
         self._over = True
         self._release()
+        self.began.set()
         self.started.set()
 
     def unsent(self) -> bool:
@@ -162,11 +169,12 @@ def submit_parts(
     """Submit ``send(spec, lane)`` for every part, appending each future to ``futures`` (the
     caller's list, so an interruption half-way still finds the parts already started), as the
     module says: the first part sent probes the link (when there are others to send: a part a
-    resumed upload reuses sends nothing, so the next one probes); on a fast link the others
-    then stream one at a time (first passed through ``merge``, when given, which may join
-    them into fewer parts), else the first ``streams`` start one after the other and the rest
-    are queued at once (the pool runs ``streams`` at a time). Returns the parts submitted, in
-    the order of ``futures``."""
+    resumed upload reuses sends nothing, so the next one probes; the probe's time counts from
+    its request's start, however long the pool or the check of the server's copy made it
+    wait); on a fast link the others then stream one at a time (first passed through
+    ``merge``, when given, which may join them into fewer parts), else the first ``streams``
+    start one after the other and the rest are queued at once (the pool runs ``streams`` at a
+    time). Returns the parts submitted, in the order of ``futures``."""
     parts = PartStreams(streams)
     pending = deque(specs)
     submitted: list[_S] = []
@@ -176,9 +184,12 @@ def submit_parts(
         spec = pending.popleft()
         probe = probing and spec.length >= PROBE_BYTES and bool(pending)
         lane = Lane(parts, spec.length, PROBE_BYTES if probe else RAMP_BYTES)
-        futures.append(pool.submit(send, spec, lane))
+        future = pool.submit(send, spec, lane)
+        futures.append(future)
         submitted.append(spec)
         if probe:
+            while not lane.began.wait(0.05) and not future.done():
+                pass  # not sending yet: queued in the pool, or checking the server's copy
             lane.started.wait(PROBE_WAIT)
             if lane.fast():
                 parts.narrow()
