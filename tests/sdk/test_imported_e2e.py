@@ -505,3 +505,20 @@ def test_a_providers_own_multipart_upload_prefers_parts_its_spool_holds(
         assert upload.preferred_max_part_size == max(budget // 16, upload.min_part_size or 0)
     finally:
         upload.abort()
+
+
+def test_a_providers_multipart_streaming_its_parts_prefers_the_largest_part(
+    fs_bucket: Imported,
+) -> None:
+    """A provider whose own multipart upload streams each part as it arrives (a folder here;
+    GCS and Azure alike) holds no part whole in the server's spool: its uploads suit parts up
+    to the largest one the server takes (5 GiB), as created, listed and got."""
+    upload = fs_bucket.bucket.uploads.create("streams.bin")
+    try:
+        api = fs_bucket.client.api.uploads
+        [listed] = api.list(fs_bucket.bucket.ref, key="streams.bin")[0].results
+        got, _ = api.get(fs_bucket.bucket.ref, upload.id)
+        preferred = {upload.preferred_max_part_size, listed.preferred_max_part_size}
+        assert preferred | {got.preferred_max_part_size} == {5 * 1024**3}
+    finally:
+        upload.abort()

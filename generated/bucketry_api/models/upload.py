@@ -34,10 +34,10 @@ class Upload:
         max_parts (int | Unset):
         preferred_max_part_size (int | Unset): The largest part that suits this upload (bytes): a client joining parts
             to save per-part work keeps them at most this large. Where the server stores a part as its bytes arrive (a local
-            folder), the largest part it takes (5 GiB); where it holds each part whole before storing it (an S3 store, a
-            provider's own multipart upload), a sixteenth of its spool budget (`BUCKETRY_SPOOL_MAX_BYTES`: 128 MiB by
-            default), so that concurrent uploads do not fill it. Not a limit: a larger part is taken as long as the spool
-            can hold it.
+            folder; an imported folder, GCS or Azure bucket), the largest part it takes (5 GiB); where it holds each part
+            whole before storing it (an S3 store; an imported S3 bucket's own multipart upload), a sixteenth of its spool
+            budget (`BUCKETRY_SPOOL_MAX_BYTES`: 128 MiB by default), so that concurrent uploads do not fill it. Not a limit:
+            a larger part is taken as long as the spool can hold it.
     """
 
     id: str

@@ -55,7 +55,7 @@ class Upload(Entity[UploadModel]):
     @property
     def preferred_max_part_size(self) -> int | None:
         """The largest part that suits this upload: a server that holds each part whole before
-        storing it (an S3 store, a provider's own multipart upload) prefers smaller ones."""
+        storing it (an S3 store, an imported S3 bucket) prefers smaller ones."""
         return opt(self.model.preferred_max_part_size)
 
     @property

@@ -164,6 +164,9 @@ class S3Client:
     #: S3 refuses smaller parts (but the last) with EntityTooSmall.
     min_part_size = 5 * 1024 * 1024
     reserved_prefix: str | None = None
+    #: A part without a declared size and CRC32C (the SDK's streamed parts) is spooled whole
+    #: first: UploadPart needs both up front (:meth:`write_part`).
+    holds_parts = True
 
     #: Keys per ListObjectsV2 request (the S3 maximum).
     page_keys = 1000

@@ -156,6 +156,11 @@ class NativeMultipart(Protocol):
         """The smallest part (but the last) the provider takes. Blocking: opens the client."""
         ...
 
+    def holds_parts(self) -> bool:
+        """Whether :meth:`put_part` may hold a part whole (in the server's spool) before the
+        provider stores it. Blocking: opens the client."""
+        ...
+
     async def start_upload(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
         """Open the provider upload of ``key``; its handle (at most 1024 characters)."""
         ...

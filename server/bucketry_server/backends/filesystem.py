@@ -120,6 +120,7 @@ class FolderClient:
     #: files of any size.
     min_part_size = 0
     reserved_prefix: str | None = None
+    holds_parts = False  # each part streams as it arrives (:meth:`write_part`)
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config

@@ -71,6 +71,7 @@ class GcsClient:
     #: compose takes objects of any size.
     min_part_size = 0
     reserved_prefix: str | None = PARTS_FOLDER
+    holds_parts = False  # each part streams as it arrives (:meth:`write_part`)
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config

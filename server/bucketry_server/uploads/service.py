@@ -86,22 +86,37 @@ def part_minimum(state: AppState, b: Bucket, native_only: Upload | None = None) 
     return minimum if native is None else max(minimum, native.part_minimum())
 
 
-def preferred_max_part(state: AppState, u: Upload, min_part: int) -> int:
+def native_holds_parts(state: AppState, b: Bucket) -> bool:
+    """Whether the provider's own multipart upload of bucket ``b`` may hold a part whole in
+    the server's spool before storing it (S3: a part sent without its CRC32C up front), rather
+    than storing its bytes as they arrive (a folder, GCS, Azure). Blocking (may open the
+    provider client)."""
+    native = backend_for(state, b).native_multipart()
+    return native is None or native.holds_parts()
+
+
+def preferred_max_part(state: AppState, u: Upload, min_part: int, native_holds: bool) -> int:
     """The largest part that suits upload ``u`` (the ``Upload``'s ``preferred_max_part_size``):
-    :data:`MAX_PART_SIZE` where the store takes a part's bytes as they arrive; where a part is
-    held whole first (an S3 store, a provider's own multipart upload, whose parts sent without
-    a CRC32C are spooled), a sixteenth of the process's spool budget, so that a few concurrent
-    uploads of large parts do not fill it (at least ``min_part``)."""
-    if u.provider_upload is None and not state.store.holds_writes:
+    :data:`MAX_PART_SIZE` where its parts are stored as their bytes arrive; where a part is
+    held whole first (an S3 store; a provider's own multipart upload when ``native_holds``,
+    see :func:`native_holds_parts`), a sixteenth of the process's spool budget, so that a few
+    concurrent uploads of large parts do not fill it (at least ``min_part``)."""
+    holds = state.store.holds_writes if u.provider_upload is None else native_holds
+    if not holds:
         return MAX_PART_SIZE
     return max(min_part, state.settings.spool_max_bytes // SPOOLED_PARTS_PER_BUDGET)
 
 
 def upload_json(
-    state: AppState, u: Upload, parts: list[UploadPart], min_part: int | None = None
+    state: AppState,
+    u: Upload,
+    parts: list[UploadPart],
+    min_part: int | None = None,
+    native_holds: bool = True,
 ) -> dict[str, Any]:
     """An upload with its parts as the API's ``Upload`` (``min_part``: its smallest part,
-    see :func:`part_minimum`; default the server's setting)."""
+    see :func:`part_minimum`, default the server's setting; ``native_holds``: for an upload on
+    the provider's own multipart, :func:`native_holds_parts`)."""
     minimum = state.settings.min_part_size if min_part is None else min_part
     return {
         "id": u.id,
@@ -115,7 +130,7 @@ def upload_json(
         "parts": [part_json(p) for p in sorted(parts, key=lambda p: p.part_number)],
         "min_part_size": minimum,
         "max_parts": state.settings.max_parts,
-        "preferred_max_part_size": preferred_max_part(state, u, minimum),
+        "preferred_max_part_size": preferred_max_part(state, u, minimum, native_holds),
     }
 
 
@@ -233,6 +248,7 @@ def list_uploads(
         )
         native = any(u.provider_upload for u in rows)
         minimum = part_minimum(state, b) if native else state.settings.min_part_size
+        holds = native_holds_parts(state, b) if native else True
         by_upload: dict[str, list[UploadPart]] = {u.id: [] for u in rows}
         if rows:
             for part in s.scalars(
@@ -241,7 +257,9 @@ def list_uploads(
                 by_upload[part.upload_id].append(part)
         return {
             "results": [
-                upload_json(state, u, by_upload[u.id], minimum if u.provider_upload else None)
+                upload_json(
+                    state, u, by_upload[u.id], minimum if u.provider_upload else None, holds
+                )
                 for u in rows
             ],
             "next_cursor": nxt,
@@ -276,17 +294,19 @@ def create_upload(
     # A declared whole-blob SHA-256 is checked while the store's parts are composed; else an
     # imported bucket's parts go straight to the provider's own multipart upload.
     handle = min_part = None
+    holds = True
     if sha256_hex is None:
         b = writable_bucket(state, p, bucket)
         handle = _start_native(state, b, key, content_type, metadata)
         min_part = part_minimum(state, b) if handle is not None else None
+        holds = native_holds_parts(state, b) if handle is not None else True
     try:
         upload = _insert_upload(
             state, p, bucket, key, content_type, metadata, size, sha256_hex, if_none_match, handle
         )
         if handle is None:  # its parts come to this server's store: they may skip their check
             LIVE.put(upload.id, LiveUpload(upload.bucket_id, upload.expires_at))
-        return upload_json(state, upload, [], min_part)
+        return upload_json(state, upload, [], min_part, holds)
     except BaseException:
         if handle is not None:
             _abort_native(state, p, bucket, key, handle)
@@ -354,8 +374,10 @@ def get_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> di
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
         upload = live_upload(s, b.id, upload_id)
-        min_part = part_minimum(state, b, upload) if upload.provider_upload else None
-        return upload_json(state, upload, parts_of(s, upload.id), min_part)
+        native = upload.provider_upload is not None
+        min_part = part_minimum(state, b, upload) if native else None
+        holds = native_holds_parts(state, b) if native else True
+        return upload_json(state, upload, parts_of(s, upload.id), min_part, holds)
 
 
 async def abort_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> None:

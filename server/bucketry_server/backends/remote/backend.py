@@ -339,6 +339,11 @@ class RemoteBackend:
         """The client's smallest part (but the last); blocking (opens the client)."""
         return self.client.min_part_size
 
+    def holds_parts(self) -> bool:
+        """Whether the client spools a part whole before storing it; blocking (opens the
+        client)."""
+        return self.client.holds_parts
+
     async def start_upload(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
         """Open the provider upload (403 ``missing_action`` without WRITE)."""
         self.check_writable()

@@ -145,6 +145,9 @@ class ObjectClient(Protocol):
 
     #: The smallest part (every part but the last) the provider's multipart upload takes.
     min_part_size: int
+    #: Whether :meth:`write_part` may hold a part whole (in the server's spool) before
+    #: storing it, rather than storing its bytes as they arrive.
+    holds_parts: bool
     #: Keys under this folder (below the bucket's prefix) are the client's own (e.g. the part
     #: objects of GCS multipart uploads): its listings leave them out and the backend refuses
     #: them as user keys. None: every key is the user's.
