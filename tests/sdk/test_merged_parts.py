@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bucketry import Bucket, ProgressAdvance, ProgressEvent
+from bucketry.transfer import streams
 from bucketry.transfer.multipart import ReceivedPart, merge_parts, plan_parts
 from bucketry.transfer.streams import Lane, submit_parts
 from tests.sdk.transfer_support import MiB, Recorder, crc, random_file
@@ -93,13 +94,20 @@ def _submit(chunk_seconds: float) -> tuple[list[_Spec], list[list[int]], list[in
     return submitted, calls, sent
 
 
-def test_a_fast_first_part_merges_the_rest_and_a_slow_one_does_not() -> None:
-    submitted, calls, sent = _submit(chunk_seconds=0.0005)  # ~2 GiB/s
+def test_a_fast_first_part_merges_the_rest_and_a_slow_one_does_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slow probe (8 MiB at 50 MiB/s at most: sleeps only get longer) keeps every part; a
+    fast one merges the rest. "Fast" is any speed here: 8 sleeps of 0.5 ms had to fit in the
+    31 ms of 256 MiB/s, which a busy machine's scheduler alone can exceed."""
+    submitted, calls, _ = _submit(chunk_seconds=0.02)  # ~50 MiB/s
+    assert calls == [] and [s.number for s in submitted] == [1, 2, 3, 4]
+    monkeypatch.setattr(streams, "FAST_STREAM", 1)
+    monkeypatch.setattr(streams, "PROBE_WAIT", 30.0)
+    submitted, calls, sent = _submit(chunk_seconds=0.0005)
     assert calls == [[2, 3, 4]]
     assert submitted == [_Spec(1, 8 * MiB), _Spec(2, 24 * MiB)]
     assert sorted(sent) == [1, 2]
-    submitted, calls, _ = _submit(chunk_seconds=0.02)  # ~50 MiB/s
-    assert calls == [] and [s.number for s in submitted] == [1, 2, 3, 4]
 
 
 def _part_numbers(recorder: Recorder) -> list[int]:

@@ -165,16 +165,17 @@ def test_a_held_part_checked_longer_than_the_probe_wait_still_merges_the_rest(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On a resume the first part is only checked against the server's copy, which takes a
-    while for a big merged part read from a cold disk (0.6 s here, past the probe's wait):
-    that says nothing of the link, so the next part, sent, probes it and the rest merge."""
-    monkeypatch.setattr(streams, "PROBE_WAIT", 0.3)
+    while for a big merged part read from a cold disk (2 s here, past the probe's wait of 1 s,
+    ample for the probe's own 256 KiB on a busy machine): that says nothing of the link, so the
+    next part, sent, probes it and the rest merge."""
+    monkeypatch.setattr(streams, "PROBE_WAIT", 1.0)
     path = tmp_path / "f.bin"
     data = random_file(path, 5 * MiB + 5)
     open_upload(bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1)})
     real = multipart.digest_range
 
     def cold(fd: int, offset: int, length: int, algorithm: str) -> str:
-        time.sleep(0.6)
+        time.sleep(2.0)
         return real(fd, offset, length, algorithm)
 
     monkeypatch.setattr(multipart, "digest_range", cold)

@@ -240,6 +240,9 @@ def test_a_probe_cancelled_before_it_began_does_not_hold_the_submitter() -> None
 
     submitter = threading.Thread(target=submit, daemon=True)
     submitter.start()
+    deadline = time.monotonic() + 10
+    while not futures and time.monotonic() < deadline:  # a busy machine starts threads late
+        time.sleep(0.01)
     time.sleep(0.3)
     assert submitter.is_alive() and len(futures) == 1  # waiting for the probe to begin
     pool.shutdown(wait=False, cancel_futures=True)
