@@ -161,6 +161,34 @@ def test_sha256_parts_check_a_held_merged_part_without_holding_it(
 
 
 @pytest.mark.usefixtures("fast_link")
+def test_sha256_parts_send_a_held_merged_part_with_other_bytes_without_holding_it(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server holds a merged part 5 over slots 5-7 (to the end) with other bytes of the
+    same size: a SHA-256 rerun sends it again over the same slots, hashed from the file and
+    streamed from it, never read whole (a merged part may be 1 GiB, a size the caller never
+    chose, and the reading thread would keep a buffer that large until the call ends)."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 6 * MiB + 5)
+    wrong = os.urandom(2 * MiB + 5)
+    open_upload(bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1), 5: wrong})
+    read_whole: list[int] = []
+    real = multipart.read_with_digest
+
+    def recording(fd: int, offset: int, length: int, algorithm: str | None) -> Any:
+        read_whole.append(length)
+        return real(fd, offset, length, algorithm)
+
+    monkeypatch.setattr(multipart, "read_with_digest", recording)
+    sent, listed = _upload_and_check(
+        bucket, path, data, Completions(monkeypatch), checksum="sha256"
+    )
+    assert sent == [(2, MiB), (3, MiB), (4, MiB), (5, 2 * MiB + 5)]
+    assert listed == [(1, MiB), *sent[:3], (5, 2 * MiB + 5)]
+    assert read_whole == [MiB] * 3
+
+
+@pytest.mark.usefixtures("fast_link")
 def test_a_held_part_checked_longer_than_the_probe_wait_still_merges_the_rest(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

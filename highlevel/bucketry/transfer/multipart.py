@@ -316,25 +316,31 @@ def _send_buffered(
 ) -> SentPart:
     """Send a part with its SHA-256 up front: read once into memory (1 MiB reads), the
     checksum computed from the chunks as they are read, then sent, and retried, from there
-    (the server verifies it as the part arrives). A part the server holds is first checked
-    from the file without keeping its bytes (a merged one may be up to
-    :data:`MAX_MERGED_PART`), and read whole only if it must be sent again."""
+    (the server verifies it as the part arrives). A part the server holds is checked from the
+    file without keeping its bytes, and one it holds with other bytes is hashed from the file
+    and then streamed from it, never read whole: the plan gives a held part its own size,
+    which for a merged one may be up to :data:`MAX_MERGED_PART`, a size the caller never
+    chose (and the reading thread would keep a buffer that large until the call ends)."""
     client = ctx.client
     counter = PartCounter(ctx.progress)
-    if have is not None and _matches(
-        have, spec, partial(digest_range, fd, spec.offset, spec.length)
-    ):
-        counter.complete(spec.length)
-        return _reused(have, spec, None)
-    chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
-    sha_header = cast(Digest, running).wire()
     on_bytes = _lane_counter(counter, lane)
+    body: Callable[[], BytesBody | FileSlice]
+    if have is not None:
+        local = partial(digest_range, fd, spec.offset, spec.length)
+        if _matches(have, spec, local):
+            counter.complete(spec.length)
+            return _reused(have, spec, None)
+        sha_header = local("sha256")
+        body = partial(FileSlice, fd, spec.offset, spec.length, on_bytes=on_bytes, cancel=cancel)
+    else:
+        chunks, running = read_with_digest(fd, spec.offset, spec.length, "sha256")
+        sha_header = cast(Digest, running).wire()
+        body = partial(BytesBody, chunks, on_bytes=on_bytes, cancel=cancel)
 
     def attempt() -> str:
         counter.new_attempt()
         lane.enter()
-        body = BytesBody(chunks, on_bytes=on_bytes, cancel=cancel)
-        return put_part(client, ctx.ref, upload_id, spec.number, body, sha256=sha_header).etag
+        return put_part(client, ctx.ref, upload_id, spec.number, body(), sha256=sha_header).etag
 
     return SentPart(with_retries(client, attempt), None, spec.length)
 
