@@ -791,3 +791,6 @@ def test_uploads_say_how_large_a_part_suits_the_store(
     assert preferred() == {10 * 1024 * 1024}
     monkeypatch.setattr(server.state.settings, "spool_max_bytes", 16 * 1024)
     assert preferred() == {server.state.settings.min_part_size}
+    # Never above the largest part taken (a client keeping to it must not get 413).
+    monkeypatch.setattr(server.state.settings, "spool_max_bytes", 160 * 1024**3)
+    assert preferred() == {5 * 1024**3}

@@ -36,8 +36,8 @@ class Upload:
             to save per-part work keeps them at most this large. Where the server stores a part as its bytes arrive (a local
             folder; an imported folder, GCS or Azure bucket), the largest part it takes (5 GiB); where it holds each part
             whole before storing it (an S3 store; an imported S3 bucket's own multipart upload), a sixteenth of its spool
-            budget (`BUCKETRY_SPOOL_MAX_BYTES`: 128 MiB by default), so that concurrent uploads do not fill it. Not a limit:
-            a larger part is taken as long as the spool can hold it.
+            budget (`BUCKETRY_SPOOL_MAX_BYTES`: 128 MiB by default; at most 5 GiB), so that concurrent uploads do not fill
+            it. Not a limit: a larger part is taken as long as the spool can hold it.
     """
 
     id: str

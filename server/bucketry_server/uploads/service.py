@@ -100,11 +100,13 @@ def preferred_max_part(state: AppState, u: Upload, min_part: int, native_holds: 
     :data:`MAX_PART_SIZE` where its parts are stored as their bytes arrive; where a part is
     held whole first (an S3 store; a provider's own multipart upload when ``native_holds``,
     see :func:`native_holds_parts`), a sixteenth of the process's spool budget, so that a few
-    concurrent uploads of large parts do not fill it (at least ``min_part``)."""
+    concurrent uploads of large parts do not fill it (at least ``min_part``, at most
+    :data:`MAX_PART_SIZE`)."""
     holds = state.store.holds_writes if u.provider_upload is None else native_holds
     if not holds:
         return MAX_PART_SIZE
-    return max(min_part, state.settings.spool_max_bytes // SPOOLED_PARTS_PER_BUDGET)
+    share = state.settings.spool_max_bytes // SPOOLED_PARTS_PER_BUDGET
+    return min(MAX_PART_SIZE, max(min_part, share))
 
 
 def upload_json(
