@@ -55,7 +55,8 @@ class TransferOptions:
             sending). Raised to the server's minimum, and so that a file needs at most 10,000
             parts. With the automatic size and streamed parts (not SHA-256), once the first
             part showed a fast link the parts still to send are merged into parts of up to
-            1 GiB (1 GiB on loopback: 128 MiB, then 896 MiB;
+            1 GiB, or the upload's ``preferred_max_part_size`` if smaller (a server on an S3
+            store: 128 MiB by default) (1 GiB on loopback: 128 MiB, then 896 MiB;
             :mod:`~bucketry.transfer.multipart`); a size you set is kept.
         multipart_threshold: files larger than this go multipart (parallel, resumable parts
             streamed from the file, each checked against the CRC32C the server measured);
