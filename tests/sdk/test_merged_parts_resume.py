@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +326,29 @@ def test_an_open_upload_on_parts_below_the_servers_minimum_is_replaced(
     assert not report.results[0].resumed
     assert bucket.blob("f.bin").read_bytes() == data
     assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+
+
+def test_the_failure_that_stopped_the_parts_is_raised_not_a_siblings_cancellation() -> None:
+    """A part fails (here a progress callback's own error) and a sibling, told to stop, ends
+    first with ``TransferCancelled``: the upload raises the part's error once every part is
+    over (it raised the sibling's cancellation, which says nothing of why; a callback's
+    ``KeyboardInterrupt`` then never reached the caller)."""
+    from bucketry.transfer.bodies import TransferCancelled
+    from bucketry.transfer.multipart import gather_parts
+
+    stop = threading.Event()
+
+    def sibling() -> Any:
+        stop.wait(5)
+        raise TransferCancelled("transfer cancelled")
+
+    def failing() -> Any:
+        stop.set()  # what a failing part's thread does at once
+        time.sleep(0.3)  # its exception still on its way out
+        raise ValueError("the callback's own error")
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(sibling), pool.submit(failing)]
+        with pytest.raises(ValueError, match="callback's own error"):
+            gather_parts(futures, threading.Event())
+        assert all(f.done() for f in futures)  # every part is over before it raises

@@ -375,6 +375,29 @@ def _complete(
     return with_retries(client, attempt)
 
 
+def first_cause(futures: list[Future[SentPart]]) -> BaseException | None:
+    """The failure of the done ``futures`` that made the others stop: the first one (in part
+    order) that is not a :class:`TransferCancelled` (a part that stopped because a sibling had
+    failed), else the first failure; None when none failed."""
+    errors = [e for f in futures if f.done() and not f.cancelled() and (e := f.exception())]
+    return next(
+        (e for e in errors if not isinstance(e, TransferCancelled)), errors[0] if errors else None
+    )
+
+
+def gather_parts(futures: list[Future[SentPart]], stop: threading.Event) -> list[SentPart]:
+    """The parts' results in order, once all are done. When one fails, ``stop`` tells the
+    others to stop at their next chunk; once every part is over the failure that caused it
+    is raised (:func:`first_cause`), not a sibling's cancellation that may have ended first
+    (a progress callback's own exception or ``KeyboardInterrupt`` reaches the caller)."""
+    wait(futures, return_when=FIRST_EXCEPTION)
+    if first_cause(futures) is None:
+        return [f.result() for f in futures]
+    stop.set()
+    wait(futures)
+    raise cast(BaseException, first_cause(futures))  # one failed, so one is found
+
+
 def _resumable(exc: BaseException) -> bool:
     """Keep the upload open after this error (a rerun can resume) unless it is a refusal."""
     if isinstance(exc, ApiError):
@@ -419,8 +442,8 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
         specs = submit_parts(
             ctx.part_pool(), specs, send, ctx.options.max_concurrency, futures, merge
         )
-        wait(futures, return_when=FIRST_EXCEPTION)
-        done = [(spec.number, fut.result()) for spec, fut in zip(specs, futures, strict=True)]
+        results = gather_parts(futures, mine)
+        done = [(spec.number, result) for spec, result in zip(specs, results, strict=True)]
         info = _complete(ctx, upload.id, key, f, done)
     except BaseException as exc:
         mine.set()
