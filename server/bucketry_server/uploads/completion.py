@@ -50,7 +50,7 @@ from .live import LIVE
 from .service import (
     live_upload,
     lock_upload,
-    part_minimum,
+    part_rules,
     parts_of,
     stored_objects,
     writable_bucket,
@@ -330,7 +330,7 @@ async def complete_upload(
     def prepare() -> tuple[Bucket, BucketBackend, int, _Claim | None]:
         b = writable_bucket(state, p, bucket)
         backend = backend_for(state, b)
-        native_min = part_minimum(state, b)
+        native_min = part_rules(state, b).min_part
         if backend.imported:
             return b, backend, native_min, None
         # The store's parts, composed by the server: checked now, in the same thread hop.

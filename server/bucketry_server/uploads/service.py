@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -75,51 +76,49 @@ def part_json(p: UploadPart) -> dict[str, Any]:
     }
 
 
-def part_minimum(state: AppState, b: Bucket, native_only: Upload | None = None) -> int:
-    """The smallest part (but the last) uploads of bucket ``b`` take: the server's setting,
-    raised to the provider's own minimum for an upload on the provider's multipart (with
-    ``native_only``, only if that upload is one). Blocking (may open the provider client)."""
+@dataclass(frozen=True)
+class PartRules:
+    """What the parts of an upload must and should be: the smallest part (but the last) it
+    takes, and whether each part is held whole (in the process's spool) before it is stored
+    rather than stored as its bytes arrive."""
+
+    min_part: int
+    held: bool
+
+
+def part_rules(state: AppState, b: Bucket | None) -> PartRules:
+    """The rules of an upload on bucket ``b``'s provider's own multipart upload: the server's
+    minimum raised to the provider's, parts held whole where the provider needs a part's size
+    and checksum up front (S3: a part sent without its CRC32C) or is not known. ``None``: an
+    upload whose parts come to this server's store (the server's minimum; held whole by an
+    S3 store, ``holds_writes``). Blocking (may open the provider client)."""
     minimum = state.settings.min_part_size
-    if native_only is not None and native_only.provider_upload is None:
-        return minimum
+    if b is None:
+        return PartRules(minimum, state.store.holds_writes)
     native = backend_for(state, b).native_multipart()
-    return minimum if native is None else max(minimum, native.part_minimum())
+    if native is None:
+        return PartRules(minimum, True)
+    return PartRules(max(minimum, native.part_minimum()), native.holds_parts())
 
 
-def native_holds_parts(state: AppState, b: Bucket) -> bool:
-    """Whether the provider's own multipart upload of bucket ``b`` may hold a part whole in
-    the server's spool before storing it (S3: a part sent without its CRC32C up front), rather
-    than storing its bytes as they arrive (a folder, GCS, Azure). Blocking (may open the
-    provider client)."""
-    native = backend_for(state, b).native_multipart()
-    return native is None or native.holds_parts()
-
-
-def preferred_max_part(state: AppState, u: Upload, min_part: int, native_holds: bool) -> int:
-    """The largest part that suits upload ``u`` (the ``Upload``'s ``preferred_max_part_size``):
-    :data:`MAX_PART_SIZE` where its parts are stored as their bytes arrive; where a part is
-    held whole first (an S3 store; a provider's own multipart upload when ``native_holds``,
-    see :func:`native_holds_parts`), a sixteenth of the process's spool budget, so that a few
-    concurrent uploads of large parts do not fill it (at least ``min_part``, at most
-    :data:`MAX_PART_SIZE`)."""
-    holds = state.store.holds_writes if u.provider_upload is None else native_holds
-    if not holds:
+def preferred_max_part(state: AppState, rules: PartRules) -> int:
+    """The largest part that suits an upload of ``rules`` (the ``Upload``'s
+    ``preferred_max_part_size``): :data:`MAX_PART_SIZE` where its parts are stored as their
+    bytes arrive; where a part is held whole first, a sixteenth of the process's spool
+    budget, so that a few concurrent uploads of large parts do not fill it (at least the
+    smallest part, at most :data:`MAX_PART_SIZE`)."""
+    if not rules.held:
         return MAX_PART_SIZE
     share = state.settings.spool_max_bytes // SPOOLED_PARTS_PER_BUDGET
-    return min(MAX_PART_SIZE, max(min_part, share))
+    return min(MAX_PART_SIZE, max(rules.min_part, share))
 
 
 def upload_json(
-    state: AppState,
-    u: Upload,
-    parts: list[UploadPart],
-    min_part: int | None = None,
-    native_holds: bool = True,
+    state: AppState, u: Upload, parts: list[UploadPart], rules: PartRules | None = None
 ) -> dict[str, Any]:
-    """An upload with its parts as the API's ``Upload`` (``min_part``: its smallest part,
-    see :func:`part_minimum`, default the server's setting; ``native_holds``: for an upload on
-    the provider's own multipart, :func:`native_holds_parts`)."""
-    minimum = state.settings.min_part_size if min_part is None else min_part
+    """An upload with its parts as the API's ``Upload`` (``rules``: those of its provider's
+    own multipart upload, see :func:`part_rules`; default: those of this server's store)."""
+    rules = rules or part_rules(state, None)
     return {
         "id": u.id,
         "bucket_id": u.bucket_id,
@@ -130,9 +129,9 @@ def upload_json(
         "created_at": iso(u.created_at),
         "expires_at": iso(u.expires_at),
         "parts": [part_json(p) for p in sorted(parts, key=lambda p: p.part_number)],
-        "min_part_size": minimum,
+        "min_part_size": rules.min_part,
         "max_parts": state.settings.max_parts,
-        "preferred_max_part_size": preferred_max_part(state, u, minimum, native_holds),
+        "preferred_max_part_size": preferred_max_part(state, rules),
     }
 
 
@@ -248,9 +247,7 @@ def list_uploads(
         rows, nxt = keyset_page(
             s, stmt, [Upload.key, Upload.created_at, Upload.id], cursor, page_size, tag="upl"
         )
-        native = any(u.provider_upload for u in rows)
-        minimum = part_minimum(state, b) if native else state.settings.min_part_size
-        holds = native_holds_parts(state, b) if native else True
+        native = part_rules(state, b) if any(u.provider_upload for u in rows) else None
         by_upload: dict[str, list[UploadPart]] = {u.id: [] for u in rows}
         if rows:
             for part in s.scalars(
@@ -259,9 +256,7 @@ def list_uploads(
                 by_upload[part.upload_id].append(part)
         return {
             "results": [
-                upload_json(
-                    state, u, by_upload[u.id], minimum if u.provider_upload else None, holds
-                )
+                upload_json(state, u, by_upload[u.id], native if u.provider_upload else None)
                 for u in rows
             ],
             "next_cursor": nxt,
@@ -295,20 +290,18 @@ def create_upload(
     if_none_match = if_none_match.strip() if if_none_match else None
     # A declared whole-blob SHA-256 is checked while the store's parts are composed; else an
     # imported bucket's parts go straight to the provider's own multipart upload.
-    handle = min_part = None
-    holds = True
+    handle = rules = None
     if sha256_hex is None:
         b = writable_bucket(state, p, bucket)
         handle = _start_native(state, b, key, content_type, metadata)
-        min_part = part_minimum(state, b) if handle is not None else None
-        holds = native_holds_parts(state, b) if handle is not None else True
+        rules = part_rules(state, b) if handle is not None else None
     try:
         upload = _insert_upload(
             state, p, bucket, key, content_type, metadata, size, sha256_hex, if_none_match, handle
         )
         if handle is None:  # its parts come to this server's store: they may skip their check
             LIVE.put(upload.id, LiveUpload(upload.bucket_id, upload.expires_at))
-        return upload_json(state, upload, [], min_part, holds)
+        return upload_json(state, upload, [], rules)
     except BaseException:
         if handle is not None:
             _abort_native(state, p, bucket, key, handle)
@@ -376,10 +369,8 @@ def get_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> di
     with state.db.session() as s:
         b = bucket_for_write(s, p, bucket)
         upload = live_upload(s, b.id, upload_id)
-        native = upload.provider_upload is not None
-        min_part = part_minimum(state, b, upload) if native else None
-        holds = native_holds_parts(state, b) if native else True
-        return upload_json(state, upload, parts_of(s, upload.id), min_part, holds)
+        rules = part_rules(state, b) if upload.provider_upload else None
+        return upload_json(state, upload, parts_of(s, upload.id), rules)
 
 
 async def abort_upload(state: AppState, p: Principal, bucket: str, upload_id: str) -> None:
