@@ -37,6 +37,33 @@ def _float(name: str) -> float | None:
     return _parsed(name, float, "a number")
 
 
+#: Numeric settings read from ``BUCKETRY_<NAME>`` (the field's name in capitals).
+_INT_SETTINGS = (
+    "port",
+    "min_part_size",
+    "preview_max_pixels",
+    "remote_sort_limit",
+    "import_url_max_bytes",
+    "export_max_part_mb",
+    "spool_max_bytes",
+    "operation_workers",
+    "operation_owner_concurrency",
+    "operation_max_attempts",
+    "operation_chunk_items",
+    "operation_chunk_bytes",
+    "operation_max_active",
+    "workers",
+    "max_connections",
+)
+_FLOAT_SETTINGS = (
+    "import_url_max_seconds",
+    "body_idle_seconds",
+    "operation_lease_seconds",
+    "operation_heartbeat_seconds",
+    "operation_poll_seconds",
+)
+
+
 def split_list(text: str, sep: str = os.pathsep) -> list[str]:
     """The non-empty, stripped items of a ``sep``-separated setting (``os.pathsep`` for
     folders, ``,`` for networks)."""
@@ -142,50 +169,22 @@ class Settings:
         """Build settings from ``BUCKETRY_*`` variables; non-None overrides (flags) win."""
         s = cls()
         s.host = _env("HOST", s.host) or s.host
-        s.port = int(_env("PORT", str(s.port)) or s.port)
         s.data_dir = Path(_env("DATA_DIR", str(s.data_dir)) or s.data_dir)
         s.database_url = _env("DATABASE_URL")
         s.storage = _env("STORAGE")
         s.public_url = _env("PUBLIC_URL")
         s.log_level = _env("LOG_LEVEL", s.log_level) or s.log_level
-        if (n := _int("MIN_PART_SIZE")) is not None:
-            s.min_part_size = n
-        if (n := _int("PREVIEW_MAX_PIXELS")) is not None:
-            s.preview_max_pixels = n
+        for name in _INT_SETTINGS:
+            if (n := _int(name.upper())) is not None:
+                setattr(s, name, n)
+        for name in _FLOAT_SETTINGS:
+            if (x := _float(name.upper())) is not None:
+                setattr(s, name, x)
         s.allowed_networks = split_list(_env("ALLOWED_NETWORKS", "") or "", ",")
         s.filesystem_roots = [Path(p) for p in split_list(_env("FILESYSTEM_ROOTS", "") or "")]
         s.secret_keys = _env("SECRET_KEYS")
-        if (n := _int("REMOTE_SORT_LIMIT")) is not None:
-            s.remote_sort_limit = n
-        if (n := _int("IMPORT_URL_MAX_BYTES")) is not None:
-            s.import_url_max_bytes = n
-        if (x := _float("IMPORT_URL_MAX_SECONDS")) is not None:
-            s.import_url_max_seconds = x
-        if (n := _int("EXPORT_MAX_PART_MB")) is not None:
-            s.export_max_part_mb = n
-        if (n := _int("SPOOL_MAX_BYTES")) is not None:
-            s.spool_max_bytes = n
-        if (x := _float("BODY_IDLE_SECONDS")) is not None:
-            s.body_idle_seconds = x
-        for name in (
-            "workers",
-            "owner_concurrency",
-            "max_attempts",
-            "chunk_items",
-            "chunk_bytes",
-            "max_active",
-        ):
-            if (n := _int(f"OPERATION_{name.upper()}")) is not None:
-                setattr(s, f"operation_{name}", n)
-        for name in ("lease_seconds", "heartbeat_seconds", "poll_seconds"):
-            if (x := _float(f"OPERATION_{name.upper()}")) is not None:
-                setattr(s, f"operation_{name}", x)
         if (v := _env("OPERATION_RETENTION_DAYS")) is not None:
             s.operation_retention_days = retention_days(v)
-        if (n := _int("WORKERS")) is not None:
-            s.workers = n
-        if (n := _int("MAX_CONNECTIONS")) is not None:
-            s.max_connections = n
         s.start_sweep = (_env("START_SWEEP", "1") or "1") != "0"
         s.start_migrate = (_env("START_MIGRATE", "1") or "1") != "0"
         for key, value in overrides.items():

@@ -22,6 +22,7 @@ from bucketry_server.config import Settings
             "BUCKETRY_SPOOL_MAX_BYTES must be an integer, not '2GiB'",
         ),
         ("BUCKETRY_MAX_CONNECTIONS", "many", "BUCKETRY_MAX_CONNECTIONS must be an integer"),
+        ("BUCKETRY_PORT", "http", "BUCKETRY_PORT must be an integer, not 'http'"),
         (
             "BUCKETRY_OPERATION_LEASE_SECONDS",
             "soon",
