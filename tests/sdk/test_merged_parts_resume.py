@@ -134,6 +134,19 @@ def test_a_fixed_grid_run_reuses_a_merged_part_to_the_end(
     assert listed == [(1, MiB), *fresh, (5, 2 * MiB + 5)]
 
 
+def _whole_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The lengths of the parts read whole into memory (SHA-256 parts sent from a buffer)."""
+    lengths: list[int] = []
+    real = multipart.read_with_digest
+
+    def recording(fd: int, offset: int, length: int, algorithm: str | None) -> Any:
+        lengths.append(length)
+        return real(fd, offset, length, algorithm)
+
+    monkeypatch.setattr(multipart, "read_with_digest", recording)
+    return lengths
+
+
 @pytest.mark.usefixtures("fast_link")
 def test_sha256_parts_check_a_held_merged_part_without_holding_it(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -145,14 +158,7 @@ def test_sha256_parts_check_a_held_merged_part_without_holding_it(
     path = tmp_path / "f.bin"
     data = random_file(path, 6 * MiB + 5)
     open_upload(bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1), 5: data[4 * MiB :]})
-    read_whole: list[int] = []
-    real = multipart.read_with_digest
-
-    def recording(fd: int, offset: int, length: int, algorithm: str | None) -> Any:
-        read_whole.append(length)
-        return real(fd, offset, length, algorithm)
-
-    monkeypatch.setattr(multipart, "read_with_digest", recording)
+    read_whole = _whole_reads(monkeypatch)
     sent, listed = _upload_and_check(
         bucket, path, data, Completions(monkeypatch), checksum="sha256"
     )
@@ -173,14 +179,7 @@ def test_sha256_parts_send_a_held_merged_part_with_other_bytes_without_holding_i
     data = random_file(path, 6 * MiB + 5)
     wrong = os.urandom(2 * MiB + 5)
     open_upload(bucket, path, "f.bin", MiB, {1: _slots(data, 1, 1), 5: wrong})
-    read_whole: list[int] = []
-    real = multipart.read_with_digest
-
-    def recording(fd: int, offset: int, length: int, algorithm: str | None) -> Any:
-        read_whole.append(length)
-        return real(fd, offset, length, algorithm)
-
-    monkeypatch.setattr(multipart, "read_with_digest", recording)
+    read_whole = _whole_reads(monkeypatch)
     sent, listed = _upload_and_check(
         bucket, path, data, Completions(monkeypatch), checksum="sha256"
     )
