@@ -16,7 +16,7 @@ from bucketry import Client
 from bucketry_server.accounts.users import create_user
 from bucketry_server.storage import S3Store
 from tests.conftest import SEAWEED_BUCKET
-from tests.sdk.transfer_support import Recorder
+from tests.sdk.transfer_support import Recorder, fast_link
 from tests.support.live_server import LiveServer, live_server
 from tests.support.seaweed import SeaweedS3
 
@@ -123,15 +123,9 @@ def test_merged_parts_stay_within_the_s3_stores_preference(
     sixteenth of the spool budget: the SDK, on a fast link, merges the parts still to send no
     further than that (here 10 MiB: 5 MiB slots merged in pairs, not all into one), and the
     blob is whole."""
-    from bucketry.transfer import options as transfer_options
-    from bucketry.transfer import streams
-
     srv, token, _ = s3_server
     monkeypatch.setattr(srv.state.settings, "spool_max_bytes", 160 * 1024 * 1024)
-    for name, value in (("PROBE_BYTES", 256 * 1024), ("FAST_STREAM", 1), ("PROBE_WAIT", 30.0)):
-        monkeypatch.setattr(streams, name, value)  # every first part probes fast
-    monkeypatch.setattr(streams, "HANDOFF_BYTES", 0)
-    monkeypatch.setattr(transfer_options, "DEFAULT_PART_SIZE", 1024 * 1024)
+    fast_link(monkeypatch, merged=1024**3)  # only the store's preference limits merging
     big = tmp_path / "big.bin"
     data = os.urandom(21 * 1024 * 1024 + 5)  # five 5 MiB slots (the server's least part)
     big.write_bytes(data)
