@@ -19,7 +19,8 @@ resume of an interrupted upload.
   5xx/connection errors re-reads the slice. Parts run on the call's pool over the one pooled
   client, ``max_concurrency`` at a time, or one at a time once the first part showed a fast
   link (:mod:`.streams`: there a second stream only splits the CPUs both sides share). With
-  ``checksum="sha256"`` a part is read whole first instead (the SHA-256 header must precede the body; the server verifies it).
+  ``checksum="sha256"`` a part is read whole first instead (the SHA-256 header must precede
+  the body; the server verifies it).
 - The upload records the file's size (``size``), mtime and the part size (metadata). An
   interrupted upload (an exception, ``KeyboardInterrupt``, a crash) stays open; rerunning the
   same upload finds it (same key, size, mtime), asks which parts arrived and sends only the

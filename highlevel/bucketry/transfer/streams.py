@@ -14,9 +14,10 @@ other files' parts in the shared pool or checking the server's copy of it on a r
 nothing of the link). If it went faster than :data:`FAST_STREAM`, the link is fast:
 the parts then stream one at a time, each starting its request once the part before it has
 only its last :data:`HANDOFF_BYTES` to send (that part's answer may still be on its way, so
-the server's commit of one part overlaps the next part's bytes). Else up to ``streams`` parts stream at once, each of the first ones
-opening its request once the one before it has moved :data:`RAMP_BYTES` (so a multi-process
-server's busy worker is not the one that takes the next connection).
+the server's commit of one part overlaps the next part's bytes). Else up to ``streams``
+parts stream at once, each of the first ones opening its request once the one before it has
+moved :data:`RAMP_BYTES` (so a multi-process server's busy worker is not the one that takes
+the next connection).
 
 On a fast link the parts still to send may also be merged into fewer, larger ones (the
 caller's ``merge``): every part costs the server a fixed commit and the stream a fresh
