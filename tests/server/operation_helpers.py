@@ -181,6 +181,36 @@ def self_signed(name: str, folder: Path) -> Path:
     return pem
 
 
+def copy_start_latency(
+    api: str, headers: dict[str, str], bucket: str, n: int, wait: float = 10.0
+) -> float:
+    """Create a COPY operation of ``bucket``'s ``src/`` through ``api`` (a fresh connection:
+    on ``serve --workers`` the kernel spreads them over the workers); seconds from the answer
+    to its creation (the row committed, the wake-up sent) to its start, negative when a worker
+    took it before the answer left. Fails if it has not started within ``wait`` seconds.
+
+    Not from its ``created_at``: that is stamped before the insert waits for the database's
+    write lock, and on a busy disk another commit can hold that lock for seconds (a CI run
+    measured 1.97 s from ``created_at``), while no wake-up can be sent before the row is there
+    to find. The claim stamps ``started_at`` before it waits for that lock."""
+    body = {
+        "kind": "COPY",
+        "source": f"bkt://{bucket}/src/",
+        "destination": f"bkt://{bucket}/d{n}/",
+    }
+    r = httpx.post(f"{api}/operations", json=body, headers=headers)
+    answered = datetime.now(UTC)
+    assert r.status_code == 202, r.text
+    op_id = r.json()["id"]
+    deadline = time.monotonic() + wait
+    while (op := httpx.get(f"{api}/operations/{op_id}", headers=headers).json())[
+        "started_at"
+    ] is None:
+        assert time.monotonic() < deadline, f"operation {op_id} not started within {wait} s"
+        time.sleep(0.02)
+    return (datetime.fromisoformat(op["started_at"]) - answered).total_seconds()
+
+
 def make_bucket(server: LiveServer, token: str, name: str) -> str:
     r = httpx.post(f"{server.api}/buckets", json={"name": name}, headers=auth(token))
     assert r.status_code == 201, r.text

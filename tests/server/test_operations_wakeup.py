@@ -9,10 +9,8 @@ import asyncio
 import os
 import socket
 import stat
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -21,6 +19,7 @@ import pytest
 from bucketry_server.accounts.users import create_user
 from bucketry_server.operations.wakeup import SOCKET_FILE, WakeListener, WakeSender, wake_address
 from tests.server.imported_helpers import auth, put
+from tests.server.operation_helpers import copy_start_latency
 from tests.support.live_server import LiveServer, _live_server
 
 
@@ -96,26 +95,6 @@ def test_a_long_data_folder_uses_an_abstract_name(tmp_path: Path) -> None:
 
 
 # -- two servers on one data folder (two worker processes, in one process) --------------------
-def _start_latency(api: str, token: str, bucket: str, n: int) -> float:
-    """Create a COPY operation through ``api``; seconds from its creation to its start."""
-    body = {
-        "kind": "COPY",
-        "source": f"bkt://{bucket}/src/",
-        "destination": f"bkt://{bucket}/dst{n}/",
-    }
-    r = httpx.post(f"{api}/operations", json=body, headers=auth(token))
-    assert r.status_code == 202, r.text
-    op_id = r.json()["id"]
-    deadline = time.monotonic() + 5
-    while True:
-        op = httpx.get(f"{api}/operations/{op_id}", headers=auth(token)).json()
-        if op["started_at"] is not None:
-            started = datetime.fromisoformat(op["started_at"])
-            return (started - datetime.fromisoformat(op["created_at"])).total_seconds()
-        assert time.monotonic() < deadline, f"operation {op_id} not started within 5 s"
-        time.sleep(0.02)
-
-
 @contextmanager
 def leader_and_follower(
     data: Path, **settings: object
@@ -147,8 +126,8 @@ def test_an_operation_created_through_a_follower_starts_at_once(
     h = auth(token)
     assert httpx.post(f"{leader.api}/buckets", json={"name": "wake"}, headers=h).status_code == 201
     assert put(leader.api, token, "wake", "src/a", b"a").status_code == 201
-    latencies = [_start_latency(follower.api, token, "wake", n) for n in range(3)]
-    latencies.append(_start_latency(leader.api, token, "wake", 3))
+    latencies = [copy_start_latency(follower.api, auth(token), "wake", n) for n in range(3)]
+    latencies.append(copy_start_latency(leader.api, auth(token), "wake", 3))
     assert max(latencies) < 1.0, latencies  # the poll alone: up to 30 s
     assert (leader.settings.data_dir / SOCKET_FILE).exists()
 
@@ -173,9 +152,9 @@ def test_a_follower_takes_over_when_the_leader_exits(tmp_path: Path) -> None:
         leading.close()  # the leader exits: its lock and its socket go
         assert not (data / SOCKET_FILE).exists()
         # The follower's stand-by engine notices within a poll and starts its workers.
-        assert _start_latency(follower.api, token, "takeover", 0) < 2.0
+        assert copy_start_latency(follower.api, auth(token), "takeover", 0) < 2.0
         assert (data / SOCKET_FILE).exists()
-        assert _start_latency(follower.api, token, "takeover", 1) < 1.0
+        assert copy_start_latency(follower.api, auth(token), "takeover", 1) < 1.0
 
 
 def test_the_socket_works_where_the_platform_has_no_sock_cloexec(

@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +26,7 @@ from bucketry_server import maintenance
 from bucketry_server.accounts.principals import PRINCIPALS
 from bucketry_server.config import Settings
 from bucketry_server.leader import Leadership, may_run_operation_workers
+from tests.server.operation_helpers import copy_start_latency
 from tests.support.live_server import POSTGRES_ENV, fresh_postgres_database
 from tests.support.serve_process import is_up, served
 
@@ -265,26 +265,6 @@ print(before >> 20, peak >> 20, p.memory_info().rss >> 20)
     assert after - before <= 80, out  # ~40 MiB stay live; the 200 MiB freed went back
 
 
-def _start_latency(api: str, auth: dict[str, str], bucket: str, n: int) -> float:
-    """Create a COPY operation (on a fresh connection: the kernel spreads them over the
-    workers); seconds from its creation to its start."""
-    body = {
-        "kind": "COPY",
-        "source": f"bkt://{bucket}/src/",
-        "destination": f"bkt://{bucket}/d{n}/",
-    }
-    r = httpx.post(api + "/operations", json=body, headers=auth)
-    assert r.status_code == 202, r.text
-    deadline = time.monotonic() + 10
-    while (op := httpx.get(f"{api}/operations/{r.json()['id']}", headers=auth).json())[
-        "started_at"
-    ] is None:
-        assert time.monotonic() < deadline, op
-        time.sleep(0.02)
-    started, created = (datetime.fromisoformat(op[k]) for k in ("started_at", "created_at"))
-    return (started - created).total_seconds()
-
-
 def _ops_bucket(api: str, auth: dict[str, str], name: str) -> None:
     assert httpx.post(api + "/buckets", json={"name": name}, headers=auth).status_code == 201
     put = httpx.put(
@@ -303,7 +283,7 @@ def test_operations_start_at_once_whichever_worker_took_the_request(
     api, data, _ = two_workers
     auth = {"Authorization": f"Bearer {(data / 'admin.token').read_text().strip()}"}
     _ops_bucket(api, auth, "ops")
-    latencies = [_start_latency(api, auth, "ops", n) for n in range(10)]
+    latencies = [copy_start_latency(api, auth, "ops", n) for n in range(10)]
     assert max(latencies) < 1.0, latencies
 
 
@@ -319,7 +299,7 @@ def test_operations_survive_the_death_of_the_leading_worker(
     _ops_bucket(api, auth, "ops-leader")
     leader = int((data / "leader.lock").read_text())
     os.kill(leader, signal.SIGKILL)
-    assert _start_latency(api, auth, "ops-leader", 0) < 5.0  # a poll (2 s) and the takeover
+    assert copy_start_latency(api, auth, "ops-leader", 0) < 5.0  # a poll (2 s) and the takeover
     deadline = time.monotonic() + 30
     while len(workers := _workers(pid)) < 2 or leader in {w.pid for w in workers}:
         assert time.monotonic() < deadline, "the dead worker was not replaced"
@@ -330,7 +310,7 @@ def test_operations_survive_the_death_of_the_leading_worker(
     while not is_up(api):
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    latencies = [_start_latency(api, auth, "ops-leader", n) for n in range(1, 11)]
+    latencies = [copy_start_latency(api, auth, "ops-leader", n) for n in range(1, 11)]
     assert max(latencies) < 1.0, latencies
 
 
