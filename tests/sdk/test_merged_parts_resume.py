@@ -19,6 +19,7 @@ from bucketry import Bucket, ProgressAdvance, ProgressEvent
 from bucketry.transfer import multipart, streams
 from bucketry.transfer.crc import combine_all
 from bucketry.transfer.multipart import SentPart
+from bucketry_server.uploads import service as uploads_service
 from tests.sdk.transfer_support import MiB, Recorder, crc, open_upload, random_file
 
 
@@ -325,6 +326,45 @@ def test_an_open_upload_on_parts_below_the_servers_minimum_is_replaced(
     assert not report.results[0].resumed
     assert bucket.blob("f.bin").read_bytes() == data
     assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+
+
+@pytest.mark.parametrize("checksum", ["crc32c", "sha256", False])
+def test_a_held_part_the_server_tells_no_checksum_of_is_sent_again(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checksum: str | bool
+) -> None:
+    """A server (an older one, a provider's own multipart) that lists held parts without a
+    CRC32C or SHA-256 proves nothing of their bytes: part 1, of the file's size but not its
+    bytes, and part 2, the file's own, are both sent again (the old code reused both on their
+    size alone and stored part 1's wrong bytes, or failed the completion), whatever checksum
+    the call uses. Nothing was reused, so the run is not a resume."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 2 * MiB + 5)
+    open_upload(bucket, path, "f.bin", MiB, {1: os.urandom(MiB), 2: _slots(data, 2, 1)})
+    real = uploads_service.part_json
+    monkeypatch.setattr(
+        uploads_service, "part_json", lambda p: real(p) | {"crc32c": None, "sha256": None}
+    )
+    report = bucket.upload(path, "f.bin", multipart_threshold=0, checksum=checksum)
+    assert report.ok, report.summary()
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert report.results[0].bytes == len(data) and not report.results[0].resumed
+
+
+def test_an_open_upload_holding_no_part_is_no_resume(bucket: Bucket, tmp_path: Path) -> None:
+    """An open upload of this very file that holds no part is used, but nothing of an earlier
+    run is reused: ``resumed`` is False (the old code said True for any open upload found)."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 2 * MiB + 5)
+    open_upload(bucket, path, "f.bin", MiB, {})
+    [upload] = bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+    recorder = Recorder(bucket.client)
+    report = bucket.upload(path, "f.bin", multipart_threshold=0)
+    assert report.ok and not report.results[0].resumed
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert not [
+        r for r in recorder.requests if r.method == "POST" and r.url.path.endswith("/uploads")
+    ]
+    assert any(upload.id in r.url.path for r in recorder.part_puts())  # the open one was used
 
 
 def test_the_failure_that_stopped_the_parts_is_raised_not_a_siblings_cancellation() -> None:

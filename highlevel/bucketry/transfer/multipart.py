@@ -25,7 +25,8 @@ resume of an interrupted upload.
   interrupted upload (an exception, ``KeyboardInterrupt``, a crash) stays open; rerunning the
   same upload finds it (same key, size, mtime), asks which parts arrived and sends only the
   missing ones (a received part is reused when its size and CRC32C, or SHA-256 for a part
-  stored without one, match the local bytes; a merged one is found at its slot).
+  stored without one, match the local bytes, never on its size alone; a merged one is found
+  at its slot). ``resumed`` says whether any part was reused.
 - An upload is aborted only when it cannot be resumed usefully: a 4xx refusal (the file
   changed under us, a failed precondition, no permission).
 - Completion lists the parts in order with the full-object CRC32C combined from the parts'
@@ -93,12 +94,13 @@ _min_part_size: weakref.WeakKeyDictionary[Session, int] = weakref.WeakKeyDiction
 
 @dataclass(frozen=True)
 class MultipartOutcome:
-    """The stored blob, the bytes this run sent, and whether it resumed an open
-    upload."""
+    """The stored blob, the bytes this run sent, and whether it resumed an earlier run
+    (reused at least one part the server held; an open upload holding none, or none that
+    matched, is not a resume)."""
 
     info: BlobInfo
     sent: int  # bytes sent by this run
-    resumed: bool  # parts were found on the server
+    resumed: bool  # parts sent by an earlier run were reused
 
 
 def _usable(upload: UploadModel, size: int) -> bool:
@@ -158,12 +160,13 @@ def _create(ctx: TransferContext, f: LocalFile, key: str, part_size: int) -> Upl
     )
 
 
-def start_upload(ctx: TransferContext, f: LocalFile, key: str) -> tuple[UploadModel, int, bool]:
-    """The upload to use, its part size, and whether it is a resumed one."""
+def start_upload(ctx: TransferContext, f: LocalFile, key: str) -> tuple[UploadModel, int]:
+    """The upload to use (an open one made for this very file, else a new one) and its part
+    size."""
     client = ctx.client
     found = find_resumable(ctx, f, key)
     if found is not None:
-        return found, int(upload_metadata(found)[PART_SIZE_KEY]), True
+        return found, int(upload_metadata(found)[PART_SIZE_KEY])
     requested = ctx.options.part_size_for(f.size)
     part_size = choose_part_size(
         f.size, requested, _min_part_size.get(client, 0), DEFAULT_MAX_PARTS
@@ -177,7 +180,7 @@ def start_upload(ctx: TransferContext, f: LocalFile, key: str) -> tuple[UploadMo
         abort_upload(client, ctx.ref, upload.id)
         upload = _create(ctx, f, key, wanted)
         part_size = wanted
-    return upload, part_size, False
+    return upload, part_size
 
 
 @dataclass(frozen=True)
@@ -192,16 +195,17 @@ class SentPart:
 
 
 def _matches(have: ReceivedPart, spec: PartSpec, local: Callable[[str], str]) -> bool:
-    """Whether the server's copy of a part holds our bytes: its size, then its CRC32C or
-    SHA-256, whichever it has, against ``local(algorithm)`` (the wire form of that checksum
-    of our bytes)."""
+    """Whether the server's copy of a part provably holds our bytes: its size, then its
+    CRC32C or SHA-256, whichever it has, against ``local(algorithm)`` (the wire form of that
+    checksum of our bytes). A copy the server tells no checksum of proves nothing (the same
+    size is not the same bytes), so it is sent again, whatever ``checksum`` the call uses."""
     if have.size != spec.length:
         return False
     for algorithm, theirs in (("crc32c", have.crc32c), ("sha256", have.sha256)):
         if theirs is None:
             continue
         return local(algorithm) == (theirs if algorithm == "crc32c" else theirs.lower())
-    return True
+    return False
 
 
 def _send_part(
@@ -412,7 +416,7 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
     file changes size meanwhile, the API error of a part or of the completion otherwise;
     the upload stays open for a later resume, unless a 4xx refusal made resuming useless."""
     client = ctx.client
-    upload, part_size, resumed = start_upload(ctx, f, key)
+    upload, part_size = start_upload(ctx, f, key)
     received = {
         p.part_number: ReceivedPart(p.size, opt(p.sha256), opt(p.crc32c), p.etag)
         for p in upload.parts
@@ -459,4 +463,4 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
             os.close(fd)
     if info.size != f.size:
         raise IntegrityError(f"{key}: stored {info.size} bytes, the file has {f.size}")
-    return MultipartOutcome(info, sum(sent), resumed)
+    return MultipartOutcome(info, sum(sent), any(not part.sent for part in results))
