@@ -350,6 +350,31 @@ def test_a_held_part_the_server_tells_no_checksum_of_is_sent_again(
     assert report.results[0].bytes == len(data) and not report.results[0].resumed
 
 
+@pytest.mark.parametrize(("part_size", "resumed"), [(None, True), (2 * MiB, True), (MiB, False)])
+def test_a_part_size_the_call_sets_decides_which_open_upload_is_resumed(
+    bucket: Bucket, tmp_path: Path, part_size: int | None, resumed: bool
+) -> None:
+    """An earlier run recorded a 2 MiB grid and sent part 1. A rerun without ``part_size``, or
+    with the same, resumes it (sends the 2 MiB + 5 bytes left). A rerun that sets 1 MiB (to
+    keep each request under a proxy's limit, say) gets 1 MiB parts: the old upload is
+    aborted and the file sent whole (the old code kept the recorded 2 MiB grid)."""
+    path = tmp_path / "f.bin"
+    data = random_file(path, 4 * MiB + 5)
+    open_upload(bucket, path, "f.bin", 2 * MiB, {1: _slots(data, 1, 2)})
+    recorder = Recorder(bucket.client)
+    options = {} if part_size is None else {"part_size": part_size}
+    report = bucket.upload(path, "f.bin", multipart_threshold=0, **options)
+    assert report.ok, report.summary()
+    assert bucket.blob("f.bin").read_bytes() == data
+    assert report.results[0].resumed is resumed
+    sent = _sent(recorder)
+    if resumed:
+        assert sum(n for _, n in sent) == 2 * MiB + 5
+    else:
+        assert sent == [(1, MiB), (2, MiB), (3, MiB), (4, MiB), (5, 5)]
+    assert not bucket.client.api.uploads.list(bucket.ref, key="f.bin")[0].results
+
+
 def test_an_open_upload_holding_no_part_is_no_resume(bucket: Bucket, tmp_path: Path) -> None:
     """An open upload of this very file that holds no part is used, but nothing of an earlier
     run is reused: ``resumed`` is False (the old code said True for any open upload found)."""

@@ -103,17 +103,24 @@ class MultipartOutcome:
     resumed: bool  # parts sent by an earlier run were reused
 
 
-def _usable(upload: UploadModel, size: int) -> bool:
+def _usable(upload: UploadModel, size: int, chosen: int | None) -> bool:
     """Whether the part size ``upload`` recorded is a grid the server will complete for a
     file of ``size`` bytes: a whole number above 0, at least the server's ``min_part_size``
-    (unless the file is one part), needing at most its ``max_parts`` parts."""
+    (unless the file is one part), needing at most its ``max_parts`` parts; and, when the
+    caller chose a part size (``chosen``), the one that choice gives on this server (a part
+    size set, say, to keep each request under a proxy's limit is never overridden by a grid
+    an earlier run recorded)."""
     recorded = upload_metadata(upload)[PART_SIZE_KEY]
     if not (recorded.isascii() and recorded.isdigit()) or int(recorded) == 0:
         return False
     part = int(recorded)
-    if part < (opt(upload.min_part_size) or 0) and size > part:
+    min_part = opt(upload.min_part_size) or 0
+    max_parts = opt(upload.max_parts) or DEFAULT_MAX_PARTS
+    if part < min_part and size > part:
         return False
-    return math.ceil(size / part) <= (opt(upload.max_parts) or DEFAULT_MAX_PARTS)
+    if chosen is not None and part != choose_part_size(size, chosen, min_part, max_parts):
+        return False
+    return math.ceil(size / part) <= max_parts
 
 
 def _held(upload: UploadModel) -> int:
@@ -123,9 +130,10 @@ def _held(upload: UploadModel) -> int:
 
 def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel | None:
     """An open upload of ``key`` made by us for this very file (size and mtime match, a part
-    size the server takes: :func:`_usable`), the one holding the most bytes when there are
-    several (merged parts: fewer parts may hold more); the others of ours for the same key
-    (stale, the file changed since, a part size not usable) are aborted."""
+    size the server takes and, if the call sets ``part_size``, the one it gives:
+    :func:`_usable`), the one holding the most bytes when there are several (merged parts:
+    fewer parts may hold more); the others of ours for the same key (stale, the file changed
+    since, another part size) are aborted."""
     mtime = format_mtime(f.mtime_ns)
     best: UploadModel | None = None
     stale: list[str] = []
@@ -133,7 +141,8 @@ def find_resumable(ctx: TransferContext, f: LocalFile, key: str) -> UploadModel 
         meta = upload_metadata(u)
         if u.key != key or PART_SIZE_KEY not in meta:
             continue
-        if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and _usable(u, f.size):
+        usable = _usable(u, f.size, ctx.options.part_size)
+        if opt(u.size) == f.size and meta.get(MTIME_KEY) == mtime and usable:
             if best is None or _held(u) > _held(best):
                 if best is not None:
                     stale.append(best.id)
