@@ -4,6 +4,7 @@ part-size grid it covers, so that a resumed upload finds and reuses them."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -11,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from bucketry import Bucket, ProgressAdvance, ProgressEvent
+from bucketry import Bucket, Client, ProgressAdvance, ProgressEvent
 from bucketry.transfer import streams
 from bucketry.transfer.multipart import ReceivedPart, merge_parts, plan_parts
 from bucketry.transfer.streams import Lane, submit_parts
 from tests.sdk.transfer_support import MiB, Recorder, crc, random_file
+from tests.support.live_server import LiveServer
 
 
 def _held(*sizes: tuple[int, int]) -> dict[int, ReceivedPart]:
@@ -127,6 +130,48 @@ def test_a_fast_upload_sends_merged_parts_and_stores_the_whole_file(
     assert _part_numbers(recorder) == [1, 2, 4, 6]
     assert bucket.blob("f.bin").read_bytes() == data
     assert bucket.blob("f.bin").stat().crc32c == crc(data)
+
+
+class _OlderServer(httpx.BaseTransport):
+    """The real transport, with ``preferred_max_part_size`` taken out of every answer about
+    uploads: a server from before the field."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if "/uploads" not in request.url.path or request.method == "PUT":
+            return response
+        response.read()
+        if not response.headers.get("content-type", "").startswith("application/json"):
+            return response
+        body = json.loads(response.content)
+        for upload in body.get("results", [body]) if isinstance(body, dict) else []:
+            upload.pop("preferred_max_part_size", None)
+        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+        return httpx.Response(response.status_code, json=body, headers=headers, request=request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.mark.usefixtures("fast_link")
+def test_a_server_that_does_not_say_its_preferred_part_size_gets_no_merged_parts(
+    server: LiveServer, users: dict[str, str], unique: str, tmp_path: Path
+) -> None:
+    """A server from before ``preferred_max_part_size`` may hold each part whole before
+    storing it (an S3 store) within a bounded spool: the SDK cannot know, so it keeps the
+    part size it chose and merges nothing (the old code merged up to 1 GiB)."""
+    data = random_file(tmp_path / "f.bin", 5 * MiB + 5)
+    with Client(url=server.url, token=users["alice"], transport=_OlderServer()) as client:
+        bucket = client.buckets.create(f"older-{unique}")
+        recorder = Recorder(client)
+        report = bucket.upload(tmp_path / "f.bin", "f.bin", multipart_threshold=0)
+        assert report.ok, report.summary()
+        assert _part_numbers(recorder) == [1, 2, 3, 4, 5, 6]
+        assert bucket.blob("f.bin").read_bytes() == data
+        bucket.delete(force=True)
 
 
 @pytest.mark.usefixtures("fast_link")

@@ -11,7 +11,8 @@ resume of an interrupted upload.
   loopback: part 1 of 128 MiB, then part 2 of 896 MiB): one stream gains nothing from small
   parts, and each costs the server a commit. Never beyond the upload's
   ``preferred_max_part_size``: a server that holds each part whole before storing it (an S3
-  store) asks for smaller parts, so that concurrent uploads do not fill its spool.
+  store) asks for smaller parts, so that concurrent uploads do not fill its spool; one that
+  does not say (older than the field) may hold them too, so nothing is merged there.
 - Each part streams from its slice of the file (``os.pread``, 1 MiB at a time, never held
   whole: memory does not grow with the part size), its CRC32C computed from exactly the bytes
   sent. The server measures every part's CRC32C as it stores it and returns it; a part whose
@@ -432,9 +433,11 @@ def upload_multipart(ctx: TransferContext, f: LocalFile, key: str) -> MultipartO
     }
     specs = plan_parts(f.size, part_size, received)
     merge = None
-    if ctx.options.part_size is None and ctx.options.algorithm != "sha256":
-        # Streamed parts: no memory cost here; the server may hold each part whole, though.
-        limit = min(MAX_MERGED_PART, opt(upload.preferred_max_part_size) or MAX_MERGED_PART)
+    preferred = opt(upload.preferred_max_part_size)
+    if ctx.options.part_size is None and ctx.options.algorithm != "sha256" and preferred:
+        # Streamed parts: no memory cost here; the server may hold each part whole, though
+        # (it says how large a part suits it; one that does not say may too: no merging).
+        limit = min(MAX_MERGED_PART, preferred)
         merge = partial(merge_parts, received=received, limit=limit)
     mine = threading.Event()
     cancel = AnyFlag(mine, ctx.cancel)

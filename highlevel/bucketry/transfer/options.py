@@ -56,9 +56,10 @@ class TransferOptions:
             parts. With the automatic size and streamed parts (not SHA-256), once the first
             part showed a fast link the parts still to send are merged into parts of up to
             1 GiB, or the upload's ``preferred_max_part_size`` if smaller (a server on an S3
-            store: 128 MiB by default) (1 GiB on loopback: 128 MiB, then 896 MiB;
-            :mod:`~bucketry.transfer.multipart`); a size you set is kept, also on a rerun:
-            an interrupted upload recorded on another part size is aborted, not resumed.
+            store: 128 MiB by default; a server that does not say gets none merged) (1 GiB
+            on loopback: 128 MiB, then 896 MiB; :mod:`~bucketry.transfer.multipart`). A size
+            you set is kept, also on a rerun: an interrupted upload recorded on another part
+            size is aborted, not resumed.
         multipart_threshold: files larger than this go multipart (parallel, resumable parts
             streamed from the file, each checked against the CRC32C the server measured);
             smaller ones in one PUT carrying its CRC32C. Default 64 MiB, the measured
