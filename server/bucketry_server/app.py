@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from .middleware import (
     UnhandledErrorMiddleware,
 )
 from .operations.engine import Engine
-from .operations.wakeup import PURGE, wake_address
+from .operations.wakeup import wake_address
 from .problems import problem_response, status_of
 from .routes import ROUTERS
 from .routes.deps import State, get_principal
@@ -76,12 +76,11 @@ def build_state(settings: Settings) -> AppState:
     return state
 
 
-def _operation_engine(state: AppState, purge_wake: asyncio.Event) -> Engine:
+def _operation_engine(state: AppState) -> Engine:
     """The engine of this process. On SQLite only the leading worker process runs operations
     (one writer; another takes over when it exits) and the others wake it through the data
     folder's wake-up socket; on PostgreSQL every process runs them (chunks are claimed with
-    SKIP LOCKED) and wakes its own. The same socket wakes the leader's purge of deleted
-    buckets (``purge_wake``) when another process hid one (:func:`_purge_waker`)."""
+    SKIP LOCKED) and wakes its own."""
     url = state.settings.effective_database_url
     sqlite = url.startswith("sqlite")
     address = wake_address(state.settings.data_dir) if sqlite else None
@@ -89,20 +88,7 @@ def _operation_engine(state: AppState, purge_wake: asyncio.Event) -> Engine:
         state,
         leads=lambda: may_run_operation_workers(url, state.leadership),
         wake_address=address,
-        wake_handlers={PURGE: purge_wake.set},
     )
-
-
-def _purge_waker(purge_wake: asyncio.Event, engine: Engine) -> Callable[[], None]:
-    """``state.wake_purge``: wakes this process's purger (it purges if this process leads)
-    and, on SQLite in a process that does not lead, the leader's through the engine's wake-up
-    socket (its poll alone took up to 10 s). Never blocks, never raises."""
-
-    def wake() -> None:
-        purge_wake.set()
-        engine.notify(PURGE)
-
-    return wake
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -117,10 +103,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.start_sweep:  # off in the processes of ``serve``: swept before them
             await maintenance.sweep_at_start(state)
         janitor = asyncio.create_task(maintenance.run_periodically(state))
-        purge_wake = asyncio.Event()
+        purge_wake = maintenance.PurgeWake(settings.data_dir)
+        state.wake_purge = purge_wake
         purger = asyncio.create_task(maintenance.run_purger(state, purge_wake))
-        engine = _operation_engine(state, purge_wake)
-        state.wake_purge = _purge_waker(purge_wake, engine)
+        engine = _operation_engine(state)
         app.state.operations = engine
         state.wake_operations = engine.wake
         await engine.start()
@@ -131,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             purger.cancel()  # a batch in its worker thread commits; its files: the next sweep
             with contextlib.suppress(asyncio.CancelledError):
                 await purger
+            purge_wake.close()
             await settle_discards(state)
             janitor.cancel()
             with contextlib.suppress(asyncio.CancelledError):

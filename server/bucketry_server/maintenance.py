@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import delete, select, update
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +27,7 @@ from .backends.managed.objects import discard_objects
 from .buckets.deletion import purge_deleted
 from .models import Blob, ObjectLedger, Token, Upload, UploadPart
 from .operations.retention import purge_finished, retention_cutoff
+from .operations.wakeup import PURGE_SOCKET_FILE, WakeListener, WakeSender, wake_address
 from .state import AppState
 from .timeutil import utcnow
 from .uploads.service import abort_provider_uploads
@@ -33,8 +35,39 @@ from .uploads.service import abort_provider_uploads
 log = logging.getLogger("bucketry_server.maintenance")
 PERIOD_SECONDS = 300
 #: Seconds between two looks for deleted buckets to purge when nothing wakes the purger (a
-#: bucket deleted through another ``--workers`` process, a leadership taken over).
+#: wake-up lost, a leadership taken over).
 PURGE_POLL_SECONDS = 10.0
+
+
+class PurgeWake:
+    """``state.wake_purge``: wakes :func:`run_purger`, which purges in the leading process
+    only. Calling it sets this process's own wake-up and, unless this process listens (it
+    leads), sends one to the leader through the data folder's :data:`PURGE_SOCKET_FILE`
+    (:mod:`.operations.wakeup`), on SQLite and PostgreSQL alike: a bucket deleted through
+    another ``--workers`` process is purged at once, not at the next poll. Never blocks,
+    never raises."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.event = asyncio.Event()
+        address = wake_address(data_dir, PURGE_SOCKET_FILE)
+        self._listener = WakeListener(address, self.event.set)
+        self._sender = WakeSender(address)
+
+    def __call__(self) -> None:
+        self.event.set()
+        if not self._listener.listening:
+            self._sender.send()
+
+    def listen(self) -> None:
+        """Receive the other processes' wake-ups on the running loop (from now on: call it
+        only while leading; the socket a dead leader left is replaced)."""
+        if not self._listener.listening:
+            self._listener.open(asyncio.get_running_loop())
+
+    def close(self) -> None:
+        """Stop listening (the socket file goes) and sending."""
+        self._listener.close()
+        self._sender.close()
 
 
 async def sweep_at_start(state: AppState) -> None:
@@ -191,18 +224,19 @@ async def run_periodically(state: AppState) -> None:
             log.exception("janitor round failed; retrying in %s s", period)
 
 
-async def run_purger(state: AppState, wake: asyncio.Event) -> None:
+async def run_purger(state: AppState, wake: PurgeWake) -> None:
     """Purge the buckets forced deletes hid (:func:`.buckets.deletion.purge_deleted`) until
-    cancelled: at once at start (a purge a stop interrupted resumes), whenever ``wake`` is set
-    (a delete in any process: see ``app._purge_waker``) and every :data:`PURGE_POLL_SECONDS`,
-    in the leading process only (as the janitor). A failing round is logged and the next one
-    retries."""
+    cancelled: at once at start (a purge a stop interrupted resumes), whenever ``wake`` is
+    called (a delete in any process) and every :data:`PURGE_POLL_SECONDS`, in the leading
+    process only (as the janitor), which listens for the others' wake-ups from its first
+    round as leader. A failing round is logged and the next one retries."""
     while True:
         try:
             if leads(state):
+                wake.listen()
                 await purge_deleted(state)
         except Exception:
             log.exception("bucket purge failed; retrying in %s s", PURGE_POLL_SECONDS)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), PURGE_POLL_SECONDS)
-        wake.clear()
+            await asyncio.wait_for(wake.event.wait(), PURGE_POLL_SECONDS)
+        wake.event.clear()

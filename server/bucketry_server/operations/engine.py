@@ -17,7 +17,7 @@ import logging
 import os
 import secrets
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 
@@ -129,9 +129,7 @@ class Engine:
 
     ``leads`` (default: always) says whether this process may run them (on SQLite, the
     leader of ``serve --workers``); ``wake_address`` is the data folder's wake-up socket
-    (:mod:`.wakeup`): the running engine listens on it, the others' :meth:`wake` send to it.
-    ``wake_handlers`` are called when the socket brings other kinds of wake-ups (the purge of
-    deleted buckets: :data:`.wakeup.PURGE`), which the others send with :meth:`notify`."""
+    (:mod:`.wakeup`): the running engine listens on it, the others' :meth:`wake` send to it."""
 
     def __init__(
         self,
@@ -140,7 +138,6 @@ class Engine:
         workers: int | None = None,
         leads: Callable[[], bool] | None = None,
         wake_address: Address | None = None,
-        wake_handlers: Mapping[bytes, Callable[[], None]] | None = None,
     ) -> None:
         settings = state.settings
         self.state = state
@@ -157,7 +154,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._leads = leads
-        self._listener = WakeListener(wake_address, self._wake.set, wake_handlers)
+        self._listener = WakeListener(wake_address, self._wake.set)
         self._sender = WakeSender(wake_address)
         #: Whether this engine's workers run (False: none, or waiting for the leadership).
         self.running = False
@@ -220,14 +217,6 @@ class Engine:
             self._wake.set()
         else:
             self._sender.send()
-
-    def notify(self, kind: bytes) -> None:
-        """Send a wake-up of ``kind`` (a key of ``wake_handlers``) to the leading process
-        through the wake-up socket, unless this engine runs the workers itself (it listens
-        then: the caller wakes its own process's work directly) or has no socket. Never
-        blocks, never raises."""
-        if not self.running and self._leads is not None:
-            self._sender.send(kind)
 
     async def _work(self, worker: str, idle: float) -> None:
         while True:

@@ -1,19 +1,16 @@
-"""Waking the operation engine of another worker process (``serve --workers N`` on SQLite).
+"""Waking a loop of another worker process of one data folder (``serve --workers N``).
 
-On SQLite only the leading worker process runs operation workers (:mod:`..leader`). An
-operation created through another process would wait for the leader's next poll (up to
-``operation_poll_seconds``), so the leader binds a Unix datagram socket beside the database,
-``DATA_DIR/operations.wake`` (mode 0600, in the 0700 data folder), and the other processes send
-it one byte per created operation. Loopback only by construction (no port, no network).
-
-The byte says what to wake: :data:`OPERATIONS` (the engine's workers) or :data:`PURGE` (the
-leader's purge of deleted buckets, which polls every 10 s otherwise); the listener calls the
-handler of each kind it received once per batch, and the engine's for any other byte.
+Some work runs in one process only: on SQLite the operation workers (:mod:`..leader`), and on
+any database the purge of deleted buckets (the janitor's leader). Work created through another
+process would wait for that process's next poll, so the runner binds a Unix datagram socket in
+the data folder (mode 0600, in the 0700 folder), one per purpose: :data:`SOCKET_FILE` for the
+operation engine, :data:`PURGE_SOCKET_FILE` for the purge; the other processes send it a byte
+per piece of new work. Loopback only by construction (no port, no network).
 
 - Never blocking a request: the sender's socket is non-blocking and every error is ignored (no
-  leader yet, a leader that died, a full queue): the engine's poll stays the fallback.
+  runner yet, a runner that died, a full queue): the runner's poll stays the fallback.
 - Bounded: the kernel queues a bounded number of datagrams (``net.unix.max_dgram_qlen``); the
-  leader drains the whole queue per wake-up, so a flood of sends coalesces into a few wakes.
+  runner drains the whole queue per wake-up, so a flood of sends coalesces into a few wakes.
 - Leader changes: the lock holder owns the path; a new leader removes the socket file a dead
   one left and binds its own, and senders address the path, not a process.
 
@@ -21,7 +18,7 @@ A data folder whose socket path is too long for ``sun_path`` (108 bytes) uses a 
 abstract socket name derived from the folder's path instead (elsewhere: no socket, poll only).
 An abstract name has no file permissions (any local user may send to it), so where the kernel
 tells the sender's credentials (Linux ``SO_PASSCRED``) only datagrams from this process's own
-user wake the engine.
+user wake the runner.
 """
 
 from __future__ import annotations
@@ -34,31 +31,31 @@ import os
 import socket
 import struct
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger("bucketry_server.operations")
 
+#: The operation engine's socket (SQLite: the leading process runs the workers).
 SOCKET_FILE = "operations.wake"
+#: The socket of the purge of deleted buckets (the janitor's leading process runs it).
+PURGE_SOCKET_FILE = "purge.wake"
 #: The largest path ``sun_path`` holds (108 bytes with its terminating NUL).
 _SUN_PATH_MAX = 107
 #: Datagrams read per wake-up at most (the rest wait for the next loop turn).
 _DRAIN_MAX = 4096
 
 Address = str | bytes
-#: The wake-up of the operation engine's workers (an operation was created).
-OPERATIONS = b"w"
-#: The wake-up of the leader's purge of deleted buckets (a forced bucket delete).
-PURGE = b"p"
 #: ``struct ucred`` (pid, uid, gid) of an ``SCM_CREDENTIALS`` message.
 _UCRED = struct.Struct("3i")
 
 
-def wake_address(data_dir: Path) -> Address | None:
-    """The socket address of ``data_dir``'s operation wake-ups: the path of
-    :data:`SOCKET_FILE` in it, or (a path too long for a Unix socket) a Linux abstract name
-    made from a digest of the folder's absolute path; ``None`` where neither works."""
-    path = os.path.join(os.path.abspath(data_dir), SOCKET_FILE)
+def wake_address(data_dir: Path, name: str = SOCKET_FILE) -> Address | None:
+    """The address of ``data_dir``'s wake-up socket ``name`` (:data:`SOCKET_FILE`,
+    :data:`PURGE_SOCKET_FILE`): its path in the folder, or (a path too long for a Unix
+    socket) a Linux abstract name made from a digest of that path; ``None`` where neither
+    works."""
+    path = os.path.join(os.path.abspath(data_dir), name)
     if len(os.fsencode(path)) <= _SUN_PATH_MAX:
         return path
     if not sys.platform.startswith("linux"):
@@ -80,17 +77,16 @@ class WakeSender:
         self.address = address
         self._sock: socket.socket | None = None
 
-    def send(self, kind: bytes = OPERATIONS) -> None:
-        """Send one wake-up byte, ``kind`` (:data:`OPERATIONS` or :data:`PURGE`); never blocks
-        and never raises (nobody listening, a full queue: the receiver's poll finds the work
-        anyway)."""
+    def send(self) -> None:
+        """Send one wake-up byte; never blocks and never raises (nobody listening, a full
+        queue: the receiver's poll finds the work anyway)."""
         if self.address is None:
             return
         try:
             if self._sock is None:
                 self._sock = _dgram_socket()
                 self._sock.setblocking(False)
-            self._sock.sendto(kind, self.address)
+            self._sock.sendto(b"w", self.address)
         except OSError:
             pass
 
@@ -102,19 +98,12 @@ class WakeSender:
 
 
 class WakeListener:
-    """The receiving end, in the process that runs the operation workers: calls, on the event
-    loop, once per batch of datagrams received, the handler of each kind received
-    (``handlers``, keyed by the byte) and ``on_wake`` for any byte without one."""
+    """The receiving end, in the process that runs the work: calls ``on_wake`` on the event
+    loop once per batch of datagrams received."""
 
-    def __init__(
-        self,
-        address: Address | None,
-        on_wake: Callable[[], None],
-        handlers: Mapping[bytes, Callable[[], None]] | None = None,
-    ) -> None:
+    def __init__(self, address: Address | None, on_wake: Callable[[], None]) -> None:
         self.address = address
         self.on_wake = on_wake
-        self.handlers: dict[bytes, Callable[[], None]] = dict(handlers or {})
         self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inode: int | None = None
@@ -159,21 +148,21 @@ class WakeListener:
         sock = self._sock
         if sock is None:
             return
-        kinds: set[bytes] = set()
+        woken = False
         for _ in range(_DRAIN_MAX):
             try:
                 if hasattr(socket, "SCM_CREDENTIALS"):
-                    data, ancdata, _, _ = sock.recvmsg(64, socket.CMSG_SPACE(_UCRED.size))
-                    if _from_own_user(ancdata):
-                        kinds.add(data[:1])
+                    _, ancdata, _, _ = sock.recvmsg(64, socket.CMSG_SPACE(_UCRED.size))
+                    woken = woken or _from_own_user(ancdata)
                 else:
-                    kinds.add(sock.recv(64)[:1])
+                    sock.recv(64)
+                    woken = True
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 break
-        for handler in {self.handlers.get(kind, self.on_wake) for kind in kinds}:
-            handler()
+        if woken:
+            self.on_wake()
 
     def close(self) -> None:
         """Stop reading, close the socket and remove its file (if it is still this one's)."""
