@@ -6,7 +6,10 @@ single-stream clients (curl, httpx streaming PUT/GET) to the same Bucketry serve
         [--baseline-sdk DIR]
 
 The variants run round-robin (one run of each, then the next round) so background load hits
-them alike; every figure is the median of ``--runs``. Before each upload run the previous
+them alike, in a new order each round (shuffled, seeded by the round: the same in every
+invocation) so that no variant always follows the same one (an upload run right after another
+variant's 1 GiB blob was deleted was 5-10% slower in every round when the order was fixed);
+every figure is the median of ``--runs``. Before each upload run the previous
 upload's blob is deleted and the page cache flushed, untimed. Each SDK and httpx run is a fresh child
 process whose whole tree is sampled for RSS (and which reports its own ``ru_maxrss``); curl runs
 are timed from outside. Downloads of every client write a real file (the SDK verifies the
@@ -41,6 +44,7 @@ import argparse
 import contextlib
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -424,7 +428,9 @@ def main() -> None:
             load_before = load_avg()
             with PeakRSS(pid) as server_rss:
                 for r in range(args.runs):
-                    for v in variants:
+                    order = list(variants)
+                    random.Random(r).shuffle(order)
+                    for v in order:
                         if v.direction == "upload":  # untimed: no run pays for the last one's
                             drop_upload(url, token)  # object, deleted after its overwrite
                         os.sync()  # untimed: each variant starts with no dirty pages to flush
