@@ -18,7 +18,7 @@ from typing import Any
 import google_crc32c
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from bucketry_api import ApiClient, ClientError
 from bucketry_api.models import BucketCreate, UploadComplete, UploadCreate
@@ -27,6 +27,7 @@ from bucketry_server.accounts.tokens import issue_token
 from bucketry_server.accounts.users import create_user
 from bucketry_server.models import Blob, Bucket, ObjectLedger, Upload, UploadPart, User
 from bucketry_server.timeutil import utcnow
+from bucketry_server.uploads import completion
 from bucketry_server.uploads import parts as uploads_module
 from tests.support.held_deletions import deletions_held
 from tests.support.live_server import LiveServer, live_server
@@ -419,6 +420,35 @@ def test_concurrent_completion_makes_one_blob(
         b = s.get(Bucket, bucket)
         assert b is not None and b.object_count == 1
     assert gone_soon(server, objects)
+
+
+def test_a_completion_that_lost_the_race_between_its_reads_is_told_404(
+    server: LiveServer, alice: ApiClient, bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A completion reads the upload, then its parts, in two statements (not one snapshot).
+    When another completion commits between them (deleting the upload and its parts), the
+    first finds no parts: it answers 404, as a completion that came after, where it answered
+    400 ``invalid_part`` ("part 1 was not uploaded"; seen once among the six racers of
+    :func:`test_concurrent_completion_makes_one_blob` in CI)."""
+    data = os.urandom(MIN + 7)
+    upload_id = new_upload(alice, bucket, "between.bin")
+    parts = []
+    for n, piece in enumerate(chunks_of(data, MIN), 1):
+        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
+        parts.append((n, part.etag))
+    real = completion.parts_of
+
+    def parts_of_after_a_rival(s: Any, upload: str) -> Any:
+        if upload == upload_id:  # the rival's commit: the upload and its parts go
+            with server.state.db.session() as rival:
+                rival.execute(delete(UploadPart).where(UploadPart.upload_id == upload))
+                rival.execute(delete(Upload).where(Upload.id == upload))
+        return real(s, upload)
+
+    monkeypatch.setattr(completion, "parts_of", parts_of_after_a_rival)
+    with pytest.raises(ClientError) as caught:
+        complete(alice, bucket, upload_id, parts)
+    assert caught.value.status_code == 404, caught.value
 
 
 def test_completion_answers_before_deleting_the_parts(

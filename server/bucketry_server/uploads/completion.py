@@ -125,7 +125,16 @@ def _read_for_completion(
     _check_list(state, listed)
     with state.db.session() as s:
         upload = live_upload(s, bucket_id, upload_id)
-        parts, chosen = _checked_parts(s, state, upload, listed, native_min)
+        try:
+            parts, chosen = _checked_parts(s, state, upload, listed, native_min)
+        except Invalid:
+            # The parts were read after the upload, not in the same snapshot: a completion
+            # (or an abort) committed in between took them with it. NotFound then, as for a
+            # request that came after it (a new session: this one's identity map holds the
+            # upload as it was).
+            with state.db.session() as again:
+                live_upload(again, bucket_id, upload_id)
+            raise
         return _Claim(upload, parts, chosen, new_oid)
 
 
