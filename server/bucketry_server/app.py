@@ -109,8 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = _operation_engine(state)
         app.state.operations = engine
         state.wake_operations = engine.wake
-        await engine.start()
-        try:
+        try:  # a start that fails still stops the tasks and closes the sockets
+            await engine.start()
             yield
         finally:
             await engine.stop()

@@ -52,20 +52,24 @@ class PurgeWake:
         address = wake_address(data_dir, PURGE_SOCKET_FILE)
         self._listener = WakeListener(address, self.event.set)
         self._sender = WakeSender(address)
+        self._tried = self._closed = False
 
     def __call__(self) -> None:
         self.event.set()
-        if not self._listener.listening:
+        if not self._listener.listening and not self._closed:
             self._sender.send()
 
     def listen(self) -> None:
         """Receive the other processes' wake-ups on the running loop (from now on: call it
-        only while leading; the socket a dead leader left is replaced)."""
-        if not self._listener.listening:
+        only while leading; the socket a dead leader left is replaced). Tried once: a socket
+        that cannot be bound (logged) leaves the purge to its poll."""
+        if not self._tried and not self._closed:
+            self._tried = True
             self._listener.open(asyncio.get_running_loop())
 
     def close(self) -> None:
-        """Stop listening (the socket file goes) and sending."""
+        """Stop listening (the socket file goes) and sending, for good."""
+        self._closed = True
         self._listener.close()
         self._sender.close()
 

@@ -19,6 +19,7 @@ from bucketry import Bucket, ProgressAdvance, ProgressEvent
 from bucketry.transfer import multipart, streams
 from bucketry.transfer.crc import combine_all
 from bucketry.transfer.multipart import SentPart
+from bucketry.transfer.options import Checksum
 from bucketry_server.uploads import service as uploads_service
 from tests.sdk.transfer_support import MiB, Recorder, crc, open_upload, random_file
 
@@ -330,7 +331,7 @@ def test_an_open_upload_on_parts_below_the_servers_minimum_is_replaced(
 
 @pytest.mark.parametrize("checksum", ["crc32c", "sha256", False])
 def test_a_held_part_the_server_tells_no_checksum_of_is_sent_again(
-    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checksum: str | bool
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checksum: Checksum
 ) -> None:
     """A server (an older one, a provider's own multipart) that lists held parts without a
     CRC32C or SHA-256 proves nothing of their bytes: part 1, of the file's size but not its
@@ -362,7 +363,7 @@ def test_a_part_size_the_call_sets_decides_which_open_upload_is_resumed(
     data = random_file(path, 4 * MiB + 5)
     open_upload(bucket, path, "f.bin", 2 * MiB, {1: _slots(data, 1, 2)})
     recorder = Recorder(bucket.client)
-    options = {} if part_size is None else {"part_size": part_size}
+    options: dict[str, Any] = {} if part_size is None else {"part_size": part_size}
     report = bucket.upload(path, "f.bin", multipart_threshold=0, **options)
     assert report.ok, report.summary()
     assert bucket.blob("f.bin").read_bytes() == data

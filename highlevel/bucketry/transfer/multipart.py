@@ -119,7 +119,9 @@ def _usable(upload: UploadModel, size: int, chosen: int | None) -> bool:
     max_parts = opt(upload.max_parts) or DEFAULT_MAX_PARTS
     if part < min_part and size > part:
         return False
-    if chosen is not None and part != choose_part_size(size, chosen, min_part, max_parts):
+    # One part either way (the file fits both) is no other layout.
+    want = None if chosen is None else choose_part_size(size, chosen, min_part, max_parts)
+    if want is not None and min(want, size) != min(part, size):
         return False
     return math.ceil(size / part) <= max_parts
 

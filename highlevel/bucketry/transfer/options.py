@@ -85,7 +85,8 @@ class TransferOptions:
             the full-object CRC combined from its parts; downloads verify the blob's CRC32C in
             the same pass (its SHA-256 for blobs stored without a CRC). ``"sha256"``: the same
             with SHA-256 (slower; the server then stores the blob's SHA-256 as verified).
-            ``False``: no check.
+            ``False``: no check (a resumed upload still checks each part the server holds
+            against its CRC32C or SHA-256 before reusing it).
         content_type: the type stored with uploaded blobs (default: guessed from the name).
         metadata: string metadata stored with uploaded blobs (besides the source ``mtime``).
         if_none_match: ``"*"`` makes uploads create-only (412 when the key exists).

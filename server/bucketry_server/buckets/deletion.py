@@ -10,8 +10,9 @@ signed URLs skip hidden buckets, and a blob commit that resolved it earlier is r
 commit's bucket lock matches live buckets only). The answer reports the bucket's counters.
 
 **Purging** (:func:`purge_deleted`, in the process that runs background work: the janitor's
-leader, woken by the delete, through the operation engine's wake-up socket when another
-``--workers`` process on SQLite made it, and polling every 10 s as the fallback) takes
+leader, woken by the delete, through the data folder's ``purge.wake`` socket when another
+``--workers`` process made it (``maintenance.PurgeWake``), and polling every 10 s as the
+fallback) takes
 :data:`DROP_BATCH` blobs per short transaction in a worker thread: the bucket row is claimed
 (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so two processes never purge the same bucket at
 once; the second moves on), the blob rows deleted, their objects marked ``dead`` in the ledger;

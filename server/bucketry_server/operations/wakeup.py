@@ -14,7 +14,7 @@ per piece of new work. Loopback only by construction (no port, no network).
 - Leader changes: the lock holder owns the path; a new leader removes the socket file a dead
   one left and binds its own, and senders address the path, not a process.
 
-A data folder whose socket path is too long for ``sun_path`` (108 bytes) uses a Linux
+A data folder whose socket path is too long for ``sun_path`` (108 bytes on Linux) uses a Linux
 abstract socket name derived from the folder's path instead (elsewhere: no socket, poll only).
 An abstract name has no file permissions (any local user may send to it), so where the kernel
 tells the sender's credentials (Linux ``SO_PASSCRED``) only datagrams from this process's own
@@ -40,8 +40,9 @@ log = logging.getLogger("bucketry_server.operations")
 SOCKET_FILE = "operations.wake"
 #: The socket of the purge of deleted buckets (the janitor's leading process runs it).
 PURGE_SOCKET_FILE = "purge.wake"
-#: The largest path ``sun_path`` holds (108 bytes with its terminating NUL).
-_SUN_PATH_MAX = 107
+#: The longest path ``sun_path`` holds, without its terminating NUL: 108 bytes on Linux, 104 on
+#: macOS and the BSDs.
+_SUN_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
 #: Datagrams read per wake-up at most (the rest wait for the next loop turn).
 _DRAIN_MAX = 4096
 
@@ -71,7 +72,7 @@ def _dgram_socket() -> socket.socket:
 
 
 class WakeSender:
-    """The sending end, in every process that does not run the operation workers."""
+    """The sending end, in every process that does not run the work."""
 
     def __init__(self, address: Address | None) -> None:
         self.address = address
@@ -116,13 +117,13 @@ class WakeListener:
     def open(self, loop: asyncio.AbstractEventLoop) -> bool:
         """Bind the socket (replacing a socket file a previous leader left: call this only
         while holding the leadership) and read it on ``loop``. False (logged) if it cannot
-        be bound: the engine then relies on its poll."""
+        be bound: the runner then relies on its poll."""
         if self._sock is not None or self.address is None:
             return self._sock is not None
         try:
             sock = _dgram_socket()
         except OSError as exc:  # no descriptor left, no Unix sockets here
-            log.warning("operation wake-up socket unavailable (%s): polling only", exc)
+            log.warning("wake-up socket %r unavailable (%s): polling only", self.address, exc)
             return False
         try:
             sock.setblocking(False)
@@ -139,7 +140,7 @@ class WakeListener:
             loop.add_reader(sock.fileno(), self._drain)
         except OSError as exc:
             sock.close()
-            log.warning("operation wake-up socket unavailable (%s): polling only", exc)
+            log.warning("wake-up socket %r unavailable (%s): polling only", self.address, exc)
             return False
         self._sock, self._loop = sock, loop
         return True
@@ -181,7 +182,7 @@ class WakeListener:
 
 def _from_own_user(ancdata: list[tuple[int, int, bytes]]) -> bool:
     """Whether a datagram's ``SCM_CREDENTIALS`` name this process's user (False without
-    them: another user's datagrams to an abstract name must not wake the engine)."""
+    them: another user's datagrams to an abstract name must not wake the runner)."""
     for level, kind, data in ancdata:
         if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
             if len(data) >= _UCRED.size:
