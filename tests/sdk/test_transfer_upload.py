@@ -340,9 +340,13 @@ def test_ctrl_c_before_the_last_part_still_interrupts(
     def part_then_ctrl_c(*args: Any, **kwargs: Any) -> Any:
         if args[3] == 1:
             os.kill(os.getpid(), signal.SIGINT)
-            import time
-
-            time.sleep(0.5)  # the interrupt cancels the transfer meanwhile
+            # The interrupt cancels the transfer meanwhile: wait for it rather than a fixed
+            # 0.5 s (a CI run's main thread once took longer to take the signal, the four
+            # parts all went and the finished upload was rightly not called interrupted).
+            cancel = args[4]._cancel  # the part's body stops when the transfer is cancelled
+            deadline = time.monotonic() + 10
+            while not cancel.is_set() and time.monotonic() < deadline:
+                time.sleep(0.01)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(multipart, "put_part", part_then_ctrl_c)
