@@ -24,16 +24,20 @@ async def _body(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-def _hold_commits(monkeypatch: pytest.MonkeyPatch, sqlite: bool) -> tuple[Any, Any]:
-    """Make the next commit wait (in its worker thread) until released; (started, release)."""
-    started, release = threading.Event(), threading.Event()
+def _hold_commits(monkeypatch: pytest.MonkeyPatch, sqlite: bool) -> tuple[Any, Any, Any]:
+    """Make the next commit wait (in its worker thread) until released; (started, release,
+    finished: set once the commit has run, landed or refused)."""
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
     if sqlite:
         original = groupcommit.run_group
 
         def held_group(db: Any, jobs: list[Any]) -> list[Any]:
             started.set()
             release.wait(10)
-            return original(db, jobs)
+            try:
+                return original(db, jobs)
+            finally:
+                finished.set()
 
         monkeypatch.setattr(groupcommit, "run_group", held_group)
     else:
@@ -42,10 +46,13 @@ def _hold_commits(monkeypatch: pytest.MonkeyPatch, sqlite: bool) -> tuple[Any, A
         def held_alone(db: Any, job: Any) -> Any:
             started.set()
             release.wait(10)
-            return original_alone(db, job)
+            try:
+                return original_alone(db, job)
+            finally:
+                finished.set()
 
         monkeypatch.setattr(groupcommit, "run_alone", held_alone)
-    return started, release
+    return started, release, finished
 
 
 @pytest.mark.parametrize("outcome", ["committed", "refused"])
@@ -63,7 +70,9 @@ def test_a_cancelled_commit_keeps_the_object_of_a_blob_it_records(
     with state.db.session() as s:
         bucket_id = s.scalar(select(Bucket.id).where(Bucket.name == name))
     assert bucket_id is not None
-    started, release = _hold_commits(monkeypatch, state.db.engine.dialect.name == "sqlite")
+    started, release, finished = _hold_commits(
+        monkeypatch, state.db.engine.dialect.name == "sqlite"
+    )
 
     async def run() -> str:
         oid, result = await write_object(state, _body(b"precious"), Expected(sha256=False))
@@ -76,7 +85,8 @@ def test_a_cancelled_commit_keeps_the_object_of_a_blob_it_records(
         release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await asyncio.sleep(0.5)  # the commit lands (or not) in its thread
+        assert await asyncio.to_thread(finished.wait, 10)  # the commit lands (or not)
+        await asyncio.sleep(0.3)  # and any clean-up that would follow it runs
         return oid
 
     oid = asyncio.run(run())
