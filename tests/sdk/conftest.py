@@ -4,6 +4,7 @@ tour's test)."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -31,3 +32,16 @@ def fast_link(monkeypatch: pytest.MonkeyPatch) -> None:
     """A link that always probes fast, 1 MiB slots, merged parts of at most 2 MiB
     (:func:`tests.sdk.transfer_support.fast_link`)."""
     transfer_support.fast_link(monkeypatch)
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """SIGINT raises ``KeyboardInterrupt`` in the main thread during the test, as Ctrl-C in a
+    terminal does, whatever disposition this process inherited: a job a non-interactive shell
+    starts in the background ignores SIGINT, and so would a Ctrl-C test's ``os.kill`` (one
+    that must raise then fails, one that must not raise passes without testing anything)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

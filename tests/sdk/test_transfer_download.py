@@ -236,6 +236,7 @@ def test_key_without_blob_but_with_children_is_a_folder(bucket: Bucket, tmp_path
     assert (tmp_path / "out" / "sub" / "b.txt").read_bytes() == b"b"
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_after_the_file_is_complete_is_absorbed(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
