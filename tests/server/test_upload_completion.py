@@ -36,15 +36,24 @@ from tests.support.write_transactions import WriteTransactions
 __all__ = ["bucket"]  # the fixture, shared with test_uploads
 
 
-def test_concurrent_completion_makes_one_blob(
-    server: LiveServer, alice: ApiClient, bucket: str
-) -> None:
-    data = os.urandom(2 * MIN + 7)
-    upload_id = new_upload(alice, bucket, "race.bin")
+def _uploaded_parts(
+    alice: ApiClient, bucket: str, key: str, data: bytes
+) -> tuple[str, list[tuple[int, str]]]:
+    """A new upload of ``key`` holding ``data`` in parts of ``MIN`` bytes: its id and the
+    (part number, ETag) list a completion sends."""
+    upload_id = new_upload(alice, bucket, key)
     parts = []
     for n, piece in enumerate(chunks_of(data, MIN), 1):
         part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
         parts.append((n, part.etag))
+    return upload_id, parts
+
+
+def test_concurrent_completion_makes_one_blob(
+    server: LiveServer, alice: ApiClient, bucket: str
+) -> None:
+    data = os.urandom(2 * MIN + 7)
+    upload_id, parts = _uploaded_parts(alice, bucket, "race.bin", data)
     objects = part_objects(server, upload_id)
     barrier = threading.Barrier(6)
 
@@ -75,11 +84,7 @@ def test_a_completion_that_lost_the_race_between_its_reads_is_told_404(
     400 ``invalid_part`` ("part 1 was not uploaded"; seen once among the six racers of
     :func:`test_concurrent_completion_makes_one_blob` in CI)."""
     data = os.urandom(MIN + 7)
-    upload_id = new_upload(alice, bucket, "between.bin")
-    parts = []
-    for n, piece in enumerate(chunks_of(data, MIN), 1):
-        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
-        parts.append((n, part.etag))
+    upload_id, parts = _uploaded_parts(alice, bucket, "between.bin", data)
     real = completion.parts_of
 
     def parts_of_after_a_rival(s: Any, upload: str) -> Any:
@@ -130,11 +135,7 @@ def test_completion_of_a_managed_upload_is_one_write_transaction(
     """No claim transaction before composing (the store's parts are only linked): the commit
     checks the upload and writes the blob in one transaction (two on the old code)."""
     data = os.urandom(2 * MIN + 5)
-    upload_id = new_upload(alice, bucket, "one-tx.bin")
-    parts = []
-    for n, piece in enumerate(chunks_of(data, MIN), 1):
-        part, _ = alice.uploads.put_part(bucket, upload_id, n, body=piece)
-        parts.append((n, part.etag))
+    upload_id, parts = _uploaded_parts(alice, bucket, "one-tx.bin", data)
     objects = part_objects(server, upload_id)
     writes = WriteTransactions(server.state.db)
     try:  # the parts' deletion (and its ledger transaction) waits until the count is taken
