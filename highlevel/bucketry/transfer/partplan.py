@@ -8,11 +8,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-MiB = 1024 * 1024
+from .options import MiB
+
 #: On a fast link the parts still to send are merged into parts of up to this size (see
 #: :mod:`.streams`): at the 256 MiB/s that makes a link fast, an interrupted part loses at
 #: most about 4 s of sending; well below every store's part limit (S3: 5 GiB).
-MAX_MERGED_PART = 1024 * 1024 * 1024
+MAX_MERGED_PART = 1024 * MiB
 
 
 @dataclass(frozen=True)

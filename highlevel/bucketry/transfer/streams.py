@@ -35,7 +35,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Protocol, TypeVar
 
-MiB = 1024 * 1024
+from .options import MiB
+
 #: A ramped part (:class:`PartStreams`) opens its request once the one before it has sent
 #: this many bytes (or ended)...
 RAMP_BYTES = 1 * MiB
