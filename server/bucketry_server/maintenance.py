@@ -27,7 +27,7 @@ from .backends.managed.objects import discard_objects
 from .buckets.deletion import purge_deleted
 from .models import Blob, ObjectLedger, Token, Upload, UploadPart
 from .operations.retention import purge_finished, retention_cutoff
-from .operations.wakeup import PURGE_SOCKET_FILE, WakeListener, WakeSender, wake_address
+from .operations.wakeup import PURGE_SOCKET_FILE, LeaderWake, wake_address
 from .state import AppState
 from .timeutil import utcnow
 from .uploads.service import abort_provider_uploads
@@ -39,39 +39,17 @@ PERIOD_SECONDS = 300
 PURGE_POLL_SECONDS = 10.0
 
 
-class PurgeWake:
+class PurgeWake(LeaderWake):
     """``state.wake_purge``: wakes :func:`run_purger`, which purges in the leading process
-    only. Calling it sets this process's own wake-up and, unless this process listens (it
-    leads), sends one to the leader through the data folder's :data:`PURGE_SOCKET_FILE`
-    (:mod:`.operations.wakeup`), on SQLite and PostgreSQL alike: a bucket deleted through
-    another ``--workers`` process is purged at once, not at the next poll. Never blocks,
-    never raises."""
+    only, through the data folder's :data:`PURGE_SOCKET_FILE` (:mod:`.operations.wakeup`),
+    on SQLite and PostgreSQL alike: a bucket deleted through another ``--workers`` process
+    is purged at once, not at the next poll. Calling it is :meth:`wake`."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.event = asyncio.Event()
-        address = wake_address(data_dir, PURGE_SOCKET_FILE)
-        self._listener = WakeListener(address, self.event.set)
-        self._sender = WakeSender(address)
-        self._tried = self._closed = False
+        super().__init__(wake_address(data_dir, PURGE_SOCKET_FILE))
 
     def __call__(self) -> None:
-        self.event.set()
-        if not self._listener.listening and not self._closed:
-            self._sender.send()
-
-    def listen(self) -> None:
-        """Receive the other processes' wake-ups on the running loop (from now on: call it
-        only while leading; the socket a dead leader left is replaced). Tried once: a socket
-        that cannot be bound (logged) leaves the purge to its poll."""
-        if not self._tried and not self._closed:
-            self._tried = True
-            self._listener.open(asyncio.get_running_loop())
-
-    def close(self) -> None:
-        """Stop listening (the socket file goes) and sending, for good."""
-        self._closed = True
-        self._listener.close()
-        self._sender.close()
+        self.wake()
 
 
 async def sweep_at_start(state: AppState) -> None:
@@ -237,7 +215,7 @@ async def run_purger(state: AppState, wake: PurgeWake) -> None:
     while True:
         try:
             if leads(state):
-                wake.listen()
+                wake.listen(asyncio.get_running_loop())
                 await purge_deleted(state)
         except Exception:
             log.exception("bucket purge failed; retrying in %s s", PURGE_POLL_SECONDS)

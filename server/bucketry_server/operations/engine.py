@@ -33,7 +33,7 @@ from . import (
 from .context import OperationCancelled
 from .kinds import ChunkRange, get_kind
 from .leases import Claim, LeaseConfig, claim_chunk, claim_planner
-from .wakeup import Address, WakeListener, WakeSender
+from .wakeup import Address, LeaderWake
 
 log = logging.getLogger("bucketry_server.operations")
 #: Seconds before a unit refused for a busy database or spool budget is given back to run
@@ -151,13 +151,10 @@ class Engine:
         self.poll = settings.operation_poll_seconds
         self.worker_id = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.check_hook: CheckHook | None = None
-        self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._leads = leads
-        self._listener = WakeListener(wake_address, self._wake.set)
-        self._sender = WakeSender(wake_address)
-        #: Whether this engine's workers run (False: none, or waiting for the leadership).
-        self.running = False
+        self._wakeup = LeaderWake(wake_address)
+        self._wake = self._wakeup.event
         #: The event loop the engine was started on (tests run extra work there).
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -175,8 +172,7 @@ class Engine:
 
     def _start_workers(self) -> None:
         assert self.loop is not None
-        self._listener.open(self.loop)  # other processes' wake() reach this one from now on
-        self.running = True
+        self._wakeup.listen(self.loop)  # other processes' wake() reach this one from now on
         for n in range(self.workers):
             # Idle workers poll in turn (worker n every (n+1) polls): new local work wakes all.
             idle = self.poll * (n + 1)
@@ -199,9 +195,7 @@ class Engine:
 
     async def stop(self) -> None:
         """Stop every task; the units they held go back to PENDING."""
-        self._listener.close()
-        self._sender.close()
-        self.running = False
+        self._wakeup.close()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -213,10 +207,7 @@ class Engine:
         """Tell idle workers there is new work (an operation was just created here): this
         process's workers if they run, else the leading process's (through its wake-up socket,
         :mod:`.wakeup`; never blocks, never raises)."""
-        if self.running or self._leads is None:
-            self._wake.set()
-        else:
-            self._sender.send()
+        self._wakeup.wake()
 
     async def _work(self, worker: str, idle: float) -> None:
         while True:

@@ -180,6 +180,40 @@ class WakeListener:
         self._inode = None
 
 
+class LeaderWake:
+    """The wake-ups of work one process runs for all (the leader): ``event``, which the
+    runner waits on; :meth:`listen`, once this process leads, binds the socket at ``address``
+    so the other processes' wake-ups set it; :meth:`wake` sets this process's own event and,
+    unless this process listens, sends one to the leader. Without an address (one process):
+    the event alone."""
+
+    def __init__(self, address: Address | None) -> None:
+        self.event = asyncio.Event()
+        self._listener = WakeListener(address, self.event.set)
+        self._sender = WakeSender(address)
+        self._tried = self._closed = False
+
+    def wake(self) -> None:
+        """Tell the runner there is new work; never blocks, never raises."""
+        self.event.set()
+        if not self._listener.listening and not self._closed:
+            self._sender.send()
+
+    def listen(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Receive the other processes' wake-ups on ``loop`` from now on (call it only while
+        leading; the socket a dead leader left is replaced). Tried once: a socket that
+        cannot be bound (logged) leaves the runner to its poll."""
+        if not self._tried and not self._closed:
+            self._tried = True
+            self._listener.open(loop)
+
+    def close(self) -> None:
+        """Stop listening (the socket file goes) and sending, for good."""
+        self._closed = True
+        self._listener.close()
+        self._sender.close()
+
+
 def _from_own_user(ancdata: list[tuple[int, int, bytes]]) -> bool:
     """Whether a datagram's ``SCM_CREDENTIALS`` name this process's user (False without
     them: another user's datagrams to an abstract name must not wake the runner)."""
